@@ -1,0 +1,110 @@
+// The store contract: KubeNova's single source of truth. Two implementations share one SQL
+// dialect (PostgreSQL): embedded PGlite (default, one data directory) and a PostgreSQL server.
+import type { Kind, Labels, Resource, ResourceStatus } from '../domain/resource.js';
+
+/** Kubernetes-style equality/set-based selector, parsed from `?labelSelector=`. */
+export type LabelRequirement =
+  | { key: string; op: 'Equals' | 'NotEquals'; value: string }
+  | { key: string; op: 'In' | 'NotIn'; values: string[] }
+  | { key: string; op: 'Exists' | 'DoesNotExist' };
+export type LabelSelector = LabelRequirement[];
+
+export interface ListOptions {
+  /** Page size, 1..500. */
+  limit: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor?: string;
+  labelSelector?: LabelSelector;
+  /** Restrict to objects of these tenants (tenant-scoped callers); undefined = no restriction. */
+  tenants?: readonly string[];
+  /** Only objects of this one tenant (e.g. a tenant's projects). */
+  tenant?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export interface NewResource<Spec = Record<string, unknown>> {
+  kind: Kind;
+  name: string;
+  tenant?: string;
+  labels?: Labels;
+  spec: Spec;
+  finalizers?: string[];
+}
+
+export interface ResourcePatch<Spec = Record<string, unknown>> {
+  labels?: Labels;
+  spec?: Spec;
+  finalizers?: string[];
+}
+
+export interface ChangeEvent {
+  type: 'created' | 'updated' | 'deleted';
+  kind: Kind;
+  name: string;
+  tenant?: string;
+  resourceVersion: string;
+  /** The request id of the write that caused it (correlation id), when known. */
+  correlationId?: string;
+}
+
+/** Thrown by the store; the API maps them to HTTP errors. */
+export class StoreError extends Error {
+  constructor(
+    readonly code: 'ALREADY_EXISTS' | 'NOT_FOUND' | 'CONFLICT',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface WriteContext {
+  /** Correlation id carried into change events. */
+  correlationId?: string;
+  /** Optimistic concurrency: the write fails with CONFLICT unless this is the current version. */
+  expectedVersion?: string;
+}
+
+export interface ObjectStore {
+  create<S>(obj: NewResource<S>, ctx?: WriteContext): Promise<Resource<S>>;
+  get<S>(kind: Kind, name: string): Promise<Resource<S> | undefined>;
+  list<S>(kind: Kind, opts: ListOptions): Promise<Page<Resource<S>>>;
+  /** Changes labels/spec/finalizers; bumps `generation` only if the spec really changed. */
+  update<S>(kind: Kind, name: string, patch: ResourcePatch<S>, ctx?: WriteContext): Promise<Resource<S>>;
+  /** Writes status only; never bumps `generation`. */
+  updateStatus<S>(kind: Kind, name: string, status: ResourceStatus, ctx?: WriteContext): Promise<Resource<S>>;
+  /** With finalizers left: sets deletionTimestamp and returns the object; without: removes it
+   *  (and its secrets) and returns undefined. Removing the last finalizer of an object marked for
+   *  deletion (via update) removes it too. */
+  delete<S>(kind: Kind, name: string, ctx?: WriteContext): Promise<Resource<S> | undefined>;
+  /** Every committed change, in commit order, for reconcilers and event streams. */
+  onChange(listener: (e: ChangeEvent) => void): () => void;
+}
+
+/** A secret value stored under envelope encryption, addressed by its owner and field. */
+export interface SecretRef {
+  kind: Kind;
+  name: string;
+  field: string;
+}
+
+export interface SecretStore {
+  put(ref: SecretRef, plaintext: Buffer): Promise<void>;
+  get(ref: SecretRef): Promise<Buffer | undefined>;
+  /** Metadata only (never the value): which key wraps it and when it was written. */
+  describe(ref: SecretRef): Promise<{ keyId: string; updatedAt: string } | undefined>;
+  remove(ref: SecretRef): Promise<void>;
+  /** Re-wraps every data key under the keyring's active key; returns how many were re-wrapped. */
+  rewrapAll(): Promise<number>;
+}
+
+export interface Store {
+  objects: ObjectStore;
+  secrets: SecretStore;
+  /** Liveness of the underlying database, for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
