@@ -1,0 +1,114 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PerKeyBackoff, TokenBucket } from '../../src/orchestrator/rate-limit.js';
+import { WorkQueue } from '../../src/orchestrator/work-queue.js';
+
+afterEach(() => vi.useRealTimers());
+
+describe('WorkQueue', () => {
+  it('queues a key at most once', async () => {
+    const q = new WorkQueue();
+    q.add('a');
+    q.add('a');
+    q.add('b');
+    expect(q.length).toBe(2);
+    expect(await q.get()).toBe('a');
+    expect(await q.get()).toBe('b');
+  });
+
+  it('never hands a key being processed to a second worker, and re-queues it when done', async () => {
+    const q = new WorkQueue();
+    q.add('a');
+    const key = await q.get();
+    q.add('a'); // a change arrives while a worker holds it
+    expect(q.length).toBe(0);
+    expect(q.isProcessing('a')).toBe(true);
+    q.done(key!);
+    expect(q.length).toBe(1);
+    expect(await q.get()).toBe('a');
+  });
+
+  it('wakes an idle getter when a key arrives', async () => {
+    const q = new WorkQueue();
+    const pending = q.get();
+    q.add('x');
+    expect(await pending).toBe('x');
+    expect(q.isProcessing('x')).toBe(true);
+  });
+
+  it('delays addAfter, and an earlier pending delay of the same key wins', async () => {
+    vi.useFakeTimers();
+    const q = new WorkQueue();
+    q.addAfter('a', 1000);
+    q.addAfter('a', 5000);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(q.length).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(q.length).toBe(1);
+    await q.get();
+    q.done('a');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(q.length).toBe(0);
+  });
+
+  it('after shutDown hands out nothing and drops delayed adds', async () => {
+    vi.useFakeTimers();
+    const q = new WorkQueue();
+    const first = q.get();
+    q.add('a');
+    q.done((await first)!);
+    const idle = q.get();
+    q.shutDown();
+    expect(await idle).toBeUndefined();
+    q.addAfter('later', 100);
+    q.add('b');
+    expect(await q.get()).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(q.length).toBe(0);
+  });
+
+  it('reports its depth', () => {
+    const depths: number[] = [];
+    const q = new WorkQueue({ depth: (n) => depths.push(n) });
+    q.add('a');
+    q.add('b');
+    void q.get();
+    expect(depths).toEqual([1, 2, 1]);
+  });
+});
+
+describe('PerKeyBackoff', () => {
+  it.each([
+    { failures: 1, delay: 100, reason: 'first failure waits the base delay' },
+    { failures: 2, delay: 200, reason: 'doubles' },
+    { failures: 5, delay: 1600, reason: 'keeps doubling' },
+    { failures: 10, delay: 30_000, reason: 'capped at the maximum' },
+    { failures: 2000, delay: 30_000, reason: 'no overflow after many failures' },
+  ])('$reason', ({ failures, delay }) => {
+    const b = new PerKeyBackoff({ baseDelayMs: 100, maxDelayMs: 30_000 });
+    let last = 0;
+    for (let i = 0; i < failures; i++) last = b.next('k');
+    expect(last).toBe(delay);
+    expect(b.next('other')).toBe(100);
+  });
+
+  it('forgets a key', () => {
+    const b = new PerKeyBackoff({ baseDelayMs: 10, maxDelayMs: 1000 });
+    b.next('k');
+    b.next('k');
+    b.forget('k');
+    expect(b.failuresOf('k')).toBe(0);
+    expect(b.next('k')).toBe(10);
+  });
+});
+
+describe('TokenBucket', () => {
+  it('lets a burst through, then spaces calls at the rate', () => {
+    let now = 0;
+    const bucket = new TokenBucket({ perSecond: 10, burst: 3 }, () => now);
+    expect([bucket.reserve(), bucket.reserve(), bucket.reserve()]).toEqual([0, 0, 0]);
+    expect(bucket.reserve()).toBe(100);
+    expect(bucket.reserve()).toBe(200);
+    now = 1000; // 10 tokens refilled, 2 owed
+    expect(bucket.reserve()).toBe(0);
+  });
+});
