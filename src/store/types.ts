@@ -51,10 +51,15 @@ export interface ChangeEvent {
   correlationId?: string;
 }
 
-/** Thrown by the store; the API maps them to HTTP errors. */
+export type StoreErrorCode = 'ALREADY_EXISTS' | 'NOT_FOUND' | 'CONFLICT' | 'INVALID_ARGUMENT';
+
+/** Thrown by the store; the API maps them to HTTP errors (409, 404, 409, 400).
+ *  INVALID_ARGUMENT: a malformed label selector, cursor or limit, or a forbidden change
+ *  (adding finalizers to an object being deleted). */
 export class StoreError extends Error {
+  override readonly name = 'StoreError';
   constructor(
-    readonly code: 'ALREADY_EXISTS' | 'NOT_FOUND' | 'CONFLICT',
+    readonly code: StoreErrorCode,
     message: string,
   ) {
     super(message);
@@ -68,17 +73,24 @@ export interface WriteContext {
   expectedVersion?: string;
 }
 
+/** Writes that would change nothing (same labels/spec/finalizers, same status, repeated delete
+ *  request) are no-ops: no new resourceVersion, no change event. Reconcilers rely on this to
+ *  avoid waking themselves up. */
 export interface ObjectStore {
   create<S>(obj: NewResource<S>, ctx?: WriteContext): Promise<Resource<S>>;
   get<S>(kind: Kind, name: string): Promise<Resource<S> | undefined>;
+  /** Ordered by name (bytewise); a cursor stays valid while objects are inserted or removed. */
   list<S>(kind: Kind, opts: ListOptions): Promise<Page<Resource<S>>>;
-  /** Changes labels/spec/finalizers; bumps `generation` only if the spec really changed. */
+  /** Changes labels/spec/finalizers; bumps `generation` only if the spec really changed.
+   *  Adding a finalizer to an object being deleted is INVALID_ARGUMENT. If the patch removes the
+   *  last finalizer of an object being deleted, the object is removed and its final state is
+   *  returned (a `deleted` event follows). */
   update<S>(kind: Kind, name: string, patch: ResourcePatch<S>, ctx?: WriteContext): Promise<Resource<S>>;
   /** Writes status only; never bumps `generation`. */
   updateStatus<S>(kind: Kind, name: string, status: ResourceStatus, ctx?: WriteContext): Promise<Resource<S>>;
   /** With finalizers left: sets deletionTimestamp and returns the object; without: removes it
    *  (and its secrets) and returns undefined. Removing the last finalizer of an object marked for
-   *  deletion (via update) removes it too. */
+   *  deletion (via update) removes it too. NOT_FOUND if there is no such object. */
   delete<S>(kind: Kind, name: string, ctx?: WriteContext): Promise<Resource<S> | undefined>;
   /** Every committed change, in commit order, for reconcilers and event streams. */
   onChange(listener: (e: ChangeEvent) => void): () => void;
@@ -92,6 +104,7 @@ export interface SecretRef {
 }
 
 export interface SecretStore {
+  /** The owner object must exist (NOT_FOUND otherwise); its hard deletion removes its secrets. */
   put(ref: SecretRef, plaintext: Buffer): Promise<void>;
   get(ref: SecretRef): Promise<Buffer | undefined>;
   /** Metadata only (never the value): which key wraps it and when it was written. */

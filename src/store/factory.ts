@@ -1,0 +1,63 @@
+// Opening a store: pick the database, resolve the keyring, migrate, assemble the repositories.
+import { join } from 'node:path';
+import { Keyring, KEYRING_FILE_ENV } from '../security/keyring.js';
+import { LocalChangeFeed, type ChangeFeed } from './changes.js';
+import { migrate } from './migrations.js';
+import { SqlObjectStore } from './objects.js';
+import { openPglite } from './pglite.js';
+import { openPostgres } from './postgres.js';
+import { SqlSecretStore } from './secrets.js';
+import type { Database } from './sql.js';
+import type { Store } from './types.js';
+
+export type StoreConfig =
+  /** PGlite in `<dataDir>/pglite`; without a keyring (given, or KUBENOVA_KEYRING_FILE), one is
+   *  created in `<dataDir>/keyring.json`. */
+  | { kind: 'embedded'; dataDir: string; keyring?: Keyring }
+  /** A PostgreSQL server; the keyring must be given or named by KUBENOVA_KEYRING_FILE. */
+  | { kind: 'postgres'; url: string; keyring?: Keyring; maxConnections?: number };
+
+/** A store, with the keyring its secrets use (for `reload()` before `secrets.rewrapAll()`). */
+export interface OpenedStore extends Store {
+  readonly keyring: Keyring;
+}
+
+export async function createStore(config: StoreConfig): Promise<OpenedStore> {
+  const keyring = config.keyring ?? (await Keyring.fromEnv()) ?? (await defaultKeyring(config));
+  const db =
+    config.kind === 'embedded'
+      ? await openPglite(join(config.dataDir, 'pglite'))
+      : await openPostgres(config.url, { maxConnections: config.maxConnections });
+  try {
+    return await openStoreOn(db, keyring);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+async function defaultKeyring(config: StoreConfig): Promise<Keyring> {
+  if (config.kind === 'embedded') return Keyring.loadOrCreate(join(config.dataDir, 'keyring.json'));
+  throw new Error(`the postgres store needs a keyring: set ${KEYRING_FILE_ENV} to a keyring file`);
+}
+
+/** Migrates `db` and builds the store on it; closing the store closes `db`. */
+export async function openStoreOn(db: Database, keyring: Keyring, feed: ChangeFeed = new LocalChangeFeed()): Promise<OpenedStore> {
+  await migrate(db);
+  let closing: Promise<void> | undefined;
+  return {
+    objects: new SqlObjectStore(db, feed),
+    secrets: new SqlSecretStore(db, keyring),
+    keyring,
+    ping: async () => {
+      await db.query('SELECT 1');
+    },
+    close: () => {
+      closing ??= (async () => {
+        feed.close();
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,6 @@
+// The store's public surface.
+export * from './types.js';
+export { createStore, openStoreOn, type OpenedStore, type StoreConfig } from './factory.js';
+export { parseLabelSelector, matchesLabelSelector, LabelSelectorError } from './label-selector.js';
+export { MAX_PAGE_SIZE } from './objects.js';
+export type { ChangeFeed } from './changes.js';

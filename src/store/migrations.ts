@@ -1,0 +1,98 @@
+// Schema migrations: versioned SQL applied in order, in one transaction, recorded in
+// schema_migrations. An advisory lock makes replicas starting together apply them once.
+import type { Sql } from './sql.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+// Identifier columns use the "C" collation: ordering (and so pagination) is bytewise and the
+// same on every server, whatever locale its cluster was initialised with.
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'objects',
+    sql: `
+      CREATE SEQUENCE resource_version_seq;
+      CREATE TABLE objects (
+        kind               text COLLATE "C" NOT NULL,
+        name               text COLLATE "C" NOT NULL,
+        tenant             text COLLATE "C",
+        labels             jsonb NOT NULL CHECK (jsonb_typeof(labels) = 'object'),
+        spec               jsonb NOT NULL,
+        status             jsonb NOT NULL,
+        generation         integer NOT NULL,
+        resource_version   bigint NOT NULL,
+        finalizers         jsonb NOT NULL CHECK (jsonb_typeof(finalizers) = 'array'),
+        deletion_timestamp timestamptz,
+        created_at         timestamptz NOT NULL,
+        updated_at         timestamptz NOT NULL,
+        PRIMARY KEY (kind, name)
+      );
+      CREATE INDEX objects_tenant ON objects (kind, tenant, name);
+      CREATE INDEX objects_labels ON objects USING gin (labels);
+    `,
+  },
+  {
+    version: 2,
+    name: 'secrets',
+    sql: `
+      CREATE TABLE secrets (
+        kind        text COLLATE "C" NOT NULL,
+        name        text COLLATE "C" NOT NULL,
+        field       text COLLATE "C" NOT NULL,
+        key_id      text NOT NULL,
+        wrapped_key bytea NOT NULL,
+        iv          bytea NOT NULL,
+        tag         bytea NOT NULL,
+        ciphertext  bytea NOT NULL,
+        updated_at  timestamptz NOT NULL,
+        PRIMARY KEY (kind, name, field),
+        FOREIGN KEY (kind, name) REFERENCES objects (kind, name) ON DELETE CASCADE
+      );
+      CREATE INDEX secrets_key_id ON secrets (key_id);
+    `,
+  },
+];
+
+// Arbitrary constants naming KubeNova's migration lock among other advisory-lock users.
+const LOCK_CLASS = 0x4b4e; // "KN"
+const LOCK_MIGRATIONS = 1;
+
+/** Applies the pending migrations; returns the versions applied now (empty when up to date). */
+export async function migrate(db: Sql, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  checkOrder(migrations);
+  return db.transaction(async (tx) => {
+    // Held until commit: a second replica waits here, then finds everything applied.
+    await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, LOCK_MIGRATIONS]);
+    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    integer PRIMARY KEY,
+      name       text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((r) => r.version));
+    const known = migrations.at(-1)?.version ?? 0;
+    const newest = Math.max(0, ...applied);
+    if (newest > known) {
+      throw new Error(`database schema is at version ${newest}, newer than this KubeNova (${known}); upgrade KubeNova`);
+    }
+    const pending = migrations.filter((m) => !applied.has(m.version));
+    for (const m of pending) {
+      await tx.exec(m.sql);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    }
+    return pending.map((m) => m.version);
+  });
+}
+
+function checkOrder(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    const prev = migrations[i - 1];
+    if (!Number.isInteger(m.version) || m.version < 1 || (prev && m.version <= prev.version)) {
+      throw new Error(`migration versions must be increasing positive integers (at "${m.name}")`);
+    }
+  });
+}

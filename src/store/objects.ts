@@ -1,0 +1,231 @@
+// The object repository: KubeNova's intents, one row per (kind, name), with Kubernetes-style
+// generation, resourceVersion, optimistic concurrency and finalizers.
+import { initialStatus, type Kind, type Labels, type Resource, type ResourceStatus } from '../domain/resource.js';
+import { jsonEqual } from './canonical-json.js';
+import type { ChangeFeed } from './changes.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { labelSelectorSql } from './label-selector.js';
+import { Params, toIsoString, type Row, type Sql } from './sql.js';
+import {
+  StoreError,
+  type ChangeEvent,
+  type ListOptions,
+  type NewResource,
+  type ObjectStore,
+  type Page,
+  type ResourcePatch,
+  type WriteContext,
+} from './types.js';
+
+export const MAX_PAGE_SIZE = 500;
+
+const COLUMNS = `kind, name, tenant, labels, spec, status, generation, resource_version::text AS resource_version,
+  finalizers, deletion_timestamp, created_at, updated_at`;
+
+interface ObjectRow extends Row {
+  kind: string;
+  name: string;
+  tenant: string | null;
+  labels: Labels;
+  spec: unknown;
+  status: ResourceStatus;
+  generation: number;
+  resource_version: string;
+  finalizers: string[];
+  deletion_timestamp: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toResource<S>(row: ObjectRow): Resource<S> {
+  const r: Resource<S> = {
+    kind: row.kind as Kind,
+    name: row.name,
+    labels: row.labels,
+    spec: row.spec as S,
+    status: row.status,
+    generation: row.generation,
+    resourceVersion: row.resource_version,
+    createdAt: toIsoString(row.created_at),
+    updatedAt: toIsoString(row.updated_at),
+    finalizers: row.finalizers,
+  };
+  if (row.tenant !== null) r.tenant = row.tenant;
+  if (row.deletion_timestamp !== null) r.deletionTimestamp = toIsoString(row.deletion_timestamp);
+  return r;
+}
+
+/** The state a write wants an object to have; `mutate` works out what actually changes. */
+interface Desired<S> {
+  labels: Labels;
+  spec: S;
+  status: ResourceStatus;
+  finalizers: string[];
+  deleting: boolean;
+}
+
+const displayName = (kind: Kind, name: string) => `${kind} "${name}"`;
+
+export class SqlObjectStore implements ObjectStore {
+  constructor(
+    private readonly db: Sql,
+    private readonly feed: ChangeFeed,
+  ) {}
+
+  async create<S>(obj: NewResource<S>, ctx: WriteContext = {}): Promise<Resource<S>> {
+    const p = new Params();
+    const rows = await this.db.query<ObjectRow>(
+      `INSERT INTO objects (kind, name, tenant, labels, spec, status, generation, resource_version, finalizers,
+                            created_at, updated_at)
+       VALUES (${p.add(obj.kind)}, ${p.add(obj.name)}, ${p.add(obj.tenant ?? null)}, ${p.json(obj.labels ?? {})},
+               ${p.json(obj.spec)}, ${p.json(initialStatus())}, 1, nextval('resource_version_seq'),
+               ${p.json(obj.finalizers ?? [])}, now(), now())
+       ON CONFLICT (kind, name) DO NOTHING
+       RETURNING ${COLUMNS}`,
+      p.values,
+    );
+    const row = rows[0];
+    if (!row) throw new StoreError('ALREADY_EXISTS', `${displayName(obj.kind, obj.name)} already exists`);
+    const created = toResource<S>(row);
+    this.feed.publish(changeEvent('created', created, ctx));
+    return created;
+  }
+
+  async get<S>(kind: Kind, name: string): Promise<Resource<S> | undefined> {
+    const rows = await this.db.query<ObjectRow>(`SELECT ${COLUMNS} FROM objects WHERE kind = $1 AND name = $2`, [kind, name]);
+    return rows[0] && toResource<S>(rows[0]);
+  }
+
+  async list<S>(kind: Kind, opts: ListOptions): Promise<Page<Resource<S>>> {
+    const { limit } = opts;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      throw new StoreError('INVALID_ARGUMENT', `limit must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${limit}`);
+    }
+    const p = new Params();
+    const where = [`kind = ${p.add(kind)}`];
+    if (opts.cursor !== undefined) where.push(`name > ${p.add(decodeCursor(kind, opts.cursor))}`);
+    if (opts.tenant !== undefined) where.push(`tenant = ${p.add(opts.tenant)}`);
+    if (opts.tenants !== undefined) {
+      where.push(opts.tenants.length === 0 ? 'FALSE' : `tenant IN (${opts.tenants.map((t) => p.add(t)).join(', ')})`);
+    }
+    if (opts.labelSelector?.length) where.push(labelSelectorSql(opts.labelSelector, p));
+    // One row more than the page tells whether another page follows.
+    const rows = await this.db.query<ObjectRow>(
+      `SELECT ${COLUMNS} FROM objects WHERE ${where.join(' AND ')} ORDER BY name LIMIT ${limit + 1}`,
+      p.values,
+    );
+    const items = rows.slice(0, limit).map((r) => toResource<S>(r));
+    const last = items.at(-1);
+    return rows.length > limit && last ? { items, nextCursor: encodeCursor(kind, last.name) } : { items };
+  }
+
+  async update<S>(kind: Kind, name: string, patch: ResourcePatch<S>, ctx: WriteContext = {}): Promise<Resource<S>> {
+    const { object } = await this.mutate<S>(kind, name, ctx, (cur) => {
+      if (cur.deletionTimestamp && patch.finalizers?.some((f) => !cur.finalizers.includes(f))) {
+        throw new StoreError('INVALID_ARGUMENT', `${displayName(kind, name)} is being deleted; no finalizers can be added`);
+      }
+      return {
+        labels: patch.labels ?? cur.labels,
+        spec: patch.spec ?? cur.spec,
+        status: cur.status,
+        finalizers: patch.finalizers ?? cur.finalizers,
+        deleting: cur.deletionTimestamp !== undefined,
+      };
+    });
+    return object;
+  }
+
+  async updateStatus<S>(kind: Kind, name: string, status: ResourceStatus, ctx: WriteContext = {}): Promise<Resource<S>> {
+    const { object } = await this.mutate<S>(kind, name, ctx, (cur) => ({
+      ...cur,
+      status,
+      deleting: cur.deletionTimestamp !== undefined,
+    }));
+    return object;
+  }
+
+  async delete<S>(kind: Kind, name: string, ctx: WriteContext = {}): Promise<Resource<S> | undefined> {
+    const { object, removed } = await this.mutate<S>(kind, name, ctx, (cur) => ({ ...cur, deleting: true }));
+    return removed ? undefined : object;
+  }
+
+  onChange(listener: (e: ChangeEvent) => void): () => void {
+    return this.feed.subscribe(listener);
+  }
+
+  /** Every change to an existing object: lock the row, check the expected version, compute the
+   *  desired state, then write only what differs: nothing, an update, or the removal of an
+   *  object marked for deletion without finalizers left. The event is published after commit. */
+  private async mutate<S>(
+    kind: Kind,
+    name: string,
+    ctx: WriteContext,
+    desire: (current: Resource<S>) => Desired<S>,
+  ): Promise<{ object: Resource<S>; removed: boolean }> {
+    const outcome = await this.db.transaction(async (tx) => {
+      const rows = await tx.query<ObjectRow>(`SELECT ${COLUMNS} FROM objects WHERE kind = $1 AND name = $2 FOR UPDATE`, [
+        kind,
+        name,
+      ]);
+      if (!rows[0]) throw new StoreError('NOT_FOUND', `${displayName(kind, name)} not found`);
+      const cur = toResource<S>(rows[0]);
+      if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== cur.resourceVersion) {
+        throw new StoreError(
+          'CONFLICT',
+          `${displayName(kind, name)} was modified: resourceVersion is ${cur.resourceVersion}, not ${ctx.expectedVersion}`,
+        );
+      }
+      const next = desire(cur);
+      const specChanged = !jsonEqual(cur.spec, next.spec);
+      const generation = cur.generation + (specChanged ? 1 : 0);
+
+      if (next.deleting && next.finalizers.length === 0) {
+        const [row] = await tx.query<{ rv: string }>(
+          `DELETE FROM objects WHERE kind = $1 AND name = $2 RETURNING nextval('resource_version_seq')::text AS rv`,
+          [kind, name],
+        );
+        const final: Resource<S> = {
+          ...cur,
+          labels: next.labels,
+          spec: next.spec,
+          status: next.status,
+          finalizers: [],
+          generation,
+          resourceVersion: row!.rv,
+          deletionTimestamp: cur.deletionTimestamp ?? new Date().toISOString(),
+        };
+        return { object: final, removed: true, event: changeEvent('deleted', final, ctx) };
+      }
+
+      const changed =
+        specChanged ||
+        (next.deleting && cur.deletionTimestamp === undefined) ||
+        !jsonEqual(cur.labels, next.labels) ||
+        !jsonEqual(cur.status, next.status) ||
+        !jsonEqual(cur.finalizers, next.finalizers);
+      if (!changed) return { object: cur, removed: false, event: undefined };
+
+      const p = new Params();
+      const [row] = await tx.query<ObjectRow>(
+        `UPDATE objects SET labels = ${p.json(next.labels)}, spec = ${p.json(next.spec)}, status = ${p.json(next.status)},
+           finalizers = ${p.json(next.finalizers)}, generation = ${p.add(generation)},
+           deletion_timestamp = CASE WHEN ${p.add(next.deleting)} THEN coalesce(deletion_timestamp, now()) END,
+           resource_version = nextval('resource_version_seq'), updated_at = now()
+         WHERE kind = ${p.add(kind)} AND name = ${p.add(name)}
+         RETURNING ${COLUMNS}`,
+        p.values,
+      );
+      const updated = toResource<S>(row!);
+      return { object: updated, removed: false, event: changeEvent('updated', updated, ctx) };
+    });
+    if (outcome.event) this.feed.publish(outcome.event);
+    return outcome;
+  }
+}
+
+function changeEvent(type: ChangeEvent['type'], obj: Resource<unknown>, ctx: WriteContext): ChangeEvent {
+  const e: ChangeEvent = { type, kind: obj.kind, name: obj.name, resourceVersion: obj.resourceVersion };
+  if (obj.tenant !== undefined) e.tenant = obj.tenant;
+  if (ctx.correlationId !== undefined) e.correlationId = ctx.correlationId;
+  return e;
+}

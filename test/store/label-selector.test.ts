@@ -1,0 +1,92 @@
+import { describe, expect, test } from 'vitest';
+import { LabelSelectorError, matchesLabelSelector, parseLabelSelector } from '../../src/store/label-selector.js';
+import { StoreError, type LabelSelector } from '../../src/store/types.js';
+
+describe('parseLabelSelector', () => {
+  const valid: { input: string; want: LabelSelector; reason: string }[] = [
+    { input: '', want: [], reason: 'the empty selector selects everything' },
+    { input: '   ', want: [], reason: 'whitespace only is empty too' },
+    { input: 'a=b', want: [{ key: 'a', op: 'Equals', value: 'b' }], reason: 'equality' },
+    { input: 'a==b', want: [{ key: 'a', op: 'Equals', value: 'b' }], reason: '== is a synonym of =' },
+    { input: 'a!=b', want: [{ key: 'a', op: 'NotEquals', value: 'b' }], reason: 'inequality' },
+    { input: 'a=', want: [{ key: 'a', op: 'Equals', value: '' }], reason: 'an empty value is a valid label value' },
+    { input: 'e in (x,y)', want: [{ key: 'e', op: 'In', values: ['x', 'y'] }], reason: 'set inclusion' },
+    { input: 'f notin (z)', want: [{ key: 'f', op: 'NotIn', values: ['z'] }], reason: 'set exclusion' },
+    { input: 'e in(x)', want: [{ key: 'e', op: 'In', values: ['x'] }], reason: 'no space needed before (' },
+    { input: 'g', want: [{ key: 'g', op: 'Exists' }], reason: 'a bare key tests existence' },
+    { input: '!h', want: [{ key: 'h', op: 'DoesNotExist' }], reason: '! tests absence' },
+    {
+      input: 'a=b,c!=d,e in (x,y),f notin (z),g,!h',
+      want: [
+        { key: 'a', op: 'Equals', value: 'b' },
+        { key: 'c', op: 'NotEquals', value: 'd' },
+        { key: 'e', op: 'In', values: ['x', 'y'] },
+        { key: 'f', op: 'NotIn', values: ['z'] },
+        { key: 'g', op: 'Exists' },
+        { key: 'h', op: 'DoesNotExist' },
+      ],
+      reason: 'every operator, comma-separated (the documented example)',
+    },
+    {
+      input: ' app.kubernetes.io/name = web , tier in ( a , b ) ',
+      want: [
+        { key: 'app.kubernetes.io/name', op: 'Equals', value: 'web' },
+        { key: 'tier', op: 'In', values: ['a', 'b'] },
+      ],
+      reason: 'prefixed keys, whitespace around every token',
+    },
+    { input: 'in in (notin)', want: [{ key: 'in', op: 'In', values: ['notin'] }], reason: 'the keywords are plain words where a key or value is expected' },
+    { input: 'v=1.2_3-x', want: [{ key: 'v', op: 'Equals', value: '1.2_3-x' }], reason: 'values may hold . _ - inside' },
+  ];
+  test.each(valid)('$input → parsed ($reason)', ({ input, want }) => {
+    expect(parseLabelSelector(input)).toEqual(want);
+  });
+
+  const invalid: { input: string; error: RegExp; position: number; reason: string }[] = [
+    { input: 'a=b,', error: /expected a label key, found end of input/, position: 4, reason: 'trailing comma' },
+    { input: ',a', error: /expected a label key, found ","/, position: 0, reason: 'leading comma' },
+    { input: 'a b', error: /expected an operator after key "a", found "b"/, position: 2, reason: 'two words without an operator' },
+    { input: 'a>1', error: /operator ">" is not supported/, position: 1, reason: 'numeric comparisons are not part of the contract' },
+    { input: 'a in x', error: /expected "\(" after "in"/, position: 5, reason: 'a set needs parentheses' },
+    { input: 'a in ()', error: /value set of "in" must not be empty/, position: 6, reason: 'empty sets select nothing useful' },
+    { input: 'a notin (x', error: /expected "," or "\)" in the value set, found end of input/, position: 10, reason: 'unclosed set' },
+    { input: 'a=b=c', error: /expected "," between requirements, found "="/, position: 3, reason: 'a second operator' },
+    { input: '-a=b', error: /key name "-a" must be 1-63 characters/, position: 0, reason: 'keys start alphanumeric' },
+    { input: 'Foo.Com/a=b', error: /key prefix "Foo.Com" must be a DNS subdomain/, position: 0, reason: 'prefixes are lowercase DNS names' },
+    { input: `${'k'.repeat(64)}`, error: /must be 1-63 characters/, position: 0, reason: 'key names are at most 63 characters' },
+    { input: `a=${'v'.repeat(64)}`, error: /value "v+" must be at most 63 characters/, position: 2, reason: 'values are at most 63 characters' },
+    { input: "a=x'y", error: /value "x'y" must be/, position: 2, reason: 'quotes are not label characters' },
+    { input: 'a!b', error: /expected an operator after key "a", found "!"/, position: 1, reason: '! alone is not an operator after a key' },
+    { input: '!', error: /expected a label key, found end of input/, position: 1, reason: '! needs a key' },
+  ];
+  test.each(invalid)('$input → error at $position ($reason)', ({ input, error, position }) => {
+    let thrown: unknown;
+    try {
+      parseLabelSelector(input);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(LabelSelectorError);
+    const e = thrown as LabelSelectorError;
+    expect(e).toBeInstanceOf(StoreError); // the API maps it like any StoreError
+    expect(e.code).toBe('INVALID_ARGUMENT');
+    expect(e.message).toMatch(error);
+    expect(e.position).toBe(position);
+  });
+});
+
+describe('matchesLabelSelector', () => {
+  const labels = { env: 'prod', tier: 'gold' };
+  const cases: { selector: string; want: boolean; reason: string }[] = [
+    { selector: '', want: true, reason: 'empty selects all' },
+    { selector: 'env=prod,tier', want: true, reason: 'all requirements hold' },
+    { selector: 'env=prod,!tier', want: false, reason: 'requirements are ANDed' },
+    { selector: 'region!=eu', want: true, reason: '!= matches a missing key' },
+    { selector: 'region notin (eu)', want: true, reason: 'notin matches a missing key' },
+    { selector: 'region in (eu)', want: false, reason: 'in needs the key' },
+    { selector: 'env in (dev,prod)', want: true, reason: 'in matches any listed value' },
+  ];
+  test.each(cases)('$selector → $want ($reason)', ({ selector, want }) => {
+    expect(matchesLabelSelector(parseLabelSelector(selector), labels)).toBe(want);
+  });
+});

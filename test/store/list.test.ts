@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Labels } from '../../src/domain/resource.js';
+import { createStore, type OpenedStore } from '../../src/store/factory.js';
+import { matchesLabelSelector, parseLabelSelector } from '../../src/store/label-selector.js';
+import type { LabelSelector, ListOptions } from '../../src/store/types.js';
+import { backends, testKeyring } from '../support/stores.js';
+
+describe.each(backends)('listing ($name)', (backend) => {
+  let store: OpenedStore;
+  beforeAll(async () => {
+    store = await createStore((await backend.fresh()).config(testKeyring()));
+  });
+  afterAll(() => store?.close());
+
+  /** Every page of a listing, following nextCursor; `during` runs concurrently with the
+   *  fetch of each page after the first. */
+  async function allPages(kind: 'App' | 'Cluster' | 'Project', opts: Omit<ListOptions, 'cursor'>, during?: () => Promise<void>) {
+    const names: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const [page] = await Promise.all([store.objects.list(kind, { ...opts, cursor }), cursor ? during?.() : undefined]);
+      expect(page.items.length).toBeLessThanOrEqual(opts.limit);
+      names.push(...page.items.map((o) => o.name));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    return { names, pages };
+  }
+
+  // Kind App holds only this test's objects.
+  test('pages through 250 objects by name, no skips or duplicates, while others are inserted', async () => {
+    const originals = Array.from({ length: 250 }, (_, i) => `app-${String(i).padStart(3, '0')}`);
+    // Inserted in a scrambled order: listing order must not depend on insertion order.
+    const scrambled = [...originals].sort((a, b) => (a.split('').reverse().join('') < b.split('').reverse().join('') ? -1 : 1));
+    for (let i = 0; i < scrambled.length; i += 25) {
+      await Promise.all(scrambled.slice(i, i + 25).map((name) => store.objects.create({ kind: 'App', name, tenant: 't', spec: {} })));
+    }
+    // While each page is read, insert names before, inside and after the part already read.
+    let round = 0;
+    const inserted: string[] = [];
+    const insertSome = async () => {
+      round++;
+      const names = [`app-000-r${round}`, `app-124-r${round}`, `app-249-r${round}`, `zzz-r${round}`];
+      inserted.push(...names);
+      await Promise.all(names.map((name) => store.objects.create({ kind: 'App', name, tenant: 't', spec: {} })));
+    };
+    const { names, pages } = await allPages('App', { limit: 40 }, insertSome);
+
+    expect(pages).toBeGreaterThanOrEqual(7);
+    expect(new Set(names).size, 'no duplicates').toBe(names.length);
+    expect([...names].sort(), 'ascending name order').toEqual(names);
+    for (const name of originals) expect(names, `${name} was there before listing began`).toContain(name);
+    // Names inserted behind the cursor are not seen; names ahead of it are.
+    expect(names).toContain('zzz-r1');
+    expect(names).not.toContain(`app-000-r${round}`);
+    expect(names.filter((n) => !originals.includes(n)).every((n) => inserted.includes(n))).toBe(true);
+  });
+
+  test('a page of exactly the remaining objects has no nextCursor', async () => {
+    const total = (await allPages('App', { limit: 500 })).names.length;
+    const page = await store.objects.list('App', { limit: 500 });
+    expect(page.items).toHaveLength(total);
+    expect(page.nextCursor).toBeUndefined();
+  });
+
+  test.each([
+    { limit: 0, reason: 'below 1' },
+    { limit: 501, reason: 'above 500' },
+    { limit: 2.5, reason: 'not an integer' },
+    { limit: Number.NaN, reason: 'not a number' },
+  ])('limit $limit is INVALID_ARGUMENT ($reason)', async ({ limit }) => {
+    await expect(store.objects.list('App', { limit })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  test.each([
+    { cursor: 'not a cursor!', reason: 'not base64url' },
+    { cursor: Buffer.from('{"v":2,"k":"App","n":"x"}').toString('base64url'), reason: 'unknown cursor version' },
+    { cursor: Buffer.from('[1,2]').toString('base64url'), reason: 'not a cursor document' },
+    { cursor: '', reason: 'empty' },
+  ])('cursor is INVALID_ARGUMENT when $reason', async ({ cursor }) => {
+    await expect(store.objects.list('App', { limit: 5, cursor })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(/invalid cursor/),
+    });
+  });
+
+  test('a cursor only continues the kind it was issued for', async () => {
+    const page = await store.objects.list('App', { limit: 1 });
+    await expect(store.objects.list('Tenant', { limit: 1, cursor: page.nextCursor })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(/issued for App, not Tenant/),
+    });
+  });
+
+  describe('label selectors', () => {
+    // Kind Cluster holds only these objects.
+    const clusters: Record<string, Labels> = {
+      c1: { env: 'prod', region: 'eu', tier: 'gold' },
+      c2: { env: 'prod', region: 'us' },
+      c3: { env: 'dev', region: 'eu', 'kubenova.io/canary': 'true' },
+      c4: { env: '' },
+      c5: {},
+    };
+    beforeAll(async () => {
+      for (const [name, labels] of Object.entries(clusters)) await store.objects.create({ kind: 'Cluster', name, labels, spec: {} });
+    });
+
+    const cases: { selector: string; want: string[]; reason: string }[] = [
+      { selector: '', want: ['c1', 'c2', 'c3', 'c4', 'c5'], reason: 'the empty selector selects everything' },
+      { selector: 'env=prod', want: ['c1', 'c2'], reason: 'equality' },
+      { selector: 'env==prod', want: ['c1', 'c2'], reason: '== is =' },
+      { selector: 'env!=prod', want: ['c3', 'c4', 'c5'], reason: '!= also selects objects without the key (c5)' },
+      { selector: 'env=', want: ['c4'], reason: 'an empty value matches only the empty value, not a missing key' },
+      { selector: 'env in (prod,dev)', want: ['c1', 'c2', 'c3'], reason: 'in: any listed value' },
+      { selector: 'env notin (prod)', want: ['c3', 'c4', 'c5'], reason: 'notin also selects objects without the key' },
+      { selector: 'tier', want: ['c1'], reason: 'existence' },
+      { selector: '!tier', want: ['c2', 'c3', 'c4', 'c5'], reason: 'absence' },
+      { selector: 'env=prod,region=eu', want: ['c1'], reason: 'requirements are ANDed' },
+      { selector: 'kubenova.io/canary=true', want: ['c3'], reason: 'prefixed keys' },
+      { selector: 'region in (eu),!tier', want: ['c3'], reason: 'set and existence requirements combine' },
+      { selector: 'env in (staging)', want: [], reason: 'no value matches' },
+      { selector: 'env=prod,env!=prod', want: [], reason: 'contradictory requirements select nothing' },
+    ];
+    test.each(cases)('$selector → $want ($reason)', async ({ selector, want }) => {
+      const labelSelector = parseLabelSelector(selector);
+      const { names } = await allPages('Cluster', { limit: 2, labelSelector }); // across pages too
+      expect(names).toEqual(want);
+      // The SQL translation agrees with the in-memory matcher the orchestrator uses.
+      const oracle = Object.keys(clusters).filter((n) => matchesLabelSelector(labelSelector, clusters[n]!));
+      expect(names).toEqual(oracle);
+    });
+
+    test('keys and values are data, never SQL', async () => {
+      const hostile = `x' OR 1=1; DROP TABLE objects; --`;
+      const selectors: LabelSelector[] = [
+        [{ key: hostile, op: 'Exists' }],
+        [{ key: 'env', op: 'Equals', value: hostile }],
+        [{ key: hostile, op: 'In', values: [hostile, 'prod'] }],
+      ];
+      for (const labelSelector of selectors) {
+        expect((await store.objects.list('Cluster', { limit: 10, labelSelector })).items).toEqual([]);
+      }
+      expect((await store.objects.list('Cluster', { limit: 10 })).items).toHaveLength(5);
+    });
+  });
+
+  describe('tenant scoping', () => {
+    // Kind Project holds only these objects.
+    beforeAll(async () => {
+      const projects: [string, string | undefined][] = [
+        ['p-a1', 'acme'],
+        ['p-a2', 'acme'],
+        ['p-b1', 'beta'],
+        ['p-c1', 'gamma'],
+        ['p-none', undefined],
+      ];
+      for (const [name, tenant] of projects) {
+        await store.objects.create({ kind: 'Project', name, tenant, labels: { tier: name.endsWith('1') ? 'one' : 'other' }, spec: {} });
+      }
+    });
+
+    const cases: { opts: Partial<ListOptions>; want: string[]; reason: string }[] = [
+      { opts: {}, want: ['p-a1', 'p-a2', 'p-b1', 'p-c1', 'p-none'], reason: 'no restriction for platform callers' },
+      { opts: { tenant: 'acme' }, want: ['p-a1', 'p-a2'], reason: 'one tenant' },
+      { opts: { tenants: ['acme', 'beta'] }, want: ['p-a1', 'p-a2', 'p-b1'], reason: 'a caller with two tenants' },
+      { opts: { tenants: [] }, want: [], reason: 'a caller with no tenants sees nothing' },
+      { opts: { tenants: ['acme'], tenant: 'beta' }, want: [], reason: 'tenant and tenants both apply' },
+      { opts: { tenants: ['acme', 'gamma'], labelSelector: parseLabelSelector('tier=one') }, want: ['p-a1', 'p-c1'], reason: 'scoping combines with selectors' },
+      { opts: { tenant: 'nobody' }, want: [], reason: 'an unknown tenant has no objects' },
+    ];
+    test.each(cases)('$reason', async ({ opts, want }) => {
+      expect((await allPages('Project', { limit: 2, ...opts })).names).toEqual(want);
+    });
+  });
+});
