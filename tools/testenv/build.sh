@@ -31,11 +31,13 @@ build() {
   (
     cd "$work"
     go mod init "kubenova.local/testenv/$name" >/dev/null 2>&1
-    go mod download "$module@$version"
-    local gomod
-    gomod=$(go mod download -json "$module@$version" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).GoMod))')
+    local dir
+    dir=$(go mod download -json "$module@$version" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))')
+    # The upstream's own checksums: some of its replacement targets (forks at pseudo-versions)
+    # are unknown to the checksum database, and the upstream go.sum vouches for them.
+    [[ -f "$dir/go.sum" ]] && cp "$dir/go.sum" go.sum && chmod u+w go.sum
     go mod edit -require="$module@$version"
-    mapfile -t edits < <(go mod edit -json "$gomod" | node "$here/wrapper-replaces.mjs" "$version")
+    mapfile -t edits < <(go mod edit -json "$dir/go.mod" | node "$here/wrapper-replaces.mjs" "$version")
     ((${#edits[@]})) && go mod edit "${edits[@]}"
     log "$name $version: building $*"
     go build -ldflags "-s -w $ldflags" -o "$out/bin/" "$@"
