@@ -1,0 +1,163 @@
+// The API's one error model, `{code, message, details}`: every stable code with its HTTP status,
+// and the one function that turns anything thrown (Fastify, validation, store, auth) into it.
+import { StoreError } from '../store/types.js';
+import { AuthenticationError, SigningKeysUnavailableError } from '../security/auth.js';
+import { PATTERN_REASONS } from './schemas/common.js';
+
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  ALREADY_EXISTS: 409,
+  /** The object changed since the version the client sent (If-Match / resourceVersion). */
+  CONFLICT: 409,
+  /** Deleting an object that others still depend on (a tenant with projects, ...). */
+  HAS_DEPENDENTS: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  /** Well-formed, but refers to something that does not exist or is not allowed there. */
+  UNPROCESSABLE: 422,
+  INTERNAL: 500,
+  NOT_IMPLEMENTED: 501,
+  UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** One problem with one input: `field` says where (`body/spec/owners/0/kind`, `query/limit`,
+ *  `path/name`, `header/if-match`), `reason` says why. Never contains the offending value. */
+export interface ErrorDetail {
+  field: string;
+  reason: string;
+}
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details: ErrorDetail[];
+}
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+
+  toBody(): ErrorBody {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export const validationFailed = (details: ErrorDetail[], message = 'request is invalid'): ApiError =>
+  new ApiError('VALIDATION_FAILED', message, details);
+
+export const notFound = (kind: string, name: string): ApiError => new ApiError('NOT_FOUND', `${kind} "${name}" not found`);
+
+/** Fastify's own errors, by code; their messages are replaced so that no input is echoed. */
+const FASTIFY_ERRORS: Record<string, [ErrorCode, string]> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: ['MALFORMED_JSON', 'request body is not valid JSON'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['MALFORMED_JSON', 'request body is empty but its content type is application/json'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['VALIDATION_FAILED', 'content-length does not match the body'],
+  FST_ERR_CTP_BODY_TOO_LARGE: ['PAYLOAD_TOO_LARGE', 'request body is too large'],
+  FST_ERR_BAD_URL: ['VALIDATION_FAILED', 'the URL is not valid (bad percent-encoding)'],
+  FST_ERR_NOT_FOUND: ['NOT_FOUND', 'no such route'],
+};
+
+/** Fastify's names for request parts, as they appear in `details[].field`. */
+const PARTS: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
+
+const STORE_ERRORS: Record<StoreError['code'], ErrorCode> = {
+  ALREADY_EXISTS: 'ALREADY_EXISTS',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  INVALID_ARGUMENT: 'VALIDATION_FAILED',
+};
+
+/** A schema-validation error as TypeBox reports it (ajv's shape). */
+export interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+const MAX_DETAILS = 50;
+
+/** Schema errors as details: one per field and reason, unknown and missing fields named.
+ *  `part` is where the input came from (body, query, path, header). */
+export function detailsFromSchemaErrors(errors: readonly SchemaError[], part: string): ErrorDetail[] {
+  const seen = new Set<string>();
+  const details: ErrorDetail[] = [];
+  const add = (pointer: string, reason: string) => {
+    // Unknown field names come from the client: bounded, as everything echoed.
+    const field = `${part}${pointer.length > 256 ? `${pointer.slice(0, 256)}…` : pointer}`;
+    const key = `${field}\0${reason}`;
+    if (seen.has(key) || details.length >= MAX_DETAILS) return;
+    seen.add(key);
+    details.push({ field, reason });
+  };
+  for (const e of errors) {
+    const names = (k: string) => (Array.isArray(e.params[k]) ? (e.params[k] as unknown[]).map(String) : []);
+    switch (e.keyword) {
+      case 'additionalProperties':
+        for (const n of names('additionalProperties')) add(`${e.instancePath}/${pointerToken(n)}`, 'unknown field');
+        break;
+      case 'required':
+        for (const n of names('requiredProperties')) add(`${e.instancePath}/${pointerToken(n)}`, 'is required');
+        break;
+      case 'boolean':
+      case 'propertyNames':
+        // Summaries of errors reported one by one as well: "schema is false" at each unknown
+        // field, and the failing pattern of each bad key.
+        break;
+      case 'pattern':
+        add(e.instancePath, PATTERN_REASONS.get(String(e.params.pattern)) ?? e.message ?? 'fails its pattern');
+        break;
+      default:
+        add(e.instancePath, e.message ?? `fails ${e.keyword}`);
+    }
+  }
+  return details;
+}
+
+/** A client-given key as a JSON-pointer token, cut short: paths are echoed in error details. */
+export const pointerToken = (key: string): string =>
+  (key.length > 64 ? `${key.slice(0, 64)}…` : key).replace(/~/g, '~0').replace(/\//g, '~1');
+
+/** Anything thrown while serving a request, as an ApiError. Unknown errors become INTERNAL with
+ *  a generic message: their text may carry internals and is only logged. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof StoreError) return new ApiError(STORE_ERRORS[err.code], err.message);
+  if (err instanceof AuthenticationError) return new ApiError('UNAUTHENTICATED', err.message);
+  if (err instanceof SigningKeysUnavailableError) {
+    return new ApiError('UNAVAILABLE', 'token signing keys cannot be fetched; retry later');
+  }
+  const schemaErrors = (err as { validation?: unknown } | null)?.validation;
+  if (Array.isArray(schemaErrors)) {
+    const part = String((err as { validationContext?: unknown }).validationContext ?? 'body');
+    return validationFailed(detailsFromSchemaErrors(schemaErrors as SchemaError[], PARTS[part] ?? part));
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && Object.hasOwn(FASTIFY_ERRORS, code)) {
+    const [apiCode, message] = FASTIFY_ERRORS[code]!;
+    return new ApiError(apiCode, message);
+  }
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // Some other client error from Fastify or a plugin: keep it a client error.
+    return new ApiError('VALIDATION_FAILED', 'request is invalid');
+  }
+  return new ApiError('INTERNAL', 'internal error; the request id identifies it in the server log');
+}

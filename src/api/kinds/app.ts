@@ -1,0 +1,110 @@
+// App: what a tenant deploys into one project: KubeVela components with traits, policies and an
+// optional workflow, in KubeNova's own stable field names. Projected as a KubeVela Application by
+// the VelaAdapter; rollout status and rollback come from its ApplicationRevisions.
+import { Type } from 'typebox';
+import { ApiError } from '../errors.js';
+import { DriftPolicy, FreeForm, List, Name, Patterned, Strict, SubdomainName, withDefault } from '../schemas/common.js';
+import type { KindDescriptor, FieldProblem } from './descriptor.js';
+import { duplicateNames, PROJECT_LABEL, rejectProblems, requirePlacedCluster, resolveReference } from './references.js';
+import type { TenantResource } from './tenant.js';
+
+const Properties = Type.Optional(withDefault(FreeForm, {}));
+
+/** A KubeVela definition name, e.g. `webservice`. */
+const DefinitionType = (description: string) => ({ ...SubdomainName, description });
+
+const Trait = Strict({ type: DefinitionType('TraitDefinition name, e.g. scaler, gateway.'), properties: Properties });
+
+const Component = Strict({
+  name: Name,
+  type: DefinitionType('ComponentDefinition name, e.g. webservice, worker.'),
+  properties: Properties,
+  traits: Type.Optional(List(Trait, 32, { default: [] })),
+});
+
+const Policy = Strict({ name: Name, type: DefinitionType('PolicyDefinition name, e.g. topology, override.'), properties: Properties });
+const Step = Strict({ name: Name, type: DefinitionType('WorkflowStepDefinition name, e.g. deploy, suspend.'), properties: Properties });
+
+interface AppSpec {
+  project: string;
+  clusters?: string[];
+  components: { name: string; traits?: { type: string }[] }[];
+  policies?: { name: string }[];
+  workflow?: { steps: { name: string }[] };
+}
+
+function duplicateTraits(components: AppSpec['components']): FieldProblem[] {
+  return components.flatMap((c, i) => {
+    const seen = new Set<string>();
+    return (c.traits ?? []).flatMap((t, j) => {
+      const dup = seen.has(t.type);
+      seen.add(t.type);
+      return dup ? [{ field: `spec/components/${i}/traits/${j}/type`, reason: `duplicate trait type "${t.type}"` }] : [];
+    });
+  });
+}
+
+const RollbackBody = Strict({
+  revision: Type.Optional(
+    Patterned('^[A-Za-z0-9][-A-Za-z0-9.]*$', 'must be a revision name as listed by the rollout', {
+      maxLength: 63,
+      description: 'Revision to return to, as listed by the rollout; default: the previous one.',
+    }),
+  ),
+  reason: Type.Optional(Type.String({ maxLength: 1024 })),
+});
+
+export const appKind: KindDescriptor = {
+  kind: 'App',
+  plural: 'apps',
+  ownership: 'tenant',
+  spec: {
+    project: { ...Name, description: 'The project (namespace) the app is deployed to; its tenant owns the app.' },
+    clusters: Type.Optional(
+      List(Name, 64, { uniqueItems: true, description: "Clusters to deploy to, within the tenant's placement; default: all of them." }),
+    ),
+    components: List(Component, 64, { minItems: 1 }),
+    policies: Type.Optional(List(Policy, 64, { default: [] })),
+    workflow: Type.Optional(Strict({ steps: List(Step, 64, { minItems: 1 }) })),
+    driftPolicy: Type.Optional(DriftPolicy),
+  },
+  immutable: ['project'],
+  async admit(_name, raw, ctx) {
+    const spec = raw as unknown as AppSpec;
+    rejectProblems([
+      ...duplicateNames(spec.components, 'spec/components'),
+      ...duplicateTraits(spec.components),
+      ...duplicateNames(spec.policies, 'spec/policies'),
+      ...duplicateNames(spec.workflow?.steps, 'spec/workflow/steps'),
+    ]);
+    const project = await resolveReference(ctx, 'Project', spec.project, 'spec/project');
+    const tenant = (await ctx.objects.get('Tenant', project.tenant!)) as TenantResource | undefined;
+    if (!tenant) throw new ApiError('UNPROCESSABLE', `tenant of project "${spec.project}" not found`);
+    for (const [i, cluster] of (spec.clusters ?? []).entries()) {
+      await requirePlacedCluster(ctx, tenant, cluster, `spec/clusters/${i}`);
+    }
+    return { tenant: tenant.name };
+  },
+  systemLabels: (spec) => ({ [PROJECT_LABEL]: spec.project as string }),
+  customMethods: [
+    {
+      name: 'rollback',
+      verb: 'rollback',
+      summary: 'Roll the app back to an earlier revision',
+      body: RollbackBody,
+      async handle() {
+        throw new ApiError('NOT_IMPLEMENTED', 'rollback is not implemented yet: it arrives with the VelaAdapter (application revisions)');
+      },
+    },
+  ],
+  subresources: [
+    {
+      name: 'rollout',
+      verb: 'rollout',
+      summary: "The app's rollout: revisions and their state per cluster",
+      async handle() {
+        throw new ApiError('NOT_IMPLEMENTED', 'rollout status is not implemented yet: it arrives with the VelaAdapter (application revisions)');
+      },
+    },
+  ],
+};

@@ -1,0 +1,91 @@
+// What the generic resource routes need to know about one kind: its URL, its spec schema, how
+// its objects relate to tenants, its write-only secret fields, and the checks a schema cannot
+// express. One descriptor per kind; the routes, the OpenAPI document and the authorization
+// scope checks are all driven by these.
+import type { TObject, TProperties, TSchema } from 'typebox';
+import type { Kind, Labels, Resource } from '../../domain/resource.js';
+import type { ObjectStore } from '../../store/types.js';
+import type { Verb } from '../../security/authorization.js';
+import type { CallerScope } from '../caller-scope.js';
+
+export type Spec = Record<string, unknown>;
+
+/** How objects of a kind relate to tenants:
+ *  - tenant: each belongs to one tenant (`Resource.tenant`);
+ *  - platform: none; invisible to tenant-scoped callers (clusters);
+ *  - attached: none, but visible to tenant-scoped readers of a tenant that attaches it (policy sets). */
+export type Ownership = 'tenant' | 'platform' | 'attached';
+
+export interface AdmissionContext {
+  /** Lookups as the caller sees them: an object the caller cannot see does not exist. */
+  caller: CallerScope;
+  /** Unscoped lookups, for platform objects a tenant may name (clusters in its placement). */
+  objects: ObjectStore;
+  /** The object being updated; undefined on create. */
+  current?: Resource;
+}
+
+/** Where an input problem is, relative to the request body, and why. */
+export interface FieldProblem {
+  field: string;
+  reason: string;
+}
+
+export interface Admission {
+  /** The tenant the object belongs to (tenant-owned kinds). */
+  tenant?: string;
+}
+
+export interface SecretField {
+  /** Schema of the write-only body field (top level, beside `spec`). */
+  schema: TSchema;
+  description: string;
+  /** The bytes to store for a schema-valid value, or the reason the value is unusable. The
+   *  reason must not quote the value. */
+  decode(value: string): { bytes: Buffer } | { problem: string };
+}
+
+export interface MethodContext {
+  caller: CallerScope;
+  objects: ObjectStore;
+}
+
+/** `POST /api/v1/{plural}/{name}:{name}`: an action on one object (Google AIP-136 style). */
+export interface CustomMethod {
+  name: string;
+  verb: Verb;
+  summary: string;
+  body: TObject;
+  /** Runs after the object was found and the caller authorized; returns the response body. */
+  handle(target: Resource, body: Record<string, unknown>, ctx: MethodContext): Promise<unknown>;
+}
+
+/** `GET /api/v1/{plural}/{name}/{name}`: a computed view of one object. */
+export interface Subresource {
+  name: string;
+  verb: Verb;
+  summary: string;
+  handle(target: Resource, ctx: MethodContext): Promise<unknown>;
+}
+
+export interface KindDescriptor {
+  kind: Kind;
+  /** URL segment: `/api/v1/{plural}`. */
+  plural: string;
+  ownership: Ownership;
+  /** The spec as clients write it and read it back. When every field is optional, so is `spec`
+   *  in request bodies. */
+  spec: TProperties;
+  secretFields?: Readonly<Record<string, SecretField>>;
+  /** Spec fields fixed at creation. */
+  immutable?: readonly string[];
+  /** Checks beyond the schema (references, uniqueness), on create and update; throws ApiError.
+   *  Returns the owning tenant for tenant-owned kinds. */
+  admit(name: string, spec: Spec, ctx: AdmissionContext): Promise<Admission>;
+  /** Labels KubeNova sets itself (`kubenova.io/...`), derived from the spec. */
+  systemLabels?(spec: Spec): Labels;
+  /** Why the object cannot be deleted yet (objects depending on it), or undefined. */
+  blockingDependents?(target: Resource, objects: ObjectStore): Promise<string | undefined>;
+  customMethods?: readonly CustomMethod[];
+  subresources?: readonly Subresource[];
+}

@@ -1,0 +1,70 @@
+// Admission checks shared by several kinds: references to other objects, placement, uniqueness.
+// A reference the caller cannot see fails exactly like a missing one (422, same message), so
+// references never reveal another tenant's objects.
+import type { Kind, Labels, Resource } from '../../domain/resource.js';
+import { ApiError, validationFailed } from '../errors.js';
+import type { AdmissionContext, FieldProblem } from './descriptor.js';
+
+/** The label KubeNova puts on objects of a project (apps, grants): lists by project use it. */
+export const PROJECT_LABEL = 'kubenova.io/project';
+/** Label keys under this prefix are set by KubeNova, never by clients. */
+export const SYSTEM_LABEL_PREFIX = 'kubenova.io/';
+
+export function unprocessable(field: string, reason: string): ApiError {
+  return new ApiError('UNPROCESSABLE', reason, [{ field: `body/${field}`, reason }]);
+}
+
+/** The referenced object, if it exists and the caller can see it; 422 otherwise. */
+export async function resolveReference<S = Record<string, unknown>>(
+  ctx: AdmissionContext,
+  kind: Kind,
+  name: string,
+  field: string,
+): Promise<Resource<S>> {
+  const found = await ctx.caller.find<S>(kind, name);
+  if (!found) throw unprocessable(field, `${kind} "${name}" not found`);
+  return found;
+}
+
+interface Placement {
+  clusters?: string[];
+  clusterSelector?: { matchLabels: Labels };
+}
+
+/** Whether a tenant's placement selects the cluster: named, or matched by its selector. */
+export function placementSelects(placement: Placement | undefined, cluster: Pick<Resource, 'name' | 'labels'>): boolean {
+  if (!placement) return false;
+  if (placement.clusters?.includes(cluster.name)) return true;
+  const match = placement.clusterSelector?.matchLabels;
+  return match !== undefined && Object.entries(match).every(([k, v]) => cluster.labels[k] === v);
+}
+
+/** 422 unless the cluster exists and the tenant is placed on it. Both cases give one message:
+ *  tenants do not learn which clusters exist outside their placement. */
+export async function requirePlacedCluster(
+  ctx: AdmissionContext,
+  tenant: Resource<{ placement?: Placement }>,
+  cluster: string,
+  field: string,
+): Promise<void> {
+  const found = await ctx.objects.get('Cluster', cluster);
+  if (!found || !placementSelects(tenant.spec.placement, found)) {
+    throw unprocessable(field, `cluster "${cluster}" is not in the placement of tenant "${tenant.name}"`);
+  }
+}
+
+/** Duplicate `name`s in a list of named items, as problems. */
+export function duplicateNames(items: readonly { name: string }[] | undefined, field: string): FieldProblem[] {
+  const seen = new Set<string>();
+  const problems: FieldProblem[] = [];
+  items?.forEach((item, i) => {
+    if (seen.has(item.name)) problems.push({ field: `${field}/${i}/name`, reason: `duplicate name "${item.name}"` });
+    seen.add(item.name);
+  });
+  return problems;
+}
+
+/** Throws VALIDATION_FAILED listing the problems, if any. */
+export function rejectProblems(problems: readonly FieldProblem[]): void {
+  if (problems.length > 0) throw validationFailed(problems.map((p) => ({ field: `body/${p.field}`, reason: p.reason })));
+}

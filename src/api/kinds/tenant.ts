@@ -1,0 +1,109 @@
+// Tenant: a team's share of the platform: owners, quotas, namespace rules, network isolation,
+// policy sets and placement (which clusters it lives on). Projected as one Capsule Tenant per
+// placed cluster by the CapsuleAdapter.
+import { Type } from 'typebox';
+import type { Resource } from '../../domain/resource.js';
+import {
+  Annotations,
+  DriftPolicy,
+  LabelKey,
+  Labels,
+  List,
+  Name,
+  NetworkIsolation,
+  Patterned,
+  Quantity,
+  Registry,
+  Strict,
+  StringEnum,
+  SubdomainName,
+  withDefault,
+} from '../schemas/common.js';
+import type { KindDescriptor } from './descriptor.js';
+import { issueKubeconfigMethod } from './grant.js';
+import { unprocessable } from './references.js';
+
+const Owner = Strict({
+  kind: StringEnum(['User', 'Group']),
+  name: Patterned('^\\S+$', 'must not contain whitespace', {
+    minLength: 1,
+    maxLength: 253,
+    description: 'User or group name as the IdP gives it.',
+  }),
+});
+
+/** Resource limits over all namespaces of a tenant (or, in policy sets, its defaults). */
+export const Quotas = Strict(
+  {
+    namespaces: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000, description: 'Most projects (namespaces) per cluster.' })),
+    pods: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000000 })),
+    cpu: Type.Optional(Quantity),
+    memory: Type.Optional(Quantity),
+    storage: Type.Optional(Quantity),
+  },
+  { default: {} },
+);
+
+const NamespaceOptions = Strict(
+  {
+    labels: Type.Optional(withDefault(Labels, {})),
+    annotations: Type.Optional(withDefault(Annotations, {})),
+    forbiddenLabels: Type.Optional(
+      List(LabelKey, 64, { default: [], uniqueItems: true, description: 'Label keys tenants may not set on their namespaces.' }),
+    ),
+  },
+  { default: {}, description: 'Labels and annotations stamped on every namespace of the tenant.' },
+);
+
+const ClassList = List(SubdomainName, 64, { default: [], uniqueItems: true });
+const AllowedClasses = Strict(
+  { storage: Type.Optional(ClassList), ingress: Type.Optional(ClassList), priority: Type.Optional(ClassList) },
+  { default: {}, description: 'Class names workloads may use; empty lists allow none beyond the cluster default.' },
+);
+
+const Placement = Strict(
+  {
+    clusters: Type.Optional(List(Name, 256, { uniqueItems: true })),
+    clusterSelector: Type.Optional(Strict({ matchLabels: Labels })),
+  },
+  { default: {}, description: 'The clusters named, plus those whose labels match the selector. Empty: no cluster yet.' },
+);
+
+export const tenantKind: KindDescriptor = {
+  kind: 'Tenant',
+  plural: 'tenants',
+  ownership: 'tenant',
+  spec: {
+    owners: Type.Optional(List(Owner, 64, { default: [] })),
+    quotas: Type.Optional(Quotas),
+    namespaceOptions: Type.Optional(NamespaceOptions),
+    networkIsolation: Type.Optional(withDefault(NetworkIsolation, 'tenant')),
+    allowedRegistries: Type.Optional(List(Registry, 64, { default: [], uniqueItems: true, description: 'Empty: any registry.' })),
+    allowedClasses: Type.Optional(AllowedClasses),
+    policySets: Type.Optional(List(Name, 32, { default: [], uniqueItems: true, description: 'PolicySets applied to the tenant.' })),
+    placement: Type.Optional(Placement),
+    driftPolicy: Type.Optional(DriftPolicy),
+  },
+  async admit(name, spec, ctx) {
+    for (const [i, policySet] of ((spec.policySets as string[] | undefined) ?? []).entries()) {
+      // Policy sets are platform objects; only the platform can change this list.
+      if (!(await ctx.objects.get('PolicySet', policySet))) {
+        throw unprocessable(`spec/policySets/${i}`, `PolicySet "${policySet}" not found`);
+      }
+    }
+    return { tenant: name };
+  },
+  async blockingDependents(target, objects) {
+    for (const kind of ['Project', 'KubeconfigGrant'] as const) {
+      const { items } = await objects.list(kind, { limit: 1, tenant: target.name });
+      if (items.length > 0) return `tenant "${target.name}" still has ${kind === 'Project' ? 'projects' : 'kubeconfig grants'}; delete them first`;
+    }
+    return undefined;
+  },
+  customMethods: [issueKubeconfigMethod('Tenant')],
+};
+
+export type TenantResource = Resource<{
+  policySets?: string[];
+  placement?: { clusters?: string[]; clusterSelector?: { matchLabels: Record<string, string> } };
+}>;

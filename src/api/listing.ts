@@ -1,0 +1,95 @@
+// Listing objects as the caller sees them. Tenant-owned kinds are filtered by the store query
+// itself (ListOptions.tenants), so pages are exact; attached policy sets are listed by name
+// from the caller's tenants.
+import type { Resource } from '../domain/resource.js';
+import { decodeCursor, encodeCursor } from '../store/cursor.js';
+import { matchesLabelSelector, parseLabelSelector } from '../store/index.js';
+import { StoreError, type LabelSelector, type ListOptions, type ObjectStore, type Page } from '../store/types.js';
+import type { CallerScope } from './caller-scope.js';
+import { validationFailed } from './errors.js';
+import type { KindDescriptor } from './kinds/descriptor.js';
+import { DEFAULT_PAGE_SIZE, NAME_PATTERN_SOURCE } from './schemas/common.js';
+
+const NAME = new RegExp(`^${NAME_PATTERN_SOURCE}$`);
+
+export interface ListQuery {
+  limit?: number;
+  cursor?: string;
+  labelSelector?: string;
+}
+
+/** Restrictions a route adds (a parent's tenant, its project label). */
+export interface ListFilter {
+  tenant?: string;
+  selector?: LabelSelector;
+}
+
+function parseSelector(text: string | undefined): LabelSelector {
+  if (text === undefined) return [];
+  try {
+    return parseLabelSelector(text);
+  } catch (err) {
+    if (err instanceof StoreError) throw validationFailed([{ field: 'query/labelSelector', reason: err.message }]);
+    throw err;
+  }
+}
+
+const INVALID_CURSOR = 'invalid cursor: pass back the nextCursor of a previous page unchanged';
+
+/** The name a cursor continues after. Cursors are in the store's format; every KubeNova name is
+ *  a DNS label, so a cursor holding anything else was not issued by us (and must not reach the
+ *  database). */
+function cursorPosition(d: KindDescriptor, cursor: string): string {
+  let after: string;
+  try {
+    after = decodeCursor(d.kind, cursor);
+  } catch (err) {
+    if (err instanceof StoreError) throw validationFailed([{ field: 'query/cursor', reason: err.message }]);
+    throw err;
+  }
+  if (!NAME.test(after)) throw validationFailed([{ field: 'query/cursor', reason: INVALID_CURSOR }]);
+  return after;
+}
+
+export async function listVisible(
+  d: KindDescriptor,
+  caller: CallerScope,
+  objects: ObjectStore,
+  query: ListQuery,
+  filter: ListFilter = {},
+): Promise<Page<Resource>> {
+  const scope = caller.listScope(d.kind);
+  const after = query.cursor === undefined ? undefined : cursorPosition(d, query.cursor);
+  const opts: ListOptions = {
+    limit: query.limit ?? DEFAULT_PAGE_SIZE,
+    labelSelector: [...parseSelector(query.labelSelector), ...(filter.selector ?? [])],
+  };
+  if (query.cursor !== undefined) opts.cursor = query.cursor;
+  if (filter.tenant !== undefined) opts.tenant = filter.tenant;
+  if (scope !== 'all') {
+    if (d.ownership === 'platform') return { items: [] };
+    if (d.ownership === 'attached') return listByName(d, objects, await caller.attachedPolicySets(), after, opts);
+    opts.tenants = scope;
+  }
+  return objects.list(d.kind, opts);
+}
+
+/** One page of the named objects, in the store's order and with its cursor format. */
+async function listByName(
+  d: KindDescriptor,
+  objects: ObjectStore,
+  names: Set<string>,
+  after: string | undefined,
+  opts: ListOptions,
+): Promise<Page<Resource>> {
+  // Bytewise order, as the store's "C" collation sorts names.
+  const candidates = [...names].filter((n) => after === undefined || n > after).sort();
+  const items: Resource[] = [];
+  for (const name of candidates) {
+    const obj = await objects.get<Record<string, unknown>>(d.kind, name);
+    if (!obj || !matchesLabelSelector(opts.labelSelector ?? [], obj.labels)) continue;
+    if (items.length === opts.limit) return { items, nextCursor: encodeCursor(d.kind, items.at(-1)!.name) };
+    items.push(obj);
+  }
+  return { items };
+}

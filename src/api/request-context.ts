@@ -1,0 +1,37 @@
+// Per-request plumbing: the request id (accepted or made, always echoed), the log context every
+// log line of the request carries, the duration metric and one access-log line per request.
+import type { FastifyInstance } from 'fastify';
+import { runWithLogContext, type LogContext } from '../observability/context.js';
+import type { Metrics } from '../observability/metrics.js';
+import { REQUEST_ID_HEADER } from '../observability/request-id.js';
+
+export function registerRequestContext(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onRequest', (req, reply, done) => {
+    const context: LogContext = { requestId: req.id };
+    req.logContext = context;
+    reply.header(REQUEST_ID_HEADER, req.id);
+    // Everything after this hook (other hooks, the handler, the store) runs in the context.
+    runWithLogContext(context, done);
+  });
+
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.apiRequestSeconds.observe({ method: req.method, route, status_code: String(reply.statusCode) }, seconds);
+    runWithLogContext(req.logContext ?? { requestId: req.id }, () => {
+      // The path without the query: queries carry cursors and selectors, not worth a log line.
+      req.log.info(
+        {
+          method: req.method,
+          path: req.url.split('?', 1)[0],
+          route,
+          status: reply.statusCode,
+          duration_ms: Math.round(reply.elapsedTime * 10) / 10,
+          subject: req.caller?.principal.subject,
+        },
+        'request completed',
+      );
+    });
+    done();
+  });
+}

@@ -1,0 +1,84 @@
+// The HTTP API server: Fastify with every dependency injected, so tests build it in-process.
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { acceptRequestId, REQUEST_ID_HEADER } from '../observability/request-id.js';
+import type { TokenVerifier } from '../security/auth.js';
+import type { Store } from '../store/types.js';
+import { authenticate, AUTHENTICATION_CHALLENGE } from './authentication.js';
+import { bodyShapeProblem } from './body-shape.js';
+import { CUSTOM_METHOD_CONSTRAINT, customMethodStrategy } from './custom-methods.js';
+import { ApiError, toApiError, validationFailed } from './errors.js';
+import './fastify-types.js';
+import { registerOpenApi } from './openapi.js';
+import { registerOperationalRoutes } from './operational-routes.js';
+import { registerRequestContext } from './request-context.js';
+import { registerResourceRoutes } from './resource-routes.js';
+import { validatorCompiler } from './validation.js';
+
+export interface ServerDeps {
+  store: Store;
+  verifier: TokenVerifier;
+  logger: Logger;
+  metrics: Metrics;
+  config: { bodyLimitBytes: number; version?: string };
+}
+
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // One access-log line per request comes from request-context.ts instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.config.bodyLimitBytes,
+    genReqId: (req) => acceptRequestId(req.headers[REQUEST_ID_HEADER]),
+    // request_id reaches every line through the log context, also lines logged outside req.log.
+    childLoggerFactory: (logger, _bindings, opts) => logger.child({}, opts),
+    routerOptions: { constraints: { [CUSTOM_METHOD_CONSTRAINT]: customMethodStrategy } },
+    // Errors raised before routing (a malformed URL) get the same error body.
+    frameworkErrors: (err, req, reply) => {
+      reply.header(REQUEST_ID_HEADER, req.id);
+      void sendError(err, req, reply);
+    },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // Bodies are JSON only: anything else is 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain');
+  app.decorateRequest('caller', null);
+  app.decorateRequest('logContext', null as never);
+
+  registerRequestContext(app, deps.metrics);
+  app.setErrorHandler(sendError);
+  app.setNotFoundHandler((req, reply) =>
+    sendError(new ApiError('NOT_FOUND', `no route ${req.method} ${req.url.split('?', 1)[0]}`), req, reply),
+  );
+
+  await registerOpenApi(app, deps.config.version ?? '0.1.0');
+  registerOperationalRoutes(app, deps);
+  await app.register(async (api) => {
+    api.addHook('onRequest', authenticate(deps.verifier, deps.store.objects));
+    api.addHook('preValidation', async (req) => {
+      const problem = req.body === undefined ? undefined : bodyShapeProblem(req.body);
+      if (problem) throw validationFailed([problem]);
+    });
+    registerResourceRoutes(api, deps.store);
+  });
+  return app;
+}
+
+function sendError(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const apiError = toApiError(err);
+  if (apiError.status >= 500 && apiError.code !== 'NOT_IMPLEMENTED') req.log.error({ err }, 'request failed');
+  else req.log.debug({ code: apiError.code, details: apiError.details }, apiError.message);
+  if (apiError.code === 'UNAUTHENTICATED') {
+    const invalidToken = req.headers.authorization !== undefined;
+    reply.header('www-authenticate', invalidToken ? `${AUTHENTICATION_CHALLENGE}, error="invalid_token"` : AUTHENTICATION_CHALLENGE);
+  }
+  return reply.code(apiError.status).type('application/json').send(apiError.toBody());
+}

@@ -1,0 +1,138 @@
+// The server's configuration, from environment variables only. Parsing is pure: files named here
+// (secrets, keys) are read by the code that uses them.
+import { join, resolve } from 'node:path';
+import type { StoreConfig } from './store/index.js';
+
+export interface AuthConfig {
+  /** HS256 shared secret given inline (KUBENOVA_JWT_SECRET). */
+  hs256Secret?: string;
+  /** File holding the HS256 secret. */
+  hs256SecretFile?: string;
+  /** Create `hs256SecretFile` (random, mode 0600) when it does not exist: the embedded default. */
+  createHs256SecretFile: boolean;
+  /** PEM file with the RS256 public key tokens are signed for. */
+  rs256PublicKeyFile?: string;
+  /** An external IdP's JSON Web Key Set. */
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  store: StoreConfig;
+  auth: AuthConfig;
+  logLevel: string;
+  /** Largest accepted request body. */
+  bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: './data',
+  logLevel: 'info',
+  bodyLimitBytes: 1024 * 1024,
+} as const;
+
+/** Documented in `--help` and the README; the one list of variables the server reads. */
+export const ENVIRONMENT = {
+  KUBENOVA_HOST: `listen address (default ${DEFAULTS.host})`,
+  KUBENOVA_PORT: `listen port (default ${DEFAULTS.port})`,
+  KUBENOVA_DATA_DIR: `data directory of the embedded store and its generated secrets (default ${DEFAULTS.dataDir})`,
+  KUBENOVA_DATABASE_URL: 'PostgreSQL URL; when set, the store is that server instead of the embedded one',
+  KUBENOVA_KEYRING_FILE: 'envelope-encryption keyring (required with KUBENOVA_DATABASE_URL)',
+  KUBENOVA_JWT_SECRET: 'HS256 secret, at least 32 characters',
+  KUBENOVA_JWT_SECRET_FILE: 'file holding the HS256 secret (default with the embedded store: <data dir>/jwt-secret, created on first start)',
+  KUBENOVA_JWT_PUBLIC_KEY_FILE: 'PEM public key for RS256 tokens',
+  KUBENOVA_JWT_JWKS_URL: "an external IdP's JWKS URL",
+  KUBENOVA_JWT_ISSUER: 'required `iss` of tokens',
+  KUBENOVA_JWT_AUDIENCE: 'required `aud` of tokens',
+  KUBENOVA_LOG_LEVEL: `pino level (default ${DEFAULTS.logLevel})`,
+} as const;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const MIN_HS256_SECRET_LENGTH = 32;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const get = (name: keyof typeof ENVIRONMENT): string | undefined => {
+    const v = env[name]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+
+  const port = Number(get('KUBENOVA_PORT') ?? DEFAULTS.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('KUBENOVA_PORT must be a port number (0-65535)');
+
+  const dataDir = resolve(get('KUBENOVA_DATA_DIR') ?? DEFAULTS.dataDir);
+  const databaseUrl = get('KUBENOVA_DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('KUBENOVA_DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const store: StoreConfig = databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'embedded', dataDir };
+
+  const logLevel = get('KUBENOVA_LOG_LEVEL') ?? DEFAULTS.logLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`KUBENOVA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  return {
+    host: get('KUBENOVA_HOST') ?? DEFAULTS.host,
+    port,
+    dataDir,
+    store,
+    auth: authConfig(get, store, dataDir),
+    logLevel,
+    bodyLimitBytes: DEFAULTS.bodyLimitBytes,
+  };
+}
+
+type EnvReader = (name: keyof typeof ENVIRONMENT) => string | undefined;
+
+function authConfig(get: EnvReader, store: StoreConfig, dataDir: string): AuthConfig {
+  const hs256Secret = get('KUBENOVA_JWT_SECRET');
+  if (hs256Secret !== undefined && hs256Secret.length < MIN_HS256_SECRET_LENGTH) {
+    throw new ConfigError(`KUBENOVA_JWT_SECRET must be at least ${MIN_HS256_SECRET_LENGTH} characters`);
+  }
+  const jwksUrl = get('KUBENOVA_JWT_JWKS_URL');
+  if (jwksUrl !== undefined && !isAcceptableJwksUrl(jwksUrl)) {
+    throw new ConfigError('KUBENOVA_JWT_JWKS_URL must be an https:// URL (http:// only on loopback)');
+  }
+  const rs256PublicKeyFile = get('KUBENOVA_JWT_PUBLIC_KEY_FILE');
+  let hs256SecretFile = get('KUBENOVA_JWT_SECRET_FILE');
+  // The embedded default needs no setup: without any configured key, a secret is generated in
+  // the data directory. Replicas sharing a PostgreSQL store must share keys, so there it is
+  // never generated; and configuring an IdP turns the generated secret off.
+  const configured = [hs256Secret, hs256SecretFile, jwksUrl, rs256PublicKeyFile].some((v) => v !== undefined);
+  const generate = !configured && store.kind === 'embedded';
+  if (generate) hs256SecretFile = join(dataDir, 'jwt-secret');
+  else if (!configured) {
+    throw new ConfigError(
+      'no JWT key configured: set KUBENOVA_JWT_SECRET(_FILE), KUBENOVA_JWT_PUBLIC_KEY_FILE or KUBENOVA_JWT_JWKS_URL',
+    );
+  }
+  const auth: AuthConfig = { createHs256SecretFile: generate };
+  if (hs256Secret !== undefined) auth.hs256Secret = hs256Secret;
+  else if (hs256SecretFile !== undefined) auth.hs256SecretFile = resolve(hs256SecretFile);
+  if (rs256PublicKeyFile !== undefined) auth.rs256PublicKeyFile = resolve(rs256PublicKeyFile);
+  if (jwksUrl !== undefined) auth.jwksUrl = jwksUrl;
+  const issuer = get('KUBENOVA_JWT_ISSUER');
+  const audience = get('KUBENOVA_JWT_AUDIENCE');
+  if (issuer !== undefined) auth.issuer = issuer;
+  if (audience !== undefined) auth.audience = audience;
+  return auth;
+}
+
+function isAcceptableJwksUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+}

@@ -1,0 +1,133 @@
+// The KubeNova server process. `main.ts` (or `main.ts serve`) runs the API; `main.ts token ...`
+// mints a token with the locally configured HS256 secret: how a newcomer gets a first admin token.
+import { parseArgs } from 'node:util';
+import pkg from '../package.json' with { type: 'json' };
+import { buildServer } from './api/server.js';
+import { ConfigError, ENVIRONMENT, loadConfig, type Config } from './config.js';
+import { createLogger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import { ROLES, createTokenVerifier, type Role } from './security/auth.js';
+import { loadHs256Secret, loadVerificationKeys } from './security/auth-keys.js';
+import { mintToken, parseDuration } from './security/auth-token.js';
+import { createStore } from './store/index.js';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+const USAGE = `Usage:
+  main.ts [serve]                      run the API server
+  main.ts token --role <role> [--role <role>...] [--tenant <t>...] [--subject <s>] [--ttl <1h>]
+                                       print a token signed with the local HS256 secret
+Roles: ${ROLES.join(', ')}. TTL: <n>s|m|h|d (default 1h).
+Environment:
+${Object.entries(ENVIRONMENT)
+  .map(([k, v]) => `  ${k.padEnd(30)} ${v}`)
+  .join('\n')}
+`;
+
+/** How this program was started, to print a command that runs it again. */
+function selfCommand(): string {
+  const script = process.argv[1] ?? 'src/main.ts';
+  return script.endsWith('.ts') ? `npx tsx ${script}` : `node ${script}`;
+}
+
+async function serve(config: Config): Promise<void> {
+  const logger = createLogger({ level: config.logLevel });
+  const store = await createStore(config.store);
+  const { issuer, audience } = config.auth;
+  const verifier = createTokenVerifier(await loadVerificationKeys(config.auth), { issuer, audience });
+  const app = await buildServer({
+    store,
+    verifier,
+    logger,
+    metrics: createMetrics(),
+    config: { bodyLimitBytes: config.bodyLimitBytes, version: pkg.version },
+  });
+  const address = await app.listen({ host: config.host, port: config.port });
+  logger.info({ address, store: config.store.kind }, 'KubeNova API listening');
+  const hs256 = config.auth.hs256Secret !== undefined || config.auth.hs256SecretFile !== undefined;
+  process.stderr.write(
+    [
+      `KubeNova API listening on ${address} (store: ${config.store.kind === 'embedded' ? `embedded, ${config.dataDir}` : 'postgres'})`,
+      `  API docs:      ${address}/docs   (OpenAPI: ${address}/openapi.json)`,
+      hs256
+        ? `  admin token:   ${selfCommand()} token --role platform-admin   (same environment as the server)`
+        : '  tokens:        from your identity provider (no local HS256 secret configured)',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing requests in flight');
+    // In-flight requests finish; new ones get 503 until the listener is closed.
+    setTimeout(() => {
+      logger.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    void (async () => {
+      try {
+        await app.close();
+        await store.close();
+        logger.info('stopped');
+        process.exit(0);
+      } catch (err) {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      }
+    })();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function token(config: Config, args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      role: { type: 'string', multiple: true },
+      tenant: { type: 'string', multiple: true },
+      subject: { type: 'string', default: 'admin' },
+      ttl: { type: 'string', default: '1h' },
+    },
+    strict: true,
+  });
+  const roles = values.role ?? [];
+  const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (roles.length === 0 || unknown.length > 0) throw new ConfigError(`--role must be one of ${ROLES.join(', ')}`);
+  const ttlSeconds = parseDuration(values.ttl);
+  if (ttlSeconds === undefined) throw new ConfigError('--ttl must be a duration like 30m, 1h or 7d');
+  const secret = await loadHs256Secret(config.auth);
+  if (!secret) throw new ConfigError('no local HS256 secret: set KUBENOVA_JWT_SECRET or KUBENOVA_JWT_SECRET_FILE (or use your IdP)');
+  const jwt = await mintToken(secret, {
+    subject: values.subject,
+    roles: roles as Role[],
+    tenants: values.tenant,
+    ttlSeconds,
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+  });
+  process.stdout.write(`${jwt}\n`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'serve', ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const config = loadConfig();
+  if (command === 'serve') return serve(config);
+  if (command === 'token') return token(config, rest);
+  throw new ConfigError(`unknown command "${command}"\n${USAGE}`);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const known = err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  process.stderr.write(`kubenova: ${known ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
+  process.exit(known ? 2 : 1);
+});

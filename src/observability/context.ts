@@ -1,0 +1,31 @@
+// The log context of the work in progress (an API request now, a reconcile later), carried
+// through async calls with AsyncLocalStorage so every log line can name it without passing a
+// logger around.
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export interface LogContext {
+  /** Correlation id: the request id of an API call, carried into store events and reconciles. */
+  requestId: string;
+  tenant?: string;
+  cluster?: string;
+  adapter?: string;
+}
+
+const storage = new AsyncLocalStorage<LogContext>();
+
+export function runWithLogContext<T>(context: LogContext, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
+export function currentLogContext(): LogContext | undefined {
+  return storage.getStore();
+}
+
+/** Adds what became known along the way (the tenant once the object is resolved, ...). */
+export function annotateLogContext(fields: Partial<Omit<LogContext, 'requestId'>>): void {
+  const context = storage.getStore();
+  if (!context) return;
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined) (context as unknown as Record<string, unknown>)[key] = value;
+  }
+}

@@ -1,0 +1,135 @@
+// Who may do what, in ONE place and as data: role × kind × verb, the scope each role acts in,
+// what access the kubeconfigs it issues may carry, and which fields only the platform may set.
+// Handlers ask `authorize()`; nothing else decides.
+import type { Kind } from '../domain/resource.js';
+import type { Principal } from './auth.js';
+
+export const VERBS = ['create', 'get', 'list', 'update', 'delete', 'rollout', 'rollback', 'issue-kubeconfig'] as const;
+export type Verb = (typeof VERBS)[number];
+
+/** The access a KubeconfigGrant gives, as a Kubernetes ClusterRole name. */
+export const GRANT_ROLES = ['admin', 'edit', 'view'] as const;
+export type GrantRole = (typeof GRANT_ROLES)[number];
+
+/** The rows of the table. A token's roles map onto them (`tableRolesOf`): `read-only` becomes
+ *  `platform-reader` when the token has no `tenants` claim, `tenant-reader` when it has one. */
+export type TableRole = 'platform-admin' | 'platform-reader' | 'tenant-admin' | 'tenant-dev' | 'tenant-reader';
+
+export interface RoleRules {
+  /** platform: every object. tenants: only the objects of the token's tenants; platform objects
+   *  (clusters) stay invisible, except PolicySets attached to one of those tenants. */
+  scope: 'platform' | 'tenants';
+  verbs: Partial<Record<Kind, readonly Verb[]>>;
+  /** What a kubeconfig issued (or a KubeconfigGrant created) by this role may allow, and
+   *  whether it may be for someone other than the caller. */
+  grantable: { roles: readonly GrantRole[]; customVerbs: boolean; otherSubjects: boolean };
+}
+
+const CRUD = ['create', 'get', 'list', 'update', 'delete'] as const;
+const READ = ['get', 'list'] as const;
+const GRANT_ANY = { roles: GRANT_ROLES, customVerbs: true, otherSubjects: true };
+const GRANT_NONE = { roles: [], customVerbs: false, otherSubjects: false };
+
+export const AUTHORIZATION: Readonly<Record<TableRole, RoleRules>> = {
+  'platform-admin': {
+    scope: 'platform',
+    verbs: {
+      Cluster: CRUD,
+      Tenant: [...CRUD, 'issue-kubeconfig'],
+      Project: [...CRUD, 'issue-kubeconfig'],
+      App: [...CRUD, 'rollout', 'rollback'],
+      PolicySet: CRUD,
+      KubeconfigGrant: CRUD,
+    },
+    grantable: GRANT_ANY,
+  },
+  'platform-reader': {
+    scope: 'platform',
+    verbs: { Cluster: READ, Tenant: READ, Project: READ, App: [...READ, 'rollout'], PolicySet: READ, KubeconfigGrant: READ },
+    grantable: GRANT_NONE,
+  },
+  'tenant-admin': {
+    scope: 'tenants',
+    verbs: {
+      Tenant: ['get', 'list', 'update', 'issue-kubeconfig'],
+      Project: [...CRUD, 'issue-kubeconfig'],
+      App: [...CRUD, 'rollout', 'rollback'],
+      PolicySet: READ,
+      KubeconfigGrant: CRUD,
+    },
+    grantable: GRANT_ANY,
+  },
+  'tenant-dev': {
+    scope: 'tenants',
+    verbs: {
+      Tenant: ['get', 'list', 'issue-kubeconfig'],
+      Project: ['get', 'list', 'issue-kubeconfig'],
+      App: [...CRUD, 'rollout', 'rollback'],
+      PolicySet: READ,
+      KubeconfigGrant: READ,
+    },
+    grantable: { roles: ['edit', 'view'], customVerbs: false, otherSubjects: false },
+  },
+  'tenant-reader': {
+    scope: 'tenants',
+    verbs: { Tenant: READ, Project: READ, App: [...READ, 'rollout'], PolicySet: READ, KubeconfigGrant: READ },
+    grantable: GRANT_NONE,
+  },
+};
+
+/** Spec fields (dotted paths) that are platform guardrails: a tenant-scoped caller allowed to
+ *  update the object must leave them as they are. */
+export const PLATFORM_FIELDS: Partial<Record<Kind, readonly string[]>> = {
+  Tenant: [
+    'quotas',
+    'networkIsolation',
+    'allowedRegistries',
+    'allowedClasses',
+    'policySets',
+    'placement',
+    'driftPolicy',
+    'namespaceOptions.forbiddenLabels',
+  ],
+};
+
+export function tableRolesOf(principal: Principal): TableRole[] {
+  return principal.roles.map((role) => {
+    if (role === 'read-only') return principal.tenants === undefined ? 'platform-reader' : 'tenant-reader';
+    return role;
+  });
+}
+
+/** Which objects a permission reaches: every one, or those of these tenants. */
+export type Scope = 'all' | readonly string[];
+
+export type Access = { allowed: false } | { allowed: true; scope: Scope; roles: TableRole[] };
+
+/** Whether the principal may `verb` objects of `kind` at all, and over which tenants: the union
+ *  over the roles that allow it. */
+export function authorize(principal: Principal, kind: Kind, verb: Verb): Access {
+  const roles = tableRolesOf(principal).filter((r) => AUTHORIZATION[r].verbs[kind]?.includes(verb));
+  if (roles.length === 0) return { allowed: false };
+  const platform = roles.some((r) => AUTHORIZATION[r].scope === 'platform');
+  return { allowed: true, scope: platform ? 'all' : (principal.tenants ?? []), roles };
+}
+
+export function inScope(scope: Scope, tenant: string | undefined): boolean {
+  return scope === 'all' || (tenant !== undefined && scope.includes(tenant));
+}
+
+export interface RequestedAccess {
+  role?: GrantRole;
+  verbs?: readonly string[];
+  /** Whether the kubeconfig is for the caller (the token subject). */
+  forSelf: boolean;
+}
+
+/** Whether one of `roles` (those that allowed the issuing verb) may hand out this access. */
+export function mayGrant(roles: readonly TableRole[], access: RequestedAccess): boolean {
+  return roles.some((r) => {
+    const g = AUTHORIZATION[r].grantable;
+    if (access.verbs !== undefined && !g.customVerbs) return false;
+    if (!access.forSelf && !g.otherSubjects) return false;
+    return access.role === undefined || g.roles.includes(access.role);
+  });
+}

@@ -1,0 +1,163 @@
+// The authorization matrix through HTTP: every endpoint, every role, on objects of the caller's
+// own tenant (acme) or platform objects. Isolation from other tenants is in tenant-isolation.test.ts.
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, json, kubeconfigB64, startHarness, type Harness } from './support/harness.js';
+import { adminCreate, appBody, CALLERS, grantBody, seedWorld, uniq, type CallerName } from './support/world.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+  await seedWorld(h);
+});
+afterAll(() => h?.close());
+
+type Send = (caller: (typeof CALLERS)[CallerName]) => Promise<LightMyRequestResponse>;
+/** Prepares what the request acts on (fresh objects for writes), then returns how to send it. */
+type Operation = () => Promise<Send>;
+
+const get = (url: string): Operation => async () => (c) => h.call(c, 'GET', url);
+const post = (url: string, body: () => unknown): Operation => async () => (c) => h.call(c, 'POST', url, body());
+
+/** GET then PUT back with a changed label (what an edit looks like), on an object made by `make`. */
+const edit = (collection: string, make: () => Promise<string>): Operation => async () => {
+  const name = await make();
+  const current = json<{ labels: Record<string, string>; spec: unknown }>(await h.call(ADMIN, 'GET', `${collection}/${name}`));
+  return (c) => h.call(c, 'PUT', `${collection}/${name}`, { labels: { ...current.labels, edited: 'yes' }, spec: current.spec });
+};
+const remove = (collection: string, make: () => Promise<string>): Operation => async () => {
+  const name = await make();
+  return (c) => h.call(c, 'DELETE', `${collection}/${name}`);
+};
+
+const fresh = {
+  cluster: async () => (await adminCreate(h, '/api/v1/clusters', { name: uniq('c'), kubeconfig: kubeconfigB64() })).name as string,
+  tenant: async () => (await adminCreate(h, '/api/v1/tenants', { name: uniq('t') })).name as string,
+  project: async () => (await adminCreate(h, '/api/v1/tenants/acme/projects', { name: uniq('p') })).name as string,
+  app: async () => (await adminCreate(h, '/api/v1/apps', appBody(uniq('a'), 'acme-web'))).name as string,
+  policySet: async () => (await adminCreate(h, '/api/v1/policysets', { name: uniq('ps'), spec: {} })).name as string,
+  grant: async () => (await adminCreate(h, '/api/v1/kubeconfiggrants', grantBody(uniq('g'), 'acme', 'acme-web'))).name as string,
+};
+
+// Expected status per caller, in this order:
+//              platform-admin, platform-reader, tenant-admin, tenant-dev, tenant-reader, no-role, anonymous
+const ORDER: CallerName[] = ['platform-admin', 'platform-reader', 'tenant-admin', 'tenant-dev', 'tenant-reader', 'no-role', 'anonymous'];
+const MATRIX: [string, Operation, number[]][] = [
+  ['create cluster', post('/api/v1/clusters', () => ({ name: uniq('c'), kubeconfig: kubeconfigB64() })), [201, 403, 403, 403, 403, 403, 401]],
+  ['get cluster', get('/api/v1/clusters/c1'), [200, 200, 403, 403, 403, 403, 401]],
+  ['list clusters', get('/api/v1/clusters'), [200, 200, 403, 403, 403, 403, 401]],
+  ['update cluster', edit('/api/v1/clusters', fresh.cluster), [200, 403, 403, 403, 403, 403, 401]],
+  ['delete cluster', remove('/api/v1/clusters', fresh.cluster), [204, 403, 403, 403, 403, 403, 401]],
+
+  ['create tenant', post('/api/v1/tenants', () => ({ name: uniq('t') })), [201, 403, 403, 403, 403, 403, 401]],
+  ['get tenant', get('/api/v1/tenants/acme'), [200, 200, 200, 200, 200, 403, 401]],
+  ['list tenants', get('/api/v1/tenants'), [200, 200, 200, 200, 200, 403, 401]],
+  ['update tenant (non-platform fields)', edit('/api/v1/tenants', async () => 'acme'), [200, 403, 200, 403, 403, 403, 401]],
+  ['delete tenant', remove('/api/v1/tenants', fresh.tenant), [204, 403, 403, 403, 403, 403, 401]],
+  ['issue tenant kubeconfig', post('/api/v1/tenants/acme:issue-kubeconfig', () => ({ cluster: 'c1' })), [501, 403, 501, 501, 403, 403, 401]],
+
+  ['create project in tenant', post('/api/v1/tenants/acme/projects', () => ({ name: uniq('p') })), [201, 403, 201, 403, 403, 403, 401]],
+  ['create project', post('/api/v1/projects', () => ({ name: uniq('p'), spec: { tenant: 'acme' } })), [201, 403, 201, 403, 403, 403, 401]],
+  ['get project', get('/api/v1/projects/acme-web'), [200, 200, 200, 200, 200, 403, 401]],
+  ['list projects', get('/api/v1/projects'), [200, 200, 200, 200, 200, 403, 401]],
+  ["list a tenant's projects", get('/api/v1/tenants/acme/projects'), [200, 200, 200, 200, 200, 403, 401]],
+  ['update project', edit('/api/v1/projects', fresh.project), [200, 403, 200, 403, 403, 403, 401]],
+  ['delete project', remove('/api/v1/projects', fresh.project), [204, 403, 204, 403, 403, 403, 401]],
+  ['issue project kubeconfig', post('/api/v1/projects/acme-web:issue-kubeconfig', () => ({ cluster: 'c1', role: 'edit' })), [501, 403, 501, 501, 403, 403, 401]],
+
+  ['create app', post('/api/v1/apps', () => appBody(uniq('a'), 'acme-web')), [201, 403, 201, 201, 403, 403, 401]],
+  ['get app', get('/api/v1/apps/acme-shop'), [200, 200, 200, 200, 200, 403, 401]],
+  ['list apps', get('/api/v1/apps'), [200, 200, 200, 200, 200, 403, 401]],
+  ["list a project's apps", get('/api/v1/projects/acme-web/apps'), [200, 200, 200, 200, 200, 403, 401]],
+  ["list a tenant's apps", get('/api/v1/tenants/acme/apps'), [200, 200, 200, 200, 200, 403, 401]],
+  ['update app', edit('/api/v1/apps', fresh.app), [200, 403, 200, 200, 403, 403, 401]],
+  ['delete app', remove('/api/v1/apps', fresh.app), [204, 403, 204, 204, 403, 403, 401]],
+  ['app rollout', get('/api/v1/apps/acme-shop/rollout'), [501, 501, 501, 501, 501, 403, 401]],
+  ['app rollback', post('/api/v1/apps/acme-shop:rollback', () => ({})), [501, 403, 501, 501, 403, 403, 401]],
+
+  ['create policy set', post('/api/v1/policysets', () => ({ name: uniq('ps'), spec: {} })), [201, 403, 403, 403, 403, 403, 401]],
+  ['get attached policy set', get('/api/v1/policysets/ps-acme'), [200, 200, 200, 200, 200, 403, 401]],
+  ['list policy sets', get('/api/v1/policysets'), [200, 200, 200, 200, 200, 403, 401]],
+  ['update policy set', edit('/api/v1/policysets', fresh.policySet), [200, 403, 403, 403, 403, 403, 401]],
+  ['delete policy set', remove('/api/v1/policysets', fresh.policySet), [204, 403, 403, 403, 403, 403, 401]],
+
+  ['create grant', post('/api/v1/kubeconfiggrants', () => grantBody(uniq('g'), 'acme', 'acme-web')), [201, 403, 201, 403, 403, 403, 401]],
+  ['get grant', get('/api/v1/kubeconfiggrants/acme-grant'), [200, 200, 200, 200, 200, 403, 401]],
+  ['list grants', get('/api/v1/kubeconfiggrants'), [200, 200, 200, 200, 200, 403, 401]],
+  ["list a tenant's grants", get('/api/v1/tenants/acme/kubeconfiggrants'), [200, 200, 200, 200, 200, 403, 401]],
+  ["list a project's grants", get('/api/v1/projects/acme-web/kubeconfiggrants'), [200, 200, 200, 200, 200, 403, 401]],
+  ['update grant (labels)', edit('/api/v1/kubeconfiggrants', fresh.grant), [200, 403, 200, 403, 403, 403, 401]],
+  ['delete grant', remove('/api/v1/kubeconfiggrants', fresh.grant), [204, 403, 204, 403, 403, 403, 401]],
+];
+
+describe('authorization matrix', () => {
+  const cases = MATRIX.flatMap(([op, operation, statuses]) => ORDER.map((caller, i) => ({ op, operation, caller, status: statuses[i]! })));
+  it.each(cases)('$op as $caller → $status', async ({ operation, caller, status }) => {
+    const send = await operation();
+    const res = await send(CALLERS[caller]);
+    expect(res.statusCode, res.body).toBe(status);
+    if (status >= 400) {
+      const body = json(res);
+      expect(body).toMatchObject({ code: expect.any(String), message: expect.any(String), details: expect.any(Array) });
+      if (status === 401) expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="kubenova"/);
+    }
+  });
+});
+
+describe('rules beyond the table', () => {
+  it('tenant admins cannot change platform-managed tenant fields', async () => {
+    const current = json<{ spec: Record<string, unknown> }>(await h.call(ADMIN, 'GET', '/api/v1/tenants/acme'));
+    for (const change of [
+      { quotas: { cpu: '1000' } },
+      { policySets: [] },
+      { placement: { clusters: ['c2'] } },
+      { namespaceOptions: { forbiddenLabels: ['team'] } },
+    ]) {
+      const res = await h.call(CALLERS['tenant-admin'], 'PUT', '/api/v1/tenants/acme', { spec: { ...current.spec, ...change } });
+      expect(res.statusCode, JSON.stringify(change)).toBe(403);
+      expect(json(res).code).toBe('FORBIDDEN');
+    }
+    const owners = await h.call(CALLERS['tenant-admin'], 'PUT', '/api/v1/tenants/acme', {
+      spec: { ...current.spec, owners: [{ kind: 'Group', name: 'acme-admins' }] },
+    });
+    expect(owners.statusCode, owners.body).toBe(200);
+  });
+
+  it('tenant developers issue kubeconfigs for themselves, with role view or edit only', async () => {
+    const dev = CALLERS['tenant-dev'];
+    for (const [body, status] of [
+      [{ cluster: 'c1' }, 501],
+      [{ cluster: 'c1', role: 'edit' }, 501],
+      [{ cluster: 'c1', role: 'admin' }, 403],
+      [{ cluster: 'c1', verbs: ['get', 'list'] }, 403],
+      [{ cluster: 'c1', subject: 'dave' }, 501],
+      [{ cluster: 'c1', subject: 'someone-else' }, 403],
+    ] as const) {
+      const res = await h.call(dev, 'POST', '/api/v1/projects/acme-web:issue-kubeconfig', body);
+      expect(res.statusCode, `${JSON.stringify(body)}: ${res.body}`).toBe(status);
+    }
+  });
+
+  it('tenant admins may grant admin and custom verbs, to others too', async () => {
+    const res = await h.call(CALLERS['tenant-admin'], 'POST', '/api/v1/kubeconfiggrants', {
+      name: uniq('g'),
+      spec: { tenant: 'acme', cluster: 'c1', subject: 'ci-bot', ttlSeconds: 600, verbs: ['get', 'list', 'watch'] },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+  });
+
+  it('a token with several roles gets the union of their permissions', async () => {
+    const both = { roles: ['tenant-dev', 'read-only'] as const, tenants: ['acme'] };
+    const res = await h.call({ roles: [...both.roles], tenants: both.tenants }, 'POST', '/api/v1/apps', appBody(uniq('a'), 'acme-web'));
+    expect(res.statusCode).toBe(201);
+    const cluster = await h.call({ roles: [...both.roles], tenants: both.tenants }, 'GET', '/api/v1/clusters');
+    expect(cluster.statusCode).toBe(403);
+  });
+
+  it('a read-only token with an empty tenants claim sees nothing, without the claim everything', async () => {
+    const scoped = json<{ items: unknown[] }>(await h.call({ roles: ['read-only'], tenants: [] }, 'GET', '/api/v1/tenants'));
+    expect(scoped.items).toEqual([]);
+    const platform = json<{ items: { name: string }[] }>(await h.call({ roles: ['read-only'] }, 'GET', '/api/v1/tenants'));
+    expect(platform.items.map((t) => t.name)).toEqual(expect.arrayContaining(['acme', 'globex']));
+  });
+});

@@ -1,0 +1,185 @@
+// Request ids, structured logs with their context, metrics, health and readiness, and secrets
+// that never reach a response or a log line.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/observability/logger.js';
+import { ADMIN, json, kubeconfigB64, startHarness, type Harness } from './support/harness.js';
+import { CALLERS, seedWorld, uniq } from './support/world.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+  await seedWorld(h);
+});
+afterAll(() => h?.close());
+
+const logLines = () => h.logs.flatMap((l) => l.split('\n')).filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('request ids', () => {
+  it('echo a safe inbound X-Request-Id and log it', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'abc.DEF_123-xyz' } });
+    expect(res.headers['x-request-id']).toBe('abc.DEF_123-xyz');
+    expect(logLines().some((l) => l.request_id === 'abc.DEF_123-xyz' && l.msg === 'request completed')).toBe(true);
+  });
+
+  it.each([
+    ['too long', 'a'.repeat(129)],
+    ['with spaces', 'a b'],
+    ['with a newline (log injection)', 'a\nb'],
+    ['with quotes', '"x"'],
+    ['with non-ASCII', 'ré'],
+    ['empty', ''],
+  ])('replace an unsafe one (%s) with a fresh id', async (_what, inbound) => {
+    const res = await h.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': inbound } });
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(logLines().some((l) => l.request_id === inbound)).toBe(false);
+  });
+
+  it('exactly 128 safe characters are kept', async () => {
+    const id = 'x'.repeat(128);
+    expect((await h.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': id } })).headers['x-request-id']).toBe(id);
+  });
+
+  it('are on error responses too, and correlate the write in the store', async () => {
+    const events: { correlationId?: string }[] = [];
+    const stop = h.store.objects.onChange((e) => events.push(e));
+    const res = await h.call(ADMIN, 'POST', '/api/v1/tenants', { name: uniq('t') }, { 'x-request-id': 'corr-1' });
+    stop();
+    expect(res.headers['x-request-id']).toBe('corr-1');
+    expect(events.at(-1)?.correlationId).toBe('corr-1');
+    const bad = await h.app.inject({ method: 'GET', url: '/api/v1/%ZZ', headers: { 'x-request-id': 'corr-2' } });
+    expect(bad.headers['x-request-id']).toBe('corr-2');
+    expect((await h.app.inject({ method: 'GET', url: '/nowhere', headers: { 'x-request-id': 'corr-3' } })).headers['x-request-id']).toBe('corr-3');
+  });
+});
+
+describe('logs', () => {
+  it('are JSON lines with request_id, tenant and the access fields', async () => {
+    await h.call(CALLERS['tenant-admin'], 'POST', '/api/v1/apps', { name: uniq('a'), spec: { project: 'acme-web', components: [{ name: 'c', type: 'webservice' }] } }, { 'x-request-id': 'log-1' });
+    const line = logLines().find((l) => l.request_id === 'log-1' && l.msg === 'request completed');
+    expect(line).toMatchObject({ level: 'info', service: 'kubenova', tenant: 'acme', method: 'POST', route: '/api/v1/apps', status: 201, subject: 'alice' });
+    expect(typeof line?.duration_ms).toBe('number');
+    expect(typeof line?.time).toBe('string');
+  });
+
+  it('name the tenant (or cluster) of platform callers once the object is resolved', async () => {
+    await h.call(ADMIN, 'POST', '/api/v1/tenants/globex/projects', { name: uniq('p') }, { 'x-request-id': 'log-2' });
+    expect(logLines().find((l) => l.request_id === 'log-2' && l.msg === 'request completed')?.tenant).toBe('globex');
+    await h.call(ADMIN, 'GET', '/api/v1/clusters/c1', undefined, { 'x-request-id': 'log-3' });
+    expect(logLines().find((l) => l.request_id === 'log-3' && l.msg === 'request completed')?.cluster).toBe('c1');
+  });
+
+  it('redact credentials wherever they appear in a logged object', () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      destination: new Writable({
+        write(chunk, _e, cb) {
+          lines.push(String(chunk));
+          cb();
+        },
+      }),
+    });
+    logger.info({ headers: { authorization: 'Bearer SECRET1' }, kubeconfig: 'SECRET2', cluster: { kubeconfig: 'SECRET3' }, token: 'SECRET4' }, 'x');
+    expect(lines.join('')).not.toMatch(/SECRET/);
+    expect(lines.join('')).toContain('[REDACTED]');
+  });
+});
+
+describe('secrets', () => {
+  const credential = 'super-secret-cluster-token-0123456789';
+
+  it('a kubeconfig is never returned nor logged, whatever the request does', async () => {
+    const kubeconfig = kubeconfigB64('https://10.0.0.1:6443', credential);
+    const token = await h.token(ADMIN);
+    const name = uniq('c');
+    const responses = [
+      await h.call(token, 'POST', '/api/v1/clusters', { name, kubeconfig, labels: { a: 'b' } }),
+      await h.call(token, 'GET', `/api/v1/clusters/${name}`),
+      await h.call(token, 'GET', '/api/v1/clusters'),
+      await h.call(token, 'PUT', `/api/v1/clusters/${name}`, { kubeconfig: kubeconfigB64('https://10.0.0.2:6443', `${credential}-2`) }),
+      await h.call(token, 'PUT', `/api/v1/clusters/${name}`, { kubeconfig, unknown: 1 }),
+      await h.call(token, 'POST', '/api/v1/clusters', { name: 'Bad Name', kubeconfig }),
+      await h.call(token, 'POST', '/api/v1/clusters', { name: uniq('c'), kubeconfig: Buffer.from(`not a kubeconfig ${credential}`).toString('base64') }),
+      await h.app.inject({ method: 'POST', url: '/api/v1/clusters', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: `{"name":"x","kubeconfig":"${credential}` }),
+      await h.app.inject({ method: 'POST', url: '/api/v1/clusters', headers: { authorization: `Bearer ${token}x` }, payload: { name: 'x', kubeconfig } }),
+    ];
+    const got = json<{ kubeconfig: unknown; spec: unknown }>(responses[1]!);
+    expect(got.kubeconfig).toEqual({ set: true, keyId: expect.any(String), updatedAt: expect.any(String) });
+    expect(JSON.stringify(got.spec)).not.toContain('secretRefs');
+    for (const res of responses) {
+      expect(res.body).not.toContain(credential);
+      expect(res.body).not.toContain(kubeconfig.slice(0, 40));
+    }
+    const logs = h.logs.join('');
+    expect(logs).not.toContain(credential);
+    expect(logs).not.toContain(kubeconfig.slice(0, 40));
+    expect(logs).not.toContain(token);
+    expect(logs).not.toContain(token.split('.')[2]!);
+  });
+
+  it('a new kubeconfig is stored under a new reference, bumps the generation, and the old value is gone', async () => {
+    const name = uniq('c');
+    const created = json<{ generation: number }>(await h.call(ADMIN, 'POST', '/api/v1/clusters', { name, kubeconfig: kubeconfigB64() }));
+    const before = (await h.store.objects.get<{ secretRefs: { kubeconfig: string } }>('Cluster', name))!.spec.secretRefs.kubeconfig;
+    const updated = json<{ generation: number }>(await h.call(ADMIN, 'PUT', `/api/v1/clusters/${name}`, { kubeconfig: kubeconfigB64('https://new:6443') }));
+    const after = (await h.store.objects.get<{ secretRefs: { kubeconfig: string } }>('Cluster', name))!.spec.secretRefs.kubeconfig;
+    expect(updated.generation).toBe(created.generation + 1);
+    expect(after).not.toBe(before);
+    expect(await h.store.secrets.get({ kind: 'Cluster', name, field: before })).toBeUndefined();
+    expect((await h.store.secrets.get({ kind: 'Cluster', name, field: after }))!.toString()).toContain('https://new:6443');
+    // An update without a kubeconfig keeps it.
+    await h.call(ADMIN, 'PUT', `/api/v1/clusters/${name}`, { labels: { x: 'y' } });
+    expect((await h.store.objects.get<{ secretRefs: { kubeconfig: string } }>('Cluster', name))!.spec.secretRefs.kubeconfig).toBe(after);
+  });
+
+  it('a conflicting update leaves the stored kubeconfig as it was', async () => {
+    const name = uniq('c');
+    await h.call(ADMIN, 'POST', '/api/v1/clusters', { name, kubeconfig: kubeconfigB64('https://one:6443') });
+    const res = await h.call(ADMIN, 'PUT', `/api/v1/clusters/${name}`, { kubeconfig: kubeconfigB64('https://two:6443') }, { 'if-match': '"1"' });
+    expect(res.statusCode).toBe(409);
+    const ref = (await h.store.objects.get<{ secretRefs: { kubeconfig: string } }>('Cluster', name))!.spec.secretRefs.kubeconfig;
+    expect((await h.store.secrets.get({ kind: 'Cluster', name, field: ref }))!.toString()).toContain('https://one:6443');
+  });
+});
+
+describe('metrics', () => {
+  it('expose the API histogram by route template and the seed metrics', async () => {
+    await h.call(ADMIN, 'GET', '/api/v1/tenants/acme');
+    const res = await h.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    expect(res.body).toContain('kubenova_api_request_duration_seconds_bucket{le="0.005",method="GET",route="/api/v1/tenants/:name",status_code="200"}');
+    for (const name of ['kubenova_reconcile_seconds', 'kubenova_events_total', 'kubenova_adapter_errors_total']) {
+      expect(res.body).toContain(`# TYPE ${name} `);
+    }
+    expect(res.body).not.toContain('/api/v1/tenants/acme"');
+  });
+
+  it('record the seed metrics with their labels', async () => {
+    h.metrics.reconcileSeconds.observe({ kind: 'Tenant', adapter: 'capsule', result: 'success' }, 0.2);
+    h.metrics.eventsTotal.inc({ kind: 'Tenant', type: 'Normal' });
+    h.metrics.adapterErrorsTotal.inc({ adapter: 'vela', operation: 'apply' });
+    const text = await h.metrics.registry.metrics();
+    expect(text).toContain('kubenova_reconcile_seconds_count{kind="Tenant",adapter="capsule",result="success"} 1');
+    expect(text).toContain('kubenova_events_total{kind="Tenant",type="Normal"} 1');
+    expect(text).toContain('kubenova_adapter_errors_total{adapter="vela",operation="apply"} 1');
+  });
+});
+
+describe('health', () => {
+  it('/healthz answers while the process is up', async () => {
+    expect(json(await h.app.inject({ method: 'GET', url: '/healthz' }))).toEqual({ status: 'ok' });
+  });
+
+  it('/readyz follows the store', async () => {
+    expect(json(await h.app.inject({ method: 'GET', url: '/readyz' }))).toEqual({ status: 'ready' });
+    const broken = await startHarness({ store: { ...h.store, ping: () => Promise.reject(new Error('connection refused')) } });
+    try {
+      const res = await broken.app.inject({ method: 'GET', url: '/readyz' });
+      expect(res.statusCode).toBe(503);
+      expect(json(res).code).toBe('UNAVAILABLE');
+    } finally {
+      await broken.close();
+    }
+  });
+});
