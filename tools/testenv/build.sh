@@ -22,7 +22,8 @@ started=$SECONDS
 
 # build NAME MODULE VERSION LDFLAGS PACKAGE... : a throwaway wrapper module requires MODULE at
 # VERSION with MODULE's own replace directives (local-path ones mapped to published versions,
-# see wrapper-replaces.mjs), then builds the upstream main packages from it.
+# see wrapper-replaces.mjs), then builds the upstream main packages from it. When a function
+# patch_NAME exists, it edits a copy of the module's source, which is built instead.
 build() {
   local name=$1 module=$2 version=$3 ldflags=$4; shift 4
   local work="$cache/work/$name-$version" t=$SECONDS
@@ -39,6 +40,12 @@ build() {
     go mod edit -require="$module@$version"
     mapfile -t edits < <(go mod edit -json "$dir/go.mod" | node "$here/wrapper-replaces.mjs" "$version")
     ((${#edits[@]})) && go mod edit "${edits[@]}"
+    if declare -F "patch_$name" >/dev/null; then
+      # Build from a patched copy of the module (go refuses overlays of module-cache files).
+      cp -r "$dir" src && chmod -R u+w src
+      "patch_$name" "$work/src"
+      go mod edit -replace="$module=./src"
+    fi
     log "$name $version: building $*"
     go build -ldflags "-s -w $ldflags" -o "$out/bin/" "$@"
   )
@@ -51,8 +58,27 @@ kver="-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/
 build etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION" "" go.etcd.io/etcd/server/v3
 mv "$out/bin/server" "$out/bin/etcd"
 build kubernetes k8s.io/kubernetes "$KUBERNETES_VERSION" "$kver" \
-  k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
+  k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+  k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
 build kwok sigs.k8s.io/kwok "$KWOK_VERSION" "" sigs.k8s.io/kwok/cmd/kwok
+# Capsule hard-codes its health-probe listener to ":10080" (cmd/controller/main.go), so a second
+# Capsule on one host (a second test cluster) cannot start. This patch lets the environment
+# variable CAPSULE_HEALTH_PROBE_BIND_ADDRESS choose the address; unset, upstream behaviour stays.
+patch_capsule() {
+  local main="$1/cmd/controller/main.go"
+  local literal='HealthProbeBindAddress:  ":10080",'
+  grep -qF "$literal" "$main" || { log "capsule: '$literal' not found in $main; revisit patch_capsule"; return 1; }
+  sed -i "s|$literal|HealthProbeBindAddress:  healthProbeBindAddress(),|" "$main"
+  cat >> "$main" <<'GO'
+
+func healthProbeBindAddress() string {
+	if addr := os.Getenv("CAPSULE_HEALTH_PROBE_BIND_ADDRESS"); addr != "" {
+		return addr
+	}
+	return ":10080"
+}
+GO
+}
 build capsule github.com/projectcapsule/capsule "$CAPSULE_VERSION" "" github.com/projectcapsule/capsule/cmd/controller
 mv "$out/bin/controller" "$out/bin/capsule"
 build kubevela github.com/oam-dev/kubevela "$KUBEVELA_VERSION" \
@@ -64,7 +90,10 @@ build helm helm.sh/helm/v3 "$HELM_VERSION" "-X helm.sh/helm/v3/internal/version.
 # pinned modules ship them; tools/testenv renders them with the helm built above.
 cp -r "$modcache/github.com/projectcapsule/capsule@$CAPSULE_VERSION/charts/capsule" "$out/charts/"
 cp -r "$modcache/github.com/oam-dev/kubevela@$KUBEVELA_VERSION/charts/vela-core" "$out/charts/"
-chmod -R u+w "$out/charts"
+# kwok's own Stage definitions (node ready + lease heartbeat, pods to Running), read by kwok
+# --config as the kustomize dir kwok-stages/fast.
+cp -r "$modcache/sigs.k8s.io/kwok@$KWOK_VERSION/kustomize/stage" "$out/kwok-stages"
+chmod -R u+w "$out/charts" "$out/kwok-stages"
 
 log "all built in $((SECONDS - started))s into $out"
 du -sh "$out/bin" >&2
