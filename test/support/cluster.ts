@@ -3,13 +3,18 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import type { AddonName } from '../../tools/testenv/src/addons.js';
 import { down, up } from '../../tools/testenv/src/cluster.js';
 import { httpsGet } from '../../tools/testenv/src/https.js';
 import { clusterLayout } from '../../tools/testenv/src/layout.js';
+import type { ComponentRef } from '../../tools/testenv/src/lifecycle.js';
+import * as lifecycle from '../../tools/testenv/src/lifecycle.js';
 import { issueCertificate } from '../../tools/testenv/src/pki.js';
 import type { ClusterInfo } from '../../tools/testenv/src/state.js';
-import { readClusterInfo } from '../../tools/testenv/src/state.js';
+import { newClusterId, readClusterInfo } from '../../tools/testenv/src/state.js';
 
+export type { AddonName } from '../../tools/testenv/src/addons.js';
+export type { ComponentRef } from '../../tools/testenv/src/lifecycle.js';
 export type { ClusterInfo } from '../../tools/testenv/src/state.js';
 
 export interface ClusterHandle {
@@ -35,10 +40,35 @@ export async function ensureCluster(): Promise<ClusterHandle> {
   return startExtraCluster();
 }
 
-/** Starts one more independent cluster (multi-cluster tests); the caller stops it. */
-export async function startExtraCluster(): Promise<ClusterHandle> {
-  const info = await up({ log });
+export interface ExtraClusterOptions {
+  /** Leave Capsule and/or KubeVela out: no CRDs, no process, no webhooks. */
+  without?: readonly AddonName[];
+}
+
+/**
+ * Starts one more independent cluster (multi-cluster tests); the caller stops it. Test clusters
+ * are named `vt-<pid>-xxxxxx` and owned by this process: if it dies without stopping them,
+ * `npm run testenv -- down --stale` removes them (and leaves every other cluster alone).
+ */
+export async function startExtraCluster(opts: ExtraClusterOptions = {}): Promise<ClusterHandle> {
+  const info = await up({ id: newClusterId(`vt-${process.pid}`), ownerPid: process.pid, without: opts.without, log });
   return { info, stop: () => down(info.dir) };
+}
+
+/**
+ * Stops one component of a running cluster (e.g. 'kube-apiserver', 'capsule', 'vela-core',
+ * 'capsule-proxy'); the rest keeps running. Returns the cluster's updated info (its `pids`).
+ */
+export function stopComponent(info: ClusterInfo, name: ComponentRef): Promise<ClusterInfo> {
+  return lifecycle.stopComponent(info.dir, name, { log });
+}
+
+/**
+ * Starts a stopped component again with its state (same ports, certificates, etcd data) and
+ * resolves once it is ready: the API server's /readyz, a webhook server answering.
+ */
+export function startComponent(info: ClusterInfo, name: ComponentRef, opts: { timeoutMs?: number } = {}): Promise<ClusterInfo> {
+  return lifecycle.startComponent(info.dir, name, { log, ...opts });
 }
 
 async function assertAnswering(info: ClusterInfo): Promise<void> {

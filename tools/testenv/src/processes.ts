@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -21,14 +21,23 @@ export interface RunningProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** Where `startProcess` keeps a component's log, PID and spec. */
+export interface ProcessDirs {
+  logDir: string;
+  pidDir: string;
+  specDir: string;
+}
+
 /**
  * Starts a component in its own process group, with stdout and stderr appended to
- * `<logDir>/<name>.log` and its PID written to `<pidDir>/<name>.pid` at once (so `down` can
- * find it even when `up` dies half way). The child is unref'd so a short-lived CLI can exit and
- * leave it running; `stopProcess` ends it later by PID.
+ * `<logDir>/<name>.log`, its spec written to `<specDir>/<name>.json` (so `start` can run it
+ * again exactly: same ports, certificates and data dir) and its PID to `<pidDir>/<name>.pid`
+ * at once (so `down` can find it even when `up` dies half way). The child is unref'd so a
+ * short-lived CLI can exit and leave it running; `stopProcess` ends it later by PID.
  */
-export function startProcess(spec: ProcessSpec, dirs: { logDir: string; pidDir: string }): RunningProcess {
+export function startProcess(spec: ProcessSpec, dirs: ProcessDirs): RunningProcess {
   const logFile = join(dirs.logDir, `${spec.name}.log`);
+  writeFileSync(join(dirs.specDir, `${spec.name}.json`), `${JSON.stringify(spec, null, 2)}\n`);
   const fd = openSync(logFile, 'a');
   try {
     const child = spawn(spec.command, spec.args, {
@@ -47,6 +56,32 @@ export function startProcess(spec: ProcessSpec, dirs: { logDir: string; pidDir: 
   } finally {
     closeSync(fd);
   }
+}
+
+/** The spec `startProcess` recorded for a component, or undefined. */
+export async function recordedSpec(specDir: string, name: string): Promise<ProcessSpec | undefined> {
+  try {
+    return JSON.parse(await readFile(join(specDir, `${name}.json`), 'utf8')) as ProcessSpec;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every spec recorded in `specDir`. */
+export async function recordedSpecs(specDir: string): Promise<ProcessSpec[]> {
+  let files: string[];
+  try {
+    files = await readdir(specDir);
+  } catch {
+    return [];
+  }
+  const specs = await Promise.all(files.filter((f) => f.endsWith('.json')).map((f) => recordedSpec(specDir, f.slice(0, -'.json'.length))));
+  return specs.filter((spec): spec is ProcessSpec => spec !== undefined);
+}
+
+/** Forgets a stopped component's PID. */
+export async function forgetPid(pidDir: string, name: string): Promise<void> {
+  await rm(join(pidDir, `${name}.pid`), { force: true });
 }
 
 /** PIDs recorded by `startProcess` in `pidDir`, by component name. */
@@ -94,6 +129,26 @@ export async function isOurProcess(pid: number, marker: string): Promise<boolean
   } catch {
     return false;
   }
+}
+
+/**
+ * Live processes whose executable is one of `commands` and whose command line mentions `marker`
+ * (the cluster directory): what of a cluster runs, whether or not a PID file says so.
+ */
+export async function processesOf(commands: readonly string[], marker: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    try {
+      const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+      if (commands.includes(argv[0] ?? '') && argv.some((arg) => arg.includes(marker)) && (await isAlive(pid))) found.push(pid);
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

@@ -1,4 +1,5 @@
 import type { ClusterLayout } from './layout.js';
+import { processDirs } from './layout.js';
 import type { ProcessSpec, RunningProcess } from './processes.js';
 import { logTail, startProcess } from './processes.js';
 
@@ -25,7 +26,7 @@ export class Supervisor {
   start(spec: ProcessSpec): RunningProcess {
     // Once interrupted, nothing new may start: teardown must see every PID there will be.
     if (this.signal?.aborted) throw new Error(`up was interrupted before starting ${spec.name}`);
-    const proc = startProcess(spec, { logDir: this.layout.logs, pidDir: this.layout.pids });
+    const proc = startProcess(spec, processDirs(this.layout));
     this.started.push(proc);
     void proc.exited.then(async ({ code, signal }) => {
       if (this.released) return;
