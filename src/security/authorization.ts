@@ -1,11 +1,16 @@
-// Who may do what, in ONE place and as data: role × kind × verb, the scope each role acts in,
-// what access the kubeconfigs it issues may carry, and which fields only the platform may set.
-// Handlers ask `authorize()`; nothing else decides.
+// Who may do what, in ONE place and as data: role × kind × verb, the platform operations each
+// role may perform (key rotation), the scope each role acts in, what access the kubeconfigs it
+// issues may carry, and which fields only the platform may set. Handlers ask `authorize()` (and
+// `mayPerform()`); nothing else decides.
 import type { Kind } from '../domain/resource.js';
 import type { Principal } from './auth.js';
 
 export const VERBS = ['create', 'get', 'list', 'update', 'delete', 'rollout', 'rollback', 'issue-kubeconfig'] as const;
 export type Verb = (typeof VERBS)[number];
+
+/** Platform operations that act on no kind of object. */
+export const OPERATIONS = ['rotate-keys'] as const;
+export type Operation = (typeof OPERATIONS)[number];
 
 /** The access a KubeconfigGrant gives, as a Kubernetes ClusterRole name. */
 export const GRANT_ROLES = ['admin', 'edit', 'view'] as const;
@@ -20,6 +25,7 @@ export interface RoleRules {
    *  (clusters) stay invisible, except PolicySets attached to one of those tenants. */
   scope: 'platform' | 'tenants';
   verbs: Partial<Record<Kind, readonly Verb[]>>;
+  operations: readonly Operation[];
   /** What a kubeconfig issued (or a KubeconfigGrant created) by this role may allow, and
    *  whether it may be for someone other than the caller. */
   grantable: { roles: readonly GrantRole[]; customVerbs: boolean; otherSubjects: boolean };
@@ -41,11 +47,13 @@ export const AUTHORIZATION: Readonly<Record<TableRole, RoleRules>> = {
       PolicySet: CRUD,
       KubeconfigGrant: CRUD,
     },
+    operations: ['rotate-keys'],
     grantable: GRANT_ANY,
   },
   'platform-reader': {
     scope: 'platform',
     verbs: { Cluster: READ, Tenant: READ, Project: READ, App: [...READ, 'rollout'], PolicySet: READ, KubeconfigGrant: READ },
+    operations: [],
     grantable: GRANT_NONE,
   },
   'tenant-admin': {
@@ -57,6 +65,7 @@ export const AUTHORIZATION: Readonly<Record<TableRole, RoleRules>> = {
       PolicySet: READ,
       KubeconfigGrant: CRUD,
     },
+    operations: [],
     grantable: GRANT_ANY,
   },
   'tenant-dev': {
@@ -68,11 +77,13 @@ export const AUTHORIZATION: Readonly<Record<TableRole, RoleRules>> = {
       PolicySet: READ,
       KubeconfigGrant: READ,
     },
+    operations: [],
     grantable: { roles: ['edit', 'view'], customVerbs: false, otherSubjects: false },
   },
   'tenant-reader': {
     scope: 'tenants',
     verbs: { Tenant: READ, Project: READ, App: [...READ, 'rollout'], PolicySet: READ, KubeconfigGrant: READ },
+    operations: [],
     grantable: GRANT_NONE,
   },
 };
@@ -111,6 +122,11 @@ export function authorize(principal: Principal, kind: Kind, verb: Verb): Access 
   if (roles.length === 0) return { allowed: false };
   const platform = roles.some((r) => AUTHORIZATION[r].scope === 'platform');
   return { allowed: true, scope: platform ? 'all' : (principal.tenants ?? []), roles };
+}
+
+/** Whether one of the principal's roles may perform `operation`. */
+export function mayPerform(principal: Principal, operation: Operation): boolean {
+  return tableRolesOf(principal).some((r) => AUTHORIZATION[r].operations.includes(operation));
 }
 
 export function inScope(scope: Scope, tenant: string | undefined): boolean {

@@ -74,7 +74,9 @@ async function readKeyringFile(path: string): Promise<KeyringData> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new KeyringError('INVALID', `keyring ${path}: not JSON: ${(err as Error).message}`);
+    // Only the position: V8's message quotes the text around it, which here is key material.
+    const at = /at position (\d+)/.exec((err as Error).message)?.[1];
+    throw new KeyringError('INVALID', `keyring ${path}: not JSON (syntax error${at === undefined ? '' : ` at position ${at}`})`);
   }
   return parseKeyring(json, path);
 }
@@ -140,10 +142,13 @@ export class Keyring implements KeySource {
     return key;
   }
 
-  /** Re-reads the file. On any error the current keys stay in force and the error is thrown. */
-  async reload(): Promise<void> {
+  /** Re-reads the file; `accept` may veto the new key ids (by throwing) before they take effect.
+   *  On any error the current keys stay in force and the error is thrown. */
+  async reload(accept?: (ids: readonly string[]) => void | Promise<void>): Promise<void> {
     if (!this.path) throw new KeyringError('NO_SOURCE', 'this keyring was not read from a file; nothing to reload');
-    this.#data = await readKeyringFile(this.path);
+    const data = await readKeyringFile(this.path);
+    await accept?.([...data.keys.keys()]);
+    this.#data = data;
   }
 
   // Never let key material reach logs.

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { Keyring, KEYRING_FILE_ENV } from '../security/keyring.js';
 import { LocalChangeFeed, type ChangeFeed } from './changes.js';
+import { rotateKeys } from './key-rotation.js';
 import { migrate } from './migrations.js';
 import { SqlObjectStore } from './objects.js';
 import { openPglite } from './pglite.js';
@@ -17,7 +18,7 @@ export type StoreConfig =
   /** A PostgreSQL server; the keyring must be given or named by KUBENOVA_KEYRING_FILE. */
   | { kind: 'postgres'; url: string; keyring?: Keyring; maxConnections?: number };
 
-/** A store, with the keyring its secrets use (for `reload()` before `secrets.rewrapAll()`). */
+/** A store, with the keyring its secrets use. */
 export interface OpenedStore extends Store {
   readonly keyring: Keyring;
 }
@@ -45,10 +46,12 @@ async function defaultKeyring(config: StoreConfig): Promise<Keyring> {
 export async function openStoreOn(db: Database, keyring: Keyring, feed: ChangeFeed = new LocalChangeFeed()): Promise<OpenedStore> {
   await migrate(db);
   let closing: Promise<void> | undefined;
+  const secrets = new SqlSecretStore(db, keyring);
   return {
-    objects: new SqlObjectStore(db, feed),
-    secrets: new SqlSecretStore(db, keyring),
+    objects: new SqlObjectStore(db, feed, keyring),
+    secrets,
     keyring,
+    rotateKeys: () => rotateKeys(keyring, secrets),
     ping: async () => {
       await db.query('SELECT 1');
     },

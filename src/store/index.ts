@@ -3,4 +3,5 @@ export * from './types.js';
 export { createStore, openStoreOn, type OpenedStore, type StoreConfig } from './factory.js';
 export { parseLabelSelector, matchesLabelSelector, LabelSelectorError } from './label-selector.js';
 export { MAX_PAGE_SIZE } from './objects.js';
+export { DataDirInUseError } from './data-dir-lock.js';
 export type { ChangeFeed } from './changes.js';

@@ -1,10 +1,13 @@
 // The object repository: KubeNova's intents, one row per (kind, name), with Kubernetes-style
 // generation, resourceVersion, optimistic concurrency and finalizers.
 import { initialStatus, type Kind, type Labels, type Resource, type ResourceStatus } from '../domain/resource.js';
+import { secretRefsOf, withSecretRefs } from '../domain/secret-refs.js';
+import type { KeySource } from '../security/keyring.js';
 import { jsonEqual } from './canonical-json.js';
 import type { ChangeFeed } from './changes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { labelSelectorSql } from './label-selector.js';
+import { planSecretValues, SqlSecretStore, type SecretValuesPlan } from './secrets.js';
 import { Params, toIsoString, type Row, type Sql } from './sql.js';
 import {
   StoreError,
@@ -14,6 +17,7 @@ import {
   type ObjectStore,
   type Page,
   type ResourcePatch,
+  type SecretValues,
   type WriteContext,
 } from './types.js';
 
@@ -70,22 +74,30 @@ export class SqlObjectStore implements ObjectStore {
   constructor(
     private readonly db: Sql,
     private readonly feed: ChangeFeed,
+    /** The keyring of secret values written with objects. */
+    private readonly keys: KeySource,
   ) {}
 
   async create<S>(obj: NewResource<S>, ctx: WriteContext = {}): Promise<Resource<S>> {
-    const p = new Params();
-    const rows = await this.db.query<ObjectRow>(
-      `INSERT INTO objects (kind, name, tenant, labels, spec, status, generation, resource_version, finalizers,
-                            created_at, updated_at)
-       VALUES (${p.add(obj.kind)}, ${p.add(obj.name)}, ${p.add(obj.tenant ?? null)}, ${p.json(obj.labels ?? {})},
-               ${p.json(obj.spec)}, ${p.json(initialStatus())}, 1, nextval('resource_version_seq'),
-               ${p.json(obj.finalizers ?? [])}, now(), now())
-       ON CONFLICT (kind, name) DO NOTHING
-       RETURNING ${COLUMNS}`,
-      p.values,
-    );
-    const row = rows[0];
-    if (!row) throw new StoreError('ALREADY_EXISTS', `${displayName(obj.kind, obj.name)} already exists`);
+    const plan = planSecretValues(obj, {}, obj.secrets ?? {}, this.keys);
+    const insert = async (sql: Sql) => {
+      const p = new Params();
+      const [row] = await sql.query<ObjectRow>(
+        `INSERT INTO objects (kind, name, tenant, labels, spec, status, generation, resource_version, finalizers,
+                              created_at, updated_at)
+         VALUES (${p.add(obj.kind)}, ${p.add(obj.name)}, ${p.add(obj.tenant ?? null)}, ${p.json(obj.labels ?? {})},
+                 ${p.json(withSecretRefs(obj.spec, plan.refs))}, ${p.json(initialStatus())}, 1, nextval('resource_version_seq'),
+                 ${p.json(obj.finalizers ?? [])}, now(), now())
+         ON CONFLICT (kind, name) DO NOTHING
+         RETURNING ${COLUMNS}`,
+        p.values,
+      );
+      if (!row) throw new StoreError('ALREADY_EXISTS', `${displayName(obj.kind, obj.name)} already exists`);
+      await this.secretsIn(sql).apply(obj, plan);
+      return row;
+    };
+    // The object and its secret values commit together, or not at all.
+    const row = plan.put.length > 0 ? await this.db.transaction(insert) : await insert(this.db);
     const created = toResource<S>(row);
     this.feed.publish(changeEvent('created', created, ctx));
     return created;
@@ -120,7 +132,7 @@ export class SqlObjectStore implements ObjectStore {
   }
 
   async update<S>(kind: Kind, name: string, patch: ResourcePatch<S>, ctx: WriteContext = {}): Promise<Resource<S>> {
-    const { object } = await this.mutate<S>(kind, name, ctx, (cur) => {
+    const { object } = await this.mutate<S>(kind, name, ctx, patch.secrets, (cur) => {
       if (cur.deletionTimestamp && patch.finalizers?.some((f) => !cur.finalizers.includes(f))) {
         throw new StoreError('INVALID_ARGUMENT', `${displayName(kind, name)} is being deleted; no finalizers can be added`);
       }
@@ -136,7 +148,7 @@ export class SqlObjectStore implements ObjectStore {
   }
 
   async updateStatus<S>(kind: Kind, name: string, status: ResourceStatus, ctx: WriteContext = {}): Promise<Resource<S>> {
-    const { object } = await this.mutate<S>(kind, name, ctx, (cur) => ({
+    const { object } = await this.mutate<S>(kind, name, ctx, undefined, (cur) => ({
       ...cur,
       status,
       deleting: cur.deletionTimestamp !== undefined,
@@ -145,7 +157,7 @@ export class SqlObjectStore implements ObjectStore {
   }
 
   async delete<S>(kind: Kind, name: string, ctx: WriteContext = {}): Promise<Resource<S> | undefined> {
-    const { object, removed } = await this.mutate<S>(kind, name, ctx, (cur) => ({ ...cur, deleting: true }));
+    const { object, removed } = await this.mutate<S>(kind, name, ctx, undefined, (cur) => ({ ...cur, deleting: true }));
     return removed ? undefined : object;
   }
 
@@ -153,13 +165,19 @@ export class SqlObjectStore implements ObjectStore {
     return this.feed.subscribe(listener);
   }
 
+  private secretsIn(sql: Sql): SqlSecretStore {
+    return new SqlSecretStore(sql, this.keys);
+  }
+
   /** Every change to an existing object: lock the row, check the expected version, compute the
-   *  desired state, then write only what differs: nothing, an update, or the removal of an
-   *  object marked for deletion without finalizers left. The event is published after commit. */
+   *  desired state (with the refs of its secret values), then write only what differs: nothing,
+   *  an update with its new secret values, or the removal of an object marked for deletion
+   *  without finalizers left. The event is published after commit. */
   private async mutate<S>(
     kind: Kind,
     name: string,
     ctx: WriteContext,
+    secrets: SecretValues | undefined,
     desire: (current: Resource<S>) => Desired<S>,
   ): Promise<{ object: Resource<S>; removed: boolean }> {
     const outcome = await this.db.transaction(async (tx) => {
@@ -176,6 +194,8 @@ export class SqlObjectStore implements ObjectStore {
         );
       }
       const next = desire(cur);
+      const plan: SecretValuesPlan | undefined = secrets && planSecretValues(cur, secretRefsOf(cur.spec), secrets, this.keys);
+      next.spec = withSecretRefs(next.spec, plan?.refs ?? secretRefsOf(cur.spec));
       const specChanged = !jsonEqual(cur.spec, next.spec);
       const generation = cur.generation + (specChanged ? 1 : 0);
 
@@ -215,6 +235,7 @@ export class SqlObjectStore implements ObjectStore {
          RETURNING ${COLUMNS}`,
         p.values,
       );
+      if (plan) await this.secretsIn(tx).apply(cur, plan);
       const updated = toResource<S>(row!);
       return { object: updated, removed: false, event: changeEvent('updated', updated, ctx) };
     });

@@ -1,13 +1,22 @@
 // Embedded PostgreSQL (PGlite, WASM) persisted in one data directory: the zero-setup default.
 import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { lockDataDir } from './data-dir-lock.js';
 import type { Database, Row, Sql } from './sql.js';
 
 /** Opens (creating on first use) the database in `dataDir`. PGlite is single-session and
- *  serialises every query and transaction itself, so one process owns the directory. */
+ *  serialises every query and transaction itself, so one instance owns the directory: a second
+ *  open, from any process, fails with DataDirInUseError until the first is closed. */
 export async function openPglite(dataDir: string): Promise<Database> {
   await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  const lock = await lockDataDir(dataDir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dataDir);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
   return {
     query: async <R extends Row>(text: string, params?: readonly unknown[]) =>
       (await db.query<R>(text, params ? [...params] : undefined)).rows,
@@ -15,7 +24,13 @@ export async function openPglite(dataDir: string): Promise<Database> {
       await db.exec(text);
     },
     transaction: (fn) => db.transaction((tx) => fn(inTransaction(tx))),
-    close: () => db.close(),
+    close: async () => {
+      try {
+        await db.close();
+      } finally {
+        await lock.release();
+      }
+    },
   };
 }
 

@@ -1,9 +1,11 @@
 // Secret values (kubeconfigs, tokens) under envelope encryption. Rows hold only ciphertext and a
 // wrapped data key; the keyring never touches the database.
+import type { Kind } from '../domain/resource.js';
 import { open, rewrap, seal } from '../security/envelope.js';
-import type { KeySource } from '../security/keyring.js';
+import { KeyringError, type KeySource } from '../security/keyring.js';
+import { secretDigest } from '../security/secret-digest.js';
 import { Params, sqlState, SQLSTATE_FOREIGN_KEY_VIOLATION, toBuffer, toIsoString, type Row, type Sql } from './sql.js';
-import { StoreError, type SecretRef, type SecretStore } from './types.js';
+import { StoreError, type SecretRef, type SecretStore, type SecretValues } from './types.js';
 
 interface SecretRow extends Row {
   kind: string;
@@ -32,6 +34,53 @@ function about<T>(ref: SecretRef, step: () => T): T {
     if (err instanceof Error) err.message = `secret of ${displayName(ref)}: ${err.message}`;
     throw err;
   }
+}
+
+/** What writing an object's secret values changes (see `planSecretValues`). */
+export interface SecretValuesPlan {
+  /** The object's refs after the write, for its spec. */
+  refs: Record<string, string>;
+  /** New values, by ref. */
+  put: [ref: string, value: Buffer][];
+  /** Refs of the values they replace. */
+  remove: string[];
+}
+
+interface Owner {
+  kind: Kind;
+  name: string;
+}
+
+/** A value's ref is `<field>/<keyId>/<keyed digest of the value>`: content-addressed, so an
+ *  equal value has the ref it already has, and a ref says nothing to whoever lacks the key. */
+function valueRef(owner: Owner, field: string, value: Buffer, keys: KeySource, keyId = keys.activeKeyId): string {
+  return `${field}/${keyId}/${secretDigest(value, refAad({ ...owner, field }), keys, keyId)}`;
+}
+
+/** Whether `ref` is the ref of `value` (under the key it names, if the keyring still has it). */
+function isRefOf(ref: string, owner: Owner, field: string, value: Buffer, keys: KeySource): boolean {
+  const keyId = ref.split('/').at(-2) ?? '';
+  try {
+    return ref === valueRef(owner, field, value, keys, keyId);
+  } catch (err) {
+    if (err instanceof KeyringError && err.code === 'UNKNOWN_KEY') return false; // retired key, or an older ref format
+    throw err;
+  }
+}
+
+/** Pure: the refs an object has after writing `values` over its `current` refs, and the
+ *  secret-store rows to write and drop. A value equal to the current one changes nothing. */
+export function planSecretValues(owner: Owner, current: Readonly<Record<string, string>>, values: SecretValues, keys: KeySource): SecretValuesPlan {
+  const plan: SecretValuesPlan = { refs: { ...current }, put: [], remove: [] };
+  for (const [field, value] of Object.entries(values)) {
+    const old = current[field];
+    if (old !== undefined && isRefOf(old, owner, field, value, keys)) continue;
+    const ref = valueRef(owner, field, value, keys);
+    plan.refs[field] = ref;
+    plan.put.push([ref, value]);
+    if (old !== undefined) plan.remove.push(old);
+  }
+  return plan;
 }
 
 export class SqlSecretStore implements SecretStore {
@@ -87,6 +136,18 @@ export class SqlSecretStore implements SecretStore {
 
   async remove(ref: SecretRef): Promise<void> {
     await this.db.query('DELETE FROM secrets WHERE kind = $1 AND name = $2 AND field = $3', [ref.kind, ref.name, ref.field]);
+  }
+
+  /** Carries out a plan for an object that exists (in the caller's transaction, so the object
+   *  and its values change together). */
+  async apply(owner: Owner, plan: SecretValuesPlan): Promise<void> {
+    for (const [ref, value] of plan.put) await this.put({ ...owner, field: ref }, value);
+    for (const ref of plan.remove) await this.remove({ ...owner, field: ref });
+  }
+
+  async keyIdsInUse(): Promise<string[]> {
+    const rows = await this.db.query<{ key_id: string }>('SELECT DISTINCT key_id FROM secrets ORDER BY key_id');
+    return rows.map((r) => r.key_id);
   }
 
   /** Batch by batch, each in its own short transaction: readers keep working throughout, since

@@ -1,6 +1,9 @@
 // The store contract: KubeNova's single source of truth. Two implementations share one SQL
 // dialect (PostgreSQL): embedded PGlite (default, one data directory) and a PostgreSQL server.
 import type { Kind, Labels, Resource, ResourceStatus } from '../domain/resource.js';
+import type { SecretRef } from '../domain/secret-refs.js';
+
+export type { SecretRef } from '../domain/secret-refs.js';
 
 /** Kubernetes-style equality/set-based selector, parsed from `?labelSelector=`. */
 export type LabelRequirement =
@@ -26,6 +29,11 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
+/** Write-only values of an object (a cluster's kubeconfig), by field: stored encrypted in the
+ *  secret store, in the same transaction as the object, and named by its spec (see
+ *  domain/secret-refs.ts). */
+export type SecretValues = Readonly<Record<string, Buffer>>;
+
 export interface NewResource<Spec = Record<string, unknown>> {
   kind: Kind;
   name: string;
@@ -33,12 +41,15 @@ export interface NewResource<Spec = Record<string, unknown>> {
   labels?: Labels;
   spec: Spec;
   finalizers?: string[];
+  secrets?: SecretValues;
 }
 
 export interface ResourcePatch<Spec = Record<string, unknown>> {
   labels?: Labels;
   spec?: Spec;
   finalizers?: string[];
+  /** Replaces the values of these fields; the others keep theirs. */
+  secrets?: SecretValues;
 }
 
 export interface ChangeEvent {
@@ -73,9 +84,15 @@ export interface WriteContext {
   expectedVersion?: string;
 }
 
-/** Writes that would change nothing (same labels/spec/finalizers, same status, repeated delete
- *  request) are no-ops: no new resourceVersion, no change event. Reconcilers rely on this to
- *  avoid waking themselves up. */
+/** Writes that would change nothing (same labels/spec/finalizers, same status, same secret
+ *  values, repeated delete request) are no-ops: no new resourceVersion, no change event.
+ *  Reconcilers rely on this to avoid waking themselves up.
+ *
+ *  Secret values: the store owns `spec.secretRefs` (whatever a write puts there is replaced by
+ *  its own bookkeeping). Each value is referenced by a keyed digest of it, so writing the value
+ *  a field already has changes nothing, while a new value changes the spec, and so bumps
+ *  `generation`. After the key a digest was made with is retired from the keyring, an equal
+ *  value can no longer be recognised: it is written anew, once. */
 export interface ObjectStore {
   create<S>(obj: NewResource<S>, ctx?: WriteContext): Promise<Resource<S>>;
   get<S>(kind: Kind, name: string): Promise<Resource<S> | undefined>;
@@ -96,13 +113,6 @@ export interface ObjectStore {
   onChange(listener: (e: ChangeEvent) => void): () => void;
 }
 
-/** A secret value stored under envelope encryption, addressed by its owner and field. */
-export interface SecretRef {
-  kind: Kind;
-  name: string;
-  field: string;
-}
-
 export interface SecretStore {
   /** The owner object must exist (NOT_FOUND otherwise); its hard deletion removes its secrets. */
   put(ref: SecretRef, plaintext: Buffer): Promise<void>;
@@ -112,11 +122,23 @@ export interface SecretStore {
   remove(ref: SecretRef): Promise<void>;
   /** Re-wraps every data key under the keyring's active key; returns how many were re-wrapped. */
   rewrapAll(): Promise<number>;
+  /** Ids of the keys wrapping at least one secret: those a keyring must keep. */
+  keyIdsInUse(): Promise<string[]>;
+}
+
+export interface KeyRotation {
+  activeKeyId: string;
+  /** Secrets re-wrapped by this rotation. */
+  rewrapped: number;
 }
 
 export interface Store {
   objects: ObjectStore;
   secrets: SecretStore;
+  /** Key rotation without downtime: re-reads the keyring file, then re-wraps every secret under
+   *  its active key while reads and writes go on. A keyring file that is invalid, or that lacks a
+   *  key still wrapping secrets, is refused (KeyringError INVALID) and the keys in force stay. */
+  rotateKeys(): Promise<KeyRotation>;
   /** Liveness of the underlying database, for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -49,6 +49,33 @@ describe('Keyring', () => {
     expect((err as Error).message).toContain(path); // which file is wrong
   });
 
+  test('a file that is not JSON is reported by position, never quoted (it holds keys)', async () => {
+    const secret = key();
+    for (const text of [secret, `{"active": "k1", "keys": {"k1": "${secret}" "k2": "x"}}`]) {
+      const err = (await Keyring.fromFile(await write(text)).catch((e: unknown) => e)) as Error;
+      expect(err.message).toMatch(/not JSON \(syntax error( at position \d+)?\)$/);
+      expect(err.message).not.toContain(secret.slice(0, 8));
+    }
+  });
+
+  test('reload(accept) can refuse the new keys: the current ones stay in force', async () => {
+    const [a, b] = [key(), key()];
+    const path = await write({ active: 'k1', keys: { k1: a } });
+    const ring = await Keyring.fromFile(path);
+    await write({ active: 'k2', keys: { k2: b } });
+    let offered: readonly string[] = [];
+    const veto = async (ids: readonly string[]) => {
+      offered = ids;
+      throw new Error('k1 still in use');
+    };
+    await expect(ring.reload(veto)).rejects.toThrow('k1 still in use');
+    expect(offered).toEqual(['k2']);
+    expect(ring.activeKeyId).toBe('k1');
+    expect(ring.key('k1')).toEqual(Buffer.from(a, 'base64'));
+    await ring.reload(() => undefined);
+    expect(ring.ids()).toEqual(['k2']);
+  });
+
   test('a missing file is a clear error', async () => {
     await expect(Keyring.fromFile(join(dir, 'absent.json'))).rejects.toThrow(/keyring .*absent\.json: cannot read/);
   });

@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Labels } from '../../src/domain/resource.js';
+import { MAX_CURSOR_LENGTH } from '../../src/store/cursor.js';
 import { createStore, type OpenedStore } from '../../src/store/factory.js';
 import { matchesLabelSelector, parseLabelSelector } from '../../src/store/label-selector.js';
 import type { LabelSelector, ListOptions } from '../../src/store/types.js';
 import { backends, testKeyring } from '../support/stores.js';
+
+/** A cursor as `encodeCursor` would make it for App objects, whatever the name. */
+const forged = (name: string) => Buffer.from(JSON.stringify({ v: 1, k: 'App', n: name })).toString('base64url');
 
 describe.each(backends)('listing ($name)', (backend) => {
   let store: OpenedStore;
@@ -78,6 +82,10 @@ describe.each(backends)('listing ($name)', (backend) => {
     { cursor: Buffer.from('{"v":2,"k":"App","n":"x"}').toString('base64url'), reason: 'unknown cursor version' },
     { cursor: Buffer.from('[1,2]').toString('base64url'), reason: 'not a cursor document' },
     { cursor: '', reason: 'empty' },
+    // Forged in the store's own format, with a name the database cannot take or should not get.
+    { cursor: forged('a\u0000b'), reason: 'its name holds a NUL (PostgreSQL text cannot)' },
+    { cursor: Buffer.from('{"v":1,"k":"App","n":"x\\ud800"}').toString('base64url'), reason: 'its name holds an unpaired surrogate' },
+    { cursor: forged('a'.repeat(MAX_CURSOR_LENGTH)), reason: `it is longer than ${MAX_CURSOR_LENGTH} characters` },
   ])('cursor is INVALID_ARGUMENT when $reason', async ({ cursor }) => {
     await expect(store.objects.list('App', { limit: 5, cursor })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
