@@ -1,0 +1,111 @@
+// KubeNova's own identity in a registered cluster: the ServiceAccount `kubenova-agent` and the
+// least RBAC the adapters need, written once at registration with the admin kubeconfig (which is
+// then discarded; see registration.ts). Every rule names the adapter need it serves; an adapter
+// that needs more adds a line here, and clusters get it when they are registered again.
+// No I/O here.
+import type { KubeObject } from '../kube/types.js';
+
+export const AGENT = {
+  namespace: 'kubenova-system',
+  serviceAccount: 'kubenova-agent',
+  /** Where KubeconfigGrant ServiceAccounts live: outside every tenant namespace. */
+  grantsNamespace: 'kubenova-grants',
+  /** ClusterRole, ClusterRoleBinding, Roles and RoleBindings all carry this name. */
+  roleName: 'kubenova-agent',
+  /** The username the API server (and Capsule) sees. */
+  username: 'system:serviceaccount:kubenova-system:kubenova-agent',
+} as const;
+
+/** ClusterRoles the adapters reference in RoleBindings (tenant owners, additional roles): RBAC
+ *  only lets the agent bind roles it holds itself or has `bind` on. */
+export const BINDABLE_CLUSTER_ROLES = ['admin', 'edit', 'view', 'capsule-namespace-deleter', 'capsule-namespace-provisioner'];
+
+export const AGENT_LABELS = { 'app.kubernetes.io/managed-by': 'kubenova', 'app.kubernetes.io/component': 'agent' };
+
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+const WRITE = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+const READ = ['get', 'list', 'watch'];
+
+/** Cluster-wide rules of the agent's ClusterRole. */
+export const AGENT_CLUSTER_RULES: readonly PolicyRule[] = [
+  // CapsuleAdapter: Tenants and TenantOwners it projects; CapsuleConfiguration read for capabilities.
+  { apiGroups: ['capsule.clastix.io'], resources: ['tenants', 'tenantowners'], verbs: WRITE },
+  { apiGroups: ['capsule.clastix.io'], resources: ['capsuleconfigurations'], verbs: ['get'] },
+  // Projects are namespaces; quotas, limits, network rules and owner bindings inside them.
+  { apiGroups: [''], resources: ['namespaces', 'resourcequotas', 'limitranges'], verbs: WRITE },
+  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: WRITE },
+  { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: WRITE },
+  { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: BINDABLE_CLUSTER_ROLES },
+  // VelaAdapter: applications and their workflows; revisions and definitions are read.
+  { apiGroups: ['core.oam.dev'], resources: ['applications', 'workflows', 'workflowruns'], verbs: WRITE },
+  {
+    apiGroups: ['core.oam.dev'],
+    resources: ['applicationrevisions', 'componentdefinitions', 'traitdefinitions', 'policydefinitions', 'workflowstepdefinitions'],
+    verbs: READ,
+  },
+  // Kubernetes Events carrying correlation ids.
+  { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  // PolicySets projected as ValidatingAdmissionPolicies.
+  { apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'], verbs: WRITE },
+  // Capabilities: which admission webhooks are registered, which CRDs exist (and watching them).
+  { apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'], verbs: READ },
+  { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: READ },
+  // KubeconfigGrant: checking a grant token.
+  { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+];
+
+/** In `kubenova-system`: minting its own next token (rotation), nothing else. */
+export const AGENT_SELF_RULES: readonly PolicyRule[] = [
+  { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'], resourceNames: [AGENT.serviceAccount] },
+];
+
+/** In `kubenova-grants`: the ServiceAccounts, anchor Secrets and tokens of kubeconfig grants. */
+export const AGENT_GRANTS_RULES: readonly PolicyRule[] = [
+  { apiGroups: [''], resources: ['serviceaccounts', 'secrets'], verbs: WRITE },
+  { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
+];
+
+const meta = (name: string, namespace?: string) => ({ name, ...(namespace && { namespace }), labels: { ...AGENT_LABELS } });
+const subject = { kind: 'ServiceAccount', name: AGENT.serviceAccount, namespace: AGENT.namespace };
+
+function role(namespace: string, rules: readonly PolicyRule[]): KubeObject[] {
+  return [
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(AGENT.roleName, namespace), rules },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta(AGENT.roleName, namespace),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: AGENT.roleName },
+      subjects: [subject],
+    },
+  ];
+}
+
+/** The agent's objects in the order they can be applied (each stage after the previous one). */
+export function agentObjects(): KubeObject[][] {
+  return [
+    [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: meta(AGENT.namespace) },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: meta(AGENT.grantsNamespace) },
+    ],
+    [
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(AGENT.serviceAccount, AGENT.namespace) },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(AGENT.roleName), rules: AGENT_CLUSTER_RULES },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: meta(AGENT.roleName),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: AGENT.roleName },
+        subjects: [subject],
+      },
+      ...role(AGENT.namespace, AGENT_SELF_RULES),
+      ...role(AGENT.grantsNamespace, AGENT_GRANTS_RULES),
+    ],
+  ];
+}

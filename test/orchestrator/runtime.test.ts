@@ -1,0 +1,114 @@
+// The runtime on the real embedded store: store changes become `Kind/name` keys with the
+// write's correlation id, triggers reach other kinds, existing objects are resynced at start,
+// every reconcile runs in a log context, and stop waits for the reconciles in flight.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { currentLogContext } from '../../src/observability/context.js';
+import { createLogger } from '../../src/observability/logger.js';
+import type { ReconcileRequest } from '../../src/orchestrator/controller.js';
+import { keyOf, parseKey, startRuntime, type Runtime } from '../../src/orchestrator/runtime.js';
+import { openTestStore } from '../api/support/harness.js';
+
+const logger = createLogger({ level: 'silent' });
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup() {
+  const { store, close } = await openTestStore();
+  cleanups.push(close);
+  return store;
+}
+
+function recorder() {
+  const seen: Array<ReconcileRequest & { requestId?: string; tenant?: string }> = [];
+  return {
+    seen,
+    reconciler: {
+      async reconcile(req: ReconcileRequest) {
+        const ctx = currentLogContext();
+        seen.push({ ...req, requestId: ctx?.requestId, tenant: ctx?.tenant });
+        return { type: 'done' as const };
+      },
+    },
+  };
+}
+
+describe('runtime', () => {
+  it('keys and parses `Kind/name`', () => {
+    expect(keyOf('Tenant', 'acme')).toBe('Tenant/acme');
+    expect(parseKey('Project/acme-web')).toEqual({ kind: 'Project', name: 'acme-web' });
+  });
+
+  it('reconciles what exists at start, then each change with its correlation id in the log context', async () => {
+    const store = await setup();
+    await store.objects.create({ kind: 'Tenant', name: 'before', tenant: 'before', spec: {} });
+    const tenants = recorder();
+    const runtime: Runtime = startRuntime({ store, logger, reconcilers: [{ kind: 'Tenant', reconciler: tenants.reconciler }] });
+    cleanups.push(() => runtime.stop());
+    await vi.waitFor(() => expect(tenants.seen.map((r) => r.key)).toContain('Tenant/before'));
+
+    await store.objects.create({ kind: 'Tenant', name: 'acme', tenant: 'acme', spec: {} }, { correlationId: 'req-123' });
+    await vi.waitFor(() => expect(tenants.seen.find((r) => r.key === 'Tenant/acme')).toMatchObject({ correlationId: 'req-123', requestId: 'req-123', tenant: 'acme' }));
+    // Without a causing write a reconcile still has an id of its own.
+    expect(tenants.seen.find((r) => r.key === 'Tenant/before')?.requestId).toMatch(/^reconcile-/);
+  });
+
+  it('triggers reconcile other kinds, and builds reconcilers from its services', async () => {
+    const store = await setup();
+    const tenants = recorder();
+    let services: unknown;
+    const runtime = startRuntime({
+      store,
+      logger,
+      reconcilers: [
+        {
+          kind: 'Tenant',
+          reconciler: (s) => {
+            services = s;
+            return tenants.reconciler;
+          },
+          triggers: [{ kind: 'Cluster', keys: (e) => [`Tenant/placed-on-${e.name}`] }],
+        },
+      ],
+    });
+    cleanups.push(() => runtime.stop());
+    expect(services).toMatchObject({ store, clients: expect.anything(), enqueue: expect.any(Function) });
+    // Clusters have no reconciler here: only the trigger reacts.
+    await store.objects.create({ kind: 'Cluster', name: 'prod', spec: {} }, { correlationId: 'req-c' });
+    await vi.waitFor(() => expect(tenants.seen.find((r) => r.key === 'Tenant/placed-on-prod')).toMatchObject({ correlationId: 'req-c' }));
+  });
+
+  it('stop waits for the reconcile in flight and takes no more work', async () => {
+    const store = await setup();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let finished = 0;
+    const runtime = startRuntime({
+      store,
+      logger,
+      reconcilers: [{ kind: 'Tenant', reconciler: { reconcile: async () => (await gate, finished++, { type: 'done' as const }) } }],
+    });
+    await store.objects.create({ kind: 'Tenant', name: 'slow', tenant: 'slow', spec: {} });
+    await new Promise((r) => setTimeout(r, 50));
+    const stopping = runtime.stop();
+    let stopped = false;
+    void stopping.then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(finished).toBe(1);
+    await store.objects.create({ kind: 'Tenant', name: 'late', tenant: 'late', spec: {} });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(finished).toBe(1);
+  });
+
+  it('refuses two reconcilers for one kind', async () => {
+    const store = await setup();
+    const r = recorder().reconciler;
+    expect(() => startRuntime({ store, logger, reconcilers: [{ kind: 'Tenant', reconciler: r }, { kind: 'Tenant', reconciler: r }] })).toThrow(
+      'two reconcilers registered for Tenant',
+    );
+  });
+});
