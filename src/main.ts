@@ -9,7 +9,7 @@ import { createMetrics } from './observability/metrics.js';
 import { ROLES, createTokenVerifier, type Role } from './security/auth.js';
 import { loadHs256Secret, loadVerificationKeys } from './security/auth-keys.js';
 import { mintToken, parseDuration } from './security/auth-token.js';
-import { createStore } from './store/index.js';
+import { createStore, DataDirInUseError } from './store/index.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -35,13 +35,23 @@ async function serve(config: Config): Promise<void> {
   const store = await createStore(config.store);
   const { issuer, audience } = config.auth;
   const verifier = createTokenVerifier(await loadVerificationKeys(config.auth), { issuer, audience });
+  // Loaded here, not at the top: `main.ts token` needs none of the Kubernetes client code.
+  const [{ clusterWriteServices }, { clusterReconcilerRegistration }, { startRuntime }] = await Promise.all([
+    import('./api/write-services.js'),
+    import('./orchestrator/cluster-reconciler.js'),
+    import('./orchestrator/runtime.js'),
+  ]);
+  const metrics = createMetrics();
   const app = await buildServer({
     store,
     verifier,
     logger,
-    metrics: createMetrics(),
+    metrics,
     config: { bodyLimitBytes: config.bodyLimitBytes, version: pkg.version },
+    writeServices: clusterWriteServices(logger),
   });
+  // Reconcilers: one list, one controller per kind (orchestrator/runtime.ts).
+  const runtime = startRuntime({ store, logger, metrics, reconcilers: [clusterReconcilerRegistration()] });
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info({ address, store: config.store.kind }, 'KubeNova API listening');
   const hs256 = config.auth.hs256Secret !== undefined || config.auth.hs256SecretFile !== undefined;
@@ -72,6 +82,7 @@ async function serve(config: Config): Promise<void> {
     void (async () => {
       try {
         await app.close();
+        await runtime.stop();
         await store.close();
         logger.info('stopped');
         process.exit(0);
@@ -127,7 +138,9 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  const known = err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  const usage = err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  // Errors that say all there is to say: no stack trace.
+  const known = usage || err instanceof DataDirInUseError;
   process.stderr.write(`kubenova: ${known ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
-  process.exit(known ? 2 : 1);
+  process.exit(usage ? 2 : 1);
 });

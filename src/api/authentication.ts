@@ -4,7 +4,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { ObjectStore } from '../store/types.js';
 import type { TokenVerifier } from '../security/auth.js';
-import { authorize } from '../security/authorization.js';
+import { authorize, mayPerform } from '../security/authorization.js';
 import { annotateLogContext } from '../observability/context.js';
 import { CallerScope } from './caller-scope.js';
 import { ApiError } from './errors.js';
@@ -24,9 +24,11 @@ export function authenticate(verifier: TokenVerifier, objects: ObjectStore) {
     }
     const principal = await verifier.verify(token);
     req.log.debug({ subject: principal.subject, roles: principal.roles }, 'authenticated');
-    if (!authorize(principal, access.kind, access.verb).allowed) {
+    const operation = 'operation' in access;
+    if (!(operation ? mayPerform(principal, access.operation) : authorize(principal, access.kind, access.verb).allowed)) {
       const roles = principal.roles.length > 0 ? principal.roles.join(', ') : 'no KubeNova role';
-      throw new ApiError('FORBIDDEN', `${roles}: may not ${access.verb} ${access.kind} objects`);
+      const what = operation ? access.operation : `${access.verb} ${access.kind} objects`;
+      throw new ApiError('FORBIDDEN', `${roles}: may not ${what}`);
     }
     if (principal.tenants?.length === 1) annotateLogContext({ tenant: principal.tenants[0] });
     req.caller = new CallerScope(principal, objects);

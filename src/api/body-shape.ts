@@ -1,11 +1,10 @@
 // Limits on JSON bodies that a schema cannot state but storage needs: bounded nesting (deep
 // documents exhaust recursion in serializers and the database) and text PostgreSQL's jsonb can
 // hold (no NUL characters, no unpaired UTF-16 surrogates).
+import { isStorableText } from '../store/text.js';
 import { pointerToken, type ErrorDetail } from './errors.js';
 
 export const MAX_BODY_DEPTH = 32;
-
-const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** The first problem with the body's shape, or undefined. Iterative: depth is what is checked. */
 export function bodyShapeProblem(body: unknown): ErrorDetail | undefined {
@@ -13,13 +12,13 @@ export function bodyShapeProblem(body: unknown): ErrorDetail | undefined {
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop()!;
     if (typeof value === 'string') {
-      if (UNSTORABLE_TEXT.test(value)) return { field: path, reason: 'contains a NUL character or an unpaired surrogate' };
+      if (!isStorableText(value)) return { field: path, reason: 'contains a NUL character or an unpaired surrogate' };
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
     if (depth >= MAX_BODY_DEPTH) return { field: path, reason: `nests deeper than ${MAX_BODY_DEPTH} levels` };
     for (const [key, child] of Object.entries(value)) {
-      if (UNSTORABLE_TEXT.test(key)) return { field: path, reason: 'has a key with a NUL character or an unpaired surrogate' };
+      if (!isStorableText(key)) return { field: path, reason: 'has a key with a NUL character or an unpaired surrogate' };
       stack.push({ value: child, path: `${path}/${pointerToken(key)}`, depth: depth + 1 });
     }
   }

@@ -19,6 +19,14 @@ export const ERROR_STATUS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** Well-formed, but refers to something that does not exist or is not allowed there. */
   UNPROCESSABLE: 422,
+  /** Cluster registration: the kubeconfig's API server cannot be reached. */
+  CLUSTER_UNREACHABLE: 422,
+  /** Cluster registration: the kubeconfig's credentials are rejected or may not set KubeNova up. */
+  CLUSTER_UNAUTHORIZED: 422,
+  /** Cluster registration: the cluster answered, but setting up KubeNova's agent failed. */
+  CLUSTER_SETUP_FAILED: 422,
+  /** Key rotation: the keyring file is unusable as it is; the keys in force stay. */
+  KEYRING_INVALID: 422,
   INTERNAL: 500,
   NOT_IMPLEMENTED: 501,
   UNAVAILABLE: 503,

@@ -1,14 +1,12 @@
 // What KubeNova adds to Fastify's request and route config.
 import type { Kind } from '../domain/resource.js';
-import type { Verb } from '../security/authorization.js';
+import type { Operation, Verb } from '../security/authorization.js';
 import type { LogContext } from '../observability/context.js';
 import type { CallerScope } from './caller-scope.js';
 
-/** The permission a route needs, checked (with authentication) before the body is read. */
-export interface RouteAccess {
-  kind: Kind;
-  verb: Verb;
-}
+/** The permission a route needs, checked (with authentication) before the body is read: a
+ *  verb on a kind of object, or a platform operation. */
+export type RouteAccess = { kind: Kind; verb: Verb } | { operation: Operation };
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -1,17 +1,16 @@
 // The write paths shared by every kind: defaults, admission, authorization by tenant, system
 // labels, write-only secrets and optimistic concurrency, in that order. Routes call these; kind
 // specifics come from the descriptor.
-import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { Value } from 'typebox/value';
 import type { Labels, Resource } from '../domain/resource.js';
-import type { Store } from '../store/types.js';
+import type { SecretValues, Store } from '../store/types.js';
 import { PLATFORM_FIELDS } from '../security/authorization.js';
 import { annotateLogContextWith, type CallerScope } from './caller-scope.js';
 import { ApiError, validationFailed, type ErrorDetail } from './errors.js';
-import type { KindDescriptor, Spec } from './kinds/descriptor.js';
+import type { KindDescriptor, SecretsContext, Spec, WriteServices } from './kinds/descriptor.js';
 import { SYSTEM_LABEL_PREFIX } from './kinds/references.js';
-import { apiSpec, SECRET_REFS, secretRefsOf } from './representation.js';
+import { apiSpec } from './representation.js';
 import { specSchema } from './schemas/envelope.js';
 
 /** Who writes, to which store, and the request id carried into change events as correlation id. */
@@ -19,12 +18,11 @@ export interface WriteRequest {
   caller: CallerScope;
   store: Store;
   requestId: string;
+  services: WriteServices;
 }
 
 /** A body as the schemas admit it: `{name?, labels?, spec?, resourceVersion?, <secret fields>}`. */
 export type WriteBody = Record<string, unknown> & { name?: string; labels?: Labels; spec?: Spec; resourceVersion?: string };
-
-type ObjectKey = Pick<Resource, 'kind' | 'name'>;
 
 const specSchemas = new WeakMap<KindDescriptor, ReturnType<typeof specSchema>>();
 
@@ -47,32 +45,24 @@ function labelsFor(d: KindDescriptor, labels: Labels, spec: Spec): Labels {
 }
 
 /** Decoded write-only fields present in the body. */
-function secretsIn(d: KindDescriptor, body: WriteBody): Map<string, Buffer> {
-  const found = new Map<string, Buffer>();
+function secretsIn(d: KindDescriptor, body: WriteBody): SecretValues {
+  const found: Record<string, Buffer> = {};
   const problems: ErrorDetail[] = [];
   for (const [field, secret] of Object.entries(d.secretFields ?? {})) {
     const value = body[field];
     if (typeof value !== 'string') continue;
     const decoded = secret.decode(value);
     if ('problem' in decoded) problems.push({ field: `body/${field}`, reason: decoded.problem });
-    else found.set(field, decoded.bytes);
+    else found[field] = decoded.bytes;
   }
   if (problems.length > 0) throw validationFailed(problems);
   return found;
 }
 
-/** A fresh secret-store field for each value written (see SECRET_REFS). */
-const freshRefs = (secrets: Map<string, Buffer>): Record<string, string> =>
-  Object.fromEntries([...secrets.keys()].map((field) => [field, `${field}/${randomUUID()}`]));
-
-async function putSecrets(ctx: WriteRequest, obj: ObjectKey, secrets: Map<string, Buffer>, refs: Record<string, string>) {
-  for (const [field, bytes] of secrets) {
-    await ctx.store.secrets.put({ kind: obj.kind, name: obj.name, field: refs[field]! }, bytes);
-  }
-}
-
-async function removeSecrets(ctx: WriteRequest, obj: ObjectKey, fields: Iterable<string>): Promise<void> {
-  for (const field of fields) await ctx.store.secrets.remove({ kind: obj.kind, name: obj.name, field });
+/** The write-only values to store: as decoded, or what the kind makes of them (a cluster: its
+ *  agent's credentials instead of the admin kubeconfig). After admission and authorization. */
+async function secretsToStore(d: KindDescriptor, name: string, secrets: SecretValues, ctx: SecretsContext): Promise<SecretValues> {
+  return d.secretsToStore && Object.keys(secrets).length > 0 ? d.secretsToStore(name, secrets, ctx) : secrets;
 }
 
 export async function createObject(
@@ -88,21 +78,10 @@ export async function createObject(
   caller.requireTenant(d.kind, 'create', tenant);
   annotateLogContextWith({ kind: d.kind, name: body.name, tenant });
   const labels = labelsFor(d, body.labels ?? {}, spec);
-
-  // The object first: a secret belongs to an existing object (until its value is written,
-  // readers find the reference but no secret, as for any value not set yet).
-  const refs = freshRefs(secrets);
-  const stored = await store.objects.create(
-    { kind: d.kind, name: body.name, tenant, labels, spec: secrets.size > 0 ? { ...spec, [SECRET_REFS]: refs } : spec },
-    { correlationId: ctx.requestId },
-  );
-  try {
-    await putSecrets(ctx, stored, secrets, refs);
-  } catch (err) {
-    await store.objects.delete(d.kind, body.name, { correlationId: ctx.requestId }).catch(() => undefined);
-    throw err;
-  }
-  return stored;
+  const stored = await secretsToStore(d, body.name, secrets, { services: ctx.services, spec });
+  // One transaction: there is never a cluster without its kubeconfig.
+  const finalizers = d.finalizers ? [...d.finalizers] : undefined;
+  return store.objects.create({ kind: d.kind, name: body.name, tenant, labels, spec, secrets: stored, finalizers }, { correlationId: ctx.requestId });
 }
 
 function changedFields(fields: readonly string[], before: Spec, after: Spec): string[] {
@@ -139,29 +118,9 @@ export async function updateObject(
   const secrets = secretsIn(d, body);
   await d.admit(current.name, spec, { caller, objects: store.objects, current });
   const labels = labelsFor(d, body.labels ?? {}, spec);
-
-  // New secret values go to new fields first; the update then switches the spec to them, so
-  // a conflicting update leaves the old value in place (and the new field is dropped).
-  const oldRefs = secretRefsOf(current.spec);
-  const newRefs = freshRefs(secrets);
-  await putSecrets(ctx, current, secrets, newRefs);
-  const refs = { ...oldRefs, ...newRefs };
-  let updated: Resource;
-  try {
-    updated = await store.objects.update(
-      d.kind,
-      current.name,
-      { labels, spec: Object.keys(refs).length > 0 ? { ...spec, [SECRET_REFS]: refs } : spec },
-      { expectedVersion, correlationId: ctx.requestId },
-    );
-  } catch (err) {
-    await removeSecrets(ctx, current, Object.values(newRefs)).catch(() => undefined);
-    throw err;
-  }
-  // The replaced values are unreferenced now; if removing one fails, it goes with the object.
-  const replaced = Object.keys(newRefs).flatMap((f) => (oldRefs[f] === undefined ? [] : [oldRefs[f]]));
-  await removeSecrets(ctx, current, replaced).catch(() => undefined);
-  return updated;
+  const stored = await secretsToStore(d, current.name, secrets, { services: ctx.services, spec, current });
+  // Omitted write-only fields keep their values; a value equal to the stored one changes nothing.
+  return store.objects.update(d.kind, current.name, { labels, spec, secrets: stored }, { expectedVersion, correlationId: ctx.requestId });
 }
 
 /** Deletes, or marks for deletion while finalizers remain (returned then). */

@@ -1,18 +1,10 @@
 // Stored objects as API objects. The stored spec may carry `secretRefs` (where the current
-// value of each write-only field lives in the secret store); responses never show it, only a
-// description of each secret (set, key id, when) beside the spec.
+// value of each write-only field lives in the secret store, domain/secret-refs.ts); responses
+// never show it, only a description of each secret (set, key id, when) beside the spec.
 import type { Resource } from '../domain/resource.js';
+import { SECRET_REFS, secretRefOf } from '../domain/secret-refs.js';
 import type { SecretStore } from '../store/types.js';
 import type { KindDescriptor, Spec } from './kinds/descriptor.js';
-
-/** Key of the stored spec holding `{field: secret-store field name}` of write-only fields.
- *  Each write of a secret gets a fresh secret-store field, referenced from the spec: readers
- *  never see a spec next to a secret of another version, and a new secret bumps `generation`. */
-export const SECRET_REFS = 'secretRefs';
-
-export function secretRefsOf(spec: Spec): Record<string, string> {
-  return (spec[SECRET_REFS] as Record<string, string> | undefined) ?? {};
-}
 
 /** The spec as clients see it. */
 export function apiSpec(spec: Spec): Spec {
@@ -37,10 +29,9 @@ export async function represent(d: KindDescriptor, obj: Resource, secrets: Secre
     ...(obj.deletionTimestamp !== undefined && { deletionTimestamp: obj.deletionTimestamp }),
     finalizers: obj.finalizers,
   };
-  const refs = secretRefsOf(obj.spec);
   for (const field of Object.keys(d.secretFields ?? {})) {
-    const ref = refs[field];
-    const info = ref === undefined ? undefined : await secrets.describe({ kind: obj.kind, name: obj.name, field: ref });
+    const ref = secretRefOf(obj, field);
+    const info = ref && (await secrets.describe(ref));
     out[field] = info ? { set: true, keyId: info.keyId, updatedAt: info.updatedAt } : { set: false };
   }
   return out;

@@ -7,7 +7,7 @@ import type { Resource } from '../domain/resource.js';
 import type { Store } from '../store/types.js';
 import { CUSTOM_METHOD_CONSTRAINT, targetName } from './custom-methods.js';
 import { validationFailed } from './errors.js';
-import type { CustomMethod, KindDescriptor, Subresource } from './kinds/descriptor.js';
+import type { CustomMethod, KindDescriptor, Subresource, WriteServices } from './kinds/descriptor.js';
 import { KIND_DESCRIPTORS, SUB_COLLECTIONS, type SubCollection } from './kinds/index.js';
 import { PROJECT_LABEL } from './kinds/references.js';
 import { listVisible, type ListFilter, type ListQuery as ListQueryParams } from './listing.js';
@@ -26,8 +26,8 @@ type NameRequest = FastifyRequest<{ Params: { name: string } }>;
 const pascal = (s: string) => s.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
 const camel = (s: string) => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
-export function registerResourceRoutes(app: FastifyInstance, store: Store): void {
-  const context = (req: FastifyRequest): WriteRequest => ({ caller: req.caller!, store, requestId: req.id });
+export function registerResourceRoutes(app: FastifyInstance, store: Store, services: WriteServices): void {
+  const context = (req: FastifyRequest): WriteRequest => ({ caller: req.caller!, store, requestId: req.id, services });
   const send = async (reply: FastifyReply, d: KindDescriptor, obj: Resource, status = 200) =>
     reply.code(status).header('etag', etagOf(obj)).send(await represent(d, obj, store.secrets));
   const sendPage = async (reply: FastifyReply, d: KindDescriptor, page: { items: Resource[]; nextCursor?: string }) => {

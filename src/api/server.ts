@@ -12,11 +12,13 @@ import type { Metrics } from '../observability/metrics.js';
 import { acceptRequestId, REQUEST_ID_HEADER } from '../observability/request-id.js';
 import type { TokenVerifier } from '../security/auth.js';
 import type { Store } from '../store/types.js';
+import { registerAdminRoutes } from './admin-routes.js';
 import { authenticate, AUTHENTICATION_CHALLENGE } from './authentication.js';
 import { bodyShapeProblem } from './body-shape.js';
 import { CUSTOM_METHOD_CONSTRAINT, customMethodStrategy } from './custom-methods.js';
 import { ApiError, toApiError, validationFailed } from './errors.js';
 import './fastify-types.js';
+import type { WriteServices } from './kinds/descriptor.js';
 import { registerOpenApi } from './openapi.js';
 import { registerOperationalRoutes } from './operational-routes.js';
 import { registerRequestContext } from './request-context.js';
@@ -29,6 +31,8 @@ export interface ServerDeps {
   logger: Logger;
   metrics: Metrics;
   config: { bodyLimitBytes: number; version?: string };
+  /** What kinds' write hooks call out to (cluster registration). */
+  writeServices: WriteServices;
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -67,7 +71,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       const problem = req.body === undefined ? undefined : bodyShapeProblem(req.body);
       if (problem) throw validationFailed([problem]);
     });
-    registerResourceRoutes(api, deps.store);
+    registerResourceRoutes(api, deps.store, deps.writeServices);
+    registerAdminRoutes(api, deps.store);
   });
   return app;
 }

@@ -2,7 +2,8 @@
 // own tenant (acme) or platform objects. Isolation from other tenants is in tenant-isolation.test.ts.
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, json, kubeconfigB64, startHarness, type Harness } from './support/harness.js';
+import { kubeconfigB64 } from '../support/kubeconfig.js';
+import { ADMIN, json, startHarness, type Harness } from './support/harness.js';
 import { adminCreate, appBody, CALLERS, grantBody, seedWorld, uniq, type CallerName } from './support/world.js';
 
 let h: Harness;
@@ -53,7 +54,7 @@ const MATRIX: [string, Operation, number[]][] = [
   ['get tenant', get('/api/v1/tenants/acme'), [200, 200, 200, 200, 200, 403, 401]],
   ['list tenants', get('/api/v1/tenants'), [200, 200, 200, 200, 200, 403, 401]],
   ['update tenant (non-platform fields)', edit('/api/v1/tenants', async () => 'acme'), [200, 403, 200, 403, 403, 403, 401]],
-  ['delete tenant', remove('/api/v1/tenants', fresh.tenant), [204, 403, 403, 403, 403, 403, 401]],
+  ['delete tenant', remove('/api/v1/tenants', fresh.tenant), [202, 403, 403, 403, 403, 403, 401]],
   ['issue tenant kubeconfig', post('/api/v1/tenants/acme:issue-kubeconfig', () => ({ cluster: 'c1' })), [501, 403, 501, 501, 403, 403, 401]],
 
   ['create project in tenant', post('/api/v1/tenants/acme/projects', () => ({ name: uniq('p') })), [201, 403, 201, 403, 403, 403, 401]],
@@ -62,7 +63,7 @@ const MATRIX: [string, Operation, number[]][] = [
   ['list projects', get('/api/v1/projects'), [200, 200, 200, 200, 200, 403, 401]],
   ["list a tenant's projects", get('/api/v1/tenants/acme/projects'), [200, 200, 200, 200, 200, 403, 401]],
   ['update project', edit('/api/v1/projects', fresh.project), [200, 403, 200, 403, 403, 403, 401]],
-  ['delete project', remove('/api/v1/projects', fresh.project), [204, 403, 204, 403, 403, 403, 401]],
+  ['delete project', remove('/api/v1/projects', fresh.project), [202, 403, 202, 403, 403, 403, 401]],
   ['issue project kubeconfig', post('/api/v1/projects/acme-web:issue-kubeconfig', () => ({ cluster: 'c1', role: 'edit' })), [501, 403, 501, 501, 403, 403, 401]],
 
   ['create app', post('/api/v1/apps', () => appBody(uniq('a'), 'acme-web')), [201, 403, 201, 201, 403, 403, 401]],
@@ -86,6 +87,8 @@ const MATRIX: [string, Operation, number[]][] = [
   ['list grants', get('/api/v1/kubeconfiggrants'), [200, 200, 200, 200, 200, 403, 401]],
   ["list a tenant's grants", get('/api/v1/tenants/acme/kubeconfiggrants'), [200, 200, 200, 200, 200, 403, 401]],
   ["list a project's grants", get('/api/v1/projects/acme-web/kubeconfiggrants'), [200, 200, 200, 200, 200, 403, 401]],
+  ['rotate keys', post('/api/v1/admin/keys:rotate', () => ({})), [200, 403, 403, 403, 403, 403, 401]],
+
   ['update grant (labels)', edit('/api/v1/kubeconfiggrants', fresh.grant), [200, 403, 200, 403, 403, 403, 401]],
   ['delete grant', remove('/api/v1/kubeconfiggrants', fresh.grant), [204, 403, 204, 403, 403, 403, 401]],
 ];

@@ -3,7 +3,8 @@
 // Every rejection is the one error shape with a stable code.
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, json, kubeconfigB64, startHarness, type Harness } from './support/harness.js';
+import { kubeconfigB64 } from '../support/kubeconfig.js';
+import { ADMIN, json, startHarness, type Harness } from './support/harness.js';
 import { appBody, seedWorld, uniq } from './support/world.js';
 
 let h: Harness;

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/observability/logger.js';
-import { ADMIN, json, kubeconfigB64, startHarness, type Harness } from './support/harness.js';
+import { kubeconfigB64 } from '../support/kubeconfig.js';
+import { ADMIN, json, startHarness, type Harness } from './support/harness.js';
 import { CALLERS, seedWorld, uniq } from './support/world.js';
 
 let h: Harness;
@@ -89,14 +90,14 @@ describe('secrets', () => {
   const credential = 'super-secret-cluster-token-0123456789';
 
   it('a kubeconfig is never returned nor logged, whatever the request does', async () => {
-    const kubeconfig = kubeconfigB64('https://10.0.0.1:6443', credential);
+    const kubeconfig = kubeconfigB64({ server: 'https://10.0.0.1:6443', token: credential });
     const token = await h.token(ADMIN);
     const name = uniq('c');
     const responses = [
       await h.call(token, 'POST', '/api/v1/clusters', { name, kubeconfig, labels: { a: 'b' } }),
       await h.call(token, 'GET', `/api/v1/clusters/${name}`),
       await h.call(token, 'GET', '/api/v1/clusters'),
-      await h.call(token, 'PUT', `/api/v1/clusters/${name}`, { kubeconfig: kubeconfigB64('https://10.0.0.2:6443', `${credential}-2`) }),
+      await h.call(token, 'PUT', `/api/v1/clusters/${name}`, { kubeconfig: kubeconfigB64({ server: 'https://10.0.0.2:6443', token: `${credential}-2` }) }),
       await h.call(token, 'PUT', `/api/v1/clusters/${name}`, { kubeconfig, unknown: 1 }),
       await h.call(token, 'POST', '/api/v1/clusters', { name: 'Bad Name', kubeconfig }),
       await h.call(token, 'POST', '/api/v1/clusters', { name: uniq('c'), kubeconfig: Buffer.from(`not a kubeconfig ${credential}`).toString('base64') }),
@@ -121,7 +122,7 @@ describe('secrets', () => {
     const name = uniq('c');
     const created = json<{ generation: number }>(await h.call(ADMIN, 'POST', '/api/v1/clusters', { name, kubeconfig: kubeconfigB64() }));
     const before = (await h.store.objects.get<{ secretRefs: { kubeconfig: string } }>('Cluster', name))!.spec.secretRefs.kubeconfig;
-    const updated = json<{ generation: number }>(await h.call(ADMIN, 'PUT', `/api/v1/clusters/${name}`, { kubeconfig: kubeconfigB64('https://new:6443') }));
+    const updated = json<{ generation: number }>(await h.call(ADMIN, 'PUT', `/api/v1/clusters/${name}`, { kubeconfig: kubeconfigB64({ server: 'https://new:6443' }) }));
     const after = (await h.store.objects.get<{ secretRefs: { kubeconfig: string } }>('Cluster', name))!.spec.secretRefs.kubeconfig;
     expect(updated.generation).toBe(created.generation + 1);
     expect(after).not.toBe(before);
@@ -132,10 +133,23 @@ describe('secrets', () => {
     expect((await h.store.objects.get<{ secretRefs: { kubeconfig: string } }>('Cluster', name))!.spec.secretRefs.kubeconfig).toBe(after);
   });
 
+  it('the same kubeconfig again changes nothing: same version, same generation, same reference', async () => {
+    const name = uniq('c');
+    const kubeconfig = kubeconfigB64({ server: 'https://same:6443' });
+    const created = json<{ resourceVersion: string }>(await h.call(ADMIN, 'POST', '/api/v1/clusters', { name, kubeconfig }));
+    const ref = (await h.store.objects.get<{ secretRefs: { kubeconfig: string } }>('Cluster', name))!.spec.secretRefs.kubeconfig;
+    const again = await h.call(ADMIN, 'PUT', `/api/v1/clusters/${name}`, { kubeconfig });
+    expect(again.statusCode).toBe(200);
+    expect(json(again)).toMatchObject({ resourceVersion: created.resourceVersion, generation: 1 });
+    const relabeled = json<{ generation: number }>(await h.call(ADMIN, 'PUT', `/api/v1/clusters/${name}`, { kubeconfig, labels: { x: 'y' } }));
+    expect(relabeled.generation).toBe(1);
+    expect((await h.store.objects.get<{ secretRefs: { kubeconfig: string } }>('Cluster', name))!.spec.secretRefs.kubeconfig).toBe(ref);
+  });
+
   it('a conflicting update leaves the stored kubeconfig as it was', async () => {
     const name = uniq('c');
-    await h.call(ADMIN, 'POST', '/api/v1/clusters', { name, kubeconfig: kubeconfigB64('https://one:6443') });
-    const res = await h.call(ADMIN, 'PUT', `/api/v1/clusters/${name}`, { kubeconfig: kubeconfigB64('https://two:6443') }, { 'if-match': '"1"' });
+    await h.call(ADMIN, 'POST', '/api/v1/clusters', { name, kubeconfig: kubeconfigB64({ server: 'https://one:6443' }) });
+    const res = await h.call(ADMIN, 'PUT', `/api/v1/clusters/${name}`, { kubeconfig: kubeconfigB64({ server: 'https://two:6443' }) }, { 'if-match': '"1"' });
     expect(res.statusCode).toBe(409);
     const ref = (await h.store.objects.get<{ secretRefs: { kubeconfig: string } }>('Cluster', name))!.spec.secretRefs.kubeconfig;
     expect((await h.store.secrets.get({ kind: 'Cluster', name, field: ref }))!.toString()).toContain('https://one:6443');

@@ -1,7 +1,8 @@
 // Resource behaviour through HTTP: the seed's paths and bodies, object shape and defaults,
 // optimistic concurrency, pagination and label selectors, references and dependents.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, json, kubeconfigB64, startHarness, type Harness } from './support/harness.js';
+import { kubeconfigB64 } from '../support/kubeconfig.js';
+import { ADMIN, json, startHarness, type Harness } from './support/harness.js';
 import { adminCreate, appBody, CALLERS, grantBody, seedWorld, uniq } from './support/world.js';
 
 let h: Harness;
@@ -217,9 +218,20 @@ describe('deletion', () => {
       expect(res.statusCode, url).toBe(409);
       expect(json(res).code).toBe('HAS_DEPENDENTS');
     }
-    for (const url of [`/api/v1/apps/${app}`, `/api/v1/kubeconfiggrants/${grant}`, `/api/v1/projects/${project}`, `/api/v1/tenants/${tenant}`]) {
+    for (const url of [`/api/v1/apps/${app}`, `/api/v1/kubeconfiggrants/${grant}`]) {
       expect((await h.call(ADMIN, 'DELETE', url)).statusCode, url).toBe(204);
     }
+    // Projects and tenants carry the cleanup finalizer: DELETE marks them (202) and their
+    // reconcilers remove the finalizer once what they projected into clusters is gone. A project
+    // being deleted no longer blocks its tenant (whose reconciler waits for it).
+    for (const url of [`/api/v1/projects/${project}`, `/api/v1/tenants/${tenant}`]) {
+      const res = await h.call(ADMIN, 'DELETE', url);
+      expect(res.statusCode, url).toBe(202);
+      expect(json(res)).toMatchObject({ deletionTimestamp: expect.any(String), finalizers: ['kubenova.io/cleanup'] });
+    }
+    // What the reconcilers do at the end (no clusters in this test):
+    await h.store.objects.update('Project', project, { finalizers: [] });
+    await h.store.objects.update('Tenant', tenant, { finalizers: [] });
     expect((await h.call(ADMIN, 'GET', `/api/v1/tenants/${tenant}`)).statusCode).toBe(404);
     expect((await h.call(ADMIN, 'DELETE', `/api/v1/tenants/${tenant}`)).statusCode).toBe(404);
   });

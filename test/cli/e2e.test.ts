@@ -6,12 +6,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { EXIT } from '../../src/cli/errors.js';
+import { Keyring } from '../../src/security/keyring.js';
 import { kubenova } from './io.js';
-import { kubeconfigYaml, startServer, type TestServer } from './server.js';
+import { kubeconfigB64, kubeconfigYaml } from '../support/kubeconfig.js';
+import { startServer, type TestServer } from './server.js';
 
 let server: TestServer;
 let admin: Record<string, string>;
 const CLUSTER_SECRET = 'cluster-admin-token-must-never-be-printed';
+const KUBECONFIG_B64 = kubeconfigB64({ token: CLUSTER_SECRET });
 
 beforeAll(async () => {
   server = await startServer();
@@ -40,7 +43,7 @@ describe('platform setup: clusters, tenants, projects', () => {
   });
 
   it('registers a cluster from a kubeconfig file and never shows the kubeconfig', async () => {
-    const kc = await file('prod-a.kubeconfig', kubeconfigYaml(CLUSTER_SECRET));
+    const kc = await file('prod-a.kubeconfig', kubeconfigYaml({ token: CLUSTER_SECRET }));
     const created = await cli(['create', 'cluster', 'prod-a', '--kubeconfig-file', kc, '--label', 'region=eu-west']);
     expect(created).toMatchObject({ code: 0, stdout: 'cluster/prod-a created\n' });
 
@@ -50,12 +53,12 @@ describe('platform setup: clusters, tenants, projects', () => {
     const table = await cli(['get', 'clusters']);
     expect(rows(table.stdout)[0]).toEqual(['NAME', 'PHASE', 'CAPSULE-PROXY', 'CAPABILITIES', 'LABELS', 'GEN/OBSERVED', 'AGE']);
     expect(rows(table.stdout)[1]).toEqual(['prod-a', 'Pending', '<none>', '<none>', 'region=eu-west', '1/0', expect.stringMatching(/^\d+s$/)]);
-    for (const r of [created, json, table]) expect(r.stdout + r.stderr).not.toContain(Buffer.from(kubeconfigYaml(CLUSTER_SECRET)).toString('base64'));
+    for (const r of [created, json, table]) expect(r.stdout + r.stderr).not.toContain(KUBECONFIG_B64);
     for (const r of [created, json, table]) expect(r.stdout + r.stderr).not.toContain(CLUSTER_SECRET);
   });
 
   it("creates from the seed's JSON cluster body on stdin", async () => {
-    const body = JSON.stringify({ name: 'prod-b', kubeconfig: Buffer.from(kubeconfigYaml(CLUSTER_SECRET)).toString('base64'), labels: { region: 'us-east' } });
+    const body = JSON.stringify({ name: 'prod-b', kubeconfig: KUBECONFIG_B64, labels: { region: 'us-east' } });
     const r = await cli(['create', 'cluster', '-f', '-'], admin, body);
     expect(r).toMatchObject({ code: 0, stdout: 'cluster/prod-b created\n' });
     expect((await cli(['get', 'clusters', '-l', 'region=us-east', '-o', 'name'])).stdout).toBe('cluster/prod-b\n');
@@ -127,6 +130,14 @@ describe('apply and update', () => {
       const r = await cli(['apply', '-f', '-'], admin, yaml);
       expect({ ...r, what }).toMatchObject({ code: 0, stdout: `${what.join('/')} unchanged\n`, stderr: '' });
     }
+  });
+
+  it('re-applies a cluster with the very kubeconfig it has: unchanged, no new generation', async () => {
+    const manifest = JSON.stringify({ kind: 'Cluster', name: 'prod-b', kubeconfig: KUBECONFIG_B64, labels: { region: 'us-east' } });
+    expect(await cli(['apply', '-f', '-'], admin, manifest)).toMatchObject({ code: 0, stdout: 'cluster/prod-b unchanged\n' });
+    const other = JSON.stringify({ kind: 'Cluster', name: 'prod-b', kubeconfig: kubeconfigB64({ token: 'rotated' }), labels: { region: 'us-east' } });
+    expect(await cli(['apply', '-f', '-'], admin, other)).toMatchObject({ code: 0, stdout: 'cluster/prod-b configured\n' });
+    expect(JSON.parse((await cli(['get', 'cl', 'prod-b', '-o', 'json'])).stdout).generation).toBe(2);
   });
 
   it('update replaces labels and spec with If-Match from a fresh GET', async () => {
@@ -232,7 +243,7 @@ describe('errors from the server', () => {
 
   it("a tenant's token: forbidden platform writes exit 4, other tenants' objects are not found (exit 3)", async () => {
     const dev = server.env(await server.token({ roles: ['tenant-dev'], tenants: ['beta'], subject: 'dana' }));
-    const kc = await file('x.kubeconfig', kubeconfigYaml('x'));
+    const kc = await file('x.kubeconfig', kubeconfigYaml({ token: 'x' }));
     const forbidden = await cli(['create', 'cluster', 'evil', '--kubeconfig-file', kc], dev);
     expect(forbidden.code).toBe(EXIT.auth);
     expect(forbidden.stderr).toMatch(/FORBIDDEN/);
@@ -274,6 +285,31 @@ describe('custom methods', () => {
     const ok = await cli(['issue-kubeconfig', 'tenant', 'acme', '--cluster', 'prod-a', '--ttl', '2h', '--role', 'edit', '--namespace', 'shop', '-o', out]);
     expect(ok.stderr).toMatch(/^Error from server \(NOT_IMPLEMENTED\)/);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('keys rotate', () => {
+  it('adopts the edited keyring file and re-wraps every secret; a bad file is a server error with what to fix', async () => {
+    const path = server.store.keyring.path!;
+    const doc = JSON.parse(await readFile(path, 'utf8')) as { active: string; keys: Record<string, string> };
+    await writeFile(path, JSON.stringify({ active: 'k9', keys: doc.keys }));
+    const bad = await cli(['keys', 'rotate']);
+    expect(bad.code).toBe(EXIT.general);
+    expect(bad.stderr).toMatch(/^Error from server \(KEYRING_INVALID\): keyring .*: active key "k9" is not among the keys/);
+
+    await writeFile(path, JSON.stringify({ active: 'k2', keys: { ...doc.keys, k2: Keyring.generateKey() } }));
+    const rotated = await cli(['keys', 'rotate']);
+    expect(rotated).toMatchObject({ code: 0, stderr: '' });
+    expect(rotated.stdout).toMatch(/^Keys rotated: active key k2, [1-9]\d* secret\(s\) re-wrapped\n$/);
+    expect(JSON.parse((await cli(['get', 'cl', 'prod-a', '-o', 'json'])).stdout).kubeconfig).toMatchObject({ set: true, keyId: 'k2' });
+    expect(JSON.parse((await cli(['keys', 'rotate', '-o', 'json'])).stdout)).toEqual({ activeKeyId: 'k2', rewrapped: 0 });
+  });
+
+  it('is for platform admins only', async () => {
+    const tenantAdmin = server.env(await server.token({ roles: ['tenant-admin'], tenants: ['acme'] }));
+    const r = await cli(['keys', 'rotate'], tenantAdmin);
+    expect(r.code).toBe(EXIT.auth);
+    expect(r.stderr).toMatch(/^Error from server \(FORBIDDEN\): tenant-admin: may not rotate-keys/);
   });
 });
 

@@ -14,6 +14,7 @@ import { createTokenVerifier, type Role } from '../../src/security/auth.js';
 import { mintToken } from '../../src/security/auth-token.js';
 import { createStore, type OpenedStore } from '../../src/store/index.js';
 import { backends } from '../support/stores.js';
+import { storeKubeconfigAsGiven } from '../support/write-services.js';
 
 export interface TestServer {
   url: string;
@@ -38,6 +39,7 @@ export async function startServer(): Promise<TestServer> {
     logger: createLogger({ level: 'silent' }),
     metrics: createMetrics({ processMetrics: false }),
     config: { bodyLimitBytes: 1024 * 1024 },
+    writeServices: storeKubeconfigAsGiven,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
@@ -56,25 +58,4 @@ export async function startServer(): Promise<TestServer> {
       await rm(location.dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** A minimal valid kubeconfig (what `create cluster --kubeconfig-file` reads). */
-export function kubeconfigYaml(secretToken: string, server = 'https://127.0.0.1:6443'): string {
-  return [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    '- name: c',
-    '  cluster:',
-    `    server: ${server}`,
-    'users:',
-    '- name: u',
-    '  user:',
-    `    token: ${secretToken}`,
-    'contexts:',
-    '- name: ctx',
-    '  context: {cluster: c, user: u}',
-    'current-context: ctx',
-    '',
-  ].join('\n');
 }

@@ -1,7 +1,17 @@
 // Cluster: a registered Kubernetes cluster. Its kubeconfig is write-only: stored under envelope
 // encryption in the secret store and only ever described (set, key id, time) in responses.
+//
+// Registration (create, or an update that carries a kubeconfig) uses the given admin kubeconfig
+// ONCE, inside the request: KubeNova checks that the cluster answers and that the kubeconfig may
+// set it up, creates its own ServiceAccount kubenova-system/kubenova-agent with least RBAC, makes
+// it a Capsule administrator, and stores the agent's kubeconfig (server, CA, token) in place of
+// the admin one, which is never written anywhere (adapters/cluster/registration.ts says why).
+// The ClusterReconciler then works with the agent's token and rotates it.
 import { Type } from 'typebox';
 import YAML from 'yaml';
+import { ClusterRegistrationError } from '../../adapters/cluster/registration-error.js';
+import { hostReferenceProblem } from '../../adapters/kube/kubeconfig-safety.js';
+import { ApiError } from '../errors.js';
 import { Base64, Patterned, Strict } from '../schemas/common.js';
 import type { KindDescriptor, SecretField } from './descriptor.js';
 
@@ -40,7 +50,7 @@ export function kubeconfigProblem(text: string): string | undefined {
   const cluster = byName('clusters', context.cluster)?.cluster as Record<string, unknown> | undefined;
   if (!cluster || typeof cluster.server !== 'string') return "has no server for its current context's cluster";
   if (!byName('users', context.user)) return "does not define its current context's user";
-  return undefined;
+  return hostReferenceProblem(text);
 }
 
 const kubeconfig: SecretField = {
@@ -64,5 +74,15 @@ export const clusterKind: KindDescriptor = {
   secretFields: { kubeconfig },
   async admit() {
     return {};
+  },
+  async secretsToStore(name, secrets, ctx) {
+    const admin = secrets.kubeconfig;
+    if (!admin) return secrets;
+    try {
+      return { ...secrets, kubeconfig: await ctx.services.registerCluster(name, admin) };
+    } catch (err) {
+      if (err instanceof ClusterRegistrationError) throw new ApiError(err.code, err.message);
+      throw err;
+    }
   },
 };

@@ -4,7 +4,7 @@
 // scope checks are all driven by these.
 import type { TObject, TProperties, TSchema } from 'typebox';
 import type { Kind, Labels, Resource } from '../../domain/resource.js';
-import type { ObjectStore } from '../../store/types.js';
+import type { ObjectStore, SecretValues } from '../../store/types.js';
 import type { Verb } from '../../security/authorization.js';
 import type { CallerScope } from '../caller-scope.js';
 
@@ -45,6 +45,22 @@ export interface SecretField {
   decode(value: string): { bytes: Buffer } | { problem: string };
 }
 
+/** Services the write hooks of kinds use, injected into the server (tests swap in doubles). */
+export interface WriteServices {
+  /** Cluster registration (adapters/cluster/registration.ts): checks an admin kubeconfig, sets up
+   *  KubeNova's own agent in the cluster with it and returns the agent's credentials, which are
+   *  stored instead of the admin kubeconfig. Throws ApiError (CLUSTER_UNREACHABLE, ...). */
+  registerCluster(name: string, adminKubeconfig: Buffer): Promise<Buffer>;
+}
+
+export interface SecretsContext {
+  services: WriteServices;
+  /** The spec being written (defaults applied). */
+  spec: Spec;
+  /** The object being updated; undefined on create. */
+  current?: Resource;
+}
+
 export interface MethodContext {
   caller: CallerScope;
   objects: ObjectStore;
@@ -79,9 +95,15 @@ export interface KindDescriptor {
   secretFields?: Readonly<Record<string, SecretField>>;
   /** Spec fields fixed at creation. */
   immutable?: readonly string[];
+  /** Finalizers every new object of the kind gets (its reconciler removes them after cleanup). */
+  finalizers?: readonly string[];
   /** Checks beyond the schema (references, uniqueness), on create and update; throws ApiError.
    *  Returns the owning tenant for tenant-owned kinds. */
   admit(name: string, spec: Spec, ctx: AdmissionContext): Promise<Admission>;
+  /** What to store for the write-only values a create or update carries (only called when it
+   *  carries some), after admission and authorization and before anything is written; throws
+   *  ApiError. Without it, the decoded values are stored. */
+  secretsToStore?(name: string, secrets: SecretValues, ctx: SecretsContext): Promise<SecretValues>;
   /** Labels KubeNova sets itself (`kubenova.io/...`), derived from the spec. */
   systemLabels?(spec: Spec): Labels;
   /** Why the object cannot be deleted yet (objects depending on it), or undefined. */

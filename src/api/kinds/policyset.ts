@@ -14,7 +14,7 @@ import {
 } from '../schemas/common.js';
 import type { FieldProblem, KindDescriptor } from './descriptor.js';
 import { rejectProblems } from './references.js';
-import { Quotas } from './tenant.js';
+import { Quotas, type NetworkIsolationLevel, type TenantQuotas } from './tenant.js';
 
 const Cidr = Patterned('^[0-9A-Fa-f:.]+/[0-9]{1,3}$', 'must be a CIDR such as 10.0.0.0/8', {
   maxLength: 49,
@@ -23,8 +23,16 @@ const Cidr = Patterned('^[0-9A-Fa-f:.]+/[0-9]{1,3}$', 'must be a CIDR such as 10
 
 const Resources = Strict({ cpu: Type.Optional(Quantity), memory: Type.Optional(Quantity) });
 
-interface PolicySetSpec {
-  network?: { allowedIngressCIDRs?: string[]; allowedEgressCIDRs?: string[] };
+type ContainerResources = { cpu?: string; memory?: string };
+
+/** The policy set intent as stored (defaults applied). Adapters read this. */
+export interface PolicySetSpec {
+  allowedRegistries?: string[];
+  podSecurity?: 'privileged' | 'baseline' | 'restricted';
+  network?: { isolation?: NetworkIsolationLevel; allowedIngressCIDRs?: string[]; allowedEgressCIDRs?: string[] };
+  defaultQuotas?: TenantQuotas;
+  defaultLimits?: { default?: ContainerResources; defaultRequest?: ContainerResources; max?: ContainerResources };
+  allowedComponentTypes?: string[];
 }
 
 function cidrProblems(list: string[] | undefined, field: string): FieldProblem[] {

@@ -6,6 +6,15 @@ import { Name } from '../schemas/common.js';
 import type { KindDescriptor } from './descriptor.js';
 import { issueKubeconfigMethod } from './grant.js';
 import { PROJECT_LABEL, resolveReference } from './references.js';
+import { projectPlanView, requireTenantCapabilities } from './tenancy.js';
+import type { TenantSpec } from './tenant.js';
+import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
+
+/** The project intent as stored. */
+export interface ProjectSpec {
+  tenant: string;
+  description?: string;
+}
 
 export const projectKind: KindDescriptor = {
   kind: 'Project',
@@ -16,10 +25,15 @@ export const projectKind: KindDescriptor = {
     description: Type.Optional(Type.String({ maxLength: 1024 })),
   },
   immutable: ['tenant'],
-  async admit(_name, spec, ctx) {
-    const tenant = await resolveReference(ctx, 'Tenant', spec.tenant as string, 'spec/tenant');
+  async admit(name, spec, ctx) {
+    const tenant = await resolveReference<TenantSpec>(ctx, 'Tenant', spec.tenant as string, 'spec/tenant');
+    // A new project lands on every cluster of its tenant: each must be able to take it.
+    if (!ctx.current) await requireTenantCapabilities(ctx.objects, tenant.spec.placement, undefined, 'spec/tenant', `project "${name}"`);
     return { tenant: tenant.name };
   },
+  // Its namespace (and what KubeNova put in it) is removed from every cluster before it goes.
+  finalizers: [CLEANUP_FINALIZER],
+  subresources: [projectPlanView],
   async blockingDependents(target, objects) {
     const inProject = [{ key: PROJECT_LABEL, op: 'Equals' as const, value: target.name }];
     for (const kind of ['App', 'KubeconfigGrant'] as const) {

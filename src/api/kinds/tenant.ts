@@ -22,6 +22,8 @@ import {
 import type { KindDescriptor } from './descriptor.js';
 import { issueKubeconfigMethod } from './grant.js';
 import { unprocessable } from './references.js';
+import { requireTenantCapabilities, tenantPlanView } from './tenancy.js';
+import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 
 const Owner = Strict({
   kind: StringEnum(['User', 'Group']),
@@ -58,7 +60,7 @@ const NamespaceOptions = Strict(
 const ClassList = List(SubdomainName, 64, { default: [], uniqueItems: true });
 const AllowedClasses = Strict(
   { storage: Type.Optional(ClassList), ingress: Type.Optional(ClassList), priority: Type.Optional(ClassList) },
-  { default: {}, description: 'Class names workloads may use; empty lists allow none beyond the cluster default.' },
+  { default: {}, description: 'Class names workloads may use; an empty list puts no restriction on that class.' },
 );
 
 const Placement = Strict(
@@ -91,19 +93,57 @@ export const tenantKind: KindDescriptor = {
         throw unprocessable(`spec/policySets/${i}`, `PolicySet "${policySet}" not found`);
       }
     }
+    // Refused before anything is stored: a cluster the tenant is newly placed on lacks Capsule.
+    const placement = (spec as TenantSpec).placement;
+    await requireTenantCapabilities(ctx.objects, placement, (ctx.current?.spec as TenantSpec | undefined)?.placement, 'spec/placement', `tenant "${name}"`);
     return { tenant: name };
   },
+  // Deleting a tenant removes its Capsule Tenant on every cluster, and Capsule deletes every
+  // namespace of it. So a tenant is only deleted once its projects are (or are being) deleted:
+  // never a cascade from one DELETE. The reconciler waits for projects being deleted.
+  finalizers: [CLEANUP_FINALIZER],
   async blockingDependents(target, objects) {
-    for (const kind of ['Project', 'KubeconfigGrant'] as const) {
-      const { items } = await objects.list(kind, { limit: 1, tenant: target.name });
-      if (items.length > 0) return `tenant "${target.name}" still has ${kind === 'Project' ? 'projects' : 'kubeconfig grants'}; delete them first`;
-    }
+    let cursor: string | undefined;
+    do {
+      const page = await objects.list('Project', { limit: 100, cursor, tenant: target.name });
+      if (page.items.some((p) => !p.deletionTimestamp)) return `tenant "${target.name}" still has projects; delete them first`;
+      cursor = page.nextCursor;
+    } while (cursor);
+    const { items } = await objects.list('KubeconfigGrant', { limit: 1, tenant: target.name });
+    if (items.length > 0) return `tenant "${target.name}" still has kubeconfig grants; delete them first`;
     return undefined;
   },
+  subresources: [tenantPlanView],
   customMethods: [issueKubeconfigMethod('Tenant')],
 };
 
-export type TenantResource = Resource<{
+/** A tenant's quotas as stored (defaults applied); policy sets reuse the shape as defaults. */
+export interface TenantQuotas {
+  namespaces?: number;
+  pods?: number;
+  cpu?: string;
+  memory?: string;
+  storage?: string;
+}
+
+export type NetworkIsolationLevel = 'none' | 'tenant' | 'project';
+
+export interface TenantPlacement {
+  clusters?: string[];
+  clusterSelector?: { matchLabels: Record<string, string> };
+}
+
+/** The tenant intent as stored: the schema above with its defaults applied. Adapters read this. */
+export interface TenantSpec {
+  owners?: { kind: 'User' | 'Group'; name: string }[];
+  quotas?: TenantQuotas;
+  namespaceOptions?: { labels?: Record<string, string>; annotations?: Record<string, string>; forbiddenLabels?: string[] };
+  networkIsolation?: NetworkIsolationLevel;
+  allowedRegistries?: string[];
+  allowedClasses?: { storage?: string[]; ingress?: string[]; priority?: string[] };
   policySets?: string[];
-  placement?: { clusters?: string[]; clusterSelector?: { matchLabels: Record<string, string> } };
-}>;
+  placement?: TenantPlacement;
+  driftPolicy?: 'repair' | 'detect';
+}
+
+export type TenantResource = Resource<TenantSpec>;

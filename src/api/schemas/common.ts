@@ -2,6 +2,7 @@
 // list pages and the error body. Every object schema rejects unknown fields.
 import { Type, type TProperties, type TSchema } from 'typebox';
 import { PHASES } from '../../domain/resource.js';
+import { MAX_CURSOR_LENGTH } from '../../store/cursor.js';
 
 /** An object that rejects unknown fields (the default for every KubeNova schema). */
 export const Strict = <P extends TProperties>(properties: P, opts: Record<string, unknown> = {}) =>
@@ -158,7 +159,7 @@ export const DEFAULT_PAGE_SIZE = 100;
 
 export const ListQuery = Strict({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: DEFAULT_PAGE_SIZE, description: 'Page size.' })),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'The `nextCursor` of the previous page.' })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_CURSOR_LENGTH, description: 'The `nextCursor` of the previous page.' })),
   labelSelector: Type.Optional(
     Type.String({ maxLength: 4096, description: 'Kubernetes label selector: `a=b,c!=d,e in (x,y),f notin (z),g,!h`.' }),
   ),

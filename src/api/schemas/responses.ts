@@ -11,7 +11,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'ALREADY_EXISTS, CONFLICT (stale If-Match / resourceVersion) or HAS_DEPENDENTS',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE: bodies are application/json',
-  422: 'UNPROCESSABLE: refers to an object that does not exist or is not allowed there',
+  422: 'UNPROCESSABLE: refers to an object that does not exist or is not allowed there; KEYRING_INVALID (key rotation): the keyring file must be fixed',
   501: 'NOT_IMPLEMENTED: the operation arrives in a later release',
   503: 'UNAVAILABLE: the store or the identity provider cannot be reached',
 };

@@ -9,6 +9,8 @@ import { createTokenVerifier, type Role, type TokenVerifier } from '../../../src
 import { mintToken } from '../../../src/security/auth-token.js';
 import { createStore, type OpenedStore } from '../../../src/store/index.js';
 import { backends } from '../../support/stores.js';
+import type { WriteServices } from '../../../src/api/kinds/descriptor.js';
+import { storeKubeconfigAsGiven } from '../../support/write-services.js';
 
 export const TEST_SECRET = new TextEncoder().encode('test-secret-that-is-long-enough-for-hs256!!');
 
@@ -39,7 +41,9 @@ export async function openTestStore(): Promise<{ store: OpenedStore; close(): Pr
   return { store, close: () => store.close() };
 }
 
-export async function startHarness(opts: { verifier?: TokenVerifier; store?: OpenedStore } = {}): Promise<Harness> {
+/** `writeServices`: the cluster registration to use; by default a double that stores the
+ *  kubeconfig as given (tests against real clusters pass the real one). */
+export async function startHarness(opts: { verifier?: TokenVerifier; store?: OpenedStore; writeServices?: WriteServices } = {}): Promise<Harness> {
   const own = opts.store ? undefined : await openTestStore();
   const store = opts.store ?? own!.store;
   const logs: string[] = [];
@@ -56,6 +60,7 @@ export async function startHarness(opts: { verifier?: TokenVerifier; store?: Ope
     logger: createLogger({ level: 'debug', destination }),
     metrics,
     config: { bodyLimitBytes: 1024 * 1024 },
+    writeServices: opts.writeServices ?? storeKubeconfigAsGiven,
   });
   await app.ready();
   const tokens = new Map<string, Promise<string>>();
@@ -87,28 +92,6 @@ export async function startHarness(opts: { verifier?: TokenVerifier; store?: Ope
 }
 
 export const ADMIN: Caller = { roles: ['platform-admin'], subject: 'admin' };
-
-/** A minimal, valid kubeconfig, base64-encoded. */
-export function kubeconfigB64(server = 'https://127.0.0.1:6443', token = 'cluster-admin-token-should-never-leak'): string {
-  const yaml = [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    '- name: c',
-    '  cluster:',
-    `    server: ${server}`,
-    'users:',
-    '- name: u',
-    '  user:',
-    `    token: ${token}`,
-    'contexts:',
-    '- name: ctx',
-    '  context: {cluster: c, user: u}',
-    'current-context: ctx',
-    '',
-  ].join('\n');
-  return Buffer.from(yaml).toString('base64');
-}
 
 /** Parses a JSON response body. */
 export const json = <T = Record<string, unknown>>(res: LightMyRequestResponse): T => JSON.parse(res.body) as T;

@@ -2,7 +2,8 @@
 // two tenants (acme, globex) placed on it, a project and an app in each, policy sets (one
 // attached to acme), and a grant in acme.
 import { expect } from 'vitest';
-import { ADMIN, kubeconfigB64, type Caller, type Harness } from './harness.js';
+import { kubeconfigB64 } from '../../support/kubeconfig.js';
+import { ADMIN, type Caller, type Harness } from './harness.js';
 
 export const CALLERS = {
   'platform-admin': { roles: ['platform-admin'], subject: 'root' },

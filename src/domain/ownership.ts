@@ -1,0 +1,53 @@
+// How KubeNova recognises what it projected into a cluster: every object it applies carries these
+// labels, so it can be found (watches, pruning, deletion) and so that objects without them are
+// never touched. No I/O here.
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'kubenova';
+/** The KubeNova tenant an object was projected for. */
+export const TENANT_LABEL = 'kubenova.io/tenant';
+/** The KubeNova project an object was projected for (namespace-scoped projections of a project). */
+export const PROJECT_LABEL = 'kubenova.io/project';
+
+/** Finalizer of every intent projected into clusters: set at creation, removed by its reconciler
+ *  once what it projected is gone from every cluster (then the store deletes the object). */
+export const CLEANUP_FINALIZER = 'kubenova.io/cleanup';
+
+/** The label selector every KubeNova watch on a cluster uses. */
+export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
+
+/** Who an object belongs to in KubeNova: a tenant, or a project of a tenant. */
+export type Owner = { tenant: string; project?: string };
+
+export function ownershipLabels(owner: Owner): Record<string, string> {
+  return {
+    [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
+    [TENANT_LABEL]: owner.tenant,
+    ...(owner.project !== undefined && { [PROJECT_LABEL]: owner.project }),
+  };
+}
+
+/** The selector that finds exactly what one owner projected. A tenant's own objects are those
+ *  without a project label: the projects' objects belong to their own reconcilers. */
+export function ownershipSelector(owner: Owner): string {
+  const base = `${MANAGED_SELECTOR},${TENANT_LABEL}=${owner.tenant}`;
+  return owner.project !== undefined ? `${base},${PROJECT_LABEL}=${owner.project}` : `${base},!${PROJECT_LABEL}`;
+}
+
+/** Whether labels say the object was projected by KubeNova for exactly this owner. */
+export function isOwnedBy(labels: Record<string, string> | undefined, owner: Owner): boolean {
+  return (
+    labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE &&
+    labels[TENANT_LABEL] === owner.tenant &&
+    labels[PROJECT_LABEL] === owner.project
+  );
+}
+
+/** The work-queue key of the intent that owns a projected object (`Project/<p>` or `Tenant/<t>`),
+ *  from its labels; undefined for objects KubeNova did not project. */
+export function ownerKeyOf(labels: Record<string, string> | undefined): string | undefined {
+  if (labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) return undefined;
+  if (labels[PROJECT_LABEL]) return `Project/${labels[PROJECT_LABEL]}`;
+  if (labels[TENANT_LABEL]) return `Tenant/${labels[TENANT_LABEL]}`;
+  return undefined;
+}

@@ -1,0 +1,174 @@
+// Apply → prune → observe for one intent on one cluster, and its removal: the generic half of
+// every projection. Adapters say what to apply (a plan), how to read readiness and how to explain
+// a refusal; this file does the I/O through a ClusterClient and decides nothing about phases.
+//
+// Rules it keeps for every adapter:
+// - it never changes an object that does not carry KubeNova's labels for the same owner: an
+//   existing object of that name is reported (NotOwned) and left alone;
+// - it prunes only objects found by the owner's label selector (so only KubeNova's own);
+// - writes are server-side apply (field manager `kubenova`), so re-applying an unchanged plan
+//   changes nothing in the cluster.
+import { isOwnedBy, ownershipSelector, type Owner } from '../domain/ownership.js';
+import { KubeError, type ClusterClient, type KubeObject, type ObjectRef, type TypeRef } from '../adapters/kube/types.js';
+import type { ClusterOutcome } from './phases.js';
+
+export interface Readiness {
+  state: 'ready' | 'progressing' | 'failed';
+  reason: string;
+  message: string;
+}
+
+/** What an adapter tells the generic projection about its objects (crossplane-style: the
+ *  adapter observes and explains; the orchestrator owns the state machine). */
+export interface ProjectionAdapter<Ctx = unknown> {
+  /** Every type this adapter may project, in deletion order (deleted first comes first). */
+  readonly ownedTypes: readonly TypeRef[];
+  /** Readiness of an object as the cluster returned it; undefined: existing is enough. */
+  readiness(obj: KubeObject, ctx: Ctx): Readiness | undefined;
+  /** A refused write in the adapter's terms (code + summary), or undefined if not its business. */
+  explain(err: unknown): { code: string; summary: string; detail: string } | undefined;
+  /** An object to apply just before deleting `obj` (to lift a deletion guard), if any. */
+  beforeDelete?(obj: KubeObject): KubeObject | undefined;
+}
+
+export const refOf = (o: KubeObject): ObjectRef => ({
+  apiVersion: o.apiVersion,
+  kind: o.kind,
+  name: o.metadata.name,
+  ...(o.metadata.namespace !== undefined && { namespace: o.metadata.namespace }),
+});
+
+const keyOf = (o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>) =>
+  `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+export const describe = (o: Pick<KubeObject, 'kind' | 'metadata'>) =>
+  `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+
+/** A failure while talking to a cluster, as an outcome. */
+export function failureOutcome(err: unknown, adapter: Pick<ProjectionAdapter, 'explain'>, doing: string): ClusterOutcome {
+  const explained = adapter.explain(err);
+  if (explained) return { state: 'failed', reason: explained.code, message: `${doing}: ${explained.summary}: ${explained.detail}`, retryable: true };
+  if (err instanceof KubeError) {
+    return { state: 'failed', reason: err.reason === 'Unknown' ? 'ClusterError' : err.reason, message: `${doing}: ${err.message}`, retryable: true };
+  }
+  throw err;
+}
+
+export interface ProjectResult {
+  outcome: ClusterOutcome;
+  /** Objects as the cluster returned them after apply, by position in the plan. */
+  applied: KubeObject[];
+  pruned: ObjectRef[];
+}
+
+/**
+ * Lists what the owner projected before (by its labels), applies `desired` in order (the first
+ * failure stops: later objects often depend on earlier ones), prunes what is no longer wanted,
+ * then reads readiness from what the cluster returned. An object not found among the owner's
+ * is read first: if it exists without the owner's labels it is someone else's and left alone.
+ */
+export async function project<Ctx>(
+  client: ClusterClient,
+  owner: Owner,
+  desired: readonly KubeObject[],
+  adapter: ProjectionAdapter<Ctx>,
+  ctx: Ctx,
+  signal?: AbortSignal,
+): Promise<ProjectResult> {
+  const applied: KubeObject[] = [];
+  const pruned: ObjectRef[] = [];
+  const owned = new Map<string, KubeObject>();
+  try {
+    for (const type of adapter.ownedTypes) {
+      for (const found of await client.list(type, { labelSelector: ownershipSelector(owner), signal })) {
+        if (isOwnedBy(found.metadata.labels, owner)) owned.set(keyOf(found), found);
+      }
+    }
+  } catch (err) {
+    return { outcome: failureOutcome(err, adapter, 'listing projected objects'), applied, pruned };
+  }
+  for (const obj of desired) {
+    let doing = `reading ${describe(obj)}`;
+    try {
+      if (!owned.has(keyOf(obj))) {
+        const live = await client.get(refOf(obj), { signal });
+        if (live && !isOwnedBy(live.metadata.labels, owner)) {
+          const outcome: ClusterOutcome = {
+            state: 'failed',
+            reason: 'NotOwned',
+            message: `${describe(obj)} already exists and was not created by KubeNova for this ${owner.project ? 'project' : 'tenant'}; it is left untouched`,
+            retryable: true,
+          };
+          return { outcome, applied, pruned };
+        }
+      }
+      doing = `applying ${describe(obj)}`;
+      applied.push(await client.apply(obj, { signal }));
+    } catch (err) {
+      return { outcome: failureOutcome(err, adapter, doing), applied, pruned };
+    }
+  }
+  const wanted = new Set(desired.map(keyOf));
+  try {
+    for (const [key, found] of owned) {
+      if (wanted.has(key)) continue;
+      await remove(client, found, adapter, signal);
+      pruned.push(refOf(found));
+    }
+  } catch (err) {
+    return { outcome: failureOutcome(err, adapter, 'removing objects no longer wanted'), applied, pruned };
+  }
+  const readiness = applied
+    .map((obj) => ({ obj, r: adapter.readiness(obj, ctx) }))
+    .filter((x): x is { obj: KubeObject; r: Readiness } => x.r !== undefined && x.r.state !== 'ready');
+  const failed = readiness.find((x) => x.r.state === 'failed');
+  const waiting = readiness.find((x) => x.r.state === 'progressing');
+  const first = failed ?? waiting;
+  const outcome: ClusterOutcome = first
+    ? { state: first.r.state, reason: first.r.reason, message: `${describe(first.obj)}: ${first.r.message}`, retryable: true }
+    : { state: 'ready', reason: 'Deployed', message: `${applied.length} object${applied.length === 1 ? '' : 's'} applied and ready` };
+  return { outcome, applied, pruned };
+}
+
+async function remove(client: ClusterClient, obj: KubeObject, adapter: Pick<ProjectionAdapter, 'beforeDelete'>, signal?: AbortSignal): Promise<void> {
+  if (obj.metadata.deletionTimestamp) return;
+  const release = adapter.beforeDelete?.(obj);
+  if (release) await client.apply(release, { signal });
+  await client.delete(refOf(obj), { signal });
+}
+
+/**
+ * Deletes everything the owner projected on the cluster (only objects carrying its labels), in
+ * the adapter's deletion order. `ready` once nothing is left; `progressing` while objects are
+ * still terminating (namespaces, Tenants with finalizers).
+ */
+export async function unproject(
+  client: ClusterClient,
+  owner: Owner,
+  adapter: ProjectionAdapter<never>,
+  signal?: AbortSignal,
+): Promise<ClusterOutcome> {
+  const left: KubeObject[] = [];
+  try {
+    for (const type of adapter.ownedTypes) {
+      const found = (await client.list(type, { labelSelector: ownershipSelector(owner), signal })).filter((o) => isOwnedBy(o.metadata.labels, owner));
+      for (const obj of found) await remove(client, obj, adapter, signal);
+      left.push(...found);
+    }
+  } catch (err) {
+    return failureOutcome(err, adapter, 'deleting projected objects');
+  }
+  if (left.length === 0) return { state: 'ready', reason: 'Removed', message: 'nothing projected is left' };
+  // Deletion requested; check what is still there (terminating objects take a while).
+  try {
+    const still: KubeObject[] = [];
+    for (const obj of left) {
+      const live = await client.get(refOf(obj), { signal });
+      if (live && isOwnedBy(live.metadata.labels, owner)) still.push(live);
+    }
+    if (still.length === 0) return { state: 'ready', reason: 'Removed', message: 'nothing projected is left' };
+    return { state: 'progressing', reason: 'Removing', message: `waiting for ${still.map(describe).join(', ')} to go` };
+  } catch (err) {
+    return failureOutcome(err, adapter, 'checking deletion');
+  }
+}
