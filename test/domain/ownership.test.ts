@@ -32,7 +32,7 @@ describe('ownership', () => {
 });
 
 describe('placement', () => {
-  const clusters = [
+  const clusters: { name: string; labels: Record<string, string> }[] = [
     { name: 'a', labels: { region: 'eu', tier: 'gold' } },
     { name: 'b', labels: { region: 'us', tier: 'gold' } },
     { name: 'c', labels: {} },

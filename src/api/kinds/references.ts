@@ -1,12 +1,13 @@
 // Admission checks shared by several kinds: references to other objects, placement, uniqueness.
 // A reference the caller cannot see fails exactly like a missing one (422, same message), so
 // references never reveal another tenant's objects.
+import { placementSelects, type Placement } from '../../domain/placement.js';
 import type { Kind, Labels, Resource } from '../../domain/resource.js';
 import { ApiError, validationFailed } from '../errors.js';
 import type { AdmissionContext, FieldProblem } from './descriptor.js';
 
 /** The label KubeNova puts on objects of a project (apps, grants): lists by project use it. */
-export const PROJECT_LABEL = 'kubenova.io/project';
+export { PROJECT_LABEL } from '../../domain/ownership.js';
 /** Label keys under this prefix are set by KubeNova, never by clients. */
 export const SYSTEM_LABEL_PREFIX = 'kubenova.io/';
 
@@ -26,18 +27,6 @@ export async function resolveReference<S = Record<string, unknown>>(
   return found;
 }
 
-interface Placement {
-  clusters?: string[];
-  clusterSelector?: { matchLabels: Labels };
-}
-
-/** Whether a tenant's placement selects the cluster: named, or matched by its selector. */
-export function placementSelects(placement: Placement | undefined, cluster: Pick<Resource, 'name' | 'labels'>): boolean {
-  if (!placement) return false;
-  if (placement.clusters?.includes(cluster.name)) return true;
-  const match = placement.clusterSelector?.matchLabels;
-  return match !== undefined && Object.entries(match).every(([k, v]) => cluster.labels[k] === v);
-}
 
 /** 422 unless the cluster exists and the tenant is placed on it. Both cases give one message:
  *  tenants do not learn which clusters exist outside their placement. */
