@@ -36,10 +36,11 @@ async function serve(config: Config): Promise<void> {
   const { issuer, audience } = config.auth;
   const verifier = createTokenVerifier(await loadVerificationKeys(config.auth), { issuer, audience });
   // Loaded here, not at the top: `main.ts token` needs none of the Kubernetes client code.
-  const [{ clusterWriteServices }, { clusterReconcilerRegistration }, { startRuntime }] = await Promise.all([
+  const [{ clusterWriteServices }, { clusterReconcilerRegistration }, { startRuntime }, { tenancyRegistrations }] = await Promise.all([
     import('./api/write-services.js'),
     import('./orchestrator/cluster-reconciler.js'),
     import('./orchestrator/runtime.js'),
+    import('./orchestrator/tenancy.js'),
   ]);
   const metrics = createMetrics();
   const app = await buildServer({
@@ -51,7 +52,7 @@ async function serve(config: Config): Promise<void> {
     writeServices: clusterWriteServices(logger),
   });
   // Reconcilers: one list, one controller per kind (orchestrator/runtime.ts).
-  const runtime = startRuntime({ store, logger, metrics, reconcilers: [clusterReconcilerRegistration()] });
+  const runtime = startRuntime({ store, logger, metrics, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations()] });
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info({ address, store: config.store.kind }, 'KubeNova API listening');
   const hs256 = config.auth.hs256Secret !== undefined || config.auth.hs256SecretFile !== undefined;

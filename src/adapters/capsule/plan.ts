@@ -111,6 +111,21 @@ function namespaceMetadata(tenant: TenantIntent, policy: EffectivePolicy): { lab
   return { labels, annotations: { ...tenant.spec.namespaceOptions?.annotations } };
 }
 
+/**
+ * A rule as Capsule stores it. Capsule's tenant webhook writes the empty objects of a rule body
+ * (`permissions`, and `ingress`/`services`/`workloads` of `enforce`) into a Tenant it creates
+ * (Go structs without omitempty); without them in KubeNova's own apply, the next apply would
+ * remove them again, bumping the Tenant's generation and costing a whole Capsule reconcile.
+ */
+function rule(body: Json): Json {
+  const enforce = body.enforce as Json | undefined;
+  return {
+    ...body,
+    ...(enforce && { enforce: { ingress: {}, services: {}, workloads: {}, ...enforce } }),
+    permissions: {},
+  };
+}
+
 /** Tenant-wide rules in Capsule's `spec.rules[]` (v0.14). Each concern is its own rule so that
  *  a change to one never reorders another. */
 function rules(tenant: TenantIntent, policy: EffectivePolicy): Json[] | undefined {
@@ -133,7 +148,7 @@ function rules(tenant: TenantIntent, policy: EffectivePolicy): Json[] | undefine
   const labels = managed(meta.labels);
   const annotations = managed(meta.annotations);
   if (labels || annotations) out.push({ enforce: { metadata: [compact({ kinds: ['Namespace'], labels, annotations })] } });
-  return out.length > 0 ? out : undefined;
+  return out.length > 0 ? out.map(rule) : undefined;
 }
 
 /** The same intent in the fields Capsule v0.14 deprecates, for clusters without `rules`:

@@ -75,7 +75,7 @@ describe('planTenant: the Capsule Tenant', () => {
         owners: [],
         preventDeletion: true,
         namespaceOptions: { quota: 3 },
-        rules: [{ quota: [{ name: 'kubenova', hard: { pods: '10', 'requests.cpu': '2', 'requests.memory': '4Gi', 'requests.storage': '10Gi' } }] }],
+        rules: [{ quota: [{ name: 'kubenova', hard: { pods: '10', 'requests.cpu': '2', 'requests.memory': '4Gi', 'requests.storage': '10Gi' } }], permissions: {} }],
       },
     },
     {
@@ -90,7 +90,12 @@ describe('planTenant: the Capsule Tenant', () => {
       expected: {
         owners: [],
         preventDeletion: true,
-        rules: [{ enforce: { action: 'allow', workloads: { registries: [{ exp: '^ghcr\\.io/acme/' }, { exp: '^registry\\.local:5000/' }] } } }],
+        rules: [
+          {
+            enforce: { action: 'allow', ingress: {}, services: {}, workloads: { registries: [{ exp: '^ghcr\\.io/acme/' }, { exp: '^registry\\.local:5000/' }] } },
+            permissions: {},
+          },
+        ],
       },
     },
     {
@@ -102,7 +107,8 @@ describe('planTenant: the Capsule Tenant', () => {
         rules: [
           {
             audience: [{ kind: 'Custom', name: 'CapsuleUser' }],
-            enforce: { action: 'deny', metadata: [{ kinds: ['Namespace'], labels: { 'acme\\.io/tier': { values: [{ exp: '.*' }] } } }] },
+            enforce: { action: 'deny', ingress: {}, services: {}, workloads: {}, metadata: [{ kinds: ['Namespace'], labels: { 'acme\\.io/tier': { values: [{ exp: '.*' }] } } }] },
+            permissions: {},
           },
         ],
       },
@@ -115,7 +121,11 @@ describe('planTenant: the Capsule Tenant', () => {
         preventDeletion: true,
         rules: [
           {
+            permissions: {},
             enforce: {
+              ingress: {},
+              services: {},
+              workloads: {},
               metadata: [
                 {
                   kinds: ['Namespace'],
@@ -155,6 +165,14 @@ describe('planTenant: the Capsule Tenant', () => {
       },
     },
   ];
+
+  it("every rule carries the empty objects Capsule's webhook writes, so re-applying changes nothing", () => {
+    const objects = objectsOf(planTenant(tenant({ quotas: { pods: 1 }, allowedRegistries: ['ghcr.io'] }), CAPSULE_V014));
+    for (const r of (find(objects, 'Tenant')!.spec as { rules: Record<string, unknown>[] }).rules) {
+      expect(r.permissions).toEqual({});
+      if (r.enforce) expect(r.enforce).toMatchObject({ ingress: {}, services: {}, workloads: expect.any(Object) });
+    }
+  });
 
   for (const c of cases) {
     it(c.reason, () => {
