@@ -18,17 +18,28 @@ const HOST_REFERENCES: Record<'cluster' | 'user', Record<string, string>> = {
 
 type Entry = { name?: unknown; cluster?: Record<string, unknown>; user?: Record<string, unknown> };
 
-/** Why a kubeconfig cannot be loaded safely on the KubeNova host, or undefined. Never quotes values. */
-export function hostReferenceProblem(text: string): string | undefined {
+/** The kubeconfig's document, or why the text is not one. Never quotes values. */
+export function parseKubeconfigDocument(text: string): { doc: Record<string, unknown> } | { problem: string } {
   let doc: unknown;
   try {
     doc = YAML.parse(text, { maxAliasCount: 100 });
   } catch {
-    return 'is not YAML';
+    return { problem: 'is not YAML' };
   }
-  if (!doc || typeof doc !== 'object') return 'is not a kubeconfig document';
+  if (!doc || typeof doc !== 'object') return { problem: 'is not a kubeconfig document' };
+  return { doc: doc as Record<string, unknown> };
+}
+
+/** Why a kubeconfig cannot be loaded safely on the KubeNova host, or undefined. Never quotes values. */
+export function hostReferenceProblem(text: string): string | undefined {
+  const parsed = parseKubeconfigDocument(text);
+  return 'problem' in parsed ? parsed.problem : hostReferencesIn(parsed.doc);
+}
+
+/** The first host reference (file or command) in a parsed kubeconfig, described; or undefined. */
+export function hostReferencesIn(doc: Record<string, unknown>): string | undefined {
   for (const section of ['cluster', 'user'] as const) {
-    const entries = (doc as Record<string, unknown>)[`${section}s`];
+    const entries = doc[`${section}s`];
     for (const entry of Array.isArray(entries) ? (entries as Entry[]) : []) {
       const body = entry?.[section];
       if (!body || typeof body !== 'object') continue;

@@ -8,9 +8,8 @@
 // the admin one, which is never written anywhere (adapters/cluster/registration.ts says why).
 // The ClusterReconciler then works with the agent's token and rotates it.
 import { Type } from 'typebox';
-import YAML from 'yaml';
 import { ClusterRegistrationError } from '../../adapters/cluster/registration-error.js';
-import { hostReferenceProblem } from '../../adapters/kube/kubeconfig-safety.js';
+import { hostReferencesIn, parseKubeconfigDocument } from '../../adapters/kube/kubeconfig-safety.js';
 import { ApiError } from '../errors.js';
 import { Base64, Patterned, Strict } from '../schemas/common.js';
 import type { KindDescriptor, SecretField } from './descriptor.js';
@@ -33,14 +32,9 @@ type Named<T> = { name?: unknown } & T;
 /** Why a decoded kubeconfig is unusable, or undefined: it must name a current context whose
  *  cluster has a server and whose user exists. Reasons never quote the content. */
 export function kubeconfigProblem(text: string): string | undefined {
-  let doc: unknown;
-  try {
-    doc = YAML.parse(text, { maxAliasCount: 100 });
-  } catch {
-    return 'is not YAML';
-  }
-  if (!doc || typeof doc !== 'object') return 'is not a kubeconfig document';
-  const cfg = doc as Record<string, unknown>;
+  const parsed = parseKubeconfigDocument(text);
+  if ('problem' in parsed) return parsed.problem;
+  const cfg = parsed.doc;
   const list = (key: string) => (Array.isArray(cfg[key]) ? (cfg[key] as Named<Record<string, unknown>>[]) : []);
   const byName = (key: string, name: unknown) => list(key).find((e) => e && typeof e === 'object' && e.name === name);
   const current = cfg['current-context'];
@@ -50,7 +44,7 @@ export function kubeconfigProblem(text: string): string | undefined {
   const cluster = byName('clusters', context.cluster)?.cluster as Record<string, unknown> | undefined;
   if (!cluster || typeof cluster.server !== 'string') return "has no server for its current context's cluster";
   if (!byName('users', context.user)) return "does not define its current context's user";
-  return hostReferenceProblem(text);
+  return hostReferencesIn(cfg);
 }
 
 const kubeconfig: SecretField = {
