@@ -5,7 +5,9 @@ import pkg from '../package.json' with { type: 'json' };
 import { buildServer } from './api/server.js';
 import { ConfigError, ENVIRONMENT, loadConfig, type Config } from './config.js';
 import { createLogger } from './observability/logger.js';
+import { createEventRecorder } from './observability/events.js';
 import { createMetrics } from './observability/metrics.js';
+import { startTracing } from './observability/tracing.js';
 import { ROLES, createTokenVerifier, type Role } from './security/auth.js';
 import { loadHs256Secret, loadVerificationKeys } from './security/auth-keys.js';
 import { mintToken, parseDuration } from './security/auth-token.js';
@@ -32,6 +34,8 @@ function selfCommand(): string {
 
 async function serve(config: Config): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
+  // Before anything that makes spans; off unless OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set.
+  const stopTracing = await startTracing();
   const store = await createStore(config.store);
   const { issuer, audience } = config.auth;
   const verifier = createTokenVerifier(await loadVerificationKeys(config.auth), { issuer, audience });
@@ -43,6 +47,7 @@ async function serve(config: Config): Promise<void> {
     import('./orchestrator/tenancy.js'),
   ]);
   const metrics = createMetrics();
+  const events = createEventRecorder({ store, logger, metrics });
   const app = await buildServer({
     store,
     verifier,
@@ -50,9 +55,10 @@ async function serve(config: Config): Promise<void> {
     metrics,
     config: { bodyLimitBytes: config.bodyLimitBytes, version: pkg.version },
     writeServices: clusterWriteServices(logger),
+    events,
   });
   // Reconcilers: one list, one controller per kind (orchestrator/runtime.ts).
-  const runtime = startRuntime({ store, logger, metrics, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations()] });
+  const runtime = startRuntime({ store, logger, metrics, events, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations()] });
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info({ address, store: config.store.kind }, 'KubeNova API listening');
   const hs256 = config.auth.hs256Secret !== undefined || config.auth.hs256SecretFile !== undefined;
@@ -84,7 +90,10 @@ async function serve(config: Config): Promise<void> {
       try {
         await app.close();
         await runtime.stop();
+        await events.flush();
+        events.close();
         await store.close();
+        await stopTracing?.();
         logger.info('stopped');
         process.exit(0);
       } catch (err) {

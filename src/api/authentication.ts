@@ -23,6 +23,7 @@ export function authenticate(verifier: TokenVerifier, objects: ObjectStore) {
       throw new ApiError('UNAUTHENTICATED', why);
     }
     const principal = await verifier.verify(token);
+    req.principal = principal;
     req.log.debug({ subject: principal.subject, roles: principal.roles }, 'authenticated');
     const operation = 'operation' in access;
     if (!(operation ? mayPerform(principal, access.operation) : authorize(principal, access.kind, access.verb).allowed)) {

@@ -2,6 +2,7 @@
 import type { Kind } from '../domain/resource.js';
 import type { Operation, Verb } from '../security/authorization.js';
 import type { LogContext } from '../observability/context.js';
+import type { Principal } from '../security/auth.js';
 import type { CallerScope } from './caller-scope.js';
 
 /** The permission a route needs, checked (with authentication) before the body is read: a
@@ -17,5 +18,9 @@ declare module 'fastify' {
     /** Set by authentication on API routes. */
     caller: CallerScope | null;
     logContext: LogContext;
+    /** The error code answered, if any (for the audit log). */
+    errorCode: string | null;
+    /** Who presented a valid token, even if then refused (for the audit log). */
+    principal: Principal | null;
   }
 }

@@ -1,22 +1,46 @@
 // Per-request plumbing: the request id (accepted or made, always echoed), the log context every
 // log line of the request carries, the duration metric and one access-log line per request.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { runWithLogContext, type LogContext } from '../observability/context.js';
 import type { Metrics } from '../observability/metrics.js';
 import { REQUEST_ID_HEADER } from '../observability/request-id.js';
+import { context as otelContext, SpanKind, SpanStatusCode, trace, tracer, type Span } from '../observability/tracing.js';
+
+const spans = new WeakMap<FastifyRequest, Span>();
 
 export function registerRequestContext(app: FastifyInstance, metrics: Metrics): void {
   app.addHook('onRequest', (req, reply, done) => {
     const context: LogContext = { requestId: req.id };
     req.logContext = context;
     reply.header(REQUEST_ID_HEADER, req.id);
+    // A server span per request (a no-op without a tracer provider); the store puts its
+    // traceparent on change events, so the reconciles a write causes join its trace.
+    const route = req.routeOptions.url ?? 'unmatched';
+    const span = tracer().startSpan(`${req.method} ${route}`, {
+      kind: SpanKind.SERVER,
+      attributes: {
+        'http.request.method': req.method,
+        'http.route': route,
+        'url.path': req.url.split('?', 1)[0],
+        'client.address': req.ip,
+        'kubenova.request_id': req.id,
+      },
+    });
+    spans.set(req, span);
     // Everything after this hook (other hooks, the handler, the store) runs in the context.
-    runWithLogContext(context, done);
+    otelContext.with(trace.setSpan(otelContext.active(), span), () => runWithLogContext(context, done));
   });
 
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
+    const span = spans.get(req);
+    if (span) {
+      span.setAttribute('http.response.status_code', reply.statusCode);
+      if (req.logContext?.tenant) span.setAttribute('kubenova.tenant', req.logContext.tenant);
+      if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
     metrics.apiRequestSeconds.observe({ method: req.method, route, status_code: String(reply.statusCode) }, seconds);
     runWithLogContext(req.logContext ?? { requestId: req.id }, () => {
       // The path without the query: queries carry cursors and selectors, not worth a log line.

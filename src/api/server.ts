@@ -12,7 +12,11 @@ import type { Metrics } from '../observability/metrics.js';
 import { acceptRequestId, REQUEST_ID_HEADER } from '../observability/request-id.js';
 import type { TokenVerifier } from '../security/auth.js';
 import type { Store } from '../store/types.js';
+import { createEventRecorder, type EventRecorder } from '../observability/events.js';
 import { registerAdminRoutes } from './admin-routes.js';
+import { registerAuditRoutes } from './audit-routes.js';
+import { registerAuditTrail } from './audit-trail.js';
+import { registerEventRoutes } from './event-routes.js';
 import { authenticate, AUTHENTICATION_CHALLENGE } from './authentication.js';
 import { bodyShapeProblem } from './body-shape.js';
 import { CUSTOM_METHOD_CONSTRAINT, customMethodStrategy } from './custom-methods.js';
@@ -33,6 +37,10 @@ export interface ServerDeps {
   config: { bodyLimitBytes: number; version?: string };
   /** What kinds' write hooks call out to (cluster registration). */
   writeServices: WriteServices;
+  /** The event recorder shared with the runtime; one is made (and closed with the server) if absent. */
+  events?: EventRecorder;
+  /** SSE heartbeat interval of the event stream (default 15 s). */
+  eventHeartbeatMs?: number;
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -56,8 +64,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('caller', null);
   app.decorateRequest('logContext', null as never);
+  app.decorateRequest('errorCode', null);
+  app.decorateRequest('principal', null);
+  const events = deps.events ?? createEventRecorder({ store: deps.store, logger: deps.logger, metrics: deps.metrics });
+  if (!deps.events) app.addHook('onClose', async () => events.close());
 
   registerRequestContext(app, deps.metrics);
+  registerAuditTrail(app, deps.store.audit, deps.logger);
   app.setErrorHandler(sendError);
   app.setNotFoundHandler((req, reply) =>
     sendError(new ApiError('NOT_FOUND', `no route ${req.method} ${req.url.split('?', 1)[0]}`), req, reply),
@@ -73,12 +86,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     });
     registerResourceRoutes(api, deps.store, deps.writeServices);
     registerAdminRoutes(api, deps.store);
+    registerEventRoutes(api, deps.store, events, { heartbeatMs: deps.eventHeartbeatMs });
+    registerAuditRoutes(api, deps.store);
   });
   return app;
 }
 
 function sendError(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const apiError = toApiError(err);
+  req.errorCode = apiError.code;
   if (apiError.status >= 500 && apiError.code !== 'NOT_IMPLEMENTED') req.log.error({ err }, 'request failed');
   else req.log.debug({ code: apiError.code, details: apiError.details }, apiError.message);
   if (apiError.code === 'UNAUTHENTICATED') {

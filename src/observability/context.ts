@@ -29,3 +29,10 @@ export function annotateLogContext(fields: Partial<Omit<LogContext, 'requestId'>
     if (value !== undefined) (context as unknown as Record<string, unknown>)[key] = value;
   }
 }
+
+/** Runs `fn` in a copy of the current context naming `cluster` (work on several clusters at
+ *  once must not share one context object). */
+export function inClusterLogContext<T>(cluster: string, fn: () => T): T {
+  const context = storage.getStore();
+  return context ? storage.run({ ...context, cluster }, fn) : fn();
+}

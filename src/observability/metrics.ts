@@ -1,6 +1,6 @@
 // Prometheus metrics. Each server gets its own registry (tests build many servers); the names
 // are the seed's and stay stable: dashboards and alerts depend on them.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -12,6 +12,19 @@ export interface Metrics {
   eventsTotal: Counter<'kind' | 'type'>;
   /** Failed adapter calls, by adapter and operation (observe/apply/delete). */
   adapterErrorsTotal: Counter<'adapter' | 'operation'>;
+  /** Keys waiting in a controller's work queue. */
+  queueDepth: Gauge<'kind'>;
+  /** Reconciles running now. */
+  activeWorkers: Gauge<'kind'>;
+  /** Reconciles that failed and were queued again with back-off. */
+  retriesTotal: Counter<'kind'>;
+  /** Projected objects changed by someone else and re-applied (see countDriftRepair). */
+  driftRepairsTotal: Counter<'kind' | 'adapter'>;
+}
+
+/** One drift repair of a projected object of `kind` through `adapter` (no-op without metrics). */
+export function countDriftRepair(metrics: Metrics | undefined, labels: { kind: string; adapter: string }): void {
+  metrics?.driftRepairsTotal.inc(labels);
 }
 
 export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics {
@@ -43,6 +56,30 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics 
       name: 'kubenova_adapter_errors_total',
       help: 'Failed adapter operations, by adapter and operation.',
       labelNames: ['adapter', 'operation'],
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'kubenova_workqueue_depth',
+      help: 'Keys waiting in the work queue, by object kind.',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    activeWorkers: new Gauge({
+      name: 'kubenova_active_workers',
+      help: 'Reconciles in progress, by object kind.',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    retriesTotal: new Counter({
+      name: 'kubenova_workqueue_retries_total',
+      help: 'Reconciles queued again with back-off after a failure, by object kind.',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    driftRepairsTotal: new Counter({
+      name: 'kubenova_drift_repairs_total',
+      help: 'Projected objects found changed by another writer and re-applied, by object kind and adapter.',
+      labelNames: ['kind', 'adapter'],
       registers: [registry],
     }),
   };

@@ -18,6 +18,8 @@ export interface ReconcileRequest {
   key: string;
   /** The request id of the latest write that enqueued this key, if any. */
   correlationId?: string;
+  /** That write's W3C traceparent, when it was traced: the reconcile continues its trace. */
+  traceparent?: string;
   signal: AbortSignal;
   /** How many times in a row this key has failed before this attempt. */
   attempt: number;
@@ -43,6 +45,12 @@ export interface ControllerOptions {
   observer?: ControllerObserver;
 }
 
+/** What caused the next reconcile of a key: the latest write's ids. */
+interface Cause {
+  correlationId: string;
+  traceparent?: string;
+}
+
 export class TimeoutError extends Error {
   constructor(ms: number) {
     super(`reconcile timed out after ${ms} ms`);
@@ -53,7 +61,7 @@ export class Controller {
   private readonly queue: WorkQueue;
   private readonly backoff: PerKeyBackoff;
   private readonly bucket: TokenBucket;
-  private readonly correlation = new Map<string, string>();
+  private readonly correlation = new Map<string, Cause>();
   private workers: Promise<void>[] = [];
   private active = 0;
 
@@ -66,9 +74,10 @@ export class Controller {
     this.bucket = new TokenBucket(opts.rateLimit);
   }
 
-  /** Queues `key`; `correlationId` (latest wins) is handed to its next reconcile. */
-  enqueue(key: string, correlationId?: string): void {
-    if (correlationId) this.correlation.set(key, correlationId);
+  /** Queues `key`; `correlationId` and `traceparent` (latest write wins) are handed to its next
+   *  reconcile. */
+  enqueue(key: string, correlationId?: string, traceparent?: string): void {
+    if (correlationId) this.correlation.set(key, traceparent ? { correlationId, traceparent } : { correlationId });
     this.queue.add(key);
   }
 
@@ -90,12 +99,12 @@ export class Controller {
   private async work(): Promise<void> {
     for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
       this.setActive(+1);
-      const correlationId = this.correlation.get(key);
+      const cause = this.correlation.get(key);
       try {
-        const result = await this.run(key, correlationId);
+        const result = await this.run(key, cause);
         // A retry keeps its cause; a success forgets it unless a newer write replaced it.
         const succeeded = result.type !== 'retry' && result.type !== 'error';
-        if (succeeded && this.correlation.get(key) === correlationId) this.correlation.delete(key);
+        if (succeeded && this.correlation.get(key) === cause) this.correlation.delete(key);
         this.apply(key, result);
       } finally {
         this.setActive(-1);
@@ -104,7 +113,7 @@ export class Controller {
     }
   }
 
-  private async run(key: string, correlationId: string | undefined): Promise<ReconcileResult | { type: 'error'; error: Error }> {
+  private async run(key: string, cause: Cause | undefined): Promise<ReconcileResult | { type: 'error'; error: Error }> {
     const abort = new AbortController();
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
@@ -118,7 +127,7 @@ export class Controller {
     let result: ReconcileResult | { type: 'error'; error: Error };
     try {
       const attempt = this.backoff.failuresOf(key);
-      result = await Promise.race([this.reconciler.reconcile({ key, correlationId, signal: abort.signal, attempt }), timeout]);
+      result = await Promise.race([this.reconciler.reconcile({ key, ...cause, signal: abort.signal, attempt }), timeout]);
     } catch (e) {
       result = { type: 'error', error: e instanceof Error ? e : new Error(String(e)) };
     } finally {

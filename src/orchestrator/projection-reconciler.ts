@@ -12,6 +12,10 @@ import type { ReconcileRequest, ReconcileResult, Reconciler } from './controller
 import { clusterStatus, overallStatus, type ClusterOutcome, type ClusterStatus } from './phases.js';
 import { failureOutcome, project, unproject, type ProjectionAdapter } from './projection.js';
 import { isDeepStrictEqual } from 'node:util';
+import { phaseTransitions } from '../domain/phase-transitions.js';
+import { annotateLogContext, inClusterLogContext } from '../observability/context.js';
+import { emitKubeEvent } from '../observability/kube-events.js';
+import type { Logger } from '../observability/logger.js';
 
 export { CLEANUP_FINALIZER };
 
@@ -31,6 +35,8 @@ export interface ProjectionDeps {
   resyncMs?: number;
   /** Called with every cluster client a reconcile uses (to keep watches on it running). */
   onClient?(cluster: string, client: ClusterClient): void;
+  /** For what goes wrong on the side (a Kubernetes Event that could not be emitted). */
+  logger?: Logger;
 }
 
 /** What a plan for one cluster is: objects to apply, or why there are none. */
@@ -63,6 +69,8 @@ interface ClusterRun {
   name: string;
   outcome: ClusterOutcome;
   detail?: Record<string, unknown>;
+  /** The main projected object (first of the plan), for Kubernetes Events about this cluster. */
+  regarding?: KubeObject;
 }
 
 const parseKey = (kind: Kind, key: string) => (key.startsWith(`${kind}/`) ? key.slice(kind.length + 1) : key);
@@ -86,6 +94,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     const name = parseKey(this.kind.kind, req.key);
     let obj = await objects.get<Record<string, unknown>>(this.kind.kind, name);
     if (!obj) return { type: 'done' };
+    annotateLogContext({ tenant: obj.tenant });
     if (obj.deletionTimestamp) return this.finalize(obj, req);
     if (!obj.finalizers.includes(CLEANUP_FINALIZER)) {
       // Objects created before the finalizer existed; nothing was projected without it since.
@@ -112,11 +121,11 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     const previous = obj.status.clusters ?? {};
     const placed = new Set(loaded.clusters);
     const runs = await Promise.all([
-      ...loaded.clusters.map((c) => this.applyOn(c, obj!, loaded.intent, req.signal)),
+      ...loaded.clusters.map((c) => inClusterLogContext(c, () => this.applyOn(c, obj!, loaded.intent, req.signal))),
       // Clusters no longer in the placement: remove what was projected there.
       ...Object.keys(previous)
         .filter((c) => !placed.has(c))
-        .map((c) => this.removeFrom(c, obj!, req.signal)),
+        .map((c) => inClusterLogContext(c, () => this.removeFrom(c, obj!, req.signal))),
     ]);
     const kept = runs.filter((r) => placed.has(r.name) || r.outcome.state !== 'ready');
     const clusters: Record<string, ClusterStatus> = {};
@@ -124,8 +133,29 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
       clusters[run.name] = { ...clusterStatus(run.outcome, obj.generation, previous[run.name], this.stamp()), ...run.detail };
     }
     const status = overallStatus({ generation: obj.generation, clusters, previous: obj.status, now: this.stamp() });
-    await this.writeStatus(obj, status, req);
+    const written = await this.writeStatus(obj, status, req);
+    if (written !== obj) await this.emitKubeEvents(obj.status, written.status, kept, req);
     return this.resultOf(kept.map((r) => r.outcome));
+  }
+
+  /** A Kubernetes Event on the projected object of each cluster whose phase changed. */
+  private async emitKubeEvents(before: ResourceStatus, after: ResourceStatus, runs: readonly ClusterRun[], req: ReconcileRequest): Promise<void> {
+    const changed = phaseTransitions(before, after).filter((t) => t.cluster !== undefined);
+    await Promise.all(
+      changed.map(async (t) => {
+        const regarding = runs.find((r) => r.name === t.cluster)?.regarding;
+        if (!regarding) return;
+        let client: ClusterClient;
+        try {
+          client = await this.deps.clients.forCluster(t.cluster!);
+        } catch {
+          return; // no client, no event: the status already says why
+        }
+        const type = t.to === 'Error' || t.to === 'Drifted' ? 'Warning' : 'Normal';
+        const note = `${this.kind.kind} ${regarding.metadata.name}: ${t.from ?? 'new'} → ${t.to}${t.message ? ` (${t.message})` : ''}`;
+        await emitKubeEvent(client, regarding, { type, reason: t.to, action: 'Reconcile', note, correlationId: req.correlationId }, this.deps.logger);
+      }),
+    );
   }
 
   private async applyOn(cluster: string, obj: Resource, intent: Intent, signal: AbortSignal): Promise<ClusterRun> {
@@ -158,7 +188,8 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
       return { name: cluster, outcome: { state: 'failed', reason: 'MissingCapability', message: `the cluster lacks ${missing}`, retryable: false } };
     }
     const result = await project(client, this.kind.owner(obj), plan.objects, adapter, prepared.ctx, signal);
-    return { name: cluster, outcome: result.outcome, detail: this.kind.detail?.(result.applied) };
+    const regarding = result.applied[0] ?? plan.objects[0];
+    return { name: cluster, outcome: result.outcome, detail: this.kind.detail?.(result.applied), ...(regarding && { regarding }) };
   }
 
   private async removeFrom(cluster: string, obj: Resource, signal: AbortSignal): Promise<ClusterRun> {

@@ -6,8 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Kind } from '../domain/resource.js';
 import { runWithLogContext, type LogContext } from '../observability/context.js';
+import type { EventRecorder } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { contextOf, inSpan, SpanKind, trace } from '../observability/tracing.js';
 import type { ChangeEvent, Store } from '../store/types.js';
 import { createClusterClients, type ClusterClients } from './cluster-clients.js';
 import { Controller, type Reconciler, type ReconcileResult } from './controller.js';
@@ -27,8 +29,12 @@ export interface RuntimeServices {
   /** Clients of registered clusters (see cluster-clients.ts). */
   clients: ClusterClients;
   logger: Logger;
+  /** For reconcilers that count (countDriftRepair). */
+  metrics?: Metrics;
+  /** KubeNova events beyond those the store's changes make (see observability/events.ts). */
+  events?: EventRecorder;
   /** Queues `Kind/name` on its kind's controller (cluster watch events, follow-ups). */
-  enqueue(key: string, correlationId?: string): void;
+  enqueue(key: string, correlationId?: string, traceparent?: string): void;
 }
 
 export interface ReconcilerRegistration {
@@ -51,6 +57,8 @@ export interface RuntimeOptions {
   store: Store;
   logger: Logger;
   metrics?: Metrics;
+  /** Where reconcile failures are recorded as Warning events. */
+  events?: EventRecorder;
   reconcilers: readonly ReconcilerRegistration[];
   /** Default: built on the store (createClusterClients). */
   clients?: ClusterClients;
@@ -76,27 +84,51 @@ const logContextOf = (kind: Kind, name: string, requestId: string, adapter?: str
 });
 
 export function startRuntime(opts: RuntimeOptions): Runtime {
-  const { store, logger, metrics } = opts;
+  const { store, logger, metrics, events } = opts;
   const clients = opts.clients ?? createClusterClients(store);
   const controllers = new Map<Kind, Controller>();
 
-  const enqueue = (key: string, correlationId?: string) => {
+  const enqueue = (key: string, correlationId?: string, traceparent?: string) => {
     const controller = controllers.get(parseKey(key).kind);
-    if (controller) controller.enqueue(key, correlationId);
+    if (controller) controller.enqueue(key, correlationId, traceparent);
   };
-  const services: RuntimeServices = { store, clients, logger, enqueue };
+  const services: RuntimeServices = { store, clients, logger, enqueue, ...(metrics && { metrics }), ...(events && { events }) };
+  const recordFailure = async (kind: Kind, name: string, error: Error, correlationId: string | undefined) => {
+    if (!events) return;
+    const obj = await store.objects.get(kind, name).catch(() => undefined);
+    await events.record({
+      type: 'Warning',
+      reason: 'ReconcileFailed',
+      message: error.message,
+      kind,
+      name,
+      ...(obj?.tenant !== undefined && { tenant: obj.tenant }),
+      ...(kind === 'Cluster' && { cluster: name }),
+      ...(correlationId !== undefined && { correlationId }),
+    });
+  };
 
   const closers: Array<() => void> = [];
   for (const reg of opts.reconcilers) {
     if (controllers.has(reg.kind)) throw new Error(`two reconcilers registered for ${reg.kind}`);
     const inner: Reconciler & { close?(): void } = typeof reg.reconciler === 'function' ? reg.reconciler(services) : reg.reconciler;
     if (inner.close) closers.push(() => inner.close!());
+    const lastCause = new Map<string, string>();
     const reconciler: Reconciler = {
       reconcile: (req) => {
         const { kind, name } = parseKey(req.key);
-        // A reconcile without a triggering write still gets an id of its own in every log line.
+        // A reconcile without a triggering write (resync, watch) still gets an id of its own.
         const requestId = req.correlationId ?? `reconcile-${randomUUID()}`;
-        return runWithLogContext(logContextOf(kind, name, requestId, reg.adapter), () => inner.reconcile({ ...req, correlationId: requestId }));
+        lastCause.set(req.key, requestId);
+        // Child of the span of the write that caused it (same trace), and linked to it.
+        const parent = contextOf(req.traceparent);
+        const caused = parent && trace.getSpanContext(parent);
+        const attributes = { 'kubenova.kind': kind, 'kubenova.key': req.key, 'kubenova.correlation_id': requestId, 'kubenova.attempt': req.attempt };
+        return inSpan(`reconcile ${kind}`, { kind: SpanKind.INTERNAL, attributes, parent, links: caused ? [{ context: caused }] : [] }, async (span) => {
+          const result = await runWithLogContext(logContextOf(kind, name, requestId, reg.adapter), () => inner.reconcile({ ...req, correlationId: requestId }));
+          span.setAttribute('kubenova.result', result.type);
+          return result;
+        });
       },
     };
     const controller = new Controller(reconciler, {
@@ -107,25 +139,34 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
       observer: {
         reconciled(key, result: ReconcileResult['type'] | 'error', seconds, error) {
           metrics?.reconcileSeconds.observe({ kind: reg.kind, adapter: reg.adapter ?? '', result }, seconds);
+          const correlationId = lastCause.get(key);
+          lastCause.delete(key);
           if (error) {
+            const { kind, name } = parseKey(key);
             const level = result === 'terminal' ? 'error' : 'warn';
-            logger[level]({ key, result, err: error, seconds }, `reconcile ${key}: ${result}`);
+            runWithLogContext(logContextOf(kind, name, correlationId ?? 'unknown', reg.adapter), () =>
+              logger[level]({ key, result, err: error, seconds }, `reconcile ${key}: ${result}`),
+            );
             if (result === 'error' || result === 'retry') metrics?.adapterErrorsTotal.inc({ adapter: reg.adapter ?? '', operation: 'reconcile' });
+            void recordFailure(kind, name, error, correlationId);
           }
         },
+        queueDepth: (n) => metrics?.queueDepth.set({ kind: reg.kind }, n),
+        activeWorkers: (n) => metrics?.activeWorkers.set({ kind: reg.kind }, n),
+        retried: () => metrics?.retriesTotal.inc({ kind: reg.kind }),
       },
     });
     controllers.set(reg.kind, controller);
   }
 
   const unsubscribe = store.objects.onChange((event) => {
-    enqueue(keyOf(event.kind, event.name), event.correlationId);
+    enqueue(keyOf(event.kind, event.name), event.correlationId, event.traceparent);
     for (const reg of opts.reconcilers) {
       for (const trigger of reg.triggers ?? []) {
         if (trigger.kind !== event.kind) continue;
         void (async () => {
           try {
-            for (const key of await trigger.keys(event, services)) enqueue(key, event.correlationId);
+            for (const key of await trigger.keys(event, services)) enqueue(key, event.correlationId, event.traceparent);
           } catch (err) {
             logger.warn({ err, event: { kind: event.kind, name: event.name } }, `trigger ${event.kind} → ${reg.kind} failed`);
           }

@@ -234,6 +234,7 @@ export function tenancyRegistrations(opts: TenancyOptions = {}): ReconcilerRegis
       waitRequeueMs: opts.waitRequeueMs,
       resyncMs: opts.resyncMs,
       onClient: (cluster, client) => shared.ensure(cluster, client),
+      logger: services.logger,
     };
   };
   const only = (prefix: string) => async (e: ChangeEvent, services: RuntimeServices) =>

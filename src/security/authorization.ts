@@ -8,8 +8,10 @@ import type { Principal } from './auth.js';
 export const VERBS = ['create', 'get', 'list', 'update', 'delete', 'rollout', 'rollback', 'issue-kubeconfig'] as const;
 export type Verb = (typeof VERBS)[number];
 
-/** Platform operations that act on no kind of object. */
-export const OPERATIONS = ['rotate-keys'] as const;
+/** Platform operations that act on no kind of object. Every role may read events (a
+ *  tenant-scoped caller only its tenants', see api/event-routes.ts); the audit log is the
+ *  platform admins'. */
+export const OPERATIONS = ['rotate-keys', 'read-events', 'read-audit'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 /** The access a KubeconfigGrant gives, as a Kubernetes ClusterRole name. */
@@ -47,13 +49,13 @@ export const AUTHORIZATION: Readonly<Record<TableRole, RoleRules>> = {
       PolicySet: CRUD,
       KubeconfigGrant: CRUD,
     },
-    operations: ['rotate-keys'],
+    operations: ['rotate-keys', 'read-events', 'read-audit'],
     grantable: GRANT_ANY,
   },
   'platform-reader': {
     scope: 'platform',
     verbs: { Cluster: READ, Tenant: READ, Project: READ, App: [...READ, 'rollout'], PolicySet: READ, KubeconfigGrant: READ },
-    operations: [],
+    operations: ['read-events'],
     grantable: GRANT_NONE,
   },
   'tenant-admin': {
@@ -65,7 +67,7 @@ export const AUTHORIZATION: Readonly<Record<TableRole, RoleRules>> = {
       PolicySet: READ,
       KubeconfigGrant: CRUD,
     },
-    operations: [],
+    operations: ['read-events'],
     grantable: GRANT_ANY,
   },
   'tenant-dev': {
@@ -77,13 +79,13 @@ export const AUTHORIZATION: Readonly<Record<TableRole, RoleRules>> = {
       PolicySet: READ,
       KubeconfigGrant: READ,
     },
-    operations: [],
+    operations: ['read-events'],
     grantable: { roles: ['edit', 'view'], customVerbs: false, otherSubjects: false },
   },
   'tenant-reader': {
     scope: 'tenants',
     verbs: { Tenant: READ, Project: READ, App: [...READ, 'rollout'], PolicySet: READ, KubeconfigGrant: READ },
-    operations: [],
+    operations: ['read-events'],
     grantable: GRANT_NONE,
   },
 };

@@ -7,6 +7,7 @@ import { migrate } from './migrations.js';
 import { SqlObjectStore } from './objects.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
+import { SqlAuditLog, SqlEventStore } from './records.js';
 import { SqlSecretStore } from './secrets.js';
 import type { Database } from './sql.js';
 import type { Store } from './types.js';
@@ -50,6 +51,8 @@ export async function openStoreOn(db: Database, keyring: Keyring, feed: ChangeFe
   return {
     objects: new SqlObjectStore(db, feed, keyring),
     secrets,
+    events: new SqlEventStore(db),
+    audit: new SqlAuditLog(db),
     keyring,
     rotateKeys: () => rotateKeys(keyring, secrets),
     ping: async () => {

@@ -5,3 +5,4 @@ export { parseLabelSelector, matchesLabelSelector, LabelSelectorError } from './
 export { MAX_PAGE_SIZE } from './objects.js';
 export { DataDirInUseError } from './data-dir-lock.js';
 export type { ChangeFeed } from './changes.js';
+export * from './records.js';

@@ -55,6 +55,50 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX secrets_key_id ON secrets (key_id);
     `,
   },
+  {
+    version: 3,
+    name: 'events and audit',
+    // Both append-only and ordered by id (keyset pagination, SSE resume). The audit log refuses
+    // UPDATE and DELETE in the database itself, whoever connects.
+    sql: `
+      CREATE TABLE events (
+        id             bigserial PRIMARY KEY,
+        time           timestamptz NOT NULL DEFAULT now(),
+        type           text NOT NULL CHECK (type IN ('Normal', 'Warning')),
+        reason         text NOT NULL,
+        message        text NOT NULL,
+        kind           text COLLATE "C" NOT NULL,
+        name           text COLLATE "C" NOT NULL,
+        tenant         text COLLATE "C",
+        cluster        text COLLATE "C",
+        correlation_id text COLLATE "C"
+      );
+      CREATE INDEX events_object ON events (kind, name, id);
+      CREATE INDEX events_tenant ON events (tenant, id);
+      CREATE INDEX events_correlation ON events (correlation_id, id);
+      CREATE TABLE audit (
+        id         bigserial PRIMARY KEY,
+        time       timestamptz NOT NULL DEFAULT now(),
+        actor      text COLLATE "C" NOT NULL,
+        roles      jsonb NOT NULL CHECK (jsonb_typeof(roles) = 'array'),
+        action     text NOT NULL,
+        kind       text COLLATE "C",
+        name       text COLLATE "C",
+        tenant     text COLLATE "C",
+        outcome    text NOT NULL CHECK (outcome IN ('initiated', 'succeeded', 'failed')),
+        status     integer NOT NULL,
+        reason     text,
+        request_id text COLLATE "C" NOT NULL,
+        client_ip  text
+      );
+      CREATE INDEX audit_actor ON audit (actor, id);
+      CREATE INDEX audit_object ON audit (kind, name, id);
+      CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+      CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+    `,
+  },
 ];
 
 // Arbitrary constants naming KubeNova's migration lock among other advisory-lock users.

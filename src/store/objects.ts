@@ -1,7 +1,10 @@
 // The object repository: KubeNova's intents, one row per (kind, name), with Kubernetes-style
 // generation, resourceVersion, optimistic concurrency and finalizers.
 import { initialStatus, type Kind, type Labels, type Resource, type ResourceStatus } from '../domain/resource.js';
+import { phaseTransitions } from '../domain/phase-transitions.js';
 import { secretRefsOf, withSecretRefs } from '../domain/secret-refs.js';
+import { currentLogContext } from '../observability/context.js';
+import { currentTraceparent } from '../observability/tracing.js';
 import type { KeySource } from '../security/keyring.js';
 import { jsonEqual } from './canonical-json.js';
 import type { ChangeFeed } from './changes.js';
@@ -237,7 +240,12 @@ export class SqlObjectStore implements ObjectStore {
       );
       if (plan) await this.secretsIn(tx).apply(cur, plan);
       const updated = toResource<S>(row!);
-      return { object: updated, removed: false, event: changeEvent('updated', updated, ctx) };
+      const event = changeEvent('updated', updated, ctx);
+      if (specChanged) event.specChanged = true;
+      if (next.deleting && cur.deletionTimestamp === undefined) event.deletionStarted = true;
+      const transitions = phaseTransitions(cur.status, updated.status);
+      if (transitions.length > 0) event.transitions = transitions;
+      return { object: updated, removed: false, event };
     });
     if (outcome.event) this.feed.publish(outcome.event);
     return outcome;
@@ -247,6 +255,9 @@ export class SqlObjectStore implements ObjectStore {
 function changeEvent(type: ChangeEvent['type'], obj: Resource<unknown>, ctx: WriteContext): ChangeEvent {
   const e: ChangeEvent = { type, kind: obj.kind, name: obj.name, resourceVersion: obj.resourceVersion };
   if (obj.tenant !== undefined) e.tenant = obj.tenant;
-  if (ctx.correlationId !== undefined) e.correlationId = ctx.correlationId;
+  const correlationId = ctx.correlationId ?? currentLogContext()?.requestId;
+  if (correlationId !== undefined) e.correlationId = correlationId;
+  const traceparent = currentTraceparent();
+  if (traceparent !== undefined) e.traceparent = traceparent;
   return e;
 }

@@ -2,6 +2,8 @@
 // dialect (PostgreSQL): embedded PGlite (default, one data directory) and a PostgreSQL server.
 import type { Kind, Labels, Resource, ResourceStatus } from '../domain/resource.js';
 import type { SecretRef } from '../domain/secret-refs.js';
+import type { PhaseTransition } from '../domain/phase-transitions.js';
+import type { AuditLog, EventStore } from './records.js';
 
 export type { SecretRef } from '../domain/secret-refs.js';
 
@@ -58,8 +60,17 @@ export interface ChangeEvent {
   name: string;
   tenant?: string;
   resourceVersion: string;
-  /** The request id of the write that caused it (correlation id), when known. */
+  /** The request id of the write that caused it (correlation id), when known: the write's
+   *  context, else the log context it ran in (an API request, a reconcile). */
   correlationId?: string;
+  /** W3C traceparent of the span the write ran in, when tracing: reconciles continue its trace. */
+  traceparent?: string;
+  /** updated: the spec changed (a new generation). */
+  specChanged?: true;
+  /** updated: deletion was requested now (finalizers remain). */
+  deletionStarted?: true;
+  /** updated: phase changes of the object and of its cluster entries. */
+  transitions?: PhaseTransition[];
 }
 
 export type StoreErrorCode = 'ALREADY_EXISTS' | 'NOT_FOUND' | 'CONFLICT' | 'INVALID_ARGUMENT';
@@ -135,6 +146,10 @@ export interface KeyRotation {
 export interface Store {
   objects: ObjectStore;
   secrets: SecretStore;
+  /** KubeNova events (append-only). */
+  events: EventStore;
+  /** The audit log (append-only). */
+  audit: AuditLog;
   /** Key rotation without downtime: re-reads the keyring file, then re-wraps every secret under
    *  its active key while reads and writes go on. A keyring file that is invalid, or that lacks a
    *  key still wrapping secrets, is refused (KeyringError INVALID) and the keys in force stay. */

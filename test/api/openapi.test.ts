@@ -61,6 +61,8 @@ const EXPECTED: [string, string][] = [
   ['get', '/api/v1/tenants/{name}/plan'],
   ['get', '/api/v1/projects/{name}/plan'],
   ['post', '/api/v1/admin/keys:rotate'],
+  ['get', '/api/v1/events'],
+  ['get', '/api/v1/audit'],
   ['get', '/healthz'],
   ['get', '/readyz'],
   ['get', '/metrics'],

@@ -254,7 +254,7 @@ describe.each(backends)('objects ($name)', (backend) => {
 
       expect(seen).toEqual([
         { type: 'created', kind: 'App', name, tenant: 'acme', resourceVersion: created.resourceVersion, correlationId: 'req-1' },
-        { type: 'updated', kind: 'App', name, tenant: 'acme', resourceVersion: updated.resourceVersion, correlationId: 'req-2' },
+        { type: 'updated', kind: 'App', name, tenant: 'acme', resourceVersion: updated.resourceVersion, correlationId: 'req-2', specChanged: true },
         { type: 'deleted', kind: 'App', name, tenant: 'acme', resourceVersion: expect.stringMatching(/^\d+$/) },
       ]);
       expect(visible).toEqual([true]);

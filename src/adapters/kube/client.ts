@@ -42,7 +42,7 @@ export class KubeClusterClient implements ClusterClient {
   }
 
   static async fromKubeConfig(cluster: string, kc: KubeConfig, opts: ClientOptions = {}): Promise<KubeClusterClient> {
-    return new KubeClusterClient(cluster, await KubeRest.fromKubeConfig(kc, { timeoutMs: opts.timeoutMs }), opts);
+    return new KubeClusterClient(cluster, await KubeRest.fromKubeConfig(kc, { timeoutMs: opts.timeoutMs, cluster }), opts);
   }
 
   /** From kubeconfig text (inline credentials only; see kubeconfig.ts). */

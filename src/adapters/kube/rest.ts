@@ -10,6 +10,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { inSpan, SpanKind } from '../../observability/tracing.js';
 import { errorFromStatus, errorFromTransport } from './errors.js';
 import { KubeError } from './types.js';
 
@@ -55,11 +56,13 @@ export class KubeRest {
     private readonly agent: http.Agent,
     private readonly headers: Record<string, string>,
     private readonly defaultTimeoutMs: number,
+    /** The KubeNova cluster name, for trace attributes. */
+    private readonly cluster: string | undefined,
   ) {}
 
   /** Reads credentials and TLS settings once: KubeNova only loads static credentials (embedded
    *  certificates or a token; see kubeconfig.ts), so they never need refreshing per request. */
-  static async fromKubeConfig(kc: KubeConfig, opts: { timeoutMs?: number } = {}): Promise<KubeRest> {
+  static async fromKubeConfig(kc: KubeConfig, opts: { timeoutMs?: number; cluster?: string } = {}): Promise<KubeRest> {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new KubeError('Unknown', 'the kubeconfig has no current cluster');
     const o: https.RequestOptions & { headers?: Record<string, string> } = {};
@@ -82,11 +85,31 @@ export class KubeRest {
         maxSockets: 32,
       });
     }
-    return new KubeRest(cluster.server.replace(/\/+$/, ''), agent, headers, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    return new KubeRest(cluster.server.replace(/\/+$/, ''), agent, headers, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.cluster);
   }
 
-  /** One request; the parsed JSON answer (or text), or a KubeError. */
-  async request<T = unknown>(call: RestCall): Promise<RestAnswer<T>> {
+  /** One request; the parsed JSON answer (or text), or a KubeError. A client span each. */
+  request<T = unknown>(call: RestCall): Promise<RestAnswer<T>> {
+    const attributes = {
+      'http.request.method': call.method,
+      'url.path': call.path,
+      'server.address': this.server,
+      'kubenova.kube.resource': resourceOf(call.path),
+      ...(this.cluster !== undefined && { 'kubenova.cluster': this.cluster }),
+    };
+    return inSpan(`kube ${call.method} ${resourceOf(call.path)}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      try {
+        const answer = await this.send<T>(call);
+        span.setAttribute('http.response.status_code', answer.status);
+        return answer;
+      } catch (err) {
+        if (err instanceof KubeError && err.status !== undefined) span.setAttribute('http.response.status_code', err.status);
+        throw err;
+      }
+    });
+  }
+
+  private async send<T>(call: RestCall): Promise<RestAnswer<T>> {
     const res = await this.open(call);
     const text = await readAll(res.response)
       .catch((err: unknown) => {
@@ -203,6 +226,16 @@ export class KubeRest {
       req.end(payload);
     });
   }
+}
+
+/** The resource a path names, without object names (bounded span names):
+ *  `/apis/capsule.clastix.io/v1beta2/tenants/acme` → `capsule.clastix.io/v1beta2 tenants`. */
+export function resourceOf(path: string): string {
+  const parts = path.split('?', 1)[0]!.split('/').filter(Boolean);
+  const [root, ...rest] = parts;
+  const groupVersion = root === 'api' ? rest.splice(0, 1) : root === 'apis' ? [rest.splice(0, 2).join('/')] : [];
+  if (rest[0] === 'namespaces' && rest.length > 2) rest.splice(0, 2);
+  return [...groupVersion, rest[0] ?? ''].join(' ').trim() || path;
 }
 
 function readAll(res: http.IncomingMessage): Promise<string> {

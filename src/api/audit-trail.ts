@@ -1,0 +1,55 @@
+// The audit trail: one append-only record per API write and per refused request (401/403, reads
+// included), written after the response went out (never on the request's path). It names who,
+// with which roles, did what to which object, how it ended and from where; never a body, a
+// header or a token, so nothing secret (a cluster's kubeconfig, an issued token) can reach it.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from '../observability/logger.js';
+import type { AuditLog, NewAuditRecord } from '../store/records.js';
+import { targetName } from './custom-methods.js';
+
+const NAME = /^[a-z0-9]([-a-z0-9]{0,251}[a-z0-9])?$/;
+
+/** Whether a finished request is audited: writes (anything but GET/HEAD) and refusals. */
+export function audited(method: string, status: number): boolean {
+  return (method !== 'GET' && method !== 'HEAD') || status === 401 || status === 403;
+}
+
+/** The object a request acted on, from its route (never from anything secret). */
+function objectOf(req: FastifyRequest): Pick<NewAuditRecord, 'kind' | 'name' | 'tenant'> {
+  const access = req.routeOptions.config.access;
+  const out: Pick<NewAuditRecord, 'kind' | 'name' | 'tenant'> = {};
+  if (!access || !('kind' in access)) return out;
+  out.kind = access.kind;
+  const params = (req.params ?? {}) as { name?: string; target?: string };
+  // A create names the new object in its body (the URL of a nested create names the parent).
+  const body = req.body as { name?: unknown } | undefined;
+  const name = access.verb === 'create' ? body?.name : (params.name ?? (params.target !== undefined ? targetName(params.target) : undefined));
+  if (typeof name === 'string' && NAME.test(name)) out.name = name;
+  const tenant = req.logContext?.tenant;
+  if (tenant !== undefined) out.tenant = tenant;
+  return out;
+}
+
+export function registerAuditTrail(app: FastifyInstance, audit: AuditLog, logger: Logger): void {
+  app.addHook('onResponse', async (req, reply) => {
+    const access = req.routeOptions.config.access;
+    const status = reply.statusCode;
+    if (!access || !audited(req.method, status)) return;
+    const record: NewAuditRecord = {
+      actor: req.principal?.subject ?? 'anonymous',
+      roles: [...(req.principal?.roles ?? [])],
+      action: 'kind' in access ? access.verb : access.operation,
+      ...objectOf(req),
+      outcome: status >= 400 ? 'failed' : status === 202 ? 'initiated' : 'succeeded',
+      status,
+      ...(status >= 400 && req.errorCode && { reason: req.errorCode }),
+      requestId: req.id,
+      clientIp: req.ip,
+    };
+    try {
+      await audit.append(record);
+    } catch (err) {
+      logger.error({ err, request_id: req.id }, 'writing the audit record failed');
+    }
+  });
+}

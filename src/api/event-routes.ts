@@ -1,0 +1,160 @@
+// `GET /api/v1/events`: KubeNova events, filtered by object, tenant, correlation id, type and
+// time, in id order with cursor pages; with `?watch=true` a live Server-Sent Events stream of
+// the same filters (heartbeat comments, `Last-Event-ID` resumes after the last event seen).
+// Tenant-scoped callers see only their tenants' events, as they see only their objects.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { KINDS } from '../domain/resource.js';
+import type { EventRecorder } from '../observability/events.js';
+import { REQUEST_ID_HEADER } from '../observability/request-id.js';
+import type { Principal } from '../security/auth.js';
+import { AUTHORIZATION, tableRolesOf, type Scope } from '../security/authorization.js';
+import type { EventQuery, EventRecord, EventType } from '../store/records.js';
+import type { Store } from '../store/types.js';
+import { validationFailed } from './errors.js';
+import { PagingQuery, readRecords, sinceOf } from './record-queries.js';
+import { API_PREFIX } from './resource-routes.js';
+import { Name, Strict } from './schemas/common.js';
+import { responses } from './schemas/responses.js';
+
+const EventsQuery = Strict({
+  kind: Type.Optional(Type.Union(KINDS.map((k) => Type.Literal(k)), { description: 'Object kind.' })),
+  name: Type.Optional(Name),
+  tenant: Type.Optional(Name),
+  correlationId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,128}$', description: 'The request id of the write that caused them.' })),
+  type: Type.Optional(Type.Union([Type.Literal('Normal'), Type.Literal('Warning')])),
+  watch: Type.Optional(Type.Boolean({ description: 'Stream events as they happen (text/event-stream) instead of one page.' })),
+  ...PagingQuery,
+});
+type EventsQueryT = { kind?: string; name?: string; tenant?: string; correlationId?: string; type?: EventType; watch?: boolean; limit?: number; cursor?: string; since?: string };
+
+const EventSchema = Strict(
+  {
+    id: Type.String(),
+    time: Type.String({ format: 'date-time' }),
+    type: Type.Union([Type.Literal('Normal'), Type.Literal('Warning')]),
+    reason: Type.String(),
+    message: Type.String(),
+    kind: Type.String(),
+    name: Type.String(),
+    tenant: Type.Optional(Type.String()),
+    cluster: Type.Optional(Type.String()),
+    correlationId: Type.Optional(Type.String()),
+  },
+  { title: 'Event' },
+);
+const EventPage = Strict({ items: Type.Array(EventSchema), nextCursor: Type.Optional(Type.String()) }, { title: 'EventPage' });
+
+/** Which tenants' events the principal sees: all with a platform-wide role. */
+export function eventScope(principal: Principal): Scope {
+  return tableRolesOf(principal).some((r) => AUTHORIZATION[r].scope === 'platform') ? 'all' : (principal.tenants ?? []);
+}
+
+/** Whether a live event passes the filters (the same the store applies to a page). */
+export function matchesEvent(q: Omit<EventQuery, 'limit'>, e: EventRecord): boolean {
+  return (
+    (q.kind === undefined || e.kind === q.kind) &&
+    (q.name === undefined || e.name === q.name) &&
+    (q.tenant === undefined || e.tenant === q.tenant) &&
+    (q.tenants === undefined || (e.tenant !== undefined && q.tenants.includes(e.tenant))) &&
+    (q.correlationId === undefined || e.correlationId === q.correlationId) &&
+    (q.type === undefined || e.type === q.type) &&
+    (q.since === undefined || e.time >= q.since) &&
+    (q.afterId === undefined || BigInt(e.id) > BigInt(q.afterId))
+  );
+}
+
+export interface EventRouteOptions {
+  /** Interval of SSE heartbeat comments. Default 15 s. */
+  heartbeatMs?: number;
+}
+
+export function registerEventRoutes(app: FastifyInstance, store: Store, recorder: EventRecorder, opts: EventRouteOptions = {}): void {
+  const heartbeatMs = opts.heartbeatMs ?? 15_000;
+
+  const queryOf = (req: FastifyRequest): EventQuery => {
+    const q = req.query as EventsQueryT;
+    const scope = eventScope(req.caller!.principal);
+    const query: EventQuery = { limit: q.limit ?? 50 };
+    if (q.kind !== undefined) query.kind = q.kind;
+    if (q.name !== undefined) query.name = q.name;
+    if (q.tenant !== undefined) query.tenant = q.tenant;
+    if (q.correlationId !== undefined) query.correlationId = q.correlationId;
+    if (q.type !== undefined) query.type = q.type;
+    if (q.cursor !== undefined) query.cursor = q.cursor;
+    const since = sinceOf(q.since);
+    if (since !== undefined) query.since = since;
+    if (scope !== 'all') query.tenants = scope;
+    return query;
+  };
+
+  app.get(
+    `${API_PREFIX}/events`,
+    {
+      config: { access: { operation: 'read-events' } },
+      schema: {
+        operationId: 'listEvents',
+        summary: 'List KubeNova events, or stream them (watch=true, Server-Sent Events)',
+        description:
+          'Events in the order they were recorded. With `watch=true` the answer is `text/event-stream`: each event as ' +
+          '`id: <id>`, `event: <type>`, `data: <Event JSON>`; a `: heartbeat` comment every 15 s; send `Last-Event-ID` ' +
+          'to resume after the last event received. Without it the stream starts now (or at `since`).',
+        tags: ['events'],
+        querystring: EventsQuery,
+        response: responses({ 200: EventPage }, [400, 401, 403, 503]),
+      },
+    },
+    async (req, reply) => {
+      const query = queryOf(req);
+      if (!(req.query as EventsQueryT).watch) return readRecords(() => store.events.list(query));
+
+      const lastId = req.headers['last-event-id'];
+      if (lastId !== undefined && (typeof lastId !== 'string' || !/^[0-9]{1,18}$/.test(lastId))) {
+        throw validationFailed([{ field: 'header/last-event-id', reason: 'must be the id of an event received before' }]);
+      }
+      const { cursor: _c, ...filters } = query;
+      // Live events wait here while the backlog (after Last-Event-ID, or from `since`) is sent.
+      const buffered: EventRecord[] = [];
+      let sentUpTo = lastId ?? '0';
+      let replaying = true;
+      const raw = reply.raw;
+      const write = (e: EventRecord) => {
+        if (BigInt(e.id) <= BigInt(sentUpTo) || !matchesEvent(filters, e)) return;
+        sentUpTo = e.id;
+        raw.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+      };
+      const unsubscribe = recorder.subscribe((e) => (replaying ? buffered.push(e) : write(e)));
+      reply.hijack();
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        [REQUEST_ID_HEADER]: req.id,
+      });
+      raw.write(': stream open\n\n');
+      const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), heartbeatMs);
+      heartbeat.unref?.();
+      const end = () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+      };
+      raw.on('close', end);
+      try {
+        if (lastId !== undefined || query.since !== undefined) {
+          let cursor: string | undefined;
+          do {
+            const page = await store.events.list({ ...filters, ...(lastId !== undefined && { afterId: lastId }), limit: 500, ...(cursor && { cursor }) });
+            for (const e of page.items) write(e);
+            cursor = page.nextCursor;
+          } while (cursor && !raw.destroyed);
+        }
+        replaying = false;
+        for (const e of buffered.splice(0)) write(e);
+      } catch (err) {
+        req.log.warn({ err }, 'event stream replay failed');
+        end();
+        raw.end();
+      }
+    },
+  );
+}
