@@ -123,7 +123,7 @@ async function pageOf<R extends Row, T>(
   if (q.cursor !== undefined) where.push(`id > ${p.add(decodeRecordCursor(table, q.cursor))}::bigint`);
   if (q.since !== undefined) where.push(`time >= ${p.add(q.since)}::timestamptz`);
   const rows = await db.query<R>(
-    `SELECT *, id::text AS id FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ${q.limit + 1}`,
+    `SELECT *, id::text AS id FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${table}.id LIMIT ${q.limit + 1}`,
     p.values,
   );
   const items = rows.slice(0, q.limit).map(map);

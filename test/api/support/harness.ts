@@ -43,7 +43,9 @@ export async function openTestStore(): Promise<{ store: OpenedStore; close(): Pr
 
 /** `writeServices`: the cluster registration to use; by default a double that stores the
  *  kubeconfig as given (tests against real clusters pass the real one). */
-export async function startHarness(opts: { verifier?: TokenVerifier; store?: OpenedStore; writeServices?: WriteServices } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { verifier?: TokenVerifier; store?: OpenedStore; writeServices?: WriteServices; eventHeartbeatMs?: number } = {},
+): Promise<Harness> {
   const own = opts.store ? undefined : await openTestStore();
   const store = opts.store ?? own!.store;
   const logs: string[] = [];
@@ -61,6 +63,7 @@ export async function startHarness(opts: { verifier?: TokenVerifier; store?: Ope
     metrics,
     config: { bodyLimitBytes: 1024 * 1024 },
     writeServices: opts.writeServices ?? storeKubeconfigAsGiven,
+    ...(opts.eventHeartbeatMs !== undefined && { eventHeartbeatMs: opts.eventHeartbeatMs }),
   });
   await app.ready();
   const tokens = new Map<string, Promise<string>>();
