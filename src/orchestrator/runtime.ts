@@ -157,6 +157,9 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
       },
     });
     controllers.set(reg.kind, controller);
+    // Shown from the start, not only once a key had to wait.
+    metrics?.queueDepth.set({ kind: reg.kind }, 0);
+    metrics?.activeWorkers.set({ kind: reg.kind }, 0);
   }
 
   const unsubscribe = store.objects.onChange((event) => {

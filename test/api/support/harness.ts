@@ -3,6 +3,7 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildServer } from '../../../src/api/server.js';
+import type { EventRecorder } from '../../../src/observability/events.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createMetrics, type Metrics } from '../../../src/observability/metrics.js';
 import { createTokenVerifier, type Role, type TokenVerifier } from '../../../src/security/auth.js';
@@ -44,7 +45,14 @@ export async function openTestStore(): Promise<{ store: OpenedStore; close(): Pr
 /** `writeServices`: the cluster registration to use; by default a double that stores the
  *  kubeconfig as given (tests against real clusters pass the real one). */
 export async function startHarness(
-  opts: { verifier?: TokenVerifier; store?: OpenedStore; writeServices?: WriteServices; eventHeartbeatMs?: number } = {},
+  opts: {
+    verifier?: TokenVerifier;
+    store?: OpenedStore;
+    writeServices?: WriteServices;
+    eventHeartbeatMs?: number;
+    /** The event recorder to share with a runtime the test starts (the server makes one otherwise). */
+    events?: EventRecorder;
+  } = {},
 ): Promise<Harness> {
   const own = opts.store ? undefined : await openTestStore();
   const store = opts.store ?? own!.store;
@@ -64,6 +72,7 @@ export async function startHarness(
     config: { bodyLimitBytes: 1024 * 1024 },
     writeServices: opts.writeServices ?? storeKubeconfigAsGiven,
     ...(opts.eventHeartbeatMs !== undefined && { eventHeartbeatMs: opts.eventHeartbeatMs }),
+    ...(opts.events && { events: opts.events }),
   });
   await app.ready();
   const tokens = new Map<string, Promise<string>>();
