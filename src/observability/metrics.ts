@@ -12,6 +12,8 @@ export interface Metrics {
   eventsTotal: Counter<'kind' | 'type'>;
   /** Failed adapter calls, by adapter and operation (observe/apply/delete). */
   adapterErrorsTotal: Counter<'adapter' | 'operation'>;
+  /** Projected objects put back after someone else changed or deleted them. */
+  driftRepairsTotal: Counter<'kind' | 'adapter'>;
 }
 
 export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics {
@@ -43,6 +45,12 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics 
       name: 'kubenova_adapter_errors_total',
       help: 'Failed adapter operations, by adapter and operation.',
       labelNames: ['adapter', 'operation'],
+      registers: [registry],
+    }),
+    driftRepairsTotal: new Counter({
+      name: 'kubenova_drift_repairs_total',
+      help: 'Projected objects repaired after drift, by intent kind and adapter.',
+      labelNames: ['kind', 'adapter'],
       registers: [registry],
     }),
   };

@@ -29,6 +29,7 @@ export interface RuntimeServices {
   logger: Logger;
   /** Queues `Kind/name` on its kind's controller (cluster watch events, follow-ups). */
   enqueue(key: string, correlationId?: string): void;
+  metrics?: Metrics;
 }
 
 export interface ReconcilerRegistration {
@@ -84,7 +85,7 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
     const controller = controllers.get(parseKey(key).kind);
     if (controller) controller.enqueue(key, correlationId);
   };
-  const services: RuntimeServices = { store, clients, logger, enqueue };
+  const services: RuntimeServices = { store, clients, logger, enqueue, metrics };
 
   const closers: Array<() => void> = [];
   for (const reg of opts.reconcilers) {
