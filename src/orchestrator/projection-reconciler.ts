@@ -259,7 +259,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   }
 
   private async applyOn(p: Planned<Ctx>, obj: Resource, signal: AbortSignal, observed: DriftObservation | undefined, repairing: boolean): Promise<ClusterRun> {
-    const result = await project(p.client, this.kind.owner(obj), p.objects, this.kind.adapter, p.ctx, signal, observed?.listed);
+    const result = await project(p.client, this.kind.owner(obj), p.objects, this.kind.adapter, p.ctx, signal, observed);
     const whole = result.applied.length === p.objects.length;
     if (repairing && whole) {
       const now = this.now().getTime();

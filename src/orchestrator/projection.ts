@@ -75,18 +75,25 @@ export async function project<Ctx>(
   adapter: ProjectionAdapter<Ctx>,
   ctx: Ctx,
   signal?: AbortSignal,
-  /** The owner's objects as `listOwned` returned them this reconcile (saves listing again). */
-  listed?: Map<string, KubeObject>,
+  /** What `observeDrift` found this reconcile: the owner's objects (saves listing again), and
+   *  those already as desired, which are not written again (a write would change nothing, and an
+   *  object deleted meanwhile is then seen as drift by the next reconcile, not silently put back). */
+  observed?: Pick<DriftObservation, 'listed' | 'inSync'>,
 ): Promise<ProjectResult> {
   const applied: KubeObject[] = [];
   const pruned: ObjectRef[] = [];
   let owned: Map<string, KubeObject>;
   try {
-    owned = listed ?? (await listOwned(client, owner, adapter, signal));
+    owned = observed?.listed ?? (await listOwned(client, owner, adapter, signal));
   } catch (err) {
     return { outcome: failureOutcome(err, adapter, 'listing projected objects'), applied, pruned };
   }
   for (const obj of desired) {
+    const inSync = observed?.inSync.get(keyOf(obj));
+    if (inSync) {
+      applied.push(inSync);
+      continue;
+    }
     let doing = `reading ${describe(obj)}`;
     try {
       if (!owned.has(keyOf(obj))) {
@@ -148,6 +155,8 @@ export interface DriftObservation {
   listed: Map<string, KubeObject>;
   /** Per desired object that differs: its fields, and the live object (for who else wrote it). */
   drifted: Array<{ desired: KubeObject; live: KubeObject | undefined; fields: DriftField[] }>;
+  /** The live objects that hold everything desired, by `keyOf`. */
+  inSync: Map<string, KubeObject>;
 }
 
 /**
@@ -164,6 +173,7 @@ export async function observeDrift(
 ): Promise<DriftObservation> {
   const listed = await listOwned(client, owner, adapter, signal);
   const drifted: DriftObservation['drifted'] = [];
+  const inSync = new Map<string, KubeObject>();
   for (const obj of desired) {
     let live = listed.get(keyOf(obj));
     if (!live) {
@@ -173,8 +183,12 @@ export async function observeDrift(
       live = found;
     }
     let fields = ownedDiff(obj, live);
-    if (fields.length === 0 || !live || live.metadata.deletionTimestamp) {
-      if (fields.length > 0) drifted.push({ desired: obj, live, fields });
+    if (fields.length === 0) {
+      inSync.set(keyOf(obj), live!);
+      continue;
+    }
+    if (!live || live.metadata.deletionTimestamp) {
+      drifted.push({ desired: obj, live, fields });
       continue;
     }
     try {
@@ -183,9 +197,11 @@ export async function observeDrift(
       // A refused dry run (a webhook that does not support it): keep the plain comparison.
       if (!(err instanceof KubeError)) throw err;
     }
+    // Equal after the server's normalisation: in sync as well.
     if (fields.length > 0) drifted.push({ desired: obj, live, fields });
+    else inSync.set(keyOf(obj), live);
   }
-  return { listed, drifted };
+  return { listed, drifted, inSync };
 }
 
 async function remove(client: ClusterClient, obj: KubeObject, adapter: Pick<ProjectionAdapter, 'beforeDelete'>, signal?: AbortSignal): Promise<void> {

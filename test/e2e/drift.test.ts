@@ -19,6 +19,7 @@ import { startRuntime, type Runtime } from '../../src/orchestrator/runtime.js';
 import { tenancyRegistrations } from '../../src/orchestrator/tenancy.js';
 import { ADMIN, startHarness, type Harness } from '../api/support/harness.js';
 import { removeAgentIdentity } from '../support/agent-cleanup.js';
+import { userKubeConfig } from '../support/cluster.js';
 
 const shared = inject('cluster');
 const suffix = randomBytes(3).toString('hex');
@@ -38,6 +39,9 @@ const NETWORK_POLICY: ObjectRef = { apiVersion: 'networking.k8s.io/v1', kind: 'N
 let h: Harness;
 let runtime: Runtime | undefined;
 let admin: KubeClusterClient;
+/** A cluster admin who is also a Capsule administrator (the testenv's administrators group):
+ *  Capsule lets only its administrators touch what it manages. */
+let capsuleAdmin: KubeClusterClient;
 
 /** Every status the reconcilers wrote, per object, in order (what the store really received). */
 const written = new Map<string, ResourceStatus[]>();
@@ -66,10 +70,10 @@ async function deployed(kind: 'Tenant' | 'Project', name: string, timeout = 90_0
 }
 
 /** A merge patch as another writer (field manager `manager`), as `kubectl edit/patch` does. */
-function patch(ref: ObjectRef, body: unknown, manager: string) {
+function patch(ref: ObjectRef, body: unknown, manager: string, client = admin) {
   const plural = { Namespace: 'namespaces', LimitRange: 'limitranges', Tenant: 'tenants', NetworkPolicy: 'networkpolicies' }[ref.kind]!;
   const base = ref.apiVersion === 'v1' ? '/api/v1' : `/apis/${ref.apiVersion}`;
-  return admin.rest.request({
+  return client.rest.request({
     method: 'PATCH',
     path: `${base}${ref.namespace ? `/namespaces/${ref.namespace}` : ''}/${plural}/${ref.name}`,
     query: { fieldManager: manager },
@@ -79,11 +83,11 @@ function patch(ref: ObjectRef, body: unknown, manager: string) {
 }
 
 /** Deletes `ref`, then measures until it is back on the cluster; returns the milliseconds. */
-async function deleteAndTimeRepair(ref: ObjectRef): Promise<number> {
+async function deleteAndTimeRepair(ref: ObjectRef, client = admin): Promise<number> {
   const before = await admin.get(ref);
   expect(before, `${ref.kind} ${ref.name} should exist`).toBeDefined();
   const t0 = performance.now();
-  await admin.delete(ref);
+  await client.delete(ref);
   let back = 0;
   await vi.waitFor(
     async () => {
@@ -130,6 +134,7 @@ beforeAll(async () => {
 
   const kubeconfig = await readFile(shared.kubeconfig, 'utf8');
   admin = await KubeClusterClient.fromKubeconfigText('admin', kubeconfig);
+  capsuleAdmin = await KubeClusterClient.fromKubeConfig('capsule-admin', await userKubeConfig(shared, `ops-${suffix}`, ['system:masters', 'kubenova:capsule-administrators']));
   await call('POST', '/api/v1/clusters', { name: CLUSTER, kubeconfig: Buffer.from(kubeconfig).toString('base64') });
   runtime = startRuntime({
     store: h.store,
@@ -169,6 +174,7 @@ afterAll(async () => {
     }
     await removeAgentIdentity(admin).catch((err: unknown) => report(`cleanup failed: ${String(err)}`));
     admin.close();
+    capsuleAdmin?.close();
   }
   await h?.close();
 }, 180_000);
@@ -180,17 +186,22 @@ describe('the namespace tenant-label admission policy', () => {
       interval: 100,
     });
     const ns: ObjectRef = { apiVersion: 'v1', kind: 'Namespace', name: PROJECT };
-    for (const labels of [{ 'capsule.clastix.io/tenant': null }, { 'capsule.clastix.io/tenant': 'someone-else' }, { 'kubenova.io/tenant': null }]) {
-      const err = await patch(ns, { metadata: { labels } }, 'kubectl-label').then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err, `${JSON.stringify(labels)} should be refused`).toBeInstanceOf(KubeError);
-      const refused = err as KubeError;
-      expect(refused.status).toBe(403);
-      expect(refused.reason).toBe('AdmissionDenied');
-      expect(refused.message).toContain(`namespace ${PROJECT} says which tenant it belongs to (${TENANT})`);
-      expect(refused.message).toContain(`DELETE /api/v1/projects/${PROJECT}`);
+    // As a cluster admin, and as a Capsule administrator (whom Capsule's own webhook would let).
+    for (const client of [admin, capsuleAdmin]) {
+      for (const labels of [{ 'capsule.clastix.io/tenant': null }, { 'capsule.clastix.io/tenant': 'someone-else' }, { 'kubenova.io/tenant': null }]) {
+        const err = await patch(ns, { metadata: { labels } }, 'kubectl-label', client).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err, `${client.cluster}: ${JSON.stringify(labels)} should be refused`).toBeInstanceOf(KubeError);
+        const refused = err as KubeError;
+        expect(refused.status).toBe(403);
+        expect(refused.reason).toBe('AdmissionDenied');
+        expect(refused.message).toContain("ValidatingAdmissionPolicy 'kubenova-namespace-tenant-labels'");
+        expect(refused.message).toContain(`namespace ${PROJECT} says which tenant it belongs to (${TENANT})`);
+        expect(refused.message).toContain(`DELETE /api/v1/projects/${PROJECT}`);
+        if (client === admin) report(`admin removing the tenant label: ${refused.status} ${refused.message}`);
+      }
     }
     expect((await admin.get(ns))!.metadata.labels).toMatchObject({ 'capsule.clastix.io/tenant': TENANT, 'kubenova.io/tenant': TENANT });
     // Other labels stay the admin's business.
@@ -255,8 +266,14 @@ describe('repair (the default policy)', () => {
       (b.subjects as Array<{ name: string }> | undefined)?.some((s) => s.name === OWNER),
     )!;
     expect(rq.metadata.labels?.['app.kubernetes.io/managed-by']).not.toBe('kubenova');
+    // A cluster admin who is not a Capsule administrator may not even delete them.
+    const refused = await admin.delete({ apiVersion: rq.apiVersion, kind: rq.kind, namespace: PROJECT, name: rq.metadata.name }).then(
+      () => undefined,
+      (e: unknown) => e as KubeError,
+    );
+    expect(refused?.message).toContain('can only be done by the controller or administrators');
     for (const obj of [rq, rb]) {
-      const ms = await deleteAndTimeRepair({ apiVersion: obj.apiVersion, kind: obj.kind, namespace: PROJECT, name: obj.metadata.name });
+      const ms = await deleteAndTimeRepair({ apiVersion: obj.apiVersion, kind: obj.kind, namespace: PROJECT, name: obj.metadata.name }, capsuleAdmin);
       report(`Capsule's ${obj.kind} ${obj.metadata.name} deleted → recreated by Capsule: ${ms.toFixed(0)} ms`);
     }
     expect((await read('Tenant', TENANT))!.status.phase).toBe('Deployed');
