@@ -327,6 +327,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     const runs = await Promise.all([...targets].map((c) => this.removeFrom(c, obj, req.signal)));
     const left = runs.filter((r) => r.outcome.state !== 'ready');
     if (left.length === 0) {
+      this.fighting.forget(`${this.kind.kind}/${obj.name}/`);
       try {
         await this.deps.objects.update(this.kind.kind, obj.name, { finalizers: obj.finalizers.filter((f) => f !== CLEANUP_FINALIZER) }, { correlationId: req.correlationId });
       } catch (err) {
