@@ -19,8 +19,9 @@ export interface ResourceStatus {
   conditions: Condition[];
   /** The spec generation the status describes; lags `generation` while a change converges. */
   observedGeneration: number;
-  /** Per-cluster detail, keyed by cluster name, filled by reconcilers. */
-  clusters?: Record<string, { phase: Phase; conditions: Condition[]; observedGeneration: number }>;
+  /** Per-cluster detail, keyed by cluster name, filled by reconcilers (plus what they add, e.g.
+   *  `drift`: the fields that differ from the intent). */
+  clusters?: Record<string, { phase: Phase; conditions: Condition[]; observedGeneration: number; [extra: string]: unknown }>;
   [extra: string]: unknown;
 }
 

@@ -11,6 +11,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { AGENT } from '../adapters/cluster/agent-identity.js';
 import { discoverCapabilities } from '../adapters/cluster/capabilities.js';
+import { NAMESPACE_GUARD_NAME, namespaceGuardObjects } from '../adapters/cluster/namespace-guard.js';
 import { agentTokenInfo, rotationDueAt, type AgentTokenInfo } from '../adapters/cluster/credentials.js';
 import { rotateAgentToken } from '../adapters/cluster/token-rotation.js';
 import type { KubeClusterClient } from '../adapters/kube/client.js';
@@ -26,6 +27,8 @@ import { keyOf, parseKey, type ReconcilerRegistration, type RuntimeServices } fr
 
 export const REACHABLE = 'Reachable';
 export const AGENT_CREDENTIALS = 'AgentCredentials';
+/** Whether the namespace tenant-label admission policy is installed (namespace-guard.ts). */
+export const NAMESPACE_GUARD = 'NamespaceGuard';
 
 export interface ClusterSpec {
   capsuleProxy?: { url: string; caData?: string };
@@ -104,6 +107,7 @@ export class ClusterReconciler implements Reconciler {
       throw err;
     }
     this.ensureCrdWatch(name, client);
+    const guard = await this.ensureNamespaceGuard(client, req.signal);
 
     // The token, renewed after `rotateAtFraction` of its life.
     let credentialsHealth: Health;
@@ -151,10 +155,24 @@ export class ClusterReconciler implements Reconciler {
       credentialsHealth,
       token,
       capabilities,
+      guard,
     );
     const untilDue = due ? rotationDueAt(token, this.opts.rotateAtFraction)!.getTime() - now.getTime() : Infinity;
     const delayMs = Math.max(1_000, Math.min(this.refreshMs, untilDue, rotationFailed ? 30_000 : Infinity));
     return { type: 'requeueAfter', delayMs };
+  }
+
+  /** The namespace tenant-label admission policy, (re)applied every refresh (a no-op when it is
+   *  in place; put back when someone removed it). Its absence does not make the cluster Error:
+   *  repair still covers namespace drift. */
+  private async ensureNamespaceGuard(client: KubeClusterClient, signal: AbortSignal): Promise<Health> {
+    try {
+      for (const obj of namespaceGuardObjects()) await client.apply(obj, { signal });
+      return { status: 'True', reason: 'Installed', message: `ValidatingAdmissionPolicy ${NAMESPACE_GUARD_NAME} refuses changes of namespaces' tenant labels by anyone but KubeNova and Capsule` };
+    } catch (err) {
+      if (!(err instanceof KubeError)) throw err;
+      return { status: 'False', reason: 'InstallFailed', message: `installing ValidatingAdmissionPolicy ${NAMESPACE_GUARD_NAME}: ${err.message}` };
+    }
   }
 
   /** Stops every CRD watch (the runtime stops; clients are closed separately). */
@@ -169,6 +187,7 @@ export class ClusterReconciler implements Reconciler {
     credentials: Health | undefined,
     token?: AgentTokenInfo,
     capabilities?: ClusterCapabilities,
+    guard?: Health,
   ): Promise<void> {
     const at = now.toISOString();
     const prev = obj.status as ResourceStatus & ClusterStatusExtra;
@@ -176,6 +195,8 @@ export class ClusterReconciler implements Reconciler {
     // Unknown while unreachable: keep what was last known about the credentials.
     const creds = credentials ?? prev.conditions.find((c) => c.type === AGENT_CREDENTIALS);
     if (creds) conditions.push(condition(AGENT_CREDENTIALS, creds.status, creds.reason, creds.message, prev.conditions, at));
+    const guarded = guard ?? prev.conditions.find((c) => c.type === NAMESPACE_GUARD);
+    if (guarded) conditions.push(condition(NAMESPACE_GUARD, guarded.status, guarded.reason, guarded.message, prev.conditions, at));
     const healthy = reachable.status === 'True' && creds?.status !== 'False';
     const { clusters: _unused, ...kept } = prev;
     const status: ResourceStatus & ClusterStatusExtra = {

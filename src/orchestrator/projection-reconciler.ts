@@ -10,12 +10,17 @@ import { StoreError, type ObjectStore } from '../store/types.js';
 import { KubeError, type ClusterClient, type KubeObject } from '../adapters/kube/types.js';
 import type { ReconcileRequest, ReconcileResult, Reconciler } from './controller.js';
 import { clusterStatus, overallStatus, type ClusterOutcome, type ClusterStatus } from './phases.js';
-import { failureOutcome, project, unproject, type ProjectionAdapter } from './projection.js';
+import { failureOutcome, observeDrift, project, unproject, type DriftObservation, type ProjectionAdapter } from './projection.js';
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { phaseTransitions } from '../domain/phase-transitions.js';
 import { annotateLogContext, inClusterLogContext } from '../observability/context.js';
 import { emitKubeEvent } from '../observability/kube-events.js';
 import type { Logger } from '../observability/logger.js';
+import { MISSING_FIELD, otherWriter, type DriftField } from './drift.js';
+import { DriftFighting, type Fight, type FightingOptions } from './drift-fighting.js';
+import { condition } from './phases.js';
+import type { Counter } from 'prom-client';
 
 export { CLEANUP_FINALIZER };
 
@@ -37,7 +42,16 @@ export interface ProjectionDeps {
   onClient?(cluster: string, client: ClusterClient): void;
   /** For what goes wrong on the side (a Kubernetes Event that could not be emitted). */
   logger?: Logger;
+  /** When repeated repairs of one object count as a fight with another writer. */
+  fighting?: FightingOptions;
+  /** `kubenova_drift_repairs_total{kind,adapter}`, and the adapter label to count under. */
+  driftRepairs?: { counter: Pick<Counter<'kind' | 'adapter'>, 'inc'>; adapter: string };
 }
+
+export type DriftPolicy = 'repair' | 'detect';
+
+/** Condition on a cluster entry and on the object while someone keeps undoing KubeNova's repairs. */
+export const DRIFT_FIGHTING = 'DriftFighting';
 
 /** What a plan for one cluster is: objects to apply, or why there are none. */
 export type PlanFor =
@@ -63,6 +77,8 @@ export interface ProjectionKind<Intent, Ctx, Input> {
   detail?(applied: readonly KubeObject[]): Record<string, unknown>;
   /** Why cluster cleanup must wait (e.g. a tenant's projects still being deleted), or undefined. */
   deletionBlocker?(obj: Resource, objects: ObjectStore): Promise<string | undefined>;
+  /** What to do with drift (default `repair`). */
+  driftPolicy?(intent: Intent): DriftPolicy | undefined;
 }
 
 interface ClusterRun {
@@ -71,7 +87,27 @@ interface ClusterRun {
   detail?: Record<string, unknown>;
   /** The main projected object (first of the plan), for Kubernetes Events about this cluster. */
   regarding?: KubeObject;
+  /** Look again after at most this long (a repair waiting out a fight). */
+  requeueMs?: number;
 }
+
+/** A cluster ready to be applied: its client, context and plan. */
+interface Planned<Ctx> {
+  name: string;
+  client: ClusterClient;
+  ctx: Ctx;
+  objects: KubeObject[];
+  /** Of the plan: equal digests mean the same intent, so differences on the cluster are drift. */
+  digest: string;
+}
+
+/** Kept in `status.clusters[c]`: the digest of the plan last applied whole, and the drift shown. */
+interface ClusterDriftStatus {
+  appliedDigest?: string;
+  drift?: DriftField[];
+}
+
+const planDigest = (objects: readonly KubeObject[]) => createHash('sha256').update(JSON.stringify(objects)).digest('hex').slice(0, 16);
 
 const parseKey = (kind: Kind, key: string) => (key.startsWith(`${kind}/`) ? key.slice(kind.length + 1) : key);
 
@@ -79,6 +115,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   private readonly now: () => Date;
   private readonly waitRequeueMs: number;
   private readonly resyncMs: number;
+  private readonly fighting: DriftFighting;
 
   constructor(
     private readonly kind: ProjectionKind<Intent, Ctx, Input>,
@@ -87,6 +124,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     this.now = deps.now ?? (() => new Date());
     this.waitRequeueMs = deps.waitRequeueMs ?? 15_000;
     this.resyncMs = deps.resyncMs ?? 600_000;
+    this.fighting = new DriftFighting(deps.fighting);
   }
 
   async reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
@@ -120,22 +158,68 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
 
     const previous = obj.status.clusters ?? {};
     const placed = new Set(loaded.clusters);
-    const runs = await Promise.all([
-      ...loaded.clusters.map((c) => inClusterLogContext(c, () => this.applyOn(c, obj!, loaded.intent, req.signal))),
-      // Clusters no longer in the placement: remove what was projected there.
-      ...Object.keys(previous)
-        .filter((c) => !placed.has(c))
-        .map((c) => inClusterLogContext(c, () => this.removeFrom(c, obj!, req.signal))),
-    ]);
+    const policy = this.kind.driftPolicy?.(loaded.intent) ?? 'repair';
+    const prepared = await Promise.all(loaded.clusters.map((c) => inClusterLogContext(c, () => this.planOn(c, obj!, loaded.intent, req.signal))));
+    const observations = await Promise.all(prepared.map((p) => ('client' in p ? this.observe(p, obj!, previous[p.name], req.signal) : undefined)));
+    const held: ClusterRun[] = [];
+    const toApply: Array<{ planned: Planned<Ctx>; observed?: DriftObservation; repairing: boolean }> = [];
+    const now = this.now().getTime();
+    prepared.forEach((p, i) => {
+      if (!('client' in p)) return held.push(p);
+      const observed = observations[i];
+      const drift = observed?.drifted ?? [];
+      if (drift.length === 0) return toApply.push({ planned: p, observed, repairing: false });
+      const fields = drift.flatMap((d) => d.fields);
+      if (policy === 'detect') return held.push(this.driftedRun(p, fields, 'Drifted', `${summary(fields)}; drift policy "detect": left as is`, previous[p.name]));
+      const wait = Math.max(...drift.map((d) => this.fighting.check(this.fightKey(obj!, p.name, d.desired), now)).map((v) => (v.fighting ? v.waitMs : 0)));
+      if (wait > 0) {
+        return held.push({ ...this.driftedRun(p, fields, DRIFT_FIGHTING, `${summary(fields)}; repairs paused for ${Math.ceil(wait / 1000)} s: someone keeps changing it back`, previous[p.name]), requeueMs: wait });
+      }
+      toApply.push({ planned: p, observed, repairing: true });
+    });
+
+    // Drift about to be repaired is written first (phase Drifted with the diff), so the status
+    // history shows what was found before it is gone.
+    const repairing = toApply.filter((a) => a.repairing);
+    if (repairing.length > 0) {
+      const drifted = Object.fromEntries(
+        repairing.map((a) => {
+          const run = this.driftedRun(a.planned, a.observed!.drifted.flatMap((d) => d.fields), 'Drifted', `${summary(a.observed!.drifted.flatMap((d) => d.fields))}; repairing`, previous[a.planned.name]);
+          return [run.name, { ...clusterStatus(run.outcome, obj!.generation, previous[run.name], this.stamp()), ...run.detail }];
+        }),
+      );
+      const clusters = { ...previous, ...drifted } as Record<string, ClusterStatus>;
+      const before = obj;
+      obj = await this.writeStatus(obj, overallStatus({ generation: obj.status.observedGeneration, clusters, previous: obj.status, now: this.stamp(), extra: this.fightConditions(obj, Object.keys(clusters)) }), req);
+      const regarding = repairing.map((a) => ({ name: a.planned.name, outcome: { state: 'drifted' as const, reason: 'Drifted', message: '' }, regarding: a.planned.objects[0] }));
+      if (obj !== before) await this.emitKubeEvents(before.status, obj.status, regarding, req);
+    }
+
+    const runs = [
+      ...held,
+      ...(await Promise.all([
+        ...toApply.map((a) => inClusterLogContext(a.planned.name, () => this.applyOn(a.planned, obj!, req.signal, a.observed, a.repairing))),
+        // Clusters no longer in the placement: remove what was projected there.
+        ...Object.keys(previous)
+          .filter((c) => !placed.has(c))
+          .map((c) => inClusterLogContext(c, () => this.removeFrom(c, obj!, req.signal))),
+      ])),
+    ];
     const kept = runs.filter((r) => placed.has(r.name) || r.outcome.state !== 'ready');
     const clusters: Record<string, ClusterStatus> = {};
     for (const run of kept) {
-      clusters[run.name] = { ...clusterStatus(run.outcome, obj.generation, previous[run.name], this.stamp()), ...run.detail };
+      const base = clusterStatus(run.outcome, obj.generation, previous[run.name], this.stamp());
+      const fights = this.fightConditions(obj, [run.name], previous[run.name]?.conditions);
+      clusters[run.name] = { ...base, conditions: [...base.conditions, ...fights], ...run.detail };
     }
-    const status = overallStatus({ generation: obj.generation, clusters, previous: obj.status, now: this.stamp() });
+    const status = overallStatus({ generation: obj.generation, clusters, previous: obj.status, now: this.stamp(), extra: this.fightConditions(obj, Object.keys(clusters)) });
     const written = await this.writeStatus(obj, status, req);
     if (written !== obj) await this.emitKubeEvents(obj.status, written.status, kept, req);
-    return this.resultOf(kept.map((r) => r.outcome));
+    const result = this.resultOf(kept.map((r) => r.outcome));
+    const settle = this.fighting.settlesInMs(`${this.kind.kind}/${obj.name}/`, this.now().getTime());
+    const hints = [...kept.map((r) => r.requeueMs), settle === undefined ? undefined : settle + 1].filter((x): x is number => x !== undefined);
+    if (hints.length > 0 && result.type === 'requeueAfter') return { type: 'requeueAfter', delayMs: Math.min(result.delayMs, ...hints) };
+    return result;
   }
 
   /** A Kubernetes Event on the projected object of each cluster whose phase changed. */
@@ -158,7 +242,8 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     );
   }
 
-  private async applyOn(cluster: string, obj: Resource, intent: Intent, signal: AbortSignal): Promise<ClusterRun> {
+  /** Connects, prepares and plans for one cluster; or the outcome that stops it there. */
+  private async planOn(cluster: string, obj: Resource, intent: Intent, signal: AbortSignal): Promise<Planned<Ctx> | ClusterRun> {
     const registered = await this.deps.objects.get('Cluster', cluster);
     if (!registered) {
       return { name: cluster, outcome: { state: 'failed', reason: 'ClusterNotRegistered', message: `no cluster "${cluster}" is registered`, retryable: false } };
@@ -187,9 +272,66 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
       const missing = plan.missing.map((m) => `${m.description} [${m.capability}]`).join(', ');
       return { name: cluster, outcome: { state: 'failed', reason: 'MissingCapability', message: `the cluster lacks ${missing}`, retryable: false } };
     }
-    const result = await project(client, this.kind.owner(obj), plan.objects, adapter, prepared.ctx, signal);
-    const regarding = result.applied[0] ?? plan.objects[0];
-    return { name: cluster, outcome: result.outcome, detail: this.kind.detail?.(result.applied), ...(regarding && { regarding }) };
+    return { name: cluster, client, ctx: prepared.ctx, objects: plan.objects, digest: planDigest(plan.objects) };
+  }
+
+  /**
+   * Drift is only looked for when this exact plan was applied whole before (same digest):
+   * otherwise differences are the intent's own change (a new generation, a policy set or a new
+   * namespace of the tenant) and are simply applied. Failing to look is not drift either: the
+   * apply that follows reports the failure.
+   */
+  private async observe(p: Planned<Ctx>, obj: Resource, previous: ClusterStatus | undefined, signal: AbortSignal): Promise<DriftObservation | undefined> {
+    if ((previous as ClusterDriftStatus | undefined)?.appliedDigest !== p.digest) return undefined;
+    try {
+      return await observeDrift(p.client, this.kind.owner(obj), p.objects, this.kind.adapter, signal);
+    } catch (err) {
+      if (err instanceof KubeError) return undefined;
+      throw err;
+    }
+  }
+
+  private async applyOn(p: Planned<Ctx>, obj: Resource, signal: AbortSignal, observed: DriftObservation | undefined, repairing: boolean): Promise<ClusterRun> {
+    const result = await project(p.client, this.kind.owner(obj), p.objects, this.kind.adapter, p.ctx, signal, observed);
+    const whole = result.applied.length === p.objects.length;
+    if (repairing && whole) {
+      const now = this.now().getTime();
+      for (const d of observed!.drifted) {
+        const field = d.fields[0]!;
+        const writer = otherWriter(d.live, field.field);
+        this.fighting.record(this.fightKey(obj, p.name, d.desired), now, {
+          object: field.object,
+          field: field.field,
+          writer: writer ? `${writer.manager}${writer.operation ? ` (${writer.operation})` : ''}` : field.field === MISSING_FIELD ? 'unknown (the object was deleted; deletions leave no field owner)' : 'unknown',
+        });
+        this.deps.driftRepairs?.counter.inc({ kind: this.kind.kind, adapter: this.deps.driftRepairs.adapter });
+      }
+    }
+    const appliedDigest = whole ? p.digest : undefined;
+    const regarding = result.applied[0] ?? p.objects[0];
+    return { name: p.name, outcome: result.outcome, detail: { ...this.kind.detail?.(result.applied), ...(appliedDigest && { appliedDigest }) }, ...(regarding && { regarding }) };
+  }
+
+  /** A cluster left (or about to be shown) Drifted: the diff, and the digest it was found against. */
+  private driftedRun(p: Planned<Ctx>, fields: DriftField[], reason: string, message: string, previous: ClusterStatus | undefined): ClusterRun {
+    const { phase: _p, conditions: _c, observedGeneration: _o, ...detail } = previous ?? ({} as ClusterStatus);
+    const regarding = p.objects[0];
+    return { name: p.name, outcome: { state: 'drifted', reason, message }, detail: { ...detail, appliedDigest: p.digest, drift: fields }, ...(regarding && { regarding }) };
+  }
+
+  private fightKey(obj: Resource, cluster: string, desired: KubeObject): string {
+    return `${this.kind.kind}/${obj.name}/${cluster}/${desired.apiVersion}/${desired.kind}/${desired.metadata.namespace ?? ''}/${desired.metadata.name}`;
+  }
+
+  /** `DriftFighting=True` naming each fight on these clusters, while it lasts. */
+  private fightConditions(obj: Resource, clusters: readonly string[], previous?: ClusterStatus['conditions']): ClusterStatus['conditions'] {
+    const now = this.now().getTime();
+    const fights: Array<Fight & { cluster: string }> = clusters.flatMap((c) => this.fighting.active(`${this.kind.kind}/${obj.name}/${c}/`, now).map((f) => ({ ...f, cluster: c })));
+    if (fights.length === 0) return [];
+    const message = fights
+      .map((f) => `${clusters.length > 1 ? `${f.cluster}: ` : ''}${f.object} field ${f.field === MISSING_FIELD ? '(the whole object)' : f.field} repaired ${f.repairs} times; other writer: ${f.writer}`)
+      .join('; ');
+    return [condition(DRIFT_FIGHTING, 'True', 'RepeatedRepairs', message, previous ?? obj.status.conditions, this.stamp())];
   }
 
   private async removeFrom(cluster: string, obj: Resource, signal: AbortSignal): Promise<ClusterRun> {
@@ -220,6 +362,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     const runs = await Promise.all([...targets].map((c) => this.removeFrom(c, obj, req.signal)));
     const left = runs.filter((r) => r.outcome.state !== 'ready');
     if (left.length === 0) {
+      this.fighting.forget(`${this.kind.kind}/${obj.name}/`);
       try {
         await this.deps.objects.update(this.kind.kind, obj.name, { finalizers: obj.finalizers.filter((f) => f !== CLEANUP_FINALIZER) }, { correlationId: req.correlationId });
       } catch (err) {
@@ -280,4 +423,15 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   private stamp(): string {
     return this.now().toISOString();
   }
+}
+
+function summary(fields: readonly DriftField[]): string {
+  const objects = new Set(fields.map((f) => f.object));
+  const gone = fields.filter((f) => f.field === MISSING_FIELD).map((f) => f.object);
+  const changed = fields.filter((f) => f.field !== MISSING_FIELD);
+  const parts = [
+    ...(gone.length > 0 ? [`deleted on the cluster: ${gone.join(', ')}`] : []),
+    ...(changed.length > 0 ? [`changed on the cluster: ${changed.map((f) => `${f.object} ${f.field}`).join(', ')}`] : []),
+  ];
+  return `${objects.size} object${objects.size === 1 ? '' : 's'} differ${objects.size === 1 ? 's' : ''} from the intent (${parts.join('; ')})`;
 }

@@ -9,7 +9,8 @@
 // - writes are server-side apply (field manager `kubenova`), so re-applying an unchanged plan
 //   changes nothing in the cluster.
 import { isOwnedBy, ownershipSelector, type Owner } from '../domain/ownership.js';
-import { KubeError, type ClusterClient, type KubeObject, type ObjectRef, type TypeRef } from '../adapters/kube/types.js';
+import { FIELD_MANAGER, KubeError, type ClusterClient, type KubeObject, type ObjectRef, type TypeRef } from '../adapters/kube/types.js';
+import { ownedDiff, type DriftField } from './drift.js';
 import type { ClusterOutcome } from './phases.js';
 
 export interface Readiness {
@@ -38,7 +39,7 @@ export const refOf = (o: KubeObject): ObjectRef => ({
   ...(o.metadata.namespace !== undefined && { namespace: o.metadata.namespace }),
 });
 
-const keyOf = (o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>) =>
+export const keyOf = (o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>) =>
   `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 export const describe = (o: Pick<KubeObject, 'kind' | 'metadata'>) =>
@@ -74,25 +75,30 @@ export async function project<Ctx>(
   adapter: ProjectionAdapter<Ctx>,
   ctx: Ctx,
   signal?: AbortSignal,
+  /** What `observeDrift` found this reconcile: the owner's objects (saves listing again), and
+   *  those already as desired, which are not written again (a write would change nothing, and an
+   *  object deleted meanwhile is then seen as drift by the next reconcile, not silently put back). */
+  observed?: Pick<DriftObservation, 'listed' | 'inSync'>,
 ): Promise<ProjectResult> {
   const applied: KubeObject[] = [];
   const pruned: ObjectRef[] = [];
-  const owned = new Map<string, KubeObject>();
+  let owned: Map<string, KubeObject>;
   try {
-    for (const type of adapter.ownedTypes) {
-      for (const found of await client.list(type, { labelSelector: ownershipSelector(owner), signal })) {
-        if (isOwnedBy(found.metadata.labels, owner)) owned.set(keyOf(found), found);
-      }
-    }
+    owned = observed?.listed ?? (await listOwned(client, owner, adapter, signal));
   } catch (err) {
     return { outcome: failureOutcome(err, adapter, 'listing projected objects'), applied, pruned };
   }
   for (const obj of desired) {
+    const inSync = observed?.inSync.get(keyOf(obj));
+    if (inSync) {
+      applied.push(inSync);
+      continue;
+    }
     let doing = `reading ${describe(obj)}`;
     try {
       if (!owned.has(keyOf(obj))) {
         const live = await client.get(refOf(obj), { signal });
-        if (live && !isOwnedBy(live.metadata.labels, owner)) {
+        if (live && !isOwnedBy(live.metadata.labels, owner) && !wroteIt(live)) {
           const outcome: ClusterOutcome = {
             state: 'failed',
             reason: 'NotOwned',
@@ -128,6 +134,74 @@ export async function project<Ctx>(
     ? { state: first.r.state, reason: first.r.reason, message: `${describe(first.obj)}: ${first.r.message}`, retryable: true }
     : { state: 'ready', reason: 'Deployed', message: `${applied.length} object${applied.length === 1 ? '' : 's'} applied and ready` };
   return { outcome, applied, pruned };
+}
+
+/** What the owner projected on the cluster, found by its labels, by `keyOf`. */
+export async function listOwned(client: ClusterClient, owner: Owner, adapter: Pick<ProjectionAdapter, 'ownedTypes'>, signal?: AbortSignal): Promise<Map<string, KubeObject>> {
+  const owned = new Map<string, KubeObject>();
+  for (const type of adapter.ownedTypes) {
+    for (const found of await client.list(type, { labelSelector: ownershipSelector(owner), signal })) {
+      if (isOwnedBy(found.metadata.labels, owner)) owned.set(keyOf(found), found);
+    }
+  }
+  return owned;
+}
+
+/** Whether KubeNova's field manager wrote the object: one of its own whose labels someone changed. */
+const wroteIt = (live: KubeObject) => (live.metadata.managedFields ?? []).some((m) => m.manager === FIELD_MANAGER);
+
+export interface DriftObservation {
+  /** The owner's objects found by their labels (for `project`). */
+  listed: Map<string, KubeObject>;
+  /** Per desired object that differs: its fields, and the live object (for who else wrote it). */
+  drifted: Array<{ desired: KubeObject; live: KubeObject | undefined; fields: DriftField[] }>;
+  /** The live objects that hold everything desired, by `keyOf`. */
+  inSync: Map<string, KubeObject>;
+}
+
+/**
+ * Compares what the cluster holds with `desired`, on KubeNova's fields only (drift.ts). A
+ * difference found by plain comparison is confirmed with a dry-run apply, whose result carries
+ * the server's own normalisation and defaults: only what a real apply would change is drift.
+ */
+export async function observeDrift(
+  client: ClusterClient,
+  owner: Owner,
+  desired: readonly KubeObject[],
+  adapter: Pick<ProjectionAdapter, 'ownedTypes'>,
+  signal?: AbortSignal,
+): Promise<DriftObservation> {
+  const listed = await listOwned(client, owner, adapter, signal);
+  const drifted: DriftObservation['drifted'] = [];
+  const inSync = new Map<string, KubeObject>();
+  for (const obj of desired) {
+    let live = listed.get(keyOf(obj));
+    if (!live) {
+      const found = await client.get(refOf(obj), { signal });
+      // Someone else's object of that name is not drift: `project` reports it (NotOwned).
+      if (found && !isOwnedBy(found.metadata.labels, owner) && !wroteIt(found)) continue;
+      live = found;
+    }
+    let fields = ownedDiff(obj, live);
+    if (fields.length === 0) {
+      inSync.set(keyOf(obj), live!);
+      continue;
+    }
+    if (!live || live.metadata.deletionTimestamp) {
+      drifted.push({ desired: obj, live, fields });
+      continue;
+    }
+    try {
+      fields = ownedDiff(obj, live, await client.apply(obj, { dryRun: true, signal }));
+    } catch (err) {
+      // A refused dry run (a webhook that does not support it): keep the plain comparison.
+      if (!(err instanceof KubeError)) throw err;
+    }
+    // Equal after the server's normalisation: in sync as well.
+    if (fields.length > 0) drifted.push({ desired: obj, live, fields });
+    else inSync.set(keyOf(obj), live);
+  }
+  return { listed, drifted, inSync };
 }
 
 async function remove(client: ClusterClient, obj: KubeObject, adapter: Pick<ProjectionAdapter, 'beforeDelete'>, signal?: AbortSignal): Promise<void> {

@@ -19,11 +19,12 @@ import {
   type TenantIntent,
 } from '../adapters/capsule/index.js';
 import type { ClusterClient, KubeObject, Stoppable, TypeRef } from '../adapters/kube/types.js';
-import { isOwnedBy, MANAGED_SELECTOR, ownerKeyOf } from '../domain/ownership.js';
+import { isOwnedBy, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf } from '../domain/ownership.js';
 import { placedClusters } from '../domain/placement.js';
 import type { Resource } from '../domain/resource.js';
 import type { ChangeEvent, ObjectStore } from '../store/types.js';
 import { ProjectionReconciler, type ProjectionDeps, type ProjectionKind } from './projection-reconciler.js';
+import type { FightingOptions } from './drift-fighting.js';
 import type { ReconcilerRegistration, RuntimeServices } from './runtime.js';
 
 async function listAll<S>(objects: ObjectStore, kind: 'Cluster' | 'Tenant' | 'Project', opts: { tenant?: string } = {}): Promise<Resource<S>[]> {
@@ -70,6 +71,7 @@ export const tenantKind: ProjectionKind<TenantIntent, void, string[]> = {
     return { ctx: undefined, input: others };
   },
   plan: (intent, caps, others) => planTenant(intent, caps, others),
+  driftPolicy: (intent) => intent.spec.driftPolicy,
   detail: (applied) => tenantDetail(applied.find((o) => o.kind === TENANT_TYPE.kind && o.apiVersion === TENANT_TYPE.apiVersion)),
   async deletionBlocker(obj, objects) {
     const projects = await projectsOf(objects, obj.name);
@@ -105,6 +107,8 @@ export const projectKind: ProjectionKind<ProjectIntent, ProjectContext, void> = 
     return { ctx: { tenant: intent.tenant.name, tenantUid: live.metadata.uid }, input: undefined };
   },
   plan: (intent, caps) => planProject(intent.project, intent.tenant, caps),
+  // A project follows its tenant's drift policy.
+  driftPolicy: (intent) => intent.tenant.spec.driftPolicy,
 };
 
 export function tenantReconciler(deps: ProjectionDeps): ProjectionReconciler<TenantIntent, void, string[]> {
@@ -156,8 +160,10 @@ export interface ClusterWatch {
   keysOf(obj: KubeObject): string[];
 }
 
+/** The intent a projected object belongs to, from its labels; also when someone removed its
+ *  managed-by label (the watch then reports it leaving the selection: that is drift too). */
 const byOwnerLabels = (obj: KubeObject) => {
-  const key = ownerKeyOf(obj.metadata.labels);
+  const key = ownerKeyOf({ ...obj.metadata.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE });
   return key ? [key] : [];
 };
 
@@ -176,6 +182,8 @@ export const TENANCY_WATCHES: readonly ClusterWatch[] = [
       return [...byOwnerLabels(ns), ...(tenant ? [`Tenant/${tenant}`] : [])];
     },
   },
+  // Project namespaces by KubeNova's own labels too: one whose Capsule label went is still seen.
+  { type: NAMESPACE_TYPE, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
   { type: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
   { type: { apiVersion: 'v1', kind: 'LimitRange' }, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
 ];
@@ -217,6 +225,8 @@ export interface TenancyOptions {
   waitRequeueMs?: number;
   resyncMs?: number;
   workers?: number;
+  /** When repeated drift repairs count as a fight (defaults: 3 within 5 min, pauses from 30 s). */
+  fighting?: FightingOptions;
 }
 
 /**
@@ -235,6 +245,8 @@ export function tenancyRegistrations(opts: TenancyOptions = {}): ReconcilerRegis
       resyncMs: opts.resyncMs,
       onClient: (cluster, client) => shared.ensure(cluster, client),
       logger: services.logger,
+      fighting: opts.fighting,
+      ...(services.metrics && { driftRepairs: { counter: services.metrics.driftRepairsTotal, adapter: 'capsule' } }),
     };
   };
   const only = (prefix: string) => async (e: ChangeEvent, services: RuntimeServices) =>

@@ -20,6 +20,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { clusterReconcilerRegistration, type ClusterStatusExtra } from '../../src/orchestrator/cluster-reconciler.js';
 import { startRuntime, type Runtime } from '../../src/orchestrator/runtime.js';
 import { ADMIN, json, startHarness, type Harness } from '../api/support/harness.js';
+import { removeAgentIdentity } from '../support/agent-cleanup.js';
 import { userKubeConfig } from '../support/cluster.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 
@@ -76,29 +77,8 @@ afterAll(async () => {
   await h?.close();
   if (!admin) return;
   const t0 = performance.now();
-  // What registration created in the shared cluster goes again, and the agent leaves Capsule's
-  // administrators; the namespaces are waited for, so a later registration does not meet them
-  // while they terminate.
-  const config = await admin.get({ ...CAPSULE_CONFIGURATION });
-  const administrators = (config?.spec as { administrators?: Array<{ name: string }> } | undefined)?.administrators;
-  if (config && administrators?.some((a) => a.name === AGENT.username)) {
-    await admin.rest.request({
-      method: 'PATCH',
-      path: `/apis/capsule.clastix.io/v1beta2/capsuleconfigurations/${CAPSULE_CONFIGURATION.name}`,
-      contentType: 'application/merge-patch+json',
-      body: { spec: { administrators: administrators.filter((a) => a.name !== AGENT.username) } },
-    });
-  }
-  for (const kind of ['ClusterRoleBinding', 'ClusterRole'] as const) {
-    await admin.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: AGENT.roleName });
-  }
-  for (const ns of [AGENT.namespace, AGENT.grantsNamespace]) await admin.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
-  await vi.waitFor(
-    async () => {
-      for (const ns of [AGENT.namespace, AGENT.grantsNamespace]) expect(await admin.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })).toBeUndefined();
-    },
-    { timeout: 60_000, interval: 250 },
-  );
+  // What registration created in the shared cluster goes again.
+  await removeAgentIdentity(admin);
   report(`cleanup (agent identity removed from the cluster): ${(performance.now() - t0).toFixed(0)} ms`);
   admin.close();
 });

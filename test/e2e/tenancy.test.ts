@@ -6,8 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { AGENT } from '../../src/adapters/cluster/agent-identity.js';
-import { CAPSULE_CONFIGURATION } from '../../src/adapters/capsule/administrators.js';
 import { explainAdmission, releasedTenant } from '../../src/adapters/capsule/index.js';
 import { KubeClusterClient } from '../../src/adapters/kube/client.js';
 import { KubeError, type KubeObject } from '../../src/adapters/kube/types.js';
@@ -18,6 +16,7 @@ import { clusterReconcilerRegistration } from '../../src/orchestrator/cluster-re
 import { startRuntime, type Runtime } from '../../src/orchestrator/runtime.js';
 import { tenancyRegistrations } from '../../src/orchestrator/tenancy.js';
 import { ADMIN, json, startHarness, type Harness } from '../api/support/harness.js';
+import { removeAgentIdentity } from '../support/agent-cleanup.js';
 import { startComponent, startExtraCluster, stopComponent, userKubeConfig, type ClusterHandle, type ClusterInfo } from '../support/cluster.js';
 
 const shared = inject('cluster');
@@ -105,27 +104,6 @@ async function refusal(p: Promise<unknown>): Promise<KubeError> {
   );
   expect(err, 'expected a refusal').toBeInstanceOf(KubeError);
   return err as KubeError;
-}
-
-async function removeAgentIdentity(client: KubeClusterClient): Promise<void> {
-  const config = await client.get({ ...CAPSULE_CONFIGURATION });
-  const administrators = (config?.spec as { administrators?: Array<{ name: string }> } | undefined)?.administrators;
-  if (config && administrators?.some((a) => a.name === AGENT.username)) {
-    await client.rest.request({
-      method: 'PATCH',
-      path: `/apis/capsule.clastix.io/v1beta2/capsuleconfigurations/${CAPSULE_CONFIGURATION.name}`,
-      contentType: 'application/merge-patch+json',
-      body: { spec: { administrators: administrators.filter((a) => a.name !== AGENT.username) } },
-    });
-  }
-  for (const kind of ['ClusterRoleBinding', 'ClusterRole'] as const) await client.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: AGENT.roleName });
-  for (const ns of [AGENT.namespace, AGENT.grantsNamespace]) await client.delete({ ...NAMESPACE, name: ns });
-  await vi.waitFor(
-    async () => {
-      for (const ns of [AGENT.namespace, AGENT.grantsNamespace]) expect(await client.get({ ...NAMESPACE, name: ns })).toBeUndefined();
-    },
-    { timeout: 60_000, interval: 250 },
-  );
 }
 
 beforeAll(async () => {
