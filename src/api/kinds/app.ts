@@ -2,6 +2,7 @@
 // optional workflow, in KubeNova's own stable field names. Projected as a KubeVela Application by
 // the VelaAdapter; rollout status and rollback come from its ApplicationRevisions.
 import { Type } from 'typebox';
+import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import { ApiError } from '../errors.js';
 import { DriftPolicy, FreeForm, List, Name, Patterned, Strict, SubdomainName, withDefault } from '../schemas/common.js';
 import type { KindDescriptor, FieldProblem } from './descriptor.js';
@@ -86,6 +87,8 @@ export const appKind: KindDescriptor = {
     driftPolicy: Type.Optional(DriftPolicy),
   },
   immutable: ['project'],
+  // Its reconciler removes the Application (and the app's identity) from every cluster first.
+  finalizers: [CLEANUP_FINALIZER],
   async admit(_name, raw, ctx) {
     const spec = raw as unknown as AppSpec;
     rejectProblems([
