@@ -21,8 +21,9 @@ export interface Readiness {
 /** What an adapter tells the generic projection about its objects (crossplane-style: the
  *  adapter observes and explains; the orchestrator owns the state machine). */
 export interface ProjectionAdapter<Ctx = unknown> {
-  /** Every type this adapter may project, in deletion order (deleted first comes first). */
-  readonly ownedTypes: readonly TypeRef[];
+  /** Every type this adapter may project, in deletion order (deleted first comes first); with a
+   *  namespace, only there (where KubeNova's RBAC allows listing them). */
+  readonly ownedTypes: readonly OwnedType[];
   /** Readiness of an object as the cluster returned it; undefined: existing is enough. */
   readiness(obj: KubeObject, ctx: Ctx): Readiness | undefined;
   /** A refused write in the adapter's terms (code + summary), or undefined if not its business. */
@@ -36,6 +37,8 @@ export interface ProjectionAdapter<Ctx = unknown> {
    *  whose own clean-up needs the later ones). */
   deleteInOrder?: boolean;
 }
+
+export type OwnedType = TypeRef & { namespace?: string };
 
 export const refOf = (o: KubeObject): ObjectRef => ({
   apiVersion: o.apiVersion,
@@ -86,7 +89,7 @@ export async function project<Ctx>(
   const owned = new Map<string, KubeObject>();
   try {
     for (const type of adapter.ownedTypes) {
-      for (const found of await client.list(type, { labelSelector: ownershipSelector(owner), signal })) {
+      for (const found of await client.list(type, { namespace: type.namespace, labelSelector: ownershipSelector(owner), signal })) {
         if (isOwnedBy(found.metadata.labels, owner)) owned.set(keyOf(found), found);
       }
     }
@@ -169,14 +172,16 @@ export async function unproject(
 async function deleteAll(
   client: ClusterClient,
   owner: Owner,
-  types: readonly TypeRef[],
+  types: readonly OwnedType[],
   adapter: ProjectionAdapter<never>,
   signal?: AbortSignal,
 ): Promise<ClusterOutcome> {
   const left: KubeObject[] = [];
   try {
     for (const type of types) {
-      const found = (await client.list(type, { labelSelector: ownershipSelector(owner), signal })).filter((o) => isOwnedBy(o.metadata.labels, owner));
+      const found = (await client.list(type, { namespace: type.namespace, labelSelector: ownershipSelector(owner), signal })).filter((o) =>
+        isOwnedBy(o.metadata.labels, owner),
+      );
       for (const obj of found) await remove(client, obj, adapter, signal);
       left.push(...found);
     }

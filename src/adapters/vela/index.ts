@@ -7,6 +7,7 @@ import { explainVela } from './admission.js';
 import { APPLICATION_TYPE, isApplication } from './application-api.js';
 import { appUsername, ROLE_BINDING_TYPE, SERVICE_ACCOUNT_TYPE } from './identity.js';
 import { APP_LABEL } from '../../domain/ownership.js';
+import { AGENT } from '../cluster/agent-identity.js';
 import { applicationReadiness } from './observe.js';
 
 export { explainVela } from './admission.js';
@@ -22,7 +23,7 @@ export { controlWorkflow, operateWorkflow, WORKFLOW_ACTIONS, WorkflowStateError,
  * it), then the identity.
  */
 export const velaAppAdapter: ProjectionAdapter<void> = {
-  ownedTypes: [APPLICATION_TYPE, ROLE_BINDING_TYPE, SERVICE_ACCOUNT_TYPE],
+  ownedTypes: [APPLICATION_TYPE, ROLE_BINDING_TYPE, { ...SERVICE_ACCOUNT_TYPE, namespace: AGENT.namespace }],
   deleteInOrder: true,
   readiness: (obj) => (isApplication(obj) ? applicationReadiness(obj) : undefined),
   // The Application is written as the app's own identity (vela-core records who wrote it).
