@@ -40,12 +40,16 @@ async function serve(config: Config): Promise<void> {
   const { issuer, audience } = config.auth;
   const verifier = createTokenVerifier(await loadVerificationKeys(config.auth), { issuer, audience });
   // Loaded here, not at the top: `main.ts token` needs none of the Kubernetes client code.
-  const [{ clusterWriteServices }, { clusterReconcilerRegistration }, { startRuntime }, { tenancyRegistrations }] = await Promise.all([
+  const [{ clusterWriteServices }, { clusterReconcilerRegistration }, { startRuntime }, { tenancyRegistrations }, { deliveryRegistrations }, { createClusterClients }] = await Promise.all([
     import('./api/write-services.js'),
     import('./orchestrator/cluster-reconciler.js'),
     import('./orchestrator/runtime.js'),
     import('./orchestrator/tenancy.js'),
+    import('./orchestrator/delivery.js'),
+    import('./orchestrator/cluster-clients.js'),
   ]);
+  // One client per cluster, shared by the reconcilers and the API's workflow control.
+  const clients = createClusterClients(store);
   const metrics = createMetrics();
   const events = createEventRecorder({ store, logger, metrics });
   const app = await buildServer({
@@ -54,11 +58,18 @@ async function serve(config: Config): Promise<void> {
     logger,
     metrics,
     config: { bodyLimitBytes: config.bodyLimitBytes, version: pkg.version },
-    writeServices: clusterWriteServices(logger),
+    writeServices: clusterWriteServices(logger, clients),
     events,
   });
   // Reconcilers: one list, one controller per kind (orchestrator/runtime.ts).
-  const runtime = startRuntime({ store, logger, metrics, events, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations()] });
+  const runtime = startRuntime({
+    store,
+    logger,
+    metrics,
+    events,
+    clients,
+    reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), ...deliveryRegistrations()],
+  });
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info({ address, store: config.store.kind }, 'KubeNova API listening');
   const hs256 = config.auth.hs256Secret !== undefined || config.auth.hs256SecretFile !== undefined;

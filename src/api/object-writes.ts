@@ -41,6 +41,11 @@ function labelsFor(d: KindDescriptor, labels: Labels, spec: Spec): Labels {
     .filter(([k, v]) => k.startsWith(SYSTEM_LABEL_PREFIX) && system[k] !== v)
     .map(([k]) => ({ field: `body/labels/${k}`, reason: `labels under ${SYSTEM_LABEL_PREFIX} are set by KubeNova` }));
   if (problems.length > 0) throw validationFailed(problems);
+  const reserved: ErrorDetail[] = Object.keys(labels).flatMap((k) => {
+    const rule = d.reservedLabelPrefixes?.find((r) => k.startsWith(r.prefix));
+    return rule ? [{ field: `body/labels/${k}`, reason: rule.reason }] : [];
+  });
+  if (reserved.length > 0) throw new ApiError('UNPROCESSABLE', reserved.map((p) => `${p.field}: ${p.reason}`).join('; '), reserved);
   return { ...labels, ...system };
 }
 

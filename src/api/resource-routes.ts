@@ -138,7 +138,7 @@ export function registerResourceRoutes(app: FastifyInstance, store: Store, servi
       },
     );
 
-    for (const method of d.customMethods ?? []) registerCustomMethod(app, d, method, store);
+    for (const method of d.customMethods ?? []) registerCustomMethod(app, d, method, store, services);
     for (const sub of d.subresources ?? []) registerSubresource(app, d, sub, store);
   }
 
@@ -217,7 +217,7 @@ function registerSubCollection(app: FastifyInstance, sub: SubCollection, r: Resp
 }
 
 /** `POST /{plural}/{name}:{method}`: documented under that exact path. */
-function registerCustomMethod(app: FastifyInstance, d: KindDescriptor, method: CustomMethod, store: Store): void {
+function registerCustomMethod(app: FastifyInstance, d: KindDescriptor, method: CustomMethod, store: Store, services: WriteServices): void {
   const target = Strict({
     target: Type.String({ maxLength: 63 + 1 + method.name.length, pattern: `^${NAME_PATTERN_SOURCE}:${method.name}$` }),
   });
@@ -245,7 +245,7 @@ function registerCustomMethod(app: FastifyInstance, d: KindDescriptor, method: C
     async (req) => {
       const name = targetName((req.params as { target: string }).target);
       const obj = await req.caller!.require(d.kind, name, method.verb);
-      return method.handle(obj, req.body as Record<string, unknown>, { caller: req.caller!, objects: store.objects });
+      return method.handle(obj, req.body as Record<string, unknown>, { caller: req.caller!, objects: store.objects, services });
     },
   );
 }

@@ -8,6 +8,8 @@ export const MANAGED_BY_VALUE = 'kubenova';
 export const TENANT_LABEL = 'kubenova.io/tenant';
 /** The KubeNova project an object was projected for (namespace-scoped projections of a project). */
 export const PROJECT_LABEL = 'kubenova.io/project';
+/** The KubeNova app an object was projected for (an app's objects carry its project's labels too). */
+export const APP_LABEL = 'kubenova.io/app';
 
 /** Finalizer of every intent projected into clusters: set at creation, removed by its reconciler
  *  once what it projected is gone from every cluster (then the store deletes the object). */
@@ -16,22 +18,26 @@ export const CLEANUP_FINALIZER = 'kubenova.io/cleanup';
 /** The label selector every KubeNova watch on a cluster uses. */
 export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 
-/** Who an object belongs to in KubeNova: a tenant, or a project of a tenant. */
-export type Owner = { tenant: string; project?: string };
+/** Who an object belongs to in KubeNova: a tenant, a project of a tenant, or an app of a project. */
+export type Owner = { tenant: string; project?: string; app?: string };
 
 export function ownershipLabels(owner: Owner): Record<string, string> {
   return {
     [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
     [TENANT_LABEL]: owner.tenant,
     ...(owner.project !== undefined && { [PROJECT_LABEL]: owner.project }),
+    ...(owner.app !== undefined && { [APP_LABEL]: owner.app }),
   };
 }
 
 /** The selector that finds exactly what one owner projected. A tenant's own objects are those
- *  without a project label: the projects' objects belong to their own reconcilers. */
+ *  without a project label, a project's those without an app label: the narrower owners' objects
+ *  belong to their own reconcilers. */
 export function ownershipSelector(owner: Owner): string {
   const base = `${MANAGED_SELECTOR},${TENANT_LABEL}=${owner.tenant}`;
-  return owner.project !== undefined ? `${base},${PROJECT_LABEL}=${owner.project}` : `${base},!${PROJECT_LABEL}`;
+  if (owner.project === undefined) return `${base},!${PROJECT_LABEL}`;
+  const project = `${base},${PROJECT_LABEL}=${owner.project}`;
+  return owner.app !== undefined ? `${project},${APP_LABEL}=${owner.app}` : `${project},!${APP_LABEL}`;
 }
 
 /** Whether labels say the object was projected by KubeNova for exactly this owner. */
@@ -39,14 +45,16 @@ export function isOwnedBy(labels: Record<string, string> | undefined, owner: Own
   return (
     labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE &&
     labels[TENANT_LABEL] === owner.tenant &&
-    labels[PROJECT_LABEL] === owner.project
+    labels[PROJECT_LABEL] === owner.project &&
+    labels[APP_LABEL] === owner.app
   );
 }
 
-/** The work-queue key of the intent that owns a projected object (`Project/<p>` or `Tenant/<t>`),
- *  from its labels; undefined for objects KubeNova did not project. */
+/** The work-queue key of the intent that owns a projected object (`App/<a>`, `Project/<p>` or
+ *  `Tenant/<t>`), from its labels; undefined for objects KubeNova did not project. */
 export function ownerKeyOf(labels: Record<string, string> | undefined): string | undefined {
   if (labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) return undefined;
+  if (labels[APP_LABEL]) return `App/${labels[APP_LABEL]}`;
   if (labels[PROJECT_LABEL]) return `Project/${labels[PROJECT_LABEL]}`;
   if (labels[TENANT_LABEL]) return `Tenant/${labels[TENANT_LABEL]}`;
   return undefined;

@@ -22,15 +22,24 @@ export interface Readiness {
 /** What an adapter tells the generic projection about its objects (crossplane-style: the
  *  adapter observes and explains; the orchestrator owns the state machine). */
 export interface ProjectionAdapter<Ctx = unknown> {
-  /** Every type this adapter may project, in deletion order (deleted first comes first). */
-  readonly ownedTypes: readonly TypeRef[];
+  /** Every type this adapter may project, in deletion order (deleted first comes first); with a
+   *  namespace, only there (where KubeNova's RBAC allows listing them). */
+  readonly ownedTypes: readonly OwnedType[];
   /** Readiness of an object as the cluster returned it; undefined: existing is enough. */
   readiness(obj: KubeObject, ctx: Ctx): Readiness | undefined;
   /** A refused write in the adapter's terms (code + summary), or undefined if not its business. */
   explain(err: unknown): { code: string; summary: string; detail: string } | undefined;
   /** An object to apply just before deleting `obj` (to lift a deletion guard), if any. */
   beforeDelete?(obj: KubeObject): KubeObject | undefined;
+  /** The user to impersonate when writing `obj` (an identity the intent runs as); undefined:
+   *  KubeNova's own. */
+  writeAs?(obj: KubeObject): string | undefined;
+  /** Deletion waits for each of `ownedTypes` to be gone before deleting the next type (objects
+   *  whose own clean-up needs the later ones). */
+  deleteInOrder?: boolean;
 }
+
+export type OwnedType = TypeRef & { namespace?: string };
 
 export const refOf = (o: KubeObject): ObjectRef => ({
   apiVersion: o.apiVersion,
@@ -102,14 +111,15 @@ export async function project<Ctx>(
           const outcome: ClusterOutcome = {
             state: 'failed',
             reason: 'NotOwned',
-            message: `${describe(obj)} already exists and was not created by KubeNova for this ${owner.project ? 'project' : 'tenant'}; it is left untouched`,
+            message: `${describe(obj)} already exists and was not created by KubeNova for this ${owner.app ? 'app' : owner.project ? 'project' : 'tenant'}; it is left untouched`,
             retryable: true,
           };
           return { outcome, applied, pruned };
         }
       }
-      doing = `applying ${describe(obj)}`;
-      applied.push(await client.apply(obj, { signal }));
+      const user = adapter.writeAs?.(obj);
+      doing = `applying ${describe(obj)}${user ? ` as ${user}` : ''}`;
+      applied.push(await (user ? client.impersonating(user) : client).apply(obj, { signal }));
     } catch (err) {
       return { outcome: failureOutcome(err, adapter, doing), applied, pruned };
     }
@@ -140,7 +150,7 @@ export async function project<Ctx>(
 export async function listOwned(client: ClusterClient, owner: Owner, adapter: Pick<ProjectionAdapter, 'ownedTypes'>, signal?: AbortSignal): Promise<Map<string, KubeObject>> {
   const owned = new Map<string, KubeObject>();
   for (const type of adapter.ownedTypes) {
-    for (const found of await client.list(type, { labelSelector: ownershipSelector(owner), signal })) {
+    for (const found of await client.list(type, { namespace: type.namespace, labelSelector: ownershipSelector(owner), signal })) {
       if (isOwnedBy(found.metadata.labels, owner)) owned.set(keyOf(found), found);
     }
   }
@@ -222,10 +232,30 @@ export async function unproject(
   adapter: ProjectionAdapter<never>,
   signal?: AbortSignal,
 ): Promise<ClusterOutcome> {
+  if (adapter.deleteInOrder) {
+    // One type at a time: the next only once everything of this one is gone.
+    for (const type of adapter.ownedTypes) {
+      const outcome = await deleteAll(client, owner, [type], adapter, signal);
+      if (outcome.state !== 'ready') return outcome;
+    }
+    return { state: 'ready', reason: 'Removed', message: 'nothing projected is left' };
+  }
+  return deleteAll(client, owner, adapter.ownedTypes, adapter, signal);
+}
+
+async function deleteAll(
+  client: ClusterClient,
+  owner: Owner,
+  types: readonly OwnedType[],
+  adapter: ProjectionAdapter<never>,
+  signal?: AbortSignal,
+): Promise<ClusterOutcome> {
   const left: KubeObject[] = [];
   try {
-    for (const type of adapter.ownedTypes) {
-      const found = (await client.list(type, { labelSelector: ownershipSelector(owner), signal })).filter((o) => isOwnedBy(o.metadata.labels, owner));
+    for (const type of types) {
+      const found = (await client.list(type, { namespace: type.namespace, labelSelector: ownershipSelector(owner), signal })).filter((o) =>
+        isOwnedBy(o.metadata.labels, owner),
+      );
       for (const obj of found) await remove(client, obj, adapter, signal);
       left.push(...found);
     }

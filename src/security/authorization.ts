@@ -5,7 +5,7 @@
 import type { Kind } from '../domain/resource.js';
 import type { Principal } from './auth.js';
 
-export const VERBS = ['create', 'get', 'list', 'update', 'delete', 'rollout', 'rollback', 'issue-kubeconfig'] as const;
+export const VERBS = ['create', 'get', 'list', 'update', 'delete', 'rollout', 'rollback', 'control-workflow', 'issue-kubeconfig'] as const;
 export type Verb = (typeof VERBS)[number];
 
 /** Platform operations that act on no kind of object. Every role may read events (a
@@ -45,7 +45,7 @@ export const AUTHORIZATION: Readonly<Record<TableRole, RoleRules>> = {
       Cluster: CRUD,
       Tenant: [...CRUD, 'issue-kubeconfig'],
       Project: [...CRUD, 'issue-kubeconfig'],
-      App: [...CRUD, 'rollout', 'rollback'],
+      App: [...CRUD, 'rollout', 'rollback', 'control-workflow'],
       PolicySet: CRUD,
       KubeconfigGrant: CRUD,
     },
@@ -63,7 +63,7 @@ export const AUTHORIZATION: Readonly<Record<TableRole, RoleRules>> = {
     verbs: {
       Tenant: ['get', 'list', 'update', 'issue-kubeconfig'],
       Project: [...CRUD, 'issue-kubeconfig'],
-      App: [...CRUD, 'rollout', 'rollback'],
+      App: [...CRUD, 'rollout', 'rollback', 'control-workflow'],
       PolicySet: READ,
       KubeconfigGrant: CRUD,
     },
@@ -75,7 +75,7 @@ export const AUTHORIZATION: Readonly<Record<TableRole, RoleRules>> = {
     verbs: {
       Tenant: ['get', 'list', 'issue-kubeconfig'],
       Project: ['get', 'list', 'issue-kubeconfig'],
-      App: [...CRUD, 'rollout', 'rollback'],
+      App: [...CRUD, 'rollout', 'rollback', 'control-workflow'],
       PolicySet: READ,
       KubeconfigGrant: READ,
     },

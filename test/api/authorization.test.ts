@@ -72,8 +72,12 @@ const MATRIX: [string, Operation, number[]][] = [
   ["list a project's apps", get('/api/v1/projects/acme-web/apps'), [200, 200, 200, 200, 200, 403, 401]],
   ["list a tenant's apps", get('/api/v1/tenants/acme/apps'), [200, 200, 200, 200, 200, 403, 401]],
   ['update app', edit('/api/v1/apps', fresh.app), [200, 403, 200, 200, 403, 403, 401]],
-  ['delete app', remove('/api/v1/apps', fresh.app), [204, 403, 204, 204, 403, 403, 401]],
-  ['app rollout', get('/api/v1/apps/acme-shop/rollout'), [501, 501, 501, 501, 501, 403, 401]],
+  ['delete app', remove('/api/v1/apps', fresh.app), [202, 403, 202, 202, 403, 403, 401]],
+  ['app rollout', get('/api/v1/apps/acme-shop/rollout'), [200, 200, 200, 200, 200, 403, 401]],
+  // Authorized, then 503: these HTTP-only servers have no cluster access.
+  ...(['suspend', 'resume', 'terminate'] as const).map(
+    (m): [string, Operation, number[]] => [`app ${m}`, post(`/api/v1/apps/acme-shop:${m}`, () => ({})), [503, 403, 503, 503, 403, 403, 401]],
+  ),
   ['app rollback', post('/api/v1/apps/acme-shop:rollback', () => ({})), [501, 403, 501, 501, 403, 403, 401]],
 
   ['create policy set', post('/api/v1/policysets', () => ({ name: uniq('ps'), spec: {} })), [201, 403, 403, 403, 403, 403, 401]],

@@ -54,8 +54,8 @@ describe('seed paths', () => {
     const created = await h.call(ADMIN, 'POST', '/api/v1/apps', appBody('payroll', 'tps-reports'));
     expect(created.statusCode, created.body).toBe(201);
     const rollout = await h.call(ADMIN, 'GET', '/api/v1/apps/payroll/rollout');
-    expect(rollout.statusCode).toBe(501);
-    expect(json(rollout).code).toBe('NOT_IMPLEMENTED');
+    expect(rollout.statusCode).toBe(200);
+    expect(json(rollout)).toMatchObject({ app: 'payroll', phase: 'Pending', generation: 1, clusters: {} });
     for (const url of ['/api/v1/apps/payroll:rollback', '/api/v1/apps/payroll%3Arollback']) {
       const res = await h.call(ADMIN, 'POST', url, { revision: 'payroll-v1', reason: 'bad deploy' });
       expect(res.statusCode, url).toBe(501);
@@ -218,9 +218,13 @@ describe('deletion', () => {
       expect(res.statusCode, url).toBe(409);
       expect(json(res).code).toBe('HAS_DEPENDENTS');
     }
-    for (const url of [`/api/v1/apps/${app}`, `/api/v1/kubeconfiggrants/${grant}`]) {
-      expect((await h.call(ADMIN, 'DELETE', url)).statusCode, url).toBe(204);
-    }
+    // Apps carry the cleanup finalizer too: marked (202), gone once their reconciler removed
+    // what they projected (here, with no reconciler running, the finalizer is removed by hand).
+    expect((await h.call(ADMIN, 'DELETE', `/api/v1/apps/${app}`)).statusCode).toBe(202);
+    expect((await h.call(ADMIN, 'DELETE', `/api/v1/projects/${project}`)).statusCode).toBe(409);
+    await h.store.objects.update('App', app, { finalizers: [] });
+    expect(await h.store.objects.get('App', app)).toBeUndefined();
+    expect((await h.call(ADMIN, 'DELETE', `/api/v1/kubeconfiggrants/${grant}`)).statusCode).toBe(204);
     // Projects and tenants carry the cleanup finalizer: DELETE marks them (202) and their
     // reconcilers remove the finalizer once what they projected into clusters is gone. A project
     // being deleted no longer blocks its tenant (whose reconciler waits for it).
@@ -276,7 +280,7 @@ describe('optimistic concurrency', () => {
     const staleDelete = await h.call(ADMIN, 'DELETE', `/api/v1/apps/${name}`, undefined, { 'if-match': etag });
     expect(staleDelete.statusCode).toBe(409);
     const fresh = await h.call(ADMIN, 'GET', `/api/v1/apps/${name}`);
-    expect((await h.call(ADMIN, 'DELETE', `/api/v1/apps/${name}`, undefined, { 'if-match': fresh.headers.etag as string })).statusCode).toBe(204);
+    expect((await h.call(ADMIN, 'DELETE', `/api/v1/apps/${name}`, undefined, { 'if-match': fresh.headers.etag as string })).statusCode).toBe(202);
   });
 });
 

@@ -12,7 +12,10 @@ describe('ownership', () => {
 
   it("a tenant's selector excludes its projects' objects (each reconciler prunes only its own)", () => {
     expect(ownershipSelector({ tenant: 't' })).toBe('app.kubernetes.io/managed-by=kubenova,kubenova.io/tenant=t,!kubenova.io/project');
-    expect(ownershipSelector({ tenant: 't', project: 'p' })).toBe('app.kubernetes.io/managed-by=kubenova,kubenova.io/tenant=t,kubenova.io/project=p');
+    expect(ownershipSelector({ tenant: 't', project: 'p' })).toBe('app.kubernetes.io/managed-by=kubenova,kubenova.io/tenant=t,kubenova.io/project=p,!kubenova.io/app');
+    expect(ownershipSelector({ tenant: 't', project: 'p', app: 'a' })).toBe(
+      'app.kubernetes.io/managed-by=kubenova,kubenova.io/tenant=t,kubenova.io/project=p,kubenova.io/app=a',
+    );
   });
 
   const cases: { reason: string; labels: Record<string, string> | undefined; owned: boolean }[] = [
@@ -26,6 +29,7 @@ describe('ownership', () => {
 
   it('watch events map to the owning key: project first, then tenant; foreign objects to none', () => {
     expect(ownerKeyOf(ownershipLabels({ tenant: 't', project: 'p' }))).toBe('Project/p');
+    expect(ownerKeyOf(ownershipLabels({ tenant: 't', project: 'p', app: 'a' }))).toBe('App/a');
     expect(ownerKeyOf(ownershipLabels({ tenant: 't' }))).toBe('Tenant/t');
     expect(ownerKeyOf({ 'kubenova.io/tenant': 't' })).toBeUndefined();
   });

@@ -16,9 +16,14 @@ export const AGENT = {
   username: 'system:serviceaccount:kubenova-system:kubenova-agent',
 } as const;
 
-/** ClusterRoles the adapters reference in RoleBindings (tenant owners, additional roles): RBAC
- *  only lets the agent bind roles it holds itself or has `bind` on. */
-export const BINDABLE_CLUSTER_ROLES = ['admin', 'edit', 'view', 'capsule-namespace-deleter', 'capsule-namespace-provisioner'];
+/** The ClusterRole an app's own identity gets in its project namespace besides `admin`
+ *  (VelaAdapter): vela-core writes the Application and the components' ControllerRevisions as
+ *  that identity. */
+export const APP_RUNNER_ROLE = 'kubenova-app-runner';
+
+/** ClusterRoles the adapters reference in RoleBindings (tenant owners, additional roles, apps'
+ *  identities): RBAC only lets the agent bind roles it holds itself or has `bind` on. */
+export const BINDABLE_CLUSTER_ROLES = ['admin', 'edit', 'view', 'capsule-namespace-deleter', 'capsule-namespace-provisioner', APP_RUNNER_ROLE];
 
 export const AGENT_LABELS = { 'app.kubernetes.io/managed-by': 'kubenova', 'app.kubernetes.io/component': 'agent' };
 
@@ -44,6 +49,8 @@ export const AGENT_CLUSTER_RULES: readonly PolicyRule[] = [
   { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: BINDABLE_CLUSTER_ROLES },
   // VelaAdapter: applications and their workflows; revisions and definitions are read.
   { apiGroups: ['core.oam.dev'], resources: ['applications', 'workflows', 'workflowruns'], verbs: WRITE },
+  // Workflow control (suspend, resume, terminate) is a patch of the Application's status.
+  { apiGroups: ['core.oam.dev'], resources: ['applications/status'], verbs: ['patch'] },
   {
     apiGroups: ['core.oam.dev'],
     resources: ['applicationrevisions', 'componentdefinitions', 'traitdefinitions', 'policydefinitions', 'workflowstepdefinitions'],
@@ -60,9 +67,18 @@ export const AGENT_CLUSTER_RULES: readonly PolicyRule[] = [
   { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
 ];
 
-/** In `kubenova-system`: minting its own next token (rotation), nothing else. */
+/** In `kubenova-system`: minting its own next token (rotation); the apps' own identities
+ *  (VelaAdapter): their ServiceAccounts live here, and the agent writes Applications as them
+ *  (impersonation is limited to ServiceAccounts of this namespace). */
 export const AGENT_SELF_RULES: readonly PolicyRule[] = [
   { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'], resourceNames: [AGENT.serviceAccount] },
+  { apiGroups: [''], resources: ['serviceaccounts'], verbs: [...WRITE, 'impersonate'] },
+];
+
+/** What an app's identity may do in its project namespace besides `admin`. */
+export const APP_RUNNER_RULES: readonly PolicyRule[] = [
+  { apiGroups: ['core.oam.dev'], resources: ['applications'], verbs: WRITE },
+  { apiGroups: ['apps'], resources: ['controllerrevisions'], verbs: WRITE },
 ];
 
 /** In `kubenova-grants`: the ServiceAccounts, anchor Secrets and tokens of kubeconfig grants. */
@@ -97,6 +113,7 @@ export function agentObjects(): KubeObject[][] {
     [
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(AGENT.serviceAccount, AGENT.namespace) },
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(AGENT.roleName), rules: AGENT_CLUSTER_RULES },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(APP_RUNNER_ROLE), rules: APP_RUNNER_RULES },
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRoleBinding',

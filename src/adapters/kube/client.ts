@@ -37,8 +37,9 @@ export class KubeClusterClient implements ClusterClient {
     readonly cluster: string,
     readonly rest: KubeRest,
     private readonly opts: ClientOptions,
+    discovery?: Discovery,
   ) {
-    this.discovery = new Discovery(rest);
+    this.discovery = discovery ?? new Discovery(rest);
   }
 
   static async fromKubeConfig(cluster: string, kc: KubeConfig, opts: ClientOptions = {}): Promise<KubeClusterClient> {
@@ -67,6 +68,23 @@ export class KubeClusterClient implements ClusterClient {
     });
     if (answer.warnings.length > 0) this.opts.onWarnings?.(answer.warnings, refOf(obj));
     return answer.body;
+  }
+
+  async patchStatus(ref: ObjectRef, patch: Record<string, unknown>, opts: { signal?: AbortSignal } = {}): Promise<KubeObject> {
+    const r = await this.discovery.resource(ref.apiVersion, ref.kind, opts.signal);
+    const answer = await this.rest.request<KubeObject>({
+      method: 'PATCH',
+      path: `${objectPath(r, ref.name, ref.namespace)}/status`,
+      contentType: 'application/merge-patch+json',
+      body: patch,
+      signal: opts.signal,
+    });
+    return answer.body;
+  }
+
+  /** Shares this client's connections and discovery cache: never close it, close this one. */
+  impersonating(username: string): KubeClusterClient {
+    return new KubeClusterClient(this.cluster, this.rest.withHeaders({ 'Impersonate-User': username }), this.opts, this.discovery);
   }
 
   async get(ref: ObjectRef, opts: { signal?: AbortSignal } = {}): Promise<KubeObject | undefined> {

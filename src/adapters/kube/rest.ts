@@ -88,6 +88,13 @@ export class KubeRest {
     return new KubeRest(cluster.server.replace(/\/+$/, ''), agent, headers, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.cluster);
   }
 
+  /** The same connection pool and credentials, with extra headers on every request
+   *  (`Impersonate-User`). */
+  withHeaders(extra: Record<string, string>): KubeRest {
+    const lower = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k.toLowerCase(), v]));
+    return new KubeRest(this.server, this.agent, { ...this.headers, ...lower }, this.defaultTimeoutMs, this.cluster);
+  }
+
   /** One request; the parsed JSON answer (or text), or a KubeError. A client span each. */
   request<T = unknown>(call: RestCall): Promise<RestAnswer<T>> {
     const attributes = {

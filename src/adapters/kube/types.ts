@@ -74,6 +74,12 @@ export interface ClusterClient {
   apply(obj: KubeObject, opts?: { dryRun?: boolean; signal?: AbortSignal }): Promise<KubeObject>;
   get(ref: ObjectRef, opts?: { signal?: AbortSignal }): Promise<KubeObject | undefined>;
   list(type: TypeRef, opts?: { namespace?: string; labelSelector?: string; signal?: AbortSignal }): Promise<KubeObject[]>;
+  /** JSON merge patch of the object's `status` subresource (for controllers' own operations on
+   *  status, such as resuming a workflow); the object as returned. */
+  patchStatus(ref: ObjectRef, patch: Record<string, unknown>, opts?: { signal?: AbortSignal }): Promise<KubeObject>;
+  /** A client for the same cluster that acts as `username` (Kubernetes impersonation; the
+   *  agent's RBAC must allow impersonating that user). Shares connections. */
+  impersonating(username: string): ClusterClient;
   /** Deletes; 'absent' when it was already gone. */
   delete(ref: ObjectRef, opts?: { signal?: AbortSignal }): Promise<'deleted' | 'absent'>;
   /** Watches a type (re-listing and re-watching on its own after errors or expiry) and calls

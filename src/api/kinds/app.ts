@@ -2,11 +2,15 @@
 // optional workflow, in KubeNova's own stable field names. Projected as a KubeVela Application by
 // the VelaAdapter; rollout status and rollback come from its ApplicationRevisions.
 import { Type } from 'typebox';
+import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import { ApiError } from '../errors.js';
 import { DriftPolicy, FreeForm, List, Name, Patterned, Strict, SubdomainName, withDefault } from '../schemas/common.js';
 import type { KindDescriptor, FieldProblem } from './descriptor.js';
 import { duplicateNames, PROJECT_LABEL, rejectProblems, requirePlacedCluster, resolveReference } from './references.js';
 import type { TenantResource } from './tenant.js';
+import { VELA_METADATA_PREFIXES } from '../../adapters/vela/index.js';
+import { appClusters, metadataProblems, requireAllowedComponentTypes, requireAppCapabilities } from './app-checks.js';
+import { rolloutView, workflowMethods } from './app-rollout.js';
 
 const Properties = Type.Optional(withDefault(FreeForm, {}));
 
@@ -23,14 +27,28 @@ const Component = Strict({
 });
 
 const Policy = Strict({ name: Name, type: DefinitionType('PolicyDefinition name, e.g. topology, override.'), properties: Properties });
-const Step = Strict({ name: Name, type: DefinitionType('WorkflowStepDefinition name, e.g. deploy, suspend.'), properties: Properties });
+const Step = Strict({
+  name: Name,
+  type: DefinitionType('WorkflowStepDefinition name, e.g. deploy, suspend.'),
+  properties: Properties,
+  timeout: Type.Optional(
+    Patterned('^[1-9][0-9]{0,5}(s|m|h)$', 'must be a duration such as 30s, 5m or 1h', {
+      maxLength: 8,
+      description: 'How long the step may run before it fails (and with it the workflow), e.g. 5m.',
+    }),
+  ),
+});
 
-interface AppSpec {
+type Properties = Record<string, unknown>;
+
+/** The App intent as stored (defaults applied). The VelaAdapter reads this. */
+export interface AppSpec {
   project: string;
   clusters?: string[];
-  components: { name: string; traits?: { type: string }[] }[];
-  policies?: { name: string }[];
-  workflow?: { steps: { name: string }[] };
+  components: { name: string; type: string; properties?: Properties; traits?: { type: string; properties?: Properties }[] }[];
+  policies?: { name: string; type: string; properties?: Properties }[];
+  workflow?: { steps: { name: string; type: string; properties?: Properties; timeout?: string }[] };
+  driftPolicy?: 'repair' | 'detect';
 }
 
 function duplicateTraits(components: AppSpec['components']): FieldProblem[] {
@@ -69,6 +87,8 @@ export const appKind: KindDescriptor = {
     driftPolicy: Type.Optional(DriftPolicy),
   },
   immutable: ['project'],
+  // Its reconciler removes the Application (and the app's identity) from every cluster first.
+  finalizers: [CLEANUP_FINALIZER],
   async admit(_name, raw, ctx) {
     const spec = raw as unknown as AppSpec;
     rejectProblems([
@@ -77,14 +97,24 @@ export const appKind: KindDescriptor = {
       ...duplicateNames(spec.policies, 'spec/policies'),
       ...duplicateNames(spec.workflow?.steps, 'spec/workflow/steps'),
     ]);
+    const metadata = metadataProblems(spec);
+    if (metadata.length > 0) {
+      throw new ApiError('UNPROCESSABLE', metadata.map((p) => `${p.field}: ${p.reason}`).join('; '), metadata.map((p) => ({ ...p, field: `body/${p.field}` })));
+    }
     const project = await resolveReference(ctx, 'Project', spec.project, 'spec/project');
     const tenant = (await ctx.objects.get('Tenant', project.tenant!)) as TenantResource | undefined;
     if (!tenant) throw new ApiError('UNPROCESSABLE', `tenant of project "${spec.project}" not found`);
     for (const [i, cluster] of (spec.clusters ?? []).entries()) {
       await requirePlacedCluster(ctx, tenant, cluster, `spec/clusters/${i}`);
     }
+    await requireAllowedComponentTypes(spec, tenant.spec.policySets ?? [], ctx.objects);
+    await requireAppCapabilities(spec, await appClusters(spec, tenant.spec.placement, ctx.objects), ctx.objects);
     return { tenant: tenant.name };
   },
+  reservedLabelPrefixes: VELA_METADATA_PREFIXES.map((prefix) => ({
+    prefix,
+    reason: `labels under ${prefix} are KubeVela's (they could change the identity an app runs with); KubeNova never passes them on`,
+  })),
   systemLabels: (spec) => ({ [PROJECT_LABEL]: spec.project as string }),
   customMethods: [
     {
@@ -96,15 +126,7 @@ export const appKind: KindDescriptor = {
         throw new ApiError('NOT_IMPLEMENTED', 'rollback is not implemented yet: it arrives with the VelaAdapter (application revisions)');
       },
     },
+    ...workflowMethods,
   ],
-  subresources: [
-    {
-      name: 'rollout',
-      verb: 'rollout',
-      summary: "The app's rollout: revisions and their state per cluster",
-      async handle() {
-        throw new ApiError('NOT_IMPLEMENTED', 'rollout status is not implemented yet: it arrives with the VelaAdapter (application revisions)');
-      },
-    },
-  ],
+  subresources: [rolloutView],
 };

@@ -51,6 +51,10 @@ export interface WriteServices {
    *  KubeNova's own agent in the cluster with it and returns the agent's credentials, which are
    *  stored instead of the admin kubeconfig. Throws ApiError (CLUSTER_UNREACHABLE, ...). */
   registerCluster(name: string, adminKubeconfig: Buffer): Promise<Buffer>;
+  /** Workflow control of an app on one cluster (suspend, resume, terminate), through the
+   *  VelaAdapter. Throws WorkflowStateError when the workflow's state does not allow it. Absent:
+   *  the server has no cluster access (HTTP-only tests): 503. */
+  controlWorkflow?(cluster: string, app: { namespace: string; name: string }, action: 'suspend' | 'resume' | 'terminate'): Promise<void>;
 }
 
 export interface SecretsContext {
@@ -64,6 +68,8 @@ export interface SecretsContext {
 export interface MethodContext {
   caller: CallerScope;
   objects: ObjectStore;
+  /** Custom methods only (subresources are views of stored state). */
+  services?: WriteServices;
 }
 
 /** `POST /api/v1/{plural}/{name}:{name}`: an action on one object (Google AIP-136 style). */
@@ -104,6 +110,8 @@ export interface KindDescriptor {
    *  carries some), after admission and authorization and before anything is written; throws
    *  ApiError. Without it, the decoded values are stored. */
   secretsToStore?(name: string, secrets: SecretValues, ctx: SecretsContext): Promise<SecretValues>;
+  /** Label prefixes clients may not use on this kind (422), with the reason. */
+  reservedLabelPrefixes?: readonly { prefix: string; reason: string }[];
   /** Labels KubeNova sets itself (`kubenova.io/...`), derived from the spec. */
   systemLabels?(spec: Spec): Labels;
   /** Why the object cannot be deleted yet (objects depending on it), or undefined. */

@@ -8,6 +8,7 @@ describe("the agent's identity", () => {
     expect(second!.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)).toEqual([
       'ServiceAccount/kubenova-system/kubenova-agent',
       'ClusterRole//kubenova-agent',
+      'ClusterRole//kubenova-app-runner',
       'ClusterRoleBinding//kubenova-agent',
       'Role/kubenova-system/kubenova-agent',
       'RoleBinding/kubenova-system/kubenova-agent',
@@ -28,8 +29,12 @@ describe("the agent's identity", () => {
     }
   });
 
-  it('may mint tokens only for itself in its own namespace', () => {
+  it('may mint tokens only for itself, and impersonate only ServiceAccounts of its own namespace (apps\' identities)', () => {
     const self = agentObjects()[1]!.find((o) => o.kind === 'Role' && o.metadata.namespace === AGENT.namespace)!;
-    expect(self.rules).toEqual([{ apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'], resourceNames: ['kubenova-agent'] }]);
+    expect(self.rules).toEqual([
+      { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'], resourceNames: ['kubenova-agent'] },
+      { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'impersonate'] },
+    ]);
+    for (const rule of AGENT_CLUSTER_RULES) expect(rule.verbs).not.toContain('impersonate');
   });
 });

@@ -1,0 +1,151 @@
+// App delivery measurement (not a test): time from `POST /api/v1/apps` to phase `Deployed`,
+// beside the time vela-core itself takes for the same Application applied directly with a
+// Kubernetes client, on one real cluster from tools/testenv. KubeNova runs in-process as
+// main.ts builds it (API, embedded store, runtime with the Cluster, tenancy and App reconcilers).
+//
+//   npm run testenv -- up      (prints the admin kubeconfig's path)
+//   BENCH_KUBECONFIG=/tmp/kubenova-testenv/<id>/kubeconfigs/admin.kubeconfig BENCH_RUNS=5 \
+//     node --import tsx bench/delivery.ts
+//
+// The direct path: the admin client impersonates a plain user bound to `admin` and KubeNova's
+// app-runner role in a namespace of its own (vela-core's AuthenticateApplication needs an
+// identity with RBAC for the app's resources), applies the Application and polls it until
+// vela-core reports it `running` for its generation. The KubeNova path polls the store for the
+// App's phase. Both poll every 25 ms. Same spec: a webservice with a scaler (2 replicas).
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { APP_RUNNER_ROLE } from '../src/adapters/cluster/agent-identity.js';
+import { KubeClusterClient } from '../src/adapters/kube/client.js';
+import { buildServer } from '../src/api/server.js';
+import { clusterWriteServices } from '../src/api/write-services.js';
+import { createMetrics } from '../src/observability/metrics.js';
+import { createClusterClients } from '../src/orchestrator/cluster-clients.js';
+import { clusterReconcilerRegistration } from '../src/orchestrator/cluster-reconciler.js';
+import { deliveryRegistrations } from '../src/orchestrator/delivery.js';
+import { startRuntime } from '../src/orchestrator/runtime.js';
+import { tenancyRegistrations } from '../src/orchestrator/tenancy.js';
+import { createTokenVerifier } from '../src/security/auth.js';
+import { mintToken } from '../src/security/auth-token.js';
+import { createStore } from '../src/store/index.js';
+
+const KUBECONFIG = process.env.BENCH_KUBECONFIG;
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const POLL_MS = 25;
+if (!KUBECONFIG) throw new Error('set BENCH_KUBECONFIG to a testenv cluster admin kubeconfig');
+
+const suffix = randomBytes(3).toString('hex');
+const secret = new TextEncoder().encode(randomBytes(32).toString('hex'));
+const spec = (name: string) => ({
+  components: [{ name, type: 'webservice', properties: { image: 'nginx:1.27' }, traits: [{ type: 'scaler', properties: { replicas: 2 } }] }],
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(POLL_MS);
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const summary = (xs: number[]) => `median ${median(xs).toFixed(0)} ms, min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} (${xs.map((x) => x.toFixed(0)).join(', ')})`;
+
+async function main(): Promise<void> {
+  const kubeconfig = await readFile(KUBECONFIG!, 'utf8');
+  const admin = await KubeClusterClient.fromKubeconfigText('admin', kubeconfig);
+  const dir = await mkdtemp(join(tmpdir(), 'kubenova-bench-delivery-'));
+  const store = await createStore({ kind: 'embedded', dataDir: dir });
+  const logger = pino({ level: 'silent' });
+  const clients = createClusterClients(store);
+  const app = await buildServer({
+    store,
+    verifier: createTokenVerifier({ hs256Secret: secret }),
+    logger,
+    metrics: createMetrics({ processMetrics: false }),
+    config: { bodyLimitBytes: 1024 * 1024 },
+    writeServices: clusterWriteServices(logger, clients),
+  });
+  await app.ready();
+  const runtime = startRuntime({ store, logger, clients, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), ...deliveryRegistrations()] });
+  const token = await mintToken(secret, { subject: 'bench', roles: ['platform-admin'], ttlSeconds: 3600 });
+  const call = async (method: 'POST' | 'DELETE', url: string, body?: unknown) => {
+    const res = await app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body !== undefined && { payload: body as object }) });
+    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+  };
+  const phaseOf = async (kind: 'App' | 'Project', name: string) => {
+    const o = await store.objects.get(kind, name);
+    return o && o.status.observedGeneration === o.generation ? o.status.phase : undefined;
+  };
+
+  const cluster = `bench-${suffix}`;
+  const tenant = `bench-${suffix}`;
+  const project = `${tenant}-apps`;
+  await call('POST', '/api/v1/clusters', { name: cluster, kubeconfig: Buffer.from(kubeconfig).toString('base64') });
+  await until('capabilities', async () => (await store.objects.get('Cluster', cluster))?.status.capabilities !== undefined);
+  await call('POST', '/api/v1/tenants', { name: tenant, spec: { owners: [{ kind: 'User', name: 'bench-owner' }], placement: { clusters: [cluster] } } });
+  await call('POST', `/api/v1/tenants/${tenant}/projects`, { name: project });
+  await until('project Deployed', async () => (await phaseOf('Project', project)) === 'Deployed');
+
+  // The direct path's namespace and identity.
+  const directNs = `bench-direct-${suffix}`;
+  const user = `bench-user-${suffix}`;
+  await admin.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: directNs } });
+  for (const role of ['admin', APP_RUNNER_ROLE]) {
+    await admin.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: `bench-${role}`, namespace: directNs },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+    });
+  }
+  const asUser = admin.impersonating(user);
+
+  const kubenova: number[] = [];
+  const direct: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    // Alternate the two paths so that load on the machine hits both alike.
+    const name = `kn-${suffix}-${i}`;
+    let t0 = performance.now();
+    await call('POST', '/api/v1/apps', { name, spec: { project, ...spec(`c${i}`) } });
+    await until(`App ${name} Deployed`, async () => (await phaseOf('App', name)) === 'Deployed');
+    kubenova.push(performance.now() - t0);
+
+    const ref = { apiVersion: 'core.oam.dev/v1beta1', kind: 'Application', namespace: directNs, name: `direct-${i}` };
+    t0 = performance.now();
+    await asUser.apply({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: directNs }, spec: spec(`d${i}`) });
+    await until(`Application ${ref.name} running`, async () => {
+      const a = await admin.get(ref);
+      const s = a?.status as { status?: string; observedGeneration?: number } | undefined;
+      return s?.status === 'running' && s.observedGeneration === a!.metadata.generation;
+    });
+    direct.push(performance.now() - t0);
+    process.stderr.write(`run ${i + 1}/${RUNS}: KubeNova ${kubenova[i]!.toFixed(0)} ms, direct ${direct[i]!.toFixed(0)} ms\n`);
+  }
+
+  console.log(`POST /api/v1/apps → Deployed (KubeNova):        ${summary(kubenova)}`);
+  console.log(`Application applied directly → running (vela):  ${summary(direct)}`);
+  console.log(`KubeNova overhead (median difference):          ${(median(kubenova) - median(direct)).toFixed(0)} ms`);
+
+  // Clean up: apps through KubeNova (Applications, identities), then the tenancy and the cluster.
+  for (let i = 0; i < RUNS; i++) await call('DELETE', `/api/v1/apps/kn-${suffix}-${i}`);
+  await until('apps deleted', async () => (await store.objects.list('App', { limit: 500 })).items.length === 0);
+  await call('DELETE', `/api/v1/projects/${project}`);
+  await call('DELETE', `/api/v1/tenants/${tenant}`);
+  await until('tenant deleted', async () => (await store.objects.get('Tenant', tenant)) === undefined);
+  await admin.delete({ apiVersion: 'v1', kind: 'Namespace', name: directNs });
+  await runtime.stop();
+  await app.close();
+  await store.close();
+  admin.close();
+  await rm(dir, { recursive: true, force: true });
+}
+
+await main();

@@ -1,0 +1,87 @@
+// Admission checks of an App beyond its schema, before anything is stored or applied:
+// - no KubeVela metadata keys (`app.oam.dev/*`, `oam.dev/*`) anywhere in properties;
+// - every component, trait, policy and workflow-step type is a Definition each target cluster
+//   has (as discovered; clusters not discovered yet pass and wait in Pending);
+// - component types are allowed by every policy set of the tenant that restricts them.
+import { appCapabilityGaps, VELA_METADATA_PREFIXES } from '../../adapters/vela/index.js';
+import { capabilitiesOf } from '../../domain/capabilities.js';
+import { placedClusters, type Placement } from '../../domain/placement.js';
+import type { Resource } from '../../domain/resource.js';
+import type { ObjectStore } from '../../store/types.js';
+import { ApiError } from '../errors.js';
+import type { AppSpec } from './app.js';
+import type { FieldProblem } from './descriptor.js';
+import type { PolicySetSpec } from './policyset.js';
+
+const reserved = (key: string) => VELA_METADATA_PREFIXES.some((p) => key.startsWith(p));
+const pointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/** Object keys with a KubeVela metadata prefix, at any depth of `value`. */
+function reservedKeys(value: unknown, field: string): FieldProblem[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => reservedKeys(v, `${field}/${i}`));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([k, v]) => [
+    ...(reserved(k) ? [{ field: `${field}/${pointer(k)}`, reason: `"${k}": KubeVela metadata keys (app.oam.dev/*, oam.dev/*) are set by KubeNova and KubeVela only` }] : []),
+    ...reservedKeys(v, `${field}/${pointer(k)}`),
+  ]);
+}
+
+export function metadataProblems(spec: AppSpec): FieldProblem[] {
+  return [
+    ...spec.components.flatMap((c, i) => [
+      ...reservedKeys(c.properties, `spec/components/${i}/properties`),
+      ...(c.traits ?? []).flatMap((t, j) => reservedKeys(t.properties, `spec/components/${i}/traits/${j}/properties`)),
+    ]),
+    ...(spec.policies ?? []).flatMap((p, i) => reservedKeys(p.properties, `spec/policies/${i}/properties`)),
+    ...(spec.workflow?.steps ?? []).flatMap((s, i) => reservedKeys(s.properties, `spec/workflow/steps/${i}/properties`)),
+  ];
+}
+
+async function registeredClusters(objects: ObjectStore): Promise<Resource[]> {
+  const all: Resource[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await objects.list<Record<string, unknown>>('Cluster', { limit: 500, cursor });
+    all.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return all;
+}
+
+/** The clusters an app goes to: those it names, or all of its tenant's. */
+export async function appClusters(spec: Pick<AppSpec, 'clusters'>, placement: Placement | undefined, objects: ObjectStore): Promise<string[]> {
+  if (spec.clusters && spec.clusters.length > 0) return [...spec.clusters].sort();
+  return placedClusters(placement, await registeredClusters(objects));
+}
+
+/** 422 naming each type a target cluster lacks, and the cluster. */
+export async function requireAppCapabilities(spec: AppSpec, clusters: readonly string[], objects: ObjectStore): Promise<void> {
+  const problems: FieldProblem[] = [];
+  for (const name of clusters) {
+    const cluster = await objects.get('Cluster', name);
+    const caps = cluster && capabilitiesOf(cluster);
+    if (!caps) continue;
+    for (const { field, need } of appCapabilityGaps(spec, caps)) {
+      problems.push({ field: `body/${field ?? 'spec/clusters'}`, reason: `cluster "${name}" lacks ${need.description} [${need.capability}]` });
+    }
+  }
+  if (problems.length > 0) throw new ApiError('UNPROCESSABLE', `the app cannot be deployed: ${problems.map((p) => `${p.field.slice(5)}: ${p.reason}`).join('; ')}`, problems);
+}
+
+/** 422 for component types a policy set of the tenant does not allow (`allowedComponentTypes`). */
+export async function requireAllowedComponentTypes(spec: AppSpec, policySets: readonly string[], objects: ObjectStore): Promise<void> {
+  const problems: FieldProblem[] = [];
+  for (const name of policySets) {
+    const allowed = (await objects.get<PolicySetSpec>('PolicySet', name))?.spec.allowedComponentTypes ?? [];
+    if (allowed.length === 0) continue;
+    spec.components.forEach((c, i) => {
+      if (!allowed.includes(c.type)) {
+        problems.push({
+          field: `body/spec/components/${i}/type`,
+          reason: `component type "${c.type}" is not allowed by policy set "${name}" (allowedComponentTypes: ${allowed.join(', ')})`,
+        });
+      }
+    });
+  }
+  if (problems.length > 0) throw new ApiError('UNPROCESSABLE', problems.map((p) => p.reason).join('; '), problems);
+}

@@ -1,0 +1,267 @@
+// App delivery end to end against a real cluster from tools/testenv (kube-apiserver, Capsule,
+// vela-core v1.10.9 with AuthenticateApplication, kwok): the HTTP API on the real store, real
+// cluster registration, the runtime with the Cluster, Tenant/Project and App reconcilers.
+// Apps are written as their own identity, so vela-core dispatches their resources with that
+// identity's RBAC: a write into another tenant's namespace fails with Kubernetes' RBAC reason.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { KubeClusterClient } from '../../src/adapters/kube/client.js';
+import type { KubeObject } from '../../src/adapters/kube/types.js';
+import { appServiceAccount, appUsername } from '../../src/adapters/vela/index.js';
+import { AGENT } from '../../src/adapters/cluster/agent-identity.js';
+import type { RolloutView } from '../../src/api/kinds/app-rollout.js';
+import { clusterWriteServices } from '../../src/api/write-services.js';
+import type { Resource } from '../../src/domain/resource.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createClusterClients, type ClusterClients } from '../../src/orchestrator/cluster-clients.js';
+import { clusterReconcilerRegistration } from '../../src/orchestrator/cluster-reconciler.js';
+import { deliveryRegistrations } from '../../src/orchestrator/delivery.js';
+import { startRuntime, type Runtime } from '../../src/orchestrator/runtime.js';
+import { tenancyRegistrations } from '../../src/orchestrator/tenancy.js';
+import { ADMIN, json, startHarness, type Harness } from '../api/support/harness.js';
+
+const shared = inject('cluster');
+const suffix = randomBytes(3).toString('hex');
+const logger = createLogger({ level: process.env.KUBENOVA_TEST_LOG ?? 'silent' });
+const report = (line: string) => process.stderr.write(`[apps.test] ${line}\n`);
+
+const C = `c-${suffix}`;
+const TA = `ta-${suffix}`;
+const TB = `tb-${suffix}`;
+const PA = `${TA}-web`;
+const PB = `${TB}-web`;
+
+const APPLICATION = { apiVersion: 'core.oam.dev/v1beta1', kind: 'Application' } as const;
+const DEPLOYMENT = { apiVersion: 'apps/v1', kind: 'Deployment' } as const;
+const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
+
+let h: Harness;
+let clients: ClusterClients | undefined;
+let runtime: Runtime | undefined;
+let admin: KubeClusterClient;
+const apps = new Set<string>();
+
+async function created(url: string, body: unknown): Promise<void> {
+  const res = await h.call(ADMIN, 'POST', url, body);
+  expect(res.statusCode, `${url}: ${res.body}`).toBe(201);
+}
+
+const read = (kind: 'App' | 'Tenant' | 'Project' | 'Cluster', name: string) => h.store.objects.get<Record<string, unknown>>(kind, name);
+
+async function phase(name: string, want: string, timeout = 120_000): Promise<Resource> {
+  let last: Resource | undefined;
+  await vi.waitFor(
+    async () => {
+      last = await read('App', name);
+      expect(last?.status.phase, `App/${name}: ${JSON.stringify(last?.status)}`).toBe(want);
+      expect(last!.status.observedGeneration).toBe(last!.generation);
+    },
+    { timeout, interval: 100 },
+  );
+  return last!;
+}
+
+async function rollout(name: string): Promise<RolloutView> {
+  const res = await h.call(ADMIN, 'GET', `/api/v1/apps/${name}/rollout`);
+  expect(res.statusCode, res.body).toBe(200);
+  return json<RolloutView>(res);
+}
+
+const webservice = (image: string, name = 'web') => ({ name, type: 'webservice', properties: { image } });
+
+async function createApp(name: string, project: string, spec: Record<string, unknown>): Promise<void> {
+  apps.add(name);
+  await created('/api/v1/apps', { name, spec: { project, ...spec } });
+}
+
+beforeAll(async () => {
+  // The API's workflow control and the runtime share one client per cluster.
+  h = await startHarness({ writeServices: clusterWriteServices(logger, { forCluster: (n) => clients!.forCluster(n) }) });
+  clients = createClusterClients(h.store);
+  const kubeconfig = await readFile(shared.kubeconfig, 'utf8');
+  admin = await KubeClusterClient.fromKubeconfigText('admin', kubeconfig);
+  await created('/api/v1/clusters', { name: C, kubeconfig: Buffer.from(kubeconfig).toString('base64'), labels: { suite: suffix } });
+  runtime = startRuntime({ store: h.store, logger, clients, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), ...deliveryRegistrations()] });
+  await vi.waitFor(async () => expect((await read('Cluster', C))?.status.capabilities).toMatchObject({ kubevela: { apiVersions: expect.arrayContaining(['v1beta1']) } }), {
+    timeout: 60_000,
+    interval: 100,
+  });
+  for (const [tenant, project] of [
+    [TA, PA],
+    [TB, PB],
+  ] as const) {
+    await created('/api/v1/tenants', { name: tenant, spec: { owners: [{ kind: 'User', name: `owner-${tenant}` }], placement: { clusters: [C] } } });
+    await created(`/api/v1/tenants/${tenant}/projects`, { name: project });
+  }
+  await vi.waitFor(
+    async () => {
+      for (const p of [PA, PB]) expect((await read('Project', p))?.status.phase).toBe('Deployed');
+    },
+    { timeout: 120_000, interval: 100 },
+  );
+}, 300_000);
+
+afterAll(async () => {
+  // Apps first (their Applications and identities), then the tenancy, through KubeNova itself.
+  if (h && runtime) {
+    for (const name of apps) await h.call(ADMIN, 'DELETE', `/api/v1/apps/${name}`);
+    await vi
+      .waitFor(async () => {
+        for (const name of apps) expect(await read('App', name)).toBeUndefined();
+      }, { timeout: 120_000, interval: 250 })
+      .catch((err: unknown) => report(`apps not cleaned up: ${String(err)}`));
+    for (const p of [PA, PB]) await h.call(ADMIN, 'DELETE', `/api/v1/projects/${p}`);
+    for (const t of [TA, TB]) await h.call(ADMIN, 'DELETE', `/api/v1/tenants/${t}`);
+    await vi
+      .waitFor(async () => {
+        for (const t of [TA, TB]) expect(await read('Tenant', t)).toBeUndefined();
+      }, { timeout: 120_000, interval: 250 })
+      .catch((err: unknown) => report(`tenancy not cleaned up: ${String(err)}`));
+  }
+  await runtime?.stop();
+  admin?.close();
+  await h?.close();
+}, 400_000);
+
+describe('an app with a webservice and a scaler', () => {
+  const APP = `shop-${suffix}`;
+
+  it('reaches Deployed: 2 replicas, Pods Running on kwok, written as the app\'s own identity', { timeout: 180_000 }, async () => {
+    const t0 = performance.now();
+    await createApp(APP, PA, { components: [{ ...webservice('nginx:1.27'), traits: [{ type: 'scaler', properties: { replicas: 2 } }] }] });
+    await phase(APP, 'Deployed');
+    report(`POST /apps → Deployed: ${(performance.now() - t0).toFixed(0)} ms`);
+
+    const deployment = (await admin.get({ ...DEPLOYMENT, namespace: PA, name: 'web' }))!;
+    expect((deployment.spec as { replicas: number }).replicas).toBe(2);
+    const pods = await admin.list(POD, { namespace: PA, labelSelector: 'app.oam.dev/component=web' });
+    expect(pods.map((p) => (p.status as { phase: string }).phase)).toEqual(['Running', 'Running']);
+
+    // vela-core recorded the app's identity (not the agent's, not a caller's).
+    const application = (await admin.get({ ...APPLICATION, namespace: PA, name: APP }))!;
+    expect(application.metadata.annotations?.['app.oam.dev/username']).toBe(appUsername(APP));
+    expect(application.metadata.annotations?.['app.oam.dev/group'] ?? '').toBe('');
+    expect(application.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'kubenova', 'kubenova.io/app': APP });
+    expect(await admin.get({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: AGENT.namespace, name: appServiceAccount(APP) })).toBeDefined();
+
+    const view = await rollout(APP);
+    expect(view.phase).toBe('Deployed');
+    expect(view.revision).toMatch(new RegExp(`^${APP}-v\\d+$`));
+    expect(view.clusters[C]).toMatchObject({ phase: 'Deployed', state: 'running', components: [{ name: 'web', healthy: true }] });
+  });
+
+  it('an image update makes a new revision; the rollout shows its steps, then Deployed with the new image', { timeout: 180_000 }, async () => {
+    const before = (await rollout(APP)).revision!;
+    const current = json<{ resourceVersion: string }>(await h.call(ADMIN, 'GET', `/api/v1/apps/${APP}`));
+    const res = await h.call(ADMIN, 'PUT', `/api/v1/apps/${APP}`, {
+      spec: { project: PA, components: [{ ...webservice('nginx:1.28'), traits: [{ type: 'scaler', properties: { replicas: 2 } }] }] },
+      resourceVersion: current.resourceVersion,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    await phase(APP, 'Deployed');
+    const view = await rollout(APP);
+    expect(view.revision).toBeDefined();
+    expect(view.revision).not.toBe(before);
+    const steps = view.clusters[C]!.workflow!.steps;
+    expect(steps.length).toBeGreaterThan(0);
+    expect(steps.every((s) => s.phase === 'succeeded')).toBe(true);
+    const deployment = (await admin.get({ ...DEPLOYMENT, namespace: PA, name: 'web' }))!;
+    expect((deployment.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]!.image).toBe('nginx:1.28');
+  });
+});
+
+describe('workflows', () => {
+  it('a suspend step shows as suspended in the rollout view and continues when resumed through the API', { timeout: 180_000 }, async () => {
+    const APP = `gated-${suffix}`;
+    await createApp(APP, PA, {
+      components: [webservice('nginx:1.27', 'gate')],
+      workflow: { steps: [{ name: 'approve', type: 'suspend' }, { name: 'ship', type: 'deploy', properties: { policies: [] } }] },
+    });
+    await vi.waitFor(
+      async () => {
+        const c = (await rollout(APP)).clusters[C];
+        expect(c, JSON.stringify(c)).toMatchObject({ phase: 'Applying', reason: 'WorkflowSuspended', workflow: { suspended: true } });
+        expect(c!.workflow!.steps.find((s) => s.name === 'approve')?.phase).toBe('suspending');
+      },
+      { timeout: 120_000, interval: 200 },
+    );
+    expect(await admin.get({ ...DEPLOYMENT, namespace: PA, name: 'gate' })).toBeUndefined();
+
+    const resumed = await h.call(ADMIN, 'POST', `/api/v1/apps/${APP}:resume`, {});
+    expect(resumed.statusCode, resumed.body).toBe(200);
+    expect(json(resumed)).toMatchObject({ action: 'resume', clusters: { [C]: { done: true } } });
+    await phase(APP, 'Deployed');
+    const c = (await rollout(APP)).clusters[C]!;
+    expect(c.workflow!.steps.map((s) => `${s.name}:${s.phase}`)).toEqual(['approve:succeeded', 'ship:succeeded']);
+    // Nothing left to resume: a conflict that says why.
+    const again = await h.call(ADMIN, 'POST', `/api/v1/apps/${APP}:resume`, {});
+    expect(again.statusCode, again.body).toBe(409);
+  });
+});
+
+describe('failures', () => {
+  it('an unknown component type is 422, naming the type and the cluster, before anything is stored', async () => {
+    const res = await h.call(ADMIN, 'POST', '/api/v1/apps', { name: `bad-${suffix}`, spec: { project: PA, components: [{ name: 'fn', type: 'lambda-function' }] } });
+    expect(res.statusCode, res.body).toBe(422);
+    expect(json(res)).toMatchObject({ details: [{ field: 'body/spec/components/0/type', reason: expect.stringContaining(`cluster "${C}" lacks ComponentDefinition "lambda-function"`) }] });
+    expect(await read('App', `bad-${suffix}`)).toBeUndefined();
+  });
+
+  it("a workload that never becomes healthy fails its step's timeout: Error with KubeVela's reason", { timeout: 180_000 }, async () => {
+    const APP = `stuck-${suffix}`;
+    // No node can take 100000 CPUs: the Pods stay Pending and the deploy step waits for health.
+    await createApp(APP, PA, {
+      components: [{ name: 'stuck', type: 'webservice', properties: { image: 'nginx:1.27', cpu: '100000' } }],
+      workflow: { steps: [{ name: 'ship', type: 'deploy', properties: { policies: [] }, timeout: '15s' }] },
+    });
+    const app = await phase(APP, 'Error');
+    const ready = app.status.conditions.find((c) => c.type === 'Ready')!;
+    report(`unhealthy app: ${ready.reason}: ${ready.message}`);
+    expect(ready.reason).toBe('WorkflowFailed');
+    expect(ready.message).toMatch(/Timeout/);
+    expect((await rollout(APP)).clusters[C]!.workflow!.steps[0]).toMatchObject({ name: 'ship', phase: 'failed', reason: 'Timeout' });
+  });
+});
+
+describe("an app runs with its tenant's identity", () => {
+  it("cannot write into another tenant's namespace: Error with the RBAC reason, and nothing is written", { timeout: 180_000 }, async () => {
+    const APP = `intruder-${suffix}`;
+    const target = `loot-${suffix}`;
+    await createApp(APP, PA, {
+      components: [
+        {
+          name: 'cm',
+          type: 'k8s-objects',
+          properties: { objects: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: target, namespace: PB }, data: { stolen: 'yes' } }] },
+        },
+      ],
+    });
+    const app = await phase(APP, 'Error');
+    const ready = app.status.conditions.find((c) => c.type === 'Ready')!;
+    report(`cross-tenant write: ${ready.reason}: ${ready.message}`);
+    expect(ready.message).toMatch(/forbidden/);
+    expect(ready.message).toContain(appUsername(APP));
+    expect(await admin.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: PB, name: target })).toBeUndefined();
+  });
+
+  it('cannot escalate through KubeVela metadata: refused by the API, never passed to the Application', async () => {
+    for (const body of [
+      { name: `esc1-${suffix}`, labels: { 'app.oam.dev/username': 'kubernetes-admin' }, spec: { project: PA, components: [webservice('nginx')] } },
+      { name: `esc2-${suffix}`, spec: { project: PA, components: [{ ...webservice('nginx'), traits: [{ type: 'annotations', properties: { 'app.oam.dev/group': 'system:masters' } }] }] } },
+    ]) {
+      const res = await h.call(ADMIN, 'POST', '/api/v1/apps', body);
+      expect(res.statusCode, res.body).toBe(422);
+      expect(await read('App', body.name)).toBeUndefined();
+    }
+    // Every Application KubeNova projected carries vela-core's record of the app's own identity
+    // and no group: nothing a caller wrote.
+    const projected: KubeObject[] = await admin.list(APPLICATION, { labelSelector: 'app.kubernetes.io/managed-by=kubenova' });
+    expect(projected.length).toBeGreaterThan(0);
+    for (const a of projected) {
+      expect(a.metadata.annotations?.['app.oam.dev/username']).toBe(appUsername(a.metadata.name));
+      expect(a.metadata.annotations?.['app.oam.dev/group'] ?? '').toBe('');
+      expect(Object.keys(a.metadata.labels ?? {}).filter((k) => k.startsWith('app.oam.dev/') || k.startsWith('oam.dev/'))).toEqual([]);
+    }
+  });
+});
