@@ -52,6 +52,8 @@ export async function startHarness(
     eventHeartbeatMs?: number;
     /** The event recorder to share with a runtime the test starts (the server makes one otherwise). */
     events?: EventRecorder;
+    /** Metrics to share with a runtime the test starts. */
+    metrics?: Metrics;
   } = {},
 ): Promise<Harness> {
   const own = opts.store ? undefined : await openTestStore();
@@ -63,7 +65,7 @@ export async function startHarness(
       cb();
     },
   });
-  const metrics = createMetrics({ processMetrics: false });
+  const metrics = opts.metrics ?? createMetrics({ processMetrics: false });
   const app = await buildServer({
     store,
     verifier: opts.verifier ?? createTokenVerifier({ hs256Secret: TEST_SECRET }),
