@@ -142,7 +142,7 @@ beforeAll(async () => {
     metrics: h.metrics,
     reconcilers: [
       clusterReconcilerRegistration(),
-      ...tenancyRegistrations({ resyncMs: RESYNC_MS, fighting: { threshold: 3, windowMs: 300_000, baseBackoffMs: 3_000, maxBackoffMs: 20_000 } }),
+      ...tenancyRegistrations({ resyncMs: RESYNC_MS, fighting: { threshold: 3, windowMs: 300_000, baseBackoffMs: 20_000, maxBackoffMs: 60_000 } }),
     ],
   });
   await vi.waitFor(async () => expect((await read('Cluster', CLUSTER))?.status.capabilities).toBeDefined(), { timeout: 60_000, interval: 100 });
