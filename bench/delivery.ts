@@ -114,9 +114,21 @@ async function main(): Promise<void> {
     // Alternate the two paths so that load on the machine hits both alike.
     const name = `kn-${suffix}-${i}`;
     let t0 = performance.now();
+    // BENCH_TRACE=1: every stored status of the App on the way, with its time since the POST.
+    const stopTrace = process.env.BENCH_TRACE
+      ? store.objects.onChange((e) => {
+          if (e.kind !== 'App' || e.name !== name) return;
+          const at = (performance.now() - t0).toFixed(0);
+          void store.objects.get('App', name).then((o) => {
+            const ready = o?.status.conditions.find((c) => c.type === 'Ready');
+            process.stderr.write(`  +${at} ms ${e.type} ${o?.status.phase ?? '-'} ${ready?.reason ?? ''}: ${ready?.message ?? ''}\n`);
+          });
+        })
+      : () => undefined;
     await call('POST', '/api/v1/apps', { name, spec: { project, ...spec(`c${i}`) } });
     await until(`App ${name} Deployed`, async () => (await phaseOf('App', name)) === 'Deployed');
     kubenova.push(performance.now() - t0);
+    stopTrace();
 
     const ref = { apiVersion: 'core.oam.dev/v1beta1', kind: 'Application', namespace: directNs, name: `direct-${i}` };
     t0 = performance.now();

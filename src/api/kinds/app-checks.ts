@@ -6,12 +6,12 @@
 import { appCapabilityGaps, VELA_METADATA_PREFIXES } from '../../adapters/vela/index.js';
 import { capabilitiesOf } from '../../domain/capabilities.js';
 import { placedClusters, type Placement } from '../../domain/placement.js';
-import type { Resource } from '../../domain/resource.js';
 import type { ObjectStore } from '../../store/types.js';
 import { ApiError } from '../errors.js';
 import type { AppSpec } from './app.js';
 import type { FieldProblem } from './descriptor.js';
 import type { PolicySetSpec } from './policyset.js';
+import { registeredClusters } from './tenancy.js';
 
 const reserved = (key: string) => VELA_METADATA_PREFIXES.some((p) => key.startsWith(p));
 const pointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -35,17 +35,6 @@ export function metadataProblems(spec: AppSpec): FieldProblem[] {
     ...(spec.policies ?? []).flatMap((p, i) => reservedKeys(p.properties, `spec/policies/${i}/properties`)),
     ...(spec.workflow?.steps ?? []).flatMap((s, i) => reservedKeys(s.properties, `spec/workflow/steps/${i}/properties`)),
   ];
-}
-
-async function registeredClusters(objects: ObjectStore): Promise<Resource[]> {
-  const all: Resource[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await objects.list<Record<string, unknown>>('Cluster', { limit: 500, cursor });
-    all.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return all;
 }
 
 /** The clusters an app goes to: those it names, or all of its tenant's. */

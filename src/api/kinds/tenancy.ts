@@ -12,7 +12,7 @@ import type { PolicySetSpec } from './policyset.js';
 import type { ProjectSpec } from './project.js';
 import type { TenantSpec } from './tenant.js';
 
-async function registeredClusters(objects: ObjectStore): Promise<Resource[]> {
+export async function registeredClusters(objects: ObjectStore): Promise<Resource[]> {
   const all: Resource[] = [];
   let cursor: string | undefined;
   do {
