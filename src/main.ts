@@ -36,11 +36,13 @@ async function serve(config: Config): Promise<void> {
   const { issuer, audience } = config.auth;
   const verifier = createTokenVerifier(await loadVerificationKeys(config.auth), { issuer, audience });
   // Loaded here, not at the top: `main.ts token` needs none of the Kubernetes client code.
-  const [{ clusterWriteServices }, { clusterReconcilerRegistration }, { startRuntime }, { tenancyRegistrations }] = await Promise.all([
+  const [{ clusterWriteServices }, { clusterReconcilerRegistration }, { startRuntime }, { tenancyRegistrations }, { startRevisionOutcomes }, { KIND_DESCRIPTORS }] = await Promise.all([
     import('./api/write-services.js'),
     import('./orchestrator/cluster-reconciler.js'),
     import('./orchestrator/runtime.js'),
     import('./orchestrator/tenancy.js'),
+    import('./orchestrator/revision-outcomes.js'),
+    import('./api/kinds/index.js'),
   ]);
   const metrics = createMetrics();
   const app = await buildServer({
@@ -53,6 +55,8 @@ async function serve(config: Config): Promise<void> {
   });
   // Reconcilers: one list, one controller per kind (orchestrator/runtime.ts).
   const runtime = startRuntime({ store, logger, metrics, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations()] });
+  // Revision outcomes (succeeded/failed/superseded) of kinds with a history, from their status.
+  const revisionOutcomes = startRevisionOutcomes({ store, logger, kinds: KIND_DESCRIPTORS.filter((d) => d.history).map((d) => d.kind) });
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info({ address, store: config.store.kind }, 'KubeNova API listening');
   const hs256 = config.auth.hs256Secret !== undefined || config.auth.hs256SecretFile !== undefined;
@@ -84,6 +88,7 @@ async function serve(config: Config): Promise<void> {
       try {
         await app.close();
         await runtime.stop();
+        await revisionOutcomes.stop();
         await store.close();
         logger.info('stopped');
         process.exit(0);

@@ -7,6 +7,7 @@ import { migrate } from './migrations.js';
 import { SqlObjectStore } from './objects.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
+import { SqlRevisionStore } from './revisions.js';
 import { SqlSecretStore } from './secrets.js';
 import type { Database } from './sql.js';
 import type { Store } from './types.js';
@@ -49,6 +50,7 @@ export async function openStoreOn(db: Database, keyring: Keyring, feed: ChangeFe
   const secrets = new SqlSecretStore(db, keyring);
   return {
     objects: new SqlObjectStore(db, feed, keyring),
+    revisions: new SqlRevisionStore(db),
     secrets,
     keyring,
     rotateKeys: () => rotateKeys(keyring, secrets),
