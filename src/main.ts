@@ -44,6 +44,7 @@ async function serve(config: Config): Promise<void> {
     import('./orchestrator/revision-outcomes.js'),
     import('./api/kinds/index.js'),
   ]);
+  const { definitionRegistration } = await import('./orchestrator/definitions.js');
   const metrics = createMetrics();
   const app = await buildServer({
     store,
@@ -54,7 +55,7 @@ async function serve(config: Config): Promise<void> {
     writeServices: clusterWriteServices(logger),
   });
   // Reconcilers: one list, one controller per kind (orchestrator/runtime.ts).
-  const runtime = startRuntime({ store, logger, metrics, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations()] });
+  const runtime = startRuntime({ store, logger, metrics, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), definitionRegistration()] });
   // Revision outcomes (succeeded/failed/superseded) of kinds with a history, from their status.
   const revisionOutcomes = startRevisionOutcomes({ store, logger, kinds: KIND_DESCRIPTORS.filter((d) => d.history).map((d) => d.kind) });
   const address = await app.listen({ host: config.host, port: config.port });

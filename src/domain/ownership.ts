@@ -16,10 +16,20 @@ export const CLEANUP_FINALIZER = 'kubenova.io/cleanup';
 /** The label selector every KubeNova watch on a cluster uses. */
 export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 
-/** Who an object belongs to in KubeNova: a tenant, or a project of a tenant. */
-export type Owner = { tenant: string; project?: string };
+/** The KubeNova Definition a platform-wide object (a KubeVela definition in vela-system) was
+ *  projected for. Such objects carry no tenant label. */
+export const DEFINITION_LABEL = 'kubenova.io/definition';
+
+/** Who an object belongs to in KubeNova: a tenant, a project of a tenant, or (platform-wide
+ *  intents, no tenant) a Definition. */
+export type Owner = TenancyOwner | { definition: string };
+export type TenancyOwner = { tenant: string; project?: string };
+
+/** How messages name an owner's kind. */
+export const ownerNoun = (owner: Owner): string => ('definition' in owner ? 'definition' : owner.project !== undefined ? 'project' : 'tenant');
 
 export function ownershipLabels(owner: Owner): Record<string, string> {
+  if ('definition' in owner) return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [DEFINITION_LABEL]: owner.definition };
   return {
     [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
     [TENANT_LABEL]: owner.tenant,
@@ -30,12 +40,16 @@ export function ownershipLabels(owner: Owner): Record<string, string> {
 /** The selector that finds exactly what one owner projected. A tenant's own objects are those
  *  without a project label: the projects' objects belong to their own reconcilers. */
 export function ownershipSelector(owner: Owner): string {
+  if ('definition' in owner) return `${MANAGED_SELECTOR},${DEFINITION_LABEL}=${owner.definition},!${TENANT_LABEL}`;
   const base = `${MANAGED_SELECTOR},${TENANT_LABEL}=${owner.tenant}`;
   return owner.project !== undefined ? `${base},${PROJECT_LABEL}=${owner.project}` : `${base},!${PROJECT_LABEL}`;
 }
 
 /** Whether labels say the object was projected by KubeNova for exactly this owner. */
 export function isOwnedBy(labels: Record<string, string> | undefined, owner: Owner): boolean {
+  if ('definition' in owner) {
+    return labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && labels[DEFINITION_LABEL] === owner.definition && labels[TENANT_LABEL] === undefined;
+  }
   return (
     labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE &&
     labels[TENANT_LABEL] === owner.tenant &&
@@ -47,6 +61,7 @@ export function isOwnedBy(labels: Record<string, string> | undefined, owner: Own
  *  from its labels; undefined for objects KubeNova did not project. */
 export function ownerKeyOf(labels: Record<string, string> | undefined): string | undefined {
   if (labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) return undefined;
+  if (labels[DEFINITION_LABEL] && !labels[TENANT_LABEL]) return `Definition/${labels[DEFINITION_LABEL]}`;
   if (labels[PROJECT_LABEL]) return `Project/${labels[PROJECT_LABEL]}`;
   if (labels[TENANT_LABEL]) return `Tenant/${labels[TENANT_LABEL]}`;
   return undefined;

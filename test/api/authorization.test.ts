@@ -74,7 +74,8 @@ const MATRIX: [string, Operation, number[]][] = [
   ['update app', edit('/api/v1/apps', fresh.app), [200, 403, 200, 200, 403, 403, 401]],
   ['delete app', remove('/api/v1/apps', fresh.app), [204, 403, 204, 204, 403, 403, 401]],
   ['app rollout', get('/api/v1/apps/acme-shop/rollout'), [501, 501, 501, 501, 501, 403, 401]],
-  ['app rollback', post('/api/v1/apps/acme-shop:rollback', () => ({})), [501, 403, 501, 501, 403, 403, 401]],
+  // Allowed, then refused for want of an earlier revision (nothing is written).
+  ['app rollback', post('/api/v1/apps/acme-shop:rollback', () => ({})), [409, 403, 409, 409, 403, 403, 401]],
 
   ['create policy set', post('/api/v1/policysets', () => ({ name: uniq('ps'), spec: {} })), [201, 403, 403, 403, 403, 403, 401]],
   ['get attached policy set', get('/api/v1/policysets/ps-acme'), [200, 200, 200, 200, 200, 403, 401]],

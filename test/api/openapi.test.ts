@@ -41,7 +41,7 @@ const operations = () =>
 
 /** Every route KubeNova serves, written out: the seed's paths, CRUD per kind, nested lists. */
 const EXPECTED: [string, string][] = [
-  ...['clusters', 'tenants', 'projects', 'apps', 'policysets', 'kubeconfiggrants'].flatMap((p): [string, string][] => [
+  ...['clusters', 'tenants', 'projects', 'apps', 'policysets', 'kubeconfiggrants', 'definitions'].flatMap((p): [string, string][] => [
     ['post', `/api/v1/${p}`],
     ['get', `/api/v1/${p}`],
     ['get', `/api/v1/${p}/{name}`],
@@ -56,6 +56,9 @@ const EXPECTED: [string, string][] = [
   ['get', '/api/v1/projects/{name}/kubeconfiggrants'],
   ['get', '/api/v1/apps/{name}/rollout'],
   ['post', '/api/v1/apps/{name}:rollback'],
+  ['get', '/api/v1/apps/{name}/revisions'],
+  ['get', '/api/v1/apps/{name}/revisions/{number}'],
+  ['get', '/api/v1/clusters/{name}/definitions'],
   ['post', '/api/v1/tenants/{name}:issue-kubeconfig'],
   ['post', '/api/v1/projects/{name}:issue-kubeconfig'],
   ['get', '/api/v1/tenants/{name}/plan'],

@@ -56,10 +56,11 @@ describe('seed paths', () => {
     const rollout = await h.call(ADMIN, 'GET', '/api/v1/apps/payroll/rollout');
     expect(rollout.statusCode).toBe(501);
     expect(json(rollout).code).toBe('NOT_IMPLEMENTED');
+    // A new app has no earlier revision to return to (test/api/app-history.test.ts covers rollback).
     for (const url of ['/api/v1/apps/payroll:rollback', '/api/v1/apps/payroll%3Arollback']) {
-      const res = await h.call(ADMIN, 'POST', url, { revision: 'payroll-v1', reason: 'bad deploy' });
-      expect(res.statusCode, url).toBe(501);
-      expect(json(res).code).toBe('NOT_IMPLEMENTED');
+      const res = await h.call(ADMIN, 'POST', url, { reason: 'bad deploy' });
+      expect(res.statusCode, url).toBe(409);
+      expect(json(res).code).toBe('NO_ROLLBACK_TARGET');
     }
   });
 
