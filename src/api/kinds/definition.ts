@@ -113,7 +113,8 @@ export const clusterDefinitionsView: Subresource = {
   verb: 'get',
   summary: 'The KubeVela Definitions the cluster offers (discovered), and the KubeNova Definitions placed on it',
   async handle(cluster, ctx) {
-    const kubevela = capabilitiesOf(cluster)?.kubevela;
+    const caps = capabilitiesOf(cluster);
+    const kubevela = caps?.kubevela;
     const installed = [];
     for (const d of (await listAll(ctx.objects, 'Definition')) as unknown as DefinitionResource[]) {
       if (!(await definitionClusters(d.spec, ctx.objects)).includes(cluster.name)) continue;
@@ -122,9 +123,9 @@ export const clusterDefinitionsView: Subresource = {
     }
     return {
       cluster: cluster.name,
-      discovered: kubevela !== undefined,
-      ...(capabilitiesOf(cluster)?.observedAt !== undefined && { observedAt: capabilitiesOf(cluster)!.observedAt }),
-      kubevela: kubevela ? kubevela.apiVersions.length > 0 : false,
+      discovered: caps !== undefined,
+      ...(caps?.observedAt !== undefined && { observedAt: caps.observedAt }),
+      kubevela: (kubevela?.apiVersions.length ?? 0) > 0,
       components: kubevela?.definitions.components ?? [],
       traits: kubevela?.definitions.traits ?? [],
       policies: kubevela?.definitions.policies ?? [],
