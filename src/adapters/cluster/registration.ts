@@ -82,7 +82,14 @@ function setupChecks(capsule: boolean, kubevela: boolean): AccessCheck[] {
  *  gets its Role for platform Definitions). */
 async function hasKubeVela(admin: KubeClusterClient, signal?: AbortSignal): Promise<boolean> {
   const served = (await admin.discovery.resources(`${VELA_GROUP}/v1beta1`, signal))?.some((r) => r.plural === 'componentdefinitions') ?? false;
-  return served && (await admin.get({ apiVersion: 'v1', kind: 'Namespace', name: VELA_SYSTEM_NAMESPACE }, { signal })) !== undefined;
+  if (!served) return false;
+  try {
+    return (await admin.get({ apiVersion: 'v1', kind: 'Namespace', name: VELA_SYSTEM_NAMESPACE }, { signal })) !== undefined;
+  } catch (err) {
+    // A user who may not even read namespaces: the access checks that follow name what is missing.
+    if (err instanceof KubeError && err.reason === 'Forbidden') return true;
+    throw err;
+  }
 }
 
 /** A KubeError met while setting up, as the registration error the API answers with. */
