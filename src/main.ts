@@ -40,13 +40,26 @@ async function serve(config: Config): Promise<void> {
   const { issuer, audience } = config.auth;
   const verifier = createTokenVerifier(await loadVerificationKeys(config.auth), { issuer, audience });
   // Loaded here, not at the top: `main.ts token` needs none of the Kubernetes client code.
-  const [{ clusterWriteServices }, { clusterReconcilerRegistration }, { startRuntime }, { tenancyRegistrations }, { deliveryRegistrations }, { createClusterClients }] = await Promise.all([
+  const [
+    { clusterWriteServices },
+    { clusterReconcilerRegistration },
+    { startRuntime },
+    { tenancyRegistrations },
+    { deliveryRegistrations },
+    { createClusterClients },
+    { startRevisionOutcomes },
+    { KIND_DESCRIPTORS },
+    { definitionRegistration },
+  ] = await Promise.all([
     import('./api/write-services.js'),
     import('./orchestrator/cluster-reconciler.js'),
     import('./orchestrator/runtime.js'),
     import('./orchestrator/tenancy.js'),
     import('./orchestrator/delivery.js'),
     import('./orchestrator/cluster-clients.js'),
+    import('./orchestrator/revision-outcomes.js'),
+    import('./api/kinds/index.js'),
+    import('./orchestrator/definitions.js'),
   ]);
   // One client per cluster, shared by the reconcilers and the API's workflow control.
   const clients = createClusterClients(store);
@@ -68,8 +81,10 @@ async function serve(config: Config): Promise<void> {
     metrics,
     events,
     clients,
-    reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), ...deliveryRegistrations()],
+    reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), ...deliveryRegistrations(), definitionRegistration()],
   });
+  // Revision outcomes (succeeded/failed/superseded) of kinds with a history, from their status.
+  const revisionOutcomes = startRevisionOutcomes({ store, logger, kinds: KIND_DESCRIPTORS.filter((d) => d.history).map((d) => d.kind) });
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info({ address, store: config.store.kind }, 'KubeNova API listening');
   const hs256 = config.auth.hs256Secret !== undefined || config.auth.hs256SecretFile !== undefined;
@@ -103,6 +118,7 @@ async function serve(config: Config): Promise<void> {
         await runtime.stop();
         await events.flush();
         events.close();
+        await revisionOutcomes.stop();
         await store.close();
         await stopTracing?.();
         logger.info('stopped');

@@ -15,10 +15,16 @@ export const ERROR_STATUS = {
   CONFLICT: 409,
   /** Deleting an object that others still depend on (a tenant with projects, ...). */
   HAS_DEPENDENTS: 409,
+  /** Rollback without a revision: no earlier revision succeeded with a spec other than the current one. */
+  NO_ROLLBACK_TARGET: 409,
+  /** Rollback to a revision whose spec is the current spec: nothing would change. */
+  ROLLBACK_NO_CHANGE: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** Well-formed, but refers to something that does not exist or is not allowed there. */
   UNPROCESSABLE: 422,
+  /** Rollback to a revision the object's history does not have. */
+  UNKNOWN_REVISION: 422,
   /** Cluster registration: the kubeconfig's API server cannot be reached. */
   CLUSTER_UNREACHABLE: 422,
   /** Cluster registration: the kubeconfig's credentials are rejected or may not set KubeNova up. */

@@ -4,7 +4,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Value } from 'typebox/value';
 import type { Labels, Resource } from '../domain/resource.js';
-import type { SecretValues, Store } from '../store/types.js';
+import type { RevisionAuthor, SecretValues, Store } from '../store/types.js';
+import type { Verb } from '../security/authorization.js';
 import { PLATFORM_FIELDS } from '../security/authorization.js';
 import { annotateLogContextWith, type CallerScope } from './caller-scope.js';
 import { ApiError, validationFailed, type ErrorDetail } from './errors.js';
@@ -22,13 +23,13 @@ export interface WriteRequest {
 }
 
 /** A body as the schemas admit it: `{name?, labels?, spec?, resourceVersion?, <secret fields>}`. */
-export type WriteBody = Record<string, unknown> & { name?: string; labels?: Labels; spec?: Spec; resourceVersion?: string };
+export type WriteBody = Record<string, unknown> & { name?: string; labels?: Labels; spec?: Spec; resourceVersion?: string; reason?: string };
 
 const specSchemas = new WeakMap<KindDescriptor, ReturnType<typeof specSchema>>();
 
 /** The spec with every omitted field at its documented default, so that stored intents are
  *  complete and an omitted field and its default compare equal. */
-function withDefaults(d: KindDescriptor, spec: Spec): Spec {
+export function withDefaults(d: KindDescriptor, spec: Spec): Spec {
   let schema = specSchemas.get(d);
   if (!schema) specSchemas.set(d, (schema = specSchema(d)));
   return Value.Default(schema, structuredClone(spec)) as Spec;
@@ -70,6 +71,13 @@ async function secretsToStore(d: KindDescriptor, name: string, secrets: SecretVa
   return d.secretsToStore && Object.keys(secrets).length > 0 ? d.secretsToStore(name, secrets, ctx) : secrets;
 }
 
+/** The revision a write of a kind with history records: the caller, the role that allowed it. */
+export function revisionAuthor(d: KindDescriptor, caller: CallerScope, verb: Verb, change: RevisionAuthor['change'], reason?: string): RevisionAuthor | undefined {
+  if (!d.history) return undefined;
+  const role = caller.rolesFor(d.kind, verb)[0];
+  return { actor: caller.principal.subject, ...(role && { role }), ...(reason !== undefined && { reason }), change };
+}
+
 export async function createObject(
   d: KindDescriptor,
   ctx: WriteRequest,
@@ -86,7 +94,11 @@ export async function createObject(
   const stored = await secretsToStore(d, body.name, secrets, { services: ctx.services, spec });
   // One transaction: there is never a cluster without its kubeconfig.
   const finalizers = d.finalizers ? [...d.finalizers] : undefined;
-  return store.objects.create({ kind: d.kind, name: body.name, tenant, labels, spec, secrets: stored, finalizers }, { correlationId: ctx.requestId });
+  const revision = revisionAuthor(d, caller, 'create', { type: 'created' }, body.reason);
+  return store.objects.create(
+    { kind: d.kind, name: body.name, tenant, labels, spec, secrets: stored, finalizers },
+    { correlationId: ctx.requestId, ...(revision && { revision }) },
+  );
 }
 
 function changedFields(fields: readonly string[], before: Spec, after: Spec): string[] {
@@ -125,7 +137,13 @@ export async function updateObject(
   const labels = labelsFor(d, body.labels ?? {}, spec);
   const stored = await secretsToStore(d, current.name, secrets, { services: ctx.services, spec, current });
   // Omitted write-only fields keep their values; a value equal to the stored one changes nothing.
-  return store.objects.update(d.kind, current.name, { labels, spec, secrets: stored }, { expectedVersion, correlationId: ctx.requestId });
+  const revision = revisionAuthor(d, caller, 'update', { type: 'updated' }, body.reason);
+  return store.objects.update(
+    d.kind,
+    current.name,
+    { labels, spec, secrets: stored },
+    { expectedVersion, correlationId: ctx.requestId, ...(revision && { revision }) },
+  );
 }
 
 /** Deletes, or marks for deletion while finalizers remain (returned then). */

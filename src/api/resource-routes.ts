@@ -13,6 +13,7 @@ import { PROJECT_LABEL } from './kinds/references.js';
 import { listVisible, type ListFilter, type ListQuery as ListQueryParams } from './listing.js';
 import { createObject, deleteObject, updateObject, type WriteBody, type WriteRequest } from './object-writes.js';
 import { expectedVersion } from './preconditions.js';
+import { registerRevisionRoutes } from './revision-routes.js';
 import { etagOf, represent } from './representation.js';
 import { ListQuery, NAME_PATTERN_SOURCE, NameParams, Strict } from './schemas/common.js';
 import { createBody, objectSchema, pageSchema, updateBody } from './schemas/envelope.js';
@@ -139,7 +140,8 @@ export function registerResourceRoutes(app: FastifyInstance, store: Store, servi
     );
 
     for (const method of d.customMethods ?? []) registerCustomMethod(app, d, method, store, services);
-    for (const sub of d.subresources ?? []) registerSubresource(app, d, sub, store);
+    for (const sub of d.subresources ?? []) registerSubresource(app, d, sub, store, services);
+    if (d.history) registerRevisionRoutes(app, d, store);
   }
 
   for (const sub of SUB_COLLECTIONS) registerSubCollection(app, sub, { context, send, sendPage, list });
@@ -238,20 +240,29 @@ function registerCustomMethod(app: FastifyInstance, d: KindDescriptor, method: C
         summary: method.summary,
         tags: [d.plural],
         params: target,
+        headers: IfMatchHeader,
         body: method.body,
         response: responses({}, [...WRITE_ERRORS, 501]),
       },
     },
     async (req) => {
       const name = targetName((req.params as { target: string }).target);
+      const expected = expectedVersion(req.headers['if-match'], undefined);
       const obj = await req.caller!.require(d.kind, name, method.verb);
-      return method.handle(obj, req.body as Record<string, unknown>, { caller: req.caller!, objects: store.objects, services });
+      return method.handle(obj, req.body as Record<string, unknown>, {
+        caller: req.caller!,
+        objects: store.objects,
+        store,
+        requestId: req.id,
+        services,
+        ...(expected !== undefined && { expectedVersion: expected }),
+      });
     },
   );
 }
 
 /** `GET /{plural}/{name}/{subresource}`. */
-function registerSubresource(app: FastifyInstance, d: KindDescriptor, sub: Subresource, store: Store): void {
+function registerSubresource(app: FastifyInstance, d: KindDescriptor, sub: Subresource, store: Store, services: WriteServices): void {
   app.get(
     `${API_PREFIX}/${d.plural}/:name/${sub.name}`,
     {
@@ -266,7 +277,7 @@ function registerSubresource(app: FastifyInstance, d: KindDescriptor, sub: Subre
     },
     async (req: NameRequest) => {
       const obj = await req.caller!.require(d.kind, req.params.name, sub.verb);
-      return sub.handle(obj, { caller: req.caller!, objects: store.objects });
+      return sub.handle(obj, { caller: req.caller!, objects: store.objects, store, requestId: req.id, services });
     },
   );
 }

@@ -150,7 +150,7 @@ export function buildProgram(ctx: CliContext): Command {
     .command('rollback')
     .description('roll an app back to a previous revision')
     .argument('<app>', 'app name')
-    .option('--revision <revision>', 'revision to roll back to (default: the previous one)')
+    .option('--revision <number>', 'revision number to roll back to, as listed by GET /apps/{name}/revisions (default: the newest earlier one that succeeded)')
     .option('--reason <text>', 'why, recorded with the rollback')
     .addOption(quietOutputOption())
     .action((name: string, opts: apps.RollbackOptions) => apps.rollback(ctx, name, opts));

@@ -18,10 +18,20 @@ export const CLEANUP_FINALIZER = 'kubenova.io/cleanup';
 /** The label selector every KubeNova watch on a cluster uses. */
 export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 
-/** Who an object belongs to in KubeNova: a tenant, a project of a tenant, or an app of a project. */
-export type Owner = { tenant: string; project?: string; app?: string };
+/** The KubeNova Definition a platform-wide object (a KubeVela definition in vela-system) was
+ *  projected for. Such objects carry no tenant label. */
+export const DEFINITION_LABEL = 'kubenova.io/definition';
+
+/** Who an object belongs to in KubeNova: a tenant, a project of a tenant, an app of a project, or (platform-wide
+ *  intents, no tenant) a Definition. */
+export type Owner = TenancyOwner | { definition: string };
+export type TenancyOwner = { tenant: string; project?: string; app?: string };
+
+/** How messages name an owner's kind. */
+export const ownerNoun = (owner: Owner): string => ('definition' in owner ? 'definition' : owner.app !== undefined ? 'app' : owner.project !== undefined ? 'project' : 'tenant');
 
 export function ownershipLabels(owner: Owner): Record<string, string> {
+  if ('definition' in owner) return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [DEFINITION_LABEL]: owner.definition };
   return {
     [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
     [TENANT_LABEL]: owner.tenant,
@@ -34,6 +44,7 @@ export function ownershipLabels(owner: Owner): Record<string, string> {
  *  without a project label, a project's those without an app label: the narrower owners' objects
  *  belong to their own reconcilers. */
 export function ownershipSelector(owner: Owner): string {
+  if ('definition' in owner) return `${MANAGED_SELECTOR},${DEFINITION_LABEL}=${owner.definition},!${TENANT_LABEL}`;
   const base = `${MANAGED_SELECTOR},${TENANT_LABEL}=${owner.tenant}`;
   if (owner.project === undefined) return `${base},!${PROJECT_LABEL}`;
   const project = `${base},${PROJECT_LABEL}=${owner.project}`;
@@ -42,6 +53,9 @@ export function ownershipSelector(owner: Owner): string {
 
 /** Whether labels say the object was projected by KubeNova for exactly this owner. */
 export function isOwnedBy(labels: Record<string, string> | undefined, owner: Owner): boolean {
+  if ('definition' in owner) {
+    return labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && labels[DEFINITION_LABEL] === owner.definition && labels[TENANT_LABEL] === undefined;
+  }
   return (
     labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE &&
     labels[TENANT_LABEL] === owner.tenant &&
@@ -55,6 +69,7 @@ export function isOwnedBy(labels: Record<string, string> | undefined, owner: Own
 export function ownerKeyOf(labels: Record<string, string> | undefined): string | undefined {
   if (labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) return undefined;
   if (labels[APP_LABEL]) return `App/${labels[APP_LABEL]}`;
+  if (labels[DEFINITION_LABEL] && !labels[TENANT_LABEL]) return `Definition/${labels[DEFINITION_LABEL]}`;
   if (labels[PROJECT_LABEL]) return `Project/${labels[PROJECT_LABEL]}`;
   if (labels[TENANT_LABEL]) return `Tenant/${labels[TENANT_LABEL]}`;
   return undefined;

@@ -1,6 +1,6 @@
 // The shape every KubeNova API object shares, whatever its kind. No I/O here.
 
-export const KINDS = ['Cluster', 'Tenant', 'Project', 'App', 'PolicySet', 'KubeconfigGrant'] as const;
+export const KINDS = ['Cluster', 'Tenant', 'Project', 'App', 'PolicySet', 'KubeconfigGrant', 'Definition'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export const PHASES = ['Pending', 'Applying', 'Deployed', 'Drifted', 'Error'] as const;
@@ -31,7 +31,7 @@ export interface Resource<Spec = Record<string, unknown>> {
   kind: Kind;
   name: string;
   /** The tenant the object belongs to (Tenant: itself; Project/App/KubeconfigGrant: their tenant;
-   *  Cluster/PolicySet: undefined, platform-scoped). Tenant-scoped callers only ever see objects
+   *  Cluster/PolicySet/Definition: undefined, platform-scoped). Tenant-scoped callers only ever see objects
    *  of their own tenants. */
   tenant?: string;
   labels: Labels;

@@ -8,7 +8,7 @@
 // - it prunes only objects found by the owner's label selector (so only KubeNova's own);
 // - writes are server-side apply (field manager `kubenova`), so re-applying an unchanged plan
 //   changes nothing in the cluster.
-import { isOwnedBy, ownershipSelector, type Owner } from '../domain/ownership.js';
+import { isOwnedBy, ownerNoun, ownershipSelector, type Owner } from '../domain/ownership.js';
 import { FIELD_MANAGER, KubeError, type ClusterClient, type KubeObject, type ObjectRef, type TypeRef } from '../adapters/kube/types.js';
 import { ownedDiff, type DriftField } from './drift.js';
 import type { ClusterOutcome } from './phases.js';
@@ -111,7 +111,7 @@ export async function project<Ctx>(
           const outcome: ClusterOutcome = {
             state: 'failed',
             reason: 'NotOwned',
-            message: `${describe(obj)} already exists and was not created by KubeNova for this ${owner.app ? 'app' : owner.project ? 'project' : 'tenant'}; it is left untouched`,
+            message: `${describe(obj)} already exists and was not created by KubeNova for this ${ownerNoun(owner)}; it is left untouched`,
             retryable: true,
           };
           return { outcome, applied, pruned };

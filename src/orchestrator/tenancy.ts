@@ -157,7 +157,8 @@ export async function tenancyKeysFor(e: ChangeEvent, objects: ObjectStore): Prom
 export interface ClusterWatch {
   type: TypeRef;
   labelSelector: string;
-  keysOf(obj: KubeObject): string[];
+  /** `cluster`: where the event came from. */
+  keysOf(obj: KubeObject, cluster: string): string[];
 }
 
 /** The intent a projected object belongs to, from its labels; also when someone removed its
@@ -208,7 +209,7 @@ export class TenancyWatches {
     for (const w of current?.watches ?? []) w.stop();
     const started = this.watches.map((spec) =>
       client.watch(spec.type, { labelSelector: spec.labelSelector }, (_type, obj) => {
-        for (const key of spec.keysOf(obj)) this.enqueue(key);
+        for (const key of spec.keysOf(obj, cluster)) this.enqueue(key);
       }),
     );
     this.byCluster.set(cluster, { client, watches: started });

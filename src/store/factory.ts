@@ -8,6 +8,7 @@ import { SqlObjectStore } from './objects.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
 import { SqlAuditLog, SqlEventStore } from './records.js';
+import { SqlRevisionStore } from './revisions.js';
 import { SqlSecretStore } from './secrets.js';
 import type { Database } from './sql.js';
 import type { Store } from './types.js';
@@ -50,6 +51,7 @@ export async function openStoreOn(db: Database, keyring: Keyring, feed: ChangeFe
   const secrets = new SqlSecretStore(db, keyring);
   return {
     objects: new SqlObjectStore(db, feed, keyring),
+    revisions: new SqlRevisionStore(db),
     secrets,
     events: new SqlEventStore(db),
     audit: new SqlAuditLog(db),

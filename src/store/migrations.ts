@@ -99,6 +99,31 @@ export const MIGRATIONS: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
     `,
   },
+  {
+    // An object's own revision history (apps: the source for rollback, independent of what
+    // KubeVela keeps). Written in the transaction of the object write; removed with the object.
+    version: 4,
+    name: 'revisions',
+    sql: `
+      CREATE TABLE revisions (
+        kind            text COLLATE "C" NOT NULL,
+        name            text COLLATE "C" NOT NULL,
+        number          integer NOT NULL CHECK (number > 0),
+        spec            jsonb NOT NULL,
+        change          jsonb NOT NULL CHECK (jsonb_typeof(change) = 'object'),
+        actor           text NOT NULL,
+        role            text,
+        reason          text,
+        request_id      text,
+        outcome         text NOT NULL CHECK (outcome IN ('pending', 'succeeded', 'failed', 'superseded')),
+        outcome_message text,
+        outcome_at      timestamptz,
+        created_at      timestamptz NOT NULL,
+        PRIMARY KEY (kind, name, number),
+        FOREIGN KEY (kind, name) REFERENCES objects (kind, name) ON DELETE CASCADE
+      );
+    `,
+  },
 ];
 
 // Arbitrary constants naming KubeNova's migration lock among other advisory-lock users.

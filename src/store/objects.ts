@@ -10,6 +10,7 @@ import { jsonEqual } from './canonical-json.js';
 import type { ChangeFeed } from './changes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { labelSelectorSql } from './label-selector.js';
+import { recordRevision } from './revisions.js';
 import { planSecretValues, SqlSecretStore, type SecretValuesPlan } from './secrets.js';
 import { Params, toIsoString, type Row, type Sql } from './sql.js';
 import {
@@ -97,10 +98,11 @@ export class SqlObjectStore implements ObjectStore {
       );
       if (!row) throw new StoreError('ALREADY_EXISTS', `${displayName(obj.kind, obj.name)} already exists`);
       await this.secretsIn(sql).apply(obj, plan);
+      if (ctx.revision) await recordRevision(sql, { kind: obj.kind, name: obj.name, spec: row.spec }, 1, ctx.revision, ctx.correlationId);
       return row;
     };
-    // The object and its secret values commit together, or not at all.
-    const row = plan.put.length > 0 ? await this.db.transaction(insert) : await insert(this.db);
+    // The object, its secret values and its first revision commit together, or not at all.
+    const row = plan.put.length > 0 || ctx.revision ? await this.db.transaction(insert) : await insert(this.db);
     const created = toResource<S>(row);
     this.feed.publish(changeEvent('created', created, ctx));
     return created;
@@ -239,6 +241,7 @@ export class SqlObjectStore implements ObjectStore {
         p.values,
       );
       if (plan) await this.secretsIn(tx).apply(cur, plan);
+      if (specChanged && ctx.revision) await recordRevision(tx, { kind, name, spec: next.spec }, generation, ctx.revision, ctx.correlationId);
       const updated = toResource<S>(row!);
       const event = changeEvent('updated', updated, ctx);
       if (specChanged) event.specChanged = true;

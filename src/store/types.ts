@@ -89,10 +89,75 @@ export class StoreError extends Error {
 }
 
 export interface WriteContext {
-  /** Correlation id carried into change events. */
+  /** Correlation id carried into change events (and into the revision a write records). */
   correlationId?: string;
   /** Optimistic concurrency: the write fails with CONFLICT unless this is the current version. */
   expectedVersion?: string;
+  /** Record the spec in the object's revision history, in the same transaction, when this write
+   *  creates the object or changes its spec (a write that changes no spec records nothing). */
+  revision?: RevisionAuthor;
+}
+
+/** How a revision came about. */
+export type RevisionChange =
+  | { type: 'created' }
+  | { type: 'updated' }
+  /** The spec of revision `to` restored while revision `from` was current. */
+  | { type: 'rolled-back'; from: number; to: number };
+
+/** Who wrote a revision, and why. */
+export interface RevisionAuthor {
+  /** The token subject. */
+  actor: string;
+  /** The role the write was allowed by. */
+  role?: string;
+  reason?: string;
+  change: RevisionChange;
+}
+
+/** - pending: not (yet) seen converged or failed at its generation;
+ *  - succeeded: the object reached Deployed with observedGeneration = its number;
+ *  - failed: the object reported Error at its generation (may still turn succeeded while it is
+ *    current: a retry can converge);
+ *  - superseded: a newer revision was written before this one succeeded or failed. */
+export const REVISION_OUTCOMES = ['pending', 'succeeded', 'failed', 'superseded'] as const;
+export type RevisionOutcome = (typeof REVISION_OUTCOMES)[number];
+
+/** One entry of an object's history: the spec as written at generation `number`. */
+export interface Revision<Spec = Record<string, unknown>> extends RevisionAuthor {
+  kind: Kind;
+  name: string;
+  /** The object's generation after the write. */
+  number: number;
+  spec: Spec;
+  /** The request id of the write. */
+  requestId?: string;
+  createdAt: string;
+  outcome: { state: RevisionOutcome; message?: string; at?: string };
+}
+
+/** What the object's status says about its generations (see RevisionStore.settle). */
+export interface ObservedState {
+  /** The object's current generation. */
+  generation: number;
+  observedGeneration: number;
+  phase: ResourceStatus['phase'];
+  /** Why, when the phase is Error. */
+  message?: string;
+}
+
+/** The revision history of objects written with `WriteContext.revision`. Rows go with the
+ *  object: deleting it removes its history. */
+export interface RevisionStore {
+  /** Newest first; the cursor is the `nextCursor` of the previous page. */
+  list<S = Record<string, unknown>>(kind: Kind, name: string, opts: { limit: number; cursor?: string }): Promise<Page<Revision<S>>>;
+  get<S = Record<string, unknown>>(kind: Kind, name: string, number: number): Promise<Revision<S> | undefined>;
+  /** The newest revision below `below` that succeeded and whose spec differs from `unlike`. */
+  lastSucceeded<S = Record<string, unknown>>(kind: Kind, name: string, below: number, unlike: S): Promise<Revision<S> | undefined>;
+  /** Level-triggered outcomes from what the object's status says: the revision at
+   *  observedGeneration succeeded (Deployed) or failed (Error); pending revisions older than
+   *  the current generation were superseded. Idempotent; returns how many revisions changed. */
+  settle(kind: Kind, name: string, observed: ObservedState): Promise<number>;
 }
 
 /** Writes that would change nothing (same labels/spec/finalizers, same status, same secret
@@ -145,6 +210,7 @@ export interface KeyRotation {
 
 export interface Store {
   objects: ObjectStore;
+  revisions: RevisionStore;
   secrets: SecretStore;
   /** KubeNova events (append-only). */
   events: EventStore;

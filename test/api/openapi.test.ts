@@ -41,7 +41,7 @@ const operations = () =>
 
 /** Every route KubeNova serves, written out: the seed's paths, CRUD per kind, nested lists. */
 const EXPECTED: [string, string][] = [
-  ...['clusters', 'tenants', 'projects', 'apps', 'policysets', 'kubeconfiggrants'].flatMap((p): [string, string][] => [
+  ...['clusters', 'tenants', 'projects', 'apps', 'policysets', 'kubeconfiggrants', 'definitions'].flatMap((p): [string, string][] => [
     ['post', `/api/v1/${p}`],
     ['get', `/api/v1/${p}`],
     ['get', `/api/v1/${p}/{name}`],
@@ -59,6 +59,9 @@ const EXPECTED: [string, string][] = [
   ['post', '/api/v1/apps/{name}:suspend'],
   ['post', '/api/v1/apps/{name}:resume'],
   ['post', '/api/v1/apps/{name}:terminate'],
+  ['get', '/api/v1/apps/{name}/revisions'],
+  ['get', '/api/v1/apps/{name}/revisions/{number}'],
+  ['get', '/api/v1/clusters/{name}/definitions'],
   ['post', '/api/v1/tenants/{name}:issue-kubeconfig'],
   ['post', '/api/v1/projects/{name}:issue-kubeconfig'],
   ['get', '/api/v1/tenants/{name}/plan'],

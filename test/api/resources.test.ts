@@ -57,9 +57,9 @@ describe('seed paths', () => {
     expect(rollout.statusCode).toBe(200);
     expect(json(rollout)).toMatchObject({ app: 'payroll', phase: 'Pending', generation: 1, clusters: {} });
     for (const url of ['/api/v1/apps/payroll:rollback', '/api/v1/apps/payroll%3Arollback']) {
-      const res = await h.call(ADMIN, 'POST', url, { revision: 'payroll-v1', reason: 'bad deploy' });
-      expect(res.statusCode, url).toBe(501);
-      expect(json(res).code).toBe('NOT_IMPLEMENTED');
+      const res = await h.call(ADMIN, 'POST', url, { reason: 'bad deploy' });
+      expect(res.statusCode, url).toBe(409);
+      expect(json(res).code).toBe('NO_ROLLBACK_TARGET');
     }
   });
 

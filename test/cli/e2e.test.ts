@@ -259,7 +259,7 @@ describe('custom methods', () => {
     const missing = await cli(['rollout', 'nope']);
     expect(missing.code).toBe(EXIT.notFound);
     expect(missing.stderr).toMatch(/App "nope" not found/);
-    const rollback = await cli(['rollback', 'nope', '--revision', 'web-v1', '--reason', 'bad deploy']);
+    const rollback = await cli(['rollback', 'nope', '--revision', '1', '--reason', 'bad deploy']);
     expect(rollback.code).toBe(EXIT.notFound);
     // Until the VelaAdapter lands, the server answers 501 for an existing app.
     const pending = await cli(['rollout', 'web']);

@@ -4,6 +4,7 @@
 // that needs more adds a line here, and clusters get it when they are registered again.
 // No I/O here.
 import type { KubeObject } from '../kube/types.js';
+import { VELA_SYSTEM_NAMESPACE } from '../vela/capabilities.js';
 
 export const AGENT = {
   namespace: 'kubenova-system',
@@ -87,6 +88,13 @@ export const AGENT_GRANTS_RULES: readonly PolicyRule[] = [
   { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
 ];
 
+/** In `vela-system` (clusters with KubeVela): the platform Definitions KubeNova installs there.
+ *  Namespaced, so the agent cannot place definitions in tenant namespaces (where they would
+ *  shadow the platform's for that namespace). */
+export const AGENT_VELA_DEFINITION_RULES: readonly PolicyRule[] = [
+  { apiGroups: ['core.oam.dev'], resources: ['componentdefinitions', 'traitdefinitions'], verbs: WRITE },
+];
+
 const meta = (name: string, namespace?: string) => ({ name, ...(namespace && { namespace }), labels: { ...AGENT_LABELS } });
 const subject = { kind: 'ServiceAccount', name: AGENT.serviceAccount, namespace: AGENT.namespace };
 
@@ -103,8 +111,9 @@ function role(namespace: string, rules: readonly PolicyRule[]): KubeObject[] {
   ];
 }
 
-/** The agent's objects in the order they can be applied (each stage after the previous one). */
-export function agentObjects(): KubeObject[][] {
+/** The agent's objects in the order they can be applied (each stage after the previous one).
+ *  `kubevela`: the cluster has KubeVela (its vela-system namespace exists). */
+export function agentObjects(opts: { kubevela?: boolean } = {}): KubeObject[][] {
   return [
     [
       { apiVersion: 'v1', kind: 'Namespace', metadata: meta(AGENT.namespace) },
@@ -123,6 +132,7 @@ export function agentObjects(): KubeObject[][] {
       },
       ...role(AGENT.namespace, AGENT_SELF_RULES),
       ...role(AGENT.grantsNamespace, AGENT_GRANTS_RULES),
+      ...(opts.kubevela ? role(VELA_SYSTEM_NAMESPACE, AGENT_VELA_DEFINITION_RULES) : []),
     ],
   ];
 }

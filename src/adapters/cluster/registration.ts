@@ -19,6 +19,7 @@ import { describeCheck, type AccessCheck } from '../kube/access-review.js';
 import { KubeClusterClient } from '../kube/client.js';
 import { KubeconfigError, loadKubeconfig } from '../kube/kubeconfig.js';
 import { KubeError } from '../kube/types.js';
+import { VELA_GROUP, VELA_SYSTEM_NAMESPACE } from '../vela/capabilities.js';
 import { AGENT, agentObjects } from './agent-identity.js';
 import { ClusterRegistrationError } from './registration-error.js';
 import { agentKubeconfig, AGENT_TOKEN_SECONDS, endpointOf } from './credentials.js';
@@ -44,7 +45,7 @@ export interface RegistrationOptions {
 const REGISTER_WITH = 'register the cluster with a cluster-admin kubeconfig (it is used once to set up KubeNova\'s own ServiceAccount and is not stored)';
 
 /** What the kubeconfig's user must be allowed to do for step 2 and 3. */
-function setupChecks(capsule: boolean): AccessCheck[] {
+function setupChecks(capsule: boolean, kubevela: boolean): AccessCheck[] {
   const rbac = 'rbac.authorization.k8s.io';
   return [
     { verb: 'create', group: '', resource: 'namespaces' },
@@ -62,6 +63,12 @@ function setupChecks(capsule: boolean): AccessCheck[] {
     { verb: 'create', group: rbac, resource: 'rolebindings', namespace: AGENT.namespace },
     { verb: 'create', group: rbac, resource: 'roles', namespace: AGENT.grantsNamespace },
     { verb: 'create', group: rbac, resource: 'rolebindings', namespace: AGENT.grantsNamespace },
+    ...(kubevela
+      ? [
+          { verb: 'create', group: rbac, resource: 'roles', namespace: VELA_SYSTEM_NAMESPACE },
+          { verb: 'create', group: rbac, resource: 'rolebindings', namespace: VELA_SYSTEM_NAMESPACE },
+        ]
+      : []),
     ...(capsule
       ? [
           { verb: 'get', group: 'capsule.clastix.io', resource: 'capsuleconfigurations' },
@@ -69,6 +76,20 @@ function setupChecks(capsule: boolean): AccessCheck[] {
         ]
       : []),
   ];
+}
+
+/** KubeVela's definitions API is served and its vela-system namespace exists (where the agent
+ *  gets its Role for platform Definitions). */
+async function hasKubeVela(admin: KubeClusterClient, signal?: AbortSignal): Promise<boolean> {
+  const served = (await admin.discovery.resources(`${VELA_GROUP}/v1beta1`, signal))?.some((r) => r.plural === 'componentdefinitions') ?? false;
+  if (!served) return false;
+  try {
+    return (await admin.get({ apiVersion: 'v1', kind: 'Namespace', name: VELA_SYSTEM_NAMESPACE }, { signal })) !== undefined;
+  } catch (err) {
+    // A user who may not even read namespaces: the access checks that follow name what is missing.
+    if (err instanceof KubeError && err.reason === 'Forbidden') return true;
+    throw err;
+  }
 }
 
 /** A KubeError met while setting up, as the registration error the API answers with. */
@@ -125,6 +146,7 @@ export async function registerCluster(name: string, adminKubeconfig: Buffer, opt
   try {
     // 1. Reachable, authenticated, authorised.
     let capsule: boolean;
+    let kubevela: boolean;
     try {
       await admin.discovery.serverVersion(signal);
       const who = await admin.whoAmI(signal);
@@ -135,7 +157,8 @@ export async function registerCluster(name: string, adminKubeconfig: Buffer, opt
         );
       }
       capsule = (await admin.discovery.resources(CAPSULE_GROUP_VERSION, signal))?.some((r) => r.plural === 'capsuleconfigurations') ?? false;
-      const checks = setupChecks(capsule);
+      kubevela = await hasKubeVela(admin, signal);
+      const checks = setupChecks(capsule, kubevela);
       const allowed = await Promise.all(checks.map((c) => admin.canI(c, signal)));
       const missing = checks.filter((_, i) => !allowed[i]);
       if (missing.length > 0) {
@@ -151,7 +174,7 @@ export async function registerCluster(name: string, adminKubeconfig: Buffer, opt
 
     // 2. The agent's identity.
     try {
-      for (const stage of agentObjects()) await Promise.all(stage.map((obj) => admin.apply(obj, { signal })));
+      for (const stage of agentObjects({ kubevela })) await Promise.all(stage.map((obj) => admin.apply(obj, { signal })));
     } catch (err) {
       throw setupError(err, endpoint.server, `creating ${AGENT.namespace}/${AGENT.serviceAccount} and its RBAC`);
     }

@@ -6,14 +6,14 @@
 // tenant's app can therefore only create what its project may hold: never vela-core's
 // cluster-admin, never another tenant's (or another project's) namespace. No I/O here.
 import { AGENT, APP_RUNNER_ROLE } from '../cluster/agent-identity.js';
-import { ownershipLabels, type Owner } from '../../domain/ownership.js';
+import { ownershipLabels, type TenancyOwner } from '../../domain/ownership.js';
 import type { KubeObject, TypeRef } from '../kube/types.js';
 
 export const SERVICE_ACCOUNT_TYPE: TypeRef = { apiVersion: 'v1', kind: 'ServiceAccount' };
 export const ROLE_BINDING_TYPE: TypeRef = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' };
 
 /** App owners always name their app and project. */
-export type AppOwner = Required<Owner>;
+export type AppOwner = Required<TenancyOwner>;
 
 /** ServiceAccount of an app (App names are unique in KubeNova). */
 export const appServiceAccount = (app: string): string => `app-${app}`;

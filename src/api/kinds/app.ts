@@ -5,6 +5,9 @@ import { Type } from 'typebox';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import { ApiError } from '../errors.js';
 import { DriftPolicy, FreeForm, List, Name, Patterned, Strict, SubdomainName, withDefault } from '../schemas/common.js';
+import { represent } from '../representation.js';
+import { representRevision } from '../revision-routes.js';
+import { rollback, RollbackBody, type RollbackRequest } from '../rollback.js';
 import type { KindDescriptor, FieldProblem } from './descriptor.js';
 import { duplicateNames, PROJECT_LABEL, rejectProblems, requirePlacedCluster, resolveReference } from './references.js';
 import type { TenantResource } from './tenant.js';
@@ -62,16 +65,6 @@ function duplicateTraits(components: AppSpec['components']): FieldProblem[] {
   });
 }
 
-const RollbackBody = Strict({
-  revision: Type.Optional(
-    Patterned('^[A-Za-z0-9][-A-Za-z0-9.]*$', 'must be a revision name as listed by the rollout', {
-      maxLength: 63,
-      description: 'Revision to return to, as listed by the rollout; default: the previous one.',
-    }),
-  ),
-  reason: Type.Optional(Type.String({ maxLength: 1024 })),
-});
-
 export const appKind: KindDescriptor = {
   kind: 'App',
   plural: 'apps',
@@ -89,6 +82,7 @@ export const appKind: KindDescriptor = {
   immutable: ['project'],
   // Its reconciler removes the Application (and the app's identity) from every cluster first.
   finalizers: [CLEANUP_FINALIZER],
+  history: true,
   async admit(_name, raw, ctx) {
     const spec = raw as unknown as AppSpec;
     rejectProblems([
@@ -120,10 +114,16 @@ export const appKind: KindDescriptor = {
     {
       name: 'rollback',
       verb: 'rollback',
-      summary: 'Roll the app back to an earlier revision',
+      summary: "Roll the app back to an earlier revision of KubeNova's history (a new revision restoring its spec)",
       body: RollbackBody,
-      async handle() {
-        throw new ApiError('NOT_IMPLEMENTED', 'rollback is not implemented yet: it arrives with the VelaAdapter (application revisions)');
+      async handle(target, body, ctx) {
+        const r = await rollback(appKind, { caller: ctx.caller, store: ctx.store, requestId: ctx.requestId, services: ctx.services }, target, body as RollbackRequest, ctx.expectedVersion);
+        return {
+          fromRevision: r.from,
+          toRevision: r.to,
+          revision: representRevision(appKind, r.recorded),
+          app: await represent(appKind, r.object, ctx.store.secrets),
+        };
       },
     },
     ...workflowMethods,

@@ -12,6 +12,7 @@ import { ClusterRegistrationError } from '../../adapters/cluster/registration-er
 import { hostReferencesIn, parseKubeconfigDocument } from '../../adapters/kube/kubeconfig-safety.js';
 import { ApiError } from '../errors.js';
 import { Base64, Patterned, Strict } from '../schemas/common.js';
+import { clusterDefinitionsView } from './definition.js';
 import type { KindDescriptor, SecretField } from './descriptor.js';
 
 const KUBECONFIG_MAX_BASE64 = 768 * 1024;
@@ -66,6 +67,7 @@ export const clusterKind: KindDescriptor = {
     capsuleProxy: Type.Optional(CapsuleProxy),
   },
   secretFields: { kubeconfig },
+  subresources: [clusterDefinitionsView],
   async admit() {
     return {};
   },

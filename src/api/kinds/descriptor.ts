@@ -4,7 +4,7 @@
 // scope checks are all driven by these.
 import type { TObject, TProperties, TSchema } from 'typebox';
 import type { Kind, Labels, Resource } from '../../domain/resource.js';
-import type { ObjectStore, SecretValues } from '../../store/types.js';
+import type { ObjectStore, SecretValues, Store } from '../../store/types.js';
 import type { Verb } from '../../security/authorization.js';
 import type { CallerScope } from '../caller-scope.js';
 
@@ -68,8 +68,12 @@ export interface SecretsContext {
 export interface MethodContext {
   caller: CallerScope;
   objects: ObjectStore;
-  /** Custom methods only (subresources are views of stored state). */
-  services?: WriteServices;
+  /** For methods that write: the whole store, the request id (correlation id) and the version
+   *  the request's If-Match header expects, if any. */
+  store: Store;
+  requestId: string;
+  expectedVersion?: string;
+  services: WriteServices;
 }
 
 /** `POST /api/v1/{plural}/{name}:{name}`: an action on one object (Google AIP-136 style). */
@@ -118,4 +122,7 @@ export interface KindDescriptor {
   blockingDependents?(target: Resource, objects: ObjectStore): Promise<string | undefined>;
   customMethods?: readonly CustomMethod[];
   subresources?: readonly Subresource[];
+  /** Every create and spec change is recorded as a revision (who, why, the whole spec), in the
+   *  write's transaction: `GET /{plural}/{name}/revisions` lists them (apps: rollback targets). */
+  history?: boolean;
 }

@@ -2,6 +2,7 @@
 import type { Kind } from '../../domain/resource.js';
 import { appKind } from './app.js';
 import { clusterKind } from './cluster.js';
+import { definitionKind } from './definition.js';
 import type { KindDescriptor } from './descriptor.js';
 import { grantKind } from './grant.js';
 import { policySetKind } from './policyset.js';
@@ -15,6 +16,7 @@ export const KIND_DESCRIPTORS: readonly KindDescriptor[] = [
   appKind,
   policySetKind,
   grantKind,
+  definitionKind,
 ];
 
 const byKind = new Map<Kind, KindDescriptor>(KIND_DESCRIPTORS.map((d) => [d.kind, d]));

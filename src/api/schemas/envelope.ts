@@ -24,12 +24,17 @@ function secretFields(d: KindDescriptor, required: boolean): TProperties {
   return props;
 }
 
+/** Kinds with a revision history take the reason of a change with the change. */
+const historyFields = (d: KindDescriptor): TProperties =>
+  d.history ? { reason: Type.Optional(Type.String({ maxLength: 1024, description: 'Why: recorded with the revision this write makes.' })) } : {};
+
 export function createBody(d: KindDescriptor, filledFromUrl: readonly string[] = []): TObject {
   return Strict(
     {
       name: Name,
       labels: Type.Optional(Labels),
       spec: specField(specSchema(d, filledFromUrl)),
+      ...historyFields(d),
       ...secretFields(d, true),
     },
     { title: `New${d.kind}` },
@@ -45,6 +50,7 @@ export function updateBody(d: KindDescriptor): TObject {
       resourceVersion: Type.Optional(
         Type.String({ minLength: 1, maxLength: 64, description: 'Update only if this is still the current version (like If-Match).' }),
       ),
+      ...historyFields(d),
       ...secretFields(d, false),
     },
     { title: `${d.kind}Update`, description: 'Replaces labels and spec. Omitted write-only fields keep their value.' },
