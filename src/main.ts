@@ -49,7 +49,7 @@ async function serve(config: Config): Promise<void> {
     logger,
     metrics,
     config: { bodyLimitBytes: config.bodyLimitBytes, version: pkg.version },
-    writeServices: clusterWriteServices(logger),
+    writeServices: clusterWriteServices(logger, config.bootstrap),
   });
   // Reconcilers: one list, one controller per kind (orchestrator/runtime.ts).
   const runtime = startRuntime({ store, logger, metrics, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations()] });

@@ -3,6 +3,8 @@
 // express. One descriptor per kind; the routes, the OpenAPI document and the authorization
 // scope checks are all driven by these.
 import type { TObject, TProperties, TSchema } from 'typebox';
+import type { BootstrapReport } from '../../adapters/cluster/bootstrap.js';
+import type { BootstrapComponent } from '../../adapters/cluster/bootstrap-plan.js';
 import type { Kind, Labels, Resource } from '../../domain/resource.js';
 import type { ObjectStore, SecretValues } from '../../store/types.js';
 import type { Verb } from '../../security/authorization.js';
@@ -51,6 +53,19 @@ export interface WriteServices {
    *  KubeNova's own agent in the cluster with it and returns the agent's credentials, which are
    *  stored instead of the admin kubeconfig. Throws ApiError (CLUSTER_UNREACHABLE, ...). */
   registerCluster(name: string, adminKubeconfig: Buffer): Promise<Buffer>;
+  /** Cluster bootstrap (adapters/cluster/bootstrap.ts): installs or upgrades Capsule,
+   *  capsule-proxy and vela-core with Helm using an admin kubeconfig given for this call only.
+   *  Throws ApiError for requests it refuses (chart source, a run in progress). Absent: 501. */
+  bootstrapCluster?(name: string, adminKubeconfig: Buffer, request: BootstrapRequest, onProgress?: (report: BootstrapReport) => Promise<void>): Promise<BootstrapReport>;
+}
+
+export interface BootstrapRequest {
+  dryRun: boolean;
+  /** `repository`, `oci://...` or an absolute directory; default: the server's. */
+  chartSource?: string;
+  components?: BootstrapComponent[];
+  values?: Partial<Record<BootstrapComponent, Record<string, unknown>>>;
+  timeoutSeconds?: number;
 }
 
 export interface SecretsContext {
@@ -64,6 +79,7 @@ export interface SecretsContext {
 export interface MethodContext {
   caller: CallerScope;
   objects: ObjectStore;
+  services: WriteServices;
 }
 
 /** `POST /api/v1/{plural}/{name}:{name}`: an action on one object (Google AIP-136 style). */
