@@ -110,7 +110,9 @@ export class HelmSession {
 /** Helm's error text, made short and free of the private directory's path. */
 function helmMessage(stderr: string, dir: string): string {
   const text = stderr.split(dir).join('<session>').trim();
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  const message = lines.filter((l) => l.startsWith('Error:')).join('; ') || lines.slice(-3).join('; ');
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  // Helm prints warnings first, then `Error: ...` with its causes on the following lines.
+  const first = lines.findIndex((l) => l.startsWith('Error:'));
+  const message = (first >= 0 ? lines.slice(first) : lines.slice(-3)).join(' ');
   return message.length > 2000 ? `${message.slice(0, 2000)}…` : message;
 }
