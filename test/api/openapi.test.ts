@@ -58,6 +58,7 @@ const EXPECTED: [string, string][] = [
   ['post', '/api/v1/apps/{name}:rollback'],
   ['post', '/api/v1/tenants/{name}:issue-kubeconfig'],
   ['post', '/api/v1/projects/{name}:issue-kubeconfig'],
+  ['post', '/api/v1/clusters/{name}:bootstrap'],
   ['get', '/api/v1/tenants/{name}/plan'],
   ['get', '/api/v1/projects/{name}/plan'],
   ['post', '/api/v1/admin/keys:rotate'],
