@@ -18,6 +18,7 @@ import type { BootstrapStatus } from '../../src/orchestrator/bootstrap-status.js
 import { clusterReconcilerRegistration, type ClusterStatusExtra } from '../../src/orchestrator/cluster-reconciler.js';
 import { startRuntime, type Runtime } from '../../src/orchestrator/runtime.js';
 import { ADMIN, json, startHarness, type Harness } from '../api/support/harness.js';
+import { kubenova } from '../cli/io.js';
 import { breakChart, releasedChart } from '../support/bootstrap-charts.js';
 import { startExtraCluster, type ClusterHandle } from '../support/cluster.js';
 
@@ -168,9 +169,17 @@ describe('cluster bootstrap with Helm', () => {
     expect(caps.kubevela?.definitions.components).toContain('webservice');
   }, 600_000);
 
-  it('a second run changes nothing and says so', async () => {
+  it('a second run, through the CLI, changes nothing and says so', async () => {
     const before = await releaseRecords();
-    const r = await bootstrap({ components: ['capsule', 'vela-core'] });
+    const address = await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const env = { HOME: chartRoot, KUBENOVA_CONFIG: join(chartRoot, 'cli.json'), KUBENOVA_SERVER: address, KUBENOVA_TOKEN: await h.token(ADMIN) };
+    const argv = ['clusters', 'bootstrap', name, '--kubeconfig', bare.info.kubeconfig, '--component', 'capsule', '--component', 'vela-core'];
+    const table = await kubenova(env, argv);
+    report(`CLI:\n${table.stdout}`);
+    expect(table).toMatchObject({ code: 0, stdout: expect.stringMatching(/capsule\s+Unchanged\s+capsule-0\.14\.0\s+capsule-system/) });
+    const cli = await kubenova(env, [...argv, '-o', 'json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    const r = JSON.parse(cli.stdout) as Response;
     expect(r).toMatchObject({ phase: 'Succeeded', changed: false });
     expect(r.message).toContain('nothing changed');
     for (const c of ['capsule', 'vela-core']) {
