@@ -90,7 +90,8 @@ export const OCI_PATTERN = '^oci://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[a-z0-9._-]
 export function parseChartSource(text: string | undefined): ChartSource | { problem: string } {
   if (text === undefined || text === '' || text === 'repository') return { type: 'repository' };
   if (text.startsWith('oci://')) {
-    return new RegExp(OCI_PATTERN).test(text) ? { type: 'oci', url: text.replace(/\/+$/, '') } : { problem: 'must be oci://<registry>[/<path>]' };
+    const url = text.replace(/\/+$/, '');
+    return new RegExp(OCI_PATTERN).test(url) ? { type: 'oci', url } : { problem: 'must be oci://<registry>[/<path>]' };
   }
   if (text.startsWith('/')) {
     if (text.split('/').includes('..')) return { problem: 'a directory chart source must be an absolute path without ".."' };
