@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     logger,
     metrics: createMetrics({ processMetrics: false }),
     config: { bodyLimitBytes: 1024 * 1024 },
-    writeServices: clusterWriteServices(logger, clients),
+    writeServices: clusterWriteServices(logger, { clients }),
   });
   await app.ready();
   const runtime = startRuntime({ store, logger, clients, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), ...deliveryRegistrations()] });

@@ -1,6 +1,7 @@
 // The server's configuration, from environment variables only. Parsing is pure: files named here
 // (secrets, keys) are read by the code that uses them.
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parseChartSource } from './adapters/cluster/bootstrap-plan.js';
 import type { StoreConfig } from './store/index.js';
 
 export interface AuthConfig {
@@ -27,6 +28,17 @@ export interface Config {
   logLevel: string;
   /** Largest accepted request body. */
   bodyLimitBytes: number;
+  bootstrap: BootstrapConfig;
+}
+
+/** Cluster bootstrap (`POST /clusters/{name}:bootstrap`). */
+export interface BootstrapConfig {
+  /** The Helm binary run as a child process. */
+  helm: string;
+  /** Default chart source: `repository` (public repositories), `oci://...` or a directory. */
+  chartSource: string;
+  /** Directories a request may name as its chart source (the default's directory included). */
+  chartDirs: string[];
 }
 
 export class ConfigError extends Error {
@@ -55,6 +67,9 @@ export const ENVIRONMENT = {
   KUBENOVA_JWT_ISSUER: 'required `iss` of tokens',
   KUBENOVA_JWT_AUDIENCE: 'required `aud` of tokens',
   KUBENOVA_LOG_LEVEL: `pino level (default ${DEFAULTS.logLevel})`,
+  KUBENOVA_HELM: 'Helm 3 binary used by cluster bootstrap (default: helm on PATH)',
+  KUBENOVA_CHART_SOURCE: 'default chart source of cluster bootstrap: repository (public chart repositories, the default), oci://<registry>/<path> or an absolute directory',
+  KUBENOVA_CHART_DIRS: "colon-separated absolute directories a bootstrap request may name as its chart source (default: none besides KUBENOVA_CHART_SOURCE's)",
 } as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -87,7 +102,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auth: authConfig(get, store, dataDir),
     logLevel,
     bodyLimitBytes: DEFAULTS.bodyLimitBytes,
+    bootstrap: bootstrapConfig(get),
   };
+}
+
+function bootstrapConfig(get: EnvReader): BootstrapConfig {
+  const chartSource = get('KUBENOVA_CHART_SOURCE') ?? 'repository';
+  const parsed = parseChartSource(chartSource);
+  if ('problem' in parsed) throw new ConfigError(`KUBENOVA_CHART_SOURCE ${parsed.problem}`);
+  const chartDirs = (get('KUBENOVA_CHART_DIRS') ?? '').split(':').filter((d) => d !== '');
+  if (chartDirs.some((d) => !isAbsolute(d))) throw new ConfigError('KUBENOVA_CHART_DIRS must list absolute directories');
+  if (parsed.type === 'directory') chartDirs.push(parsed.path);
+  return { helm: get('KUBENOVA_HELM') ?? 'helm', chartSource, chartDirs: chartDirs.map((d) => resolve(d)) };
 }
 
 type EnvReader = (name: keyof typeof ENVIRONMENT) => string | undefined;

@@ -71,7 +71,7 @@ async function serve(config: Config): Promise<void> {
     logger,
     metrics,
     config: { bodyLimitBytes: config.bodyLimitBytes, version: pkg.version },
-    writeServices: clusterWriteServices(logger, clients),
+    writeServices: clusterWriteServices(logger, { clients, bootstrap: config.bootstrap }),
     events,
   });
   // Reconcilers: one list, one controller per kind (orchestrator/runtime.ts).

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import * as access from './commands/access.js';
 import * as admin from './commands/admin.js';
 import * as apps from './commands/apps.js';
+import * as clusters from './commands/clusters.js';
 import * as auth from './commands/auth.js';
 import * as resources from './commands/resources.js';
 import { CliContext, type CliIo } from './context.js';
@@ -168,6 +169,20 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--subject <user>', 'who the kubeconfig is for (default: you)')
     .option('-o, --output-file <file>', 'where to write the kubeconfig (default ./<name>-<cluster>.kubeconfig)')
     .action((scope: string, name: string, opts: access.IssueKubeconfigOptions) => access.issueKubeconfig(ctx, scope, name, opts));
+
+  program
+    .command('clusters')
+    .description('cluster operations (platform admins)')
+    .command('bootstrap')
+    .description('install or upgrade Capsule, capsule-proxy and KubeVela core in a registered cluster with Helm')
+    .argument('<name>', 'cluster name')
+    .requiredOption('--kubeconfig <file>', 'an admin kubeconfig for the cluster (sent for this call only, never stored)')
+    .option('--dry-run', 'show what would be installed where; change nothing')
+    .option('--chart-source <source>', 'repository (default), oci://<registry>/<path>, or a directory on the server')
+    .option('--component <name>', 'only this component: capsule, capsule-proxy, vela-core (repeatable)', collect)
+    .option('--timeout <seconds>', "bound of each component's rollout wait (server default: 300)")
+    .addOption(quietOutputOption())
+    .action((name: string, opts: clusters.BootstrapOptions) => clusters.bootstrap(ctx, name, opts));
 
   const keys = program.command('keys').description('envelope-encryption keys (platform admins)');
   keys

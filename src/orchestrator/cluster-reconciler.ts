@@ -199,8 +199,12 @@ export class ClusterReconciler implements Reconciler {
     if (guarded) conditions.push(condition(NAMESPACE_GUARD, guarded.status, guarded.reason, guarded.message, prev.conditions, at));
     const healthy = reachable.status === 'True' && creds?.status !== 'False';
     const { clusters: _unused, ...kept } = prev;
+    // A bootstrap run (orchestrator/bootstrap-status.ts) may have written its progress since
+    // this reconcile read the object: keep the latest.
+    const latest = await this.services.store.objects.get('Cluster', obj.name);
     const status: ResourceStatus & ClusterStatusExtra = {
       ...kept,
+      ...(latest?.status.bootstrap !== undefined && { bootstrap: latest.status.bootstrap }),
       phase: healthy ? 'Deployed' : 'Error',
       conditions,
       observedGeneration: obj.generation,

@@ -5,7 +5,7 @@
 import type { Kind } from '../domain/resource.js';
 import type { Principal } from './auth.js';
 
-export const VERBS = ['create', 'get', 'list', 'update', 'delete', 'rollout', 'rollback', 'control-workflow', 'issue-kubeconfig'] as const;
+export const VERBS = ['create', 'get', 'list', 'update', 'delete', 'rollout', 'rollback', 'control-workflow', 'issue-kubeconfig', 'bootstrap'] as const;
 export type Verb = (typeof VERBS)[number];
 
 /** Platform operations that act on no kind of object. Every role may read events (a
@@ -42,7 +42,7 @@ export const AUTHORIZATION: Readonly<Record<TableRole, RoleRules>> = {
   'platform-admin': {
     scope: 'platform',
     verbs: {
-      Cluster: CRUD,
+      Cluster: [...CRUD, 'bootstrap'],
       Tenant: [...CRUD, 'issue-kubeconfig'],
       Project: [...CRUD, 'issue-kubeconfig'],
       App: [...CRUD, 'rollout', 'rollback', 'control-workflow'],

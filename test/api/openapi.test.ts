@@ -64,6 +64,7 @@ const EXPECTED: [string, string][] = [
   ['get', '/api/v1/clusters/{name}/definitions'],
   ['post', '/api/v1/tenants/{name}:issue-kubeconfig'],
   ['post', '/api/v1/projects/{name}:issue-kubeconfig'],
+  ['post', '/api/v1/clusters/{name}:bootstrap'],
   ['get', '/api/v1/tenants/{name}/plan'],
   ['get', '/api/v1/projects/{name}/plan'],
   ['post', '/api/v1/admin/keys:rotate'],

@@ -77,7 +77,7 @@ async function createApp(name: string, project: string, spec: Record<string, unk
 
 beforeAll(async () => {
   // The API's workflow control and the runtime share one client per cluster.
-  h = await startHarness({ writeServices: clusterWriteServices(logger, { forCluster: (n) => clients!.forCluster(n) }) });
+  h = await startHarness({ writeServices: clusterWriteServices(logger, { clients: { forCluster: (n) => clients!.forCluster(n) } }) });
   clients = createClusterClients(h.store);
   const kubeconfig = await readFile(shared.kubeconfig, 'utf8');
   admin = await KubeClusterClient.fromKubeconfigText('admin', kubeconfig);

@@ -8,12 +8,14 @@
 // the admin one, which is never written anywhere (adapters/cluster/registration.ts says why).
 // The ClusterReconciler then works with the agent's token and rotates it.
 import { Type } from 'typebox';
+import { BOOTSTRAP_COMPONENTS, type BootstrapComponent } from '../../adapters/cluster/bootstrap-plan.js';
 import { ClusterRegistrationError } from '../../adapters/cluster/registration-error.js';
+import { recordBootstrap } from '../../orchestrator/bootstrap-status.js';
 import { hostReferencesIn, parseKubeconfigDocument } from '../../adapters/kube/kubeconfig-safety.js';
-import { ApiError } from '../errors.js';
-import { Base64, Patterned, Strict } from '../schemas/common.js';
+import { ApiError, validationFailed } from '../errors.js';
+import { Base64, List, Patterned, Strict, StringEnum } from '../schemas/common.js';
 import { clusterDefinitionsView } from './definition.js';
-import type { KindDescriptor, SecretField } from './descriptor.js';
+import type { BootstrapRequest, KindDescriptor, MethodContext, SecretField } from './descriptor.js';
 
 const KUBECONFIG_MAX_BASE64 = 768 * 1024;
 
@@ -59,6 +61,45 @@ const kubeconfig: SecretField = {
   },
 };
 
+const ChartValues = Type.Object({}, { additionalProperties: true, maxProperties: 256, description: 'Helm values merged over the seed settings for this component.' });
+
+const BootstrapBody = Strict({
+  kubeconfig: Base64(KUBECONFIG_MAX_BASE64, 'An admin kubeconfig, base64-encoded: used for this call only (Helm needs cluster-admin rights), never stored.'),
+  dryRun: Type.Optional(Type.Boolean({ default: false, description: 'Show what would be installed where; change nothing.' })),
+  chartSource: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 1024,
+      description: 'repository (the public chart repositories), oci://<registry>/<path> holding every chart, or an absolute directory on the KubeNova server (inside KUBENOVA_CHART_DIRS) holding <chart>/ or <chart>-<version>.tgz. Default: the server\'s (KUBENOVA_CHART_SOURCE).',
+    }),
+  ),
+  components: Type.Optional(
+    List(StringEnum(BOOTSTRAP_COMPONENTS), BOOTSTRAP_COMPONENTS.length, { minItems: 1, uniqueItems: true, description: 'Only these components; default: all.' }),
+  ),
+  values: Type.Optional(Strict(Object.fromEntries(BOOTSTRAP_COMPONENTS.map((c) => [c, Type.Optional(ChartValues)])))),
+  timeoutSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 3600, description: "Bound of each component's rollout wait (default 300)." })),
+});
+
+/** `POST /clusters/{name}:bootstrap`: Capsule, capsule-proxy and vela-core installed or
+ *  upgraded with Helm (adapters/cluster/bootstrap.ts); progress in `status.bootstrap`. */
+async function bootstrap(target: { name: string; deletionTimestamp?: string }, body: Record<string, unknown>, ctx: MethodContext): Promise<unknown> {
+  if (!ctx.services.bootstrapCluster) throw new ApiError('NOT_IMPLEMENTED', 'cluster bootstrap is not available in this server');
+  if (target.deletionTimestamp) throw new ApiError('CONFLICT', `cluster "${target.name}" is being deleted`);
+  const decoded = kubeconfig.decode(body.kubeconfig as string);
+  if ('problem' in decoded) throw validationFailed([{ field: 'body/kubeconfig', reason: decoded.problem }]);
+  const request: BootstrapRequest = {
+    dryRun: body.dryRun === true,
+    chartSource: body.chartSource as string | undefined,
+    components: body.components as BootstrapComponent[] | undefined,
+    values: body.values as BootstrapRequest['values'],
+    timeoutSeconds: body.timeoutSeconds as number | undefined,
+  };
+  const report = await ctx.services.bootstrapCluster(target.name, decoded.bytes, request, async (r) => {
+    if (!request.dryRun) await recordBootstrap(ctx.objects, target.name, r);
+  });
+  return { cluster: target.name, ...report };
+}
+
 export const clusterKind: KindDescriptor = {
   kind: 'Cluster',
   plural: 'clusters',
@@ -81,4 +122,13 @@ export const clusterKind: KindDescriptor = {
       throw err;
     }
   },
+  customMethods: [
+    {
+      name: 'bootstrap',
+      verb: 'bootstrap',
+      summary: 'Install or upgrade Capsule, capsule-proxy and KubeVela core with Helm (admin kubeconfig used once)',
+      body: BootstrapBody,
+      handle: bootstrap,
+    },
+  ],
 };

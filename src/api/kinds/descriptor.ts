@@ -3,6 +3,8 @@
 // express. One descriptor per kind; the routes, the OpenAPI document and the authorization
 // scope checks are all driven by these.
 import type { TObject, TProperties, TSchema } from 'typebox';
+import type { BootstrapReport } from '../../adapters/cluster/bootstrap.js';
+import type { BootstrapComponent } from '../../adapters/cluster/bootstrap-plan.js';
 import type { Kind, Labels, Resource } from '../../domain/resource.js';
 import type { ObjectStore, SecretValues, Store } from '../../store/types.js';
 import type { Verb } from '../../security/authorization.js';
@@ -55,6 +57,19 @@ export interface WriteServices {
    *  VelaAdapter. Throws WorkflowStateError when the workflow's state does not allow it. Absent:
    *  the server has no cluster access (HTTP-only tests): 503. */
   controlWorkflow?(cluster: string, app: { namespace: string; name: string }, action: 'suspend' | 'resume' | 'terminate'): Promise<void>;
+  /** Cluster bootstrap (adapters/cluster/bootstrap.ts): installs or upgrades Capsule,
+   *  capsule-proxy and vela-core with Helm using an admin kubeconfig given for this call only.
+   *  Throws ApiError for requests it refuses (chart source, a run in progress). Absent: 501. */
+  bootstrapCluster?(name: string, adminKubeconfig: Buffer, request: BootstrapRequest, onProgress?: (report: BootstrapReport) => Promise<void>): Promise<BootstrapReport>;
+}
+
+export interface BootstrapRequest {
+  dryRun: boolean;
+  /** `repository`, `oci://...` or an absolute directory; default: the server's. */
+  chartSource?: string;
+  components?: BootstrapComponent[];
+  values?: Partial<Record<BootstrapComponent, Record<string, unknown>>>;
+  timeoutSeconds?: number;
 }
 
 export interface SecretsContext {
