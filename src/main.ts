@@ -36,12 +36,18 @@ async function serve(config: Config): Promise<void> {
   const { issuer, audience } = config.auth;
   const verifier = createTokenVerifier(await loadVerificationKeys(config.auth), { issuer, audience });
   // Loaded here, not at the top: `main.ts token` needs none of the Kubernetes client code.
-  const [{ clusterWriteServices }, { clusterReconcilerRegistration }, { startRuntime }, { tenancyRegistrations }] = await Promise.all([
-    import('./api/write-services.js'),
-    import('./orchestrator/cluster-reconciler.js'),
-    import('./orchestrator/runtime.js'),
-    import('./orchestrator/tenancy.js'),
-  ]);
+  const [{ clusterWriteServices }, { clusterReconcilerRegistration }, { startRuntime }, { tenancyRegistrations }, { createClusterClients }, grants, { grantIssuer }] =
+    await Promise.all([
+      import('./api/write-services.js'),
+      import('./orchestrator/cluster-reconciler.js'),
+      import('./orchestrator/runtime.js'),
+      import('./orchestrator/tenancy.js'),
+      import('./orchestrator/cluster-clients.js'),
+      import('./orchestrator/grants.js'),
+      import('./orchestrator/grant-issuer.js'),
+    ]);
+  // One client per cluster, shared by the reconcilers and the kubeconfig issuer.
+  const clients = createClusterClients(store);
   const metrics = createMetrics();
   const app = await buildServer({
     store,
@@ -49,10 +55,16 @@ async function serve(config: Config): Promise<void> {
     logger,
     metrics,
     config: { bodyLimitBytes: config.bodyLimitBytes, version: pkg.version },
-    writeServices: clusterWriteServices(logger),
+    writeServices: { ...clusterWriteServices(logger), grants: grantIssuer({ objects: store.objects, clients, logger }) },
   });
   // Reconcilers: one list, one controller per kind (orchestrator/runtime.ts).
-  const runtime = startRuntime({ store, logger, metrics, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations()] });
+  const runtime = startRuntime({
+    store,
+    logger,
+    metrics,
+    clients,
+    reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), grants.grantRegistration()],
+  });
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info({ address, store: config.store.kind }, 'KubeNova API listening');
   const hs256 = config.auth.hs256Secret !== undefined || config.auth.hs256SecretFile !== undefined;

@@ -138,8 +138,8 @@ export function registerResourceRoutes(app: FastifyInstance, store: Store, servi
       },
     );
 
-    for (const method of d.customMethods ?? []) registerCustomMethod(app, d, method, store);
-    for (const sub of d.subresources ?? []) registerSubresource(app, d, sub, store);
+    for (const method of d.customMethods ?? []) registerCustomMethod(app, d, method, store, services);
+    for (const sub of d.subresources ?? []) registerSubresource(app, d, sub, store, services);
   }
 
   for (const sub of SUB_COLLECTIONS) registerSubCollection(app, sub, { context, send, sendPage, list });
@@ -217,7 +217,7 @@ function registerSubCollection(app: FastifyInstance, sub: SubCollection, r: Resp
 }
 
 /** `POST /{plural}/{name}:{method}`: documented under that exact path. */
-function registerCustomMethod(app: FastifyInstance, d: KindDescriptor, method: CustomMethod, store: Store): void {
+function registerCustomMethod(app: FastifyInstance, d: KindDescriptor, method: CustomMethod, store: Store, services: WriteServices): void {
   const target = Strict({
     target: Type.String({ maxLength: 63 + 1 + method.name.length, pattern: `^${NAME_PATTERN_SOURCE}:${method.name}$` }),
   });
@@ -242,16 +242,18 @@ function registerCustomMethod(app: FastifyInstance, d: KindDescriptor, method: C
         response: responses({}, [...WRITE_ERRORS, 501]),
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const name = targetName((req.params as { target: string }).target);
       const obj = await req.caller!.require(d.kind, name, method.verb);
-      return method.handle(obj, req.body as Record<string, unknown>, { caller: req.caller!, objects: store.objects });
+      const body = await method.handle(obj, req.body as Record<string, unknown>, { caller: req.caller!, objects: store.objects, services, requestId: req.id });
+      reply.code(method.status ?? 200);
+      return body;
     },
   );
 }
 
 /** `GET /{plural}/{name}/{subresource}`. */
-function registerSubresource(app: FastifyInstance, d: KindDescriptor, sub: Subresource, store: Store): void {
+function registerSubresource(app: FastifyInstance, d: KindDescriptor, sub: Subresource, store: Store, services: WriteServices): void {
   app.get(
     `${API_PREFIX}/${d.plural}/:name/${sub.name}`,
     {
@@ -266,7 +268,7 @@ function registerSubresource(app: FastifyInstance, d: KindDescriptor, sub: Subre
     },
     async (req: NameRequest) => {
       const obj = await req.caller!.require(d.kind, req.params.name, sub.verb);
-      return sub.handle(obj, { caller: req.caller!, objects: store.objects });
+      return sub.handle(obj, { caller: req.caller!, objects: store.objects, services, requestId: req.id });
     },
   );
 }

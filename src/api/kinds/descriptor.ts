@@ -51,6 +51,21 @@ export interface WriteServices {
    *  KubeNova's own agent in the cluster with it and returns the agent's credentials, which are
    *  stored instead of the admin kubeconfig. Throws ApiError (CLUSTER_UNREACHABLE, ...). */
   registerCluster(name: string, adminKubeconfig: Buffer): Promise<Buffer>;
+  /** Issuing kubeconfigs (orchestrator/grant-issuer.ts); absent: issue-kubeconfig answers 501. */
+  grants?: GrantIssuing;
+}
+
+/** A KubeconfigGrant to store and issue, admitted and authorized. */
+export interface GrantToIssue {
+  tenant: string;
+  labels: Labels;
+  spec: Spec;
+}
+
+export interface GrantIssuing {
+  /** Stores the grant, makes its objects exist on its cluster and mints its token: the
+   *  kubeconfig is returned here only (never stored, never logged). Throws ApiError. */
+  issue(grant: GrantToIssue, ctx: { correlationId: string }): Promise<{ grant: Resource; kubeconfig: string }>;
 }
 
 export interface SecretsContext {
@@ -64,6 +79,8 @@ export interface SecretsContext {
 export interface MethodContext {
   caller: CallerScope;
   objects: ObjectStore;
+  services: WriteServices;
+  requestId: string;
 }
 
 /** `POST /api/v1/{plural}/{name}:{name}`: an action on one object (Google AIP-136 style). */
@@ -72,6 +89,8 @@ export interface CustomMethod {
   verb: Verb;
   summary: string;
   body: TObject;
+  /** HTTP status of a success (default 200). */
+  status?: 200 | 201;
   /** Runs after the object was found and the caller authorized; returns the response body. */
   handle(target: Resource, body: Record<string, unknown>, ctx: MethodContext): Promise<unknown>;
 }
