@@ -17,7 +17,8 @@ import type { Resource } from '../domain/resource.js';
 import type { Logger } from '../observability/logger.js';
 import { StoreError, type ObjectStore } from '../store/types.js';
 import { ClusterUnavailableError, type ClusterClients } from './cluster-clients.js';
-import { applyGrant, grantIntent, type GrantResource } from './grants.js';
+import { applyGrant, grantIntent, grantStatus, proxyProblem, type GrantResource } from './grants.js';
+import type { GrantIntent } from '../adapters/grants/plan.js';
 
 /** A grant name: its scope's name and a random suffix (≤ 63 characters). */
 export function grantName(scope: string): string {
@@ -36,8 +37,8 @@ export function grantIssuer(deps: GrantIssuerDeps): GrantIssuing {
     async issue(input: GrantToIssue, ctx) {
       const t0 = performance.now();
       const spec = input.spec as unknown as GrantSpec;
-      const cluster = await objects.get<{ capsuleProxy?: { url: string; caData?: string } }>('Cluster', spec.cluster);
-      const proxy = cluster?.spec.capsuleProxy;
+      const cluster = await objects.get<Record<string, unknown>>('Cluster', spec.cluster);
+      const proxy = (cluster?.spec as { capsuleProxy?: { url: string; caData?: string } } | undefined)?.capsuleProxy;
       if (!proxy?.url) {
         throw new ApiError(
           'PROXY_NOT_CONFIGURED',
@@ -66,7 +67,7 @@ export function grantIssuer(deps: GrantIssuerDeps): GrantIssuing {
         if (err instanceof KubeError) throw new ApiError('UNAVAILABLE', `cluster "${spec.cluster}": setting up the grant failed: ${err.message}`);
         throw err;
       }
-      grant = await recordIssue(objects, grant.name, { issuedAt: new Date().toISOString(), expiresAt: token.expiresAt.toISOString() });
+      grant = await recordIssue(objects, grant.name, intent, token.expiresAt, cluster!);
       logger.info(
         { grant: grant.name, tenant: spec.tenant, cluster: spec.cluster, subject: spec.subject, expiresAt: token.expiresAt.toISOString(), ms: Math.round(performance.now() - t0) },
         'kubeconfig issued',
@@ -80,13 +81,22 @@ export function grantIssuer(deps: GrantIssuerDeps): GrantIssuing {
   };
 }
 
-/** Writes the issue time and the token's real expiry into the grant's status, keeping what the
- *  reconciler wrote meanwhile (guarded by version, retried on conflict). */
-async function recordIssue(objects: ObjectStore, name: string, issued: { issuedAt: string; expiresAt: string }): Promise<GrantResource> {
+/** Writes the grant's status as issued (the issue time and the token's real expiry, objects in
+ *  place), over what the reconciler wrote meanwhile (guarded by version, retried on conflict). */
+async function recordIssue(objects: ObjectStore, name: string, intent: GrantIntent, expiresAt: Date, cluster: Resource): Promise<GrantResource> {
+  const now = new Date();
   for (let attempt = 1; ; attempt++) {
     const current = (await objects.get<GrantSpec>('KubeconfigGrant', name)) as GrantResource;
+    const issued = { ...current, status: { ...current.status, issuedAt: now.toISOString(), expiresAt: expiresAt.toISOString() } };
+    const status = grantStatus(issued, intent, {
+      expiresAt,
+      state: 'Active',
+      outcome: { phase: 'Deployed', ready: { status: 'True', reason: 'Deployed', message: `ServiceAccount and bindings in ${intent.namespaces.length} namespace(s)` } },
+      proxy: proxyProblem(cluster),
+      now,
+    });
     try {
-      return (await objects.updateStatus<GrantSpec>('KubeconfigGrant', name, { ...current.status, ...issued }, { expectedVersion: current.resourceVersion })) as GrantResource;
+      return (await objects.updateStatus<GrantSpec>('KubeconfigGrant', name, status, { expectedVersion: current.resourceVersion })) as GrantResource;
     } catch (err) {
       if (!(err instanceof StoreError && err.code === 'CONFLICT') || attempt >= 10) throw err;
     }

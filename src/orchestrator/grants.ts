@@ -18,6 +18,8 @@ import {
   isTenantAdminGrant,
   planGrant,
   ROLE_BINDING,
+  SECRET,
+  SERVICE_ACCOUNT,
   serviceAccountOf,
   TENANT_OWNER,
   type GrantIntent,
@@ -103,8 +105,10 @@ const keyOf = (o: KubeObject) => `${o.apiVersion}/${o.kind}/${o.metadata.namespa
 /** Lists the grant's objects of `type`; none when the cluster does not serve the type (a
  *  TenantOwner without Capsule). */
 async function owned(client: ClusterClient, type: TypeRef, grant: string, signal?: AbortSignal): Promise<KubeObject[]> {
+  // ServiceAccounts and Secrets only in kubenova-grants: the agent may not list them elsewhere.
+  const namespace = type === SERVICE_ACCOUNT || type === SECRET ? AGENT.grantsNamespace : undefined;
   try {
-    return await client.list(type, { labelSelector: grantSelector(grant), signal });
+    return await client.list(type, { labelSelector: grantSelector(grant), signal, ...(namespace && { namespace }) });
   } catch (err) {
     if (err instanceof KubeError && err.reason === 'NotFound') return [];
     throw err;
@@ -126,9 +130,8 @@ export async function applyGrant(client: ClusterClient, intent: GrantIntent, sig
   return applied.find((o) => o.kind === 'Secret' && o.metadata.name === anchorOf(intent.name))!;
 }
 
-/** Deletes every object of the grant, rights first, then the anchor Secret and the
- *  ServiceAccount (either deletion invalidates every token issued for the grant). Returns how
- *  many were deleted. */
+/** Deletes every object of the grant: the anchor Secret first (that alone invalidates every
+ *  token issued for it), then the ServiceAccount and the rights. Returns how many were deleted. */
 export async function removeGrant(client: ClusterClient, grant: string, signal?: AbortSignal): Promise<number> {
   let removed = 0;
   for (const type of GRANT_TYPES) {
@@ -163,9 +166,44 @@ export interface GrantReconcilerDeps {
   resyncMs?: number;
 }
 
-interface Outcome {
+export interface GrantOutcome {
   phase: Phase;
   ready: { status: Condition['status']; reason: string; message: string };
+}
+
+/** A grant's status (pure): its phase and conditions, who, what scope, until when. `Issued`
+ *  follows `issuedAt` in the status it starts from. */
+export function grantStatus(
+  grant: GrantResource,
+  intent: GrantIntent,
+  s: { expiresAt: Date; state: GrantState; outcome: GrantOutcome; proxy: { reason: string; message: string } | undefined; now: Date },
+): GrantStatus {
+  const { expiresAt, state, outcome, proxy } = s;
+  const prev = grant.status as GrantStatus;
+  const at = s.now.toISOString();
+  const c = (type: string, status: Condition['status'], reason: string, message: string) => condition(type, status, reason, message, prev.conditions, at);
+  const issued = prev.issuedAt !== undefined;
+  const conditions = [
+    c(READY, outcome.ready.status, outcome.ready.reason, outcome.ready.message),
+    c(ISSUED, issued ? 'True' : 'False', issued ? 'KubeconfigIssued' : 'NotIssued', issued ? `a kubeconfig was issued at ${prev.issuedAt}` : 'no kubeconfig issued (POST /tenants/{name}:issue-kubeconfig or /projects/{name}:issue-kubeconfig issues one)'),
+    c(EXPIRED, state === 'Expired' ? 'True' : 'False', state === 'Expired' ? 'TTLElapsed' : 'Valid', `${state === 'Expired' ? 'expired' : 'expires'} at ${expiresAt.toISOString()}`),
+    c(REVOKED, state === 'Revoking' ? 'True' : 'False', state === 'Revoking' ? 'Deleted' : 'NotRevoked', state === 'Revoking' ? 'the grant was deleted: its ServiceAccount, anchor Secret and bindings are being removed' : 'not revoked'),
+    c(PROXY_UNAVAILABLE, proxy ? 'True' : 'False', proxy?.reason ?? 'Reachable', proxy?.message ?? "the cluster's capsule-proxy is reachable"),
+  ];
+  return {
+    ...prev,
+    phase: outcome.phase,
+    conditions,
+    observedGeneration: grant.generation,
+    state,
+    subject: grant.spec.subject,
+    scope: { tenant: grant.spec.tenant, ...(grant.spec.project !== undefined && { project: grant.spec.project }) },
+    cluster: grant.spec.cluster,
+    namespaces: state === 'Active' ? intent.namespaces : [],
+    serviceAccount: `${AGENT.grantsNamespace}/${serviceAccountOf(grant.name)}`,
+    tenantOwner: intent.tenantOwner,
+    expiresAt: expiresAt.toISOString(),
+  };
 }
 
 export class GrantReconciler implements Reconciler {
@@ -195,9 +233,10 @@ export class GrantReconciler implements Reconciler {
     const intent = await grantIntent(grant, objects);
     const expiresAt = expiryOf(grant);
     const now = this.now();
-    const expired = now >= expiresAt;
+    // Once expired, always expired (a clock set back does not revive a grant).
+    const expired = now >= expiresAt || (grant.status as GrantStatus).state === 'Expired';
 
-    let outcome: Outcome;
+    let outcome: GrantOutcome;
     try {
       const client = await this.deps.clients.forCluster(grant.spec.cluster);
       if (expired) {
@@ -213,7 +252,8 @@ export class GrantReconciler implements Reconciler {
       outcome = { phase: 'Error', ready: { status: 'False', reason, message: `${expired ? 'removing' : 'applying'} the grant's objects: ${err.message}` } };
     }
 
-    const written = await this.writeStatus(grant, this.statusOf(grant, intent, expiresAt, expired ? 'Expired' : 'Active', outcome, proxyProblem(cluster)), req);
+    const status = grantStatus(grant, intent, { expiresAt, state: expired ? 'Expired' : 'Active', outcome, proxy: proxyProblem(cluster), now });
+    const written = await this.writeStatus(grant, status, req);
     if (!written) return { type: 'requeueAfter', delayMs: 0 };
     if (outcome.phase === 'Error') return { type: 'retry', error: new Error(outcome.ready.message) };
     if (expired) return { type: 'done' };
@@ -231,10 +271,13 @@ export class GrantReconciler implements Reconciler {
       }
     } catch (err) {
       if (!(err instanceof KubeError) && !(err instanceof ClusterUnavailableError)) throw err;
-      const status = this.statusOf(grant, await grantIntent(grant, this.deps.objects), expiryOf(grant), 'Revoking', {
-        phase: 'Error',
-        ready: { status: 'False', reason: err instanceof KubeError ? err.reason : 'ClusterUnavailable', message: `revoking: ${err.message}` },
-      }, undefined);
+      const status = grantStatus(grant, await grantIntent(grant, this.deps.objects), {
+        expiresAt: expiryOf(grant),
+        state: 'Revoking',
+        outcome: { phase: 'Error', ready: { status: 'False', reason: err instanceof KubeError ? err.reason : 'ClusterUnavailable', message: `revoking: ${err.message}` } },
+        proxy: undefined,
+        now: this.now(),
+      });
       await this.writeStatus(grant, status, req);
       return { type: 'retry', error: err };
     }
@@ -246,41 +289,6 @@ export class GrantReconciler implements Reconciler {
       throw err;
     }
     return { type: 'done' };
-  }
-
-  private statusOf(
-    grant: GrantResource,
-    intent: GrantIntent,
-    expiresAt: Date,
-    state: GrantState,
-    outcome: Outcome,
-    proxy: { reason: string; message: string } | undefined,
-  ): GrantStatus {
-    const prev = grant.status as GrantStatus;
-    const at = this.now().toISOString();
-    const c = (type: string, status: Condition['status'], reason: string, message: string) => condition(type, status, reason, message, prev.conditions, at);
-    const issued = prev.issuedAt !== undefined;
-    const conditions = [
-      c(READY, outcome.ready.status, outcome.ready.reason, outcome.ready.message),
-      c(ISSUED, issued ? 'True' : 'False', issued ? 'KubeconfigIssued' : 'NotIssued', issued ? `a kubeconfig was issued at ${prev.issuedAt}` : 'no kubeconfig issued (POST /tenants/{name}:issue-kubeconfig or /projects/{name}:issue-kubeconfig issues one)'),
-      c(EXPIRED, state === 'Expired' ? 'True' : 'False', state === 'Expired' ? 'TTLElapsed' : 'Valid', `${state === 'Expired' ? 'expired' : 'expires'} at ${expiresAt.toISOString()}`),
-      c(REVOKED, state === 'Revoking' ? 'True' : 'False', state === 'Revoking' ? 'Deleted' : 'NotRevoked', state === 'Revoking' ? 'the grant was deleted: its ServiceAccount, anchor Secret and bindings are being removed' : 'not revoked'),
-      c(PROXY_UNAVAILABLE, proxy ? 'True' : 'False', proxy?.reason ?? 'Reachable', proxy?.message ?? "the cluster's capsule-proxy is reachable"),
-    ];
-    return {
-      ...prev,
-      phase: outcome.phase,
-      conditions,
-      observedGeneration: grant.generation,
-      state,
-      subject: grant.spec.subject,
-      scope: { tenant: grant.spec.tenant, ...(grant.spec.project !== undefined && { project: grant.spec.project }) },
-      cluster: grant.spec.cluster,
-      namespaces: state === 'Active' ? intent.namespaces : [],
-      serviceAccount: `${AGENT.grantsNamespace}/${serviceAccountOf(grant.name)}`,
-      tenantOwner: intent.tenantOwner,
-      expiresAt: expiresAt.toISOString(),
-    };
   }
 
   /** Writes status only if it changed, guarded by the version read (the issuer writes the

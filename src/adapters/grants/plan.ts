@@ -28,9 +28,9 @@ export const SECRET: TypeRef = { apiVersion: 'v1', kind: 'Secret' };
 export const ROLE_BINDING: TypeRef = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' };
 export const TENANT_OWNER: TypeRef = { apiVersion: CAPSULE_GROUP_VERSION, kind: 'TenantOwner' };
 
-/** Everything a grant may have on a cluster, in deletion order: the rights first, then the
- *  anchor (its tokens stop working), then the identity. */
-export const GRANT_TYPES: readonly TypeRef[] = [ROLE_BINDING, TENANT_OWNER, SECRET, SERVICE_ACCOUNT];
+/** Everything a grant may have on a cluster, in deletion order: the anchor first (its tokens
+ *  stop working at once), then the identity, then its rights. */
+export const GRANT_TYPES: readonly TypeRef[] = [SECRET, SERVICE_ACCOUNT, ROLE_BINDING, TENANT_OWNER];
 
 export interface GrantIntent {
   name: string;
