@@ -15,7 +15,14 @@ import { clusterReconcilerRegistration } from '../src/orchestrator/cluster-recon
 import { grantRegistration } from '../src/orchestrator/grants.js';
 import { startRuntime } from '../src/orchestrator/runtime.js';
 import { tenancyRegistrations } from '../src/orchestrator/tenancy.js';
-import { ADMIN, openTestStore, startHarness } from '../test/api/support/harness.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildServer } from '../src/api/server.js';
+import { createMetrics } from '../src/observability/metrics.js';
+import { createTokenVerifier } from '../src/security/auth.js';
+import { mintToken } from '../src/security/auth-token.js';
+import { createStore } from '../src/store/index.js';
 
 const N = Number(process.env.BENCH_ISSUES ?? 15);
 const id = process.env.KUBENOVA_TEST_CLUSTER;
@@ -23,12 +30,23 @@ if (!id) throw new Error('set KUBENOVA_TEST_CLUSTER (npm run testenv -- up)');
 const info = await readClusterInfo(id);
 const kubeconfig = await readFile(info.kubeconfig, 'utf8');
 const logger = createLogger({ level: 'silent' });
-const { store, close } = await openTestStore();
+const dataDir = await mkdtemp(join(tmpdir(), 'kubenova-bench-grants-'));
+const store = await createStore({ kind: 'embedded', dataDir });
 const clients = createClusterClients(store);
-const h = await startHarness({ store, writeServices: { ...clusterWriteServices(logger), grants: grantIssuer({ objects: store.objects, clients, logger }) } });
+const secret = new TextEncoder().encode('bench-secret-that-is-long-enough-for-hs256!!');
+const app = await buildServer({
+  store,
+  verifier: createTokenVerifier({ hs256Secret: secret }),
+  logger,
+  metrics: createMetrics({ processMetrics: false }),
+  config: { bodyLimitBytes: 1024 * 1024 },
+  writeServices: { ...clusterWriteServices(logger), grants: grantIssuer({ objects: store.objects, clients, logger }) },
+});
+await app.ready();
+const token = await mintToken(secret, { subject: 'admin', roles: ['platform-admin'], ttlSeconds: 3600 });
 const s = Date.now().toString(36);
 const ok = async (method: 'POST' | 'DELETE', url: string, body?: unknown) => {
-  const res = await h.call(ADMIN, method, url, body);
+  const res = await app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body !== undefined && { payload: body as object }) });
   if (res.statusCode >= 300) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
   return res;
 };
@@ -54,8 +72,9 @@ for (const g of (await store.objects.list('KubeconfigGrant', { limit: 500 })).it
 for (let i = 0; (await store.objects.list('KubeconfigGrant', { limit: 1 })).items.length > 0 && i < 300; i++) await new Promise((r) => setTimeout(r, 200));
 await ok('DELETE', `/api/v1/projects/bt-${s}-p`);
 for (let i = 0; (await store.objects.get('Project', `bt-${s}-p`)) && i < 600; i++) await new Promise((r) => setTimeout(r, 200));
-await h.call(ADMIN, 'DELETE', `/api/v1/tenants/bt-${s}`);
+await ok('DELETE', `/api/v1/tenants/bt-${s}`);
 for (let i = 0; (await store.objects.get('Tenant', `bt-${s}`)) && i < 600; i++) await new Promise((r) => setTimeout(r, 200));
 await runtime.stop();
-await h.close();
-await close();
+await app.close();
+await store.close();
+await rm(dataDir, { recursive: true, force: true });
