@@ -50,6 +50,8 @@ async function serve(config: Config): Promise<void> {
     { startRevisionOutcomes },
     { KIND_DESCRIPTORS },
     { definitionRegistration },
+    grants,
+    { grantIssuer },
   ] = await Promise.all([
     import('./api/write-services.js'),
     import('./orchestrator/cluster-reconciler.js'),
@@ -60,8 +62,10 @@ async function serve(config: Config): Promise<void> {
     import('./orchestrator/revision-outcomes.js'),
     import('./api/kinds/index.js'),
     import('./orchestrator/definitions.js'),
+    import('./orchestrator/grants.js'),
+    import('./orchestrator/grant-issuer.js'),
   ]);
-  // One client per cluster, shared by the reconcilers and the API's workflow control.
+  // One client per cluster, shared by the reconcilers, the API's workflow control and the kubeconfig issuer.
   const clients = createClusterClients(store);
   const metrics = createMetrics();
   const events = createEventRecorder({ store, logger, metrics });
@@ -71,7 +75,10 @@ async function serve(config: Config): Promise<void> {
     logger,
     metrics,
     config: { bodyLimitBytes: config.bodyLimitBytes, version: pkg.version },
-    writeServices: clusterWriteServices(logger, { clients, bootstrap: config.bootstrap }),
+    writeServices: {
+      ...clusterWriteServices(logger, { clients, bootstrap: config.bootstrap }),
+      grants: grantIssuer({ objects: store.objects, clients, logger }),
+    },
     events,
   });
   // Reconcilers: one list, one controller per kind (orchestrator/runtime.ts).
@@ -81,7 +88,7 @@ async function serve(config: Config): Promise<void> {
     metrics,
     events,
     clients,
-    reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), ...deliveryRegistrations(), definitionRegistration()],
+    reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), ...deliveryRegistrations(), definitionRegistration(), grants.grantRegistration()],
   });
   // Revision outcomes (succeeded/failed/superseded) of kinds with a history, from their status.
   const revisionOutcomes = startRevisionOutcomes({ store, logger, kinds: KIND_DESCRIPTORS.filter((d) => d.history).map((d) => d.kind) });

@@ -31,6 +31,9 @@ export const ERROR_STATUS = {
   CLUSTER_UNAUTHORIZED: 422,
   /** Cluster registration: the cluster answered, but setting up KubeNova's agent failed. */
   CLUSTER_SETUP_FAILED: 422,
+  /** issue-kubeconfig: the grant's cluster has no capsule-proxy endpoint registered; kubeconfigs
+   *  are only issued for capsule-proxy, never for the API server. */
+  PROXY_NOT_CONFIGURED: 409,
   /** Key rotation: the keyring file is unusable as it is; the keys in force stay. */
   KEYRING_INVALID: 422,
   INTERNAL: 500,

@@ -15,7 +15,18 @@ export function apiSpec(spec: Spec): Spec {
 export type ApiObject = Record<string, unknown>;
 
 export async function represent(d: KindDescriptor, obj: Resource, secrets: SecretStore): Promise<ApiObject> {
-  const out: ApiObject = {
+  const out = representFields(obj);
+  for (const field of Object.keys(d.secretFields ?? {})) {
+    const ref = secretRefOf(obj, field);
+    const info = ref && (await secrets.describe(ref));
+    out[field] = info ? { set: true, keyId: info.keyId, updatedAt: info.updatedAt } : { set: false };
+  }
+  return out;
+}
+
+/** The object without its secret fields' descriptions (enough for kinds that have none). */
+export function representFields(obj: Resource): ApiObject {
+  return {
     kind: obj.kind,
     name: obj.name,
     ...(obj.tenant !== undefined && { tenant: obj.tenant }),
@@ -29,12 +40,6 @@ export async function represent(d: KindDescriptor, obj: Resource, secrets: Secre
     ...(obj.deletionTimestamp !== undefined && { deletionTimestamp: obj.deletionTimestamp }),
     finalizers: obj.finalizers,
   };
-  for (const field of Object.keys(d.secretFields ?? {})) {
-    const ref = secretRefOf(obj, field);
-    const info = ref && (await secrets.describe(ref));
-    out[field] = info ? { set: true, keyId: info.keyId, updatedAt: info.updatedAt } : { set: false };
-  }
-  return out;
 }
 
 /** The strong ETag of a version. */

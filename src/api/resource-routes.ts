@@ -245,11 +245,11 @@ function registerCustomMethod(app: FastifyInstance, d: KindDescriptor, method: C
         response: responses({}, [...WRITE_ERRORS, 501]),
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const name = targetName((req.params as { target: string }).target);
       const expected = expectedVersion(req.headers['if-match'], undefined);
       const obj = await req.caller!.require(d.kind, name, method.verb);
-      return method.handle(obj, req.body as Record<string, unknown>, {
+      const body = await method.handle(obj, req.body as Record<string, unknown>, {
         caller: req.caller!,
         objects: store.objects,
         store,
@@ -257,6 +257,8 @@ function registerCustomMethod(app: FastifyInstance, d: KindDescriptor, method: C
         services,
         ...(expected !== undefined && { expectedVersion: expected }),
       });
+      reply.code(method.status ?? 200);
+      return body;
     },
   );
 }

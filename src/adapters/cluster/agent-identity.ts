@@ -11,6 +11,8 @@ export const AGENT = {
   serviceAccount: 'kubenova-agent',
   /** Where KubeconfigGrant ServiceAccounts live: outside every tenant namespace. */
   grantsNamespace: 'kubenova-grants',
+  /** The group of every ServiceAccount there: a Capsule user group (registration.ts). */
+  grantsGroup: 'system:serviceaccounts:kubenova-grants',
   /** ClusterRole, ClusterRoleBinding, Roles and RoleBindings all carry this name. */
   roleName: 'kubenova-agent',
   /** The username the API server (and Capsule) sees. */
@@ -27,6 +29,17 @@ export const APP_RUNNER_ROLE = 'kubenova-app-runner';
 export const BINDABLE_CLUSTER_ROLES = ['admin', 'edit', 'view', 'capsule-namespace-deleter', 'capsule-namespace-provisioner', APP_RUNNER_ROLE];
 
 export const AGENT_LABELS = { 'app.kubernetes.io/managed-by': 'kubenova', 'app.kubernetes.io/component': 'agent' };
+
+/** The verbs a KubeconfigGrant may give one by one instead of a named role. */
+export const GRANT_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] as const;
+
+/** One ClusterRole per grantable verb (that verb on every resource), written at registration by
+ *  the admin. A verbs grant binds these in its namespaces (a RoleBinding confines a ClusterRole
+ *  to the namespace: namespaced resources only). Why not a Role per grant: writing a Role with
+ *  rights the agent does not hold needs `escalate` on roles, which in any namespace it may write
+ *  Roles in is as good as holding every right there; `bind` on these eight names is exactly the
+ *  power a grant needs and nothing more. */
+export const grantVerbRole = (verb: string): string => `kubenova-grant-${verb}`;
 
 export interface PolicyRule {
   apiGroups: string[];
@@ -48,6 +61,8 @@ export const AGENT_CLUSTER_RULES: readonly PolicyRule[] = [
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: WRITE },
   { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: WRITE },
   { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: BINDABLE_CLUSTER_ROLES },
+  // KubeconfigGrant: binding the per-verb ClusterRoles in granted namespaces (no `escalate`).
+  { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: GRANT_VERBS.map(grantVerbRole) },
   // VelaAdapter: applications and their workflows; revisions and definitions are read.
   { apiGroups: ['core.oam.dev'], resources: ['applications', 'workflows', 'workflowruns'], verbs: WRITE },
   // Workflow control (suspend, resume, terminate) is a patch of the Application's status.
@@ -130,6 +145,14 @@ export function agentObjects(opts: { kubevela?: boolean } = {}): KubeObject[][] 
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: AGENT.roleName },
         subjects: [subject],
       },
+      ...GRANT_VERBS.map(
+        (verb): KubeObject => ({
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: meta(grantVerbRole(verb)),
+          rules: [{ apiGroups: ['*'], resources: ['*'], verbs: [verb] }],
+        }),
+      ),
       ...role(AGENT.namespace, AGENT_SELF_RULES),
       ...role(AGENT.grantsNamespace, AGENT_GRANTS_RULES),
       ...(opts.kubevela ? role(VELA_SYSTEM_NAMESPACE, AGENT_VELA_DEFINITION_RULES) : []),

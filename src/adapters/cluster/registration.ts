@@ -5,7 +5,8 @@
 //   2. create its own identity: namespaces kubenova-system and kubenova-grants, the
 //      ServiceAccount kubenova-agent and the least RBAC the adapters need (agent-identity.ts);
 //   3. make the agent a Capsule administrator when Capsule is installed (so the project
-//      namespaces it creates with the tenant label are adopted by Capsule's webhook);
+//      namespaces it creates with the tenant label are adopted by Capsule's webhook), and the
+//      group of kubeconfig-grant ServiceAccounts a Capsule user group (capsule-proxy filters them);
 //   4. mint the agent's token with the TokenRequest API and check it works.
 // What KubeNova stores is the agent's kubeconfig (server, CA, token); the admin kubeconfig is
 // never written anywhere and is dropped when the request ends. Why: a stored cluster-admin
@@ -13,7 +14,7 @@
 // is scoped (no secrets outside kubenova-grants, no cluster-wide RBAC writes), expires within a
 // day, and is rotated by the ClusterReconciler with the agent's own rights.
 import { performance } from 'node:perf_hooks';
-import { ensureCapsuleAdministrator, type AdministratorOutcome } from '../capsule/administrators.js';
+import { ensureCapsuleAdministrator, ensureCapsuleUserGroup, type AdministratorOutcome } from '../capsule/administrators.js';
 import { CAPSULE_GROUP_VERSION } from '../capsule/capsule-api.js';
 import { describeCheck, type AccessCheck } from '../kube/access-review.js';
 import { KubeClusterClient } from '../kube/client.js';
@@ -185,8 +186,10 @@ export async function registerCluster(name: string, adminKubeconfig: Buffer, opt
     if (capsule) {
       try {
         capsuleAdministrator = await ensureCapsuleAdministrator(admin, AGENT.username, signal);
+        // Grant ServiceAccounts are Capsule users, so capsule-proxy filters what they see.
+        await ensureCapsuleUserGroup(admin, AGENT.grantsGroup, signal);
       } catch (err) {
-        throw setupError(err, endpoint.server, 'adding the agent to CapsuleConfiguration administrators');
+        throw setupError(err, endpoint.server, 'adding the agent to CapsuleConfiguration administrators and the grants group to its users');
       }
     }
     const capsuleMs = lap();

@@ -36,6 +36,8 @@ export interface TokenKubeconfig {
   insecureSkipTlsVerify?: boolean;
   proxyUrl?: string;
   token: string;
+  /** The context's default namespace. */
+  namespace?: string;
   /** Top-level `extensions` entries (`{name, extension}`), for KubeNova's own bookkeeping. */
   extensions?: Array<{ name: string; extension: Record<string, unknown> }>;
 }
@@ -52,7 +54,7 @@ export function tokenKubeconfig(k: TokenKubeconfig): string {
     kind: 'Config',
     clusters: [{ name: k.name, cluster }],
     users: [{ name: k.name, user: { token: k.token } }],
-    contexts: [{ name: k.name, context: { cluster: k.name, user: k.name } }],
+    contexts: [{ name: k.name, context: { cluster: k.name, user: k.name, ...(k.namespace !== undefined && { namespace: k.namespace }) } }],
     'current-context': k.name,
   };
   if (k.extensions?.length) doc.extensions = k.extensions;

@@ -61,6 +61,8 @@ export interface WriteServices {
    *  capsule-proxy and vela-core with Helm using an admin kubeconfig given for this call only.
    *  Throws ApiError for requests it refuses (chart source, a run in progress). Absent: 501. */
   bootstrapCluster?(name: string, adminKubeconfig: Buffer, request: BootstrapRequest, onProgress?: (report: BootstrapReport) => Promise<void>): Promise<BootstrapReport>;
+  /** Issuing kubeconfigs (orchestrator/grant-issuer.ts); absent: issue-kubeconfig answers 501. */
+  grants?: GrantIssuing;
 }
 
 export interface BootstrapRequest {
@@ -70,6 +72,19 @@ export interface BootstrapRequest {
   components?: BootstrapComponent[];
   values?: Partial<Record<BootstrapComponent, Record<string, unknown>>>;
   timeoutSeconds?: number;
+}
+
+/** A KubeconfigGrant to store and issue, admitted and authorized. */
+export interface GrantToIssue {
+  tenant: string;
+  labels: Labels;
+  spec: Spec;
+}
+
+export interface GrantIssuing {
+  /** Stores the grant, makes its objects exist on its cluster and mints its token: the
+   *  kubeconfig is returned here only (never stored, never logged). Throws ApiError. */
+  issue(grant: GrantToIssue, ctx: { correlationId: string }): Promise<{ grant: Resource; kubeconfig: string }>;
 }
 
 export interface SecretsContext {
@@ -97,6 +112,8 @@ export interface CustomMethod {
   verb: Verb;
   summary: string;
   body: TObject;
+  /** HTTP status of a success (default 200). */
+  status?: 200 | 201;
   /** Runs after the object was found and the caller authorized; returns the response body. */
   handle(target: Resource, body: Record<string, unknown>, ctx: MethodContext): Promise<unknown>;
 }

@@ -2,10 +2,12 @@
 // cluster, namespaces, role or verbs, TTL. Issued (later) as a ServiceAccount token bound by
 // RoleBindings, with the cluster's capsule-proxy as server; deleting the grant revokes it.
 import { Type } from 'typebox';
+import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import type { Labels, Resource } from '../../domain/resource.js';
 import { GRANT_ROLES, mayGrant, type TableRole } from '../../security/authorization.js';
 import { ApiError } from '../errors.js';
 import { List, Name, Patterned, Strict, StringEnum, withDefault } from '../schemas/common.js';
+import { representFields } from '../representation.js';
 import type { AdmissionContext, CustomMethod, FieldProblem, KindDescriptor, Spec } from './descriptor.js';
 import { PROJECT_LABEL, rejectProblems, requirePlacedCluster, resolveReference, unprocessable } from './references.js';
 import type { TenantResource } from './tenant.js';
@@ -46,7 +48,7 @@ const Ttl = Type.Integer({
   description: 'Lifetime of the issued token, in seconds.',
 });
 
-interface GrantSpec {
+export interface GrantSpec {
   tenant: string;
   project?: string;
   cluster: string;
@@ -111,6 +113,8 @@ export const grantKind: KindDescriptor = {
   },
   // A grant is issued as it is; a different access is a new grant (and this one is revoked).
   immutable: ['tenant', 'project', 'cluster', 'subject', 'ttlSeconds', 'role', 'verbs', 'namespaces'],
+  // Deleting a grant revokes it: its reconciler removes its cluster objects first.
+  finalizers: [CLEANUP_FINALIZER],
   async admit(_name, spec, ctx) {
     // The whole spec is immutable: an update (labels only) keeps what was admitted at creation.
     if (ctx.current) return { tenant: ctx.current.tenant };
@@ -132,6 +136,7 @@ export function issueKubeconfigMethod(scope: 'Tenant' | 'Project'): CustomMethod
   return {
     name: 'issue-kubeconfig',
     verb: 'issue-kubeconfig',
+    status: 201,
     summary: `Issue a kubeconfig scoped to the ${scope.toLowerCase()}, served through capsule-proxy`,
     body: IssueBody,
     async handle(target: Resource, body: Spec, ctx) {
@@ -147,11 +152,17 @@ export function issueKubeconfigMethod(scope: 'Tenant' | 'Project'): CustomMethod
       if (body.verbs !== undefined) spec.verbs = body.verbs as string[];
       // Neither given: the least access.
       if (spec.role === undefined && spec.verbs === undefined) spec.role = 'view';
-      await admitGrant(spec, ctx, ctx.caller.rolesFor(scope, 'issue-kubeconfig'), '');
-      throw new ApiError(
-        'NOT_IMPLEMENTED',
-        'issuing kubeconfigs is not implemented yet: it arrives with the KubeconfigGrant reconciler (TokenRequest via capsule-proxy)',
+      const tenant = await admitGrant(spec, ctx, ctx.caller.rolesFor(scope, 'issue-kubeconfig'), '');
+      const issuing = ctx.services.grants;
+      if (!issuing) throw new ApiError('NOT_IMPLEMENTED', 'this server issues no kubeconfigs (no grant issuer configured)');
+      const specWithDefaults = { ...spec, namespaces: spec.namespaces ?? [] } as unknown as Spec;
+      const { grant, kubeconfig } = await issuing.issue(
+        { tenant, labels: grantKind.systemLabels!(specWithDefaults), spec: specWithDefaults },
+        { correlationId: ctx.requestId },
       );
+      // The only response that ever carries the token.
+      return { grant: representFields(grant), kubeconfig };
     },
   };
 }
+

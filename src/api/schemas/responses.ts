@@ -8,7 +8,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'UNAUTHENTICATED: no bearer token, or an invalid one',
   403: 'FORBIDDEN: the caller may see the object but not do this',
   404: "NOT_FOUND: does not exist, or belongs to another tenant",
-  409: 'ALREADY_EXISTS, CONFLICT (stale If-Match / resourceVersion), HAS_DEPENDENTS; rollback: NO_ROLLBACK_TARGET, ROLLBACK_NO_CHANGE',
+  409: 'ALREADY_EXISTS, CONFLICT (stale If-Match / resourceVersion), HAS_DEPENDENTS; rollback: NO_ROLLBACK_TARGET, ROLLBACK_NO_CHANGE; issue-kubeconfig: PROXY_NOT_CONFIGURED (register a capsule-proxy endpoint for the cluster)',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE: bodies are application/json',
   422: 'UNPROCESSABLE: refers to an object that does not exist or is not allowed there; UNKNOWN_REVISION (rollback); KEYRING_INVALID (key rotation): the keyring file must be fixed',

@@ -1,0 +1,64 @@
+// What a grant is on its cluster (pure): which objects, which bindings where, when a grant is a
+// Capsule tenant owner, and the kubeconfig's server. Behaviour against a real API server is in
+// test/e2e/grants.test.ts.
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { AGENT_CLUSTER_RULES, GRANT_VERBS, grantVerbRole } from '../../../src/adapters/cluster/agent-identity.js';
+import { grantKubeconfig, isTenantAdminGrant, planGrant, usernameOf, type GrantIntent } from '../../../src/adapters/grants/plan.js';
+
+const base: GrantIntent = { name: 'g1', tenant: 't', namespaces: ['t-a', 't-b'], role: 'edit', tenantOwner: false };
+const bindings = (intent: GrantIntent) =>
+  planGrant(intent)
+    .filter((o) => o.kind === 'RoleBinding')
+    .map((o) => `${o.metadata.namespace}/${o.metadata.name}→${(o.roleRef as { name: string }).name}`);
+
+describe('planGrant', () => {
+  it('a ServiceAccount and its anchor Secret in kubenova-grants, labelled with the grant', () => {
+    const [sa, secret] = planGrant(base);
+    expect(sa).toMatchObject({ kind: 'ServiceAccount', metadata: { name: 'g-g1', namespace: 'kubenova-grants', labels: { 'kubenova.io/grant': 'g1' } } });
+    expect(secret).toMatchObject({ kind: 'Secret', type: 'Opaque', metadata: { name: 'g-g1-anchor', namespace: 'kubenova-grants' } });
+    expect(usernameOf('g1')).toBe('system:serviceaccount:kubenova-grants:g-g1');
+  });
+
+  it('a named role: one RoleBinding to that ClusterRole in each granted namespace, and nowhere else', () => {
+    expect(bindings(base)).toEqual(['t-a/g-g1→edit', 't-b/g-g1→edit']);
+  });
+
+  it('verbs: one RoleBinding per verb to the per-verb ClusterRoles', () => {
+    expect(bindings({ ...base, role: undefined, verbs: ['get', 'list'], namespaces: ['t-a'] })).toEqual(['t-a/g-g1-get→kubenova-grant-get', 't-a/g-g1-list→kubenova-grant-list']);
+  });
+
+  it('a TenantOwner only when the intent says so, labelled for the tenant', () => {
+    expect(planGrant(base).some((o) => o.kind === 'TenantOwner')).toBe(false);
+    const owner = planGrant({ ...base, role: 'admin', tenantOwner: true }).find((o) => o.kind === 'TenantOwner');
+    expect(owner).toMatchObject({
+      metadata: { labels: { 'projectcapsule.dev/tenant': 't' } },
+      spec: { kind: 'ServiceAccount', name: 'system:serviceaccount:kubenova-grants:g-g1', aggregate: true },
+    });
+  });
+
+  const owners: [string, Parameters<typeof isTenantAdminGrant>[0], boolean][] = [
+    ['admin over the whole tenant', { role: 'admin', namespaces: [] }, true],
+    ['admin over a subset of namespaces', { role: 'admin', namespaces: ['t-a'] }, false],
+    ['admin of one project', { role: 'admin', project: 't-a' }, false],
+    ['edit over the whole tenant (owners may create namespaces whatever their role)', { role: 'edit' }, false],
+  ];
+  for (const [why, spec, expected] of owners) it(`tenant owner: ${why} → ${expected}`, () => expect(isTenantAdminGrant(spec)).toBe(expected));
+});
+
+describe('agent RBAC for grants', () => {
+  it('the agent may bind exactly the per-verb ClusterRoles, and holds no escalate', () => {
+    const names = GRANT_VERBS.map(grantVerbRole);
+    expect(AGENT_CLUSTER_RULES).toContainEqual({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: names });
+    expect(AGENT_CLUSTER_RULES.some((r) => r.verbs.includes('escalate') || r.verbs.includes('*'))).toBe(false);
+  });
+});
+
+describe('grantKubeconfig', () => {
+  it("points at capsule-proxy with its CA, the token as bearer, the first namespace as default", () => {
+    const doc = YAML.parse(grantKubeconfig({ grant: 'g1', cluster: 'c1', proxy: { url: 'https://proxy.example:9001', caData: 'Q0E=' }, token: 'tok', namespace: 't-a' }));
+    expect(doc.clusters[0].cluster).toEqual({ server: 'https://proxy.example:9001', 'certificate-authority-data': 'Q0E=' });
+    expect(doc.users[0].user).toEqual({ token: 'tok' });
+    expect(doc.contexts[0].context).toMatchObject({ namespace: 't-a' });
+  });
+});

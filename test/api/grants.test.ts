@@ -1,0 +1,41 @@
+// issue-kubeconfig through HTTP with the real issuer, for what needs no cluster: a cluster
+// without a registered capsule-proxy endpoint gets no kubeconfig (the issuer refuses before it
+// stores or applies anything). Issuing against a real cluster is in test/e2e/grants.test.ts.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createLogger } from '../../src/observability/logger.js';
+import { createClusterClients } from '../../src/orchestrator/cluster-clients.js';
+import { grantIssuer } from '../../src/orchestrator/grant-issuer.js';
+import { storeKubeconfigAsGiven } from '../support/write-services.js';
+import { json, openTestStore, startHarness, type Harness } from './support/harness.js';
+import { CALLERS, seedWorld } from './support/world.js';
+
+let h: Harness;
+let close: () => Promise<void>;
+beforeAll(async () => {
+  const opened = await openTestStore();
+  close = opened.close;
+  const logger = createLogger({ level: 'silent' });
+  h = await startHarness({
+    store: opened.store,
+    writeServices: { ...storeKubeconfigAsGiven, grants: grantIssuer({ objects: opened.store.objects, clients: createClusterClients(opened.store), logger }) },
+  });
+  await seedWorld(h);
+});
+afterAll(async () => {
+  await h?.close();
+  await close?.();
+});
+
+it('a cluster without a capsule-proxy endpoint: 409 PROXY_NOT_CONFIGURED, nothing stored', async () => {
+  const before = (await h.store.objects.list('KubeconfigGrant', { limit: 500 })).items.length;
+  const res = await h.call(CALLERS['tenant-admin'], 'POST', '/api/v1/projects/acme-web:issue-kubeconfig', { cluster: 'c1', role: 'view' });
+  expect(res.statusCode, res.body).toBe(409);
+  expect(json(res)).toMatchObject({ code: 'PROXY_NOT_CONFIGURED' });
+  expect(json<{ message: string }>(res).message).toContain('capsuleProxy');
+  expect((await h.store.objects.list('KubeconfigGrant', { limit: 500 })).items.length).toBe(before);
+});
+
+it('authorization comes first: a tenant-dev asking for admin is 403 whatever the cluster', async () => {
+  const res = await h.call(CALLERS['tenant-dev'], 'POST', '/api/v1/projects/acme-web:issue-kubeconfig', { cluster: 'c1', role: 'admin' });
+  expect(res.statusCode).toBe(403);
+});
