@@ -9,6 +9,7 @@ import { definitionClusters, type DefinitionSpec } from '../api/kinds/definition
 import type { KubeObject } from '../adapters/kube/types.js';
 import { DEFINITION_LABEL, MANAGED_SELECTOR, ownerKeyOf } from '../domain/ownership.js';
 import { ProjectionReconciler, type ProjectionDeps, type ProjectionKind } from './projection-reconciler.js';
+import { projectionDeps, type ProjectionOptions } from './projection-deps.js';
 import { keyOf, type ReconcilerRegistration, type RuntimeServices } from './runtime.js';
 import { TenancyWatches, type ClusterWatch } from './tenancy.js';
 
@@ -43,24 +44,13 @@ export const DEFINITION_WATCHES: readonly ClusterWatch[] = [COMPONENT_DEFINITION
   keysOf: projected,
 }));
 
-export interface DefinitionOptions {
-  waitRequeueMs?: number;
-  resyncMs?: number;
-}
+export type DefinitionOptions = ProjectionOptions;
 
 /** The Definition kind's entry for startRuntime. */
 export function definitionRegistration(opts: DefinitionOptions = {}): ReconcilerRegistration {
   let watches: TenancyWatches | undefined;
-  const deps = (services: RuntimeServices): ProjectionDeps => {
-    const shared = (watches ??= new TenancyWatches((key) => services.enqueue(key), DEFINITION_WATCHES));
-    return {
-      objects: services.store.objects,
-      clients: services.clients,
-      waitRequeueMs: opts.waitRequeueMs,
-      resyncMs: opts.resyncMs,
-      onClient: (cluster, client) => shared.ensure(cluster, client),
-    };
-  };
+  const deps = (services: RuntimeServices): ProjectionDeps =>
+    projectionDeps(services, 'vela', (watches ??= new TenancyWatches((key) => services.enqueue(key), DEFINITION_WATCHES)), opts);
   return {
     kind: 'Definition',
     adapter: 'vela',

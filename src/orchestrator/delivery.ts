@@ -11,6 +11,7 @@ import { isOwnedBy, MANAGED_SELECTOR, ownerKeyOf, PROJECT_LABEL } from '../domai
 import type { Resource } from '../domain/resource.js';
 import type { ChangeEvent, ObjectStore } from '../store/types.js';
 import { ProjectionReconciler, type ProjectionDeps, type ProjectionKind } from './projection-reconciler.js';
+import { projectionDeps, type ProjectionOptions } from './projection-deps.js';
 import type { ReconcilerRegistration, RuntimeServices } from './runtime.js';
 import { loadTenant, TenancyWatches, type ClusterWatch } from './tenancy.js';
 
@@ -19,6 +20,7 @@ const NAMESPACE_TYPE = { apiVersion: 'v1', kind: 'Namespace' } as const;
 export const appKind: ProjectionKind<AppIntent, void, void> = {
   kind: 'App',
   adapter: velaAppAdapter,
+  driftPolicy: (intent) => intent.spec.driftPolicy,
   async load(obj, objects) {
     const spec = obj.spec as unknown as AppSpec;
     const project = await objects.get<ProjectSpec>('Project', spec.project);
@@ -94,9 +96,7 @@ export const APP_WATCHES: readonly ClusterWatch[] = [
   { type: APPLICATION_TYPE, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
 ];
 
-export interface DeliveryOptions {
-  waitRequeueMs?: number;
-  resyncMs?: number;
+export interface DeliveryOptions extends ProjectionOptions {
   workers?: number;
 }
 
@@ -113,13 +113,7 @@ export function deliveryRegistrations(opts: DeliveryOptions = {}): ReconcilerReg
       reconciler: (services: RuntimeServices) => {
         watches ??= new TenancyWatches((key) => services.enqueue(key), APP_WATCHES);
         const shared = watches;
-        const reconciler = appReconciler({
-          objects: services.store.objects,
-          clients: services.clients,
-          waitRequeueMs: opts.waitRequeueMs,
-          resyncMs: opts.resyncMs,
-          onClient: (cluster, client) => shared.ensure(cluster, client),
-        });
+        const reconciler = appReconciler(projectionDeps(services, 'vela', shared, opts));
         return Object.assign(reconciler, { close: () => watches?.close() });
       },
       triggers: (['Project', 'Tenant', 'Cluster'] as const).map((kind) => ({ kind, keys: (e: ChangeEvent, services: RuntimeServices) => appKeysFor(e, services.store.objects) })),

@@ -24,7 +24,7 @@ import { placedClusters } from '../domain/placement.js';
 import type { Resource } from '../domain/resource.js';
 import type { ChangeEvent, ObjectStore } from '../store/types.js';
 import { ProjectionReconciler, type ProjectionDeps, type ProjectionKind } from './projection-reconciler.js';
-import type { FightingOptions } from './drift-fighting.js';
+import { projectionDeps, type ProjectionOptions } from './projection-deps.js';
 import type { ReconcilerRegistration, RuntimeServices } from './runtime.js';
 
 async function listAll<S>(objects: ObjectStore, kind: 'Cluster' | 'Tenant' | 'Project', opts: { tenant?: string } = {}): Promise<Resource<S>[]> {
@@ -221,13 +221,8 @@ export class TenancyWatches {
   }
 }
 
-export interface TenancyOptions {
-  /** Safety-net requeue while clusters converge (watches normally wake the reconcilers). */
-  waitRequeueMs?: number;
-  resyncMs?: number;
+export interface TenancyOptions extends ProjectionOptions {
   workers?: number;
-  /** When repeated drift repairs count as a fight (defaults: 3 within 5 min, pauses from 30 s). */
-  fighting?: FightingOptions;
 }
 
 /**
@@ -236,20 +231,8 @@ export interface TenancyOptions {
  */
 export function tenancyRegistrations(opts: TenancyOptions = {}): ReconcilerRegistration[] {
   let watches: TenancyWatches | undefined;
-  const deps = (services: RuntimeServices): ProjectionDeps => {
-    watches ??= new TenancyWatches((key) => services.enqueue(key));
-    const shared = watches;
-    return {
-      objects: services.store.objects,
-      clients: services.clients,
-      waitRequeueMs: opts.waitRequeueMs,
-      resyncMs: opts.resyncMs,
-      onClient: (cluster, client) => shared.ensure(cluster, client),
-      logger: services.logger,
-      fighting: opts.fighting,
-      ...(services.metrics && { driftRepairs: { counter: services.metrics.driftRepairsTotal, adapter: 'capsule' } }),
-    };
-  };
+  const deps = (services: RuntimeServices): ProjectionDeps =>
+    projectionDeps(services, 'capsule', (watches ??= new TenancyWatches((key) => services.enqueue(key))), opts);
   const only = (prefix: string) => async (e: ChangeEvent, services: RuntimeServices) =>
     (await tenancyKeysFor(e, services.store.objects)).filter((k) => k.startsWith(prefix));
   const common = { adapter: 'capsule', workers: opts.workers ?? 2, timeoutMs: 120_000, backoff: { baseDelayMs: 1_000, maxDelayMs: 30_000 } };
