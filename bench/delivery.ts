@@ -19,16 +19,13 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { APP_RUNNER_ROLE } from '../src/adapters/cluster/agent-identity.js';
 import { KubeClusterClient } from '../src/adapters/kube/client.js';
-import { buildServer } from '../src/api/server.js';
+import { benchServer } from './support.js';
 import { clusterWriteServices } from '../src/api/write-services.js';
-import { createMetrics } from '../src/observability/metrics.js';
 import { createClusterClients } from '../src/orchestrator/cluster-clients.js';
 import { clusterReconcilerRegistration } from '../src/orchestrator/cluster-reconciler.js';
 import { deliveryRegistrations } from '../src/orchestrator/delivery.js';
 import { startRuntime } from '../src/orchestrator/runtime.js';
 import { tenancyRegistrations } from '../src/orchestrator/tenancy.js';
-import { createTokenVerifier } from '../src/security/auth.js';
-import { mintToken } from '../src/security/auth-token.js';
 import { createStore } from '../src/store/index.js';
 
 const KUBECONFIG = process.env.BENCH_KUBECONFIG;
@@ -37,7 +34,6 @@ const POLL_MS = 25;
 if (!KUBECONFIG) throw new Error('set BENCH_KUBECONFIG to a testenv cluster admin kubeconfig');
 
 const suffix = randomBytes(3).toString('hex');
-const secret = new TextEncoder().encode(randomBytes(32).toString('hex'));
 const spec = (name: string) => ({
   components: [{ name, type: 'webservice', properties: { image: 'nginx:1.27' }, traits: [{ type: 'scaler', properties: { replicas: 2 } }] }],
 });
@@ -64,21 +60,8 @@ async function main(): Promise<void> {
   const store = await createStore({ kind: 'embedded', dataDir: dir });
   const logger = pino({ level: 'silent' });
   const clients = createClusterClients(store);
-  const app = await buildServer({
-    store,
-    verifier: createTokenVerifier({ hs256Secret: secret }),
-    logger,
-    metrics: createMetrics({ processMetrics: false }),
-    config: { bodyLimitBytes: 1024 * 1024 },
-    writeServices: clusterWriteServices(logger, { clients }),
-  });
-  await app.ready();
+  const { app, call } = await benchServer(store, logger, clusterWriteServices(logger, { clients }));
   const runtime = startRuntime({ store, logger, clients, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), ...deliveryRegistrations()] });
-  const token = await mintToken(secret, { subject: 'bench', roles: ['platform-admin'], ttlSeconds: 3600 });
-  const call = async (method: 'POST' | 'DELETE', url: string, body?: unknown) => {
-    const res = await app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body !== undefined && { payload: body as object }) });
-    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-  };
   const phaseOf = async (kind: 'App' | 'Project', name: string) => {
     const o = await store.objects.get(kind, name);
     return o && o.status.observedGeneration === o.generation ? o.status.phase : undefined;

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { readClusterInfo } from '../tools/testenv/src/state.js';
+import { benchServer } from './support.js';
 import { clusterWriteServices } from '../src/api/write-services.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createClusterClients } from '../src/orchestrator/cluster-clients.js';
@@ -18,10 +19,6 @@ import { tenancyRegistrations } from '../src/orchestrator/tenancy.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildServer } from '../src/api/server.js';
-import { createMetrics } from '../src/observability/metrics.js';
-import { createTokenVerifier } from '../src/security/auth.js';
-import { mintToken } from '../src/security/auth-token.js';
 import { createStore } from '../src/store/index.js';
 
 const N = Number(process.env.BENCH_ISSUES ?? 15);
@@ -33,23 +30,8 @@ const logger = createLogger({ level: 'silent' });
 const dataDir = await mkdtemp(join(tmpdir(), 'kubenova-bench-grants-'));
 const store = await createStore({ kind: 'embedded', dataDir });
 const clients = createClusterClients(store);
-const secret = new TextEncoder().encode('bench-secret-that-is-long-enough-for-hs256!!');
-const app = await buildServer({
-  store,
-  verifier: createTokenVerifier({ hs256Secret: secret }),
-  logger,
-  metrics: createMetrics({ processMetrics: false }),
-  config: { bodyLimitBytes: 1024 * 1024 },
-  writeServices: { ...clusterWriteServices(logger), grants: grantIssuer({ objects: store.objects, clients, logger }) },
-});
-await app.ready();
-const token = await mintToken(secret, { subject: 'admin', roles: ['platform-admin'], ttlSeconds: 3600 });
+const { app, call: ok } = await benchServer(store, logger, { ...clusterWriteServices(logger), grants: grantIssuer({ objects: store.objects, clients, logger }) });
 const s = Date.now().toString(36);
-const ok = async (method: 'POST' | 'DELETE', url: string, body?: unknown) => {
-  const res = await app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body !== undefined && { payload: body as object }) });
-  if (res.statusCode >= 300) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
-  return res;
-};
 await ok('POST', '/api/v1/clusters', { name: `b-${s}`, kubeconfig: Buffer.from(kubeconfig).toString('base64'), spec: { capsuleProxy: { url: 'https://127.0.0.1:9/' } } });
 const runtime = startRuntime({ store, logger, clients, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), grantRegistration()] });
 await ok('POST', '/api/v1/tenants', { name: `bt-${s}`, spec: { placement: { clusters: [`b-${s}`] } } });

@@ -261,10 +261,10 @@ describe('custom methods', () => {
     expect(missing.stderr).toMatch(/App "nope" not found/);
     const rollback = await cli(['rollback', 'nope', '--revision', '1', '--reason', 'bad deploy']);
     expect(rollback.code).toBe(EXIT.notFound);
-    // Until the VelaAdapter lands, the server answers 501 for an existing app.
-    const pending = await cli(['rollout', 'web']);
-    expect(pending.code).toBe(EXIT.general);
-    expect(pending.stderr).toMatch(/^Error from server \(NOT_IMPLEMENTED\)/);
+    // An existing app's rollout, before any cluster reported: Pending, nothing per cluster.
+    const view = await cli(['rollout', 'web', '-o', 'json']);
+    expect(view.code, view.stderr).toBe(0);
+    expect(JSON.parse(view.stdout)).toMatchObject({ app: 'web', phase: 'Pending', clusters: {} });
   });
 
   it('issue-kubeconfig sends the grant request; a refusal writes no file', async () => {

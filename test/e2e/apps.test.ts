@@ -12,14 +12,16 @@ import { appServiceAccount, appUsername } from '../../src/adapters/vela/index.js
 import { AGENT } from '../../src/adapters/cluster/agent-identity.js';
 import type { RolloutView } from '../../src/api/kinds/app-rollout.js';
 import { clusterWriteServices } from '../../src/api/write-services.js';
-import type { Resource } from '../../src/domain/resource.js';
+import type { Phase, Resource, ResourceStatus } from '../../src/domain/resource.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createClusterClients, type ClusterClients } from '../../src/orchestrator/cluster-clients.js';
 import { clusterReconcilerRegistration } from '../../src/orchestrator/cluster-reconciler.js';
 import { deliveryRegistrations } from '../../src/orchestrator/delivery.js';
+import { startRevisionOutcomes, type RevisionOutcomes } from '../../src/orchestrator/revision-outcomes.js';
 import { startRuntime, type Runtime } from '../../src/orchestrator/runtime.js';
 import { tenancyRegistrations } from '../../src/orchestrator/tenancy.js';
 import { ADMIN, json, startHarness, type Harness } from '../api/support/harness.js';
+import { recordStatuses, untilPhase } from '../support/phases.js';
 
 const shared = inject('cluster');
 const suffix = randomBytes(3).toString('hex');
@@ -39,6 +41,9 @@ const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
 let h: Harness;
 let clients: ClusterClients | undefined;
 let runtime: Runtime | undefined;
+let outcomes: RevisionOutcomes | undefined;
+/** Every status the reconcilers wrote, per object, in order. */
+let statuses: (kind: 'App', name: string) => ResourceStatus[] = () => [];
 let admin: KubeClusterClient;
 const apps = new Set<string>();
 
@@ -49,24 +54,15 @@ async function created(url: string, body: unknown): Promise<void> {
 
 const read = (kind: 'App' | 'Tenant' | 'Project' | 'Cluster', name: string) => h.store.objects.get<Record<string, unknown>>(kind, name);
 
-async function phase(name: string, want: string, timeout = 120_000): Promise<Resource> {
-  let last: Resource | undefined;
-  await vi.waitFor(
-    async () => {
-      last = await read('App', name);
-      expect(last?.status.phase, `App/${name}: ${JSON.stringify(last?.status)}`).toBe(want);
-      expect(last!.status.observedGeneration).toBe(last!.generation);
-    },
-    { timeout, interval: 100 },
-  );
-  return last!;
-}
+const phase = (name: string, want: Phase, timeout = 120_000) => untilPhase(h.store.objects, 'App', name, want, timeout);
 
 async function rollout(name: string): Promise<RolloutView> {
   const res = await h.call(ADMIN, 'GET', `/api/v1/apps/${name}/rollout`);
   expect(res.statusCode, res.body).toBe(200);
   return json<RolloutView>(res);
 }
+
+const imageOf = (deployment: KubeObject) => (deployment.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]!.image;
 
 const webservice = (image: string, name = 'web') => ({ name, type: 'webservice', properties: { image } });
 
@@ -79,10 +75,13 @@ beforeAll(async () => {
   // The API's workflow control and the runtime share one client per cluster.
   h = await startHarness({ writeServices: clusterWriteServices(logger, { clients: { forCluster: (n) => clients!.forCluster(n) } }) });
   clients = createClusterClients(h.store);
+  statuses = recordStatuses(h.store.objects);
   const kubeconfig = await readFile(shared.kubeconfig, 'utf8');
   admin = await KubeClusterClient.fromKubeconfigText('admin', kubeconfig);
   await created('/api/v1/clusters', { name: C, kubeconfig: Buffer.from(kubeconfig).toString('base64'), labels: { suite: suffix } });
   runtime = startRuntime({ store: h.store, logger, clients, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), ...deliveryRegistrations()] });
+  // As in the server: revisions become succeeded/failed from the app's status.
+  outcomes = startRevisionOutcomes({ store: h.store, logger, kinds: ['App'] });
   await vi.waitFor(async () => expect((await read('Cluster', C))?.status.capabilities).toMatchObject({ kubevela: { apiVersions: expect.arrayContaining(['v1beta1']) } }), {
     timeout: 60_000,
     interval: 100,
@@ -119,6 +118,7 @@ afterAll(async () => {
       }, { timeout: 120_000, interval: 250 })
       .catch((err: unknown) => report(`tenancy not cleaned up: ${String(err)}`));
   }
+  await outcomes?.stop();
   await runtime?.stop();
   admin?.close();
   await h?.close();
@@ -167,7 +167,49 @@ describe('an app with a webservice and a scaler', () => {
     expect(steps.length).toBeGreaterThan(0);
     expect(steps.every((s) => s.phase === 'succeeded')).toBe(true);
     const deployment = (await admin.get({ ...DEPLOYMENT, namespace: PA, name: 'web' }))!;
-    expect((deployment.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]!.image).toBe('nginx:1.28');
+    expect(imageOf(deployment)).toBe('nginx:1.28');
+  });
+
+  it("a rollback restores the earlier image through KubeVela, and KubeNova's history shows the update and the rollback", { timeout: 180_000 }, async () => {
+    interface Rev { revision: number; change: { type?: string; from?: number; to?: number }; actor: string; reason?: string; outcome: string; spec: { components: { properties: { image: string } }[] } }
+    const history = async () => json<{ items: Rev[] }>(await h.call(ADMIN, 'GET', `/api/v1/apps/${APP}/revisions`)).items;
+    // The default target is the newest earlier revision that succeeded: the first one (nginx:1.27).
+    await vi.waitFor(async () => expect((await history()).find((r) => r.revision === 1)?.outcome).toBe('succeeded'), { timeout: 60_000, interval: 100 });
+
+    const res = await h.call(ADMIN, 'POST', `/api/v1/apps/${APP}:rollback`, { reason: 'nginx 1.28 breaks checkout' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(json(res)).toMatchObject({ fromRevision: 2, toRevision: 1 });
+    await phase(APP, 'Deployed');
+    expect(imageOf((await admin.get({ ...DEPLOYMENT, namespace: PA, name: 'web' }))!)).toBe('nginx:1.27');
+
+    const revs = await history();
+    expect(revs.map((r) => r.revision)).toEqual([3, 2, 1]);
+    expect(revs[0]).toMatchObject({ change: { type: 'rolled-back', from: 2, to: 1 }, reason: 'nginx 1.28 breaks checkout' });
+    expect(revs[0]!.spec.components[0]!.properties.image).toBe('nginx:1.27');
+    expect(revs[1]!.spec.components[0]!.properties.image).toBe('nginx:1.28');
+    await vi.waitFor(async () => expect((await history())[0]!.outcome).toBe('succeeded'), { timeout: 60_000, interval: 100 });
+  });
+
+  it("an Application edited on the cluster is put back: Drifted, then Deployed with the app's image", { timeout: 180_000 }, async () => {
+    const from = statuses('App', APP).length;
+    const edited = { name: 'web', type: 'webservice', properties: { image: 'nginx:edited' }, traits: [{ type: 'scaler', properties: { replicas: 2 } }] };
+    // As `kubectl edit` would: a merge patch by another field manager.
+    await admin.rest.request({
+      method: 'PATCH',
+      path: `/apis/core.oam.dev/v1beta1/namespaces/${PA}/applications/${APP}`,
+      query: { fieldManager: 'kubectl-edit' },
+      contentType: 'application/merge-patch+json',
+      body: { spec: { components: [edited] } },
+    });
+    const imageOfApplication = (app: KubeObject) => (app.spec as { components: { properties: { image: string } }[] }).components[0]!.properties.image;
+    await vi.waitFor(async () => expect(imageOfApplication((await admin.get({ ...APPLICATION, namespace: PA, name: APP }))!)).toBe('nginx:1.27'), {
+      timeout: 60_000,
+      interval: 100,
+    });
+    await phase(APP, 'Deployed');
+    const seen = statuses('App', APP).slice(from);
+    expect(seen.map((s) => s.phase)).toContain('Drifted');
+    expect(JSON.stringify(seen.find((s) => s.phase === 'Drifted'))).toContain('nginx:edited');
   });
 });
 

@@ -19,6 +19,7 @@ import { startRuntime, type Runtime } from '../../src/orchestrator/runtime.js';
 import { tenancyRegistrations } from '../../src/orchestrator/tenancy.js';
 import { ADMIN, startHarness, type Harness } from '../api/support/harness.js';
 import { removeAgentIdentity } from '../support/agent-cleanup.js';
+import { recordStatuses, untilPhase } from '../support/phases.js';
 import { userKubeConfig } from '../support/cluster.js';
 
 const shared = inject('cluster');
@@ -44,8 +45,7 @@ let admin: KubeClusterClient;
 let capsuleAdmin: KubeClusterClient;
 
 /** Every status the reconcilers wrote, per object, in order (what the store really received). */
-const written = new Map<string, ResourceStatus[]>();
-const history = (kind: Kind, name: string) => written.get(`${kind}/${name}`) ?? [];
+let history: (kind: Kind, name: string) => ResourceStatus[] = () => [];
 const phases = (kind: Kind, name: string, from = 0) => history(kind, name).slice(from).map((s) => s.phase);
 
 const read = (kind: 'Tenant' | 'Project' | 'Cluster', name: string) => h.store.objects.get<Record<string, unknown>>(kind, name);
@@ -56,18 +56,7 @@ async function call(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown)
   return res;
 }
 
-async function deployed(kind: 'Tenant' | 'Project', name: string, timeout = 90_000): Promise<Resource> {
-  let last: Resource | undefined;
-  await vi.waitFor(
-    async () => {
-      last = await read(kind, name);
-      expect(last?.status.phase, `${kind}/${name}: ${JSON.stringify(last?.status)}`).toBe('Deployed');
-      expect(last!.status.observedGeneration).toBe(last!.generation);
-    },
-    { timeout, interval: 50 },
-  );
-  return last!;
-}
+const deployed = (kind: 'Tenant' | 'Project', name: string, timeout = 90_000) => untilPhase(h.store.objects, kind, name, 'Deployed', timeout);
 
 /** A merge patch as another writer (field manager `manager`), as `kubectl edit/patch` does. */
 function patch(ref: ObjectRef, body: unknown, manager: string, client = admin) {
@@ -124,13 +113,7 @@ const reconciles = async (kind: Kind) => {
 
 beforeAll(async () => {
   h = await startHarness({ writeServices: clusterWriteServices(logger) });
-  const objects = h.store.objects;
-  const updateStatus = objects.updateStatus.bind(objects);
-  objects.updateStatus = (async (kind: Kind, name: string, status: ResourceStatus, ctx?: object) => {
-    const key = `${kind}/${name}`;
-    written.set(key, [...(written.get(key) ?? []), structuredClone(status)]);
-    return updateStatus(kind, name, status, ctx);
-  }) as typeof objects.updateStatus;
+  history = recordStatuses(h.store.objects);
 
   const kubeconfig = await readFile(shared.kubeconfig, 'utf8');
   admin = await KubeClusterClient.fromKubeconfigText('admin', kubeconfig);

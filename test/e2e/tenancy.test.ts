@@ -17,6 +17,7 @@ import { startRuntime, type Runtime } from '../../src/orchestrator/runtime.js';
 import { tenancyRegistrations } from '../../src/orchestrator/tenancy.js';
 import { ADMIN, json, startHarness, type Harness } from '../api/support/harness.js';
 import { removeAgentIdentity } from '../support/agent-cleanup.js';
+import { untilPhase } from '../support/phases.js';
 import { startComponent, startExtraCluster, stopComponent, userKubeConfig, type ClusterHandle, type ClusterInfo } from '../support/cluster.js';
 
 const shared = inject('cluster');
@@ -58,18 +59,7 @@ async function created(url: string, body: unknown): Promise<void> {
 const read = (kind: 'Tenant' | 'Project' | 'Cluster', name: string) => h.store.objects.get<Record<string, unknown>>(kind, name);
 
 /** Resolves once the object is Deployed for its current generation. */
-async function deployed(kind: 'Tenant' | 'Project', name: string, timeout = 90_000): Promise<Resource> {
-  let last: Resource | undefined;
-  await vi.waitFor(
-    async () => {
-      last = await read(kind, name);
-      expect(last?.status.phase, `${kind}/${name}: ${JSON.stringify(last?.status)}`).toBe('Deployed');
-      expect(last!.status.observedGeneration).toBe(last!.generation);
-    },
-    { timeout, interval: 50 },
-  );
-  return last!;
-}
+const deployed = (kind: 'Tenant' | 'Project', name: string, timeout = 90_000) => untilPhase(h.store.objects, kind, name, 'Deployed', timeout);
 
 async function gone(kind: 'Tenant' | 'Project', name: string, timeout = 120_000): Promise<void> {
   await vi.waitFor(async () => expect(await read(kind, name), `${kind}/${name} still there: ${JSON.stringify((await read(kind, name))?.status)}`).toBeUndefined(), {

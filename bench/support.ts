@@ -1,0 +1,38 @@
+// An in-process KubeNova API for the cluster benchmarks (delivery, grants): the real server on
+// the given store, a platform-admin token, and a call helper that throws on any non-2xx answer.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { WriteServices } from '../src/api/kinds/descriptor.js';
+import { buildServer } from '../src/api/server.js';
+import type { Logger } from '../src/observability/logger.js';
+import { createMetrics } from '../src/observability/metrics.js';
+import { createTokenVerifier } from '../src/security/auth.js';
+import { mintToken } from '../src/security/auth-token.js';
+import type { Store } from '../src/store/types.js';
+
+export interface BenchServer {
+  app: FastifyInstance;
+  call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown): Promise<{ statusCode: number; body: string }>;
+}
+
+export async function benchServer(store: Store, logger: Logger, writeServices: WriteServices): Promise<BenchServer> {
+  const secret = new Uint8Array(randomBytes(32));
+  const app = await buildServer({
+    store,
+    verifier: createTokenVerifier({ hs256Secret: secret }),
+    logger,
+    metrics: createMetrics({ processMetrics: false }),
+    config: { bodyLimitBytes: 1024 * 1024 },
+    writeServices,
+  });
+  await app.ready();
+  const token = await mintToken(secret, { subject: 'bench', roles: ['platform-admin'], ttlSeconds: 3600 });
+  return {
+    app,
+    async call(method, url, body) {
+      const res = await app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body !== undefined && { payload: body as object }) });
+      if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+      return res;
+    },
+  };
+}
