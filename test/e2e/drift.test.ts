@@ -175,12 +175,16 @@ describe('the namespace tenant-label admission policy', () => {
         () => undefined,
         (e: unknown) => e,
       );
+    // The API server loads a new policy through an informer: until then a request may be
+    // refused with an error other than the policy's (seen: 500 right after the policy was
+    // re-created by this suite's cluster reconciler). Wait for the policy to be in force.
+    await vi.waitFor(async () => expect(((await attempt(attempts[0]!, admin)) as KubeError | undefined)?.status).toBe(403), { timeout: 30_000, interval: 200 });
     // A cluster admin: refused by the policy, with a message saying what to do instead.
     for (const labels of attempts) {
       const err = await attempt(labels, admin);
       expect(err, `${JSON.stringify(labels)} should be refused`).toBeInstanceOf(KubeError);
       const refused = err as KubeError;
-      expect(refused.status).toBe(403);
+      expect(refused.status, refused.message).toBe(403);
       expect(refused.reason).toBe('AdmissionDenied');
       expect(refused.message).toContain("ValidatingAdmissionPolicy 'kubenova-namespace-tenant-labels'");
       expect(refused.message).toContain(`namespace ${PROJECT} says which tenant it belongs to (${TENANT})`);

@@ -5,16 +5,23 @@ describe("the agent's identity", () => {
   it('is applied in two stages: namespaces first, then what lives in them and the RBAC', () => {
     const [first, second] = agentObjects();
     expect(first!.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/kubenova-system', 'Namespace/kubenova-grants']);
-    expect(second!.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)).toEqual([
+    const common = [
       'ServiceAccount/kubenova-system/kubenova-agent',
       'ClusterRole//kubenova-agent',
       'ClusterRole//kubenova-app-runner',
       'ClusterRoleBinding//kubenova-agent',
+      // What grants with custom verbs bind (the agent may bind exactly these).
+      ...['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'].map((v) => `ClusterRole//kubenova-grant-${v}`),
       'Role/kubenova-system/kubenova-agent',
       'RoleBinding/kubenova-system/kubenova-agent',
       'Role/kubenova-grants/kubenova-agent',
       'RoleBinding/kubenova-grants/kubenova-agent',
-    ]);
+    ];
+    const names = (objs: readonly { kind: string; metadata: { name: string; namespace?: string } }[]) =>
+      objs.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+    expect(names(second!)).toEqual(common);
+    // With KubeVela in the cluster: a Role in vela-system for the Definitions KubeNova installs.
+    expect(names(agentObjects({ kubevela: true })[1]!)).toEqual([...common, 'Role/vela-system/kubenova-agent', 'RoleBinding/vela-system/kubenova-agent']);
   });
 
   it('never gets wildcards, secrets cluster-wide, or RBAC role writes', () => {
