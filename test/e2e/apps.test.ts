@@ -171,10 +171,10 @@ describe('an app with a webservice and a scaler', () => {
   });
 
   it("a rollback restores the earlier image through KubeVela, and KubeNova's history shows the update and the rollback", { timeout: 180_000 }, async () => {
-    interface Rev { revision: number; change: { type?: string; from?: number; to?: number }; actor: string; reason?: string; outcome: string; spec: { components: { properties: { image: string } }[] } }
+    interface Rev { revision: number; change: { type?: string; from?: number; to?: number }; actor: string; reason?: string; outcome: { state: string; message?: string }; spec: { components: { properties: { image: string } }[] } }
     const history = async () => json<{ items: Rev[] }>(await h.call(ADMIN, 'GET', `/api/v1/apps/${APP}/revisions`)).items;
     // The default target is the newest earlier revision that succeeded: the first one (nginx:1.27).
-    await vi.waitFor(async () => expect((await history()).find((r) => r.revision === 1)?.outcome).toBe('succeeded'), { timeout: 60_000, interval: 100 });
+    await vi.waitFor(async () => expect((await history()).find((r) => r.revision === 1)?.outcome.state).toBe('succeeded'), { timeout: 60_000, interval: 100 });
 
     const res = await h.call(ADMIN, 'POST', `/api/v1/apps/${APP}:rollback`, { reason: 'nginx 1.28 breaks checkout' });
     expect(res.statusCode, res.body).toBe(200);
@@ -187,11 +187,12 @@ describe('an app with a webservice and a scaler', () => {
     expect(revs[0]).toMatchObject({ change: { type: 'rolled-back', from: 2, to: 1 }, reason: 'nginx 1.28 breaks checkout' });
     expect(revs[0]!.spec.components[0]!.properties.image).toBe('nginx:1.27');
     expect(revs[1]!.spec.components[0]!.properties.image).toBe('nginx:1.28');
-    await vi.waitFor(async () => expect((await history())[0]!.outcome).toBe('succeeded'), { timeout: 60_000, interval: 100 });
+    await vi.waitFor(async () => expect((await history())[0]!.outcome.state).toBe('succeeded'), { timeout: 60_000, interval: 100 });
   });
 
   it("an Application edited on the cluster is put back: Drifted, then Deployed with the app's image", { timeout: 180_000 }, async () => {
     const from = statuses('App', APP).length;
+    const intended = ((await read('App', APP))!.spec as { components: { properties: { image: string } }[] }).components[0]!.properties.image;
     const edited = { name: 'web', type: 'webservice', properties: { image: 'nginx:edited' }, traits: [{ type: 'scaler', properties: { replicas: 2 } }] };
     // As `kubectl edit` would: a merge patch by another field manager.
     await admin.rest.request({
@@ -202,7 +203,7 @@ describe('an app with a webservice and a scaler', () => {
       body: { spec: { components: [edited] } },
     });
     const imageOfApplication = (app: KubeObject) => (app.spec as { components: { properties: { image: string } }[] }).components[0]!.properties.image;
-    await vi.waitFor(async () => expect(imageOfApplication((await admin.get({ ...APPLICATION, namespace: PA, name: APP }))!)).toBe('nginx:1.27'), {
+    await vi.waitFor(async () => expect(imageOfApplication((await admin.get({ ...APPLICATION, namespace: PA, name: APP }))!)).toBe(intended), {
       timeout: 60_000,
       interval: 100,
     });
