@@ -191,8 +191,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
       const clusters = { ...previous, ...drifted } as Record<string, ClusterStatus>;
       const before = obj;
       obj = await this.writeStatus(obj, overallStatus({ generation: obj.status.observedGeneration, clusters, previous: obj.status, now: this.stamp(), extra: this.fightConditions(obj, Object.keys(clusters)) }), req);
-      const regarding = repairing.map((a) => ({ name: a.planned.name, outcome: { state: 'drifted' as const, reason: 'Drifted', message: '' }, regarding: a.planned.objects[0] }));
-      if (obj !== before) await this.emitKubeEvents(before.status, obj.status, regarding, req);
+      if (obj !== before) await this.emitKubeEvents(before.status, obj.status, repairing.map((a) => ({ name: a.planned.name, regarding: a.planned.objects[0] })), req);
     }
 
     const runs = [
@@ -223,7 +222,12 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   }
 
   /** A Kubernetes Event on the projected object of each cluster whose phase changed. */
-  private async emitKubeEvents(before: ResourceStatus, after: ResourceStatus, runs: readonly ClusterRun[], req: ReconcileRequest): Promise<void> {
+  private async emitKubeEvents(
+    before: ResourceStatus,
+    after: ResourceStatus,
+    runs: readonly Pick<ClusterRun, 'name' | 'regarding'>[],
+    req: ReconcileRequest,
+  ): Promise<void> {
     const changed = phaseTransitions(before, after).filter((t) => t.cluster !== undefined);
     await Promise.all(
       changed.map(async (t) => {
