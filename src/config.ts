@@ -1,5 +1,6 @@
 // The server's configuration, from environment variables only. Parsing is pure: files named here
 // (secrets, keys) are read by the code that uses them.
+import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseChartSource } from './adapters/cluster/bootstrap-plan.js';
 import type { StoreConfig } from './store/index.js';
@@ -29,6 +30,8 @@ export interface Config {
   /** Largest accepted request body. */
   bodyLimitBytes: number;
   bootstrap: BootstrapConfig;
+  /** This replica's name among those sharing a PostgreSQL store (leases, logs). */
+  replicaId: string;
 }
 
 /** Cluster bootstrap (`POST /clusters/{name}:bootstrap`). */
@@ -60,6 +63,7 @@ export const ENVIRONMENT = {
   KUBENOVA_DATA_DIR: `data directory of the embedded store and its generated secrets (default ${DEFAULTS.dataDir})`,
   KUBENOVA_DATABASE_URL: 'PostgreSQL URL; when set, the store is that server instead of the embedded one',
   KUBENOVA_KEYRING_FILE: 'envelope-encryption keyring (required with KUBENOVA_DATABASE_URL)',
+  KUBENOVA_REPLICA_ID: "this replica's name among those sharing KUBENOVA_DATABASE_URL (default <hostname>-<pid>)",
   KUBENOVA_JWT_SECRET: 'HS256 secret, at least 32 characters',
   KUBENOVA_JWT_SECRET_FILE: 'file holding the HS256 secret (default with the embedded store: <data dir>/jwt-secret, created on first start)',
   KUBENOVA_JWT_PUBLIC_KEY_FILE: 'PEM public key for RS256 tokens',
@@ -72,6 +76,7 @@ export const ENVIRONMENT = {
   KUBENOVA_CHART_DIRS: "colon-separated absolute directories a bootstrap request may name as its chart source (default: none besides KUBENOVA_CHART_SOURCE's)",
 } as const;
 
+const REPLICA_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 export const MIN_HS256_SECRET_LENGTH = 32;
 
@@ -91,6 +96,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const store: StoreConfig = databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'embedded', dataDir };
 
+  const replicaId = get('KUBENOVA_REPLICA_ID') ?? `${hostname()}-${process.pid}`;
+  if (!REPLICA_ID.test(replicaId)) {
+    throw new ConfigError('KUBENOVA_REPLICA_ID must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  }
+
   const logLevel = get('KUBENOVA_LOG_LEVEL') ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`KUBENOVA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -103,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     bodyLimitBytes: DEFAULTS.bodyLimitBytes,
     bootstrap: bootstrapConfig(get),
+    replicaId,
   };
 }
 

@@ -52,6 +52,7 @@ async function serve(config: Config): Promise<void> {
     { definitionRegistration },
     grants,
     { grantIssuer },
+    { startShardLeases, WHOLE_SHARE },
   ] = await Promise.all([
     import('./api/write-services.js'),
     import('./orchestrator/cluster-reconciler.js'),
@@ -64,6 +65,7 @@ async function serve(config: Config): Promise<void> {
     import('./orchestrator/definitions.js'),
     import('./orchestrator/grants.js'),
     import('./orchestrator/grant-issuer.js'),
+    import('./orchestrator/shards.js'),
   ]);
   // One client per cluster, shared by the reconcilers, the API's workflow control and the kubeconfig issuer.
   const clients = createClusterClients(store);
@@ -81,8 +83,13 @@ async function serve(config: Config): Promise<void> {
     },
     events,
   });
+  // Replicas sharing a PostgreSQL store divide the reconcile work by shard leases.
+  const share = store.coordination
+    ? await startShardLeases({ coordination: store.coordination, replica: config.replicaId, logger, metrics })
+    : WHOLE_SHARE;
   // Reconcilers: one list, one controller per kind (orchestrator/runtime.ts).
   const runtime = startRuntime({
+    share,
     store,
     logger,
     metrics,
@@ -93,7 +100,7 @@ async function serve(config: Config): Promise<void> {
   // Revision outcomes (succeeded/failed/superseded) of kinds with a history, from their status.
   const revisionOutcomes = startRevisionOutcomes({ store, logger, kinds: KIND_DESCRIPTORS.filter((d) => d.history).map((d) => d.kind) });
   const address = await app.listen({ host: config.host, port: config.port });
-  logger.info({ address, store: config.store.kind }, 'KubeNova API listening');
+  logger.info({ address, store: config.store.kind, replica: share.replica }, 'KubeNova API listening');
   const hs256 = config.auth.hs256Secret !== undefined || config.auth.hs256SecretFile !== undefined;
   process.stderr.write(
     [
@@ -122,6 +129,8 @@ async function serve(config: Config): Promise<void> {
     void (async () => {
       try {
         await app.close();
+        // Abort the reconciles in flight and hand their shards to the other replicas at once.
+        await share.stop();
         await runtime.stop();
         await events.flush();
         events.close();

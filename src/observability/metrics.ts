@@ -20,6 +20,11 @@ export interface Metrics {
   retriesTotal: Counter<'kind'>;
   /** Projected objects changed by someone else and re-applied (see countDriftRepair). */
   driftRepairsTotal: Counter<'kind' | 'adapter'>;
+  /** Work shards whose lease this replica holds (orchestrator/shards.ts). */
+  shardsOwned: Gauge;
+  /** Reconciles stopped because their shard's lease was lost or handed over (a fenced write
+   *  refused, or aborted in flight). */
+  reconcilesFencedTotal: Counter<'kind'>;
 }
 
 /** One drift repair of a projected object of `kind` through `adapter` (no-op without metrics). */
@@ -80,6 +85,17 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics 
       name: 'kubenova_drift_repairs_total',
       help: 'Projected objects found changed by another writer and re-applied, by object kind and adapter.',
       labelNames: ['kind', 'adapter'],
+      registers: [registry],
+    }),
+    shardsOwned: new Gauge({
+      name: 'kubenova_shards_owned',
+      help: 'Work shards whose lease this replica holds.',
+      registers: [registry],
+    }),
+    reconcilesFencedTotal: new Counter({
+      name: 'kubenova_reconciles_fenced_total',
+      help: "Reconciles stopped because their shard's lease was lost or handed over, by object kind.",
+      labelNames: ['kind'],
       registers: [registry],
     }),
   };

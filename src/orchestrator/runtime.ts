@@ -2,7 +2,9 @@
 // registered kind, fed by the store's change feed (`Kind/name` keys carrying the write's
 // correlation id), by triggers between kinds (a Cluster's change → the tenants placed on it) and
 // by a periodic resync of every object; a ClusterClient cache shared by all reconcilers; metrics
-// and log context per reconcile; and a graceful stop (the reconciles in flight finish).
+// and log context per reconcile; and a graceful stop (the reconciles in flight finish). With
+// several replicas, a WorkShare (shards.ts) decides which keys this one reconciles: it queues only
+// those, runs each reconcile under its shard's fencing token, and resyncs when it gains shards.
 import { randomUUID } from 'node:crypto';
 import type { Kind } from '../domain/resource.js';
 import { runWithLogContext, type LogContext } from '../observability/context.js';
@@ -10,10 +12,12 @@ import type { EventRecorder } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { contextOf, inSpan, SpanKind, trace } from '../observability/tracing.js';
+import { FencedError, runFenced } from '../store/leases.js';
 import type { ChangeEvent, Store } from '../store/types.js';
 import { createClusterClients, type ClusterClients } from './cluster-clients.js';
-import { Controller, type Reconciler, type ReconcileResult } from './controller.js';
+import { Controller, type Reconciler, type ReconcileRequest, type ReconcileResult } from './controller.js';
 import type { BackoffOptions, TokenBucketOptions } from './rate-limit.js';
+import { WHOLE_SHARE, type Claim, type WorkShare } from './shards.js';
 
 /** `Kind/name`: the work-queue key of an object. */
 export const keyOf = (kind: Kind, name: string): string => `${kind}/${name}`;
@@ -66,6 +70,8 @@ export interface RuntimeOptions {
   resyncIntervalMs?: number;
   /** Global rate limit of retries, per controller. Default 20/s, burst 100. */
   rateLimit?: TokenBucketOptions;
+  /** Which keys this replica reconciles. Default: all of them (one process). */
+  share?: WorkShare;
 }
 
 export interface Runtime extends RuntimeServices {
@@ -87,10 +93,12 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
   const { store, logger, metrics, events } = opts;
   const clients = opts.clients ?? createClusterClients(store);
   const controllers = new Map<Kind, Controller>();
+  const share = opts.share ?? WHOLE_SHARE;
 
+  // Keys of shards other replicas hold are theirs to queue (they hear of the same changes).
   const enqueue = (key: string, correlationId?: string, traceparent?: string) => {
     const controller = controllers.get(parseKey(key).kind);
-    if (controller) controller.enqueue(key, correlationId, traceparent);
+    if (controller && share.owns(key)) controller.enqueue(key, correlationId, traceparent);
   };
   const services: RuntimeServices = { store, clients, logger, enqueue, ...(metrics && { metrics }), ...(events && { events }) };
   const recordFailure = async (kind: Kind, name: string, error: Error, correlationId: string | undefined) => {
@@ -108,12 +116,48 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
     });
   };
 
+  /** A reconcile whose shard was lost or handed over: left to the replica that holds it now. */
+  const fenced = (kind: Kind, key: string, why: unknown): ReconcileResult => {
+    metrics?.reconcilesFencedTotal.inc({ kind });
+    logger.info({ key, replica: share.replica, reason: (why as Error)?.message ?? String(why) }, `reconcile ${key} handed over`);
+    return { type: 'done' };
+  };
+
   const closers: Array<() => void> = [];
   for (const reg of opts.reconcilers) {
     if (controllers.has(reg.kind)) throw new Error(`two reconcilers registered for ${reg.kind}`);
     const inner: Reconciler & { close?(): void } = typeof reg.reconciler === 'function' ? reg.reconciler(services) : reg.reconciler;
     if (inner.close) closers.push(() => inner.close!());
     const lastCause = new Map<string, string>();
+    const claimed: Reconciler = {
+      reconcile: async (req) => {
+        const claim = share.claim(req.key);
+        if (!claim) return { type: 'done' }; // its shard has moved to another replica
+        try {
+          return await reconcileClaimed(req, claim);
+        } finally {
+          claim.done();
+        }
+      },
+    };
+    /** One reconcile under its claim: fenced writes, aborted when the shard is handed over. */
+    const reconcileClaimed = async (req: ReconcileRequest, claim: Claim): Promise<ReconcileResult> => {
+      const signal = claim.signal ? AbortSignal.any([req.signal, claim.signal]) : req.signal;
+      const audit = claim.fence && { key: req.key, replica: share.replica, shard: claim.fence.shard, token: claim.fence.token };
+      if (audit) logger.debug({ ...audit, at: Date.now() }, 'reconcile started');
+      let result: ReconcileResult | undefined;
+      try {
+        const run = () => reconciler.reconcile({ ...req, signal });
+        result = await (claim.fence ? runFenced(claim.fence, run) : run());
+        if (claim.signal?.aborted && result.type !== 'done') return fenced(reg.kind, req.key, claim.signal.reason);
+        return result;
+      } catch (err) {
+        if (err instanceof FencedError || claim.signal?.aborted) return fenced(reg.kind, req.key, err);
+        throw err;
+      } finally {
+        if (audit) logger.debug({ ...audit, at: Date.now(), result: result?.type ?? 'aborted' }, 'reconcile finished');
+      }
+    };
     const reconciler: Reconciler = {
       reconcile: (req) => {
         const { kind, name } = parseKey(req.key);
@@ -131,7 +175,7 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
         });
       },
     };
-    const controller = new Controller(reconciler, {
+    const controller = new Controller(claimed, {
       workers: reg.workers ?? 2,
       timeoutMs: reg.timeoutMs ?? 60_000,
       backoff: reg.backoff ?? { baseDelayMs: 500, maxDelayMs: 60_000 },
@@ -178,9 +222,16 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
     }
   });
 
+  let stopped: Promise<void> | undefined;
   let resyncing: Promise<void> | undefined;
-  const resync = () =>
-    (resyncing ??= (async () => {
+  // Asked for while one runs (shards gained mid-way): one more pass follows it.
+  let resyncAgain = false;
+  const resync = (): Promise<void> => {
+    if (resyncing) {
+      resyncAgain = true;
+      return resyncing;
+    }
+    return (resyncing = (async () => {
       try {
         for (const kind of controllers.keys()) {
           let cursor: string | undefined;
@@ -194,15 +245,21 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
         logger.warn({ err }, 'resync failed');
       } finally {
         resyncing = undefined;
+        if (resyncAgain && !stopped) {
+          resyncAgain = false;
+          void resync();
+        }
       }
     })());
+  };
 
   for (const controller of controllers.values()) controller.start();
   void resync();
+  // Gained shards: their objects were queued by other replicas, or by nobody.
+  const stopGained = share.onGained(() => void resync());
   const timer = setInterval(() => void resync(), opts.resyncIntervalMs ?? 300_000);
   timer.unref?.();
 
-  let stopped: Promise<void> | undefined;
   return {
     ...services,
     resync,
@@ -210,6 +267,7 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
       (stopped ??= (async () => {
         clearInterval(timer);
         unsubscribe();
+        stopGained();
         await Promise.all([...controllers.values()].map((c) => c.stop()));
         await resyncing;
         for (const close of closers) close();

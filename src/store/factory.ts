@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { Keyring, KEYRING_FILE_ENV } from '../security/keyring.js';
 import { LocalChangeFeed, type ChangeFeed } from './changes.js';
 import { rotateKeys } from './key-rotation.js';
+import { SqlShardLeases } from './leases.js';
+import { holdLivenessLock } from './liveness.js';
 import { migrate } from './migrations.js';
 import { SqlObjectStore } from './objects.js';
 import { openPglite } from './pglite.js';
@@ -11,7 +13,7 @@ import { SqlAuditLog, SqlEventStore } from './records.js';
 import { SqlRevisionStore } from './revisions.js';
 import { SqlSecretStore } from './secrets.js';
 import type { Database } from './sql.js';
-import type { Store } from './types.js';
+import type { Coordination, Store } from './types.js';
 
 export type StoreConfig =
   /** PGlite in `<dataDir>/pglite`; without a keyring (given, or KUBENOVA_KEYRING_FILE), one is
@@ -31,8 +33,13 @@ export async function createStore(config: StoreConfig): Promise<OpenedStore> {
     config.kind === 'embedded'
       ? await openPglite(join(config.dataDir, 'pglite'))
       : await openPostgres(config.url, { maxConnections: config.maxConnections });
+  // Replicas coordinate only on a server; the embedded store belongs to one process.
+  const coordination: Coordination | undefined =
+    config.kind === 'postgres'
+      ? { leases: new SqlShardLeases(db), holdLiveness: (lockId, onError) => holdLivenessLock({ url: config.url, lockId, onError }) }
+      : undefined;
   try {
-    return await openStoreOn(db, keyring);
+    return await openStoreOn(db, keyring, undefined, coordination);
   } catch (err) {
     await db.close();
     throw err;
@@ -45,7 +52,12 @@ async function defaultKeyring(config: StoreConfig): Promise<Keyring> {
 }
 
 /** Migrates `db` and builds the store on it; closing the store closes `db`. */
-export async function openStoreOn(db: Database, keyring: Keyring, feed: ChangeFeed = new LocalChangeFeed()): Promise<OpenedStore> {
+export async function openStoreOn(
+  db: Database,
+  keyring: Keyring,
+  feed: ChangeFeed = new LocalChangeFeed(),
+  coordination?: Coordination,
+): Promise<OpenedStore> {
   await migrate(db);
   let closing: Promise<void> | undefined;
   const secrets = new SqlSecretStore(db, keyring);
@@ -60,6 +72,7 @@ export async function openStoreOn(db: Database, keyring: Keyring, feed: ChangeFe
     ping: async () => {
       await db.query('SELECT 1');
     },
+    ...(coordination && { coordination }),
     close: () => {
       closing ??= (async () => {
         feed.close();

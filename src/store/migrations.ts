@@ -123,6 +123,31 @@ export const MIGRATIONS: readonly Migration[] = [
         FOREIGN KEY (kind, name) REFERENCES objects (kind, name) ON DELETE CASCADE
       );
     `,
+  },  {
+    // Replicas on one PostgreSQL divide the reconcile work by shard (src/orchestrator/shards.ts):
+    // each shard has one lease; its token grows with every change of holder (the fencing token
+    // writes of a reconcile are checked against). A replica is alive while its heartbeat is
+    // fresh and its session holds its advisory lock `lock_id` (gone at once when it dies).
+    version: 5,
+    name: 'leases',
+    sql: `
+      CREATE SEQUENCE replica_lock_seq;
+      CREATE TABLE replicas (
+        id           text COLLATE "C" PRIMARY KEY,
+        lock_id      integer NOT NULL UNIQUE,
+        started_at   timestamptz NOT NULL,
+        heartbeat_at timestamptz NOT NULL,
+        expires_at   timestamptz NOT NULL
+      );
+      CREATE SEQUENCE lease_token_seq;
+      CREATE TABLE shard_leases (
+        shard       integer PRIMARY KEY,
+        holder      text COLLATE "C",
+        token       bigint NOT NULL DEFAULT 0,
+        expires_at  timestamptz NOT NULL DEFAULT '-infinity',
+        acquired_at timestamptz
+      );
+    `,
   },
 ];
 

@@ -9,6 +9,7 @@ import type { KeySource } from '../security/keyring.js';
 import { jsonEqual } from './canonical-json.js';
 import type { ChangeFeed } from './changes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { checkFence } from './leases.js';
 import { labelSelectorSql } from './label-selector.js';
 import { recordRevision } from './revisions.js';
 import { planSecretValues, SqlSecretStore, type SecretValuesPlan } from './secrets.js';
@@ -186,6 +187,8 @@ export class SqlObjectStore implements ObjectStore {
     desire: (current: Resource<S>) => Desired<S>,
   ): Promise<{ object: Resource<S>; removed: boolean }> {
     const outcome = await this.db.transaction(async (tx) => {
+      // A reconcile whose shard lease has moved on must not write (see store/leases.ts).
+      await checkFence(tx);
       const rows = await tx.query<ObjectRow>(`SELECT ${COLUMNS} FROM objects WHERE kind = $1 AND name = $2 FOR UPDATE`, [
         kind,
         name,

@@ -3,6 +3,8 @@
 import type { Kind, Labels, Resource, ResourceStatus } from '../domain/resource.js';
 import type { SecretRef } from '../domain/secret-refs.js';
 import type { PhaseTransition } from '../domain/phase-transitions.js';
+import type { SqlShardLeases } from './leases.js';
+import type { LivenessLock } from './liveness.js';
 import type { AuditLog, EventStore } from './records.js';
 
 export type { SecretRef } from '../domain/secret-refs.js';
@@ -222,5 +224,15 @@ export interface Store {
   rotateKeys(): Promise<KeyRotation>;
   /** Liveness of the underlying database, for /readyz. */
   ping(): Promise<void>;
+  /** How replicas sharing this database divide the work; absent on the embedded store, which
+   *  one process owns. */
+  coordination?: Coordination;
   close(): Promise<void>;
+}
+
+/** What several replicas on one PostgreSQL server coordinate through (orchestrator/shards.ts). */
+export interface Coordination {
+  leases: SqlShardLeases;
+  /** Opens this replica's liveness session holding advisory lock `lockId`. */
+  holdLiveness(lockId: number, onError?: (err: Error) => void): LivenessLock;
 }
