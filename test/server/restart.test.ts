@@ -11,6 +11,7 @@ import { mintToken } from '../../src/security/auth-token.js';
 import { Keyring } from '../../src/security/keyring.js';
 import { LOCK_FILE } from '../../src/store/data-dir-lock.js';
 import { createStore } from '../../src/store/index.js';
+import { apiClient } from '../support/api-client.js';
 import { kubeconfigYaml } from '../support/kubeconfig.js';
 import { launchServer, startServer } from '../support/server-process.js';
 import { backends } from '../support/stores.js';
@@ -34,14 +35,7 @@ test('objects and secrets survive a stop and a start of the server process', { t
   const first = await start(dataDir);
   const secret = await loadHs256Secret({ hs256SecretFile: join(dataDir, 'jwt-secret'), createHs256SecretFile: false });
   const token = await mintToken(secret!, { subject: 'admin', roles: ['platform-admin'], ttlSeconds: 600 });
-  const call = async (base: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const call = apiClient(token);
 
   const writes: [string, unknown][] = [
     ['/policysets', { name: 'baseline', spec: { podSecurity: 'baseline' } }],

@@ -39,7 +39,7 @@ export interface ServerProcess {
   running(): boolean;
   /** Sends a signal (no-op once exited): SIGKILL, SIGTERM, SIGSTOP, SIGCONT... */
   kill(signal: NodeJS.Signals): void;
-  /** SIGTERM, then its exit code. */
+  /** SIGTERM (and SIGCONT, should it be stopped), then its exit code. */
   stop(): Promise<number | null>;
 }
 
@@ -93,7 +93,10 @@ function spawnServer(opts: ServerProcessOptions): { server: ServerProcess; child
       if (isRunning(child)) child.kill(signal);
     },
     stop: () => {
-      if (isRunning(child)) child.kill('SIGTERM');
+      if (isRunning(child)) {
+        child.kill('SIGTERM');
+        child.kill('SIGCONT'); // a SIGSTOPped process handles the SIGTERM once continued
+      }
       return exited;
     },
   };
