@@ -117,4 +117,22 @@ describe('three replicas on one PostgreSQL database', { timeout: 240_000 }, () =
       expect(lines.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
     }
   });
+
+  // Skipped until the shutdown path ends open event streams (GET /events?watch=true): today
+  // app.close() waits for them, the grace timer fires after 10 s and the process exits with 1
+  // without stopping the reconcilers or closing the store.
+  test.skip('SIGTERM with an event stream open: the stream is ended and the replica exits with code 0', async () => {
+    const server = await replicas.restart(0);
+    const token = await replicas.token({ roles: ['platform-admin'] });
+    const stream = await fetch(`${server.url}/api/v1/events?watch=true`, { headers: { authorization: `Bearer ${token}` } });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    await reader.read(); // ": stream open"
+    server.kill('SIGTERM');
+    expect(await server.exited, server.stderr()).toBe(0);
+    // The server ended the stream: reading finishes (cleanly or with the connection closed).
+    await expect((async () => {
+      for (;;) if ((await reader.read()).done) return 'ended';
+    })().catch(() => 'ended')).resolves.toBe('ended');
+  });
 });
