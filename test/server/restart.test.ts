@@ -1,10 +1,9 @@
 // The real server process (src/main.ts) on the embedded store: everything written survives a
 // clean stop (SIGTERM, exit code 0) and a start on the same data directory, secrets included;
 // a second process is refused the directory while the first runs.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { Resource } from '../../src/domain/resource.js';
 import { secretRefOf } from '../../src/domain/secret-refs.js';
 import { loadHs256Secret } from '../../src/security/auth-keys.js';
@@ -12,66 +11,14 @@ import { mintToken } from '../../src/security/auth-token.js';
 import { Keyring } from '../../src/security/keyring.js';
 import { LOCK_FILE } from '../../src/store/data-dir-lock.js';
 import { createStore } from '../../src/store/index.js';
+import { apiClient } from '../support/api-client.js';
 import { kubeconfigYaml } from '../support/kubeconfig.js';
+import { launchServer, startServer } from '../support/server-process.js';
 import { backends } from '../support/stores.js';
 
-const STARTUP_TIMEOUT_MS = 60_000;
-
-interface ServerProcess {
-  child: ChildProcess;
-  /** Everything it wrote to stderr so far. */
-  stderr(): string;
-  /** Resolves with the exit code once it has exited. */
-  exited: Promise<number | null>;
-}
-
-const started: ChildProcess[] = [];
-afterAll(() => {
-  // Only the processes this file started, by pid, and only those still running.
-  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
 /** `main.ts` as an operator runs it, with only the data directory and port configured. */
-function launch(dataDir: string): ServerProcess {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KUBENOVA_')));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: process.cwd(),
-    env: { ...env, KUBENOVA_DATA_DIR: dataDir, KUBENOVA_HOST: '127.0.0.1', KUBENOVA_PORT: '0', KUBENOVA_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdout!.resume(); // logs: drained, not kept
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stderr: () => stderr, exited };
-}
-
-/** Starts the server and returns it with the address it printed. */
-async function start(dataDir: string): Promise<ServerProcess & { url: string }> {
-  const server = launch(dataDir);
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no address within ${STARTUP_TIMEOUT_MS} ms:\n${server.stderr()}`)), STARTUP_TIMEOUT_MS);
-    const check = () => {
-      const m = /KubeNova API listening on (http:\/\/\S+)/.exec(server.stderr());
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    server.child.stderr!.on('data', check);
-    void server.exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before listening:\n${server.stderr()}`));
-    });
-  });
-  return { ...server, url };
-}
-
-async function stop(server: ServerProcess): Promise<number | null> {
-  server.child.kill('SIGTERM');
-  return server.exited;
-}
+const serverEnv = (dataDir: string) => ({ KUBENOVA_DATA_DIR: dataDir, KUBENOVA_HOST: '127.0.0.1', KUBENOVA_PORT: '0', KUBENOVA_LOG_LEVEL: 'warn' });
+const start = (dataDir: string) => startServer({ env: serverEnv(dataDir) });
 
 // Three server starts, one refused start and two in-process opens of the store.
 test('objects and secrets survive a stop and a start of the server process', { timeout: 180_000 }, async () => {
@@ -88,14 +35,7 @@ test('objects and secrets survive a stop and a start of the server process', { t
   const first = await start(dataDir);
   const secret = await loadHs256Secret({ hs256SecretFile: join(dataDir, 'jwt-secret'), createHs256SecretFile: false });
   const token = await mintToken(secret!, { subject: 'admin', roles: ['platform-admin'], ttlSeconds: 600 });
-  const call = async (base: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const call = apiClient(token);
 
   const writes: [string, unknown][] = [
     ['/policysets', { name: 'baseline', spec: { podSecurity: 'baseline' } }],
@@ -112,11 +52,11 @@ test('objects and secrets survive a stop and a start of the server process', { t
   expect(before[0]).toMatchObject({ name: 'prod', labels: { region: 'eu' }, kubeconfig: { set: true, keyId: 'k1' } });
 
   // The data directory is this process's: a second server is refused it, naming the owner.
-  const intruder = launch(dataDir);
+  const intruder = launchServer({ env: serverEnv(dataDir) });
   expect(await intruder.exited).toBe(1);
-  expect(intruder.stderr()).toContain(`kubenova: data directory ${join(dataDir, 'pglite')} is in use by process ${first.child.pid}`);
+  expect(intruder.stderr()).toContain(`kubenova: data directory ${join(dataDir, 'pglite')} is in use by process ${first.pid}`);
 
-  expect(await stop(first), first.stderr()).toBe(0);
+  expect(await first.stop(), first.stderr()).toBe(0);
   expect(existsSync(join(dataDir, 'pglite', LOCK_FILE)), 'a clean stop releases the directory').toBe(false);
 
   const second = await start(dataDir);
@@ -124,7 +64,7 @@ test('objects and secrets survive a stop and a start of the server process', { t
   expect(after).toEqual(before);
   const list = await call(second.url, 'GET', '/tenants');
   expect((list.body.items as { name: string }[]).map((t) => t.name)).toEqual(['acme']);
-  expect(await stop(second), second.stderr()).toBe(0);
+  expect(await second.stop(), second.stderr()).toBe(0);
 
   // And the kubeconfig still decrypts, as a reconciler reads it.
   const reopened = await createStore({ kind: 'embedded', dataDir, keyring: await Keyring.fromFile(join(dataDir, 'keyring.json')) });

@@ -14,7 +14,15 @@ export interface PostgresServer {
   /** Superuser URL of the `postgres` database. */
   url: string;
   dataDir: string;
+  /** Stops the server and removes its files. */
   stop(): Promise<void>;
+  /** Takes the server away (fast shutdown: clients are disconnected), keeping its data. Only for
+   *  a server the test file started itself: the global one is shared by parallel test files. */
+  stopServer(): Promise<void>;
+  /** Starts it again on the same port and data directory; resolves once it accepts connections. */
+  startServer(): Promise<void>;
+  /** stopServer(), then startServer(). */
+  restart(): Promise<void>;
 }
 
 /** The newest server installed by Debian's packages (/usr/lib/postgresql/<major>/bin). */
@@ -78,9 +86,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   const pgCtl = join(bin, 'pg_ctl');
   await run(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'], user, base);
 
-  // The port may be taken between probing and binding: retry with another.
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+  const startOn = (port: number) => {
     const options = [
       '-c listen_addresses=127.0.0.1',
       `-c port=${port}`,
@@ -90,8 +96,16 @@ export async function startPostgres(): Promise<PostgresServer> {
       '-c full_page_writes=off',
       '-c max_connections=200',
     ].join(' ');
+    // -w: returns once the server accepts connections.
+    return run(pgCtl, ['start', '-D', dataDir, '-l', join(base, 'postgres.log'), '-w', '-t', '60', '-o', options], user, base);
+  };
+  const stopServer = () => run(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w'], user, base);
+
+  // The port may be taken between probing and binding: retry with another.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
     try {
-      await run(pgCtl, ['start', '-D', dataDir, '-l', join(base, 'postgres.log'), '-w', '-t', '60', '-o', options], user, base);
+      await startOn(port);
     } catch (err) {
       if (attempt < 3) continue;
       throw err;
@@ -106,15 +120,30 @@ export async function startPostgres(): Promise<PostgresServer> {
       }
     };
     process.once('exit', killOnExit);
-    return {
+    let running = true;
+    const server: PostgresServer = {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
       dataDir,
       stop: async () => {
         process.off('exit', killOnExit);
-        await run(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w'], user, base);
+        if (running) await stopServer();
+        running = false;
         await rm(base, { recursive: true, force: true });
       },
+      stopServer: async () => {
+        await stopServer();
+        running = false;
+      },
+      startServer: async () => {
+        await startOn(port);
+        running = true;
+      },
+      restart: async () => {
+        await server.stopServer();
+        await server.startServer();
+      },
     };
+    return server;
   }
 }
 
