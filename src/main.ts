@@ -114,38 +114,40 @@ async function serve(config: Config): Promise<void> {
   );
 
   let stopping = false;
+  // Log lines still buffered are written before the process ends.
+  const exit = (code: number) => logger.flush(() => process.exit(code));
   const stop = (signal: string) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
+      exit(1);
+      return;
     }
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing requests in flight');
-    // In-flight requests finish; new ones get 503 until the listener is closed.
+    logger.info({ signal }, 'shutting down: finishing requests in flight, handing reconciles over');
     setTimeout(() => {
       logger.error('shutdown took too long: exiting');
-      process.exit(1);
+      exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
     void (async () => {
       try {
-        await app.close();
-        // Abort the reconciles in flight and hand their shards to the other replicas at once.
-        await share.stop();
-        await runtime.stop();
+        // At once, side by side: requests in flight finish (new ones get 503 until the listener is
+        // closed); reconciles in flight are aborted and their shards handed to the other replicas
+        // (level-triggered: the next holder repeats them safely); no new work is taken.
+        await Promise.all([app.close(), share.stop().then(() => runtime.stop())]);
         await events.flush();
         events.close();
         await revisionOutcomes.stop();
         await store.close();
         await stopTracing?.();
         logger.info('stopped');
-        process.exit(0);
+        exit(0);
       } catch (err) {
         logger.error({ err }, 'shutdown failed');
-        process.exit(1);
+        exit(1);
       }
     })();
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
