@@ -2,7 +2,9 @@
 // that caused it. Recorded from the store's change feed (accepted writes and every phase
 // transition of an object and of its cluster entries, whoever wrote the status) and by the
 // runtime (reconcile failures); appended to the store's events table in commit order, counted
-// in kubenova_events_total and handed to live subscribers (the SSE stream).
+// in kubenova_events_total and handed to live subscribers (the SSE stream). Each replica records
+// the events of its own writes (the change feed's default, local subscription), and its live
+// subscribers get the events every replica records (the event store announces each append).
 //
 // Recording happens after the write committed and off the request path: an event can be lost
 // if the process dies in between (the object itself never is).
@@ -16,7 +18,7 @@ import type { Metrics } from './metrics.js';
 export interface EventRecorder {
   /** Appends one event (after those already pending); never throws: a failure is logged. */
   record(e: NewEvent): Promise<EventRecord | undefined>;
-  /** Every event recorded from now on, with its id. */
+  /** Every event recorded from now on, with its id, by this replica or another one. */
   subscribe(listener: (e: EventRecord) => void): () => void;
   /** Resolves once every event recorded so far is stored. */
   flush(): Promise<void>;
@@ -70,7 +72,6 @@ export function createEventRecorder(deps: { store: Store; logger: Logger; metric
       try {
         const stored = await store.events.append(e);
         metrics?.eventsTotal.inc({ kind: e.kind, type: e.type });
-        live.emit('event', stored);
         return stored;
       } catch (err) {
         logger.warn({ err, event: { kind: e.kind, name: e.name, reason: e.reason } }, 'recording an event failed');
@@ -84,6 +85,7 @@ export function createEventRecorder(deps: { store: Store; logger: Logger; metric
   const unsubscribe = store.objects.onChange((change) => {
     for (const e of eventsOfChange(change)) void record(e);
   });
+  const unsubscribeAppends = store.events.onAppend((e) => live.emit('event', e), { remote: true });
 
   return {
     record,
@@ -101,6 +103,7 @@ export function createEventRecorder(deps: { store: Store; logger: Logger; metric
     flush: () => tail.then(() => undefined),
     close() {
       unsubscribe();
+      unsubscribeAppends();
       live.removeAllListeners();
     },
   };

@@ -1,7 +1,7 @@
 // Opening a store: pick the database, resolve the keyring, migrate, assemble the repositories.
 import { join } from 'node:path';
 import { Keyring, KEYRING_FILE_ENV } from '../security/keyring.js';
-import { LocalChangeFeed, type ChangeFeed } from './changes.js';
+import { localBroadcasts, openPgBroadcasts, type StoreBroadcasts } from './broadcasts.js';
 import { rotateKeys } from './key-rotation.js';
 import { migrate } from './migrations.js';
 import { SqlObjectStore } from './objects.js';
@@ -31,9 +31,12 @@ export async function createStore(config: StoreConfig): Promise<OpenedStore> {
     config.kind === 'embedded'
       ? await openPglite(join(config.dataDir, 'pglite'))
       : await openPostgres(config.url, { maxConnections: config.maxConnections });
+  let broadcasts: StoreBroadcasts | undefined;
   try {
-    return await openStoreOn(db, keyring);
+    broadcasts = config.kind === 'embedded' ? localBroadcasts() : await openPgBroadcasts(config.url, db);
+    return await openStoreOn(db, keyring, broadcasts);
   } catch (err) {
+    await broadcasts?.close();
     await db.close();
     throw err;
   }
@@ -44,16 +47,16 @@ async function defaultKeyring(config: StoreConfig): Promise<Keyring> {
   throw new Error(`the postgres store needs a keyring: set ${KEYRING_FILE_ENV} to a keyring file`);
 }
 
-/** Migrates `db` and builds the store on it; closing the store closes `db`. */
-export async function openStoreOn(db: Database, keyring: Keyring, feed: ChangeFeed = new LocalChangeFeed()): Promise<OpenedStore> {
+/** Migrates `db` and builds the store on it; closing the store closes `db` and `broadcasts`. */
+export async function openStoreOn(db: Database, keyring: Keyring, broadcasts: StoreBroadcasts = localBroadcasts()): Promise<OpenedStore> {
   await migrate(db);
   let closing: Promise<void> | undefined;
   const secrets = new SqlSecretStore(db, keyring);
   return {
-    objects: new SqlObjectStore(db, feed, keyring),
+    objects: new SqlObjectStore(db, broadcasts.changes, keyring),
     revisions: new SqlRevisionStore(db),
     secrets,
-    events: new SqlEventStore(db),
+    events: new SqlEventStore(db, broadcasts.events),
     audit: new SqlAuditLog(db),
     keyring,
     rotateKeys: () => rotateKeys(keyring, secrets),
@@ -62,7 +65,7 @@ export async function openStoreOn(db: Database, keyring: Keyring, feed: ChangeFe
     },
     close: () => {
       closing ??= (async () => {
-        feed.close();
+        await broadcasts.close();
         await db.close();
       })();
       return closing;
