@@ -15,6 +15,12 @@ export interface PostgresServer {
   url: string;
   dataDir: string;
   stop(): Promise<void>;
+  /** Outages: stops the server (fast shutdown: sessions are terminated) and starts it again on
+   *  the same port and data directory. Only on a server of one's own, never the shared one. */
+  halt(): Promise<void>;
+  resume(): Promise<void>;
+  /** `pg_ctl restart -m fast`. */
+  restart(): Promise<void>;
 }
 
 /** The newest server installed by Debian's packages (/usr/lib/postgresql/<major>/bin). */
@@ -90,8 +96,9 @@ export async function startPostgres(): Promise<PostgresServer> {
       '-c full_page_writes=off',
       '-c max_connections=200',
     ].join(' ');
+    const log = join(base, 'postgres.log');
     try {
-      await run(pgCtl, ['start', '-D', dataDir, '-l', join(base, 'postgres.log'), '-w', '-t', '60', '-o', options], user, base);
+      await run(pgCtl, ['start', '-D', dataDir, '-l', log, '-w', '-t', '60', '-o', options], user, base);
     } catch (err) {
       if (attempt < 3) continue;
       throw err;
@@ -114,6 +121,9 @@ export async function startPostgres(): Promise<PostgresServer> {
         await run(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w'], user, base);
         await rm(base, { recursive: true, force: true });
       },
+      halt: () => run(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w'], user, base),
+      resume: () => run(pgCtl, ['start', '-D', dataDir, '-l', log, '-w', '-t', '60', '-o', options], user, base),
+      restart: () => run(pgCtl, ['restart', '-D', dataDir, '-m', 'fast', '-l', log, '-w', '-t', '60', '-o', options], user, base),
     };
   }
 }
