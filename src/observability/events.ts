@@ -8,10 +8,10 @@
 //
 // Recording happens after the write committed and off the request path: an event can be lost
 // if the process dies in between (the object itself never is).
-import { EventEmitter } from 'node:events';
 import type { PhaseTransition } from '../domain/phase-transitions.js';
 import type { EventRecord, NewEvent } from '../store/records.js';
 import type { ChangeEvent, Store } from '../store/types.js';
+import { LiveEvents } from './live-events.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -64,7 +64,7 @@ export function eventsOfChange(change: ChangeEvent): NewEvent[] {
 
 export function createEventRecorder(deps: { store: Store; logger: Logger; metrics?: Metrics }): EventRecorder {
   const { store, logger, metrics } = deps;
-  const live = new EventEmitter().setMaxListeners(0);
+  const live = new LiveEvents(store, logger);
   let tail: Promise<unknown> = Promise.resolve();
 
   const record = (e: NewEvent): Promise<EventRecord | undefined> => {
@@ -85,26 +85,14 @@ export function createEventRecorder(deps: { store: Store; logger: Logger; metric
   const unsubscribe = store.objects.onChange((change) => {
     for (const e of eventsOfChange(change)) void record(e);
   });
-  const unsubscribeAppends = store.events.onAppend((e) => live.emit('event', e), { remote: true });
 
   return {
     record,
-    subscribe(listener) {
-      const guarded = (e: EventRecord) => {
-        try {
-          listener(e);
-        } catch (err) {
-          logger.warn({ err }, 'event subscriber failed');
-        }
-      };
-      live.on('event', guarded);
-      return () => live.off('event', guarded);
-    },
+    subscribe: (listener) => live.subscribe(listener),
     flush: () => tail.then(() => undefined),
     close() {
       unsubscribe();
-      unsubscribeAppends();
-      live.removeAllListeners();
+      live.close();
     },
   };
 }

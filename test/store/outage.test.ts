@@ -3,7 +3,11 @@
 // by the same process; the change feed reports the gap and carries the other replicas'
 // writes again; a transaction whose connection dies fails cleanly.
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { createEventRecorder } from '../../src/observability/events.js';
+import { createLogger } from '../../src/observability/logger.js';
+import type { EventRecord } from '../../src/store/records.js';
 import { createStore, type OpenedStore } from '../../src/store/factory.js';
 import { openPostgres } from '../../src/store/postgres.js';
 import type { Database } from '../../src/store/sql.js';
@@ -109,6 +113,42 @@ describe('PostgreSQL outages', () => {
       await vi.waitFor(async () => expect(await db.query<{ n: number }>('SELECT 3 AS n')).toEqual([{ n: 3 }]), WAIT);
     } finally {
       await db.close();
+    }
+  });
+
+  test("events recorded while a replica was not listening reach its live subscribers once it listens again", async () => {
+    const logger = createLogger({ level: 'silent' });
+    const ra = createEventRecorder({ store: a, logger });
+    const rb = createEventRecorder({ store: b, logger });
+    const seen: EventRecord[] = [];
+    rb.subscribe((e) => seen.push(e));
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    const database = new URL(url).pathname.slice(1);
+    try {
+      const name = unique('t');
+      const before = await ra.record({ type: 'Normal', reason: 'Probe', message: 'before', kind: 'Tenant', name });
+      await vi.waitFor(() => expect(seen.map((e) => e.id)).toContain(before!.id), WAIT);
+      const gapsBefore = gaps.b;
+
+      // The LISTEN connections die and cannot come back; A's pooled connections live on.
+      await admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
+      const listeners = `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'kubenova-listen'`;
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM (${listeners}) l`, [database]);
+      await vi.waitFor(async () => expect((await admin.query(listeners, [database])).rows).toEqual([]), WAIT);
+      const missed = await ra.record({ type: 'Normal', reason: 'Probe', message: 'while B was deaf', kind: 'Tenant', name });
+      expect(missed).toBeDefined();
+
+      await admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
+      await vi.waitFor(() => {
+        expect(gaps.b).toBe(gapsBefore + 1);
+        expect(seen.filter((e) => e.id === missed!.id)).toEqual([missed]);
+      }, WAIT);
+    } finally {
+      await admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
+      await admin.end();
+      ra.close();
+      rb.close();
     }
   });
 });
