@@ -18,7 +18,16 @@ export type StoreConfig =
    *  created in `<dataDir>/keyring.json`. */
   | { kind: 'embedded'; dataDir: string; keyring?: Keyring }
   /** A PostgreSQL server; the keyring must be given or named by KUBENOVA_KEYRING_FILE. */
-  | { kind: 'postgres'; url: string; keyring?: Keyring; maxConnections?: number };
+  | {
+      kind: 'postgres';
+      url: string;
+      keyring?: Keyring;
+      /** The pool's size; the change feed's LISTEN connection comes on top. */
+      maxConnections?: number;
+      /** Where connection trouble is reported (PostgreSQL down, reconnecting, back); default
+       *  process.emitWarning. */
+      warn?: (message: string) => void;
+    };
 
 /** A store, with the keyring its secrets use. */
 export interface OpenedStore extends Store {
@@ -30,10 +39,10 @@ export async function createStore(config: StoreConfig): Promise<OpenedStore> {
   const db =
     config.kind === 'embedded'
       ? await openPglite(join(config.dataDir, 'pglite'))
-      : await openPostgres(config.url, { maxConnections: config.maxConnections });
+      : await openPostgres(config.url, { maxConnections: config.maxConnections, warn: config.warn });
   let broadcasts: StoreBroadcasts | undefined;
   try {
-    broadcasts = config.kind === 'embedded' ? localBroadcasts() : await openPgBroadcasts(config.url, db);
+    broadcasts = config.kind === 'embedded' ? localBroadcasts() : await openPgBroadcasts(config.url, db, config.warn && { warn: config.warn });
     return await openStoreOn(db, keyring, broadcasts);
   } catch (err) {
     await broadcasts?.close();

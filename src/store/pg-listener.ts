@@ -34,10 +34,10 @@ export class PgListener {
     for (const c of opts.channels) if (!/^[a-z_][a-z0-9_]*$/.test(c)) throw new Error(`invalid channel name "${c}"`);
     this.#url = url;
     this.#opts = {
-      backoff: { initialMs: 100, maxMs: 5_000 },
-      checkIntervalMs: 10_000,
-      warn: (m) => process.emitWarning(m),
-      ...opts,
+      channels: opts.channels,
+      backoff: opts.backoff ?? { initialMs: 100, maxMs: 5_000 },
+      checkIntervalMs: opts.checkIntervalMs ?? 10_000,
+      warn: opts.warn ?? ((m) => process.emitWarning(m)),
     };
     this.#check = setInterval(() => this.#checkConnection(), this.#opts.checkIntervalMs);
     this.#check.unref();

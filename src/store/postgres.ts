@@ -8,6 +8,8 @@ import { isConnectionError, unavailableIfDisconnected } from './unavailable.js';
 export interface PostgresOptions {
   /** Pool size; default 10. */
   maxConnections?: number;
+  /** Where idle connections lost are reported; default process.emitWarning. */
+  warn?: (message: string) => void;
 }
 
 export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<Database> {
@@ -18,7 +20,8 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     keepAlive: true,
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', (err) => process.emitWarning(`postgres pool: ${err.message}`));
+  const warn = opts.warn ?? ((m: string) => process.emitWarning(m));
+  pool.on('error', (err) => warn(`postgres pool: ${err.message}`));
   try {
     await pool.query('SELECT 1'); // fail fast on a wrong URL
   } catch (err) {

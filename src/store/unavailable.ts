@@ -12,8 +12,9 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-// 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now (starting up or shutting down).
-const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03']);
+// 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now (starting up or shutting
+// down), 53300 too_many_connections.
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 // node-postgres reports a lost connection with plain Errors, by message only.
 const LOST_CONNECTION = /^(Connection terminated|Client has encountered a connection error and is not queryable|Client was closed and is not queryable)/;

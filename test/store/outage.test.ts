@@ -47,6 +47,7 @@ describe('PostgreSQL outages', () => {
     await server?.stop();
   });
 
+  /** A write through A reaches B's remote subscriber (B must be listening: after its gap). */
   async function heardAfterWrite(): Promise<void> {
     const name = unique('t');
     await a.objects.create({ kind: 'Tenant', name, spec: {} });
@@ -84,7 +85,7 @@ describe('PostgreSQL outages', () => {
     await server.restart();
     await vi.waitFor(() => expect(gaps.b).toBe(before + 1), WAIT);
     // The pool's connections died with the server: the next queries get fresh ones.
-    await vi.waitFor(() => heardAfterWrite(), WAIT);
+    await heardAfterWrite();
   });
 
   test('a transaction whose connection dies fails with StoreUnavailableError, without crashing; its connection is dropped', async () => {
@@ -105,12 +106,16 @@ describe('PostgreSQL outages', () => {
         (err: unknown) => err,
       );
       await entered;
+      const gapsBefore = gaps.b;
       await server.halt();
       proceed();
       expect(await outcome).toBeInstanceOf(StoreUnavailableError);
       await server.resume();
       // The pool's only connection was the broken one: this works only if it was dropped.
       await vi.waitFor(async () => expect(await db.query<{ n: number }>('SELECT 3 AS n')).toEqual([{ n: 3 }]), WAIT);
+      // The feed is back too, for the next test.
+      await vi.waitFor(() => expect(gaps.b).toBe(gapsBefore + 1), WAIT);
+      await heardAfterWrite();
     } finally {
       await db.close();
     }
@@ -126,6 +131,7 @@ describe('PostgreSQL outages', () => {
     await admin.connect();
     const database = new URL(url).pathname.slice(1);
     try {
+      await heardAfterWrite(); // B listens
       const name = unique('t');
       const before = await ra.record({ type: 'Normal', reason: 'Probe', message: 'before', kind: 'Tenant', name });
       await vi.waitFor(() => expect(seen.map((e) => e.id)).toContain(before!.id), WAIT);
