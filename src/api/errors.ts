@@ -1,6 +1,7 @@
 // The API's one error model, `{code, message, details}`: every stable code with its HTTP status,
 // and the one function that turns anything thrown (Fastify, validation, store, auth) into it.
 import { StoreError } from '../store/types.js';
+import { StoreUnavailableError } from '../store/unavailable.js';
 import { AuthenticationError, SigningKeysUnavailableError } from '../security/auth.js';
 import { PATTERN_REASONS } from './schemas/common.js';
 
@@ -39,6 +40,8 @@ export const ERROR_STATUS = {
   INTERNAL: 500,
   NOT_IMPLEMENTED: 501,
   UNAVAILABLE: 503,
+  /** The store's database (PostgreSQL) cannot be reached right now: retry later. */
+  STORE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -157,6 +160,7 @@ export const pointerToken = (key: string): string =>
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof StoreError) return new ApiError(STORE_ERRORS[err.code], err.message);
+  if (err instanceof StoreUnavailableError) return new ApiError('STORE_UNAVAILABLE', err.message);
   if (err instanceof AuthenticationError) return new ApiError('UNAUTHENTICATED', err.message);
   if (err instanceof SigningKeysUnavailableError) {
     return new ApiError('UNAVAILABLE', 'token signing keys cannot be fetched; retry later');

@@ -64,6 +64,9 @@ export function matchesEvent(q: Omit<EventQuery, 'limit'>, e: EventRecord): bool
   );
 }
 
+/** Sent ids a stream remembers to skip repeats: far more than can arrive out of order. */
+const MAX_REMEMBERED_IDS = 10_000;
+
 export interface EventRouteOptions {
   /** Interval of SSE heartbeat comments. Default 15 s. */
   heartbeatMs?: number;
@@ -71,6 +74,12 @@ export interface EventRouteOptions {
 
 export function registerEventRoutes(app: FastifyInstance, store: Store, recorder: EventRecorder, opts: EventRouteOptions = {}): void {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
+  // Open streams never end on their own: a closing server ends them (clients reconnect, with
+  // Last-Event-ID, to another replica) rather than waiting for them until its grace runs out.
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const close of streams) close();
+  });
 
   const queryOf = (req: FastifyRequest): EventQuery => {
     const q = req.query as EventsQueryT;
@@ -115,12 +124,16 @@ export function registerEventRoutes(app: FastifyInstance, store: Store, recorder
       const { cursor: _c, ...filters } = query;
       // Live events wait here while the backlog (after Last-Event-ID, or from `since`) is sent.
       const buffered: EventRecord[] = [];
-      let sentUpTo = lastId ?? '0';
+      const after = BigInt(lastId ?? '0');
+      // Ids sent on this stream, not just the highest: the backlog and the buffered live events
+      // overlap, and events recorded by other replicas may arrive after higher ids.
+      const sent = new Set<string>();
       let replaying = true;
       const raw = reply.raw;
       const write = (e: EventRecord) => {
-        if (BigInt(e.id) <= BigInt(sentUpTo) || !matchesEvent(filters, e)) return;
-        sentUpTo = e.id;
+        if (BigInt(e.id) <= after || sent.has(e.id) || !matchesEvent(filters, e)) return;
+        sent.add(e.id);
+        if (sent.size > MAX_REMEMBERED_IDS) sent.delete(sent.values().next().value!);
         raw.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
       };
       const unsubscribe = recorder.subscribe((e) => (replaying ? buffered.push(e) : write(e)));
@@ -137,7 +150,13 @@ export function registerEventRoutes(app: FastifyInstance, store: Store, recorder
       const end = () => {
         clearInterval(heartbeat);
         unsubscribe();
+        streams.delete(close);
       };
+      const close = () => {
+        end();
+        raw.end();
+      };
+      streams.add(close);
       raw.on('close', end);
       try {
         if (lastId !== undefined || query.since !== undefined) {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../store/types.js';
+import { StoreUnavailableError } from '../store/unavailable.js';
 import { ApiError } from './errors.js';
 import { responses } from './schemas/responses.js';
 
@@ -37,7 +38,7 @@ export function registerOperationalRoutes(app: FastifyInstance, deps: { store: S
         await Promise.race([deps.store.ping(), timeout]);
       } catch (err) {
         req.log.warn({ err }, 'not ready');
-        throw new ApiError('UNAVAILABLE', 'the store is not reachable');
+        throw new ApiError(err instanceof StoreUnavailableError ? 'STORE_UNAVAILABLE' : 'UNAVAILABLE', 'the store is not reachable');
       } finally {
         clearTimeout(timer);
       }

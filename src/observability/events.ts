@@ -2,21 +2,23 @@
 // that caused it. Recorded from the store's change feed (accepted writes and every phase
 // transition of an object and of its cluster entries, whoever wrote the status) and by the
 // runtime (reconcile failures); appended to the store's events table in commit order, counted
-// in kubenova_events_total and handed to live subscribers (the SSE stream).
+// in kubenova_events_total and handed to live subscribers (the SSE stream). Each replica records
+// the events of its own writes (the change feed's default, local subscription), and its live
+// subscribers get the events every replica records (the event store announces each append).
 //
 // Recording happens after the write committed and off the request path: an event can be lost
 // if the process dies in between (the object itself never is).
-import { EventEmitter } from 'node:events';
 import type { PhaseTransition } from '../domain/phase-transitions.js';
 import type { EventRecord, NewEvent } from '../store/records.js';
 import type { ChangeEvent, Store } from '../store/types.js';
+import { LiveEvents } from './live-events.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
 export interface EventRecorder {
   /** Appends one event (after those already pending); never throws: a failure is logged. */
   record(e: NewEvent): Promise<EventRecord | undefined>;
-  /** Every event recorded from now on, with its id. */
+  /** Every event recorded from now on, with its id, by this replica or another one. */
   subscribe(listener: (e: EventRecord) => void): () => void;
   /** Resolves once every event recorded so far is stored. */
   flush(): Promise<void>;
@@ -62,7 +64,7 @@ export function eventsOfChange(change: ChangeEvent): NewEvent[] {
 
 export function createEventRecorder(deps: { store: Store; logger: Logger; metrics?: Metrics }): EventRecorder {
   const { store, logger, metrics } = deps;
-  const live = new EventEmitter().setMaxListeners(0);
+  const live = new LiveEvents(store, logger);
   let tail: Promise<unknown> = Promise.resolve();
 
   const record = (e: NewEvent): Promise<EventRecord | undefined> => {
@@ -70,7 +72,6 @@ export function createEventRecorder(deps: { store: Store; logger: Logger; metric
       try {
         const stored = await store.events.append(e);
         metrics?.eventsTotal.inc({ kind: e.kind, type: e.type });
-        live.emit('event', stored);
         return stored;
       } catch (err) {
         logger.warn({ err, event: { kind: e.kind, name: e.name, reason: e.reason } }, 'recording an event failed');
@@ -87,21 +88,11 @@ export function createEventRecorder(deps: { store: Store; logger: Logger; metric
 
   return {
     record,
-    subscribe(listener) {
-      const guarded = (e: EventRecord) => {
-        try {
-          listener(e);
-        } catch (err) {
-          logger.warn({ err }, 'event subscriber failed');
-        }
-      };
-      live.on('event', guarded);
-      return () => live.off('event', guarded);
-    },
+    subscribe: (listener) => live.subscribe(listener),
     flush: () => tail.then(() => undefined),
     close() {
       unsubscribe();
-      live.removeAllListeners();
+      live.close();
     },
   };
 }

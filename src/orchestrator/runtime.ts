@@ -206,6 +206,7 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
     metrics?.activeWorkers.set({ kind: reg.kind }, 0);
   }
 
+  // Other replicas' writes too: a key of this replica's shards may be written through any of them.
   const unsubscribe = store.objects.onChange((event) => {
     enqueue(keyOf(event.kind, event.name), event.correlationId, event.traceparent);
     for (const reg of opts.reconcilers) {
@@ -220,7 +221,9 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
         })();
       }
     }
-  });
+  }, { remote: true });
+  // Changes of other replicas missed while the database connection was down: look at everything.
+  const stopGap = store.objects.onFeedGap(() => void resync());
 
   let stopped: Promise<void> | undefined;
   let resyncing: Promise<void> | undefined;
@@ -267,6 +270,7 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
       (stopped ??= (async () => {
         clearInterval(timer);
         unsubscribe();
+        stopGap();
         stopGained();
         await Promise.all([...controllers.values()].map((c) => c.stop()));
         await resyncing;

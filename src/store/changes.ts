@@ -1,40 +1,83 @@
-// Where committed changes go. In-process for now; a multi-replica feed (LISTEN/NOTIFY, fed by
-// the same publish call after commit) implements the same interface later.
+// Where committed writes are announced. A Broadcast carries one kind of message (committed
+// object changes: the ChangeFeed; recorded KubeNova events) to this process's listeners after
+// the commit, and, on a PostgreSQL server, to the other replicas too: the write stages a NOTIFY
+// inside its own transaction (pg-broadcast.ts), so a write commits with its announcement or not
+// at all. PGlite has one process, so LocalBroadcast only has local listeners.
 import { EventEmitter } from 'node:events';
+import type { Sql } from './sql.js';
 import type { ChangeEvent } from './types.js';
 
-/** Per object, events follow commit order (the row lock serialises its writes). Across objects
- *  on PostgreSQL, two commits of the same instant may be published in either order; consumers
- *  are level-triggered and re-read the object anyway. */
-export interface ChangeFeed {
-  /** Called once per committed write, after the commit. */
-  publish(event: ChangeEvent): void;
-  subscribe(listener: (e: ChangeEvent) => void): () => void;
+export interface SubscribeOptions {
+  /** Also the messages of writes made by other replicas (default: this process's only). */
+  remote?: boolean;
+}
+
+/** Per object, change events follow commit order (the row lock serialises its writes). Across
+ *  objects on PostgreSQL, two commits of the same instant may be published in either order;
+ *  consumers are level-triggered and re-read the object anyway. */
+export interface Broadcast<T> {
+  /** Inside the write's transaction: the other replicas hear of `message` iff it commits. */
+  stage(tx: Sql, message: T): Promise<void>;
+  /** Once per committed write, after the commit: to this process's listeners. */
+  publish(message: T): void;
+  subscribe(listener: (message: T) => void, opts?: SubscribeOptions): () => void;
+  /** Called when messages of other replicas may have been missed (the connection receiving
+   *  them was lost and is back): a consumer that needs every one re-reads the store. */
+  onGap(listener: () => void): () => void;
   close(): void;
 }
 
-export class LocalChangeFeed implements ChangeFeed {
+export type ChangeFeed = Broadcast<ChangeEvent>;
+
+/** Listeners of one message type; a failing listener must neither fail the write that already
+ *  committed nor starve the other listeners. */
+export class Listeners<T> {
   readonly #emitter = new EventEmitter().setMaxListeners(0);
 
-  publish(event: ChangeEvent): void {
-    this.#emitter.emit('change', event);
+  emit(message: T): void {
+    this.#emitter.emit('message', message);
   }
 
-  subscribe(listener: (e: ChangeEvent) => void): () => void {
-    // A failing listener must neither fail the write that already committed nor starve the
-    // other listeners.
-    const guarded = (e: ChangeEvent) => {
+  add(listener: (message: T) => void): () => void {
+    const guarded = (m: T) => {
       try {
-        listener(e);
+        listener(m);
       } catch (err) {
-        process.emitWarning(`change listener failed: ${(err as Error)?.message ?? String(err)}`);
+        process.emitWarning(`listener failed: ${(err as Error)?.message ?? String(err)}`);
       }
     };
-    this.#emitter.on('change', guarded);
-    return () => this.#emitter.off('change', guarded);
+    this.#emitter.on('message', guarded);
+    return () => this.#emitter.off('message', guarded);
   }
 
-  close(): void {
+  clear(): void {
     this.#emitter.removeAllListeners();
   }
 }
+
+/** One process, no other replicas: nothing to stage, never a gap. */
+export class LocalBroadcast<T> implements Broadcast<T> {
+  readonly #listeners = new Listeners<T>();
+
+  stage(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  publish(message: T): void {
+    this.#listeners.emit(message);
+  }
+
+  subscribe(listener: (message: T) => void): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  onGap(): () => void {
+    return () => {};
+  }
+
+  close(): void {
+    this.#listeners.clear();
+  }
+}
+
+export class LocalChangeFeed extends LocalBroadcast<ChangeEvent> {}

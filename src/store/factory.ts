@@ -1,7 +1,7 @@
 // Opening a store: pick the database, resolve the keyring, migrate, assemble the repositories.
 import { join } from 'node:path';
 import { Keyring, KEYRING_FILE_ENV } from '../security/keyring.js';
-import { LocalChangeFeed, type ChangeFeed } from './changes.js';
+import { localBroadcasts, openPgBroadcasts, type StoreBroadcasts } from './broadcasts.js';
 import { rotateKeys } from './key-rotation.js';
 import { SqlShardLeases } from './leases.js';
 import { holdLivenessLock } from './liveness.js';
@@ -20,7 +20,16 @@ export type StoreConfig =
    *  created in `<dataDir>/keyring.json`. */
   | { kind: 'embedded'; dataDir: string; keyring?: Keyring }
   /** A PostgreSQL server; the keyring must be given or named by KUBENOVA_KEYRING_FILE. */
-  | { kind: 'postgres'; url: string; keyring?: Keyring; maxConnections?: number };
+  | {
+      kind: 'postgres';
+      url: string;
+      keyring?: Keyring;
+      /** The pool's size; the change feed's LISTEN connection comes on top. */
+      maxConnections?: number;
+      /** Where connection trouble is reported (PostgreSQL down, reconnecting, back); default
+       *  process.emitWarning. */
+      warn?: (message: string) => void;
+    };
 
 /** A store, with the keyring its secrets use. */
 export interface OpenedStore extends Store {
@@ -32,15 +41,18 @@ export async function createStore(config: StoreConfig): Promise<OpenedStore> {
   const db =
     config.kind === 'embedded'
       ? await openPglite(join(config.dataDir, 'pglite'))
-      : await openPostgres(config.url, { maxConnections: config.maxConnections });
+      : await openPostgres(config.url, { maxConnections: config.maxConnections, warn: config.warn });
   // Replicas coordinate only on a server; the embedded store belongs to one process.
   const coordination: Coordination | undefined =
     config.kind === 'postgres'
       ? { leases: new SqlShardLeases(db), holdLiveness: (lockId, onError) => holdLivenessLock({ url: config.url, lockId, onError }) }
       : undefined;
+  let broadcasts: StoreBroadcasts | undefined;
   try {
-    return await openStoreOn(db, keyring, undefined, coordination);
+    broadcasts = config.kind === 'embedded' ? localBroadcasts() : await openPgBroadcasts(config.url, db, config.warn && { warn: config.warn });
+    return await openStoreOn(db, keyring, broadcasts, coordination);
   } catch (err) {
+    await broadcasts?.close();
     await db.close();
     throw err;
   }
@@ -51,21 +63,21 @@ async function defaultKeyring(config: StoreConfig): Promise<Keyring> {
   throw new Error(`the postgres store needs a keyring: set ${KEYRING_FILE_ENV} to a keyring file`);
 }
 
-/** Migrates `db` and builds the store on it; closing the store closes `db`. */
+/** Migrates `db` and builds the store on it; closing the store closes `db` and `broadcasts`. */
 export async function openStoreOn(
   db: Database,
   keyring: Keyring,
-  feed: ChangeFeed = new LocalChangeFeed(),
+  broadcasts: StoreBroadcasts = localBroadcasts(),
   coordination?: Coordination,
 ): Promise<OpenedStore> {
   await migrate(db);
   let closing: Promise<void> | undefined;
   const secrets = new SqlSecretStore(db, keyring);
   return {
-    objects: new SqlObjectStore(db, feed, keyring),
+    objects: new SqlObjectStore(db, broadcasts.changes, keyring),
     revisions: new SqlRevisionStore(db),
     secrets,
-    events: new SqlEventStore(db),
+    events: new SqlEventStore(db, broadcasts.events),
     audit: new SqlAuditLog(db),
     keyring,
     rotateKeys: () => rotateKeys(keyring, secrets),
@@ -75,7 +87,7 @@ export async function openStoreOn(
     ...(coordination && { coordination }),
     close: () => {
       closing ??= (async () => {
-        feed.close();
+        await broadcasts.close();
         await db.close();
       })();
       return closing;

@@ -7,7 +7,7 @@ import { currentLogContext } from '../observability/context.js';
 import { currentTraceparent } from '../observability/tracing.js';
 import type { KeySource } from '../security/keyring.js';
 import { jsonEqual } from './canonical-json.js';
-import type { ChangeFeed } from './changes.js';
+import type { ChangeFeed, SubscribeOptions } from './changes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { checkFence } from './leases.js';
 import { labelSelectorSql } from './label-selector.js';
@@ -100,12 +100,15 @@ export class SqlObjectStore implements ObjectStore {
       if (!row) throw new StoreError('ALREADY_EXISTS', `${displayName(obj.kind, obj.name)} already exists`);
       await this.secretsIn(sql).apply(obj, plan);
       if (ctx.revision) await recordRevision(sql, { kind: obj.kind, name: obj.name, spec: row.spec }, 1, ctx.revision, ctx.correlationId);
-      return row;
+      const created = toResource<S>(row);
+      const event = changeEvent('created', created, ctx);
+      await this.feed.stage(sql, event);
+      return { created, event };
     };
-    // The object, its secret values and its first revision commit together, or not at all.
-    const row = plan.put.length > 0 || ctx.revision ? await this.db.transaction(insert) : await insert(this.db);
-    const created = toResource<S>(row);
-    this.feed.publish(changeEvent('created', created, ctx));
+    // The object, its secret values, its first revision and its announcement commit together,
+    // or not at all.
+    const { created, event } = await this.db.transaction(insert);
+    this.feed.publish(event);
     return created;
   }
 
@@ -167,8 +170,12 @@ export class SqlObjectStore implements ObjectStore {
     return removed ? undefined : object;
   }
 
-  onChange(listener: (e: ChangeEvent) => void): () => void {
-    return this.feed.subscribe(listener);
+  onChange(listener: (e: ChangeEvent) => void, opts?: SubscribeOptions): () => void {
+    return this.feed.subscribe(listener, opts);
+  }
+
+  onFeedGap(listener: () => void): () => void {
+    return this.feed.onGap(listener);
   }
 
   private secretsIn(sql: Sql): SqlSecretStore {
@@ -178,7 +185,8 @@ export class SqlObjectStore implements ObjectStore {
   /** Every change to an existing object: lock the row, check the expected version, compute the
    *  desired state (with the refs of its secret values), then write only what differs: nothing,
    *  an update with its new secret values, or the removal of an object marked for deletion
-   *  without finalizers left. The event is published after commit. */
+   *  without finalizers left. The event is staged in the transaction (other replicas hear of it
+   *  iff it commits) and published to this process's listeners after the commit. */
   private async mutate<S>(
     kind: Kind,
     name: string,
@@ -222,7 +230,9 @@ export class SqlObjectStore implements ObjectStore {
           resourceVersion: row!.rv,
           deletionTimestamp: cur.deletionTimestamp ?? new Date().toISOString(),
         };
-        return { object: final, removed: true, event: changeEvent('deleted', final, ctx) };
+        const deleted = changeEvent('deleted', final, ctx);
+        await this.feed.stage(tx, deleted);
+        return { object: final, removed: true, event: deleted };
       }
 
       const changed =
@@ -251,6 +261,7 @@ export class SqlObjectStore implements ObjectStore {
       if (next.deleting && cur.deletionTimestamp === undefined) event.deletionStarted = true;
       const transitions = phaseTransitions(cur.status, updated.status);
       if (transitions.length > 0) event.transitions = transitions;
+      await this.feed.stage(tx, event);
       return { object: updated, removed: false, event };
     });
     if (outcome.event) this.feed.publish(outcome.event);

@@ -1,10 +1,15 @@
 // A PostgreSQL server through node-postgres' pool: the shared store of several replicas.
+// Losing the server is survivable: connection errors surface as StoreUnavailableError, broken
+// connections are dropped from the pool, and new ones are made once the server is back.
 import pg from 'pg';
 import type { Database, Row, Sql } from './sql.js';
+import { isConnectionError, unavailableIfDisconnected } from './unavailable.js';
 
 export interface PostgresOptions {
   /** Pool size; default 10. */
   maxConnections?: number;
+  /** Where idle connections lost are reported; default process.emitWarning. */
+  warn?: (message: string) => void;
 }
 
 export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<Database> {
@@ -12,42 +17,65 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     connectionString: url,
     max: opts.maxConnections ?? 10,
     application_name: 'kubenova',
+    keepAlive: true,
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', (err) => process.emitWarning(`postgres pool: ${err.message}`));
+  const warn = opts.warn ?? ((m: string) => process.emitWarning(m));
+  pool.on('error', (err) => warn(`postgres pool: ${err.message}`));
   try {
     await pool.query('SELECT 1'); // fail fast on a wrong URL
   } catch (err) {
     await pool.end();
     throw err;
   }
+  const translated = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      throw unavailableIfDisconnected(err);
+    }
+  };
   return {
-    query: async <R extends Row>(text: string, params?: readonly unknown[]) =>
-      (await pool.query<R>(text, params ? [...params] : undefined)).rows,
-    exec: async (text) => {
-      await pool.query(text);
-    },
-    transaction: async (fn) => {
-      const client = await pool.connect();
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN');
-        const result = await fn(onClient(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        try {
-          await client.query('ROLLBACK');
-        } catch (rollbackErr) {
-          broken = rollbackErr as Error; // connection unusable: drop it rather than reuse it
-        }
-        throw err;
-      } finally {
-        client.release(broken);
-      }
-    },
+    query: <R extends Row>(text: string, params?: readonly unknown[]) =>
+      translated(async () => (await pool.query<R>(text, params ? [...params] : undefined)).rows),
+    exec: (text) =>
+      translated(async () => {
+        await pool.query(text);
+      }),
+    transaction: (fn) => translated(() => inTransaction(pool, fn)),
     close: () => pool.end(),
   };
+}
+
+async function inTransaction<T>(pool: pg.Pool, fn: (tx: Sql) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  // A checked-out client has no pool listener: without this one, the server going away between
+  // two statements of the transaction would be an unhandled 'error' event, i.e. a crash.
+  let lost: Error | undefined;
+  const onError = (err: Error) => {
+    lost = err;
+  };
+  client.on('error', onError);
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(onClient(client));
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    broken = lost ?? (isConnectionError(err) ? (err as Error) : undefined);
+    if (!broken) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackErr) {
+        broken = rollbackErr as Error;
+      }
+    }
+    throw err;
+  } finally {
+    client.off('error', onError);
+    client.release(broken ?? lost); // an unusable connection is dropped rather than reused
+  }
 }
 
 function onClient(client: pg.PoolClient): Sql {

@@ -1,6 +1,7 @@
 // Append-only records beside the objects: KubeNova events and the audit log. Both are read in
 // id order with keyset cursors (an id, bound to the table), so a reader never misses or repeats
 // a row while others append; an SSE stream resumes from the same ids.
+import { LocalBroadcast, type Broadcast, type SubscribeOptions } from './changes.js';
 import { isStorableText } from './text.js';
 import { Params, toIsoString, type Row, type Sql } from './sql.js';
 import { StoreError, type Page } from './types.js';
@@ -80,6 +81,9 @@ export interface AuditQuery {
 export interface EventStore {
   append(e: NewEvent): Promise<EventRecord>;
   list(q: EventQuery): Promise<Page<EventRecord>>;
+  /** Every event appended from now on, after its commit: by this process, and with `remote`
+   *  by the other replicas sharing the database too. */
+  onAppend(listener: (e: EventRecord) => void, opts?: SubscribeOptions): () => void;
 }
 
 /** No update, no delete: not here, and the database refuses them too. */
@@ -161,15 +165,34 @@ const toEvent = (r: EventRow): EventRecord => ({
 });
 
 export class SqlEventStore implements EventStore {
-  constructor(private readonly db: Sql) {}
+  constructor(
+    private readonly db: Sql,
+    private readonly appended: Broadcast<EventRecord> = new LocalBroadcast(),
+  ) {}
 
   async append(e: NewEvent): Promise<EventRecord> {
-    const [row] = await this.db.query<EventRow>(
-      `INSERT INTO events (type, reason, message, kind, name, tenant, cluster, correlation_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *, id::text AS id`,
-      [e.type, clean(e.reason), clean(e.message), clean(e.kind), clean(e.name), clean(e.tenant), clean(e.cluster), clean(e.correlationId)],
-    );
-    return toEvent(row!);
+    // The record and its announcement to the other replicas commit together.
+    const record = await this.db.transaction(async (tx) => {
+      const [row] = await tx.query<EventRow>(
+        `INSERT INTO events (type, reason, message, kind, name, tenant, cluster, correlation_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *, id::text AS id`,
+        [e.type, clean(e.reason), clean(e.message), clean(e.kind), clean(e.name), clean(e.tenant), clean(e.cluster), clean(e.correlationId)],
+      );
+      const appended = toEvent(row!);
+      await this.appended.stage(tx, appended);
+      return appended;
+    });
+    this.appended.publish(record);
+    return record;
+  }
+
+  async get(id: string): Promise<EventRecord | undefined> {
+    const [row] = await this.db.query<EventRow>('SELECT *, id::text AS id FROM events WHERE id = $1::bigint', [id]);
+    return row && toEvent(row);
+  }
+
+  onAppend(listener: (e: EventRecord) => void, opts?: SubscribeOptions): () => void {
+    return this.appended.subscribe(listener, opts);
   }
 
   list(q: EventQuery): Promise<Page<EventRecord>> {

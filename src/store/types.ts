@@ -3,6 +3,7 @@
 import type { Kind, Labels, Resource, ResourceStatus } from '../domain/resource.js';
 import type { SecretRef } from '../domain/secret-refs.js';
 import type { PhaseTransition } from '../domain/phase-transitions.js';
+import type { SubscribeOptions } from './changes.js';
 import type { SqlShardLeases } from './leases.js';
 import type { LivenessLock } from './liveness.js';
 import type { AuditLog, EventStore } from './records.js';
@@ -187,8 +188,12 @@ export interface ObjectStore {
    *  (and its secrets) and returns undefined. Removing the last finalizer of an object marked for
    *  deletion (via update) removes it too. NOT_FOUND if there is no such object. */
   delete<S>(kind: Kind, name: string, ctx?: WriteContext): Promise<Resource<S> | undefined>;
-  /** Every committed change, in commit order, for reconcilers and event streams. */
-  onChange(listener: (e: ChangeEvent) => void): () => void;
+  /** Every committed change, in commit order, for reconcilers and event streams: the writes of
+   *  this process, and with `remote` those of the other replicas sharing the database too. */
+  onChange(listener: (e: ChangeEvent) => void, opts?: SubscribeOptions): () => void;
+  /** Called when changes of other replicas may have been missed (the connection hearing them was
+   *  lost and is back): who needs every change re-reads the store. Never on the embedded store. */
+  onFeedGap(listener: () => void): () => void;
 }
 
 export interface SecretStore {

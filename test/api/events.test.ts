@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ResourceStatus } from '../../src/domain/resource.js';
 import type { EventRecord } from '../../src/store/records.js';
 import { ADMIN, json, startHarness, type Harness } from './support/harness.js';
+import { readEventStream, sseEvents } from './support/sse.js';
 import { CALLERS, seedWorld, uniq } from './support/world.js';
 
 let h: Harness;
@@ -164,36 +165,9 @@ describe('the live stream (SSE)', () => {
     base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
   });
 
-  /** Reads SSE frames until `until` says enough (or the deadline), then closes. */
-  async function readStream(query: string, caller: object, until: (frames: string[]) => boolean, headers: Record<string, string> = {}) {
-    const abort = new AbortController();
-    const res = await fetch(`${base}/api/v1/events?watch=true&${query}`, {
-      headers: { authorization: `Bearer ${await h.token(caller as typeof ADMIN)}`, ...headers },
-      signal: abort.signal,
-    });
-    const frames: string[] = [];
-    const deadline = setTimeout(() => abort.abort(), 15_000);
-    try {
-      expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = '';
-      while (!until(frames)) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        const parts = buffer.split('\n\n');
-        buffer = parts.pop()!;
-        frames.push(...parts);
-      }
-    } finally {
-      clearTimeout(deadline);
-      abort.abort();
-    }
-    return frames;
-  }
-  const dataOf = (frames: string[]) =>
-    frames.filter((f) => f.includes('data: ')).map((f) => ({ id: /^id: (\d+)$/m.exec(f)![1]!, event: JSON.parse(/^data: (.*)$/m.exec(f)![1]!) as EventRecord }));
+  const readStream = async (query: string, caller: object, until: (frames: string[]) => boolean, headers: Record<string, string> = {}) =>
+    readEventStream(base, await h.token(caller as typeof ADMIN), query, until, headers);
+  const dataOf = sseEvents;
 
   it('streams new events matching the filters, with heartbeats', async () => {
     const name = uniq('live');

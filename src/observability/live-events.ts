@@ -1,0 +1,71 @@
+// The live side of the event recorder: every event appended by any replica, once, to the
+// subscribers of this one (the SSE streams). Remote events arrive through the store's
+// announcements; after a gap in them (the LISTEN connection was lost), the events recorded
+// meanwhile are read back from the store, from the newest one delivered before.
+import { EventEmitter } from 'node:events';
+import type { EventRecord } from '../store/records.js';
+import type { Store } from '../store/types.js';
+import type { Logger } from './logger.js';
+
+/** Ids delivered lately, to skip what a catch-up reads again: far more than can be in flight. */
+const REMEMBERED_IDS = 10_000;
+const CATCH_UP_PAGE = 500;
+
+export class LiveEvents {
+  readonly #emitter = new EventEmitter().setMaxListeners(0);
+  readonly #delivered = new Set<string>();
+  /** The highest id delivered; undefined before the first (then there is nothing to catch up from). */
+  #newest: bigint | undefined;
+  readonly #offs: (() => void)[];
+
+  constructor(
+    private readonly store: Store,
+    private readonly logger: Logger,
+  ) {
+    this.#offs = [
+      store.events.onAppend((e) => this.#deliver(e), { remote: true }),
+      store.objects.onFeedGap(() => void this.#catchUp()),
+    ];
+  }
+
+  subscribe(listener: (e: EventRecord) => void): () => void {
+    const guarded = (e: EventRecord) => {
+      try {
+        listener(e);
+      } catch (err) {
+        this.logger.warn({ err }, 'event subscriber failed');
+      }
+    };
+    this.#emitter.on('event', guarded);
+    return () => this.#emitter.off('event', guarded);
+  }
+
+  close(): void {
+    this.#offs.forEach((off) => off());
+    this.#emitter.removeAllListeners();
+  }
+
+  #deliver(e: EventRecord): void {
+    if (this.#delivered.has(e.id)) return;
+    this.#delivered.add(e.id);
+    if (this.#delivered.size > REMEMBERED_IDS) this.#delivered.delete(this.#delivered.values().next().value!);
+    const id = BigInt(e.id);
+    if (this.#newest === undefined || id > this.#newest) this.#newest = id;
+    this.#emitter.emit('event', e);
+  }
+
+  async #catchUp(): Promise<void> {
+    if (this.#newest === undefined || this.#emitter.listenerCount('event') === 0) return;
+    try {
+      let cursor: string | undefined;
+      const afterId = String(this.#newest);
+      do {
+        const page = await this.store.events.list({ afterId, limit: CATCH_UP_PAGE, ...(cursor !== undefined && { cursor }) });
+        page.items.forEach((e) => this.#deliver(e));
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+    } catch (err) {
+      this.logger.warn({ err }, 'reading the events missed during a change feed gap failed');
+    }
+  }
+}
