@@ -143,7 +143,8 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
     /** One reconcile under its claim: fenced writes, aborted when the shard is handed over. */
     const reconcileClaimed = async (req: ReconcileRequest, claim: Claim): Promise<ReconcileResult> => {
       const signal = claim.signal ? AbortSignal.any([req.signal, claim.signal]) : req.signal;
-      const audit = claim.fence && { key: req.key, replica: share.replica, pid: process.pid, shard: claim.fence.shard, token: claim.fence.token };
+      // `fence`, not `token`: the logger redacts fields named token.
+      const audit = claim.fence && { key: req.key, replica: share.replica, pid: process.pid, shard: claim.fence.shard, fence: claim.fence.token };
       if (audit) logger.debug({ ...audit, at: Date.now() }, 'reconcile started');
       let result: ReconcileResult | undefined;
       try {

@@ -100,7 +100,7 @@ export async function startShardLeases(opts: ShardLeaseOptions): Promise<WorkSha
     if (!h) return;
     held.delete(shard);
     h.abort.abort(new Error(`shard ${shard} ${why}`));
-    log.info({ shard, token: h.token }, `shard ${shard} ${why}`);
+    log.info({ shard, fence: h.token }, `shard ${shard} ${why}`);
   };
 
   const expire = () => {

@@ -36,13 +36,17 @@ export interface LeaseTick {
 // Advisory-lock class of replica liveness locks (the migration lock uses 0x4b4e).
 export const LIVENESS_LOCK_CLASS = 0x4b4f;
 
+// Alive: a fresh heartbeat, and the liveness lock held, unless the server itself started less
+// than a lease TTL ago ($1 ms): then every session is new and replicas are still taking their
+// locks again, so only the heartbeat counts.
 const ALIVE = `
   SELECT r.id FROM replicas r
   WHERE r.expires_at > now()
-    AND EXISTS (SELECT 1 FROM pg_locks l
-                WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-                  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                  AND l.classid = ${LIVENESS_LOCK_CLASS}::oid AND l.objid = r.lock_id::oid)
+    AND (pg_postmaster_start_time() > now() - $1 * interval '1 millisecond'
+         OR EXISTS (SELECT 1 FROM pg_locks l
+                    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                      AND l.classid = ${LIVENESS_LOCK_CLASS}::oid AND l.objid = r.lock_id::oid))
   ORDER BY r.id`;
 
 export class SqlShardLeases {
@@ -74,7 +78,7 @@ export class SqlShardLeases {
           [...release],
         ]);
       }
-      const alive = (await tx.query<{ id: string }>(ALIVE)).map((r) => r.id);
+      const alive = (await tx.query<{ id: string }>(ALIVE, [ttlMs])).map((r) => r.id);
       if (!alive.includes(replica)) alive.push(replica); // its liveness session may be reopening
       const share = Math.ceil(shards / alive.length);
       const renewed = await tx.query<{ shard: number; token: string }>(

@@ -18,7 +18,8 @@ export interface LivenessOptions {
   onError?: (err: Error) => void;
 }
 
-const MAX_BACKOFF_MS = 5_000;
+// Well under a lease TTL: after a server restart, the lock is back before the grace ends.
+const MAX_BACKOFF_MS = 2_000;
 
 export function holdLivenessLock(opts: LivenessOptions): LivenessLock {
   let client: pg.Client | undefined;

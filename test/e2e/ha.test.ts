@@ -160,7 +160,7 @@ describe(`three replicas, ${TENANTS} tenants and ${APPS} apps`, () => {
       report(`PostgreSQL restarted at ${elapsed()} (down for ${(performance.now() - started).toFixed(0)} ms)`);
     };
     const app = (i: number) =>
-      write(i, '/apps', { name: appName(i), spec: { project: projectName(i % PROJECTS), components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' } }] } } as {
+      write(i, '/apps', { name: appName(i), spec: { project: projectName(i % PROJECTS), components: [{ name: `web${i}`, type: 'webservice', properties: { image: 'nginx:1.27' } }] } } as {
         name: string;
       });
     await writeAll(0, Math.floor(APPS / 2), app, { at: Math.floor(APPS / 4), run: rejoin });

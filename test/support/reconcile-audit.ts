@@ -28,7 +28,7 @@ export function reconcileIntervals(lines: readonly LogLine[], endOf: (pid: numbe
         replica: l.replica as string,
         pid: l.pid as number,
         shard: l.shard as number,
-        token: BigInt(l.token as string),
+        token: BigInt(l.fence as string),
         start: l.at as number,
         end: Infinity,
       });
