@@ -125,7 +125,8 @@ export class PgListener {
     let delay = initialMs;
     for (let attempt = 1; !this.#closed; attempt++) {
       await new Promise<void>((wake) => {
-        this.#retry = { timer: setTimeout(wake, delay), wake };
+        // Unref'd: a store left open while PostgreSQL is down must not keep the process alive.
+        this.#retry = { timer: setTimeout(wake, delay).unref(), wake };
       });
       this.#retry = undefined;
       if (this.#closed) return;
