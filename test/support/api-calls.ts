@@ -11,6 +11,8 @@ export interface ApiCall {
   kind: string;
   namespace?: string;
   name?: string;
+  /** Of a list. */
+  labelSelector?: string;
   /** The impersonated user, if any. */
   as?: string;
 }
@@ -24,8 +26,17 @@ interface Clients {
 export function countingClients<C extends Clients>(clients: C, calls: ApiCall[] = []): { clients: C; calls: ApiCall[] } {
   const wrapped = new WeakMap<ClusterClient, ClusterClient>();
   const wrap = (inner: ClusterClient, as?: string): ClusterClient => {
-    const record = (verb: ApiCall['verb'], ref: TypeRef & { name?: string; namespace?: string }) =>
-      calls.push({ cluster: inner.cluster, verb, apiVersion: ref.apiVersion, kind: ref.kind, ...(ref.namespace && { namespace: ref.namespace }), ...(ref.name && { name: ref.name }), ...(as && { as }) });
+    const record = (verb: ApiCall['verb'], ref: TypeRef & { name?: string; namespace?: string; labelSelector?: string }) =>
+      calls.push({
+        cluster: inner.cluster,
+        verb,
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
+        ...(ref.namespace && { namespace: ref.namespace }),
+        ...(ref.name && { name: ref.name }),
+        ...(ref.labelSelector && { labelSelector: ref.labelSelector }),
+        ...(as && { as }),
+      });
     const meta = (o: KubeObject) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace });
     // A Proxy keeps the client's other members (discovery, rest, ...) as they are.
     return new Proxy(inner, {
@@ -36,7 +47,7 @@ export function countingClients<C extends Clients>(clients: C, calls: ApiCall[] 
           case 'get':
             return (ref: ObjectRef, opts?: object) => (record('get', ref), target.get(ref, opts));
           case 'list':
-            return (type: TypeRef, opts?: { namespace?: string }) => (record('list', { ...type, namespace: opts?.namespace }), target.list(type, opts));
+            return (type: TypeRef, opts?: { namespace?: string; labelSelector?: string }) => (record('list', { ...type, ...opts }), target.list(type, opts));
           case 'patchStatus':
             return (ref: ObjectRef, patch: Record<string, unknown>, opts?: object) => (record('patchStatus', ref), target.patchStatus(ref, patch, opts));
           case 'delete':
