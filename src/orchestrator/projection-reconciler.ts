@@ -2,7 +2,8 @@
 // Intent → Plan → Apply → Observe → Converge, plus finalizer-style deletion. The kind-specific
 // part (how to resolve the intent, plan it, and what to read first on a cluster) comes from a
 // ProjectionKind; the phase machine and every rule about status, finalizers and requeueing live
-// here only.
+// here only. A reconcile of a plan checked in full a moment ago, whose objects are still in sync,
+// only refreshes their observed status (refresh.ts); everything else takes the full path.
 import { capabilitiesOf, type CapabilityNeed, type ClusterCapabilities } from '../domain/capabilities.js';
 import { CLEANUP_FINALIZER, type Owner } from '../domain/ownership.js';
 import type { Kind, Resource, ResourceStatus } from '../domain/resource.js';
@@ -170,6 +171,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     const policy = this.kind.driftPolicy?.(loaded.intent) ?? 'repair';
     const prepared = await Promise.all(loaded.clusters.map((c) => inClusterLogContext(c, () => this.planOn(c, obj!, loaded.intent, req.signal))));
     const looked = await Promise.all(prepared.map((p) => ('client' in p ? inClusterLogContext(p.name, () => this.look(p, obj!, previous[p.name], req.signal)) : undefined)));
+    // Clusters with nothing to apply: stopped before a plan, drift left or paused, or refreshed.
     const held: ClusterRun[] = [];
     const toApply: Array<{ planned: Planned<Ctx>; observed?: DriftObservation; repairing: boolean }> = [];
     const now = this.now().getTime();
