@@ -13,7 +13,10 @@
 // vela-core reports it `running` for its generation. The KubeNova path polls the store for the
 // App's phase. Both poll every 25 ms. Same spec: a webservice with a scaler (2 replicas).
 // Also counted: the App reconciler's reconciles and Kubernetes API calls per app (from its POST
-// to the next app's POST, so the reconciles that follow Deployed are counted too), by verb.
+// to the next app's POST, so the reconciles that follow Deployed are counted too), by verb; and
+// the Tenant and Project reconcilers' for the bench's one tenant and project, until the project
+// is Deployed and over the whole run.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -65,17 +68,35 @@ async function main(): Promise<void> {
   const logger = pino({ level: 'silent' });
   const clients = createClusterClients(store);
   const { app, call } = await benchServer(store, logger, clusterWriteServices(logger, { clients }));
-  // The App reconciler's calls and reconciles are counted (other reconcilers' are not).
-  const calls: ApiCall[] = [];
-  let reconciles = 0;
-  const counted = (reg: ReconcilerRegistration): ReconcilerRegistration => ({
-    ...reg,
-    reconciler: (services) => {
-      const inner = typeof reg.reconciler === 'function' ? reg.reconciler({ ...services, clients: countingClients(services.clients, calls).clients }) : reg.reconciler;
-      return Object.assign(Object.create(inner) as typeof inner, { reconcile: (req: Parameters<typeof inner.reconcile>[0]) => (reconciles++, inner.reconcile(req)) });
-    },
-  });
-  const runtime = startRuntime({ store, logger, clients, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), ...deliveryRegistrations().map(counted)] });
+  // The projection reconcilers' calls and reconciles are counted, per kind. One counting client
+  // per cluster for all of them (the watches they share restart on a new client instance); each
+  // call is told to the kind whose reconcile made it.
+  const counts = new Map<string, { reconciles: number; calls: ApiCall[] }>();
+  const reconciling = new AsyncLocalStorage<string>();
+  const all = countingClients(clients, [], () => reconciling.getStore());
+  const counted = (reg: ReconcilerRegistration): ReconcilerRegistration => {
+    const count = { reconciles: 0, calls: [] as ApiCall[] };
+    counts.set(reg.kind, count);
+    return {
+      ...reg,
+      reconciler: (services) => {
+        const inner = typeof reg.reconciler === 'function' ? reg.reconciler({ ...services, clients: all.clients }) : reg.reconciler;
+        const reconcile = (req: Parameters<typeof inner.reconcile>[0]) => (count.reconciles++, reconciling.run(reg.kind, () => inner.reconcile(req)));
+        return Object.assign(Object.create(inner) as typeof inner, { reconcile });
+      },
+    };
+  };
+  const runtime = startRuntime({ store, logger, clients, reconcilers: [clusterReconcilerRegistration(), ...[...tenancyRegistrations(), ...deliveryRegistrations()].map(counted)] });
+  const callsOf = (kind: string) => all.calls.filter((c) => c.by === kind);
+  const appCount = counts.get('App')!;
+
+  const byVerb = (cs: ApiCall[]) => {
+    const n = new Map<string, number>();
+    for (const c of cs) n.set(c.verb, (n.get(c.verb) ?? 0) + 1);
+    return [...n].map(([v, k]) => `${v} ${k}`).join(', ');
+  };
+  const tenancyCounts = (when: string) =>
+    (['Tenant', 'Project'] as const).map((k) => `${k} ${when}: ${counts.get(k)!.reconciles} reconciles, ${callsOf(k).length} API calls (${byVerb(callsOf(k))})`);
   const phaseOf = async (kind: 'App' | 'Project', name: string) => {
     const o = await store.objects.get(kind, name);
     return o && o.status.observedGeneration === o.generation ? o.status.phase : undefined;
@@ -89,6 +110,7 @@ async function main(): Promise<void> {
   await call('POST', '/api/v1/tenants', { name: tenant, spec: { owners: [{ kind: 'User', name: 'bench-owner' }], placement: { clusters: [cluster] } } });
   await call('POST', `/api/v1/tenants/${tenant}/projects`, { name: project });
   await until('project Deployed', async () => (await phaseOf('Project', project)) === 'Deployed');
+  const tenancyUntilDeployed = tenancyCounts('until Deployed');
 
   // The direct path's namespace and identity.
   const directNs = `bench-direct-${suffix}`;
@@ -108,10 +130,10 @@ async function main(): Promise<void> {
   const kubenova: number[] = [];
   const direct: number[] = [];
   const perApp: Array<{ reconciles: number; calls: ApiCall[] }> = [];
-  let mark = { reconciles, calls: calls.length };
+  let mark = { reconciles: appCount.reconciles, calls: callsOf('App').length };
   const closeCount = () => {
-    if (perApp.length < kubenova.length) perApp.push({ reconciles: reconciles - mark.reconciles, calls: calls.slice(mark.calls) });
-    mark = { reconciles, calls: calls.length };
+    if (perApp.length < kubenova.length) perApp.push({ reconciles: appCount.reconciles - mark.reconciles, calls: callsOf('App').slice(mark.calls) });
+    mark = { reconciles: appCount.reconciles, calls: callsOf('App').length };
   };
   for (let i = 0; i < RUNS; i++) {
     // Alternate the two paths so that load on the machine hits both alike.
@@ -150,11 +172,7 @@ async function main(): Promise<void> {
   console.log(`POST /api/v1/apps → Deployed (KubeNova):        ${summary(kubenova)}`);
   console.log(`Application applied directly → running (vela):  ${summary(direct)}`);
   console.log(`KubeNova overhead (median difference):          ${(median(kubenova) - median(direct)).toFixed(0)} ms`);
-  const byVerb = (cs: ApiCall[]) => {
-    const n = new Map<string, number>();
-    for (const c of cs) n.set(c.verb, (n.get(c.verb) ?? 0) + 1);
-    return [...n].map(([v, k]) => `${v} ${k}`).join(', ');
-  };
+  for (const line of [...tenancyUntilDeployed, ...tenancyCounts('whole run')]) console.log(line);
   perApp.forEach((p, i) => console.log(`app ${i + 1}: ${p.reconciles} App reconciles, ${p.calls.length} API calls (${byVerb(p.calls)})`));
   if (process.env.BENCH_TRACE) for (const c of perApp.at(-1)?.calls ?? []) process.stderr.write(`  ${c.verb} ${c.kind} ${c.namespace ?? ''}/${c.name ?? ''}${c.as ? ` as ${c.as}` : ''}\n`);
 

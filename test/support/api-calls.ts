@@ -15,6 +15,8 @@ export interface ApiCall {
   labelSelector?: string;
   /** The impersonated user, if any. */
   as?: string;
+  /** Who made it, as `by()` said at the time (e.g. the reconciling kind). */
+  by?: string;
 }
 
 interface Clients {
@@ -23,7 +25,7 @@ interface Clients {
 
 /** Wraps `clients`; the same underlying client always gives the same wrapper (watch owners
  *  compare client instances to know when to restart their watches). */
-export function countingClients<C extends Clients>(clients: C, calls: ApiCall[] = []): { clients: C; calls: ApiCall[] } {
+export function countingClients<C extends Clients>(clients: C, calls: ApiCall[] = [], by?: () => string | undefined): { clients: C; calls: ApiCall[] } {
   const wrapped = new WeakMap<ClusterClient, ClusterClient>();
   const wrap = (inner: ClusterClient, as?: string): ClusterClient => {
     const record = (verb: ApiCall['verb'], ref: TypeRef & { name?: string; namespace?: string; labelSelector?: string }) =>
@@ -36,6 +38,7 @@ export function countingClients<C extends Clients>(clients: C, calls: ApiCall[] 
         ...(ref.name && { name: ref.name }),
         ...(ref.labelSelector && { labelSelector: ref.labelSelector }),
         ...(as && { as }),
+        ...(by?.() !== undefined && { by: by() }),
       });
     const meta = (o: KubeObject) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace });
     // A Proxy keeps the client's other members (discovery, rest, ...) as they are.
