@@ -12,6 +12,11 @@
 // identity with RBAC for the app's resources), applies the Application and polls it until
 // vela-core reports it `running` for its generation. The KubeNova path polls the store for the
 // App's phase. Both poll every 25 ms. Same spec: a webservice with a scaler (2 replicas).
+// Also counted: the App reconciler's reconciles and Kubernetes API calls per app (from its POST
+// to the next app's POST, so the reconciles that follow Deployed are counted too), by verb; and
+// the Tenant and Project reconcilers' for the bench's one tenant and project, until the project
+// is Deployed and over the whole run.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,6 +32,8 @@ import { deliveryRegistrations } from '../src/orchestrator/delivery.js';
 import { startRuntime } from '../src/orchestrator/runtime.js';
 import { tenancyRegistrations } from '../src/orchestrator/tenancy.js';
 import { createStore } from '../src/store/index.js';
+import type { ReconcilerRegistration } from '../src/orchestrator/runtime.js';
+import { countingClients, type ApiCall } from '../test/support/api-calls.js';
 
 const KUBECONFIG = process.env.BENCH_KUBECONFIG;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -61,7 +68,35 @@ async function main(): Promise<void> {
   const logger = pino({ level: 'silent' });
   const clients = createClusterClients(store);
   const { app, call } = await benchServer(store, logger, clusterWriteServices(logger, { clients }));
-  const runtime = startRuntime({ store, logger, clients, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), ...deliveryRegistrations()] });
+  // The projection reconcilers' calls and reconciles are counted, per kind. One counting client
+  // per cluster for all of them (the watches they share restart on a new client instance); each
+  // call is told to the kind whose reconcile made it.
+  const counts = new Map<string, { reconciles: number; calls: ApiCall[] }>();
+  const reconciling = new AsyncLocalStorage<string>();
+  const all = countingClients(clients, [], () => reconciling.getStore());
+  const counted = (reg: ReconcilerRegistration): ReconcilerRegistration => {
+    const count = { reconciles: 0, calls: [] as ApiCall[] };
+    counts.set(reg.kind, count);
+    return {
+      ...reg,
+      reconciler: (services) => {
+        const inner = typeof reg.reconciler === 'function' ? reg.reconciler({ ...services, clients: all.clients }) : reg.reconciler;
+        const reconcile = (req: Parameters<typeof inner.reconcile>[0]) => (count.reconciles++, reconciling.run(reg.kind, () => inner.reconcile(req)));
+        return Object.assign(Object.create(inner) as typeof inner, { reconcile });
+      },
+    };
+  };
+  const runtime = startRuntime({ store, logger, clients, reconcilers: [clusterReconcilerRegistration(), ...[...tenancyRegistrations(), ...deliveryRegistrations()].map(counted)] });
+  const callsOf = (kind: string) => all.calls.filter((c) => c.by === kind);
+  const appCount = counts.get('App')!;
+
+  const byVerb = (cs: ApiCall[]) => {
+    const n = new Map<string, number>();
+    for (const c of cs) n.set(c.verb, (n.get(c.verb) ?? 0) + 1);
+    return [...n].map(([v, k]) => `${v} ${k}`).join(', ');
+  };
+  const tenancyCounts = (when: string) =>
+    (['Tenant', 'Project'] as const).map((k) => `${k} ${when}: ${counts.get(k)!.reconciles} reconciles, ${callsOf(k).length} API calls (${byVerb(callsOf(k))})`);
   const phaseOf = async (kind: 'App' | 'Project', name: string) => {
     const o = await store.objects.get(kind, name);
     return o && o.status.observedGeneration === o.generation ? o.status.phase : undefined;
@@ -75,6 +110,7 @@ async function main(): Promise<void> {
   await call('POST', '/api/v1/tenants', { name: tenant, spec: { owners: [{ kind: 'User', name: 'bench-owner' }], placement: { clusters: [cluster] } } });
   await call('POST', `/api/v1/tenants/${tenant}/projects`, { name: project });
   await until('project Deployed', async () => (await phaseOf('Project', project)) === 'Deployed');
+  const tenancyUntilDeployed = tenancyCounts('until Deployed');
 
   // The direct path's namespace and identity.
   const directNs = `bench-direct-${suffix}`;
@@ -93,9 +129,16 @@ async function main(): Promise<void> {
 
   const kubenova: number[] = [];
   const direct: number[] = [];
+  const perApp: Array<{ reconciles: number; calls: ApiCall[] }> = [];
+  let mark = { reconciles: appCount.reconciles, calls: callsOf('App').length };
+  const closeCount = () => {
+    if (perApp.length < kubenova.length) perApp.push({ reconciles: appCount.reconciles - mark.reconciles, calls: callsOf('App').slice(mark.calls) });
+    mark = { reconciles: appCount.reconciles, calls: callsOf('App').length };
+  };
   for (let i = 0; i < RUNS; i++) {
     // Alternate the two paths so that load on the machine hits both alike.
     const name = `kn-${suffix}-${i}`;
+    closeCount();
     let t0 = performance.now();
     // BENCH_TRACE=1: every stored status of the App on the way, with its time since the POST.
     const stopTrace = process.env.BENCH_TRACE
@@ -125,9 +168,13 @@ async function main(): Promise<void> {
     process.stderr.write(`run ${i + 1}/${RUNS}: KubeNova ${kubenova[i]!.toFixed(0)} ms, direct ${direct[i]!.toFixed(0)} ms\n`);
   }
 
+  closeCount();
   console.log(`POST /api/v1/apps → Deployed (KubeNova):        ${summary(kubenova)}`);
   console.log(`Application applied directly → running (vela):  ${summary(direct)}`);
   console.log(`KubeNova overhead (median difference):          ${(median(kubenova) - median(direct)).toFixed(0)} ms`);
+  for (const line of [...tenancyUntilDeployed, ...tenancyCounts('whole run')]) console.log(line);
+  perApp.forEach((p, i) => console.log(`app ${i + 1}: ${p.reconciles} App reconciles, ${p.calls.length} API calls (${byVerb(p.calls)})`));
+  if (process.env.BENCH_TRACE) for (const c of perApp.at(-1)?.calls ?? []) process.stderr.write(`  ${c.verb} ${c.kind} ${c.namespace ?? ''}/${c.name ?? ''}${c.as ? ` as ${c.as}` : ''}\n`);
 
   // Clean up: apps through KubeNova (Applications, identities), then the tenancy and the cluster.
   for (let i = 0; i < RUNS; i++) await call('DELETE', `/api/v1/apps/kn-${suffix}-${i}`);

@@ -11,7 +11,7 @@ import { DEFINITION_LABEL, MANAGED_SELECTOR, ownerKeyOf } from '../domain/owners
 import { ProjectionReconciler, type ProjectionDeps, type ProjectionKind } from './projection-reconciler.js';
 import { projectionDeps, type ProjectionOptions } from './projection-deps.js';
 import { keyOf, type ReconcilerRegistration, type RuntimeServices } from './runtime.js';
-import { TenancyWatches, type ClusterWatch } from './tenancy.js';
+import { ClusterWatches, type ClusterWatch } from './cluster-watches.js';
 
 export const definitionProjection: ProjectionKind<DefinitionIntent, void, void> = {
   kind: 'Definition',
@@ -48,9 +48,9 @@ export type DefinitionOptions = ProjectionOptions;
 
 /** The Definition kind's entry for startRuntime. */
 export function definitionRegistration(opts: DefinitionOptions = {}): ReconcilerRegistration {
-  let watches: TenancyWatches | undefined;
+  let watches: ClusterWatches | undefined;
   const deps = (services: RuntimeServices): ProjectionDeps =>
-    projectionDeps(services, 'vela', (watches ??= new TenancyWatches((key) => services.enqueue(key), DEFINITION_WATCHES)), opts);
+    projectionDeps(services, 'vela', (watches ??= new ClusterWatches((key) => services.enqueue(key), DEFINITION_WATCHES)), opts);
   return {
     kind: 'Definition',
     adapter: 'vela',

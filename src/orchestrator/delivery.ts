@@ -1,19 +1,20 @@
 // The App reconciler: KubeNova apps on the generic projection loop with the VelaAdapter (key
 // `App/<name>`). An app goes to its tenant's clusters (those it names, within the placement),
 // into its project's namespace, once that namespace is there and is the tenant's. What wakes it:
-// store changes of its project, tenant and clusters, and watches on the Applications KubeNova
-// projected (vela-core's status changes), so its rollout status follows the cluster, not a poll.
+// store changes of its project, tenant and clusters, and watches on what it projected (vela-core's
+// status changes of the Applications), so its rollout status follows the cluster, not a poll.
 import type { AppSpec } from '../api/kinds/app.js';
 import type { ProjectSpec } from '../api/kinds/project.js';
 import type { TenantSpec } from '../api/kinds/tenant.js';
-import { APPLICATION_TYPE, appOwner, isApplication, planApp, rolloutOf, velaAppAdapter, type AppIntent } from '../adapters/vela/index.js';
-import { isOwnedBy, MANAGED_SELECTOR, ownerKeyOf, PROJECT_LABEL } from '../domain/ownership.js';
+import { appOwner, isApplication, planApp, rolloutOf, velaAppAdapter, type AppIntent } from '../adapters/vela/index.js';
+import { APP_LABEL, isOwnedBy, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf, PROJECT_LABEL } from '../domain/ownership.js';
 import type { Resource } from '../domain/resource.js';
 import type { ChangeEvent, ObjectStore } from '../store/types.js';
 import { ProjectionReconciler, type ProjectionDeps, type ProjectionKind } from './projection-reconciler.js';
 import { projectionDeps, type ProjectionOptions } from './projection-deps.js';
 import type { ReconcilerRegistration, RuntimeServices } from './runtime.js';
-import { loadTenant, TenancyWatches, type ClusterWatch } from './tenancy.js';
+import { ClusterWatches, type ClusterWatch } from './cluster-watches.js';
+import { loadTenant } from './tenancy.js';
 
 const NAMESPACE_TYPE = { apiVersion: 'v1', kind: 'Namespace' } as const;
 
@@ -85,16 +86,22 @@ export async function appKeysFor(e: ChangeEvent, objects: ObjectStore): Promise<
   }
 }
 
+/** The app an object belongs to, from its labels; also when someone removed its managed-by
+ *  label (the watch then reports it leaving the selection: that is drift too). */
 const byOwnerLabels = (obj: { metadata: { labels?: Record<string, string> } }) => {
-  const key = ownerKeyOf(obj.metadata.labels);
+  const key = ownerKeyOf({ ...obj.metadata.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE });
   return key?.startsWith('App/') ? [key] : [];
 };
 
-/** vela-core's changes to the Applications KubeNova projected (status, deletion). A project's
- *  namespace appearing reaches apps through the Project's status change (a store trigger). */
-export const APP_WATCHES: readonly ClusterWatch[] = [
-  { type: APPLICATION_TYPE, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
-];
+/** Everything apps project, watched: vela-core's changes to the Applications (status, deletion)
+ *  and anyone's changes to them or to the apps' identities (drift). A project's namespace
+ *  appearing reaches apps through the Project's status change (a store trigger). */
+export const APP_WATCHES: readonly ClusterWatch[] = velaAppAdapter.ownedTypes.map(({ apiVersion, kind, namespace }) => ({
+  type: { apiVersion, kind },
+  ...(namespace && { namespace }),
+  labelSelector: `${MANAGED_SELECTOR},${APP_LABEL}`,
+  keysOf: byOwnerLabels,
+}));
 
 export interface DeliveryOptions extends ProjectionOptions {
   workers?: number;
@@ -102,7 +109,7 @@ export interface DeliveryOptions extends ProjectionOptions {
 
 /** The App kind's entry for startRuntime. */
 export function deliveryRegistrations(opts: DeliveryOptions = {}): ReconcilerRegistration[] {
-  let watches: TenancyWatches | undefined;
+  let watches: ClusterWatches | undefined;
   return [
     {
       kind: 'App',
@@ -111,7 +118,7 @@ export function deliveryRegistrations(opts: DeliveryOptions = {}): ReconcilerReg
       timeoutMs: 120_000,
       backoff: { baseDelayMs: 1_000, maxDelayMs: 30_000 },
       reconciler: (services: RuntimeServices) => {
-        watches ??= new TenancyWatches((key) => services.enqueue(key), APP_WATCHES);
+        watches ??= new ClusterWatches((key) => services.enqueue(key), APP_WATCHES);
         const shared = watches;
         const reconciler = appReconciler(projectionDeps(services, 'vela', shared, opts));
         return Object.assign(reconciler, { close: () => watches?.close() });

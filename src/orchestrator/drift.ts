@@ -2,6 +2,7 @@
 // fields KubeNova sets (those in its applied configuration, i.e. what server-side apply records
 // for the `kubenova` field manager). Fields others add (API-server, CRD and webhook defaults,
 // labels Capsule stamps) never count. Pure functions; the I/O is in projection.ts.
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { FIELD_MANAGER, type KubeObject } from '../adapters/kube/types.js';
 
@@ -41,6 +42,10 @@ function content(obj: KubeObject): Json {
   const { apiVersion: _a, kind: _k, metadata, status: _s, ...rest } = obj;
   return { metadata: { ...(metadata.labels && { labels: metadata.labels }), ...(metadata.annotations && { annotations: metadata.annotations }) }, ...rest };
 }
+
+/** A digest of what drift compares (labels, annotations, everything but the rest of the metadata
+ *  and the status): equal digests of one object mean only its status or bookkeeping changed. */
+export const contentDigest = (obj: KubeObject): string => createHash('sha256').update(JSON.stringify(content(obj))).digest('hex').slice(0, 16);
 
 const MAX_VALUE_CHARS = 240;
 

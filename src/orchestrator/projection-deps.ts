@@ -1,15 +1,19 @@
 // What the runtime gives every projected kind's reconciler (tenants, projects, apps, definitions):
-// the store, the cluster clients, the kind's cluster watches, the logger, and drift repairs
+// the store, the cluster clients, the kind's cluster watches (and what they saw), the logger, and drift repairs
 // counted under the kind's adapter. One place, so a new dependency reaches every kind.
 import type { FightingOptions } from './drift-fighting.js';
 import type { ProjectionDeps } from './projection-reconciler.js';
 import type { RuntimeServices } from './runtime.js';
 import type { ClusterClient } from '../adapters/kube/types.js';
+import type { ObservedObjects } from './cluster-watches.js';
 
 export interface ProjectionOptions {
   /** Safety-net requeue while clusters converge (watches normally wake the reconcilers). */
   waitRequeueMs?: number;
   resyncMs?: number;
+  /** How long after a full check on a cluster a reconcile of the same plan only refreshes the
+   *  observed status (default 60 s; see refresh.ts). */
+  fullCheckMs?: number;
   /** When repeated drift repairs count as a fight (defaults: 3 within 5 min, pauses from 30 s). */
   fighting?: FightingOptions;
 }
@@ -17,7 +21,7 @@ export interface ProjectionOptions {
 export function projectionDeps(
   services: RuntimeServices,
   adapter: string,
-  watches: { ensure(cluster: string, client: ClusterClient): void },
+  watches: ObservedObjects & { ensure(cluster: string, client: ClusterClient): void },
   opts: ProjectionOptions,
 ): ProjectionDeps {
   return {
@@ -25,6 +29,8 @@ export function projectionDeps(
     clients: services.clients,
     waitRequeueMs: opts.waitRequeueMs,
     resyncMs: opts.resyncMs,
+    fullCheckMs: opts.fullCheckMs,
+    observed: watches,
     onClient: (cluster, client) => watches.ensure(cluster, client),
     logger: services.logger,
     fighting: opts.fighting,

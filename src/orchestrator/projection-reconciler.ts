@@ -2,7 +2,8 @@
 // Intent → Plan → Apply → Observe → Converge, plus finalizer-style deletion. The kind-specific
 // part (how to resolve the intent, plan it, and what to read first on a cluster) comes from a
 // ProjectionKind; the phase machine and every rule about status, finalizers and requeueing live
-// here only.
+// here only. A reconcile of a plan checked in full a moment ago, whose objects are still in sync,
+// only refreshes their observed status (refresh.ts); everything else takes the full path.
 import { capabilitiesOf, type CapabilityNeed, type ClusterCapabilities } from '../domain/capabilities.js';
 import { CLEANUP_FINALIZER, type Owner } from '../domain/ownership.js';
 import type { Kind, Resource, ResourceStatus } from '../domain/resource.js';
@@ -10,7 +11,9 @@ import { StoreError, type ObjectStore } from '../store/types.js';
 import { KubeError, type ClusterClient, type KubeObject } from '../adapters/kube/types.js';
 import type { ReconcileRequest, ReconcileResult, Reconciler } from './controller.js';
 import { clusterStatus, overallStatus, type ClusterOutcome, type ClusterStatus } from './phases.js';
-import { failureOutcome, observeDrift, project, unproject, type DriftObservation, type ProjectionAdapter } from './projection.js';
+import { failureOutcome, observeDrift, project, readinessOutcome, unproject, type DriftObservation, type ProjectionAdapter } from './projection.js';
+import type { ObservedObjects } from './cluster-watches.js';
+import { LastChecks } from './refresh.js';
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { phaseTransitions } from '../domain/phase-transitions.js';
@@ -38,6 +41,11 @@ export interface ProjectionDeps {
   waitRequeueMs?: number;
   /** Look again after this long when everything is deployed (re-applies: drift repair). Default 10 min. */
   resyncMs?: number;
+  /** Reconciles of an unchanged plan within this long of its last full check on a cluster only
+   *  refresh the observed status (refresh.ts); later ones (resyncs) check in full. Default 60 s. */
+  fullCheckMs?: number;
+  /** The projected objects as the kind's cluster watches last saw them (read by refreshes). */
+  observed?: ObservedObjects;
   /** Called with every cluster client a reconcile uses (to keep watches on it running). */
   onClient?(cluster: string, client: ClusterClient): void;
   /** For what goes wrong on the side (a Kubernetes Event that could not be emitted). */
@@ -116,6 +124,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   private readonly waitRequeueMs: number;
   private readonly resyncMs: number;
   private readonly fighting: DriftFighting;
+  private readonly checks: LastChecks;
 
   constructor(
     private readonly kind: ProjectionKind<Intent, Ctx, Input>,
@@ -125,6 +134,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     this.waitRequeueMs = deps.waitRequeueMs ?? 15_000;
     this.resyncMs = deps.resyncMs ?? 600_000;
     this.fighting = new DriftFighting(deps.fighting);
+    this.checks = new LastChecks(deps.fullCheckMs ?? 60_000);
   }
 
   async reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
@@ -160,13 +170,16 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     const placed = new Set(loaded.clusters);
     const policy = this.kind.driftPolicy?.(loaded.intent) ?? 'repair';
     const prepared = await Promise.all(loaded.clusters.map((c) => inClusterLogContext(c, () => this.planOn(c, obj!, loaded.intent, req.signal))));
-    const observations = await Promise.all(prepared.map((p) => ('client' in p ? this.observe(p, obj!, previous[p.name], req.signal) : undefined)));
+    const looked = await Promise.all(prepared.map((p) => ('client' in p ? inClusterLogContext(p.name, () => this.look(p, obj!, previous[p.name], req.signal)) : undefined)));
+    // Clusters with nothing to apply: stopped before a plan, drift left or paused, or refreshed.
     const held: ClusterRun[] = [];
     const toApply: Array<{ planned: Planned<Ctx>; observed?: DriftObservation; repairing: boolean }> = [];
     const now = this.now().getTime();
     prepared.forEach((p, i) => {
       if (!('client' in p)) return held.push(p);
-      const observed = observations[i];
+      const look = looked[i]!;
+      if ('refreshed' in look) return held.push(look.refreshed);
+      const observed = look.observed;
       const drift = observed?.drifted ?? [];
       if (drift.length === 0) return toApply.push({ planned: p, observed, repairing: false });
       const fields = drift.flatMap((d) => d.fields);
@@ -280,6 +293,28 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   }
 
   /**
+   * A cluster whose plan was applied and checked in full a moment ago, and whose objects are
+   * provably still in sync, is only refreshed: its outcome is the readiness of the objects as
+   * they are now, as a full reconcile that found nothing to write would make it. Otherwise its
+   * drift is observed for the full path.
+   */
+  private async look(p: Planned<Ctx>, obj: Resource, previous: ClusterStatus | undefined, signal: AbortSignal): Promise<{ refreshed: ClusterRun } | { observed?: DriftObservation }> {
+    const key = this.checkKey(obj, p.name);
+    const unchanged = obj.status.observedGeneration === obj.generation && (previous as ClusterDriftStatus | undefined)?.appliedDigest === p.digest;
+    if (unchanged && this.checks.fresh(key, p.digest, obj.generation, this.now().getTime())) {
+      const live = await this.checks.read(key, p, p.objects, this.deps.observed, signal);
+      if (live) return { refreshed: this.runOf(p, readinessOutcome(live, this.kind.adapter, p.ctx), live, true) };
+    }
+    // Only a full reconcile that ends with everything in sync is remembered again.
+    this.checks.forget(key);
+    return { observed: await this.observe(p, obj, previous, signal) };
+  }
+
+  private checkKey(obj: Resource, cluster: string): string {
+    return `${this.kind.kind}/${obj.name}/${cluster}`;
+  }
+
+  /**
    * Drift is only looked for when this exact plan was applied whole before (same digest):
    * otherwise differences are the intent's own change (a new generation, a policy set or a new
    * namespace of the tenant) and are simply applied. Failing to look is not drift either: the
@@ -311,9 +346,14 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
         this.deps.driftRepairs?.counter.inc({ kind: this.kind.kind, adapter: this.deps.driftRepairs.adapter });
       }
     }
-    const appliedDigest = whole ? p.digest : undefined;
-    const regarding = result.applied[0] ?? p.objects[0];
-    return { name: p.name, outcome: result.outcome, detail: { ...this.kind.detail?.(result.applied), ...(appliedDigest && { appliedDigest }) }, ...(regarding && { regarding }) };
+    if (whole && result.complete) this.checks.record(this.checkKey(obj, p.name), p.digest, obj.generation, result.applied, this.now().getTime());
+    return this.runOf(p, result.outcome, result.applied, whole);
+  }
+
+  /** A cluster's run from the objects as the cluster holds them; `whole`: the plan is all there. */
+  private runOf(p: Planned<Ctx>, outcome: ClusterOutcome, applied: KubeObject[], whole: boolean): ClusterRun {
+    const regarding = applied[0] ?? p.objects[0];
+    return { name: p.name, outcome, detail: { ...this.kind.detail?.(applied), ...(whole && { appliedDigest: p.digest }) }, ...(regarding && { regarding }) };
   }
 
   /** A cluster left (or about to be shown) Drifted: the diff, and the digest it was found against. */
@@ -339,6 +379,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   }
 
   private async removeFrom(cluster: string, obj: Resource, signal: AbortSignal): Promise<ClusterRun> {
+    this.checks.forget(this.checkKey(obj, cluster));
     if (!(await this.deps.objects.get('Cluster', cluster))) {
       // Unregistered: KubeNova can no longer reach it; nothing to wait for.
       return { name: cluster, outcome: { state: 'ready', reason: 'ClusterNotRegistered', message: 'cluster no longer registered' } };
@@ -367,6 +408,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     const left = runs.filter((r) => r.outcome.state !== 'ready');
     if (left.length === 0) {
       this.fighting.forget(`${this.kind.kind}/${obj.name}/`);
+      this.checks.forget(`${this.kind.kind}/${obj.name}/`);
       try {
         await this.deps.objects.update(this.kind.kind, obj.name, { finalizers: obj.finalizers.filter((f) => f !== CLEANUP_FINALIZER) }, { correlationId: req.correlationId });
       } catch (err) {

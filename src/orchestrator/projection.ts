@@ -69,6 +69,9 @@ export interface ProjectResult {
   /** Objects as the cluster returned them after apply, by position in the plan. */
   applied: KubeObject[];
   pruned: ObjectRef[];
+  /** Everything was listed, applied and pruned: the outcome is the objects' readiness, not a
+   *  failure to talk to the cluster. */
+  complete: boolean;
 }
 
 /**
@@ -95,7 +98,7 @@ export async function project<Ctx>(
   try {
     owned = observed?.listed ?? (await listOwned(client, owner, adapter, signal));
   } catch (err) {
-    return { outcome: failureOutcome(err, adapter, 'listing projected objects'), applied, pruned };
+    return { outcome: failureOutcome(err, adapter, 'listing projected objects'), applied, pruned, complete: false };
   }
   for (const obj of desired) {
     const inSync = observed?.inSync.get(keyOf(obj));
@@ -114,14 +117,14 @@ export async function project<Ctx>(
             message: `${describe(obj)} already exists and was not created by KubeNova for this ${ownerNoun(owner)}; it is left untouched`,
             retryable: true,
           };
-          return { outcome, applied, pruned };
+          return { outcome, applied, pruned, complete: false };
         }
       }
       const user = adapter.writeAs?.(obj);
       doing = `applying ${describe(obj)}${user ? ` as ${user}` : ''}`;
       applied.push(await (user ? client.impersonating(user) : client).apply(obj, { signal }));
     } catch (err) {
-      return { outcome: failureOutcome(err, adapter, doing), applied, pruned };
+      return { outcome: failureOutcome(err, adapter, doing), applied, pruned, complete: false };
     }
   }
   const wanted = new Set(desired.map(keyOf));
@@ -132,18 +135,23 @@ export async function project<Ctx>(
       pruned.push(refOf(found));
     }
   } catch (err) {
-    return { outcome: failureOutcome(err, adapter, 'removing objects no longer wanted'), applied, pruned };
+    return { outcome: failureOutcome(err, adapter, 'removing objects no longer wanted'), applied, pruned, complete: false };
   }
+  return { outcome: readinessOutcome(applied, adapter, ctx), applied, pruned, complete: true };
+}
+
+/** The cluster's outcome from the readiness of the objects as the cluster holds them: the first
+ *  failed one, else the first still progressing, else ready. */
+export function readinessOutcome<Ctx>(applied: readonly KubeObject[], adapter: Pick<ProjectionAdapter<Ctx>, 'readiness'>, ctx: Ctx): ClusterOutcome {
   const readiness = applied
     .map((obj) => ({ obj, r: adapter.readiness(obj, ctx) }))
     .filter((x): x is { obj: KubeObject; r: Readiness } => x.r !== undefined && x.r.state !== 'ready');
   const failed = readiness.find((x) => x.r.state === 'failed');
   const waiting = readiness.find((x) => x.r.state === 'progressing');
   const first = failed ?? waiting;
-  const outcome: ClusterOutcome = first
+  return first
     ? { state: first.r.state, reason: first.r.reason, message: `${describe(first.obj)}: ${first.r.message}`, retryable: true }
     : { state: 'ready', reason: 'Deployed', message: `${applied.length} object${applied.length === 1 ? '' : 's'} applied and ready` };
-  return { outcome, applied, pruned };
 }
 
 /** What the owner projected on the cluster, found by its labels, by `keyOf`. */

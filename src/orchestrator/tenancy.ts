@@ -18,7 +18,8 @@ import {
   type ProjectContext,
   type TenantIntent,
 } from '../adapters/capsule/index.js';
-import type { ClusterClient, KubeObject, Stoppable, TypeRef } from '../adapters/kube/types.js';
+import type { KubeObject } from '../adapters/kube/types.js';
+import { ClusterWatches, type ClusterWatch } from './cluster-watches.js';
 import { isOwnedBy, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf } from '../domain/ownership.js';
 import { placedClusters } from '../domain/placement.js';
 import type { Resource } from '../domain/resource.js';
@@ -152,15 +153,6 @@ export async function tenancyKeysFor(e: ChangeEvent, objects: ObjectStore): Prom
   }
 }
 
-/** A watch on every cluster: objects of `type` matching `labelSelector`; each event enqueues
- *  the keys `keysOf` returns. */
-export interface ClusterWatch {
-  type: TypeRef;
-  labelSelector: string;
-  /** `cluster`: where the event came from. */
-  keysOf(obj: KubeObject, cluster: string): string[];
-}
-
 /** The intent a projected object belongs to, from its labels; also when someone removed its
  *  managed-by label (the watch then reports it leaving the selection: that is drift too). */
 const byOwnerLabels = (obj: KubeObject) => {
@@ -189,38 +181,6 @@ export const TENANCY_WATCHES: readonly ClusterWatch[] = [
   { type: { apiVersion: 'v1', kind: 'LimitRange' }, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
 ];
 
-/**
- * The watches of TENANCY_WATCHES on every cluster a tenancy reconcile talks to, restarted when the
- * runtime hands out a new client for a cluster (rotated credentials). Every event enqueues its
- * keys, those of the initial list included: a change that lands between the reconcile that
- * started the watch and the watch's first list (Capsule reporting a Tenant ready) is seen then.
- */
-export class TenancyWatches {
-  private readonly byCluster = new Map<string, { client: ClusterClient; watches: Stoppable[] }>();
-
-  constructor(
-    private readonly enqueue: (key: string) => void,
-    private readonly watches: readonly ClusterWatch[] = TENANCY_WATCHES,
-  ) {}
-
-  ensure(cluster: string, client: ClusterClient): void {
-    const current = this.byCluster.get(cluster);
-    if (current?.client === client) return;
-    for (const w of current?.watches ?? []) w.stop();
-    const started = this.watches.map((spec) =>
-      client.watch(spec.type, { labelSelector: spec.labelSelector }, (_type, obj) => {
-        for (const key of spec.keysOf(obj, cluster)) this.enqueue(key);
-      }),
-    );
-    this.byCluster.set(cluster, { client, watches: started });
-  }
-
-  close(): void {
-    for (const { watches } of this.byCluster.values()) for (const w of watches) w.stop();
-    this.byCluster.clear();
-  }
-}
-
 export interface TenancyOptions extends ProjectionOptions {
   workers?: number;
 }
@@ -230,9 +190,9 @@ export interface TenancyOptions extends ProjectionOptions {
  * cluster watches), and the store changes of other kinds that wake them.
  */
 export function tenancyRegistrations(opts: TenancyOptions = {}): ReconcilerRegistration[] {
-  let watches: TenancyWatches | undefined;
+  let watches: ClusterWatches | undefined;
   const deps = (services: RuntimeServices): ProjectionDeps =>
-    projectionDeps(services, 'capsule', (watches ??= new TenancyWatches((key) => services.enqueue(key))), opts);
+    projectionDeps(services, 'capsule', (watches ??= new ClusterWatches((key) => services.enqueue(key), TENANCY_WATCHES)), opts);
   const only = (prefix: string) => async (e: ChangeEvent, services: RuntimeServices) =>
     (await tenancyKeysFor(e, services.store.objects)).filter((k) => k.startsWith(prefix));
   const common = { adapter: 'capsule', workers: opts.workers ?? 2, timeoutMs: 120_000, backoff: { baseDelayMs: 1_000, maxDelayMs: 30_000 } };

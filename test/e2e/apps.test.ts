@@ -21,6 +21,7 @@ import { startRevisionOutcomes, type RevisionOutcomes } from '../../src/orchestr
 import { startRuntime, type Runtime } from '../../src/orchestrator/runtime.js';
 import { tenancyRegistrations } from '../../src/orchestrator/tenancy.js';
 import { ADMIN, json, startHarness, type Harness } from '../api/support/harness.js';
+import { countingClients, type ApiCall } from '../support/api-calls.js';
 import { recordStatuses, untilPhase } from '../support/phases.js';
 
 const shared = inject('cluster');
@@ -46,6 +47,8 @@ let outcomes: RevisionOutcomes | undefined;
 let statuses: (kind: 'App', name: string) => ResourceStatus[] = () => [];
 let admin: KubeClusterClient;
 const apps = new Set<string>();
+/** Every Kubernetes API call the reconcilers made. */
+let calls: ApiCall[] = [];
 
 async function created(url: string, body: unknown): Promise<void> {
   const res = await h.call(ADMIN, 'POST', url, body);
@@ -79,7 +82,16 @@ beforeAll(async () => {
   const kubeconfig = await readFile(shared.kubeconfig, 'utf8');
   admin = await KubeClusterClient.fromKubeconfigText('admin', kubeconfig);
   await created('/api/v1/clusters', { name: C, kubeconfig: Buffer.from(kubeconfig).toString('base64'), labels: { suite: suffix } });
-  runtime = startRuntime({ store: h.store, logger, clients, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), ...deliveryRegistrations()] });
+  const counted = countingClients(clients);
+  calls = counted.calls;
+  // Full checks of an unchanged app only at resyncs (not 60 s after the last one, the default):
+  // the status-only tests below must not meet one on a slow machine.
+  runtime = startRuntime({
+    store: h.store,
+    logger,
+    clients: counted.clients,
+    reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), ...deliveryRegistrations({ fullCheckMs: 600_000 })],
+  });
   // As in the server: revisions become succeeded/failed from the app's status.
   outcomes = startRevisionOutcomes({ store: h.store, logger, kinds: ['App'] });
   await vi.waitFor(async () => expect((await read('Cluster', C))?.status.capabilities).toMatchObject({ kubevela: { apiVersions: expect.arrayContaining(['v1beta1']) } }), {
@@ -211,6 +223,49 @@ describe('an app with a webservice and a scaler', () => {
     const seen = statuses('App', APP).slice(from);
     expect(seen.map((s) => s.phase)).toContain('Drifted');
     expect(JSON.stringify(seen.find((s) => s.phase === 'Drifted'))).toContain('nginx:edited');
+  });
+});
+
+describe("status-only changes of an app's Application", () => {
+  const APP = `quiet-${suffix}`;
+  const ref = { ...APPLICATION, namespace: PA, name: APP };
+  /** The reconcilers' calls since `from` that concern this app's objects (its Application, its
+   *  identity, or a list by its owner labels). */
+  const callsFor = (from: number) =>
+    calls.slice(from).filter((c) => c.name === APP || c.name?.includes(appServiceAccount(APP)) || c.labelSelector?.includes(`kubenova.io/app=${APP}`));
+  const writes = (cs: ApiCall[]) => cs.filter((c) => c.verb === 'apply' || c.verb === 'dryRunApply').map((c) => `${c.verb} ${c.kind} ${c.name}`);
+
+  it('are taken into the status without writing to or listing the cluster', { timeout: 180_000 }, async () => {
+    await createApp(APP, PA, { components: [webservice('nginx:1.27', 'quiet')] });
+    await phase(APP, 'Deployed');
+    const services = ((await admin.get(ref))!.status as { services: Record<string, unknown>[] }).services;
+    const marker = `status-only change ${suffix}`;
+    const from = calls.length;
+    // vela-core ignores changes of status.services (its event filter), so the marker stays.
+    await admin.patchStatus(ref, { status: { services: services.map((svc, i) => (i === 0 ? { ...svc, message: marker } : svc)) } });
+    await vi.waitFor(async () => expect(JSON.stringify((await read('App', APP))!.status.clusters?.[C])).toContain(marker), { timeout: 60_000, interval: 100 });
+    const seen = callsFor(from);
+    report(`calls for a status-only change: ${seen.map((c) => `${c.verb} ${c.kind}`).join(', ') || 'none'}`);
+    expect(writes(seen)).toEqual([]);
+    expect(seen.filter((c) => c.verb === 'list')).toEqual([]);
+    expect((await read('App', APP))!.status.phase).toBe('Deployed');
+  });
+
+  it('a spec edit after a status-only change is still put back: Drifted, then Deployed', { timeout: 180_000 }, async () => {
+    const from = calls.length;
+    const fromStatus = statuses('App', APP).length;
+    await admin.rest.request({
+      method: 'PATCH',
+      path: `/apis/core.oam.dev/v1beta1/namespaces/${PA}/applications/${APP}`,
+      query: { fieldManager: 'kubectl-edit' },
+      contentType: 'application/merge-patch+json',
+      body: { spec: { components: [webservice('nginx:edited-after-status', 'quiet')] } },
+    });
+    const image = (app: KubeObject) => (app.spec as { components: { properties: { image: string } }[] }).components[0]!.properties.image;
+    await vi.waitFor(async () => expect(image((await admin.get(ref))!)).toBe('nginx:1.27'), { timeout: 60_000, interval: 100 });
+    await phase(APP, 'Deployed');
+    expect(statuses('App', APP).slice(fromStatus).map((s) => s.phase)).toContain('Drifted');
+    expect(writes(callsFor(from))).toContain(`apply Application ${APP}`);
   });
 });
 
