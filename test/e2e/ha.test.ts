@@ -102,6 +102,10 @@ beforeAll(async () => {
   databaseUrl = await createTestDatabase(postgres.url);
   replicas = await startReplicas({ n: 3, databaseUrl, logLevel: 'debug' });
   call = apiClient(await replicas.token({ roles: ['platform-admin'] }));
+  // The work is divided once every replica holds its share.
+  await vi.waitFor(async () => {
+    for (let i = 0; i < replicas.size; i++) expect(await shardsHeldBy(replicas.id(i))).toBeGreaterThanOrEqual(10);
+  }, { timeout: 60_000, interval: 250 });
   const kubeconfig = await readFile(cluster.info.kubeconfig, 'utf8');
   await write(0, '/clusters', { name: C, kubeconfig: Buffer.from(kubeconfig).toString('base64') } as { name: string });
   await vi.waitFor(
