@@ -16,17 +16,21 @@ export interface StoreBroadcasts {
 export const CHANGES_CHANNEL = 'kubenova_changes';
 export const EVENTS_CHANNEL = 'kubenova_events';
 
-export function localBroadcasts(): StoreBroadcasts {
-  const changes = new LocalBroadcast<ChangeEvent>();
-  const events = new LocalBroadcast<EventRecord>();
+/** The two broadcasts, closed together with whatever else `closeMore` closes. */
+function both(changes: ChangeFeed, events: Broadcast<EventRecord>, closeMore: () => Promise<void> = async () => undefined): StoreBroadcasts {
   return {
     changes,
     events,
     close: async () => {
       changes.close();
       events.close();
+      await closeMore();
     },
   };
+}
+
+export function localBroadcasts(): StoreBroadcasts {
+  return both(new LocalBroadcast<ChangeEvent>(), new LocalBroadcast<EventRecord>());
 }
 
 /** A change event without its optional details (the transitions of a big status above all):
@@ -45,13 +49,5 @@ export async function openPgBroadcasts(url: string, db: Sql, opts: Partial<PgLis
     refOf: (e) => e.id,
     resolve: (id) => records.get(id),
   });
-  return {
-    changes,
-    events,
-    close: async () => {
-      changes.close();
-      events.close();
-      await listener.close();
-    },
-  };
+  return both(changes, events, () => listener.close());
 }

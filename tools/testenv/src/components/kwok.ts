@@ -45,9 +45,10 @@ export function fakeNode(name: string): Manifest {
       },
     },
     spec: {},
+    // Far above the kubelet's default 110 pods: the HA test alone runs 200 apps on one node.
     status: {
-      allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
-      capacity: { cpu: '32', memory: '256Gi', pods: '110' },
+      allocatable: { cpu: '32', memory: '256Gi', pods: '1000' },
+      capacity: { cpu: '32', memory: '256Gi', pods: '1000' },
     },
   };
 }
