@@ -9,6 +9,7 @@ import type { EventRecorder } from '../observability/events.js';
 import { REQUEST_ID_HEADER } from '../observability/request-id.js';
 import type { Principal } from '../security/auth.js';
 import { AUTHORIZATION, tableRolesOf, type Scope } from '../security/authorization.js';
+import { allPages } from '../store/paging.js';
 import type { EventQuery, EventRecord, EventType } from '../store/records.js';
 import type { Store } from '../store/types.js';
 import { validationFailed } from './errors.js';
@@ -160,12 +161,11 @@ export function registerEventRoutes(app: FastifyInstance, store: Store, recorder
       raw.on('close', end);
       try {
         if (lastId !== undefined || query.since !== undefined) {
-          let cursor: string | undefined;
-          do {
-            const page = await store.events.list({ ...filters, ...(lastId !== undefined && { afterId: lastId }), limit: 500, ...(cursor && { cursor }) });
-            for (const e of page.items) write(e);
-            cursor = page.nextCursor;
-          } while (cursor && !raw.destroyed);
+          const backlog = allPages((cursor) => store.events.list({ ...filters, ...(lastId !== undefined && { afterId: lastId }), limit: 500, ...(cursor && { cursor }) }));
+          for await (const e of backlog) {
+            if (raw.destroyed) break;
+            write(e);
+          }
         }
         replaying = false;
         for (const e of buffered.splice(0)) write(e);

@@ -3,6 +3,7 @@
 // announcements; after a gap in them (the LISTEN connection was lost), the events recorded
 // meanwhile are read back from the store, from the newest one delivered before.
 import { EventEmitter } from 'node:events';
+import { allPages } from '../store/paging.js';
 import type { EventRecord } from '../store/records.js';
 import type { Store } from '../store/types.js';
 import type { Logger } from './logger.js';
@@ -57,13 +58,9 @@ export class LiveEvents {
   async #catchUp(): Promise<void> {
     if (this.#newest === undefined || this.#emitter.listenerCount('event') === 0) return;
     try {
-      let cursor: string | undefined;
       const afterId = String(this.#newest);
-      do {
-        const page = await this.store.events.list({ afterId, limit: CATCH_UP_PAGE, ...(cursor !== undefined && { cursor }) });
-        page.items.forEach((e) => this.#deliver(e));
-        cursor = page.nextCursor;
-      } while (cursor !== undefined);
+      const missed = allPages((cursor) => this.store.events.list({ afterId, limit: CATCH_UP_PAGE, ...(cursor !== undefined && { cursor }) }));
+      for await (const e of missed) this.#deliver(e);
     } catch (err) {
       this.logger.warn({ err }, 'reading the events missed during a change feed gap failed');
     }

@@ -8,6 +8,7 @@ import { COMPONENT_DEFINITION_TYPE, planDefinition, TRAIT_DEFINITION_TYPE, velaD
 import { definitionClusters, type DefinitionSpec } from '../api/kinds/definition.js';
 import type { KubeObject } from '../adapters/kube/types.js';
 import { DEFINITION_LABEL, MANAGED_SELECTOR, ownerKeyOf } from '../domain/ownership.js';
+import { listAll } from '../store/paging.js';
 import { ProjectionReconciler, type ProjectionDeps, type ProjectionKind } from './projection-reconciler.js';
 import { projectionDeps, type ProjectionOptions } from './projection-deps.js';
 import { keyOf, type ReconcilerRegistration, type RuntimeServices } from './runtime.js';
@@ -64,14 +65,7 @@ export function definitionRegistration(opts: DefinitionOptions = {}): Reconciler
       {
         kind: 'Cluster',
         async keys(_e, services) {
-          const keys: string[] = [];
-          let cursor: string | undefined;
-          do {
-            const page = await services.store.objects.list('Definition', { limit: 500, cursor });
-            keys.push(...page.items.map((d) => keyOf('Definition', d.name)));
-            cursor = page.nextCursor;
-          } while (cursor);
-          return keys;
+          return (await listAll(services.store.objects, 'Definition')).map((d) => keyOf('Definition', d.name));
         },
       },
     ],

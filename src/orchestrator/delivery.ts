@@ -9,6 +9,7 @@ import type { TenantSpec } from '../api/kinds/tenant.js';
 import { appOwner, isApplication, planApp, rolloutOf, velaAppAdapter, type AppIntent } from '../adapters/vela/index.js';
 import { APP_LABEL, isOwnedBy, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf, PROJECT_LABEL } from '../domain/ownership.js';
 import type { Resource } from '../domain/resource.js';
+import { listAll } from '../store/paging.js';
 import type { ChangeEvent, ObjectStore } from '../store/types.js';
 import { ProjectionReconciler, type ProjectionDeps, type ProjectionKind } from './projection-reconciler.js';
 import { projectionDeps, type ProjectionOptions } from './projection-deps.js';
@@ -55,20 +56,11 @@ export function appReconciler(deps: ProjectionDeps): ProjectionReconciler<AppInt
   return new ProjectionReconciler(appKind, deps);
 }
 
-async function appsWhere(objects: ObjectStore, filter: { project?: string; tenant?: string }): Promise<Resource[]> {
-  const all: Resource[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await objects.list<Record<string, unknown>>('App', {
-      limit: 500,
-      cursor,
-      ...(filter.tenant && { tenant: filter.tenant }),
-      ...(filter.project && { labelSelector: [{ key: PROJECT_LABEL, op: 'Equals' as const, value: filter.project }] }),
-    });
-    all.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return all;
+function appsWhere(objects: ObjectStore, filter: { project?: string; tenant?: string }): Promise<Resource[]> {
+  return listAll(objects, 'App', {
+    ...(filter.tenant && { tenant: filter.tenant }),
+    ...(filter.project && { labelSelector: [{ key: PROJECT_LABEL, op: 'Equals' as const, value: filter.project }] }),
+  });
 }
 
 /** The app keys to reconcile after a store change: a project's apps follow it (its namespace),

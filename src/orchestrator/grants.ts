@@ -28,6 +28,7 @@ import { KubeError, type ClusterClient, type KubeObject, type TypeRef } from '..
 import { capabilitiesOf } from '../domain/capabilities.js';
 import { CLEANUP_FINALIZER } from '../domain/ownership.js';
 import type { Condition, Phase, Resource, ResourceStatus } from '../domain/resource.js';
+import { listAll } from '../store/paging.js';
 import { StoreError, type ChangeEvent, type ObjectStore } from '../store/types.js';
 import type { ReconcileRequest, ReconcileResult, Reconciler } from './controller.js';
 import { condition } from './phases.js';
@@ -71,17 +72,6 @@ export function expiryOf(grant: GrantResource): Date {
   return new Date(new Date(grant.createdAt).getTime() + grant.spec.ttlSeconds * 1000);
 }
 
-async function listAll<S>(objects: ObjectStore, kind: 'Project' | 'KubeconfigGrant', tenant: string): Promise<Resource<S>[]> {
-  const all: Resource<S>[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await objects.list<S>(kind, { limit: 500, cursor, tenant });
-    all.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return all;
-}
-
 /** The grant as it is to be on its cluster: its namespaces resolved (a project; the subset it
  *  names; or every project of its tenant, following projects as they come and go). */
 export async function grantIntent(grant: GrantResource, objects: ObjectStore): Promise<GrantIntent> {
@@ -89,7 +79,7 @@ export async function grantIntent(grant: GrantResource, objects: ObjectStore): P
   let namespaces: string[];
   if (spec.project !== undefined) namespaces = [spec.project];
   else if ((spec.namespaces ?? []).length > 0) namespaces = [...spec.namespaces!];
-  else namespaces = (await listAll(objects, 'Project', spec.tenant)).filter((p) => !p.deletionTimestamp).map((p) => p.name);
+  else namespaces = (await listAll(objects, 'Project', { tenant: spec.tenant })).filter((p) => !p.deletionTimestamp).map((p) => p.name);
   return {
     name: grant.name,
     tenant: spec.tenant,
@@ -312,16 +302,7 @@ export async function grantKeysFor(e: ChangeEvent, objects: ObjectStore): Promis
   if (e.kind !== 'Cluster' && e.kind !== 'Project') return [];
   const tenant = e.kind === 'Project' ? e.tenant : undefined;
   if (e.kind === 'Project' && tenant === undefined) return [];
-  const grants: GrantResource[] = [];
-  if (tenant !== undefined) grants.push(...(await listAll<GrantSpec>(objects, 'KubeconfigGrant', tenant)));
-  else {
-    let cursor: string | undefined;
-    do {
-      const page = await objects.list<GrantSpec>('KubeconfigGrant', { limit: 500, cursor });
-      grants.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor);
-  }
+  const grants: GrantResource[] = await listAll<GrantSpec>(objects, 'KubeconfigGrant', tenant !== undefined ? { tenant } : {});
   return grants.filter((g) => (e.kind === 'Cluster' ? g.spec.cluster === e.name : g.spec.project === undefined)).map((g) => `KubeconfigGrant/${g.name}`);
 }
 

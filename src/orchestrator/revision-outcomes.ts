@@ -7,6 +7,7 @@
 // projection reconciler writes (phase, observedGeneration, the Ready condition).
 import type { Kind } from '../domain/resource.js';
 import type { Logger } from '../observability/logger.js';
+import { eachObject } from '../store/paging.js';
 import type { Store } from '../store/types.js';
 import { Controller, type ReconcileRequest, type ReconcileResult, type Reconciler } from './controller.js';
 import { READY } from './phases.js';
@@ -56,14 +57,7 @@ export function startRevisionOutcomes(opts: { store: Store; logger: Logger; kind
   controller.start();
   // Whatever changed while KubeNova was not running.
   const initial = (async () => {
-    for (const kind of kinds) {
-      let cursor: string | undefined;
-      do {
-        const page = await store.objects.list(kind, { limit: 500, cursor });
-        for (const obj of page.items) controller.enqueue(keyOf(kind, obj.name));
-        cursor = page.nextCursor;
-      } while (cursor);
-    }
+    for (const kind of kinds) for await (const obj of eachObject(store.objects, kind)) controller.enqueue(keyOf(kind, obj.name));
   })().catch((err: unknown) => logger.warn({ err }, 'listing objects to settle their revisions failed'));
   return {
     async stop() {

@@ -13,6 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { contextOf, inSpan, SpanKind, trace } from '../observability/tracing.js';
 import { FencedError, runFenced } from '../store/leases.js';
+import { eachObject } from '../store/paging.js';
 import type { ChangeEvent, Store } from '../store/types.js';
 import { createClusterClients, type ClusterClients } from './cluster-clients.js';
 import { Controller, type Reconciler, type ReconcileRequest, type ReconcileResult } from './controller.js';
@@ -237,14 +238,7 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
     }
     return (resyncing = (async () => {
       try {
-        for (const kind of controllers.keys()) {
-          let cursor: string | undefined;
-          do {
-            const page = await store.objects.list(kind, { limit: 500, cursor });
-            for (const obj of page.items) enqueue(keyOf(kind, obj.name));
-            cursor = page.nextCursor;
-          } while (cursor);
-        }
+        for (const kind of controllers.keys()) for await (const obj of eachObject(store.objects, kind)) enqueue(keyOf(kind, obj.name));
       } catch (err) {
         logger.warn({ err }, 'resync failed');
       } finally {

@@ -23,21 +23,11 @@ import { ClusterWatches, type ClusterWatch } from './cluster-watches.js';
 import { isOwnedBy, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf } from '../domain/ownership.js';
 import { placedClusters } from '../domain/placement.js';
 import type { Resource } from '../domain/resource.js';
+import { listAll } from '../store/paging.js';
 import type { ChangeEvent, ObjectStore } from '../store/types.js';
 import { ProjectionReconciler, type ProjectionDeps, type ProjectionKind } from './projection-reconciler.js';
 import { projectionDeps, type ProjectionOptions } from './projection-deps.js';
 import type { ReconcilerRegistration, RuntimeServices } from './runtime.js';
-
-async function listAll<S>(objects: ObjectStore, kind: 'Cluster' | 'Tenant' | 'Project', opts: { tenant?: string } = {}): Promise<Resource<S>[]> {
-  const all: Resource<S>[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await objects.list<S>(kind, { limit: 500, cursor, ...opts });
-    all.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return all;
-}
 
 /** The tenant intent with its policy sets resolved (in attachment order) and its clusters. */
 export async function loadTenant(tenant: Resource<TenantSpec>, objects: ObjectStore): Promise<{ intent: TenantIntent; clusters: string[] }> {

@@ -7,3 +7,4 @@ export { DataDirInUseError } from './data-dir-lock.js';
 export { StoreUnavailableError, isConnectionError } from './unavailable.js';
 export type { ChangeFeed } from './changes.js';
 export * from './records.js';
+export { allPages, eachObject, listAll } from './paging.js';

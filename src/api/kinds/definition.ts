@@ -7,6 +7,7 @@ import { definitionNeeds, type DefinitionType } from '../../adapters/vela/defini
 import { capabilitiesOf, unmetNeeds } from '../../domain/capabilities.js';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import type { Resource } from '../../domain/resource.js';
+import { listAll } from '../../store/paging.js';
 import type { ObjectStore } from '../../store/types.js';
 import { List, Name, Patterned, StringEnum, Strict } from '../schemas/common.js';
 import type { FieldProblem, KindDescriptor, Subresource } from './descriptor.js';
@@ -34,17 +35,6 @@ const WorkloadRef = Patterned('^(?:\\*|[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?)$', 'mus
 });
 
 export type DefinitionResource = Resource<DefinitionSpec>;
-
-async function listAll(objects: ObjectStore, kind: 'Cluster' | 'Definition'): Promise<Resource[]> {
-  const all: Resource[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await objects.list<Record<string, unknown>>(kind, { limit: 500, cursor });
-    all.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return all;
-}
 
 /** The clusters a definition is placed on: those named, or every registered one. */
 export async function definitionClusters(spec: DefinitionSpec, objects: ObjectStore): Promise<string[]> {

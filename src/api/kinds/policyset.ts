@@ -12,6 +12,7 @@ import {
   StringEnum,
   SubdomainName,
 } from '../schemas/common.js';
+import { eachObject } from '../../store/paging.js';
 import type { FieldProblem, KindDescriptor } from './descriptor.js';
 import { rejectProblems } from './references.js';
 import { Quotas, type NetworkIsolationLevel, type TenantQuotas } from './tenant.js';
@@ -88,13 +89,9 @@ export const policySetKind: KindDescriptor = {
   },
   async blockingDependents(target, objects) {
     // Attachment is recorded on tenants; few enough to scan when a policy set is deleted.
-    let cursor: string | undefined;
-    do {
-      const page = await objects.list<{ policySets?: string[] }>('Tenant', { limit: 500, cursor });
-      const user = page.items.find((t) => t.spec.policySets?.includes(target.name));
-      if (user) return `policy set "${target.name}" is attached to tenant "${user.name}"; detach it first`;
-      cursor = page.nextCursor;
-    } while (cursor);
+    for await (const t of eachObject<{ policySets?: string[] }>(objects, 'Tenant')) {
+      if (t.spec.policySets?.includes(target.name)) return `policy set "${target.name}" is attached to tenant "${t.name}"; detach it first`;
+    }
     return undefined;
   },
 };

@@ -5,6 +5,7 @@ import { planProject, planTenant, tenantNeeds, type ClusterPlan, type TenantInte
 import { capabilitiesOf, unmetNeeds } from '../../domain/capabilities.js';
 import { placedClusters, placementSelects, type Placement } from '../../domain/placement.js';
 import type { Resource } from '../../domain/resource.js';
+import { listAll } from '../../store/paging.js';
 import type { ObjectStore } from '../../store/types.js';
 import { ApiError } from '../errors.js';
 import type { Subresource } from './descriptor.js';
@@ -12,15 +13,8 @@ import type { PolicySetSpec } from './policyset.js';
 import type { ProjectSpec } from './project.js';
 import type { TenantSpec } from './tenant.js';
 
-export async function registeredClusters(objects: ObjectStore): Promise<Resource[]> {
-  const all: Resource[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await objects.list<Record<string, unknown>>('Cluster', { limit: 500, cursor });
-    all.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return all;
+export function registeredClusters(objects: ObjectStore): Promise<Resource[]> {
+  return listAll(objects, 'Cluster');
 }
 
 /**
@@ -80,13 +74,7 @@ export const tenantPlanView: Subresource = {
   summary: 'What KubeNova applies for the tenant on each of its clusters (computed, nothing applied)',
   async handle(target, ctx) {
     const tenant = target as Resource<TenantSpec>;
-    const projects = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const page = await ctx.objects.list<ProjectSpec>('Project', { limit: 500, cursor, tenant: tenant.name });
-      for (const p of page.items) projects.add(p.name);
-      cursor = page.nextCursor;
-    } while (cursor);
+    const projects = new Set((await listAll<ProjectSpec>(ctx.objects, 'Project', { tenant: tenant.name })).map((p) => p.name));
     return planPerCluster(tenant, ctx.objects, (intent, cluster) => {
       // Namespaces the tenant's owners created, as last observed on that cluster.
       const seen = (tenant.status.clusters?.[cluster.name] as { namespaces?: string[] } | undefined)?.namespaces ?? [];

@@ -24,6 +24,7 @@ import { issueKubeconfigMethod } from './grant.js';
 import { unprocessable } from './references.js';
 import { requireTenantCapabilities, tenantPlanView } from './tenancy.js';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
+import { eachObject } from '../../store/paging.js';
 
 const Owner = Strict({
   kind: StringEnum(['User', 'Group']),
@@ -103,12 +104,9 @@ export const tenantKind: KindDescriptor = {
   // never a cascade from one DELETE. The reconciler waits for projects being deleted.
   finalizers: [CLEANUP_FINALIZER],
   async blockingDependents(target, objects) {
-    let cursor: string | undefined;
-    do {
-      const page = await objects.list('Project', { limit: 100, cursor, tenant: target.name });
-      if (page.items.some((p) => !p.deletionTimestamp)) return `tenant "${target.name}" still has projects; delete them first`;
-      cursor = page.nextCursor;
-    } while (cursor);
+    for await (const p of eachObject(objects, 'Project', { tenant: target.name })) {
+      if (!p.deletionTimestamp) return `tenant "${target.name}" still has projects; delete them first`;
+    }
     const { items } = await objects.list('KubeconfigGrant', { limit: 1, tenant: target.name });
     if (items.length > 0) return `tenant "${target.name}" still has kubeconfig grants; delete them first`;
     return undefined;
