@@ -2,7 +2,7 @@
 // subscribers of this one (the SSE streams). Remote events arrive through the store's
 // announcements; after a gap in them (the LISTEN connection was lost), the events recorded
 // meanwhile are read back from the store, from the newest one delivered before.
-import { EventEmitter } from 'node:events';
+import { Listeners } from '../store/changes.js';
 import { allPages } from '../store/paging.js';
 import type { EventRecord } from '../store/records.js';
 import type { Store } from '../store/types.js';
@@ -13,7 +13,7 @@ const REMEMBERED_IDS = 10_000;
 const CATCH_UP_PAGE = 500;
 
 export class LiveEvents {
-  readonly #emitter = new EventEmitter().setMaxListeners(0);
+  readonly #subscribers: Listeners<EventRecord>;
   readonly #delivered = new Set<string>();
   /** The highest id delivered; undefined before the first (then there is nothing to catch up from). */
   #newest: bigint | undefined;
@@ -23,6 +23,7 @@ export class LiveEvents {
     private readonly store: Store,
     private readonly logger: Logger,
   ) {
+    this.#subscribers = new Listeners((err) => logger.warn({ err }, 'event subscriber failed'));
     this.#offs = [
       store.events.onAppend((e) => this.#deliver(e), { remote: true }),
       store.objects.onFeedGap(() => void this.#catchUp()),
@@ -30,20 +31,12 @@ export class LiveEvents {
   }
 
   subscribe(listener: (e: EventRecord) => void): () => void {
-    const guarded = (e: EventRecord) => {
-      try {
-        listener(e);
-      } catch (err) {
-        this.logger.warn({ err }, 'event subscriber failed');
-      }
-    };
-    this.#emitter.on('event', guarded);
-    return () => this.#emitter.off('event', guarded);
+    return this.#subscribers.add(listener);
   }
 
   close(): void {
     this.#offs.forEach((off) => off());
-    this.#emitter.removeAllListeners();
+    this.#subscribers.clear();
   }
 
   #deliver(e: EventRecord): void {
@@ -52,11 +45,11 @@ export class LiveEvents {
     if (this.#delivered.size > REMEMBERED_IDS) this.#delivered.delete(this.#delivered.values().next().value!);
     const id = BigInt(e.id);
     if (this.#newest === undefined || id > this.#newest) this.#newest = id;
-    this.#emitter.emit('event', e);
+    this.#subscribers.emit(e);
   }
 
   async #catchUp(): Promise<void> {
-    if (this.#newest === undefined || this.#emitter.listenerCount('event') === 0) return;
+    if (this.#newest === undefined || this.#subscribers.size === 0) return;
     try {
       const afterId = String(this.#newest);
       const missed = allPages((cursor) => this.store.events.list({ afterId, limit: CATCH_UP_PAGE, ...(cursor !== undefined && { cursor }) }));

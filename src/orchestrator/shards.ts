@@ -7,7 +7,7 @@
 // writes are refused. The embedded store has one process: it owns everything (WHOLE_SHARE).
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Fence, HeldShard } from '../store/leases.js';
+import type { Fence, LeaseTick } from '../store/leases.js';
 import type { Coordination } from '../store/types.js';
 
 export const SHARDS = 32;
@@ -106,6 +106,13 @@ export async function startShardLeases(opts: ShardLeaseOptions): Promise<WorkSha
   const expire = () => {
     const now = performance.now();
     for (const [shard, h] of held) if (h.validUntil <= now) lose(shard, 'lease expired before renewal');
+    metrics?.shardsOwned.set(held.size);
+  };
+
+  /** The holding `shard` may be claimed under now: held, not being handed back, not expired. */
+  const claimable = (shard: number): Holding | undefined => {
+    const h = held.get(shard);
+    return h && h.drainingSince === undefined && h.validUntil > performance.now() ? h : undefined;
   };
 
   /** Shards drained and ready to be handed back in the next tick. */
@@ -114,10 +121,10 @@ export async function startShardLeases(opts: ShardLeaseOptions): Promise<WorkSha
       .filter(([, h]) => h.drainingSince !== undefined && (h.inFlight === 0 || performance.now() - h.drainingSince > drainTimeoutMs))
       .map(([shard]) => shard);
 
-  const apply = (started: number, result: { held: HeldShard[]; released: number[]; share: number }) => {
+  const apply = (started: number, released: readonly number[], result: LeaseTick) => {
     const validUntil = started + ttlMs - SAFETY_MS;
     const now = new Set(result.held.map((h) => h.shard));
-    for (const shard of result.released) held.delete(shard);
+    for (const shard of released) held.delete(shard);
     for (const shard of [...held.keys()]) if (!now.has(shard)) lose(shard, 'taken over by another replica');
     let fresh = 0;
     for (const { shard, token } of result.held) {
@@ -149,12 +156,10 @@ export async function startShardLeases(opts: ShardLeaseOptions): Promise<WorkSha
       const started = performance.now();
       try {
         const release = drained();
-        const result = await coordination.leases.tick({ replica, lockId, shards, ttlMs, release });
-        apply(started, result);
+        apply(started, release, await coordination.leases.tick({ replica, lockId, shards, ttlMs, release }));
       } catch (err) {
         log.warn({ err }, 'lease renewal failed');
         expire();
-        metrics?.shardsOwned.set(held.size);
       } finally {
         ticking = undefined;
       }
@@ -168,15 +173,12 @@ export async function startShardLeases(opts: ShardLeaseOptions): Promise<WorkSha
 
   return {
     replica,
-    owns(key) {
-      const h = held.get(shardOf(key, shards));
-      return h !== undefined && h.drainingSince === undefined && h.validUntil > performance.now();
-    },
+    owns: (key) => claimable(shardOf(key, shards)) !== undefined,
     claim(key) {
       if (stopping) return undefined;
       const shard = shardOf(key, shards);
-      const h = held.get(shard);
-      if (!h || h.drainingSince !== undefined || h.validUntil <= performance.now()) return undefined;
+      const h = claimable(shard);
+      if (!h) return undefined;
       h.inFlight++;
       let finished = false;
       return {

@@ -34,6 +34,8 @@ export type ChangeFeed = Broadcast<ChangeEvent>;
 export class Listeners<T> {
   readonly #emitter = new EventEmitter().setMaxListeners(0);
 
+  constructor(private readonly onError: (err: unknown) => void = (err) => process.emitWarning(`listener failed: ${(err as Error)?.message ?? String(err)}`)) {}
+
   emit(message: T): void {
     this.#emitter.emit('message', message);
   }
@@ -43,11 +45,15 @@ export class Listeners<T> {
       try {
         listener(m);
       } catch (err) {
-        process.emitWarning(`listener failed: ${(err as Error)?.message ?? String(err)}`);
+        this.onError(err);
       }
     };
     this.#emitter.on('message', guarded);
     return () => this.#emitter.off('message', guarded);
+  }
+
+  get size(): number {
+    return this.#emitter.listenerCount('message');
   }
 
   clear(): void {
@@ -80,4 +86,3 @@ export class LocalBroadcast<T> implements Broadcast<T> {
   }
 }
 
-export class LocalChangeFeed extends LocalBroadcast<ChangeEvent> {}

@@ -21,16 +21,10 @@ export interface LeaseTickInput {
 }
 
 export interface LeaseTick {
-  /** Replicas alive now, this one included. */
-  alive: string[];
-  /** This replica's fair share: ceil(shards / alive). */
+  /** This replica's fair share: ceil(shards / replicas alive). */
   share: number;
-  /** Everything this replica holds after the tick (renewed and newly acquired). */
+  /** Everything this replica holds after the tick (renewed and newly acquired, with its token). */
   held: HeldShard[];
-  /** Newly acquired in this tick (a new token each). */
-  acquired: HeldShard[];
-  /** Handed back in this tick. */
-  released: number[];
 }
 
 // Advisory-lock class of replica liveness locks (the migration lock uses 0x4b4e).
@@ -98,8 +92,7 @@ export class SqlShardLeases {
           [replica, ttlMs, shards, alive, share - renewed.length],
         );
       }
-      const held = [...renewed, ...acquired].sort((a, b) => a.shard - b.shard);
-      return { alive, share, held, acquired, released: [...release] };
+      return { share, held: [...renewed, ...acquired].sort((a, b) => a.shard - b.shard) };
     });
   }
 
