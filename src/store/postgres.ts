@@ -1,6 +1,9 @@
 // A PostgreSQL server through node-postgres' pool: the shared store of several replicas.
 // Losing the server is survivable: connection errors surface as StoreUnavailableError, broken
-// connections are dropped from the pool, and new ones are made once the server is back.
+// connections are dropped from the pool, and new ones are made once the server is back. No wait
+// is unbounded: for a connection (the pool full, or the server not answering), for a statement
+// (a lock held by a stuck peer) or for a transaction left idle, so a replica can never hang on
+// its database while its leases run out under it.
 import pg from 'pg';
 import type { Database, Row, Sql } from './sql.js';
 import { isConnectionError, unavailableIfDisconnected } from './unavailable.js';
@@ -10,6 +13,15 @@ export interface PostgresOptions {
   maxConnections?: number;
   /** Where idle connections lost are reported; default process.emitWarning. */
   warn?: (message: string) => void;
+  /** Longest wait for a connection (the pool full, or the server not answering); then 503.
+   *  Default 10 s. */
+  connectTimeoutMs?: number;
+  /** Longest run of one statement, lock waits included (statement_timeout); then 503. Far above
+   *  any statement of ours (the longest read 500-row pages), far below "forever". Default 30 s. */
+  statementTimeoutMs?: number;
+  /** A transaction whose client stopped talking is ended by the server, and its locks freed
+   *  (idle_in_transaction_session_timeout). Default 30 s. */
+  idleInTransactionTimeoutMs?: number;
 }
 
 export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<Database> {
@@ -18,6 +30,9 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     max: opts.maxConnections ?? 10,
     application_name: 'kubenova',
     keepAlive: true,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+    statement_timeout: opts.statementTimeoutMs ?? 30_000,
+    idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 30_000,
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   const warn = opts.warn ?? ((m: string) => process.emitWarning(m));

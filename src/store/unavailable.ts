@@ -13,11 +13,15 @@ export class StoreUnavailableError extends Error {
 }
 
 // 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now (starting up or shutting
-// down), 53300 too_many_connections.
-const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+// down), 53300 too_many_connections, 25P03 idle_in_transaction_session_timeout (the server ended
+// the session).
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '25P03']);
+// 57014 query_canceled: our statement_timeout. The connection is fine; the database was too busy.
+const TIMED_OUT_STATES = new Set(['57014']);
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 // node-postgres reports a lost connection with plain Errors, by message only.
-const LOST_CONNECTION = /^(Connection terminated|Client has encountered a connection error and is not queryable|Client was closed and is not queryable)/;
+// pg-pool says "timeout exceeded when trying to connect" when no connection came in time.
+const LOST_CONNECTION = /^(Connection terminated|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect)/;
 
 /** Whether `err` says the database connection failed or was lost (not that a statement was wrong). */
 export function isConnectionError(err: unknown): boolean {
@@ -28,7 +32,14 @@ export function isConnectionError(err: unknown): boolean {
   return err instanceof Error && LOST_CONNECTION.test(err.message);
 }
 
-/** `err` as StoreUnavailableError when it is a connection error, else unchanged. */
+/** Whether `err` says a statement ran out of time (statement_timeout). */
+export function isStatementTimeout(err: unknown): boolean {
+  const state = sqlState(err);
+  return state !== undefined && TIMED_OUT_STATES.has(state);
+}
+
+/** `err` as StoreUnavailableError when it is a connection error or a statement timeout, else
+ *  unchanged. */
 export function unavailableIfDisconnected(err: unknown): unknown {
-  return isConnectionError(err) && !(err instanceof StoreUnavailableError) ? new StoreUnavailableError(err) : err;
+  return (isConnectionError(err) || isStatementTimeout(err)) && !(err instanceof StoreUnavailableError) ? new StoreUnavailableError(err) : err;
 }
