@@ -90,7 +90,6 @@ export async function startShardLeases(opts: ShardLeaseOptions): Promise<WorkSha
   const drainTimeoutMs = opts.drainTimeoutMs ?? 15_000;
   const log = logger.child({ replica });
   const lockId = await coordination.leases.newLockId();
-  const liveness = coordination.holdLiveness(lockId, (err) => log.warn({ err }, 'liveness session lost: reopening'));
   const held = new Map<number, Holding>();
   const gained = new Set<() => void>();
   let stopping = false;
@@ -103,11 +102,31 @@ export async function startShardLeases(opts: ShardLeaseOptions): Promise<WorkSha
     log.info({ shard, fence: h.token }, `shard ${shard} ${why}`);
   };
 
+  const loseAll = (why: string) => {
+    for (const shard of [...held.keys()]) lose(shard, why);
+    metrics?.shardsOwned.set(0);
+  };
+
+  // A lease is given up locally the moment its deadline passes, not at the next tick: the others
+  // may take it SAFETY_MS after that deadline.
+  let expiryTimer: NodeJS.Timeout | undefined;
   const expire = () => {
     const now = performance.now();
     for (const [shard, h] of held) if (h.validUntil <= now) lose(shard, 'lease expired before renewal');
     metrics?.shardsOwned.set(held.size);
+    clearTimeout(expiryTimer);
+    if (held.size === 0 || stopping) return;
+    const next = Math.min(...[...held.values()].map((h) => h.validUntil));
+    expiryTimer = setTimeout(expire, Math.max(0, next - now));
+    expiryTimer.unref();
   };
+
+  // Without its liveness session this replica counts as dead to the others, who take its shards
+  // at their next tick: it gives them all up at once, and takes none until the session is back.
+  const liveness = coordination.holdLiveness(lockId, (err) => {
+    log.warn({ err }, 'liveness session lost: shards given up, reopening');
+    loseAll('given up: liveness session lost');
+  });
 
   /** The holding `shard` may be claimed under now: held, not being handed back, not expired. */
   const claimable = (shard: number): Holding | undefined => {
@@ -143,7 +162,7 @@ export async function startShardLeases(opts: ShardLeaseOptions): Promise<WorkSha
       h.drainingSince = performance.now();
       h.abort.abort(new Error(`shard ${shard} handed over`));
     }
-    metrics?.shardsOwned.set(held.size);
+    expire();
     if (fresh > 0) {
       log.info({ shards: result.held.map((h) => h.shard), acquired: fresh }, `holding ${held.size} of ${shards} shards`);
       for (const listener of gained) listener();
@@ -155,8 +174,11 @@ export async function startShardLeases(opts: ShardLeaseOptions): Promise<WorkSha
     (ticking ??= (async () => {
       const started = performance.now();
       try {
+        if (!liveness.held) return loseAll('given up: liveness session lost');
         const release = drained();
-        apply(started, release, await coordination.leases.tick({ replica, lockId, shards, ttlMs, release }));
+        const result = await coordination.leases.tick({ replica, lockId, shards, ttlMs, release });
+        if (!liveness.held) return loseAll('given up: liveness session lost'); // while the tick ran
+        apply(started, release, result);
       } catch (err) {
         log.warn({ err }, 'lease renewal failed');
         expire();
@@ -165,10 +187,10 @@ export async function startShardLeases(opts: ShardLeaseOptions): Promise<WorkSha
       }
     })());
 
-  const timer = setInterval(() => {
-    expire();
-    void tick();
-  }, tickMs);
+  const timer = setInterval(() => void tick(), tickMs);
+  // The first tick waits for the liveness lock (a moment), or it would take shards the others
+  // see held by a dead replica and take back.
+  await Promise.race([liveness.ready, new Promise((resolve) => setTimeout(resolve, ttlMs).unref())]);
   await tick();
 
   return {
@@ -197,6 +219,7 @@ export async function startShardLeases(opts: ShardLeaseOptions): Promise<WorkSha
     async stop() {
       stopping = true;
       clearInterval(timer);
+      clearTimeout(expiryTimer);
       for (const [shard, h] of held) h.abort.abort(new Error(`shard ${shard} handed over: replica stopping`));
       const deadline = performance.now() + Math.min(drainTimeoutMs, STOP_DRAIN_MS);
       while ([...held.values()].some((h) => h.inFlight > 0) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));

@@ -8,13 +8,16 @@ import { LIVENESS_LOCK_CLASS } from './leases.js';
 export interface LivenessLock {
   /** True while the lock is held by a live session. */
   readonly held: boolean;
+  /** Resolves once the lock is held for the first time. */
+  readonly ready: Promise<void>;
   close(): Promise<void>;
 }
 
 export interface LivenessOptions {
   url: string;
   lockId: number;
-  /** Told about a lost session (it is reopened). */
+  /** Told about a lost session (it is reopened): from then until it is held again, the other
+   *  replicas take this one for dead. */
   onError?: (err: Error) => void;
 }
 
@@ -27,6 +30,8 @@ export function holdLivenessLock(opts: LivenessOptions): LivenessLock {
   let closed = false;
   let backoff = 100;
   let timer: NodeJS.Timeout | undefined;
+  let resolveReady!: () => void;
+  const ready = new Promise<void>((resolve) => (resolveReady = resolve));
 
   const connect = async (): Promise<void> => {
     if (closed) return;
@@ -40,6 +45,7 @@ export function holdLivenessLock(opts: LivenessOptions): LivenessLock {
       if (closed || client !== c) return void c.end().catch(() => undefined);
       held = true;
       backoff = 100;
+      resolveReady();
     } catch (err) {
       lost(c, err as Error);
     }
@@ -61,6 +67,7 @@ export function holdLivenessLock(opts: LivenessOptions): LivenessLock {
     get held() {
       return held;
     },
+    ready,
     async close() {
       closed = true;
       held = false;

@@ -1,7 +1,9 @@
 // Shard leases on a real PostgreSQL server: replicas divide the shards disjointly and fairly,
 // a stopping replica hands its shards over at once, a dead replica's shards (its liveness lock
 // gone) are taken before its leases expire, a handed-over shard is released only after its
-// reconcile finished, and writes under a superseded fencing token are refused.
+// reconcile finished, writes under a superseded fencing token are refused, and a replica whose
+// liveness session is lost gives up its shards at once.
+import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
 import { shardOf, startShardLeases, SHARDS, type WorkShare } from '../../src/orchestrator/shards.js';
@@ -18,14 +20,31 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-async function database(): Promise<() => Promise<OpenedStore>> {
+async function database(): Promise<(() => Promise<OpenedStore>) & { url: string }> {
   const location = await postgres.fresh();
   const keyring = testKeyring();
-  return async () => {
-    const store = await createStore(location.config(keyring));
+  const config = location.config(keyring);
+  const open = async () => {
+    const store = await createStore(config);
     cleanups.push(() => store.close());
     return store;
   };
+  return Object.assign(open, { url: (config as { url: string }).url });
+}
+
+/** Ends the liveness sessions on the database at `url` from the server side, as a lost
+ *  connection would; returns how many it ended. */
+async function endLivenessSessions(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ ended: boolean }>(
+      `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE application_name = 'kubenova-liveness' AND datname = current_database()`,
+    );
+    return rows.filter((r) => r.ended).length;
+  } finally {
+    await client.end();
+  }
 }
 
 async function replica(open: () => Promise<OpenedStore>, name: string, opts = FAST): Promise<{ store: OpenedStore; share: WorkShare }> {
@@ -89,6 +108,21 @@ describe('shard leases', () => {
     expect(ghost.held).toHaveLength(SHARDS);
     const a = await replica(open, 'a', { ttlMs: 20_000, tickMs: 200 });
     await vi.waitFor(() => expect(owned(a.share)).toBe(SHARDS), { timeout: 5_000, interval: 50 });
+  });
+
+  it('gives up every shard the moment its liveness session is lost, and takes them again once it is back', async () => {
+    const open = await database();
+    const slow = { ttlMs: 60_000, tickMs: 200 }; // expiry alone would take a minute
+    const a = await replica(open, 'a', slow);
+    await vi.waitFor(() => expect(owned(a.share)).toBe(SHARDS), { timeout: 10_000, interval: 50 });
+    const claim = a.share.claim(KEYS[3]!)!;
+    // The others count a replica without its lock as dead and take its shards at their next
+    // tick: it must not go on reconciling them.
+    expect(await endLivenessSessions(open.url)).toBe(1);
+    await vi.waitFor(() => expect(owned(a.share)).toBe(0), { timeout: 5_000, interval: 20 });
+    expect(claim.signal?.aborted).toBe(true);
+    claim.done();
+    await vi.waitFor(() => expect(owned(a.share)).toBe(SHARDS), { timeout: 10_000, interval: 50 });
   });
 
   it('releases a handed-over shard only after the reconcile on it finished', async () => {
