@@ -150,7 +150,10 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
       let result: ReconcileResult | undefined;
       try {
         const run = () => reconciler.reconcile({ ...req, signal });
-        result = await (claim.fence ? runFenced(claim.fence, run) : run());
+        const body = claim.fence ? runFenced(claim.fence, run) : run();
+        // The claim ends when the shard is lost, whatever the body is still waiting on: from then
+        // on its cluster calls are aborted and its store writes fenced, so it can do nothing.
+        result = await (claim.signal ? untilAborted(body, claim.signal) : body);
         if (claim.signal?.aborted && result.type !== 'done') return fenced(reg.kind, req.key, claim.signal.reason);
         return result;
       } catch (err) {
@@ -273,4 +276,17 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
         clients.close();
       })()),
   };
+}
+
+/** `work`, or the signal's abort, whichever comes first; `work`'s late outcome is dropped. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

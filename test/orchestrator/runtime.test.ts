@@ -6,6 +6,7 @@ import { currentLogContext } from '../../src/observability/context.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { ReconcileRequest } from '../../src/orchestrator/controller.js';
 import { keyOf, parseKey, startRuntime, type Runtime } from '../../src/orchestrator/runtime.js';
+import { WHOLE_SHARE, type WorkShare } from '../../src/orchestrator/shards.js';
 import { openTestStore } from '../api/support/harness.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -102,6 +103,33 @@ describe('runtime', () => {
     await store.objects.create({ kind: 'Tenant', name: 'late', tenant: 'late', spec: {} });
     await new Promise((r) => setTimeout(r, 50));
     expect(finished).toBe(1);
+  });
+
+  it('a reconcile whose shard is lost ends then, even while its body waits on something that never answers', async () => {
+    const store = await setup();
+    const lost = new AbortController();
+    let claims = 0;
+    let done = 0;
+    let bodySignal: AbortSignal | undefined;
+    // One shard, held until `lost` aborts (as shards.ts does when a lease expires or is taken).
+    const share: WorkShare = {
+      ...WHOLE_SHARE,
+      claim: () => (claims++, { fence: { shard: 0, holder: 'r', token: '1' }, signal: lost.signal, done: () => void done++ }),
+    };
+    const runtime = startRuntime({
+      store,
+      logger,
+      share,
+      reconcilers: [{ kind: 'Tenant', reconciler: { reconcile: (req) => ((bodySignal = req.signal), new Promise<never>(() => undefined)) } }],
+    });
+    await store.objects.create({ kind: 'Tenant', name: 'stuck', tenant: 'stuck', spec: {} });
+    await vi.waitFor(() => expect(claims).toBe(1));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(done).toBe(0);
+    lost.abort(new Error('shard 0 lease expired before renewal'));
+    await vi.waitFor(() => expect(done).toBe(1));
+    expect(bodySignal?.aborted).toBe(true); // its cluster calls are cut off too
+    await runtime.stop(); // nothing left in flight: before, this waited for the body forever
   });
 
   it('refuses two reconcilers for one kind', async () => {
