@@ -5,9 +5,10 @@
 // replicas' reconcile audit shows no object reconciled by two processes at once and no shard's
 // fencing token going backwards. Prints the takeover time of the killed replica's shards.
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { cp, mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
 import { KubeClusterClient } from '../../src/adapters/kube/client.js';
 import { apiClient, type ApiResponse } from '../support/api-client.js';
 import { startExtraCluster, type ClusterHandle } from '../support/cluster.js';
@@ -22,6 +23,15 @@ const WRITERS = 6;
 const suffix = randomBytes(3).toString('hex');
 const C = `ha-${suffix}`;
 const report = (line: string) => process.stderr.write(`[ha.test] ${line}\n`);
+// Where the replicas' logs are kept when the test fails (the replica set's own directory goes).
+const ARTIFACTS = resolve(process.env.KUBENOVA_TEST_ARTIFACTS ?? 'test-artifacts', `ha-${suffix}`);
+
+/** Copies every replica's log file to ARTIFACTS, for reading after a failed run. */
+async function keepLogs(): Promise<void> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  await Promise.all([0, 1, 2].map((i) => cp(replicas.logFile(i), join(ARTIFACTS, `${replicas.id(i)}.log`)).catch(() => undefined)));
+  report(`replica logs kept in ${ARTIFACTS}`);
+}
 
 let postgres: PostgresServer;
 let databaseUrl: string;
@@ -125,6 +135,7 @@ afterAll(async () => {
 
 describe(`three replicas, ${TENANTS} tenants and ${APPS} apps`, () => {
   it('all reach Deployed through a SIGKILL, a restart and a PostgreSQL restart, never reconciled by two replicas at once', { timeout: 1_800_000 }, async () => {
+    onTestFailed(keepLogs);
     const t0 = performance.now();
     const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
