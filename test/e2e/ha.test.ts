@@ -5,7 +5,7 @@
 // replicas' reconcile audit shows no object reconciled by two processes at once and no shard's
 // fencing token going backwards. Prints the takeover time of the killed replica's shards.
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, readFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
@@ -29,7 +29,12 @@ const ARTIFACTS = resolve(process.env.KUBENOVA_TEST_ARTIFACTS ?? 'test-artifacts
 /** Copies every replica's log file to ARTIFACTS, for reading after a failed run. */
 async function keepLogs(): Promise<void> {
   await mkdir(ARTIFACTS, { recursive: true });
-  await Promise.all([0, 1, 2].map((i) => cp(replicas.logFile(i), join(ARTIFACTS, `${replicas.id(i)}.log`)).catch(() => undefined)));
+  await Promise.all(
+    [0, 1, 2].map(async (i) => {
+      await cp(replicas.logFile(i), join(ARTIFACTS, `${replicas.id(i)}.log`)).catch(() => undefined);
+      await writeFile(join(ARTIFACTS, `${replicas.id(i)}.stderr`), replicas.replica(i).stderr());
+    }),
+  );
   report(`replica logs kept in ${ARTIFACTS}`);
 }
 
@@ -206,6 +211,12 @@ describe(`three replicas, ${TENANTS} tenants and ${APPS} apps`, () => {
       expect(applications.filter((a) => expected.apps.has(a.metadata.name))).toHaveLength(APPS);
     } finally {
       admin.close();
+    }
+
+    // No replica died unasked (a crash would also leave its reconciles open in the audit).
+    for (let i = 0; i < replicas.size; i++) {
+      const r = replicas.replica(i);
+      expect(r.running(), `${replicas.id(i)} (pid ${r.pid}) exited on its own:\n${r.stderr().slice(-4_000)}`).toBe(true);
     }
 
     // The audit: every reconcile of every process, the killed one's included.
