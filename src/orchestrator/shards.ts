@@ -140,7 +140,8 @@ export async function startShardLeases(opts: ShardLeaseOptions): Promise<WorkSha
       .filter(([, h]) => h.drainingSince !== undefined && (h.inFlight === 0 || performance.now() - h.drainingSince > drainTimeoutMs))
       .map(([shard]) => shard);
 
-  const apply = (started: number, released: readonly number[], result: LeaseTick) => {
+  /** `renewed`: the shards the tick was asked to renew (those held when it started). */
+  const apply = (started: number, renewed: ReadonlySet<number>, released: readonly number[], result: LeaseTick) => {
     const validUntil = started + ttlMs - SAFETY_MS;
     const now = new Set(result.held.map((h) => h.shard));
     for (const shard of released) held.delete(shard);
@@ -148,8 +149,11 @@ export async function startShardLeases(opts: ShardLeaseOptions): Promise<WorkSha
     let fresh = 0;
     for (const { shard, token } of result.held) {
       const h = held.get(shard);
-      if (h && h.token === token) {
-        h.validUntil = validUntil;
+      if (renewed.has(shard)) {
+        // Renewed under its old token; one given up while the tick ran stays given up (the
+        // next tick takes it again under a new token).
+        if (h?.token === token) h.validUntil = validUntil;
+        else if (h) lose(shard, 'held under another token');
         continue;
       }
       if (h) lose(shard, 'held again under a new token');
@@ -169,23 +173,24 @@ export async function startShardLeases(opts: ShardLeaseOptions): Promise<WorkSha
     }
   };
 
+  const renewAndRebalance = async () => {
+    const started = performance.now();
+    try {
+      if (!liveness.held) return loseAll('given up: liveness session lost');
+      const release = drained();
+      const renew = [...held.keys()].filter((shard) => !release.includes(shard));
+      const result = await coordination.leases.tick({ replica, lockId, shards, ttlMs, release, renew });
+      if (!liveness.held) return loseAll('given up: liveness session lost'); // while the tick ran
+      apply(started, new Set(renew), release, result);
+    } catch (err) {
+      log.warn({ err }, 'lease renewal failed');
+      expire();
+    }
+  };
+  // One tick at a time. (Cleared in a .finally, which runs after the assignment even when the
+  // tick returns without awaiting anything.)
   let ticking: Promise<void> | undefined;
-  const tick = () =>
-    (ticking ??= (async () => {
-      const started = performance.now();
-      try {
-        if (!liveness.held) return loseAll('given up: liveness session lost');
-        const release = drained();
-        const result = await coordination.leases.tick({ replica, lockId, shards, ttlMs, release });
-        if (!liveness.held) return loseAll('given up: liveness session lost'); // while the tick ran
-        apply(started, release, result);
-      } catch (err) {
-        log.warn({ err }, 'lease renewal failed');
-        expire();
-      } finally {
-        ticking = undefined;
-      }
-    })());
+  const tick = () => (ticking ??= renewAndRebalance().finally(() => (ticking = undefined)));
 
   const timer = setInterval(() => void tick(), tickMs);
   // The first tick waits for the liveness lock (a moment), or it would take shards the others

@@ -18,6 +18,11 @@ export interface LeaseTickInput {
   ttlMs: number;
   /** Shards to hand back now (their reconciles have finished). */
   release: readonly number[];
+  /** The shards this replica still holds as its own: only these are renewed under their
+   *  token. One it gave up meanwhile (its lease ran out locally, its liveness session dropped)
+   *  is taken again only under a new token, so nothing begun under the old one can still write.
+   *  Default: every shard the database says it holds. */
+  renew?: readonly number[];
 }
 
 export interface LeaseTick {
@@ -58,6 +63,7 @@ export class SqlShardLeases {
    *  the reconciles on those shards finish). */
   tick(input: LeaseTickInput): Promise<LeaseTick> {
     const { replica, lockId, shards, ttlMs, release } = input;
+    const renew = input.renew ? [...input.renew] : [...Array(shards).keys()];
     return this.db.transaction(async (tx) => {
       await tx.query(`INSERT INTO shard_leases (shard) SELECT generate_series(0, $1::int - 1) ON CONFLICT DO NOTHING`, [shards]);
       await tx.query(
@@ -77,8 +83,8 @@ export class SqlShardLeases {
       const share = Math.ceil(shards / alive.length);
       const renewed = await tx.query<{ shard: number; token: string }>(
         `UPDATE shard_leases SET expires_at = now() + $2 * interval '1 millisecond'
-         WHERE holder = $1 AND shard < $3 RETURNING shard, token::text AS token`,
-        [replica, ttlMs, shards],
+         WHERE holder = $1 AND shard < $3 AND shard = ANY($4::int[]) RETURNING shard, token::text AS token`,
+        [replica, ttlMs, shards, renew],
       );
       let acquired: HeldShard[] = [];
       if (renewed.length < share) {
@@ -86,10 +92,11 @@ export class SqlShardLeases {
           `UPDATE shard_leases SET holder = $1, token = nextval('lease_token_seq'), acquired_at = now(),
              expires_at = now() + $2 * interval '1 millisecond'
            WHERE shard IN (SELECT shard FROM shard_leases
-                           WHERE shard < $3 AND (holder IS NULL OR expires_at <= now() OR NOT holder = ANY($4::text[]))
+                           WHERE shard < $3 AND (holder IS NULL OR expires_at <= now() OR NOT holder = ANY($4::text[])
+                                                 OR (holder = $1 AND NOT shard = ANY($6::int[])))
                            ORDER BY shard LIMIT $5 FOR UPDATE SKIP LOCKED)
            RETURNING shard, token::text AS token`,
-          [replica, ttlMs, shards, alive, share - renewed.length],
+          [replica, ttlMs, shards, alive, share - renewed.length, renew],
         );
       }
       return { share, held: [...renewed, ...acquired].sort((a, b) => a.shard - b.shard) };

@@ -110,12 +110,14 @@ describe('shard leases', () => {
     await vi.waitFor(() => expect(owned(a.share)).toBe(SHARDS), { timeout: 5_000, interval: 50 });
   });
 
-  it('gives up every shard the moment its liveness session is lost, and takes them again once it is back', async () => {
+  it('gives up every shard the moment its liveness session is lost, and takes them again once it is back, under new tokens', async () => {
     const open = await database();
     const slow = { ttlMs: 60_000, tickMs: 200 }; // expiry alone would take a minute
     const a = await replica(open, 'a', slow);
+    await a.store.objects.create({ kind: 'Tenant', name: 't3', tenant: 't3', spec: {} });
+    const key = 'Tenant/t3';
     await vi.waitFor(() => expect(owned(a.share)).toBe(SHARDS), { timeout: 10_000, interval: 50 });
-    const claim = a.share.claim(KEYS[3]!)!;
+    const claim = a.share.claim(key)!;
     // The others count a replica without its lock as dead and take its shards at their next
     // tick: it must not go on reconciling them.
     expect(await endLivenessSessions(open.url)).toBe(1);
@@ -123,6 +125,12 @@ describe('shard leases', () => {
     expect(claim.signal?.aborted).toBe(true);
     claim.done();
     await vi.waitFor(() => expect(owned(a.share)).toBe(SHARDS), { timeout: 10_000, interval: 50 });
+    // Whatever was begun under the old holding cannot write any more: its token is gone.
+    const again = a.share.claim(key)!;
+    again.done();
+    expect(again.fence!.token).not.toBe(claim.fence!.token);
+    const stale = runFenced(claim.fence!, () => a.store.objects.updateStatus('Tenant', 't3', { phase: 'Error', conditions: [], observedGeneration: 1, message: 'stale' }));
+    await expect(stale).rejects.toBeInstanceOf(FencedError);
   });
 
   it('releases a handed-over shard only after the reconcile on it finished', async () => {
