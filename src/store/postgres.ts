@@ -37,6 +37,12 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
   // An idle client losing its connection must not crash the process; the pool replaces it.
   const warn = opts.warn ?? ((m: string) => process.emitWarning(m));
   pool.on('error', (err) => warn(`postgres pool: ${err.message}`));
+  // Every pooled client always has an 'error' listener of its own. The pool's come and go: it
+  // drops its idle listener when it hands a client to a pool.connect() waiter, which attaches
+  // its own only a few microtasks later; a server shutdown's FATAL arriving in the same socket
+  // read as the last answer (PostgreSQL restarting) was an unhandled 'error' event there, and so
+  // a crash. The error itself still reaches whoever uses the client, as a failed query.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     await pool.query('SELECT 1'); // fail fast on a wrong URL
   } catch (err) {
