@@ -153,7 +153,6 @@ export async function startShardLeases(opts: ShardLeaseOptions): Promise<WorkSha
         // Renewed under its old token; one given up while the tick ran stays given up (the
         // next tick takes it again under a new token).
         if (h?.token === token) h.validUntil = validUntil;
-        else if (h) lose(shard, 'held under another token');
         continue;
       }
       if (h) lose(shard, 'held again under a new token');

@@ -16,8 +16,8 @@ export class StoreUnavailableError extends Error {
 // down), 53300 too_many_connections, 25P03 idle_in_transaction_session_timeout (the server ended
 // the session).
 const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '25P03']);
-// 57014 query_canceled: our statement_timeout. The connection is fine; the database was too busy.
-const TIMED_OUT_STATES = new Set(['57014']);
+// query_canceled, here always our statement_timeout: the connection is fine, the database busy.
+const STATEMENT_TIMEOUT = '57014';
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 // node-postgres reports a lost connection with plain Errors, by message only.
 // pg-pool says "timeout exceeded when trying to connect" when no connection came in time.
@@ -32,14 +32,9 @@ export function isConnectionError(err: unknown): boolean {
   return err instanceof Error && LOST_CONNECTION.test(err.message);
 }
 
-/** Whether `err` says a statement ran out of time (statement_timeout). */
-export function isStatementTimeout(err: unknown): boolean {
-  const state = sqlState(err);
-  return state !== undefined && TIMED_OUT_STATES.has(state);
-}
-
 /** `err` as StoreUnavailableError when it is a connection error or a statement timeout, else
  *  unchanged. */
 export function unavailableIfDisconnected(err: unknown): unknown {
-  return (isConnectionError(err) || isStatementTimeout(err)) && !(err instanceof StoreUnavailableError) ? new StoreUnavailableError(err) : err;
+  const unavailable = isConnectionError(err) || sqlState(err) === STATEMENT_TIMEOUT;
+  return unavailable && !(err instanceof StoreUnavailableError) ? new StoreUnavailableError(err) : err;
 }
