@@ -199,7 +199,27 @@ export class KubeRest {
       const failed = new Promise<never>((_, rej) => (rejectFailed = rej));
       failed.catch(() => {});
       let settled = false;
-      const fail = (err: Error) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => fail(abortError(signal!));
+      const finish = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      // Node refuses some requests before any I/O (an unsupported protocol, a header value with
+      // a newline): that is an error of this call, answered now, with no timer left behind.
+      let req: http.ClientRequest;
+      try {
+        const transport = url.protocol === 'http:' ? http : https;
+        req = transport.request(url, { method: call.method, agent: this.agent, headers }, (response) => {
+          if (settled) return void response.resume();
+          settled = true;
+          resolve({ response, failed, error: () => failure, finish });
+        });
+      } catch (err) {
+        reject(new KubeError('Unknown', `cannot send ${call.method} ${call.path}: ${requestRefusal(err)}`));
+        return;
+      }
+      function fail(err: Error) {
         if (failure) return;
         failure = err;
         rejectFailed(err);
@@ -208,23 +228,12 @@ export class KubeRest {
           reject(err);
         }
         req.destroy();
-      };
-      const onAbort = () => fail(abortError(signal!));
-      const timer = setTimeout(
+      }
+      timer = setTimeout(
         () => fail(new KubeError('Unreachable', `cannot reach ${this.server}: no answer within ${Math.round(timeoutMs / 1000)}s (${call.method} ${call.path})`)),
         timeoutMs,
       );
       timer.unref?.();
-      const finish = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const transport = url.protocol === 'http:' ? http : https;
-      const req = transport.request(url, { method: call.method, agent: this.agent, headers }, (response) => {
-        if (settled) return void response.resume();
-        settled = true;
-        resolve({ response, failed, error: () => failure, finish });
-      });
       req.on('error', (err) => {
         finish();
         fail(failure ?? errorFromTransport(err, this.server));
@@ -233,6 +242,15 @@ export class KubeRest {
       req.end(payload);
     });
   }
+}
+
+/** Why Node refused to start a request, in KubeNova's words (never the offending value). */
+function requestRefusal(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ERR_INVALID_PROTOCOL') return 'the server URL has a protocol other than https';
+  if (code === 'ERR_INVALID_CHAR' || code === 'ERR_INVALID_HTTP_TOKEN') return 'a credential or header holds characters not allowed in HTTP headers';
+  if (code === 'ERR_UNESCAPED_CHARACTERS') return 'the request path holds characters not allowed in a URL';
+  return 'the request could not be formed';
 }
 
 /** The resource a path names, without object names (bounded span names):
