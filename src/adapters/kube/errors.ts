@@ -30,7 +30,7 @@ export function parseAdmissionDenial(message: string): { webhook: string; messag
 function asStatus(body: unknown): StatusBody | undefined {
   if (!body || typeof body !== 'object') return undefined;
   const b = body as Record<string, unknown>;
-  if (b.kind !== 'Status' && typeof b.message !== 'string') return undefined;
+  if (b.kind !== 'Status') return undefined;
   return {
     kind: typeof b.kind === 'string' ? b.kind : undefined,
     code: typeof b.code === 'number' ? b.code : undefined,
@@ -49,14 +49,15 @@ const BY_STATUS: Record<number, KubeErrorReason> = {
 
 /**
  * The KubeError for an HTTP error answer. `body` is the parsed JSON (a metav1.Status) or the raw
- * text; `what` names the request for messages without a body (`GET /api/v1/namespaces/x`).
+ * text; `what` names the request (`GET /api/v1/namespaces/x`). Only a Status's message is
+ * relayed: anything else a server says (an error page, another service's JSON) is not, so a
+ * registration pointed at some other service cannot be used to read what that service answers.
  * Admission denials are recognised by their message whatever the code (Capsule answers 403
  * mostly, 400 and 500 on some paths; ValidatingAdmissionPolicy 422 or 403).
  */
 export function errorFromStatus(httpStatus: number, body: unknown, what: string): KubeError {
   const status = asStatus(body);
-  const text = typeof body === 'string' ? body.trim().slice(0, 500) : '';
-  const message = status?.message ?? (text || `${what}: HTTP ${httpStatus}`);
+  const message = status?.message ?? `${what}: HTTP ${httpStatus}${body === undefined ? '' : ' (the answer is not a Kubernetes Status)'}`;
   const admission = parseAdmissionDenial(message);
   if (admission) return new KubeError('AdmissionDenied', message, httpStatus, admission);
   return new KubeError(BY_STATUS[httpStatus] ?? 'Unknown', message, httpStatus);
@@ -90,13 +91,12 @@ export function isConnectionError(err: unknown): boolean {
 
 /** The Unreachable KubeError for a transport failure (socket, DNS, TLS, timeout) talking to `server`. */
 export function errorFromTransport(err: unknown, server: string): KubeError {
-  const e = err as { code?: unknown; message?: unknown } | null;
+  const e = err as { code?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : undefined;
-  const detail = typeof e?.message === 'string' && e.message !== '' ? e.message : String(err);
   let why: string;
   if (code && code in CONNECTION_CODES) why = `${CONNECTION_CODES[code]} (${code})`;
-  else if (code && TLS_CODE.test(code)) why = `TLS verification failed: ${detail} (${code}); check the certificate-authority data`;
-  else why = detail;
+  else if (code && TLS_CODE.test(code)) why = `TLS verification failed (${code}); check the certificate-authority data`;
+  else why = code ? `transport error (${code})` : 'transport error';
   return new KubeError('Unreachable', `cannot reach ${server}: ${why}`);
 }
 

@@ -73,14 +73,16 @@ describe('errorFromStatus', () => {
       body: status(500, 'InternalError', 'Internal error occurred: failed calling webhook "namespaces.validating.projectcapsule.dev": failed to call webhook: connection refused'),
       expected: 'Unknown',
     },
-    { reason: 'a non-Status body (proxy error page) keeps its text', code: 502, body: 'Bad Gateway', expected: 'Unknown' },
+    { reason: 'a non-Status body (proxy error page) is not relayed', code: 502, body: 'Bad Gateway <secret page>', expected: 'Unknown' },
+    { reason: "another service's JSON message is not relayed", code: 404, body: { message: 'internal admin panel' }, expected: 'NotFound' },
   ];
   it.each(cases)('$reason', ({ code, body, expected, admission }) => {
     const err = errorFromStatus(code, body, 'POST /api/v1/namespaces');
     expect(err.reason).toBe(expected);
     expect(err.status).toBe(code);
     expect(err.admission).toEqual(admission);
-    expect(err.message).toBe(typeof body === 'string' ? body : (body as { message: string }).message);
+    const relayed = (body as { kind?: string }).kind === 'Status';
+    expect(err.message).toBe(relayed ? (body as { message: string }).message : 'POST /api/v1/namespaces: HTTP ' + code + ' (the answer is not a Kubernetes Status)');
   });
 
   it('names the request when the answer has no body', () => {
@@ -105,7 +107,7 @@ describe('errorFromTransport', () => {
     {
       reason: 'a CA that does not match the server certificate',
       err: Object.assign(new Error('unable to verify the first certificate'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }),
-      says: 'TLS verification failed: unable to verify the first certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE); check the certificate-authority data',
+      says: 'TLS verification failed (UNABLE_TO_VERIFY_LEAF_SIGNATURE); check the certificate-authority data',
     },
     {
       reason: 'a self-signed server certificate',
@@ -119,6 +121,13 @@ describe('errorFromTransport', () => {
     expect(e.reason).toBe('Unreachable');
     expect(e.message).toContain('cannot reach https://10.0.0.1:6443: ');
     expect(e.message).toContain(says);
+  });
+
+  it("never relays the error's own text (peer certificate names, local paths)", () => {
+    const err = Object.assign(new Error("Hostname/IP does not match certificate's altnames: DNS:internal.corp"), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+    expect(errorFromTransport(err, 'https://10.0.0.1:6443').message).not.toContain('internal.corp');
+    const odd = Object.assign(new Error("ENOENT: no such file or directory, open '/nonexistent/ca.crt'"), { code: 'ENOENT' });
+    expect(errorFromTransport(odd, 'https://10.0.0.1:6443').message).toBe('cannot reach https://10.0.0.1:6443: transport error (ENOENT)');
   });
 
   it('an error without a socket code is not a connection error', () => {
