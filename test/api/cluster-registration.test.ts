@@ -61,8 +61,40 @@ describe('registering a cluster through the API', () => {
     const refused = await h.call(ADMIN, 'POST', '/api/v1/clusters', { name: 'y', kubeconfig: Buffer.from(exec).toString('base64') });
     expect(refused.statusCode).toBe(400);
     expect(json<{ details: unknown[] }>(refused).details).toEqual([
-      { field: 'body/kubeconfig', reason: 'must be a base64-encoded kubeconfig: it uses user field "exec" (a file or command on the KubeNova host); embed a token or client certificate instead' },
+      { field: 'body/kubeconfig', reason: 'must be a base64-encoded kubeconfig: it uses field "exec" at users[0].user, which runs a command on the KubeNova host; embed a token or client certificate instead' },
     ]);
     expect(r.calls).toHaveLength(0);
+  });
+
+  // The reported hole: `yaml` left `<<` alone while client-node's js-yaml merged it, so the
+  // check passed and the load ran the command. Every route that takes a kubeconfig refuses it.
+  it('refuses merge keys, aliases and tags on create, update and bootstrap before anything runs', async () => {
+    const r = registrar(async (_n, kc) => kc);
+    h = await startHarness({ writeServices: r.services });
+    const ok = await h.call(ADMIN, 'POST', '/api/v1/clusters', { name: 'prod', kubeconfig: kubeconfigB64() });
+    expect(ok.statusCode).toBe(201);
+    const token = '    token: cluster-admin-token-should-never-leak';
+    const hostile = [
+      kubeconfigYaml().replace(token, '    <<: {exec: {command: /bin/touch, args: [/tmp/kn-pwned], apiVersion: client.authentication.k8s.io/v1}}'),
+      kubeconfigYaml().replace(token, '    <<: {token-file: /etc/kubenova/jwt-secret}'),
+      kubeconfigYaml().replace(token, '    token: &t x\n    password: *t'),
+      kubeconfigYaml().replace(token, '    token: !!binary eA=='),
+      kubeconfigYaml().replace(token, `${token}\n${token}`),
+    ].map((t) => Buffer.from(t).toString('base64'));
+    for (const kubeconfig of hostile) {
+      for (const [method, path, body] of [
+        ['POST', '/api/v1/clusters', { name: 'y', kubeconfig }],
+        ['PUT', '/api/v1/clusters/prod', { name: 'prod', kubeconfig }],
+        ['POST', '/api/v1/clusters/prod:bootstrap', { kubeconfig, dryRun: true }],
+      ] as const) {
+        const res = await h.call(ADMIN, method, path, body);
+        expect(res.statusCode, `${method} ${path}`).toBe(400);
+        const { code, details } = json<{ code: string; details: Array<{ field: string; reason: string }> }>(res);
+        expect(code).toBe('VALIDATION_FAILED');
+        expect(details[0]!.field).toBe('body/kubeconfig');
+        expect(res.body).not.toMatch(/kn-pwned|jwt-secret|cluster-admin-token/);
+      }
+    }
+    expect(r.calls).toHaveLength(1);
   });
 });

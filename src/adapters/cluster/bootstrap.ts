@@ -16,6 +16,7 @@ import { parse } from 'yaml';
 import { CAPSULE_CONFIGURATION, isAdministrator } from '../capsule/administrators.js';
 import { HelmError, HelmSession } from '../helm/helm.js';
 import { KubeClusterClient } from '../kube/client.js';
+import { kubeConfigOf, kubeconfigText, readKubeconfig } from '../kube/kubeconfig.js';
 import type { KubeObject } from '../kube/types.js';
 import { AGENT } from './agent-identity.js';
 import {
@@ -104,8 +105,11 @@ export async function bootstrapCluster(name: string, adminKubeconfig: Buffer, op
   const progress = async () => opts.onProgress?.(structuredClone(report));
   await progress();
 
-  const admin = await KubeClusterClient.fromKubeconfigText(name, adminKubeconfig.toString('utf8'), { timeoutMs: 15_000 });
-  const helm = await HelmSession.open(opts.helm, adminKubeconfig);
+  // Parsed once: the client and Helm both get the checked document, Helm as YAML written anew
+  // from it (never the text as sent, which Helm's own parser might read differently).
+  const checked = readKubeconfig(adminKubeconfig.toString('utf8'));
+  const admin = await KubeClusterClient.fromKubeConfig(name, kubeConfigOf(checked), { timeoutMs: 15_000 });
+  const helm = await HelmSession.open(opts.helm, Buffer.from(kubeconfigText(checked)));
   try {
     for (const [i, plan] of plans.entries()) {
       const r = report.components[i]!;

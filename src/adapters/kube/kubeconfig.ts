@@ -1,28 +1,52 @@
-// Kubeconfigs KubeNova is given or writes. A kubeconfig that arrives over the API may only carry
-// its credentials inline (kubeconfig-safety.ts): client-node would otherwise run `exec` plugins
-// and auth providers or read `*-file` paths on the KubeNova host when loading it.
+// Kubeconfigs KubeNova is given or writes. Text is read only by kubeconfig-document.ts (one
+// parser, strict checks); client-node gets the checked object through loadFromOptions and never
+// parses text itself, so it has nothing to run and no file to read.
 import { KubeConfig } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { hostReferenceProblem } from './kubeconfig-safety.js';
+import { parseKubeconfig, type KubeconfigDocument } from './kubeconfig-document.js';
 
-export { hostReferenceProblem } from './kubeconfig-safety.js';
+export { parseKubeconfig, kubeconfigText, type KubeconfigDocument } from './kubeconfig-document.js';
 
 export class KubeconfigError extends Error {
   override readonly name = 'KubeconfigError';
 }
 
-/** A KubeConfig from text KubeNova was given; refuses host references (see hostReferenceProblem). */
+/** The checked document in `text`, or a KubeconfigError saying what to fix. */
+export function readKubeconfig(text: string): KubeconfigDocument {
+  const parsed = parseKubeconfig(text);
+  if ('problem' in parsed) throw new KubeconfigError(`the kubeconfig ${parsed.problem}`);
+  return parsed.doc;
+}
+
+/** A KubeConfig from text KubeNova was given (see kubeconfig-document.ts for what is refused). */
 export function loadKubeconfig(text: string): KubeConfig {
-  const problem = hostReferenceProblem(text);
-  if (problem) throw new KubeconfigError(`the kubeconfig ${problem}`);
+  return kubeConfigOf(readKubeconfig(text));
+}
+
+/** client-node's KubeConfig for a checked document: only the fields KubeNova supports are mapped,
+ *  so nothing the check did not see can reach the client. */
+export function kubeConfigOf(doc: KubeconfigDocument): KubeConfig {
   const kc = new KubeConfig();
-  try {
-    kc.loadFromString(text);
-  } catch (err) {
-    throw new KubeconfigError(`the kubeconfig cannot be read: ${(err as Error).message}`);
-  }
-  if (!kc.getCurrentCluster()) throw new KubeconfigError('the kubeconfig has no cluster for its current context');
-  if (!kc.getCurrentUser()) throw new KubeconfigError('the kubeconfig has no user for its current context');
+  kc.loadFromOptions({
+    clusters: doc.clusters.map(({ name, cluster: c }) => ({
+      name,
+      server: c.server,
+      caData: c['certificate-authority-data'],
+      skipTLSVerify: c['insecure-skip-tls-verify'] ?? false,
+      tlsServerName: c['tls-server-name'],
+      proxyUrl: c['proxy-url'],
+    })),
+    users: doc.users.map(({ name, user: u }) => ({
+      name,
+      token: u.token,
+      certData: u['client-certificate-data'],
+      keyData: u['client-key-data'],
+      username: u.username,
+      password: u.password,
+    })),
+    contexts: doc.contexts.map(({ name, context: c }) => ({ name, cluster: c.cluster, user: c.user, namespace: c.namespace })),
+    currentContext: doc['current-context'],
+  });
   return kc;
 }
 
@@ -63,7 +87,6 @@ export function tokenKubeconfig(k: TokenKubeconfig): string {
 
 /** The `extension` object of a top-level extensions entry, if present. */
 export function kubeconfigExtension(text: string, name: string): Record<string, unknown> | undefined {
-  const doc = YAML.parse(text) as { extensions?: Array<{ name?: unknown; extension?: unknown }> } | null;
-  const found = doc?.extensions?.find((e) => e?.name === name)?.extension;
+  const found = readKubeconfig(text).extensions?.find((e) => e.name === name)?.extension;
   return found && typeof found === 'object' ? (found as Record<string, unknown>) : undefined;
 }

@@ -11,7 +11,7 @@ import { Type } from 'typebox';
 import { BOOTSTRAP_COMPONENTS, type BootstrapComponent } from '../../adapters/cluster/bootstrap-plan.js';
 import { ClusterRegistrationError } from '../../adapters/cluster/registration-error.js';
 import { recordBootstrap } from '../../orchestrator/bootstrap-status.js';
-import { hostReferencesIn, parseKubeconfigDocument } from '../../adapters/kube/kubeconfig-safety.js';
+import { parseKubeconfig } from '../../adapters/kube/kubeconfig-document.js';
 import { ApiError, validationFailed } from '../errors.js';
 import { Base64, List, Patterned, Strict, StringEnum } from '../schemas/common.js';
 import { clusterDefinitionsView } from './definition.js';
@@ -30,34 +30,14 @@ const CapsuleProxy = Strict(
   { description: 'Where tenants reach this cluster: their kubeconfigs point at capsule-proxy, never at the API server.' },
 );
 
-type Named<T> = { name?: unknown } & T;
-
-/** Why a decoded kubeconfig is unusable, or undefined: it must name a current context whose
- *  cluster has a server and whose user exists. Reasons never quote the content. */
-export function kubeconfigProblem(text: string): string | undefined {
-  const parsed = parseKubeconfigDocument(text);
-  if ('problem' in parsed) return parsed.problem;
-  const cfg = parsed.doc;
-  const list = (key: string) => (Array.isArray(cfg[key]) ? (cfg[key] as Named<Record<string, unknown>>[]) : []);
-  const byName = (key: string, name: unknown) => list(key).find((e) => e && typeof e === 'object' && e.name === name);
-  const current = cfg['current-context'];
-  if (typeof current !== 'string' || current === '') return 'has no current-context';
-  const context = byName('contexts', current)?.context as Record<string, unknown> | undefined;
-  if (!context) return 'names a current-context that it does not define';
-  const cluster = byName('clusters', context.cluster)?.cluster as Record<string, unknown> | undefined;
-  if (!cluster || typeof cluster.server !== 'string') return "has no server for its current context's cluster";
-  if (!byName('users', context.user)) return "does not define its current context's user";
-  return hostReferencesIn(cfg);
-}
-
 const kubeconfig: SecretField = {
   schema: Base64(KUBECONFIG_MAX_BASE64, 'The kubeconfig KubeNova uses to manage the cluster, base64-encoded. Write-only.'),
   description: 'The kubeconfig is write-only; responses show only that it is set.',
   decode(value) {
     const bytes = Buffer.from(value, 'base64');
     if (bytes.toString('base64') !== value) return { problem: 'must be canonical base64' };
-    const problem = kubeconfigProblem(bytes.toString('utf8'));
-    return problem ? { problem: `must be a base64-encoded kubeconfig: it ${problem}` } : { bytes };
+    const parsed = parseKubeconfig(bytes.toString('utf8'));
+    return 'problem' in parsed ? { problem: `must be a base64-encoded kubeconfig: it ${parsed.problem}` } : { bytes };
   },
 };
 
@@ -83,10 +63,10 @@ const BootstrapBody = Strict({
 /** `POST /clusters/{name}:bootstrap`: Capsule, capsule-proxy and vela-core installed or
  *  upgraded with Helm (adapters/cluster/bootstrap.ts); progress in `status.bootstrap`. */
 async function bootstrap(target: { name: string; deletionTimestamp?: string }, body: Record<string, unknown>, ctx: MethodContext): Promise<unknown> {
-  if (!ctx.services.bootstrapCluster) throw new ApiError('NOT_IMPLEMENTED', 'cluster bootstrap is not available in this server');
-  if (target.deletionTimestamp) throw new ApiError('CONFLICT', `cluster "${target.name}" is being deleted`);
   const decoded = kubeconfig.decode(body.kubeconfig as string);
   if ('problem' in decoded) throw validationFailed([{ field: 'body/kubeconfig', reason: decoded.problem }]);
+  if (!ctx.services.bootstrapCluster) throw new ApiError('NOT_IMPLEMENTED', 'cluster bootstrap is not available in this server');
+  if (target.deletionTimestamp) throw new ApiError('CONFLICT', `cluster "${target.name}" is being deleted`);
   const request: BootstrapRequest = {
     dryRun: body.dryRun === true,
     chartSource: body.chartSource as string | undefined,
