@@ -4,11 +4,15 @@
 // runtime with the ClusterReconciler discovering capabilities, token rotation, health, and the
 // ClusterClient against Capsule's own admission webhooks.
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { AGENT } from '../../src/adapters/cluster/agent-identity.js';
 import { agentTokenInfo } from '../../src/adapters/cluster/credentials.js';
+import { registerCluster } from '../../src/adapters/cluster/registration.js';
 import { CAPSULE_CONFIGURATION } from '../../src/adapters/capsule/administrators.js';
 import { KubeClusterClient } from '../../src/adapters/kube/client.js';
 import { KubeError, type KubeObject, type WatchEventType } from '../../src/adapters/kube/types.js';
@@ -151,6 +155,23 @@ describe('registering a cluster', () => {
     const res = await h.call(ADMIN, 'POST', '/api/v1/clusters', { name: `exec-${suffix}`, kubeconfig: b64(exec) });
     expect(res.statusCode).toBe(400);
     expect(json<{ details: Array<{ reason: string }> }>(res).details[0]!.reason).toContain('"exec"');
+  });
+
+  // The reported hole: a merge key passed the check and client-node merged the exec in, so the
+  // command ran on the KubeNova host. Refused at the API and, behind it, by registration itself.
+  it('a merge-key exec in a working admin kubeconfig never runs: 400 at the API, refused by registration too', async () => {
+    const marker = join(await mkdtemp(join(tmpdir(), 'kn-merge-')), 'ran');
+    const merged = adminKubeconfig.replace(
+      /(\n(\s+)client-certificate-data: \S+)/,
+      `$1\n$2<<: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: /bin/touch, args: ['${marker}'], interactiveMode: Never}}`,
+    );
+    expect(merged).toContain('<<:');
+    const res = await h.call(ADMIN, 'POST', '/api/v1/clusters', { name: `merge-${suffix}`, kubeconfig: b64(merged) });
+    expect(res.statusCode).toBe(400);
+    expect(json<{ details: Array<{ reason: string }> }>(res).details[0]!.reason).toContain('merge key');
+    await expect(registerCluster(`merge-${suffix}`, Buffer.from(merged), { timeoutMs: 5_000 })).rejects.toThrow('merge key');
+    expect(existsSync(marker)).toBe(false);
+    expect(await readCluster(`merge-${suffix}`)).toBeUndefined();
   });
 });
 
