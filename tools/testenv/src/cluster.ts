@@ -6,7 +6,7 @@ import { ADDONS } from './addons.js';
 import { buildDir } from './build.js';
 import type { ChartManifests } from './charts.js';
 import { apiServerProcess, MAX_TOKEN_EXPIRATION_SECONDS } from './components/apiserver.js';
-import { capsuleProxyProcess } from './components/capsule-proxy.js';
+import { capsuleProxySlot } from './components/capsule-proxy.js';
 import { controllerManagerProcess } from './components/controller-manager.js';
 import { etcdProcess } from './components/etcd.js';
 import { fakeNode, kwokProcess } from './components/kwok.js';
@@ -90,13 +90,16 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
     await ctx.wait('fake nodes Ready', async () => (await Promise.all(FAKE_NODES.map((n) => ctx.kube.nodeReady(n)))).every(Boolean));
     step('fake nodes Ready');
 
-    const proxySpec = addons.some((addon) => addon.name === 'capsule') ? capsuleProxyProcess(plan) : undefined;
-    if (proxySpec) {
-      sup.start(proxySpec);
+    const proxy = addons.some((addon) => addon.name === 'capsule') ? capsuleProxySlot(plan) : undefined;
+    const proxySpec = proxy?.process;
+    if (proxy) {
+      await ctx.kube.apply(proxy.crds, APPLY_CONCURRENCY);
+      await ctx.wait('capsule-proxy CRDs Established', async () => (await Promise.all(proxy.crds.map((crd) => ctx.kube.crdEstablished(crd.metadata.name)))).every(Boolean));
+      sup.start(proxy.process);
       await waitReady(ctx, 'capsule-proxy');
       step('capsule-proxy answering');
     } else if (addons.some((addon) => addon.name === 'capsule')) {
-      step('capsule-proxy skipped: no bin/capsule-proxy in the build (the Go module proxy refuses to serve it)');
+      step('capsule-proxy skipped: no bin/capsule-proxy and charts/capsule-proxy/crds in the build (the Go module proxy refuses to serve it)');
     }
 
     sup.release();

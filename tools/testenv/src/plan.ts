@@ -17,6 +17,7 @@ export const PORT_NAMES = [
   'capsuleMetrics',
   'capsuleHealth',
   'capsuleProxy',
+  'capsuleProxyMetrics',
   'velaWebhook',
   'velaMetrics',
   'velaHealth',
