@@ -76,12 +76,14 @@ export async function openStoreOn(
   await migrate(db);
   let closing: Promise<void> | undefined;
   const secrets = new SqlSecretStore(db, keyring);
+  const events = new SqlEventStore(db, broadcasts.events);
+  const audit = new SqlAuditLog(db);
   return {
-    objects: new SqlObjectStore(db, broadcasts.changes, keyring),
+    objects: new SqlObjectStore(db, broadcasts.changes, keyring, { events, audit }),
     revisions: new SqlRevisionStore(db),
     secrets,
-    events: new SqlEventStore(db, broadcasts.events),
-    audit: new SqlAuditLog(db),
+    events,
+    audit,
     keyring,
     rotateKeys: () => rotateKeys(keyring, secrets),
     ping: async () => {
