@@ -11,7 +11,8 @@ import { startTracing } from './observability/tracing.js';
 import { ROLES, createTokenVerifier, type Role } from './security/auth.js';
 import { loadHs256Secret, loadVerificationKeys } from './security/auth-keys.js';
 import { mintToken, parseDuration } from './security/auth-token.js';
-import { createStore, DataDirInUseError } from './store/index.js';
+import { KeyringError } from './security/keyring.js';
+import { createStore, DataDirAccessError, DataDirInUseError } from './store/index.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -33,6 +34,8 @@ function selfCommand(): string {
 }
 
 async function serve(config: Config): Promise<void> {
+  // Nothing the server writes (the store, its keyring, the JWT secret) is anyone else's business.
+  process.umask(0o077);
   const logger = createLogger({ level: config.logLevel });
   // Before anything that makes spans; off unless OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set.
   const stopTracing = await startTracing();
@@ -195,7 +198,7 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((err: unknown) => {
   const usage = err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
   // Errors that say all there is to say: no stack trace.
-  const known = usage || err instanceof DataDirInUseError;
+  const known = usage || err instanceof DataDirInUseError || err instanceof DataDirAccessError || err instanceof KeyringError;
   process.stderr.write(`kubenova: ${known ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
   process.exit(usage ? 2 : 1);
 });

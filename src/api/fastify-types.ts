@@ -22,5 +22,7 @@ declare module 'fastify' {
     errorCode: string | null;
     /** Who presented a valid token, even if then refused (for the audit log). */
     principal: Principal | null;
+    /** The status of the audit record written with the request's write, if any. */
+    auditedStatus: number | null;
   }
 }

@@ -4,7 +4,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Value } from 'typebox/value';
 import type { Labels, Resource } from '../domain/resource.js';
-import type { RevisionAuthor, SecretValues, Store } from '../store/types.js';
+import type { NewAuditRecord } from '../store/records.js';
+import type { RevisionAuthor, SecretValues, Store, WriteContext } from '../store/types.js';
 import type { Verb } from '../security/authorization.js';
 import { PLATFORM_FIELDS } from '../security/authorization.js';
 import { annotateLogContextWith, type CallerScope } from './caller-scope.js';
@@ -20,6 +21,18 @@ export interface WriteRequest {
   store: Store;
   requestId: string;
   services: WriteServices;
+  /** The request's audit record for a write answered with `status`: written in the write's
+   *  transaction (absent: the request is audited after its response). */
+  audit?: (status: number) => NewAuditRecord;
+}
+
+/** What a successful write is answered with. */
+export const WRITE_STATUS = { created: 201, updated: 200, deletionStarted: 202, deleted: 204 } as const;
+
+/** The store's audit hook for a write answered with `status`, or `removed` when it removed the object. */
+function auditOf(ctx: WriteRequest, status: number, removed: number = status): WriteContext['audit'] {
+  const audit = ctx.audit;
+  return audit && ((outcome) => audit(outcome.removed ? removed : status));
 }
 
 /** A body as the schemas admit it: `{name?, labels?, spec?, resourceVersion?, <secret fields>}`. */
@@ -97,7 +110,7 @@ export async function createObject(
   const revision = revisionAuthor(d, caller, 'create', { type: 'created' }, body.reason);
   return store.objects.create(
     { kind: d.kind, name: body.name, tenant, labels, spec, secrets: stored, finalizers },
-    { correlationId: ctx.requestId, ...(revision && { revision }) },
+    { correlationId: ctx.requestId, ...(revision && { revision }), audit: auditOf(ctx, WRITE_STATUS.created) },
   );
 }
 
@@ -142,7 +155,7 @@ export async function updateObject(
     d.kind,
     current.name,
     { labels, spec, secrets: stored },
-    { expectedVersion, correlationId: ctx.requestId, ...(revision && { revision }) },
+    { expectedVersion, correlationId: ctx.requestId, ...(revision && { revision }), audit: auditOf(ctx, WRITE_STATUS.updated) },
   );
 }
 
@@ -155,5 +168,9 @@ export async function deleteObject(
 ): Promise<Resource | undefined> {
   const blocked = await d.blockingDependents?.(current, ctx.store.objects);
   if (blocked) throw new ApiError('HAS_DEPENDENTS', blocked);
-  return ctx.store.objects.delete(d.kind, current.name, { expectedVersion, correlationId: ctx.requestId });
+  return ctx.store.objects.delete(d.kind, current.name, {
+    expectedVersion,
+    correlationId: ctx.requestId,
+    audit: auditOf(ctx, WRITE_STATUS.deletionStarted, WRITE_STATUS.deleted),
+  });
 }

@@ -5,13 +5,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Resource } from '../domain/resource.js';
 import type { Store } from '../store/types.js';
+import { auditInWrite } from './audit-trail.js';
 import { CUSTOM_METHOD_CONSTRAINT, targetName } from './custom-methods.js';
 import { validationFailed } from './errors.js';
 import type { CustomMethod, KindDescriptor, Subresource, WriteServices } from './kinds/descriptor.js';
 import { KIND_DESCRIPTORS, SUB_COLLECTIONS, type SubCollection } from './kinds/index.js';
 import { PROJECT_LABEL } from './kinds/references.js';
 import { listVisible, type ListFilter, type ListQuery as ListQueryParams } from './listing.js';
-import { createObject, deleteObject, updateObject, type WriteBody, type WriteRequest } from './object-writes.js';
+import { createObject, deleteObject, updateObject, WRITE_STATUS, type WriteBody, type WriteRequest } from './object-writes.js';
 import { expectedVersion } from './preconditions.js';
 import { registerRevisionRoutes } from './revision-routes.js';
 import { etagOf, represent } from './representation.js';
@@ -28,7 +29,13 @@ const pascal = (s: string) => s.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
 export function registerResourceRoutes(app: FastifyInstance, store: Store, services: WriteServices): void {
-  const context = (req: FastifyRequest): WriteRequest => ({ caller: req.caller!, store, requestId: req.id, services });
+  const context = (req: FastifyRequest): WriteRequest => ({
+    caller: req.caller!,
+    store,
+    requestId: req.id,
+    services,
+    audit: (status) => auditInWrite(req, status),
+  });
   const send = async (reply: FastifyReply, d: KindDescriptor, obj: Resource, status = 200) =>
     reply.code(status).header('etag', etagOf(obj)).send(await represent(d, obj, store.secrets));
   const sendPage = async (reply: FastifyReply, d: KindDescriptor, page: { items: Resource[]; nextCursor?: string }) => {
@@ -59,7 +66,7 @@ export function registerResourceRoutes(app: FastifyInstance, store: Store, servi
       async (req, reply) => {
         const created = await createObject(d, context(req), req.body as WriteBody & { name: string });
         reply.header('location', `${base}/${created.name}`);
-        return send(reply, d, created, 201);
+        return send(reply, d, created, WRITE_STATUS.created);
       },
     );
 
@@ -111,7 +118,7 @@ export function registerResourceRoutes(app: FastifyInstance, store: Store, servi
         const body = req.body as WriteBody;
         const expected = expectedVersion(req.headers['if-match'], body.resourceVersion);
         const current = await req.caller!.require(d.kind, req.params.name, 'update');
-        return send(reply, d, await updateObject(d, context(req), current, body, expected));
+        return send(reply, d, await updateObject(d, context(req), current, body, expected), WRITE_STATUS.updated);
       },
     );
 
@@ -135,7 +142,7 @@ export function registerResourceRoutes(app: FastifyInstance, store: Store, servi
         const expected = expectedVersion(req.headers['if-match'], undefined);
         const current = await req.caller!.require(d.kind, req.params.name, 'delete');
         const pending = await deleteObject(d, context(req), current, expected);
-        return pending ? send(reply, d, pending, 202) : reply.code(204).send();
+        return pending ? send(reply, d, pending, WRITE_STATUS.deletionStarted) : reply.code(WRITE_STATUS.deleted).send();
       },
     );
 
@@ -213,7 +220,7 @@ function registerSubCollection(app: FastifyInstance, sub: SubCollection, r: Resp
       }
       const created = await createObject(child, r.context(req), body, { [via]: p.name });
       reply.header('location', `${API_PREFIX}/${child.plural}/${created.name}`);
-      return r.send(reply, child, created, 201);
+      return r.send(reply, child, created, WRITE_STATUS.created);
     },
   );
 }

@@ -66,6 +66,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.decorateRequest('logContext', null as never);
   app.decorateRequest('errorCode', null);
   app.decorateRequest('principal', null);
+  app.decorateRequest('auditedStatus', null);
   const events = deps.events ?? createEventRecorder({ store: deps.store, logger: deps.logger, metrics: deps.metrics });
   if (!deps.events) app.addHook('onClose', async () => events.close());
 

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { createRemoteJWKSet, importSPKI } from 'jose';
 import { ConfigError, MIN_HS256_SECRET_LENGTH, type AuthConfig } from '../config.js';
 import type { VerificationKeys } from './auth.js';
+import { isPrivateMode, NOT_PRIVATE } from './private-file.js';
 
 /** The local HS256 secret, created on first use when the configuration says so; undefined when
  *  HS256 is not configured. */
@@ -20,10 +21,7 @@ export async function loadHs256Secret(auth: AuthConfig): Promise<Uint8Array | un
   } catch {
     throw new ConfigError(`JWT secret file ${file} cannot be read`);
   }
-  // Like ssh with private keys: a secret others can read is refused, not silently used.
-  if ((info.mode & 0o077) !== 0) {
-    throw new ConfigError(`JWT secret file ${file} must not be accessible by group or others (chmod 600)`);
-  }
+  if (!isPrivateMode(info.mode)) throw new ConfigError(`JWT secret file ${file} ${NOT_PRIVATE}`);
   const text = (await readFile(file, 'utf8')).trim();
   if (text.length < MIN_HS256_SECRET_LENGTH) {
     throw new ConfigError(`JWT secret file ${file} must hold at least ${MIN_HS256_SECRET_LENGTH} characters`);

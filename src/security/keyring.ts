@@ -2,9 +2,10 @@
 // JSON file `{ "active": "k2", "keys": { "k1": "<base64 32 bytes>", "k2": "..." } }` and
 // reloadable, so a key can be added, activated and finally retired without a restart.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { inspect } from 'node:util';
+import { isPrivateMode, NOT_PRIVATE } from './private-file.js';
 
 export const KEYRING_FILE_ENV = 'KUBENOVA_KEYRING_FILE';
 export const KEY_BYTES = 32;
@@ -65,11 +66,20 @@ function parseKeyring(json: unknown, source: string): KeyringData {
 
 async function readKeyringFile(path: string): Promise<KeyringData> {
   let text: string;
+  let mode: number;
   try {
-    text = await readFile(path, 'utf8');
+    // The mode of the very file read (no swap between a stat and the read).
+    const file = await open(path, 'r');
+    try {
+      mode = (await file.stat()).mode;
+      text = await file.readFile('utf8');
+    } finally {
+      await file.close();
+    }
   } catch (err) {
     throw new KeyringError('INVALID', `keyring ${path}: cannot read: ${(err as Error).message}`);
   }
+  if (!isPrivateMode(mode)) throw new KeyringError('INVALID', `keyring ${path} ${NOT_PRIVATE}`);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -107,11 +117,11 @@ export class Keyring implements KeySource {
     return path ? Keyring.fromFile(path) : undefined;
   }
 
-  /** Reads the keyring at `path`, first creating it (one fresh key, mode 0600) if absent: the
-   *  embedded default, which must work with no configuration. */
+  /** Reads the keyring at `path`, first creating it (one fresh key, mode 0600, in a directory
+   *  made 0700) if absent: the embedded default, which must work with no configuration. */
   static async loadOrCreate(path: string): Promise<Keyring> {
     const doc = { active: 'k1', keys: { k1: Keyring.generateKey() } };
-    await mkdir(dirname(path), { recursive: true });
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     try {
       // 'wx': never overwrite a keyring, even if another process created it a moment ago.
       await writeFile(path, `${JSON.stringify(doc, null, 2)}\n`, { flag: 'wx', mode: 0o600 });

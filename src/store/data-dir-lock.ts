@@ -63,7 +63,7 @@ export async function lockDataDir(dir: string): Promise<DataDirLock> {
   // Written aside and linked into place: the lock file appears complete or not at all, and
   // link(2), unlike rename, fails if the target exists.
   const mine = `${path}.${process.pid}.${randomBytes(6).toString('hex')}`;
-  await writeFile(mine, content, { mode: 0o644 });
+  await writeFile(mine, content, { mode: 0o600 });
   const lock = { release: () => releaseIfMine(path, content) };
   try {
     for (let attempt = 0; attempt < 10; attempt++) {

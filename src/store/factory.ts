@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { Keyring, KEYRING_FILE_ENV } from '../security/keyring.js';
 import { localBroadcasts, openPgBroadcasts, type StoreBroadcasts } from './broadcasts.js';
+import { securePrivateDir } from './data-dir-access.js';
 import { rotateKeys } from './key-rotation.js';
 import { SqlShardLeases } from './leases.js';
 import { holdLivenessLock } from './liveness.js';
@@ -17,7 +18,7 @@ import type { Coordination, Store } from './types.js';
 
 export type StoreConfig =
   /** PGlite in `<dataDir>/pglite`; without a keyring (given, or KUBENOVA_KEYRING_FILE), one is
-   *  created in `<dataDir>/keyring.json`. */
+   *  created in `<dataDir>/keyring.json`. The directory is made private (data-dir-access.ts). */
   | { kind: 'embedded'; dataDir: string; keyring?: Keyring }
   /** A PostgreSQL server; the keyring must be given or named by KUBENOVA_KEYRING_FILE. */
   | {
@@ -37,6 +38,8 @@ export interface OpenedStore extends Store {
 }
 
 export async function createStore(config: StoreConfig): Promise<OpenedStore> {
+  // Before anything is written there: the keyring, the database.
+  if (config.kind === 'embedded') await securePrivateDir(config.dataDir);
   const keyring = config.keyring ?? (await Keyring.fromEnv()) ?? (await defaultKeyring(config));
   const db =
     config.kind === 'embedded'
@@ -73,12 +76,14 @@ export async function openStoreOn(
   await migrate(db);
   let closing: Promise<void> | undefined;
   const secrets = new SqlSecretStore(db, keyring);
+  const events = new SqlEventStore(db, broadcasts.events);
+  const audit = new SqlAuditLog(db);
   return {
-    objects: new SqlObjectStore(db, broadcasts.changes, keyring),
+    objects: new SqlObjectStore(db, broadcasts.changes, keyring, { events, audit }),
     revisions: new SqlRevisionStore(db),
     secrets,
-    events: new SqlEventStore(db, broadcasts.events),
-    audit: new SqlAuditLog(db),
+    events,
+    audit,
     keyring,
     rotateKeys: () => rotateKeys(keyring, secrets),
     ping: async () => {

@@ -4,6 +4,7 @@ export { createStore, openStoreOn, type OpenedStore, type StoreConfig } from './
 export { parseLabelSelector, matchesLabelSelector, LabelSelectorError } from './label-selector.js';
 export { MAX_PAGE_SIZE } from './objects.js';
 export { DataDirInUseError } from './data-dir-lock.js';
+export { DataDirAccessError } from './data-dir-access.js';
 export { StoreUnavailableError, isConnectionError } from './unavailable.js';
 export type { ChangeFeed } from './changes.js';
 export * from './records.js';

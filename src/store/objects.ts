@@ -11,6 +11,8 @@ import type { ChangeFeed, SubscribeOptions } from './changes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { checkFence } from './leases.js';
 import { labelSelectorSql } from './label-selector.js';
+import { eventsOfChange } from './object-events.js';
+import type { EventRecord, SqlAuditLog, SqlEventStore } from './records.js';
 import { recordRevision } from './revisions.js';
 import { planSecretValues, SqlSecretStore, type SecretValuesPlan } from './secrets.js';
 import { Params, toIsoString, type Row, type Sql } from './sql.js';
@@ -81,6 +83,8 @@ export class SqlObjectStore implements ObjectStore {
     private readonly feed: ChangeFeed,
     /** The keyring of secret values written with objects. */
     private readonly keys: KeySource,
+    /** Where each change's events and its request's audit record go, in its transaction. */
+    private readonly records: { events: SqlEventStore; audit: SqlAuditLog },
   ) {}
 
   async create<S>(obj: NewResource<S>, ctx: WriteContext = {}): Promise<Resource<S>> {
@@ -102,13 +106,13 @@ export class SqlObjectStore implements ObjectStore {
       if (ctx.revision) await recordRevision(sql, { kind: obj.kind, name: obj.name, spec: row.spec }, 1, ctx.revision, ctx.correlationId);
       const created = toResource<S>(row);
       const event = changeEvent('created', created, ctx);
-      await this.feed.stage(sql, event);
-      return { created, event };
+      const events = await this.recordIn(sql, event, ctx, false);
+      return { created, event, events };
     };
-    // The object, its secret values, its first revision and its announcement commit together,
-    // or not at all.
-    const { created, event } = await this.db.transaction(insert);
-    this.feed.publish(event);
+    // The object, its secret values, its first revision, its events, the audit record of the
+    // request and its announcement commit together, or not at all.
+    const { created, event, events } = await this.db.transaction(insert);
+    this.announce(event, events);
     return created;
   }
 
@@ -182,11 +186,28 @@ export class SqlObjectStore implements ObjectStore {
     return new SqlSecretStore(sql, this.keys);
   }
 
+  /** In the write's transaction, after its last change: the request's audit record, then the
+   *  change's events and its announcement (`change` undefined: the write changed nothing). */
+  private async recordIn(tx: Sql, change: ChangeEvent | undefined, ctx: WriteContext, removed: boolean): Promise<EventRecord[]> {
+    if (ctx.audit) await this.records.audit.appendIn(tx, ctx.audit({ removed }));
+    if (!change) return [];
+    const events = await this.records.events.appendIn(tx, eventsOfChange(change));
+    await this.feed.stage(tx, change);
+    return events;
+  }
+
+  /** After the commit: to this process's listeners, the change before its events. */
+  private announce(change: ChangeEvent | undefined, events: readonly EventRecord[]): void {
+    if (change) this.feed.publish(change);
+    this.records.events.announce(events);
+  }
+
   /** Every change to an existing object: lock the row, check the expected version, compute the
    *  desired state (with the refs of its secret values), then write only what differs: nothing,
    *  an update with its new secret values, or the removal of an object marked for deletion
-   *  without finalizers left. The event is staged in the transaction (other replicas hear of it
-   *  iff it commits) and published to this process's listeners after the commit. */
+   *  without finalizers left. The change event is staged in the transaction (other replicas hear
+   *  of it iff it commits), with the events it stands for and the request's audit record, and
+   *  published to this process's listeners after the commit. */
   private async mutate<S>(
     kind: Kind,
     name: string,
@@ -231,8 +252,8 @@ export class SqlObjectStore implements ObjectStore {
           deletionTimestamp: cur.deletionTimestamp ?? new Date().toISOString(),
         };
         const deleted = changeEvent('deleted', final, ctx);
-        await this.feed.stage(tx, deleted);
-        return { object: final, removed: true, event: deleted };
+        const events = await this.recordIn(tx, deleted, ctx, true);
+        return { object: final, removed: true, event: deleted, events };
       }
 
       const changed =
@@ -241,7 +262,7 @@ export class SqlObjectStore implements ObjectStore {
         !jsonEqual(cur.labels, next.labels) ||
         !jsonEqual(cur.status, next.status) ||
         !jsonEqual(cur.finalizers, next.finalizers);
-      if (!changed) return { object: cur, removed: false, event: undefined };
+      if (!changed) return { object: cur, removed: false, event: undefined, events: await this.recordIn(tx, undefined, ctx, false) };
 
       const p = new Params();
       const [row] = await tx.query<ObjectRow>(
@@ -261,10 +282,10 @@ export class SqlObjectStore implements ObjectStore {
       if (next.deleting && cur.deletionTimestamp === undefined) event.deletionStarted = true;
       const transitions = phaseTransitions(cur.status, updated.status);
       if (transitions.length > 0) event.transitions = transitions;
-      await this.feed.stage(tx, event);
-      return { object: updated, removed: false, event };
+      const events = await this.recordIn(tx, event, ctx, false);
+      return { object: updated, removed: false, event, events };
     });
-    if (outcome.event) this.feed.publish(outcome.event);
+    this.announce(outcome.event, outcome.events);
     return outcome;
   }
 }

@@ -172,7 +172,16 @@ export class SqlEventStore implements EventStore {
 
   async append(e: NewEvent): Promise<EventRecord> {
     // The record and its announcement to the other replicas commit together.
-    const record = await this.db.transaction(async (tx) => {
+    const [record] = await this.db.transaction((tx) => this.appendIn(tx, [e]));
+    this.announce([record!]);
+    return record!;
+  }
+
+  /** Appends `events` in the caller's transaction `tx`, announced to the other replicas iff it
+   *  commits; after the commit, the caller hands the records to `announce`. */
+  async appendIn(tx: Sql, events: readonly NewEvent[]): Promise<EventRecord[]> {
+    const records: EventRecord[] = [];
+    for (const e of events) {
       const [row] = await tx.query<EventRow>(
         `INSERT INTO events (type, reason, message, kind, name, tenant, cluster, correlation_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *, id::text AS id`,
@@ -180,10 +189,14 @@ export class SqlEventStore implements EventStore {
       );
       const appended = toEvent(row!);
       await this.appended.stage(tx, appended);
-      return appended;
-    });
-    this.appended.publish(record);
-    return record;
+      records.push(appended);
+    }
+    return records;
+  }
+
+  /** To this process's listeners, once committed. */
+  announce(records: readonly EventRecord[]): void {
+    for (const r of records) this.appended.publish(r);
   }
 
   async get(id: string): Promise<EventRecord | undefined> {
@@ -244,9 +257,14 @@ const toAudit = (r: AuditRow): AuditRecord => ({
 export class SqlAuditLog implements AuditLog {
   constructor(private readonly db: Sql) {}
 
-  async append(r: NewAuditRecord): Promise<AuditRecord> {
+  append(r: NewAuditRecord): Promise<AuditRecord> {
+    return this.appendIn(this.db, r);
+  }
+
+  /** Appends `r` in the caller's transaction `sql` (a write and its audit record commit together). */
+  async appendIn(sql: Sql, r: NewAuditRecord): Promise<AuditRecord> {
     const p = new Params();
-    const [row] = await this.db.query<AuditRow>(
+    const [row] = await sql.query<AuditRow>(
       `INSERT INTO audit (actor, roles, action, kind, name, tenant, outcome, status, reason, request_id, client_ip)
        VALUES (${p.add(clean(r.actor))}, ${p.json(r.roles.map((x) => clean(x)))}, ${p.add(clean(r.action))}, ${p.add(clean(r.kind))},
                ${p.add(clean(r.name))}, ${p.add(clean(r.tenant))}, ${p.add(r.outcome)}, ${p.add(r.status)}, ${p.add(clean(r.reason))},

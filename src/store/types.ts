@@ -6,7 +6,7 @@ import type { PhaseTransition } from '../domain/phase-transitions.js';
 import type { SubscribeOptions } from './changes.js';
 import type { SqlShardLeases } from './leases.js';
 import type { LivenessLock } from './liveness.js';
-import type { AuditLog, EventStore } from './records.js';
+import type { AuditLog, EventStore, NewAuditRecord } from './records.js';
 
 export type { SecretRef } from '../domain/secret-refs.js';
 
@@ -99,6 +99,10 @@ export interface WriteContext {
   /** Record the spec in the object's revision history, in the same transaction, when this write
    *  creates the object or changes its spec (a write that changes no spec records nothing). */
   revision?: RevisionAuthor;
+  /** The audit record of the API request making this write, appended in the write's own
+   *  transaction (as are the write's events): what was acknowledged is always audited. Called
+   *  once the write is known to succeed; `removed`: it removed the object. */
+  audit?: (outcome: { removed: boolean }) => NewAuditRecord;
 }
 
 /** How a revision came about. */

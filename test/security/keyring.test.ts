@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { beforeEach, describe, expect, test } from 'vitest';
@@ -13,7 +13,7 @@ beforeEach(async () => {
 const key = () => Keyring.generateKey();
 async function write(doc: unknown, name = 'keyring.json'): Promise<string> {
   const path = join(dir, name);
-  await writeFile(path, typeof doc === 'string' ? doc : JSON.stringify(doc));
+  await writeFile(path, typeof doc === 'string' ? doc : JSON.stringify(doc), { mode: 0o600 });
   return path;
 }
 
@@ -103,10 +103,24 @@ describe('Keyring', () => {
     expect(await Keyring.fromEnv({})).toBeUndefined();
   });
 
-  test('loadOrCreate generates one key into a 0600 file once, then reuses it', async () => {
+  test('a keyring file group or others may access is refused, at start and on reload', async () => {
+    const path = await write({ active: 'k1', keys: { k1: key() } });
+    const ring = await Keyring.fromFile(path);
+    for (const mode of [0o640, 0o604, 0o620, 0o666]) {
+      await chmod(path, mode);
+      const refused = new RegExp(`keyring ${path} must not be accessible by group or others \\(chmod 600\\)$`);
+      await expect(Keyring.fromFile(path)).rejects.toThrow(refused);
+      await expect(ring.reload()).rejects.toMatchObject({ code: 'INVALID', message: expect.stringMatching(refused) });
+    }
+    await chmod(path, 0o400);
+    expect((await Keyring.fromFile(path)).activeKeyId).toBe('k1');
+  });
+
+  test('loadOrCreate generates one key into a 0600 file in a 0700 directory once, then reuses it', async () => {
     const path = join(dir, 'data', 'keyring.json');
     const first = await Keyring.loadOrCreate(path);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dir, 'data'))).mode & 0o777).toBe(0o700);
     const doc = JSON.parse(await readFile(path, 'utf8')) as { active: string; keys: Record<string, string> };
     expect(Object.keys(doc.keys)).toEqual([doc.active]);
     const second = await Keyring.loadOrCreate(path);
