@@ -46,7 +46,9 @@ export function registerAdminRoutes(app: FastifyInstance, store: Store): void {
         // (UNKNOWN_KEY) is a keyring problem too, reported as one.
         if (err instanceof KeyringError) {
           const unchanged = err.code === 'UNKNOWN_KEY' ? '' : '; the keys in force are unchanged';
-          throw new ApiError('KEYRING_INVALID', `${err.message}${unchanged}`);
+          // The file's path stays in the server's log, not in the answer.
+          req.log.warn({ err }, 'key rotation refused: keyring invalid');
+          throw new ApiError('KEYRING_INVALID', `the keyring file is refused: ${err.detail}${unchanged}`);
         }
         throw err;
       }

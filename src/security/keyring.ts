@@ -17,6 +17,8 @@ export class KeyringError extends Error {
      *  NO_SOURCE: reload() on a keyring not read from a file. */
     readonly code: 'INVALID' | 'UNKNOWN_KEY' | 'NO_SOURCE',
     message: string,
+    /** The same without the file's path or the system's words: what an API answer may say. */
+    readonly detail: string = message,
   ) {
     super(message);
   }
@@ -40,7 +42,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 function parseKeyring(json: unknown, source: string): KeyringData {
   const fail = (detail: string): never => {
-    throw new KeyringError('INVALID', `keyring ${source}: ${detail}`);
+    throw new KeyringError('INVALID', `keyring ${source}: ${detail}`, detail);
   };
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     return fail('expected an object { "active": "<id>", "keys": { "<id>": "<base64 key>" } }');
@@ -77,16 +79,18 @@ async function readKeyringFile(path: string): Promise<KeyringData> {
       await file.close();
     }
   } catch (err) {
-    throw new KeyringError('INVALID', `keyring ${path}: cannot read: ${(err as Error).message}`);
+    const code = (err as { code?: unknown }).code;
+    throw new KeyringError('INVALID', `keyring ${path}: cannot read: ${(err as Error).message}`, `cannot be read${typeof code === 'string' ? ` (${code})` : ''}`);
   }
-  if (!isPrivateMode(mode)) throw new KeyringError('INVALID', `keyring ${path} ${NOT_PRIVATE}`);
+  if (!isPrivateMode(mode)) throw new KeyringError('INVALID', `keyring ${path} ${NOT_PRIVATE}`, NOT_PRIVATE);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
     // Only the position: V8's message quotes the text around it, which here is key material.
     const at = /at position (\d+)/.exec((err as Error).message)?.[1];
-    throw new KeyringError('INVALID', `keyring ${path}: not JSON (syntax error${at === undefined ? '' : ` at position ${at}`})`);
+    const detail = `not JSON (syntax error${at === undefined ? '' : ` at position ${at}`})`;
+    throw new KeyringError('INVALID', `keyring ${path}: ${detail}`, detail);
   }
   return parseKeyring(json, path);
 }

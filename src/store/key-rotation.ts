@@ -8,11 +8,10 @@ export async function rotateKeys(keyring: Keyring, secrets: SecretStore): Promis
   await keyring.reload(async (ids) => {
     const missing = (await secrets.keyIdsInUse()).filter((id) => !ids.includes(id));
     if (missing.length > 0) {
-      throw new KeyringError(
-        'INVALID',
-        `keyring ${keyring.path}: ${missing.map((id) => `"${id}"`).join(', ')} still wrap stored secrets; ` +
-          'keep them in the file until a rotation has re-wrapped those secrets under the active key',
-      );
+      const detail =
+        `${missing.map((id) => `"${id}"`).join(', ')} still wrap stored secrets; ` +
+        'keep them in the file until a rotation has re-wrapped those secrets under the active key';
+      throw new KeyringError('INVALID', `keyring ${keyring.path}: ${detail}`, detail);
     }
   });
   // The active key as re-wrapping starts: what the secrets end up under.

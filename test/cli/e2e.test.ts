@@ -295,7 +295,7 @@ describe('keys rotate', () => {
     await writeFile(path, JSON.stringify({ active: 'k9', keys: doc.keys }));
     const bad = await cli(['keys', 'rotate']);
     expect(bad.code).toBe(EXIT.general);
-    expect(bad.stderr).toMatch(/^Error from server \(KEYRING_INVALID\): keyring .*: active key "k9" is not among the keys/);
+    expect(bad.stderr).toMatch(/^Error from server \(KEYRING_INVALID\): the keyring file is refused: active key "k9" is not among the keys/);
 
     await writeFile(path, JSON.stringify({ active: 'k2', keys: { ...doc.keys, k2: Keyring.generateKey() } }));
     const rotated = await cli(['keys', 'rotate']);
