@@ -53,6 +53,8 @@ const ContextBody = Type.Object(
     user: Name,
     namespace: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
     extensions: Type.Optional(Extensions),
+    /** client-node's exportConfig() repeats the context's name here. */
+    name: Type.Optional(Name),
   },
   { additionalProperties: false },
 );

@@ -104,6 +104,11 @@ describe('parseKubeconfig: one parser, plain data, the kubeconfig schema only', 
     expect(kc.getCurrentUser()).toEqual({ name: 'u', certData: 'Zm9v', keyData: 'YmFy', token: undefined, username: undefined, password: undefined });
   });
 
+  it("reads what client-node's exportConfig writes (JSON, with the context's name repeated)", () => {
+    const kc = loadKubeconfig(kubeconfig({ user: '    client-certificate-data: Zm9v\n    client-key-data: YmFy' }));
+    expect(problemOf(kc.exportConfig())).toBeUndefined();
+  });
+
   it('what other programs are given is written anew from the checked object', () => {
     const text = `# a comment\n${kubeconfig({ user: "    token: 't'" })}`;
     const out = kubeconfigText(readKubeconfig(text));
