@@ -11,18 +11,18 @@ import { ApiError } from '../errors.js';
 import type { AppSpec } from './app.js';
 import type { FieldProblem } from './descriptor.js';
 import type { PolicySetSpec } from './policyset.js';
+import { jsonPointerToken } from './references.js';
 import { registeredClusters } from './tenancy.js';
 
 const reserved = (key: string) => VELA_METADATA_PREFIXES.some((p) => key.startsWith(p));
-const pointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** Object keys with a KubeVela metadata prefix, at any depth of `value`. */
 function reservedKeys(value: unknown, field: string): FieldProblem[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => reservedKeys(v, `${field}/${i}`));
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([k, v]) => [
-    ...(reserved(k) ? [{ field: `${field}/${pointer(k)}`, reason: `"${k}": KubeVela metadata keys (app.oam.dev/*, oam.dev/*) are set by KubeNova and KubeVela only` }] : []),
-    ...reservedKeys(v, `${field}/${pointer(k)}`),
+    ...(reserved(k) ? [{ field: `${field}/${jsonPointerToken(k)}`, reason: `"${k}": KubeVela metadata keys (app.oam.dev/*, oam.dev/*) are set by KubeNova and KubeVela only` }] : []),
+    ...reservedKeys(v, `${field}/${jsonPointerToken(k)}`),
   ]);
 }
 

@@ -11,6 +11,9 @@ export { PROJECT_LABEL } from '../../domain/ownership.js';
 /** Label keys under this prefix are set by KubeNova, never by clients. */
 export const SYSTEM_LABEL_PREFIX = 'kubenova.io/';
 
+/** A key as one token of a JSON pointer (`/` and `~` escaped), for error `field`s. */
+export const jsonPointerToken = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
 export function unprocessable(field: string, reason: string): ApiError {
   return new ApiError('UNPROCESSABLE', reason, [{ field: `body/${field}`, reason }]);
 }
