@@ -20,6 +20,8 @@ export interface WriteRequest {
   store: Store;
   requestId: string;
   services: WriteServices;
+  /** The tenant prefix rule (default on). */
+  forceTenantPrefix?: boolean;
 }
 
 /** A body as the schemas admit it: `{name?, labels?, spec?, resourceVersion?, <secret fields>}`. */
@@ -87,7 +89,7 @@ export async function createObject(
   const { caller, store } = ctx;
   const spec = withDefaults(d, { ...body.spec, ...fromUrl });
   const secrets = secretsIn(d, body);
-  const { tenant } = await d.admit(body.name, spec, { caller, objects: store.objects });
+  const { tenant } = await d.admit(body.name, spec, { caller, objects: store.objects, forceTenantPrefix: ctx.forceTenantPrefix });
   caller.requireTenant(d.kind, 'create', tenant);
   annotateLogContextWith({ kind: d.kind, name: body.name, tenant });
   const labels = labelsFor(d, body.labels ?? {}, spec);
@@ -133,7 +135,7 @@ export async function updateObject(
     }
   }
   const secrets = secretsIn(d, body);
-  await d.admit(current.name, spec, { caller, objects: store.objects, current });
+  await d.admit(current.name, spec, { caller, objects: store.objects, current, forceTenantPrefix: ctx.forceTenantPrefix });
   const labels = labelsFor(d, body.labels ?? {}, spec);
   const stored = await secretsToStore(d, current.name, secrets, { services: ctx.services, spec, current });
   // Omitted write-only fields keep their values; a value equal to the stored one changes nothing.

@@ -21,7 +21,7 @@ import {
 } from '../schemas/common.js';
 import type { KindDescriptor } from './descriptor.js';
 import { issueKubeconfigMethod } from './grant.js';
-import { jsonPointerToken, unprocessable } from './references.js';
+import { jsonPointerToken, requireDisjointPrefix, unprocessable } from './references.js';
 import type { AdmissionContext } from './descriptor.js';
 import { reservedKeyProblems } from '../../domain/metadata-keys.js';
 import { requireTenantCapabilities, tenantPlanView } from './tenancy.js';
@@ -110,6 +110,7 @@ export const tenantKind: KindDescriptor = {
   },
   async admit(name, spec, ctx) {
     requireNamespaceMetadataKeys(spec as TenantSpec, ctx);
+    await requireDisjointPrefix(ctx, name);
     for (const [i, policySet] of ((spec.policySets as string[] | undefined) ?? []).entries()) {
       // Policy sets are platform objects; only the platform can change this list.
       if (!(await ctx.objects.get('PolicySet', policySet))) {
