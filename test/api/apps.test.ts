@@ -36,7 +36,7 @@ afterAll(() => h?.close());
 type ApiErr = { code: string; message: string; details: { field: string; reason: string }[] };
 
 const app = (spec: Record<string, unknown>, labels: Record<string, string> = {}) => ({
-  name: uniq('app'),
+  name: uniq(`${T}-app`),
   labels,
   spec: { project: P, components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' } }], ...spec },
 });
