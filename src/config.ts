@@ -75,7 +75,7 @@ export const ENVIRONMENT = {
   KUBENOVA_LOG_LEVEL: `pino level (default ${DEFAULTS.logLevel})`,
   KUBENOVA_HELM: 'Helm 3 binary used by cluster bootstrap (default: helm on PATH)',
   KUBENOVA_CHART_SOURCE: 'default chart source of cluster bootstrap: repository (public chart repositories, the default), oci://<registry>/<path> or an absolute directory',
-  KUBENOVA_FORCE_TENANT_PREFIX: 'true (default): names of new projects and apps start with their tenant\'s name and "-", so tenants never see or take each other\'s names; false turns the rule off',
+  KUBENOVA_FORCE_TENANT_PREFIX: 'true (default): names of new projects, apps and kubeconfig grants start with their tenant\'s name and "-", so tenants never see or take each other\'s names; false turns the rule off',
   KUBENOVA_CHART_DIRS: "colon-separated absolute directories a bootstrap request may name as its chart source (default: none besides KUBENOVA_CHART_SOURCE's)",
 } as const;
 

@@ -37,7 +37,7 @@ const fresh = {
   project: async () => (await adminCreate(h, '/api/v1/tenants/acme/projects', { name: uniq('acme-p') })).name as string,
   app: async () => (await adminCreate(h, '/api/v1/apps', appBody(uniq('acme-a'), 'acme-web'))).name as string,
   policySet: async () => (await adminCreate(h, '/api/v1/policysets', { name: uniq('ps'), spec: {} })).name as string,
-  grant: async () => (await adminCreate(h, '/api/v1/kubeconfiggrants', grantBody(uniq('g'), 'acme', 'acme-web'))).name as string,
+  grant: async () => (await adminCreate(h, '/api/v1/kubeconfiggrants', grantBody(uniq('acme-g'), 'acme', 'acme-web'))).name as string,
 };
 
 // Expected status per caller, in this order:
@@ -87,7 +87,7 @@ const MATRIX: [string, Operation, number[]][] = [
   ['update policy set', edit('/api/v1/policysets', fresh.policySet), [200, 403, 403, 403, 403, 403, 401]],
   ['delete policy set', remove('/api/v1/policysets', fresh.policySet), [204, 403, 403, 403, 403, 403, 401]],
 
-  ['create grant', post('/api/v1/kubeconfiggrants', () => grantBody(uniq('g'), 'acme', 'acme-web')), [201, 403, 201, 403, 403, 403, 401]],
+  ['create grant', post('/api/v1/kubeconfiggrants', () => grantBody(uniq('acme-g'), 'acme', 'acme-web')), [201, 403, 201, 403, 403, 403, 401]],
   ['get grant', get('/api/v1/kubeconfiggrants/acme-grant'), [200, 200, 200, 200, 200, 403, 401]],
   ['list grants', get('/api/v1/kubeconfiggrants'), [200, 200, 200, 200, 200, 403, 401]],
   ["list a tenant's grants", get('/api/v1/tenants/acme/kubeconfiggrants'), [200, 200, 200, 200, 200, 403, 401]],
@@ -149,7 +149,7 @@ describe('rules beyond the table', () => {
 
   it('tenant admins may grant admin and custom verbs, to others too', async () => {
     const res = await h.call(CALLERS['tenant-admin'], 'POST', '/api/v1/kubeconfiggrants', {
-      name: uniq('g'),
+      name: uniq('acme-g'),
       spec: { tenant: 'acme', cluster: 'c1', subject: 'ci-bot', ttlSeconds: 600, verbs: ['get', 'list', 'watch'] },
     });
     expect(res.statusCode, res.body).toBe(201);

@@ -182,7 +182,7 @@ describe('objects', () => {
   });
 
   it('grants need exactly one of role and verbs, and a project grant covers only its project', async () => {
-    const base = grantBody(uniq('g'), 'acme', 'acme-web');
+    const base = grantBody(uniq('acme-g'), 'acme', 'acme-web');
     const both = await h.call(ADMIN, 'POST', '/api/v1/kubeconfiggrants', { ...base, spec: { ...base.spec, verbs: ['get'] } });
     expect(both.statusCode).toBe(400);
     const { role: _role, ...noAccess } = base.spec;
@@ -194,7 +194,7 @@ describe('objects', () => {
   });
 
   it('grants are fixed once created; only labels change', async () => {
-    const g = await adminCreate(h, '/api/v1/kubeconfiggrants', grantBody(uniq('g'), 'acme', 'acme-web'));
+    const g = await adminCreate(h, '/api/v1/kubeconfiggrants', grantBody(uniq('acme-g'), 'acme', 'acme-web'));
     const res = await h.call(ADMIN, 'PUT', `/api/v1/kubeconfiggrants/${g.name as string}`, { spec: { ...(g.spec as object), role: 'admin' } });
     expect(res.statusCode).toBe(400);
     const relabel = await h.call(ADMIN, 'PUT', `/api/v1/kubeconfiggrants/${g.name as string}`, { labels: { purpose: 'ci' }, spec: g.spec });
@@ -210,7 +210,7 @@ describe('deletion', () => {
     await adminCreate(h, `/api/v1/tenants/${tenant}/projects`, { name: project });
     const app = `${tenant}-a`;
     await adminCreate(h, '/api/v1/apps', appBody(app, project));
-    const grant = uniq('g');
+    const grant = `${tenant}-g`;
     await adminCreate(h, '/api/v1/kubeconfiggrants', grantBody(grant, tenant, project));
 
     for (const url of [`/api/v1/tenants/${tenant}`, `/api/v1/projects/${project}`]) {

@@ -66,7 +66,7 @@ describe('capabilities at the API', () => {
     expect(owners.statusCode).toBe(200);
 
     // But a new project there would land on it: refused.
-    const project = await h.call(ADMIN, 'POST', `/api/v1/tenants/${other}/projects`, { name: uniq('p') });
+    const project = await h.call(ADMIN, 'POST', `/api/v1/tenants/${other}/projects`, { name: `${other}-p` });
     expect(project.statusCode).toBe(422);
     expect(project.body).toContain(`cluster \\"${lost}\\"`);
   });
@@ -76,7 +76,7 @@ describe('the plan view', () => {
   it('shows, per cluster, the objects KubeNova would apply, and why a cluster gets none', async () => {
     const name = uniq('t');
     await adminCreate(h, '/api/v1/tenants', { name, spec: { placement: { clusters: ['capsule-a', 'fresh-c'] }, quotas: { namespaces: 2, pods: 5 } } });
-    const project = uniq('p');
+    const project = `${name}-p`;
     await adminCreate(h, `/api/v1/tenants/${name}/projects`, { name: project });
 
     const tenantPlan = await h.call(ADMIN, 'GET', `/api/v1/tenants/${name}/plan`);
@@ -162,13 +162,13 @@ describe('reserved namespace metadata (namespaceOptions labels and annotations)'
   });
 });
 
-describe('the tenant prefix rule (names of projects and apps)', () => {
+describe('the tenant prefix rule (names of projects, apps and grants)', () => {
   type ErrorBody = { code: string; message: string; details: { field: string; reason: string }[] };
   const appOf = (name: string, project: string) => ({ name, spec: { project, components: [{ name: 'web', type: 'webservice' }] } });
 
   it("a project or app without its tenant's prefix is a 422 naming the rule, for platform and tenant admins alike", async () => {
     const name = uniq('t');
-    await adminCreate(h, '/api/v1/tenants', { name, spec: { placement: { clusters: ['capsule-a'] } } });
+    await adminCreate(h, '/api/v1/tenants', { name, spec: { placement: { clusters: ['fresh-c'] } } });
     const mine = { roles: ['tenant-admin' as const], tenants: [name] };
     for (const caller of [ADMIN, mine]) {
       const res = await h.call(caller, 'POST', `/api/v1/tenants/${name}/projects`, { name: 'web' });
@@ -186,7 +186,7 @@ describe('the tenant prefix rule (names of projects and apps)', () => {
   it("another tenant's names can be neither probed nor squatted: the same 422 whether the name exists or not, never a 409", async () => {
     const a = uniq('t');
     const b = uniq('t');
-    for (const t of [a, b]) await adminCreate(h, '/api/v1/tenants', { name: t, spec: { placement: { clusters: ['capsule-a'] } } });
+    for (const t of [a, b]) await adminCreate(h, '/api/v1/tenants', { name: t, spec: { placement: { clusters: ['fresh-c'] } } });
     await adminCreate(h, `/api/v1/tenants/${a}/projects`, { name: `${a}-web` });
     await adminCreate(h, `/api/v1/tenants/${b}/projects`, { name: `${b}-web` });
     await adminCreate(h, '/api/v1/apps', appOf(`${b}-app`, `${b}-web`));
@@ -198,6 +198,11 @@ describe('the tenant prefix rule (names of projects and apps)', () => {
     const project = await h.call(adminOfA, 'POST', `/api/v1/tenants/${a}/projects`, { name: `${b}-web` });
     expect(project.statusCode).toBe(422);
     expect(json<ErrorBody>(project).details).toEqual([{ field: 'body/name', reason: `must start with "${a}-"` }]);
+    const grant = (name: string) => ({ name, spec: { tenant: a, cluster: 'fresh-c', subject: 'bob', ttlSeconds: 3600, role: 'view' } });
+    const squat = await h.call(adminOfA, 'POST', '/api/v1/kubeconfiggrants', grant(`${b}-grant`));
+    expect(squat.statusCode, squat.body).toBe(422);
+    expect(json<ErrorBody>(squat).details).toEqual([{ field: 'body/name', reason: `must start with "${a}-"` }]);
+    expect((await h.call(adminOfA, 'POST', '/api/v1/kubeconfiggrants', grant(`${a}-grant`))).statusCode).toBe(201);
     // A 409 is only ever about the caller's own object.
     const again = await h.call(adminOfA, 'POST', `/api/v1/tenants/${a}/projects`, { name: `${a}-web` });
     expect(again.statusCode).toBe(409);

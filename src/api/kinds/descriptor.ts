@@ -25,8 +25,8 @@ export interface AdmissionContext {
   objects: ObjectStore;
   /** The object being updated; undefined on create. */
   current?: Resource;
-  /** The tenant prefix rule (KUBENOVA_FORCE_TENANT_PREFIX): new projects and apps are named
-   *  `<tenant>-...`. Absent: on. */
+  /** The tenant prefix rule (KUBENOVA_FORCE_TENANT_PREFIX): new projects, apps and kubeconfig
+   *  grants are named `<tenant>-...`. Absent: on. */
   forceTenantPrefix?: boolean;
 }
 

@@ -47,8 +47,8 @@ export async function requirePlacedCluster(
 }
 
 /**
- * The tenant prefix rule (Capsule's `forceTenantPrefix`): a new project or app of tenant `t` is
- * named `t-...`, and no tenant's name is another's plus `-...` (see `requireDisjointPrefix`). So
+ * The tenant prefix rule (Capsule's `forceTenantPrefix`): a new project, app or kubeconfig grant
+ * of tenant `t` is named `t-...`, and no tenant's name is another's plus `-...` (see `requireDisjointPrefix`). So
  * names of different tenants never collide: a 409 only ever concerns the caller's own objects, and
  * no tenant can probe or squat another's names. Names are fixed at creation, so only creates are
  * checked (objects named before the rule was turned on keep their names).
@@ -56,7 +56,7 @@ export async function requirePlacedCluster(
 export function requireTenantPrefix(ctx: AdmissionContext, name: string, tenant: string): void {
   if (ctx.current || ctx.forceTenantPrefix === false || name.startsWith(`${tenant}-`)) return;
   const reason = `must start with "${tenant}-"`;
-  throw new ApiError('UNPROCESSABLE', `name ${reason}: names of a tenant's projects and apps start with the tenant's name and a dash`, [{ field: 'body/name', reason }]);
+  throw new ApiError('UNPROCESSABLE', `name ${reason}: names of a tenant's projects, apps and grants start with the tenant's name and a dash`, [{ field: 'body/name', reason }]);
 }
 
 /** With the tenant prefix rule on, 422 for a new tenant whose name is another's plus `-...` (or
