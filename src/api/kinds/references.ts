@@ -48,10 +48,10 @@ export async function requirePlacedCluster(
 
 /**
  * The tenant prefix rule (Capsule's `forceTenantPrefix`): a new project, app or kubeconfig grant
- * of tenant `t` is named `t-...`, and no tenant's name is another's plus `-...` (see `requireDisjointPrefix`). So
- * names of different tenants never collide: a 409 only ever concerns the caller's own objects, and
- * no tenant can probe or squat another's names. Names are fixed at creation, so only creates are
- * checked (objects named before the rule was turned on keep their names).
+ * of tenant `t` is named `t-...`, and no tenant's name is another's plus `-...`
+ * (`requireDisjointPrefix`). So names of different tenants never collide: a 409 only ever
+ * concerns the caller's own objects, and no tenant can probe or squat another's names. Names are
+ * fixed at creation, so only creates are checked (objects named before the rule keep theirs).
  */
 export function requireTenantPrefix(ctx: AdmissionContext, name: string, tenant: string): void {
   if (ctx.current || ctx.forceTenantPrefix === false || name.startsWith(`${tenant}-`)) return;

@@ -19,10 +19,9 @@ import {
   SubdomainName,
   withDefault,
 } from '../schemas/common.js';
-import type { KindDescriptor } from './descriptor.js';
+import type { AdmissionContext, KindDescriptor } from './descriptor.js';
 import { issueKubeconfigMethod } from './grant.js';
 import { jsonPointerToken, requireDisjointPrefix, unprocessable } from './references.js';
-import type { AdmissionContext } from './descriptor.js';
 import { reservedKeyProblems } from '../../domain/metadata-keys.js';
 import { requireTenantCapabilities, tenantPlanView } from './tenancy.js';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
