@@ -1,5 +1,6 @@
 // Which label and annotation keys a caller may have KubeNova stamp on a tenant's namespaces (a
-// tenant's `namespaceOptions`, which Capsule stamps on every namespace of the tenant). Pure.
+// tenant's `namespaceOptions`, which Capsule stamps on every namespace of the tenant), and which
+// no app may put on its objects (identity keys anywhere in an app's properties). Pure.
 //
 // - identity: keys that say whom a namespace belongs to or that Capsule and KubeNova keep for
 //   themselves: `capsule.clastix.io/`, `projectcapsule.dev/`, `kubenova.io/` (and their
@@ -39,6 +40,9 @@ export function withoutIdentityKeys(map: Readonly<Record<string, string>> | unde
   return Object.fromEntries(Object.entries(map ?? {}).filter(([k]) => reservedClass(k) !== 'identity'));
 }
 
+/** Why an identity key is refused; names the key, never a value. */
+export const identityKeyReason = (key: string): string => `"${key}" is reserved for KubeNova and Capsule (tenant identity); no one may set it`;
+
 export interface ReservedKeyProblem {
   key: string;
   reason: string;
@@ -58,7 +62,7 @@ export function reservedKeyProblems(
   const problems: ReservedKeyProblem[] = [];
   for (const key of Object.keys(want)) {
     const cls = reservedClass(key);
-    if (cls === 'identity') problems.push({ key, reason: `"${key}" is reserved for KubeNova and Capsule (tenant identity); no one may set it` });
+    if (cls === 'identity') problems.push({ key, reason: identityKeyReason(key) });
     else if (cls === 'platform' && !opts.platformAdmin && had[key] !== want[key]) {
       problems.push({ key, reason: `"${key}" is reserved for Kubernetes settings (scheduling, pod security) that only platform admins set` });
     }

@@ -94,6 +94,26 @@ describe('app admission', () => {
     ]);
   });
 
+  it("refuses tenant-identity keys anywhere in properties (a labels trait would mark the app's objects as another owner's), naming the key, never the value", async () => {
+    const err = await refused(
+      app({
+        components: [
+          {
+            name: 'web',
+            type: 'webservice',
+            properties: { image: 'nginx', labels: { 'kubenova.io/tenant': 'victim-b', team: 'a' } },
+            traits: [{ type: 'scaler', properties: { 'capsule.clastix.io/tenant': 'victim-b', 'app.kubernetes.io/name': 'web' } }],
+          },
+        ],
+      }),
+    );
+    expect(err.details).toEqual([
+      { field: 'body/spec/components/0/properties/labels/kubenova.io~1tenant', reason: expect.stringContaining('"kubenova.io/tenant"') },
+      { field: 'body/spec/components/0/traits/0/properties/capsule.clastix.io~1tenant', reason: expect.stringContaining('tenant identity') },
+    ]);
+    expect(JSON.stringify(err)).not.toContain('victim-b');
+  });
+
   it('shows the rollout from stored status only', async () => {
     const body = app({});
     await adminCreate(h, '/api/v1/apps', body);
