@@ -32,6 +32,8 @@ export interface Config {
   bootstrap: BootstrapConfig;
   /** This replica's name among those sharing a PostgreSQL store (leases, logs). */
   replicaId: string;
+  /** The tenant prefix rule: new projects and apps of tenant t are named `t-...`. */
+  forceTenantPrefix: boolean;
 }
 
 /** Cluster bootstrap (`POST /clusters/{name}:bootstrap`). */
@@ -73,6 +75,7 @@ export const ENVIRONMENT = {
   KUBENOVA_LOG_LEVEL: `pino level (default ${DEFAULTS.logLevel})`,
   KUBENOVA_HELM: 'Helm 3 binary used by cluster bootstrap (default: helm on PATH)',
   KUBENOVA_CHART_SOURCE: 'default chart source of cluster bootstrap: repository (public chart repositories, the default), oci://<registry>/<path> or an absolute directory',
+  KUBENOVA_FORCE_TENANT_PREFIX: 'true (default): names of new projects, apps and kubeconfig grants start with their tenant\'s name and "-", so tenants never see or take each other\'s names; false turns the rule off',
   KUBENOVA_CHART_DIRS: "colon-separated absolute directories a bootstrap request may name as its chart source (default: none besides KUBENOVA_CHART_SOURCE's)",
 } as const;
 
@@ -104,6 +107,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = get('KUBENOVA_LOG_LEVEL') ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`KUBENOVA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const forceTenantPrefix = get('KUBENOVA_FORCE_TENANT_PREFIX') ?? 'true';
+  if (forceTenantPrefix !== 'true' && forceTenantPrefix !== 'false') throw new ConfigError('KUBENOVA_FORCE_TENANT_PREFIX must be true or false');
+
   return {
     host: get('KUBENOVA_HOST') ?? DEFAULTS.host,
     port,
@@ -114,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: DEFAULTS.bodyLimitBytes,
     bootstrap: bootstrapConfig(get),
     replicaId,
+    forceTenantPrefix: forceTenantPrefix === 'true',
   };
 }
 

@@ -24,6 +24,8 @@ export interface WriteRequest {
   /** The request's audit record for a write answered with `status`: written in the write's
    *  transaction (absent: the request is audited after its response). */
   audit?: (status: number) => NewAuditRecord;
+  /** The tenant prefix rule (default on). */
+  forceTenantPrefix?: boolean;
 }
 
 /** What a successful write is answered with. */
@@ -100,7 +102,7 @@ export async function createObject(
   const { caller, store } = ctx;
   const spec = withDefaults(d, { ...body.spec, ...fromUrl });
   const secrets = secretsIn(d, body);
-  const { tenant } = await d.admit(body.name, spec, { caller, objects: store.objects });
+  const { tenant } = await d.admit(body.name, spec, { caller, objects: store.objects, forceTenantPrefix: ctx.forceTenantPrefix });
   caller.requireTenant(d.kind, 'create', tenant);
   annotateLogContextWith({ kind: d.kind, name: body.name, tenant });
   const labels = labelsFor(d, body.labels ?? {}, spec);
@@ -146,7 +148,7 @@ export async function updateObject(
     }
   }
   const secrets = secretsIn(d, body);
-  await d.admit(current.name, spec, { caller, objects: store.objects, current });
+  await d.admit(current.name, spec, { caller, objects: store.objects, current, forceTenantPrefix: ctx.forceTenantPrefix });
   const labels = labelsFor(d, body.labels ?? {}, spec);
   const stored = await secretsToStore(d, current.name, secrets, { services: ctx.services, spec, current });
   // Omitted write-only fields keep their values; a value equal to the stored one changes nothing.

@@ -28,13 +28,14 @@ type NameRequest = FastifyRequest<{ Params: { name: string } }>;
 const pascal = (s: string) => s.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
 const camel = (s: string) => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
-export function registerResourceRoutes(app: FastifyInstance, store: Store, services: WriteServices): void {
+export function registerResourceRoutes(app: FastifyInstance, store: Store, services: WriteServices, rules: { forceTenantPrefix?: boolean } = {}): void {
   const context = (req: FastifyRequest): WriteRequest => ({
     caller: req.caller!,
     store,
     requestId: req.id,
     services,
     audit: (status) => auditInWrite(req, status),
+    forceTenantPrefix: rules.forceTenantPrefix,
   });
   const send = async (reply: FastifyReply, d: KindDescriptor, obj: Resource, status = 200) =>
     reply.code(status).header('etag', etagOf(obj)).send(await represent(d, obj, store.secrets));

@@ -34,7 +34,8 @@ export interface ServerDeps {
   verifier: TokenVerifier;
   logger: Logger;
   metrics: Metrics;
-  config: { bodyLimitBytes: number; version?: string };
+  /** forceTenantPrefix: the tenant prefix rule of project and app names (default on). */
+  config: { bodyLimitBytes: number; version?: string; forceTenantPrefix?: boolean };
   /** What kinds' write hooks call out to (cluster registration). */
   writeServices: WriteServices;
   /** The event recorder shared with the runtime; one is made (and closed with the server) if absent. */
@@ -85,7 +86,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       const problem = req.body === undefined ? undefined : bodyShapeProblem(req.body);
       if (problem) throw validationFailed([problem]);
     });
-    registerResourceRoutes(api, deps.store, deps.writeServices);
+    registerResourceRoutes(api, deps.store, deps.writeServices, { forceTenantPrefix: deps.config.forceTenantPrefix });
     registerAdminRoutes(api, deps.store);
     registerEventRoutes(api, deps.store, events, { heartbeatMs: deps.eventHeartbeatMs });
     registerAuditRoutes(api, deps.store);

@@ -99,7 +99,7 @@ export function buildProgram(ctx: CliContext): Command {
     .command('create')
     .description('create objects from a file, or one object from flags')
     .argument('[kind]', 'resource kind (optional with -f when the file has "kind")')
-    .argument('[name]', 'object name (without -f)')
+    .argument('[name]', 'object name (without -f); projects, apps and grants start with "<tenant>-"')
     .option('-f, --filename <file>', 'YAML or JSON file, "-" for stdin')
     .option('--tenant <tenant>', 'tenant to create a project in')
     .option('--label <key=value>', 'label (repeatable)', collect)

@@ -41,7 +41,7 @@ const withImage = (name: string, image: string) => {
 };
 
 async function createApp(image = 'nginx:1.27', caller: Caller = DEV, reason?: string): Promise<string> {
-  const name = uniq('app');
+  const name = uniq('acme-app');
   const res = await h.call(caller, 'POST', '/api/v1/apps', { ...withImage(name, image), ...(reason && { reason }) }, { 'x-request-id': `req-create-${name}` });
   expect(res.statusCode, res.body).toBe(201);
   return name;
@@ -327,7 +327,7 @@ describe('rollback', () => {
   });
 
   it('a restored spec must still be admissible: a cluster no longer in the placement is a 422, nothing written', async () => {
-    const name = uniq('placed');
+    const name = uniq('acme-placed');
     const body = withImage(name, 'img:1');
     expect((await h.call(DEV, 'POST', '/api/v1/apps', { ...body, spec: { ...body.spec, clusters: ['c1'] } })).statusCode).toBe(201);
     await report(name, 'Deployed');

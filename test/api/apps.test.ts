@@ -36,7 +36,7 @@ afterAll(() => h?.close());
 type ApiErr = { code: string; message: string; details: { field: string; reason: string }[] };
 
 const app = (spec: Record<string, unknown>, labels: Record<string, string> = {}) => ({
-  name: uniq('app'),
+  name: uniq(`${T}-app`),
   labels,
   spec: { project: P, components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' } }], ...spec },
 });
@@ -92,6 +92,26 @@ describe('app admission', () => {
       'body/spec/components/0/properties/annotations/app.oam.dev~1group',
       'body/spec/components/0/traits/0/properties/oam.dev~1x',
     ]);
+  });
+
+  it("refuses tenant-identity keys anywhere in properties (a labels trait would mark the app's objects as another owner's), naming the key, never the value", async () => {
+    const err = await refused(
+      app({
+        components: [
+          {
+            name: 'web',
+            type: 'webservice',
+            properties: { image: 'nginx', labels: { 'kubenova.io/tenant': 'victim-b', team: 'a' } },
+            traits: [{ type: 'scaler', properties: { 'capsule.clastix.io/tenant': 'victim-b', 'app.kubernetes.io/name': 'web' } }],
+          },
+        ],
+      }),
+    );
+    expect(err.details).toEqual([
+      { field: 'body/spec/components/0/properties/labels/kubenova.io~1tenant', reason: expect.stringContaining('"kubenova.io/tenant"') },
+      { field: 'body/spec/components/0/traits/0/properties/capsule.clastix.io~1tenant', reason: expect.stringContaining('tenant identity') },
+    ]);
+    expect(JSON.stringify(err)).not.toContain('victim-b');
   });
 
   it('shows the rollout from stored status only', async () => {

@@ -53,7 +53,7 @@ describe('records', () => {
   });
 
   it('a nested create names the new object; a deletion waiting for finalizers is initiated', async () => {
-    const project = uniq('p');
+    const project = uniq('acme-p');
     await h.call(CALLERS['tenant-admin'], 'POST', '/api/v1/tenants/acme/projects', { name: project }, { 'x-request-id': `np-${project}` });
     expect(await recordOf(`np-${project}`)).toMatchObject({ actor: 'alice', action: 'create', kind: 'Project', name: project, tenant: 'acme', outcome: 'succeeded' });
     const del = await h.call(CALLERS['tenant-admin'], 'DELETE', `/api/v1/projects/${project}`, undefined, { 'x-request-id': `del-${project}` });

@@ -34,10 +34,10 @@ const remove = (collection: string, make: () => Promise<string>): Operation => a
 const fresh = {
   cluster: async () => (await adminCreate(h, '/api/v1/clusters', { name: uniq('c'), kubeconfig: kubeconfigB64() })).name as string,
   tenant: async () => (await adminCreate(h, '/api/v1/tenants', { name: uniq('t') })).name as string,
-  project: async () => (await adminCreate(h, '/api/v1/tenants/acme/projects', { name: uniq('p') })).name as string,
-  app: async () => (await adminCreate(h, '/api/v1/apps', appBody(uniq('a'), 'acme-web'))).name as string,
+  project: async () => (await adminCreate(h, '/api/v1/tenants/acme/projects', { name: uniq('acme-p') })).name as string,
+  app: async () => (await adminCreate(h, '/api/v1/apps', appBody(uniq('acme-a'), 'acme-web'))).name as string,
   policySet: async () => (await adminCreate(h, '/api/v1/policysets', { name: uniq('ps'), spec: {} })).name as string,
-  grant: async () => (await adminCreate(h, '/api/v1/kubeconfiggrants', grantBody(uniq('g'), 'acme', 'acme-web'))).name as string,
+  grant: async () => (await adminCreate(h, '/api/v1/kubeconfiggrants', grantBody(uniq('acme-g'), 'acme', 'acme-web'))).name as string,
 };
 
 // Expected status per caller, in this order:
@@ -57,8 +57,8 @@ const MATRIX: [string, Operation, number[]][] = [
   ['delete tenant', remove('/api/v1/tenants', fresh.tenant), [202, 403, 403, 403, 403, 403, 401]],
   ['issue tenant kubeconfig', post('/api/v1/tenants/acme:issue-kubeconfig', () => ({ cluster: 'c1' })), [501, 403, 501, 501, 403, 403, 401]],
 
-  ['create project in tenant', post('/api/v1/tenants/acme/projects', () => ({ name: uniq('p') })), [201, 403, 201, 403, 403, 403, 401]],
-  ['create project', post('/api/v1/projects', () => ({ name: uniq('p'), spec: { tenant: 'acme' } })), [201, 403, 201, 403, 403, 403, 401]],
+  ['create project in tenant', post('/api/v1/tenants/acme/projects', () => ({ name: uniq('acme-p') })), [201, 403, 201, 403, 403, 403, 401]],
+  ['create project', post('/api/v1/projects', () => ({ name: uniq('acme-p'), spec: { tenant: 'acme' } })), [201, 403, 201, 403, 403, 403, 401]],
   ['get project', get('/api/v1/projects/acme-web'), [200, 200, 200, 200, 200, 403, 401]],
   ['list projects', get('/api/v1/projects'), [200, 200, 200, 200, 200, 403, 401]],
   ["list a tenant's projects", get('/api/v1/tenants/acme/projects'), [200, 200, 200, 200, 200, 403, 401]],
@@ -66,7 +66,7 @@ const MATRIX: [string, Operation, number[]][] = [
   ['delete project', remove('/api/v1/projects', fresh.project), [202, 403, 202, 403, 403, 403, 401]],
   ['issue project kubeconfig', post('/api/v1/projects/acme-web:issue-kubeconfig', () => ({ cluster: 'c1', role: 'edit' })), [501, 403, 501, 501, 403, 403, 401]],
 
-  ['create app', post('/api/v1/apps', () => appBody(uniq('a'), 'acme-web')), [201, 403, 201, 201, 403, 403, 401]],
+  ['create app', post('/api/v1/apps', () => appBody(uniq('acme-a'), 'acme-web')), [201, 403, 201, 201, 403, 403, 401]],
   ['get app', get('/api/v1/apps/acme-shop'), [200, 200, 200, 200, 200, 403, 401]],
   ['list apps', get('/api/v1/apps'), [200, 200, 200, 200, 200, 403, 401]],
   ["list a project's apps", get('/api/v1/projects/acme-web/apps'), [200, 200, 200, 200, 200, 403, 401]],
@@ -87,7 +87,7 @@ const MATRIX: [string, Operation, number[]][] = [
   ['update policy set', edit('/api/v1/policysets', fresh.policySet), [200, 403, 403, 403, 403, 403, 401]],
   ['delete policy set', remove('/api/v1/policysets', fresh.policySet), [204, 403, 403, 403, 403, 403, 401]],
 
-  ['create grant', post('/api/v1/kubeconfiggrants', () => grantBody(uniq('g'), 'acme', 'acme-web')), [201, 403, 201, 403, 403, 403, 401]],
+  ['create grant', post('/api/v1/kubeconfiggrants', () => grantBody(uniq('acme-g'), 'acme', 'acme-web')), [201, 403, 201, 403, 403, 403, 401]],
   ['get grant', get('/api/v1/kubeconfiggrants/acme-grant'), [200, 200, 200, 200, 200, 403, 401]],
   ['list grants', get('/api/v1/kubeconfiggrants'), [200, 200, 200, 200, 200, 403, 401]],
   ["list a tenant's grants", get('/api/v1/tenants/acme/kubeconfiggrants'), [200, 200, 200, 200, 200, 403, 401]],
@@ -149,7 +149,7 @@ describe('rules beyond the table', () => {
 
   it('tenant admins may grant admin and custom verbs, to others too', async () => {
     const res = await h.call(CALLERS['tenant-admin'], 'POST', '/api/v1/kubeconfiggrants', {
-      name: uniq('g'),
+      name: uniq('acme-g'),
       spec: { tenant: 'acme', cluster: 'c1', subject: 'ci-bot', ttlSeconds: 600, verbs: ['get', 'list', 'watch'] },
     });
     expect(res.statusCode, res.body).toBe(201);
@@ -157,7 +157,7 @@ describe('rules beyond the table', () => {
 
   it('a token with several roles gets the union of their permissions', async () => {
     const both = { roles: ['tenant-dev', 'read-only'] as const, tenants: ['acme'] };
-    const res = await h.call({ roles: [...both.roles], tenants: both.tenants }, 'POST', '/api/v1/apps', appBody(uniq('a'), 'acme-web'));
+    const res = await h.call({ roles: [...both.roles], tenants: both.tenants }, 'POST', '/api/v1/apps', appBody(uniq('acme-a'), 'acme-web'));
     expect(res.statusCode).toBe(201);
     const cluster = await h.call({ roles: [...both.roles], tenants: both.tenants }, 'GET', '/api/v1/clusters');
     expect(cluster.statusCode).toBe(403);

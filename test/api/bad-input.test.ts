@@ -28,7 +28,7 @@ function expectError(res: LightMyRequestResponse, status: number, code?: string)
 }
 
 const withProperties = (properties: unknown) => {
-  const body = appBody(uniq('a'), 'acme-web');
+  const body = appBody(uniq('acme-a'), 'acme-web');
   (body.spec.components[0] as Record<string, unknown>).properties = properties;
   return body;
 };

@@ -25,7 +25,13 @@ describe('loadConfig', () => {
       store: { kind: 'embedded', dataDir: resolve('./data') },
       auth: { createHs256SecretFile: true, hs256SecretFile: resolve('./data/jwt-secret') },
       bodyLimitBytes: 1024 * 1024,
+      forceTenantPrefix: true,
     });
+  });
+
+  it('turns the tenant prefix rule off only with KUBENOVA_FORCE_TENANT_PREFIX=false', () => {
+    expect(loadConfig({ KUBENOVA_FORCE_TENANT_PREFIX: 'false' }).forceTenantPrefix).toBe(false);
+    expect(loadConfig({ KUBENOVA_FORCE_TENANT_PREFIX: 'true' }).forceTenantPrefix).toBe(true);
   });
 
   it('uses PostgreSQL when KUBENOVA_DATABASE_URL is set, and then needs a configured key', () => {
@@ -49,6 +55,7 @@ describe('loadConfig', () => {
     [{ KUBENOVA_JWT_JWKS_URL: 'not a url' }],
     [{ KUBENOVA_DATABASE_URL: 'mysql://x' }],
     [{ KUBENOVA_LOG_LEVEL: 'loud' }],
+    [{ KUBENOVA_FORCE_TENANT_PREFIX: 'no' }],
   ])('rejects %j', (env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
   });

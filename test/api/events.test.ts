@@ -68,7 +68,7 @@ describe('events of writes', () => {
   it('count in kubenova_events_total by kind and type', async () => {
     const count = async () => (await h.metrics.eventsTotal.get()).values.find((v) => v.labels.kind === 'App' && v.labels.type === 'Normal')?.value ?? 0;
     const before = await count();
-    const name = uniq('app');
+    const name = uniq('acme-app');
     await h.call(ADMIN, 'POST', '/api/v1/apps', { name, spec: { project: 'acme-web', components: [{ name: 'w', type: 'webservice', properties: { image: 'nginx:1.27' } }] } });
     await vi.waitFor(async () => expect(await count()).toBe(before + 1), { timeout: 10_000 });
   });

@@ -56,7 +56,7 @@ describe('request ids', () => {
 
 describe('logs', () => {
   it('are JSON lines with request_id, tenant and the access fields', async () => {
-    await h.call(CALLERS['tenant-admin'], 'POST', '/api/v1/apps', { name: uniq('a'), spec: { project: 'acme-web', components: [{ name: 'c', type: 'webservice' }] } }, { 'x-request-id': 'log-1' });
+    await h.call(CALLERS['tenant-admin'], 'POST', '/api/v1/apps', { name: uniq('acme-a'), spec: { project: 'acme-web', components: [{ name: 'c', type: 'webservice' }] } }, { 'x-request-id': 'log-1' });
     const line = logLines().find((l) => l.request_id === 'log-1' && l.msg === 'request completed');
     expect(line).toMatchObject({ level: 'info', service: 'kubenova', tenant: 'acme', method: 'POST', route: '/api/v1/apps', status: 201, subject: 'alice' });
     expect(typeof line?.duration_ms).toBe('number');
@@ -64,7 +64,7 @@ describe('logs', () => {
   });
 
   it('name the tenant (or cluster) of platform callers once the object is resolved', async () => {
-    await h.call(ADMIN, 'POST', '/api/v1/tenants/globex/projects', { name: uniq('p') }, { 'x-request-id': 'log-2' });
+    await h.call(ADMIN, 'POST', '/api/v1/tenants/globex/projects', { name: uniq('globex-p') }, { 'x-request-id': 'log-2' });
     expect(logLines().find((l) => l.request_id === 'log-2' && l.msg === 'request completed')?.tenant).toBe('globex');
     await h.call(ADMIN, 'GET', '/api/v1/clusters/c1', undefined, { 'x-request-id': 'log-3' });
     expect(logLines().find((l) => l.request_id === 'log-3' && l.msg === 'request completed')?.cluster).toBe('c1');

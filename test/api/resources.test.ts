@@ -41,22 +41,22 @@ describe('seed paths', () => {
   });
 
   it('POST /api/v1/tenants/{name}/projects creates a project in that tenant; GET lists them', async () => {
-    const created = await h.call(ADMIN, 'POST', '/api/v1/tenants/initech/projects', { name: 'tps-reports', spec: { description: 'cover sheets' } });
+    const created = await h.call(ADMIN, 'POST', '/api/v1/tenants/initech/projects', { name: 'initech-tps-reports', spec: { description: 'cover sheets' } });
     expect(created.statusCode, created.body).toBe(201);
     expect(json<Obj>(created)).toMatchObject({ kind: 'Project', tenant: 'initech', spec: { tenant: 'initech', description: 'cover sheets' } });
     const listed = json<{ items: Obj[] }>(await h.call(ADMIN, 'GET', '/api/v1/tenants/initech/projects'));
-    expect(listed.items.map((p) => p.name)).toEqual(['tps-reports']);
+    expect(listed.items.map((p) => p.name)).toEqual(['initech-tps-reports']);
     const conflicting = await h.call(ADMIN, 'POST', '/api/v1/tenants/initech/projects', { name: uniq('p'), spec: { tenant: 'acme' } });
     expect(conflicting.statusCode).toBe(400);
   });
 
   it('POST /api/v1/apps, GET /api/v1/apps/{name}/rollout, POST /api/v1/apps/{name}:rollback', async () => {
-    const created = await h.call(ADMIN, 'POST', '/api/v1/apps', appBody('payroll', 'tps-reports'));
+    const created = await h.call(ADMIN, 'POST', '/api/v1/apps', appBody('initech-payroll', 'initech-tps-reports'));
     expect(created.statusCode, created.body).toBe(201);
-    const rollout = await h.call(ADMIN, 'GET', '/api/v1/apps/payroll/rollout');
+    const rollout = await h.call(ADMIN, 'GET', '/api/v1/apps/initech-payroll/rollout');
     expect(rollout.statusCode).toBe(200);
-    expect(json(rollout)).toMatchObject({ app: 'payroll', phase: 'Pending', generation: 1, clusters: {} });
-    for (const url of ['/api/v1/apps/payroll:rollback', '/api/v1/apps/payroll%3Arollback']) {
+    expect(json(rollout)).toMatchObject({ app: 'initech-payroll', phase: 'Pending', generation: 1, clusters: {} });
+    for (const url of ['/api/v1/apps/initech-payroll:rollback', '/api/v1/apps/initech-payroll%3Arollback']) {
       const res = await h.call(ADMIN, 'POST', url, { reason: 'bad deploy' });
       expect(res.statusCode, url).toBe(409);
       expect(json(res).code).toBe('NO_ROLLBACK_TARGET');
@@ -64,11 +64,11 @@ describe('seed paths', () => {
   });
 
   it('custom methods validate, authorize and find their target before answering NOT_IMPLEMENTED', async () => {
-    expect((await h.call(ADMIN, 'POST', '/api/v1/apps/payroll:rollback', { revision: 'v 1' })).statusCode).toBe(400);
-    expect((await h.call(ADMIN, 'POST', '/api/v1/apps/payroll:rollback', { force: true })).statusCode).toBe(400);
+    expect((await h.call(ADMIN, 'POST', '/api/v1/apps/initech-payroll:rollback', { revision: 'v 1' })).statusCode).toBe(400);
+    expect((await h.call(ADMIN, 'POST', '/api/v1/apps/initech-payroll:rollback', { force: true })).statusCode).toBe(400);
     expect((await h.call(ADMIN, 'POST', '/api/v1/apps/nothing-here:rollback', {})).statusCode).toBe(404);
-    expect((await h.call(ADMIN, 'POST', '/api/v1/apps/payroll:explode', {})).statusCode).toBe(404);
-    expect((await h.call(ADMIN, 'POST', '/api/v1/apps/payroll', {})).statusCode).toBe(404);
+    expect((await h.call(ADMIN, 'POST', '/api/v1/apps/initech-payroll:explode', {})).statusCode).toBe(404);
+    expect((await h.call(ADMIN, 'POST', '/api/v1/apps/initech-payroll', {})).statusCode).toBe(404);
     expect((await h.call(ADMIN, 'POST', '/api/v1/tenants/initech:issue-kubeconfig', { cluster: 'c1', ttlSeconds: 60 })).statusCode).toBe(400);
     // initech has no placement: no cluster is available to it.
     expect((await h.call(ADMIN, 'POST', '/api/v1/tenants/initech:issue-kubeconfig', { cluster: 'c1' })).statusCode).toBe(422);
@@ -113,20 +113,20 @@ describe('objects', () => {
       placement: {},
       driftPolicy: 'repair',
     });
-    const app = json<Obj>(await h.call(ADMIN, 'GET', '/api/v1/apps/payroll'));
+    const app = json<Obj>(await h.call(ADMIN, 'GET', '/api/v1/apps/initech-payroll'));
     expect(app.spec).toMatchObject({ policies: [], driftPolicy: 'repair', components: [{ traits: [], properties: { image: 'nginx:1.27', port: 80 } }] });
   });
 
   it('keep free-form component properties exactly as sent', async () => {
     const properties = { image: 'x', env: [{ name: 'A', value: '1' }], nested: { deep: { list: [1, 'two', null, true] } }, 'odd key/with.chars': 1 };
-    const body = appBody(uniq('a'), 'acme-web');
+    const body = appBody(uniq('acme-a'), 'acme-web');
     body.spec.components[0]!.properties = properties as never;
     const created = json<Obj>(await h.call(ADMIN, 'POST', '/api/v1/apps', body));
     expect((created.spec.components as { properties: unknown }[])[0]!.properties).toEqual(properties);
   });
 
   it('PUT replaces spec and labels; generation moves only with the spec', async () => {
-    const name = uniq('a');
+    const name = uniq('acme-a');
     const created = await adminCreate(h, '/api/v1/apps', appBody(name, 'acme-web', { tier: 'web' }));
     const relabeled = json<Obj>(await h.call(ADMIN, 'PUT', `/api/v1/apps/${name}`, { labels: { tier: 'db' }, spec: created.spec }));
     expect(relabeled.generation).toBe(1);
@@ -137,7 +137,7 @@ describe('objects', () => {
   });
 
   it('refuse changes to immutable fields and renames', async () => {
-    const name = uniq('a');
+    const name = uniq('acme-a');
     const created = await adminCreate(h, '/api/v1/apps', appBody(name, 'acme-web'));
     const moved = await h.call(ADMIN, 'PUT', `/api/v1/apps/${name}`, { spec: { ...(created.spec as object), project: 'globex-web' } });
     expect(moved.statusCode).toBe(400);
@@ -147,9 +147,9 @@ describe('objects', () => {
   });
 
   it('system labels are KubeNova\'s: clients may repeat them, not set them', async () => {
-    const ok = await h.call(ADMIN, 'POST', '/api/v1/apps', appBody(uniq('a'), 'acme-web', { 'kubenova.io/project': 'acme-web' }));
+    const ok = await h.call(ADMIN, 'POST', '/api/v1/apps', appBody(uniq('acme-a'), 'acme-web', { 'kubenova.io/project': 'acme-web' }));
     expect(ok.statusCode).toBe(201);
-    const forged = await h.call(ADMIN, 'POST', '/api/v1/apps', appBody(uniq('a'), 'acme-web', { 'kubenova.io/project': 'globex-web' }));
+    const forged = await h.call(ADMIN, 'POST', '/api/v1/apps', appBody(uniq('acme-a'), 'acme-web', { 'kubenova.io/project': 'globex-web' }));
     expect(forged.statusCode).toBe(400);
     const invented = await h.call(ADMIN, 'POST', '/api/v1/tenants', { name: uniq('t'), labels: { 'kubenova.io/owner': 'me' } });
     expect(invented.statusCode).toBe(400);
@@ -162,13 +162,13 @@ describe('objects', () => {
   });
 
   it('app references: unknown project and cluster outside the placement are 422; duplicates are 400', async () => {
-    expect((await h.call(ADMIN, 'POST', '/api/v1/apps', appBody(uniq('a'), 'no-such-project'))).statusCode).toBe(422);
-    const onC2 = appBody(uniq('a'), 'acme-web');
+    expect((await h.call(ADMIN, 'POST', '/api/v1/apps', appBody(uniq('acme-a'), 'no-such-project'))).statusCode).toBe(422);
+    const onC2 = appBody(uniq('acme-a'), 'acme-web');
     (onC2.spec as Record<string, unknown>).clusters = ['c2'];
     expect((await h.call(ADMIN, 'POST', '/api/v1/apps', onC2)).statusCode).toBe(422);
     (onC2.spec as Record<string, unknown>).clusters = ['c1'];
     expect((await h.call(ADMIN, 'POST', '/api/v1/apps', onC2)).statusCode).toBe(201);
-    const dup = appBody(uniq('a'), 'acme-web');
+    const dup = appBody(uniq('acme-a'), 'acme-web');
     dup.spec.components.push({ ...dup.spec.components[0]! });
     const res = await h.call(ADMIN, 'POST', '/api/v1/apps', dup);
     expect(res.statusCode).toBe(400);
@@ -182,7 +182,7 @@ describe('objects', () => {
   });
 
   it('grants need exactly one of role and verbs, and a project grant covers only its project', async () => {
-    const base = grantBody(uniq('g'), 'acme', 'acme-web');
+    const base = grantBody(uniq('acme-g'), 'acme', 'acme-web');
     const both = await h.call(ADMIN, 'POST', '/api/v1/kubeconfiggrants', { ...base, spec: { ...base.spec, verbs: ['get'] } });
     expect(both.statusCode).toBe(400);
     const { role: _role, ...noAccess } = base.spec;
@@ -194,7 +194,7 @@ describe('objects', () => {
   });
 
   it('grants are fixed once created; only labels change', async () => {
-    const g = await adminCreate(h, '/api/v1/kubeconfiggrants', grantBody(uniq('g'), 'acme', 'acme-web'));
+    const g = await adminCreate(h, '/api/v1/kubeconfiggrants', grantBody(uniq('acme-g'), 'acme', 'acme-web'));
     const res = await h.call(ADMIN, 'PUT', `/api/v1/kubeconfiggrants/${g.name as string}`, { spec: { ...(g.spec as object), role: 'admin' } });
     expect(res.statusCode).toBe(400);
     const relabel = await h.call(ADMIN, 'PUT', `/api/v1/kubeconfiggrants/${g.name as string}`, { labels: { purpose: 'ci' }, spec: g.spec });
@@ -206,11 +206,11 @@ describe('deletion', () => {
   it('refuses while dependents exist (HAS_DEPENDENTS), then succeeds', async () => {
     const tenant = uniq('t');
     await adminCreate(h, '/api/v1/tenants', { name: tenant, spec: { placement: { clusters: ['c1'] } } });
-    const project = uniq('p');
+    const project = `${tenant}-p`;
     await adminCreate(h, `/api/v1/tenants/${tenant}/projects`, { name: project });
-    const app = uniq('a');
+    const app = `${tenant}-a`;
     await adminCreate(h, '/api/v1/apps', appBody(app, project));
-    const grant = uniq('g');
+    const grant = `${tenant}-g`;
     await adminCreate(h, '/api/v1/kubeconfiggrants', grantBody(grant, tenant, project));
 
     for (const url of [`/api/v1/tenants/${tenant}`, `/api/v1/projects/${project}`]) {
@@ -250,7 +250,7 @@ describe('deletion', () => {
   });
 
   it('an object with finalizers is marked (202) and stays until they are gone', async () => {
-    const name = uniq('a');
+    const name = uniq('acme-a');
     await adminCreate(h, '/api/v1/apps', appBody(name, 'acme-web'));
     await h.store.objects.update('App', name, { finalizers: ['kubenova.io/vela'] });
     const res = await h.call(ADMIN, 'DELETE', `/api/v1/apps/${name}`);
@@ -262,7 +262,7 @@ describe('deletion', () => {
 
 describe('optimistic concurrency', () => {
   it('PUT with a stale If-Match is a 409 CONFLICT; with the current one it succeeds', async () => {
-    const name = uniq('a');
+    const name = uniq('acme-a');
     const created = await h.call(ADMIN, 'POST', '/api/v1/apps', appBody(name, 'acme-web'));
     const etag = created.headers.etag as string;
     const spec = json<Obj>(created).spec;
@@ -288,10 +288,10 @@ describe('optimistic concurrency', () => {
 });
 
 describe('lists', () => {
-  const project = 'paged';
+  const project = 'acme-paged';
   beforeAll(async () => {
     await adminCreate(h, '/api/v1/tenants/acme/projects', { name: project });
-    for (let i = 0; i < 7; i++) await adminCreate(h, '/api/v1/apps', appBody(`paged-${i}`, project, { tier: i % 2 === 0 ? 'web' : 'db' }));
+    for (let i = 0; i < 7; i++) await adminCreate(h, '/api/v1/apps', appBody(`acme-paged-${i}`, project, { tier: i % 2 === 0 ? 'web' : 'db' }));
   });
 
   async function all(url: string, limit: number, caller = ADMIN): Promise<string[]> {
@@ -311,15 +311,15 @@ describe('lists', () => {
 
   it('page with limit and cursor, in name order, each object once', async () => {
     const names = await all(`/api/v1/projects/${project}/apps`, 3);
-    expect(names).toEqual(['paged-0', 'paged-1', 'paged-2', 'paged-3', 'paged-4', 'paged-5', 'paged-6']);
+    expect(names).toEqual(['acme-paged-0', 'acme-paged-1', 'acme-paged-2', 'acme-paged-3', 'acme-paged-4', 'acme-paged-5', 'acme-paged-6']);
   });
 
   it('filter by label selector, also across pages', async () => {
-    expect(await all(`/api/v1/projects/${project}/apps?labelSelector=tier%3Dweb`, 2)).toEqual(['paged-0', 'paged-2', 'paged-4', 'paged-6']);
+    expect(await all(`/api/v1/projects/${project}/apps?labelSelector=tier%3Dweb`, 2)).toEqual(['acme-paged-0', 'acme-paged-2', 'acme-paged-4', 'acme-paged-6']);
     expect(await all(`/api/v1/apps?labelSelector=${encodeURIComponent(`kubenova.io/project=${project},tier in (db)`)}`, 2)).toEqual([
-      'paged-1',
-      'paged-3',
-      'paged-5',
+      'acme-paged-1',
+      'acme-paged-3',
+      'acme-paged-5',
     ]);
     expect(await all(`/api/v1/apps?labelSelector=${encodeURIComponent(`kubenova.io/project=${project},!tier`)}`, 5)).toEqual([]);
   });

@@ -97,7 +97,7 @@ describe('references into another tenant fail like missing ones', () => {
     ['an app in another tenant\'s project', '/api/v1/apps', (p: string) => appBody(uniq('a'), p), 'globex-web'],
     ['a project in another tenant', '/api/v1/projects', (t: string) => ({ name: uniq('p'), spec: { tenant: t } }), 'globex'],
     ['a grant in another tenant', '/api/v1/kubeconfiggrants', (t: string) => grantBody(uniq('g'), t), 'globex'],
-    ["a grant on another tenant's project", '/api/v1/kubeconfiggrants', (p: string) => grantBody(uniq('g'), 'acme', p), 'globex-web'],
+    ["a grant on another tenant's project", '/api/v1/kubeconfiggrants', (p: string) => grantBody(uniq('acme-g'), 'acme', p), 'globex-web'],
   ])('%s → 422', async (_what, url, body, other) => {
     const missing = `missing-${other}`;
     const a = await h.call(admin, 'POST', url, body(other));
@@ -108,8 +108,8 @@ describe('references into another tenant fail like missing ones', () => {
   });
 
   it('clusters outside the tenant placement are refused without saying whether they exist', async () => {
-    const outside = await h.call(admin, 'POST', '/api/v1/kubeconfiggrants', { ...grantBody(uniq('g'), 'acme'), spec: { ...grantBody('x', 'acme').spec, cluster: 'c2' } });
-    const missing = await h.call(admin, 'POST', '/api/v1/kubeconfiggrants', { ...grantBody(uniq('g'), 'acme'), spec: { ...grantBody('x', 'acme').spec, cluster: 'c9' } });
+    const outside = await h.call(admin, 'POST', '/api/v1/kubeconfiggrants', { ...grantBody(uniq('acme-g'), 'acme'), spec: { ...grantBody('x', 'acme').spec, cluster: 'c2' } });
+    const missing = await h.call(admin, 'POST', '/api/v1/kubeconfiggrants', { ...grantBody(uniq('acme-g'), 'acme'), spec: { ...grantBody('x', 'acme').spec, cluster: 'c9' } });
     expect(outside.statusCode).toBe(422);
     expect(json<{ message: string }>(outside).message.replace('c2', 'cX')).toBe(json<{ message: string }>(missing).message.replace('c9', 'cX'));
   });

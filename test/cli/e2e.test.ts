@@ -83,26 +83,26 @@ describe('platform setup: clusters, tenants, projects', () => {
   });
 
   it('creates projects inside a tenant, by flag or from the file', async () => {
-    expect(await cli(['create', 'project', 'shop', '--tenant', 'acme'])).toMatchObject({ code: 0, stdout: 'project/shop created\n' });
-    const path = await file('proj.yaml', YAML.stringify({ name: 'shop-staging', spec: { tenant: 'acme', description: 'staging' } }));
-    expect(await cli(['create', 'proj', '-f', path])).toMatchObject({ code: 0, stdout: 'project/shop-staging created\n' });
+    expect(await cli(['create', 'project', 'acme-shop', '--tenant', 'acme'])).toMatchObject({ code: 0, stdout: 'project/acme-shop created\n' });
+    const path = await file('proj.yaml', YAML.stringify({ name: 'acme-shop-staging', spec: { tenant: 'acme', description: 'staging' } }));
+    expect(await cli(['create', 'proj', '-f', path])).toMatchObject({ code: 0, stdout: 'project/acme-shop-staging created\n' });
     const list = await cli(['get', 'projects', '--tenant', 'acme']);
     expect(rows(list.stdout).map((r) => r.slice(0, 3))).toEqual([
       ['NAME', 'TENANT', 'PHASE'],
-      ['shop', 'acme', 'Pending'],
-      ['shop-staging', 'acme', 'Pending'],
+      ['acme-shop', 'acme', 'Pending'],
+      ['acme-shop-staging', 'acme', 'Pending'],
     ]);
-    expect((await cli(['get', 'project', 'shop', '--tenant', 'acme', '-o', 'name'])).stdout).toBe('project/shop\n');
+    expect((await cli(['get', 'project', 'acme-shop', '--tenant', 'acme', '-o', 'name'])).stdout).toBe('project/acme-shop\n');
   });
 
   it('creates an app and lists it by tenant and by project', async () => {
-    const app = { kind: 'App', name: 'web', spec: { project: 'shop', components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx' } }] } };
-    expect(await cli(['create', '-f', await file('web.json', JSON.stringify(app))])).toMatchObject({ code: 0, stdout: 'app/web created\n' });
-    for (const scope of [['--tenant', 'acme'], ['--project', 'shop']]) {
+    const app = { kind: 'App', name: 'acme-web', spec: { project: 'acme-shop', components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx' } }] } };
+    expect(await cli(['create', '-f', await file('web.json', JSON.stringify(app))])).toMatchObject({ code: 0, stdout: 'app/acme-web created\n' });
+    for (const scope of [['--tenant', 'acme'], ['--project', 'acme-shop']]) {
       const r = await cli(['get', 'apps', ...scope]);
-      expect(rows(r.stdout)[1]!.slice(0, 5)).toEqual(['web', 'acme', 'Pending', 'shop', 'web']);
+      expect(rows(r.stdout)[1]!.slice(0, 5)).toEqual(['acme-web', 'acme', 'Pending', 'acme-shop', 'web']);
     }
-    expect((await cli(['get', 'apps', '--project', 'shop-staging'])).stderr).toBe('No apps found.\n');
+    expect((await cli(['get', 'apps', '--project', 'acme-shop-staging'])).stderr).toBe('No apps found.\n');
   });
 });
 
@@ -125,7 +125,7 @@ describe('apply and update', () => {
   });
 
   it('re-applies `get -o yaml` output unchanged, including a cluster with its write-only kubeconfig', async () => {
-    for (const what of [['tenant', 'acme'], ['cluster', 'prod-a'], ['app', 'web'], ['project', 'shop']]) {
+    for (const what of [['tenant', 'acme'], ['cluster', 'prod-a'], ['app', 'acme-web'], ['project', 'acme-shop']]) {
       const yaml = (await cli(['get', ...what, '-o', 'yaml'])).stdout;
       const r = await cli(['apply', '-f', '-'], admin, yaml);
       expect({ ...r, what }).toMatchObject({ code: 0, stdout: `${what.join('/')} unchanged\n`, stderr: '' });
@@ -262,9 +262,9 @@ describe('custom methods', () => {
     const rollback = await cli(['rollback', 'nope', '--revision', '1', '--reason', 'bad deploy']);
     expect(rollback.code).toBe(EXIT.notFound);
     // An existing app's rollout, before any cluster reported: Pending, nothing per cluster.
-    const view = await cli(['rollout', 'web', '-o', 'json']);
+    const view = await cli(['rollout', 'acme-web', '-o', 'json']);
     expect(view.code, view.stderr).toBe(0);
-    expect(JSON.parse(view.stdout)).toMatchObject({ app: 'web', phase: 'Pending', clusters: {} });
+    expect(JSON.parse(view.stdout)).toMatchObject({ app: 'acme-web', phase: 'Pending', clusters: {} });
   });
 
   it('issue-kubeconfig sends the grant request; a refusal writes no file', async () => {
@@ -274,7 +274,7 @@ describe('custom methods', () => {
     expect(outside.stderr).toMatch(/UNPROCESSABLE.*cluster "prod-b" is not in the placement of tenant "acme"/);
     expect(outside.stderr).toMatch(/ {2}- body\/cluster: /);
 
-    const badNs = await cli(['issue-kubeconfig', 'project', 'shop', '--cluster', 'prod-a', '--namespace', 'shop-staging', '-o', out]);
+    const badNs = await cli(['issue-kubeconfig', 'project', 'acme-shop', '--cluster', 'prod-a', '--namespace', 'acme-shop-staging', '-o', out]);
     expect(badNs.stderr).toMatch(/VALIDATION_FAILED/);
     expect(badNs.stderr).toMatch(/namespaces: a project grant covers only its own project/);
 
@@ -282,7 +282,7 @@ describe('custom methods', () => {
     expect(ttlTooShort.stderr).toMatch(/body\/ttlSeconds/);
 
     // Accepted by admission; issuing itself arrives with the grant reconciler (501 until then).
-    const ok = await cli(['issue-kubeconfig', 'tenant', 'acme', '--cluster', 'prod-a', '--ttl', '2h', '--role', 'edit', '--namespace', 'shop', '-o', out]);
+    const ok = await cli(['issue-kubeconfig', 'tenant', 'acme', '--cluster', 'prod-a', '--ttl', '2h', '--role', 'edit', '--namespace', 'acme-shop', '-o', out]);
     expect(ok.stderr).toMatch(/^Error from server \(NOT_IMPLEMENTED\)/);
     expect(existsSync(out)).toBe(false);
   });

@@ -137,7 +137,7 @@ afterAll(async () => {
 }, 400_000);
 
 describe('an app with a webservice and a scaler', () => {
-  const APP = `shop-${suffix}`;
+  const APP = `${TA}-shop`;
 
   it('reaches Deployed: 2 replicas, Pods Running on kwok, written as the app\'s own identity', { timeout: 180_000 }, async () => {
     const t0 = performance.now();
@@ -227,7 +227,7 @@ describe('an app with a webservice and a scaler', () => {
 });
 
 describe("status-only changes of an app's Application", () => {
-  const APP = `quiet-${suffix}`;
+  const APP = `${TA}-quiet`;
   const ref = { ...APPLICATION, namespace: PA, name: APP };
   /** The reconcilers' calls since `from` that concern this app's objects (its Application, its
    *  identity, or a list by its owner labels). */
@@ -271,7 +271,7 @@ describe("status-only changes of an app's Application", () => {
 
 describe('workflows', () => {
   it('a suspend step shows as suspended in the rollout view and continues when resumed through the API', { timeout: 180_000 }, async () => {
-    const APP = `gated-${suffix}`;
+    const APP = `${TA}-gated`;
     await createApp(APP, PA, {
       components: [webservice('nginx:1.27', 'gate')],
       workflow: { steps: [{ name: 'approve', type: 'suspend' }, { name: 'ship', type: 'deploy', properties: { policies: [] } }] },
@@ -300,14 +300,14 @@ describe('workflows', () => {
 
 describe('failures', () => {
   it('an unknown component type is 422, naming the type and the cluster, before anything is stored', async () => {
-    const res = await h.call(ADMIN, 'POST', '/api/v1/apps', { name: `bad-${suffix}`, spec: { project: PA, components: [{ name: 'fn', type: 'lambda-function' }] } });
+    const res = await h.call(ADMIN, 'POST', '/api/v1/apps', { name: `${TA}-bad`, spec: { project: PA, components: [{ name: 'fn', type: 'lambda-function' }] } });
     expect(res.statusCode, res.body).toBe(422);
     expect(json(res)).toMatchObject({ details: [{ field: 'body/spec/components/0/type', reason: expect.stringContaining(`cluster "${C}" lacks ComponentDefinition "lambda-function"`) }] });
-    expect(await read('App', `bad-${suffix}`)).toBeUndefined();
+    expect(await read('App', `${TA}-bad`)).toBeUndefined();
   });
 
   it("a workload that never becomes healthy fails its step's timeout: Error with KubeVela's reason", { timeout: 180_000 }, async () => {
-    const APP = `stuck-${suffix}`;
+    const APP = `${TA}-stuck`;
     // No node can take 100000 CPUs: the Pods stay Pending and the deploy step waits for health.
     await createApp(APP, PA, {
       components: [{ name: 'stuck', type: 'webservice', properties: { image: 'nginx:1.27', cpu: '100000' } }],
@@ -324,7 +324,7 @@ describe('failures', () => {
 
 describe("an app runs with its tenant's identity", () => {
   it("cannot write into another tenant's namespace: Error with the RBAC reason, and nothing is written", { timeout: 180_000 }, async () => {
-    const APP = `intruder-${suffix}`;
+    const APP = `${TA}-intruder`;
     const target = `loot-${suffix}`;
     await createApp(APP, PA, {
       components: [
@@ -345,8 +345,8 @@ describe("an app runs with its tenant's identity", () => {
 
   it('cannot escalate through KubeVela metadata: refused by the API, never passed to the Application', async () => {
     for (const body of [
-      { name: `esc1-${suffix}`, labels: { 'app.oam.dev/username': 'kubernetes-admin' }, spec: { project: PA, components: [webservice('nginx')] } },
-      { name: `esc2-${suffix}`, spec: { project: PA, components: [{ ...webservice('nginx'), traits: [{ type: 'annotations', properties: { 'app.oam.dev/group': 'system:masters' } }] }] } },
+      { name: `${TA}-esc1`, labels: { 'app.oam.dev/username': 'kubernetes-admin' }, spec: { project: PA, components: [webservice('nginx')] } },
+      { name: `${TA}-esc2`, spec: { project: PA, components: [{ ...webservice('nginx'), traits: [{ type: 'annotations', properties: { 'app.oam.dev/group': 'system:masters' } }] }] } },
     ]) {
       const res = await h.call(ADMIN, 'POST', '/api/v1/apps', body);
       expect(res.statusCode, res.body).toBe(422);

@@ -48,7 +48,8 @@ const killedAt = new Map<number, number>();
 
 const tenantName = (i: number) => `t${i}-${suffix}`;
 const projectName = (i: number) => `${tenantName(i)}-p`;
-const appName = (i: number) => `app${i}-${suffix}`;
+// App i lives in project i % PROJECTS, of the tenant of the same number (names carry their tenant's prefix).
+const appName = (i: number) => `${tenantName(i % PROJECTS)}-app${i}`;
 
 /** A call through replica `i`, or the next live one, retried while the store or the replica is
  *  away, as a client behind a load balancer would. A POST whose earlier attempt may have

@@ -257,6 +257,54 @@ describe('a tenant with quotas and two projects on two clusters', () => {
   });
 });
 
+describe("a tenant never labels its namespaces as another tenant's", () => {
+  it('the API refuses identity keys; an intent already holding them is stamped without them by the real Capsule', { timeout: 180_000 }, async () => {
+    const before = (await read('Tenant', TENANT))!;
+    const spec = before.spec as { namespaceOptions: Record<string, unknown> };
+    const victim = `globex-${suffix}`;
+    const escape = { labels: { team: 'acme', 'capsule.clastix.io/tenant': victim, 'kubenova.io/tenant': victim }, annotations: { 'kubenova.io/project': victim } };
+    const refused = await h.call({ roles: ['tenant-admin'], tenants: [TENANT] }, 'PUT', `/api/v1/tenants/${TENANT}`, { spec: { ...spec, namespaceOptions: { ...spec.namespaceOptions, ...escape } } });
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(json<{ code: string; details: { field: string }[] }>(refused)).toMatchObject({
+      code: 'UNPROCESSABLE',
+      details: [
+        { field: 'body/spec/namespaceOptions/labels/capsule.clastix.io~1tenant' },
+        { field: 'body/spec/namespaceOptions/labels/kubenova.io~1tenant' },
+        { field: 'body/spec/namespaceOptions/annotations/kubenova.io~1project' },
+      ],
+    });
+    expect(refused.body).not.toContain(victim);
+
+    // Defence in depth: such an intent in the store (as an older release accepted it) reaches
+    // Capsule without the identity keys. The marker shows Capsule stamped the new metadata.
+    const marker = `m-${suffix}`;
+    await h.store.objects.update('Tenant', TENANT, {
+      labels: before.labels,
+      spec: { ...spec, namespaceOptions: { ...spec.namespaceOptions, ...escape, labels: { ...escape.labels, marker } } },
+    });
+    try {
+      await deployed('Tenant', TENANT);
+      const identity = async (cluster: string, project: string) => {
+        const ns = (await admin(cluster).get({ ...NAMESPACE, name: project }))!;
+        expect(ns.metadata.labels).toMatchObject({ marker, 'capsule.clastix.io/tenant': TENANT, 'kubenova.io/tenant': TENANT, 'kubenova.io/project': project });
+        expect(ns.metadata.annotations?.['kubenova.io/project']).toBeUndefined();
+      };
+      for (const cluster of [A, B]) {
+        for (const project of [P1, P2]) await vi.waitFor(() => identity(cluster, project), { timeout: 60_000, interval: 200 });
+      }
+      // And it stays so (Capsule and KubeNova's reconcilers have had their turns).
+      await new Promise((r) => setTimeout(r, 3_000));
+      for (const cluster of [A, B]) for (const project of [P1, P2]) await identity(cluster, project);
+      const np = (await admin(A).get({ ...NETWORK_POLICY, namespace: P1, name: 'kubenova-network' }))!;
+      expect((np.spec as { ingress: unknown }).ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'capsule.clastix.io/tenant': TENANT } } }] }]);
+    } finally {
+      const restored = await call('PUT', `/api/v1/tenants/${TENANT}`, { spec });
+      expect(restored.statusCode, restored.body).toBe(200);
+      await deployed('Tenant', TENANT);
+    }
+  });
+});
+
 describe('drift', () => {
   it('puts back a projected object someone deleted or changed (woken by the watch)', { timeout: 120_000 }, async () => {
     const c = admin(B);

@@ -95,12 +95,12 @@ describe('three replicas on one PostgreSQL database', { timeout: 240_000 }, () =
 
     const globex = await call(url(2), 'POST', '/tenants', { name: 'globex', spec: {} });
     expect(globex.status, JSON.stringify(globex.body)).toBe(201);
-    const project = await call(url(0), 'POST', '/tenants/acme/projects', { name: 'shop' });
+    const project = await call(url(0), 'POST', '/tenants/acme/projects', { name: 'acme-shop' });
     expect(project.status, JSON.stringify(project.body)).toBe(201);
 
     const restarted = await replicas.restart(1);
     expect(restarted.pid).not.toBe(killed.pid);
-    for (const path of ['/tenants/globex', '/projects/shop', '/tenants/acme']) await readConsistently(path, [1, 2]);
+    for (const path of ['/tenants/globex', '/projects/acme-shop', '/tenants/acme']) await readConsistently(path, [1, 2]);
     const names = (await call(url(1), 'GET', '/tenants')).body.items as { name: string }[];
     expect(names.map((t) => t.name)).toEqual(['acme', 'globex']);
   });

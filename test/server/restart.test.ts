@@ -40,14 +40,14 @@ test('objects and secrets survive a stop and a start of the server process', { t
   const writes: [string, unknown][] = [
     ['/policysets', { name: 'baseline', spec: { podSecurity: 'baseline' } }],
     ['/tenants', { name: 'acme', labels: { team: 'shop' }, spec: { placement: { clusters: ['prod'] }, policySets: ['baseline'] } }],
-    ['/tenants/acme/projects', { name: 'shop' }],
-    ['/apps', { name: 'web', spec: { project: 'shop', components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx' } }] } }],
+    ['/tenants/acme/projects', { name: 'acme-shop' }],
+    ['/apps', { name: 'acme-web', spec: { project: 'acme-shop', components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx' } }] } }],
   ];
   for (const [path, body] of writes) {
     const res = await call(first.url, 'POST', path, body);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
   }
-  const objects = ['/clusters/prod', '/policysets/baseline', '/tenants/acme', '/projects/shop', '/apps/web'];
+  const objects = ['/clusters/prod', '/policysets/baseline', '/tenants/acme', '/projects/acme-shop', '/apps/acme-web'];
   const before = await Promise.all(objects.map(async (path) => (await call(first.url, 'GET', path)).body));
   expect(before[0]).toMatchObject({ name: 'prod', labels: { region: 'eu' }, kubeconfig: { set: true, keyId: 'k1' } });
 

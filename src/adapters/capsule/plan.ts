@@ -3,6 +3,7 @@
 import type { PolicySetSpec } from '../../api/kinds/policyset.js';
 import type { TenantSpec } from '../../api/kinds/tenant.js';
 import { unmetNeeds, type CapabilityNeed, type ClusterCapabilities } from '../../domain/capabilities.js';
+import { withoutIdentityKeys } from '../../domain/metadata-keys.js';
 import { ownershipLabels, type Owner } from '../../domain/ownership.js';
 import type { KubeObject } from '../kube/types.js';
 import {
@@ -105,10 +106,13 @@ export function registryExpression(prefix: string): string {
   return `^(?:(?:docker\\.io|index\\.docker\\.io)/${rest}|${short})`;
 }
 
+/** What Capsule stamps on every namespace of the tenant. Tenant-identity keys never come from
+ *  the spec (the API refuses them too): a tenant's namespaces carry only its own identity, which
+ *  Capsule and KubeNova set. */
 function namespaceMetadata(tenant: TenantIntent, policy: EffectivePolicy): { labels: Record<string, string>; annotations: Record<string, string> } {
-  const labels = { ...tenant.spec.namespaceOptions?.labels };
+  const labels = withoutIdentityKeys(tenant.spec.namespaceOptions?.labels);
   if (policy.podSecurity) for (const key of POD_SECURITY_LABELS) labels[key] = policy.podSecurity;
-  return { labels, annotations: { ...tenant.spec.namespaceOptions?.annotations } };
+  return { labels, annotations: withoutIdentityKeys(tenant.spec.namespaceOptions?.annotations) };
 }
 
 /**

@@ -1,29 +1,37 @@
 // Admission checks of an App beyond its schema, before anything is stored or applied:
-// - no KubeVela metadata keys (`app.oam.dev/*`, `oam.dev/*`) anywhere in properties;
+// - no KubeVela metadata keys (`app.oam.dev/*`, `oam.dev/*`) and no tenant-identity keys
+//   (`kubenova.io/*`, `capsule.clastix.io/*`, ...: domain/metadata-keys.ts) anywhere in
+//   properties: a labels or annotations trait would stamp them on the app's objects, which
+//   KubeNova and Capsule then take for another owner's;
 // - every component, trait, policy and workflow-step type is a Definition each target cluster
 //   has (as discovered; clusters not discovered yet pass and wait in Pending);
 // - component types are allowed by every policy set of the tenant that restricts them.
 import { appCapabilityGaps, VELA_METADATA_PREFIXES } from '../../adapters/vela/index.js';
 import { capabilitiesOf } from '../../domain/capabilities.js';
+import { identityKeyReason, reservedClass } from '../../domain/metadata-keys.js';
 import { placedClusters, type Placement } from '../../domain/placement.js';
 import type { ObjectStore } from '../../store/types.js';
 import { ApiError } from '../errors.js';
 import type { AppSpec } from './app.js';
 import type { FieldProblem } from './descriptor.js';
 import type { PolicySetSpec } from './policyset.js';
+import { jsonPointerToken } from './references.js';
 import { registeredClusters } from './tenancy.js';
 
-const reserved = (key: string) => VELA_METADATA_PREFIXES.some((p) => key.startsWith(p));
-const pointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+/** Why a key may not appear in properties, or undefined. */
+function keyProblem(key: string): string | undefined {
+  if (VELA_METADATA_PREFIXES.some((p) => key.startsWith(p))) return `"${key}": KubeVela metadata keys (app.oam.dev/*, oam.dev/*) are set by KubeNova and KubeVela only`;
+  return reservedClass(key) === 'identity' ? identityKeyReason(key) : undefined;
+}
 
-/** Object keys with a KubeVela metadata prefix, at any depth of `value`. */
+/** Object keys that may not appear in properties, at any depth of `value`. */
 function reservedKeys(value: unknown, field: string): FieldProblem[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => reservedKeys(v, `${field}/${i}`));
   if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([k, v]) => [
-    ...(reserved(k) ? [{ field: `${field}/${pointer(k)}`, reason: `"${k}": KubeVela metadata keys (app.oam.dev/*, oam.dev/*) are set by KubeNova and KubeVela only` }] : []),
-    ...reservedKeys(v, `${field}/${pointer(k)}`),
-  ]);
+  return Object.entries(value).flatMap(([k, v]) => {
+    const reason = keyProblem(k);
+    return [...(reason ? [{ field: `${field}/${jsonPointerToken(k)}`, reason }] : []), ...reservedKeys(v, `${field}/${jsonPointerToken(k)}`)];
+  });
 }
 
 export function metadataProblems(spec: AppSpec): FieldProblem[] {

@@ -9,7 +9,7 @@ import { represent } from '../representation.js';
 import { representRevision } from '../revision-routes.js';
 import { rollback, RollbackBody, type RollbackRequest } from '../rollback.js';
 import type { KindDescriptor, FieldProblem } from './descriptor.js';
-import { duplicateNames, PROJECT_LABEL, rejectProblems, requirePlacedCluster, resolveReference } from './references.js';
+import { duplicateNames, PROJECT_LABEL, rejectProblems, requirePlacedCluster, requireTenantPrefix, resolveReference } from './references.js';
 import type { TenantResource } from './tenant.js';
 import { VELA_METADATA_PREFIXES } from '../../adapters/vela/index.js';
 import { appClusters, metadataProblems, requireAllowedComponentTypes, requireAppCapabilities } from './app-checks.js';
@@ -83,7 +83,7 @@ export const appKind: KindDescriptor = {
   // Its reconciler removes the Application (and the app's identity) from every cluster first.
   finalizers: [CLEANUP_FINALIZER],
   history: true,
-  async admit(_name, raw, ctx) {
+  async admit(name, raw, ctx) {
     const spec = raw as unknown as AppSpec;
     rejectProblems([
       ...duplicateNames(spec.components, 'spec/components'),
@@ -98,6 +98,7 @@ export const appKind: KindDescriptor = {
     const project = await resolveReference(ctx, 'Project', spec.project, 'spec/project');
     const tenant = (await ctx.objects.get('Tenant', project.tenant!)) as TenantResource | undefined;
     if (!tenant) throw new ApiError('UNPROCESSABLE', `tenant of project "${spec.project}" not found`);
+    requireTenantPrefix(ctx, name, tenant.name);
     for (const [i, cluster] of (spec.clusters ?? []).entries()) {
       await requirePlacedCluster(ctx, tenant, cluster, `spec/clusters/${i}`);
     }

@@ -25,6 +25,9 @@ export interface AdmissionContext {
   objects: ObjectStore;
   /** The object being updated; undefined on create. */
   current?: Resource;
+  /** The tenant prefix rule (KUBENOVA_FORCE_TENANT_PREFIX): new projects, apps and kubeconfig
+   *  grants are named `<tenant>-...`. Absent: on. */
+  forceTenantPrefix?: boolean;
 }
 
 /** Where an input problem is, relative to the request body, and why. */

@@ -9,7 +9,7 @@ import { ApiError } from '../errors.js';
 import { List, Name, Patterned, Strict, StringEnum, withDefault } from '../schemas/common.js';
 import { representFields } from '../representation.js';
 import type { AdmissionContext, CustomMethod, FieldProblem, KindDescriptor, Spec } from './descriptor.js';
-import { PROJECT_LABEL, rejectProblems, requirePlacedCluster, resolveReference, unprocessable } from './references.js';
+import { PROJECT_LABEL, rejectProblems, requirePlacedCluster, requireTenantPrefix, resolveReference, unprocessable } from './references.js';
 import type { TenantResource } from './tenant.js';
 
 export const MIN_TTL_SECONDS = 600;
@@ -115,11 +115,14 @@ export const grantKind: KindDescriptor = {
   immutable: ['tenant', 'project', 'cluster', 'subject', 'ttlSeconds', 'role', 'verbs', 'namespaces'],
   // Deleting a grant revokes it: its reconciler removes its cluster objects first.
   finalizers: [CLEANUP_FINALIZER],
-  async admit(_name, spec, ctx) {
+  async admit(name, spec, ctx) {
     // The whole spec is immutable: an update (labels only) keeps what was admitted at creation.
     if (ctx.current) return { tenant: ctx.current.tenant };
     const issuers = ctx.caller.rolesFor('KubeconfigGrant', 'create');
-    return { tenant: await admitGrant(spec as unknown as GrantSpec, ctx, issuers, 'spec/') };
+    const tenant = await admitGrant(spec as unknown as GrantSpec, ctx, issuers, 'spec/');
+    // Names issue-kubeconfig generates start with the project's or tenant's name: they comply.
+    requireTenantPrefix(ctx, name, tenant);
+    return { tenant };
   },
   systemLabels: (spec): Labels => (spec.project === undefined ? {} : { [PROJECT_LABEL]: spec.project as string }),
 };

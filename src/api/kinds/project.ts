@@ -1,11 +1,12 @@
 // Project: one namespace of a tenant, on each of the tenant's clusters (labelled
 // capsule.clastix.io/tenant=<tenant> by the CapsuleAdapter). Its name is the namespace name, so
-// project names are unique across tenants.
+// project names are unique across tenants: under the tenant prefix rule (the default) it starts
+// with `<tenant>-`.
 import { Type } from 'typebox';
 import { Name } from '../schemas/common.js';
 import type { KindDescriptor } from './descriptor.js';
 import { issueKubeconfigMethod } from './grant.js';
-import { PROJECT_LABEL, resolveReference } from './references.js';
+import { PROJECT_LABEL, requireTenantPrefix, resolveReference } from './references.js';
 import { projectPlanView, requireTenantCapabilities } from './tenancy.js';
 import type { TenantSpec } from './tenant.js';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
@@ -27,6 +28,7 @@ export const projectKind: KindDescriptor = {
   immutable: ['tenant'],
   async admit(name, spec, ctx) {
     const tenant = await resolveReference<TenantSpec>(ctx, 'Tenant', spec.tenant as string, 'spec/tenant');
+    requireTenantPrefix(ctx, name, tenant.name);
     // A new project lands on every cluster of its tenant: each must be able to take it.
     if (!ctx.current) await requireTenantCapabilities(ctx.objects, tenant.spec.placement, undefined, 'spec/tenant', `project "${name}"`);
     return { tenant: tenant.name };

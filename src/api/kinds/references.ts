@@ -4,12 +4,16 @@
 import { placementSelects, type Placement } from '../../domain/placement.js';
 import type { Kind, Labels, Resource } from '../../domain/resource.js';
 import { ApiError, validationFailed } from '../errors.js';
+import { eachObject } from '../../store/paging.js';
 import type { AdmissionContext, FieldProblem } from './descriptor.js';
 
 /** The label KubeNova puts on objects of a project (apps, grants): lists by project use it. */
 export { PROJECT_LABEL } from '../../domain/ownership.js';
 /** Label keys under this prefix are set by KubeNova, never by clients. */
 export const SYSTEM_LABEL_PREFIX = 'kubenova.io/';
+
+/** A key as one token of a JSON pointer (`/` and `~` escaped), for error `field`s. */
+export const jsonPointerToken = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 export function unprocessable(field: string, reason: string): ApiError {
   return new ApiError('UNPROCESSABLE', reason, [{ field: `body/${field}`, reason }]);
@@ -39,6 +43,31 @@ export async function requirePlacedCluster(
   const found = await ctx.objects.get('Cluster', cluster);
   if (!found || !placementSelects(tenant.spec.placement, found)) {
     throw unprocessable(field, `cluster "${cluster}" is not in the placement of tenant "${tenant.name}"`);
+  }
+}
+
+/**
+ * The tenant prefix rule (Capsule's `forceTenantPrefix`): a new project, app or kubeconfig grant
+ * of tenant `t` is named `t-...`, and no tenant's name is another's plus `-...`
+ * (`requireDisjointPrefix`). So names of different tenants never collide: a 409 only ever
+ * concerns the caller's own objects, and no tenant can probe or squat another's names. Names are
+ * fixed at creation, so only creates are checked (objects named before the rule keep theirs).
+ */
+export function requireTenantPrefix(ctx: AdmissionContext, name: string, tenant: string): void {
+  if (ctx.current || ctx.forceTenantPrefix === false || name.startsWith(`${tenant}-`)) return;
+  const reason = `must start with "${tenant}-"`;
+  throw new ApiError('UNPROCESSABLE', `name ${reason}: names of a tenant's projects, apps and grants start with the tenant's name and a dash`, [{ field: 'body/name', reason }]);
+}
+
+/** With the tenant prefix rule on, 422 for a new tenant whose name is another's plus `-...` (or
+ *  the other way round): the two would share names under the rule. */
+export async function requireDisjointPrefix(ctx: AdmissionContext, name: string): Promise<void> {
+  if (ctx.current || ctx.forceTenantPrefix === false) return;
+  for await (const other of eachObject(ctx.objects, 'Tenant')) {
+    if (name.startsWith(`${other.name}-`) || other.name.startsWith(`${name}-`)) {
+      const reason = `overlaps tenant "${other.name}": with the tenant prefix rule, one tenant's name may not start with another's and a dash`;
+      throw new ApiError('UNPROCESSABLE', `name ${reason}`, [{ field: 'body/name', reason }]);
+    }
   }
 }
 

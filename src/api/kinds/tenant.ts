@@ -19,12 +19,14 @@ import {
   SubdomainName,
   withDefault,
 } from '../schemas/common.js';
-import type { KindDescriptor } from './descriptor.js';
+import type { AdmissionContext, KindDescriptor } from './descriptor.js';
 import { issueKubeconfigMethod } from './grant.js';
-import { unprocessable } from './references.js';
+import { jsonPointerToken, requireDisjointPrefix, unprocessable } from './references.js';
+import { reservedKeyProblems } from '../../domain/metadata-keys.js';
 import { requireTenantCapabilities, tenantPlanView } from './tenancy.js';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import { eachObject } from '../../store/paging.js';
+import { ApiError } from '../errors.js';
 
 const Owner = Strict({
   kind: StringEnum(['User', 'Group']),
@@ -72,6 +74,24 @@ const Placement = Strict(
   { default: {}, description: 'The clusters named, plus those whose labels match the selector. Empty: no cluster yet.' },
 );
 
+/**
+ * 422 naming each reserved key (domain/metadata-keys.ts) the write would have Capsule stamp on
+ * the tenant's namespaces: tenant-identity keys for anyone, Kubernetes' scheduling and pod
+ * security keys for anyone but platform admins (who may set them for a tenant).
+ */
+function requireNamespaceMetadataKeys(spec: TenantSpec, ctx: AdmissionContext): void {
+  const access = ctx.caller.access('Tenant', ctx.current ? 'update' : 'create');
+  const platformAdmin = access.allowed && access.scope === 'all';
+  const current = (ctx.current?.spec as TenantSpec | undefined)?.namespaceOptions;
+  const problems = (['labels', 'annotations'] as const).flatMap((field) =>
+    reservedKeyProblems(spec.namespaceOptions?.[field], { platformAdmin, current: current?.[field] }).map((p) => ({
+      field: `body/spec/namespaceOptions/${field}/${jsonPointerToken(p.key)}`,
+      reason: p.reason,
+    })),
+  );
+  if (problems.length > 0) throw new ApiError('UNPROCESSABLE', `reserved namespace metadata: ${problems.map((p) => p.reason).join('; ')}`, problems);
+}
+
 export const tenantKind: KindDescriptor = {
   kind: 'Tenant',
   plural: 'tenants',
@@ -88,6 +108,8 @@ export const tenantKind: KindDescriptor = {
     driftPolicy: Type.Optional(DriftPolicy),
   },
   async admit(name, spec, ctx) {
+    requireNamespaceMetadataKeys(spec as TenantSpec, ctx);
+    await requireDisjointPrefix(ctx, name);
     for (const [i, policySet] of ((spec.policySets as string[] | undefined) ?? []).entries()) {
       // Policy sets are platform objects; only the platform can change this list.
       if (!(await ctx.objects.get('PolicySet', policySet))) {

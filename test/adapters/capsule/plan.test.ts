@@ -155,6 +155,37 @@ describe('planTenant: the Capsule Tenant', () => {
       },
     },
     {
+      reason: "tenant-identity keys stored in the spec (written before the API refused them) never reach Capsule: a tenant's namespaces never carry another tenant's identity",
+      intent: tenant({
+        namespaceOptions: {
+          labels: { 'capsule.clastix.io/tenant': 'globex', 'kubenova.io/tenant': 'globex', 'projectcapsule.dev/x': 'y', team: 'blue' },
+          annotations: { 'kubenova.io/project': 'globex-web', 'scheduler.alpha.kubernetes.io/node-selector': 'pool=acme' },
+          forbiddenLabels: [],
+        },
+      }),
+      expected: {
+        owners: [],
+        preventDeletion: true,
+        rules: [
+          {
+            permissions: {},
+            enforce: {
+              ingress: {},
+              services: {},
+              workloads: {},
+              metadata: [{ kinds: ['Namespace'], labels: { team: { managed: 'blue' } }, annotations: { 'scheduler.alpha.kubernetes.io/node-selector': { managed: 'pool=acme' } } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      reason: 'the same on legacy clusters: identity keys are dropped from the additional metadata',
+      intent: tenant({ namespaceOptions: { labels: { 'capsule.clastix.io/tenant': 'globex', team: 'blue' }, annotations: { 'kubenova.io/tenant': 'globex' }, forbiddenLabels: [] } }),
+      caps: CAPSULE_OLD,
+      expected: { owners: [], preventDeletion: true, namespaceOptions: { additionalMetadata: { labels: { team: 'blue' } } } },
+    },
+    {
       reason: 'class allow-lists use the stable fields; an empty list means no restriction (Capsule would refuse every class otherwise)',
       intent: tenant({ allowedClasses: { storage: ['fast'], ingress: ['nginx'], priority: [] } }),
       expected: {

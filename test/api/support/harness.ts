@@ -54,6 +54,8 @@ export async function startHarness(
     events?: EventRecorder;
     /** Metrics to share with a runtime the test starts. */
     metrics?: Metrics;
+    /** The tenant prefix rule of project and app names (default on, like the server's). */
+    forceTenantPrefix?: boolean;
   } = {},
 ): Promise<Harness> {
   const own = opts.store ? undefined : await openTestStore();
@@ -71,7 +73,7 @@ export async function startHarness(
     verifier: opts.verifier ?? createTokenVerifier({ hs256Secret: TEST_SECRET }),
     logger: createLogger({ level: 'debug', destination }),
     metrics,
-    config: { bodyLimitBytes: 1024 * 1024 },
+    config: { bodyLimitBytes: 1024 * 1024, ...(opts.forceTenantPrefix !== undefined && { forceTenantPrefix: opts.forceTenantPrefix }) },
     writeServices: opts.writeServices ?? storeKubeconfigAsGiven,
     ...(opts.eventHeartbeatMs !== undefined && { eventHeartbeatMs: opts.eventHeartbeatMs }),
     ...(opts.events && { events: opts.events }),
