@@ -16,10 +16,10 @@ import YAML from 'yaml';
 import { endpointOf, type ClusterEndpoint } from '../../src/adapters/cluster/credentials.js';
 import { AGENT } from '../../src/adapters/cluster/agent-identity.js';
 import { CAPSULE_CONFIGURATION } from '../../src/adapters/capsule/administrators.js';
-import { anchorOf, serviceAccountOf, TENANT_OWNER } from '../../src/adapters/grants/plan.js';
+import { anchorOf, serviceAccountOf, TENANT_OWNER, usernameOf } from '../../src/adapters/grants/plan.js';
 import { KubeClusterClient } from '../../src/adapters/kube/client.js';
 import { loadKubeconfig, tokenKubeconfig } from '../../src/adapters/kube/kubeconfig.js';
-import { KubeError } from '../../src/adapters/kube/types.js';
+import { KubeError, type KubeObject } from '../../src/adapters/kube/types.js';
 import { clusterWriteServices } from '../../src/api/write-services.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { clusterReconcilerRegistration } from '../../src/orchestrator/cluster-reconciler.js';
@@ -106,6 +106,9 @@ async function outcome(p: Promise<unknown>): Promise<'ok' | number> {
     throw err;
   }
 }
+
+/** A Capsule Tenant's resolved owners (`status.owners`, what capsule-proxy indexes). */
+const ownersOf = (tenant: KubeObject | undefined) => ((tenant?.status as { owners?: Array<{ kind: string; name: string }> } | undefined)?.owners ?? []);
 
 const configMap = (namespace: string, name = `cm-${randomBytes(3).toString('hex')}`) => ({
   ...CONFIG_MAP,
@@ -248,8 +251,22 @@ describe('issuing', () => {
       expect(g.grant.status).toMatchObject({ tenantOwner: true, state: 'Active' });
       for (const ns of [P1, P2]) expect(await outcome(g.client.apply(configMap(ns)))).toBe('ok');
       expect(await outcome(g.client.apply(configMap(Q1)))).toBe(403);
-      // Not asserted: that Capsule lists the TenantOwner in Tenant.status.owners (it did not
-      // within 60 s in this testenv; the admin RoleBindings above are KubeNova's own).
+      // Capsule lists the TenantOwner in the Tenant's status.owners (what capsule-proxy reads to
+      // show the owner its namespaces): the Tenant's matchOwners makes Capsule re-reconcile it on
+      // TenantOwner events. Only in T's Tenant.
+      const username = usernameOf(g.grant.name);
+      const listed = async (tenant: string) => ownersOf(await admin.get({ ...TENANT_TYPE, name: tenant })).some((o) => o.kind === 'ServiceAccount' && o.name === username);
+      let t0 = performance.now();
+      await vi.waitFor(async () => expect(await listed(T)).toBe(true), { timeout: 30_000, interval: 100 });
+      report(`TenantOwner → Tenant.status.owners: ${(performance.now() - t0).toFixed(0)} ms`);
+      expect(await listed(U)).toBe(false);
+      // Revoking the grant deletes the TenantOwner, and Capsule drops it from status.owners.
+      t0 = performance.now();
+      expect((await h.call(ADMIN, 'DELETE', `/api/v1/kubeconfiggrants/${g.grant.name}`)).statusCode).toBeLessThan(300);
+      await vi.waitFor(async () => expect(await listed(T)).toBe(false), { timeout: 30_000, interval: 100 });
+      report(`grant revoked → gone from Tenant.status.owners: ${(performance.now() - t0).toFixed(0)} ms`);
+      // KubeNova's tenant stays Deployed throughout: Capsule's additions are not drift.
+      expect((await h.store.objects.get('Tenant', T))!.status.phase).toBe('Deployed');
     } finally {
       g.client.close();
     }

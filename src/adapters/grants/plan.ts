@@ -11,17 +11,13 @@
 // - a Capsule TenantOwner only for a tenant-admin grant (role admin, the whole tenant): owners
 //   may create namespaces whatever their role, so no other grant is made one.
 import { AGENT, grantVerbRole } from '../cluster/agent-identity.js';
-import { CAPSULE_GROUP_VERSION } from '../capsule/capsule-api.js';
+import { CAPSULE_GROUP_VERSION, tenantOwnerLabels } from '../capsule/capsule-api.js';
 import { tokenKubeconfig } from '../kube/kubeconfig.js';
 import type { KubeObject, TypeRef } from '../kube/types.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../domain/ownership.js';
 
 /** Label naming the grant on every object projected for it. */
 export const GRANT_LABEL = 'kubenova.io/grant';
-
-/** Capsule v0.14 matches TenantOwners carrying this label to the tenant it names (by default,
- *  without any selector on the Tenant: `Permissions.ListMatchingOwners`). */
-const CAPSULE_OWNER_TENANT_LABEL = 'projectcapsule.dev/tenant';
 
 export const SERVICE_ACCOUNT: TypeRef = { apiVersion: 'v1', kind: 'ServiceAccount' };
 export const SECRET: TypeRef = { apiVersion: 'v1', kind: 'Secret' };
@@ -70,7 +66,9 @@ export function planGrant(intent: GrantIntent): KubeObject[] {
   if (intent.tenantOwner) {
     objects.push({
       ...TENANT_OWNER,
-      metadata: { name: `kubenova-${sa}`, labels: { ...labels, [CAPSULE_OWNER_TENANT_LABEL]: intent.tenant } },
+      // Selected by the Tenant's matchOwners (capsule/plan.ts), so Capsule lists it in the
+      // Tenant's status.owners within seconds, and drops it from there once deleted.
+      metadata: { name: `kubenova-${sa}`, labels: { ...labels, ...tenantOwnerLabels(intent.tenant) } },
       spec: { kind: 'ServiceAccount', name: usernameOf(intent.name), clusterRoles: ['admin', 'capsule-namespace-deleter'], aggregate: true },
     });
   }
