@@ -41,6 +41,10 @@ const U = `gu-${suffix}`;
 const P1 = `${T}-one`;
 const P2 = `${T}-two`;
 const Q1 = `${U}-one`;
+/** A tenant with a namespace quota of 1: its second project is refused by Capsule. */
+const V = `gv-${suffix}`;
+const V1 = `${V}-one`;
+const V2 = `${V}-two`;
 /** Nothing listens here: capsule-proxy cannot be built on this machine (see the file comment). */
 const PROXY = { url: 'https://127.0.0.1:9/', caData: Buffer.from('-----BEGIN CERTIFICATE-----\nnot-checked\n-----END CERTIFICATE-----\n').toString('base64') };
 
@@ -148,15 +152,16 @@ beforeAll(async () => {
       grantRegistration({ now: () => new Date(Date.now() + clockOffsetMs) }),
     ],
   });
-  for (const [tenant, projects] of [
-    [T, [P1, P2]],
-    [U, [Q1]],
+  for (const [tenant, projects, quotas] of [
+    [T, [P1, P2], {}],
+    [U, [Q1], {}],
+    [V, [V1], { namespaces: 1 }],
   ] as const) {
-    await created('/api/v1/tenants', { name: tenant, spec: { owners: [{ kind: 'User', name: `owner-${tenant}` }], placement: { clusters: [CLUSTER] } } });
+    await created('/api/v1/tenants', { name: tenant, spec: { owners: [{ kind: 'User', name: `owner-${tenant}` }], quotas, placement: { clusters: [CLUSTER] } } });
     for (const p of projects) await created(`/api/v1/tenants/${tenant}/projects`, { name: p });
   }
-  await Promise.all([T, U].map((t) => deployed('Tenant', t)));
-  await Promise.all([P1, P2, Q1].map((p) => deployed('Project', p)));
+  await Promise.all([T, U, V].map((t) => deployed('Tenant', t)));
+  await Promise.all([P1, P2, Q1, V1].map((p) => deployed('Project', p)));
 }, 300_000);
 
 afterAll(async () => {
@@ -165,14 +170,14 @@ afterAll(async () => {
   await vi
     .waitFor(async () => expect(json<{ items: unknown[] }>(await h.call(ADMIN, 'GET', '/api/v1/kubeconfiggrants')).items).toEqual([]), { timeout: 60_000, interval: 250 })
     .catch((err: unknown) => report(`cleanup: grants still there: ${String(err)}`));
-  for (const t of [T, U]) {
+  for (const t of [T, U, V]) {
     const projects = json<{ items: Array<{ name: string }> }>(await h.call(ADMIN, 'GET', `/api/v1/tenants/${t}/projects`)).items;
     for (const p of projects) await h.call(ADMIN, 'DELETE', `/api/v1/projects/${p.name}`);
   }
-  for (const t of [T, U]) await h.call(ADMIN, 'DELETE', `/api/v1/tenants/${t}`);
+  for (const t of [T, U, V]) await h.call(ADMIN, 'DELETE', `/api/v1/tenants/${t}`);
   await vi
     .waitFor(async () => {
-      for (const t of [T, U]) expect(await admin.get({ ...TENANT_TYPE, name: t })).toBeUndefined();
+      for (const t of [T, U, V]) expect(await admin.get({ ...TENANT_TYPE, name: t })).toBeUndefined();
     }, { timeout: 120_000, interval: 250 })
     .catch((err: unknown) => report(`cleanup: tenants still there: ${String(err)}`));
   await runtime?.stop();
@@ -314,6 +319,45 @@ describe('issuing', () => {
       },
       { timeout: 90_000, interval: 250 },
     );
+  });
+});
+
+describe('a tenant whose second project Capsule refused (namespace quota 1)', () => {
+  it('a tenant-wide grant binds the namespace that exists and names the refused one in its status', { timeout: 120_000 }, async () => {
+    // Capsule counts namespaces from the Tenant's status: the second project is refused only
+    // once the first one is counted.
+    await vi.waitFor(async () => expect((await admin.get({ ...TENANT_TYPE, name: V }))?.status).toMatchObject({ size: 1 }), { timeout: 30_000, interval: 100 });
+    await created(`/api/v1/tenants/${V}/projects`, { name: V2 });
+    await vi.waitFor(
+      async () => {
+        const p = await h.store.objects.get('Project', V2);
+        expect(p?.status.phase, JSON.stringify(p?.status)).toBe('Error');
+        expect(JSON.stringify(p?.status)).toContain('TENANT_NAMESPACE_QUOTA_EXCEEDED');
+      },
+      { timeout: 60_000, interval: 100 },
+    );
+    expect(await admin.get({ ...NAMESPACE, name: V2 })).toBeUndefined();
+
+    const g = await issue(`/api/v1/tenants/${V}:issue-kubeconfig`, { role: 'edit' });
+    try {
+      const skipped = [{ namespace: V2, reason: 'NamespaceMissing', message: expect.stringContaining('does not exist on the cluster') }];
+      expect(g.grant.status).toMatchObject({ state: 'Active', namespaces: [V1], skippedNamespaces: skipped });
+      expect(await outcome(g.client.apply(configMap(V1)))).toBe('ok');
+      expect(await outcome(g.client.list(CONFIG_MAP, { namespace: V2 }))).toBe(403);
+      // The reconciler keeps it so: Deployed, saying what is not bound (not an Error retried
+      // forever over a namespace that cannot come).
+      runtime!.enqueue(`KubeconfigGrant/${g.grant.name}`);
+      await vi.waitFor(
+        async () => {
+          const grant = await h.store.objects.get('KubeconfigGrant', g.grant.name);
+          expect(grant?.status, JSON.stringify(grant?.status)).toMatchObject({ phase: 'Deployed', namespaces: [V1], skippedNamespaces: skipped });
+          expect(grant!.status.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', message: expect.stringContaining('1 not bound (see skippedNamespaces)') });
+        },
+        { timeout: 30_000, interval: 100 },
+      );
+    } finally {
+      g.client.close();
+    }
   });
 });
 

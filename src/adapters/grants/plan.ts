@@ -15,6 +15,7 @@ import { CAPSULE_GROUP_VERSION, tenantOwnerLabels } from '../capsule/capsule-api
 import { tokenKubeconfig } from '../kube/kubeconfig.js';
 import type { KubeObject, TypeRef } from '../kube/types.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../domain/ownership.js';
+import type { SkippedNamespace } from './namespaces.js';
 
 /** Label naming the grant on every object projected for it. */
 export const GRANT_LABEL = 'kubenova.io/grant';
@@ -37,6 +38,8 @@ export interface GrantIntent {
   verbs?: string[];
   /** A tenant-admin grant: made a Capsule tenant owner. */
   tenantOwner: boolean;
+  /** Namespaces of the scope left out of `namespaces` on the cluster, and why (namespaces.ts). */
+  skipped?: SkippedNamespace[];
 }
 
 export const serviceAccountOf = (grant: string): string => `g-${grant}`;
