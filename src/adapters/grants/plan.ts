@@ -5,9 +5,9 @@
 // - a ServiceAccount `g-<grant>`: the identity of every token issued for the grant;
 // - an anchor Secret `g-<grant>-anchor`: the object its tokens are bound to (TokenRequest
 //   `boundObjectRef`), so deleting it invalidates all of them at once;
-// - RoleBindings in exactly the granted namespaces: a named role binds that ClusterRole; verbs
-//   bind the per-verb ClusterRoles written at registration (agent-identity.ts: `bind`, no
-//   `escalate`);
+// - RoleBindings in exactly the granted namespaces (those that exist in the tenant on the
+//   cluster: namespaces.ts): a named role binds that ClusterRole; verbs bind the per-verb
+//   ClusterRoles written at registration (agent-identity.ts: `bind`, no `escalate`);
 // - a Capsule TenantOwner only for a tenant-admin grant (role admin, the whole tenant): owners
 //   may create namespaces whatever their role, so no other grant is made one.
 import { AGENT, grantVerbRole } from '../cluster/agent-identity.js';
