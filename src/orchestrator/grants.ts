@@ -327,8 +327,11 @@ export async function grantKeysFor(e: ChangeEvent, objects: ObjectStore): Promis
   const tenant = e.kind === 'Project' ? e.tenant : undefined;
   if (e.kind === 'Project' && tenant === undefined) return [];
   const grants: GrantResource[] = await listAll<GrantSpec>(objects, 'KubeconfigGrant', tenant !== undefined ? { tenant } : {});
-  const concerned = (g: GrantResource) =>
-    e.kind === 'Cluster' ? g.spec.cluster === e.name : g.spec.project === e.name || (g.spec.project === undefined && (g.spec.namespaces ?? []).length === 0) || (g.spec.namespaces ?? []).includes(e.name);
+  const concerned = (g: GrantResource) => {
+    if (e.kind === 'Cluster') return g.spec.cluster === e.name;
+    const named = g.spec.namespaces ?? [];
+    return g.spec.project === e.name || named.includes(e.name) || (g.spec.project === undefined && named.length === 0);
+  };
   return grants.filter(concerned).map((g) => `KubeconfigGrant/${g.name}`);
 }
 

@@ -355,6 +355,20 @@ describe('a tenant whose second project Capsule refused (namespace quota 1)', ()
         },
         { timeout: 30_000, interval: 100 },
       );
+      // Room for the second project: once its namespace exists, the grant binds it (woken by
+      // the project's change).
+      const tenant = json<{ spec: Record<string, unknown> }>(await h.call(ADMIN, 'GET', `/api/v1/tenants/${V}`));
+      const put = await h.call(ADMIN, 'PUT', `/api/v1/tenants/${V}`, { spec: { ...tenant.spec, quotas: { namespaces: 2 } } });
+      expect(put.statusCode, put.body).toBe(200);
+      await deployed('Project', V2);
+      await vi.waitFor(
+        async () => {
+          const grant = await h.store.objects.get('KubeconfigGrant', g.grant.name);
+          expect(grant?.status, JSON.stringify(grant?.status)).toMatchObject({ phase: 'Deployed', namespaces: [V1, V2].sort(), skippedNamespaces: [] });
+        },
+        { timeout: 30_000, interval: 100 },
+      );
+      expect(await outcome(g.client.list(CONFIG_MAP, { namespace: V2 }))).toBe('ok');
     } finally {
       g.client.close();
     }
