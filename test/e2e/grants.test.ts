@@ -258,7 +258,9 @@ describe('issuing', () => {
       expect(await outcome(g.client.apply(configMap(Q1)))).toBe(403);
       // Capsule lists the TenantOwner in the Tenant's status.owners (what capsule-proxy reads to
       // show the owner its namespaces): the Tenant's matchOwners makes Capsule re-reconcile it on
-      // TenantOwner events. Only in T's Tenant.
+      // TenantOwner events. Only in T's Tenant. (Without matchOwners, in this file's order, it
+      // never showed within 30 s; run alone, it sometimes showed, Capsule reconciling the Tenant
+      // for another reason, but then stayed after the revocation.)
       const username = usernameOf(g.grant.name);
       const listed = async (tenant: string) => ownersOf(await admin.get({ ...TENANT_TYPE, name: tenant })).some((o) => o.kind === 'ServiceAccount' && o.name === username);
       let t0 = performance.now();
