@@ -17,7 +17,7 @@ import type { Resource } from '../domain/resource.js';
 import type { Logger } from '../observability/logger.js';
 import { StoreError, type ObjectStore } from '../store/types.js';
 import { ClusterUnavailableError, type ClusterClients } from './cluster-clients.js';
-import { applyGrant, grantIntent, grantStatus, proxyProblem, type GrantResource } from './grants.js';
+import { applyGrant, deployedMessage, grantIntent, grantStatus, proxyProblem, type GrantResource } from './grants.js';
 import type { GrantIntent } from '../adapters/grants/plan.js';
 
 /** A grant name: its scope's name and a random suffix (≤ 63 characters). */
@@ -50,10 +50,11 @@ export function grantIssuer(deps: GrantIssuerDeps): GrantIssuing {
         { correlationId: ctx.correlationId },
       )) as GrantResource;
       let token: { token: string; expiresAt: Date };
-      const intent = await grantIntent(grant, objects);
+      let intent = await grantIntent(grant, objects);
       try {
         const client = await clients.forCluster(spec.cluster);
-        const anchor = await applyGrant(client, intent);
+        const { anchor, applied } = await applyGrant(client, intent);
+        intent = applied;
         token = await client.requestToken({
           namespace: AGENT.grantsNamespace,
           serviceAccount: serviceAccountOf(grant.name),
@@ -91,7 +92,7 @@ async function recordIssue(objects: ObjectStore, name: string, intent: GrantInte
     const status = grantStatus(issued, intent, {
       expiresAt,
       state: 'Active',
-      outcome: { phase: 'Deployed', ready: { status: 'True', reason: 'Deployed', message: `ServiceAccount and bindings in ${intent.namespaces.length} namespace(s)` } },
+      outcome: { phase: 'Deployed', ready: { status: 'True', reason: 'Deployed', message: deployedMessage(intent, cluster.name) } },
       proxy: proxyProblem(cluster),
       now,
     });

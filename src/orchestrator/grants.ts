@@ -24,6 +24,7 @@ import {
   TENANT_OWNER,
   type GrantIntent,
 } from '../adapters/grants/plan.js';
+import { bindableNamespaces, type SkippedNamespace } from '../adapters/grants/namespaces.js';
 import { KubeError, type ClusterClient, type KubeObject, type TypeRef } from '../adapters/kube/types.js';
 import { capabilitiesOf } from '../domain/capabilities.js';
 import { CLEANUP_FINALIZER } from '../domain/ownership.js';
@@ -48,6 +49,9 @@ export interface GrantStatusExtra {
   cluster: string;
   /** The namespaces bound on the cluster. */
   namespaces: string[];
+  /** Namespaces of the grant's scope not bound: not on the cluster (a project Capsule refused),
+   *  being deleted, or not in the tenant there. Bound once they are. */
+  skippedNamespaces: SkippedNamespace[];
   serviceAccount: string;
   tenantOwner: boolean;
   /** The issued token's expiry (TokenRequest's answer); before issuing: creation + TTL. */
@@ -105,9 +109,21 @@ async function owned(client: ClusterClient, type: TypeRef, grant: string, signal
   }
 }
 
-/** Applies the grant's objects (server-side apply) and removes bindings it no longer has (a
- *  project gone). Returns the anchor Secret as the cluster has it (its uid binds tokens). */
-export async function applyGrant(client: ClusterClient, intent: GrantIntent, signal?: AbortSignal): Promise<KubeObject> {
+const NAMESPACE: TypeRef = { apiVersion: 'v1', kind: 'Namespace' };
+
+/** The grant's intent narrowed to the namespaces that can be bound on the cluster now (existing,
+ *  in the tenant); the others are in `skipped`. */
+async function bindable(client: ClusterClient, intent: GrantIntent, signal?: AbortSignal): Promise<GrantIntent> {
+  const live: (KubeObject | undefined)[] = [];
+  for (const name of intent.namespaces) live.push(await client.get({ ...NAMESPACE, name }, { signal }));
+  return { ...intent, ...bindableNamespaces(intent.tenant, intent.namespaces, live) };
+}
+
+/** Applies the grant's objects (server-side apply) in the namespaces that can be bound, and
+ *  removes bindings it no longer has (a project gone). Returns the anchor Secret as the cluster
+ *  has it (its uid binds tokens) and the intent as applied (bound and skipped namespaces). */
+export async function applyGrant(client: ClusterClient, requested: GrantIntent, signal?: AbortSignal): Promise<{ anchor: KubeObject; applied: GrantIntent }> {
+  const intent = await bindable(client, requested, signal);
   const desired = planGrant(intent);
   const applied: KubeObject[] = [];
   for (const obj of desired) applied.push(await client.apply(obj, { signal }));
@@ -117,7 +133,7 @@ export async function applyGrant(client: ClusterClient, intent: GrantIntent, sig
       if (!wanted.has(keyOf(found))) await client.delete(refOf(found), { signal });
     }
   }
-  return applied.find((o) => o.kind === 'Secret' && o.metadata.name === anchorOf(intent.name))!;
+  return { anchor: applied.find((o) => o.kind === 'Secret' && o.metadata.name === anchorOf(intent.name))!, applied: intent };
 }
 
 /** Deletes every object of the grant: the anchor Secret first (that alone invalidates every
@@ -145,6 +161,12 @@ export function proxyProblem(cluster: Resource | undefined): { reason: string; m
     return { reason: 'Unreachable', message: `tenant access blocked: capsule-proxy at ${spec.capsuleProxy.url} is not reachable${probed.message ? ` (${probed.message})` : ''}` };
   }
   return undefined;
+}
+
+/** Ready's message for a grant in place: where it is bound, and how many namespaces are not. */
+export function deployedMessage(intent: GrantIntent, cluster: string): string {
+  const skipped = intent.skipped?.length ?? 0;
+  return `ServiceAccount and bindings in ${intent.namespaces.length} namespace(s) on cluster ${cluster}${skipped > 0 ? `; ${skipped} not bound (see skippedNamespaces)` : ''}`;
 }
 
 export interface GrantReconcilerDeps {
@@ -190,6 +212,7 @@ export function grantStatus(
     scope: { tenant: grant.spec.tenant, ...(grant.spec.project !== undefined && { project: grant.spec.project }) },
     cluster: grant.spec.cluster,
     namespaces: state === 'Active' ? intent.namespaces : [],
+    skippedNamespaces: state === 'Active' ? (intent.skipped ?? []) : [],
     serviceAccount: `${AGENT.grantsNamespace}/${serviceAccountOf(grant.name)}`,
     tenantOwner: intent.tenantOwner,
     expiresAt: expiresAt.toISOString(),
@@ -220,7 +243,7 @@ export class GrantReconciler implements Reconciler {
       }
     }
     const cluster = await objects.get<Record<string, unknown>>('Cluster', grant.spec.cluster);
-    const intent = await grantIntent(grant, objects);
+    let intent = await grantIntent(grant, objects);
     const expiresAt = expiryOf(grant);
     const now = this.now();
     // Once expired, always expired (a clock set back does not revive a grant).
@@ -233,8 +256,8 @@ export class GrantReconciler implements Reconciler {
         const removed = await removeGrant(client, name, req.signal);
         outcome = { phase: 'Deployed', ready: { status: 'True', reason: 'Removed', message: `expired: ${removed > 0 ? `removed ${removed} objects` : 'nothing left'} on cluster ${grant.spec.cluster}` } };
       } else {
-        await applyGrant(client, intent, req.signal);
-        outcome = { phase: 'Deployed', ready: { status: 'True', reason: 'Deployed', message: `ServiceAccount and bindings in ${intent.namespaces.length} namespace(s) on cluster ${grant.spec.cluster}` } };
+        intent = (await applyGrant(client, intent, req.signal)).applied;
+        outcome = { phase: 'Deployed', ready: { status: 'True', reason: 'Deployed', message: deployedMessage(intent, grant.spec.cluster) } };
       }
     } catch (err) {
       if (!(err instanceof KubeError) && !(err instanceof ClusterUnavailableError)) throw err;
@@ -297,13 +320,19 @@ export class GrantReconciler implements Reconciler {
 }
 
 /** The grants a store change concerns: a cluster's (its capsule-proxy), a tenant's project
- *  coming or going (grants over the whole tenant follow its projects). */
+ *  changing (grants over the whole tenant follow its projects; grants naming it bind its
+ *  namespace once it exists on the cluster). */
 export async function grantKeysFor(e: ChangeEvent, objects: ObjectStore): Promise<string[]> {
   if (e.kind !== 'Cluster' && e.kind !== 'Project') return [];
   const tenant = e.kind === 'Project' ? e.tenant : undefined;
   if (e.kind === 'Project' && tenant === undefined) return [];
   const grants: GrantResource[] = await listAll<GrantSpec>(objects, 'KubeconfigGrant', tenant !== undefined ? { tenant } : {});
-  return grants.filter((g) => (e.kind === 'Cluster' ? g.spec.cluster === e.name : g.spec.project === undefined)).map((g) => `KubeconfigGrant/${g.name}`);
+  const concerned = (g: GrantResource) => {
+    if (e.kind === 'Cluster') return g.spec.cluster === e.name;
+    const named = g.spec.namespaces ?? [];
+    return g.spec.project === e.name || named.includes(e.name) || (g.spec.project === undefined && named.length === 0);
+  };
+  return grants.filter(concerned).map((g) => `KubeconfigGrant/${g.name}`);
 }
 
 /** The KubeconfigGrant kind's entry for startRuntime. */

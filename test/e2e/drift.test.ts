@@ -224,6 +224,10 @@ describe('an idle tenant', () => {
     // LimitRange's default requests are there; and the policy set's cpu 0.5 is stored as 500m.
     const t = (await admin.get({ ...TENANT_TYPE, name: TENANT }))!;
     expect((t.spec as { owners: Array<{ clusterRoles?: string[] }> }).owners[0]!.clusterRoles).toBeDefined();
+    // KubeNova's matchOwners, with the CRD's default for the rest of `permissions` beside it.
+    expect(t.spec).toMatchObject({
+      permissions: { matchOwners: [{ matchLabels: { 'app.kubernetes.io/managed-by': 'kubenova', 'projectcapsule.dev/tenant': TENANT } }], allowOwnerPromotion: true },
+    });
     const lr = (await admin.get(LIMIT_RANGE))!;
     expect((lr.spec as { limits: Array<{ default: { cpu: string } }> }).limits[0]!.default.cpu).toBe('500m');
   });

@@ -16,10 +16,10 @@ import YAML from 'yaml';
 import { endpointOf, type ClusterEndpoint } from '../../src/adapters/cluster/credentials.js';
 import { AGENT } from '../../src/adapters/cluster/agent-identity.js';
 import { CAPSULE_CONFIGURATION } from '../../src/adapters/capsule/administrators.js';
-import { anchorOf, serviceAccountOf, TENANT_OWNER } from '../../src/adapters/grants/plan.js';
+import { anchorOf, serviceAccountOf, TENANT_OWNER, usernameOf } from '../../src/adapters/grants/plan.js';
 import { KubeClusterClient } from '../../src/adapters/kube/client.js';
 import { loadKubeconfig, tokenKubeconfig } from '../../src/adapters/kube/kubeconfig.js';
-import { KubeError } from '../../src/adapters/kube/types.js';
+import { KubeError, type KubeObject } from '../../src/adapters/kube/types.js';
 import { clusterWriteServices } from '../../src/api/write-services.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { clusterReconcilerRegistration } from '../../src/orchestrator/cluster-reconciler.js';
@@ -41,6 +41,10 @@ const U = `gu-${suffix}`;
 const P1 = `${T}-one`;
 const P2 = `${T}-two`;
 const Q1 = `${U}-one`;
+/** A tenant with a namespace quota of 1: its second project is refused by Capsule. */
+const V = `gv-${suffix}`;
+const V1 = `${V}-one`;
+const V2 = `${V}-two`;
 /** Nothing listens here: capsule-proxy cannot be built on this machine (see the file comment). */
 const PROXY = { url: 'https://127.0.0.1:9/', caData: Buffer.from('-----BEGIN CERTIFICATE-----\nnot-checked\n-----END CERTIFICATE-----\n').toString('base64') };
 
@@ -107,6 +111,9 @@ async function outcome(p: Promise<unknown>): Promise<'ok' | number> {
   }
 }
 
+/** A Capsule Tenant's resolved owners (`status.owners`, what capsule-proxy indexes). */
+const ownersOf = (tenant: KubeObject | undefined) => ((tenant?.status as { owners?: Array<{ kind: string; name: string }> } | undefined)?.owners ?? []);
+
 const configMap = (namespace: string, name = `cm-${randomBytes(3).toString('hex')}`) => ({
   ...CONFIG_MAP,
   metadata: { name, namespace },
@@ -145,15 +152,16 @@ beforeAll(async () => {
       grantRegistration({ now: () => new Date(Date.now() + clockOffsetMs) }),
     ],
   });
-  for (const [tenant, projects] of [
-    [T, [P1, P2]],
-    [U, [Q1]],
+  for (const [tenant, projects, quotas] of [
+    [T, [P1, P2], {}],
+    [U, [Q1], {}],
+    [V, [V1], { namespaces: 1 }],
   ] as const) {
-    await created('/api/v1/tenants', { name: tenant, spec: { owners: [{ kind: 'User', name: `owner-${tenant}` }], placement: { clusters: [CLUSTER] } } });
+    await created('/api/v1/tenants', { name: tenant, spec: { owners: [{ kind: 'User', name: `owner-${tenant}` }], quotas, placement: { clusters: [CLUSTER] } } });
     for (const p of projects) await created(`/api/v1/tenants/${tenant}/projects`, { name: p });
   }
-  await Promise.all([T, U].map((t) => deployed('Tenant', t)));
-  await Promise.all([P1, P2, Q1].map((p) => deployed('Project', p)));
+  await Promise.all([T, U, V].map((t) => deployed('Tenant', t)));
+  await Promise.all([P1, P2, Q1, V1].map((p) => deployed('Project', p)));
 }, 300_000);
 
 afterAll(async () => {
@@ -162,14 +170,14 @@ afterAll(async () => {
   await vi
     .waitFor(async () => expect(json<{ items: unknown[] }>(await h.call(ADMIN, 'GET', '/api/v1/kubeconfiggrants')).items).toEqual([]), { timeout: 60_000, interval: 250 })
     .catch((err: unknown) => report(`cleanup: grants still there: ${String(err)}`));
-  for (const t of [T, U]) {
+  for (const t of [T, U, V]) {
     const projects = json<{ items: Array<{ name: string }> }>(await h.call(ADMIN, 'GET', `/api/v1/tenants/${t}/projects`)).items;
     for (const p of projects) await h.call(ADMIN, 'DELETE', `/api/v1/projects/${p.name}`);
   }
-  for (const t of [T, U]) await h.call(ADMIN, 'DELETE', `/api/v1/tenants/${t}`);
+  for (const t of [T, U, V]) await h.call(ADMIN, 'DELETE', `/api/v1/tenants/${t}`);
   await vi
     .waitFor(async () => {
-      for (const t of [T, U]) expect(await admin.get({ ...TENANT_TYPE, name: t })).toBeUndefined();
+      for (const t of [T, U, V]) expect(await admin.get({ ...TENANT_TYPE, name: t })).toBeUndefined();
     }, { timeout: 120_000, interval: 250 })
     .catch((err: unknown) => report(`cleanup: tenants still there: ${String(err)}`));
   await runtime?.stop();
@@ -248,8 +256,24 @@ describe('issuing', () => {
       expect(g.grant.status).toMatchObject({ tenantOwner: true, state: 'Active' });
       for (const ns of [P1, P2]) expect(await outcome(g.client.apply(configMap(ns)))).toBe('ok');
       expect(await outcome(g.client.apply(configMap(Q1)))).toBe(403);
-      // Not asserted: that Capsule lists the TenantOwner in Tenant.status.owners (it did not
-      // within 60 s in this testenv; the admin RoleBindings above are KubeNova's own).
+      // Capsule lists the TenantOwner in the Tenant's status.owners (what capsule-proxy reads to
+      // show the owner its namespaces): the Tenant's matchOwners makes Capsule re-reconcile it on
+      // TenantOwner events. Only in T's Tenant. (Without matchOwners, in this file's order, it
+      // never showed within 30 s; run alone, it sometimes showed, Capsule reconciling the Tenant
+      // for another reason, but then stayed after the revocation.)
+      const username = usernameOf(g.grant.name);
+      const listed = async (tenant: string) => ownersOf(await admin.get({ ...TENANT_TYPE, name: tenant })).some((o) => o.kind === 'ServiceAccount' && o.name === username);
+      let t0 = performance.now();
+      await vi.waitFor(async () => expect(await listed(T)).toBe(true), { timeout: 30_000, interval: 100 });
+      report(`TenantOwner → Tenant.status.owners: ${(performance.now() - t0).toFixed(0)} ms`);
+      expect(await listed(U)).toBe(false);
+      // Revoking the grant deletes the TenantOwner, and Capsule drops it from status.owners.
+      t0 = performance.now();
+      expect((await h.call(ADMIN, 'DELETE', `/api/v1/kubeconfiggrants/${g.grant.name}`)).statusCode).toBeLessThan(300);
+      await vi.waitFor(async () => expect(await listed(T)).toBe(false), { timeout: 30_000, interval: 100 });
+      report(`grant revoked → gone from Tenant.status.owners: ${(performance.now() - t0).toFixed(0)} ms`);
+      // KubeNova's tenant stays Deployed throughout: Capsule's additions are not drift.
+      expect((await h.store.objects.get('Tenant', T))!.status.phase).toBe('Deployed');
     } finally {
       g.client.close();
     }
@@ -297,6 +321,59 @@ describe('issuing', () => {
       },
       { timeout: 90_000, interval: 250 },
     );
+  });
+});
+
+describe('a tenant whose second project Capsule refused (namespace quota 1)', () => {
+  it('a tenant-wide grant binds the namespace that exists and names the refused one in its status', { timeout: 120_000 }, async () => {
+    // Capsule counts namespaces from the Tenant's status: the second project is refused only
+    // once the first one is counted.
+    await vi.waitFor(async () => expect((await admin.get({ ...TENANT_TYPE, name: V }))?.status).toMatchObject({ size: 1 }), { timeout: 30_000, interval: 100 });
+    await created(`/api/v1/tenants/${V}/projects`, { name: V2 });
+    await vi.waitFor(
+      async () => {
+        const p = await h.store.objects.get('Project', V2);
+        expect(p?.status.phase, JSON.stringify(p?.status)).toBe('Error');
+        expect(JSON.stringify(p?.status)).toContain('TENANT_NAMESPACE_QUOTA_EXCEEDED');
+      },
+      { timeout: 60_000, interval: 100 },
+    );
+    expect(await admin.get({ ...NAMESPACE, name: V2 })).toBeUndefined();
+
+    const g = await issue(`/api/v1/tenants/${V}:issue-kubeconfig`, { role: 'edit' });
+    try {
+      const skipped = [{ namespace: V2, reason: 'NamespaceMissing', message: expect.stringContaining('does not exist on the cluster') }];
+      expect(g.grant.status).toMatchObject({ state: 'Active', namespaces: [V1], skippedNamespaces: skipped });
+      expect(await outcome(g.client.apply(configMap(V1)))).toBe('ok');
+      expect(await outcome(g.client.list(CONFIG_MAP, { namespace: V2 }))).toBe(403);
+      // The reconciler keeps it so: Deployed, saying what is not bound (not an Error retried
+      // forever over a namespace that cannot come).
+      runtime!.enqueue(`KubeconfigGrant/${g.grant.name}`);
+      await vi.waitFor(
+        async () => {
+          const grant = await h.store.objects.get('KubeconfigGrant', g.grant.name);
+          expect(grant?.status, JSON.stringify(grant?.status)).toMatchObject({ phase: 'Deployed', namespaces: [V1], skippedNamespaces: skipped });
+          expect(grant!.status.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', message: expect.stringContaining('1 not bound (see skippedNamespaces)') });
+        },
+        { timeout: 30_000, interval: 100 },
+      );
+      // Room for the second project: once its namespace exists, the grant binds it (woken by
+      // the project's change).
+      const tenant = json<{ spec: Record<string, unknown> }>(await h.call(ADMIN, 'GET', `/api/v1/tenants/${V}`));
+      const put = await h.call(ADMIN, 'PUT', `/api/v1/tenants/${V}`, { spec: { ...tenant.spec, quotas: { namespaces: 2 } } });
+      expect(put.statusCode, put.body).toBe(200);
+      await deployed('Project', V2);
+      await vi.waitFor(
+        async () => {
+          const grant = await h.store.objects.get('KubeconfigGrant', g.grant.name);
+          expect(grant?.status, JSON.stringify(grant?.status)).toMatchObject({ phase: 'Deployed', namespaces: [V1, V2].sort(), skippedNamespaces: [] });
+        },
+        { timeout: 30_000, interval: 100 },
+      );
+      expect(await outcome(g.client.list(CONFIG_MAP, { namespace: V2 }))).toBe('ok');
+    } finally {
+      g.client.close();
+    }
   });
 });
 

@@ -2,6 +2,7 @@
 // labels and the two ways of expressing tenant-wide rules. The only file besides the planners
 // that spells a Capsule name; see README.md beside it for why each construct was chosen.
 import { apiNeed, servesResource, type CapabilityNeed, type ClusterCapabilities } from '../../domain/capabilities.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../domain/ownership.js';
 
 export const CAPSULE_GROUP_VERSION = 'capsule.clastix.io/v1beta2';
 export const TENANT_TYPE = { apiVersion: CAPSULE_GROUP_VERSION, kind: 'Tenant' } as const;
@@ -9,6 +10,18 @@ export const TENANT_TYPE = { apiVersion: CAPSULE_GROUP_VERSION, kind: 'Tenant' }
 /** Namespace label that assigns a namespace to a Capsule tenant (Capsule's webhook then adds the
  *  Tenant ownerReference when the creator is a Capsule administrator, as KubeNova's agent is). */
 export const CAPSULE_TENANT_LABEL = 'capsule.clastix.io/tenant';
+
+/**
+ * The labels of the TenantOwners KubeNova creates for a tenant (tenant-admin grants), and the
+ * selector its Tenant's `spec.permissions.matchOwners` holds for them. `projectcapsule.dev/tenant`
+ * alone already matches (Capsule's default selector, `Permissions.ListMatchingOwners`), but
+ * Capsule v0.14 re-reconciles a Tenant on TenantOwner events only when its `matchOwners` is
+ * non-empty (internal/controllers/tenant/manager.go): without it a new TenantOwner reaches
+ * `status.owners`, which capsule-proxy reads, only on some unrelated later reconcile.
+ */
+export function tenantOwnerLabels(tenant: string): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, 'projectcapsule.dev/tenant': tenant };
+}
 
 /** Capsule's conditions on a Tenant. */
 export const READY_CONDITION = 'Ready';

@@ -12,6 +12,7 @@ import {
   ruleDialect,
   TENANT_API_NEED,
   TENANT_TYPE,
+  tenantOwnerLabels,
   type RuleDialect,
 } from './capsule-api.js';
 import { effectivePolicy, type EffectivePolicy } from './policy.js';
@@ -195,6 +196,10 @@ function capsuleTenant(tenant: TenantIntent, policy: EffectivePolicy, dialect: R
       priorityClasses: allowed(classes.priority),
       ingressOptions: ingressClasses ? { allowedClasses: ingressClasses } : undefined,
       rules: dialect === 'rules' ? rules(tenant, policy) : undefined,
+      // KubeNova's TenantOwners of this tenant (tenant-admin grants); see tenantOwnerLabels.
+      // The API server adds the CRD default `allowOwnerPromotion: true` beside it (not drift:
+      // not a field KubeNova sets); promotion stays off unless CapsuleConfiguration enables it.
+      permissions: { matchOwners: [{ matchLabels: tenantOwnerLabels(tenant.name) }] },
       ...legacy.top,
     }),
   };

@@ -5,23 +5,20 @@
 // - a ServiceAccount `g-<grant>`: the identity of every token issued for the grant;
 // - an anchor Secret `g-<grant>-anchor`: the object its tokens are bound to (TokenRequest
 //   `boundObjectRef`), so deleting it invalidates all of them at once;
-// - RoleBindings in exactly the granted namespaces: a named role binds that ClusterRole; verbs
-//   bind the per-verb ClusterRoles written at registration (agent-identity.ts: `bind`, no
-//   `escalate`);
+// - RoleBindings in exactly the granted namespaces (those that exist in the tenant on the
+//   cluster: namespaces.ts): a named role binds that ClusterRole; verbs bind the per-verb
+//   ClusterRoles written at registration (agent-identity.ts: `bind`, no `escalate`);
 // - a Capsule TenantOwner only for a tenant-admin grant (role admin, the whole tenant): owners
 //   may create namespaces whatever their role, so no other grant is made one.
 import { AGENT, grantVerbRole } from '../cluster/agent-identity.js';
-import { CAPSULE_GROUP_VERSION } from '../capsule/capsule-api.js';
+import { CAPSULE_GROUP_VERSION, tenantOwnerLabels } from '../capsule/capsule-api.js';
 import { tokenKubeconfig } from '../kube/kubeconfig.js';
 import type { KubeObject, TypeRef } from '../kube/types.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../domain/ownership.js';
+import type { SkippedNamespace } from './namespaces.js';
 
 /** Label naming the grant on every object projected for it. */
 export const GRANT_LABEL = 'kubenova.io/grant';
-
-/** Capsule v0.14 matches TenantOwners carrying this label to the tenant it names (by default,
- *  without any selector on the Tenant: `Permissions.ListMatchingOwners`). */
-const CAPSULE_OWNER_TENANT_LABEL = 'projectcapsule.dev/tenant';
 
 export const SERVICE_ACCOUNT: TypeRef = { apiVersion: 'v1', kind: 'ServiceAccount' };
 export const SECRET: TypeRef = { apiVersion: 'v1', kind: 'Secret' };
@@ -41,6 +38,8 @@ export interface GrantIntent {
   verbs?: string[];
   /** A tenant-admin grant: made a Capsule tenant owner. */
   tenantOwner: boolean;
+  /** Namespaces of the scope left out of `namespaces` on the cluster, and why (namespaces.ts). */
+  skipped?: SkippedNamespace[];
 }
 
 export const serviceAccountOf = (grant: string): string => `g-${grant}`;
@@ -70,7 +69,9 @@ export function planGrant(intent: GrantIntent): KubeObject[] {
   if (intent.tenantOwner) {
     objects.push({
       ...TENANT_OWNER,
-      metadata: { name: `kubenova-${sa}`, labels: { ...labels, [CAPSULE_OWNER_TENANT_LABEL]: intent.tenant } },
+      // Selected by the Tenant's matchOwners (capsule/plan.ts), so Capsule lists it in the
+      // Tenant's status.owners within seconds, and drops it from there once deleted.
+      metadata: { name: `kubenova-${sa}`, labels: { ...labels, ...tenantOwnerLabels(intent.tenant) } },
       spec: { kind: 'ServiceAccount', name: usernameOf(intent.name), clusterRoles: ['admin', 'capsule-namespace-deleter'], aggregate: true },
     });
   }

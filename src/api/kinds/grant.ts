@@ -32,7 +32,8 @@ const access = {
     List(Name, 64, {
       default: [],
       uniqueItems: true,
-      description: "Projects of the tenant the access covers; empty: all of the scope's projects.",
+      description:
+        "Projects of the tenant the access covers; empty: all of the scope's projects. Only namespaces that exist on the cluster and are in the tenant are bound; the others are listed in status.skippedNamespaces ({namespace, reason, message}) and bound once they exist.",
     }),
   ),
 };

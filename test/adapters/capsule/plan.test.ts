@@ -48,6 +48,9 @@ const OURS = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
+/** The Tenant's matchOwners: KubeNova's TenantOwners of tenant acme (tenant-admin grants). */
+const KUBENOVA_OWNERS = { matchOwners: [{ matchLabels: { 'app.kubernetes.io/managed-by': 'kubenova', 'projectcapsule.dev/tenant': 'acme' } }] };
+
 const objectsOf = (plan: ClusterPlan): KubeObject[] => {
   if (plan.outcome !== 'planned') throw new Error(`expected a plan, got ${plan.outcome}`);
   return plan.objects;
@@ -59,14 +62,14 @@ const specOf = (objects: KubeObject[], kind: string, namespace?: string) => find
 describe('planTenant: the Capsule Tenant', () => {
   const cases: { reason: string; intent: TenantIntent; caps?: ClusterCapabilities; expected: Record<string, unknown> }[] = [
     {
-      reason: 'a bare tenant is a Tenant with no owners, guarded against deletion, and nothing else',
+      reason: "a bare tenant is a Tenant with no owners, guarded against deletion, selecting KubeNova's TenantOwners of the tenant (so Capsule re-reconciles it when one comes or goes), and nothing else",
       intent: tenant(),
-      expected: { owners: [], preventDeletion: true },
+      expected: { owners: [], preventDeletion: true, permissions: KUBENOVA_OWNERS },
     },
     {
       reason: 'owners keep their kind and name; Capsule gives them its default cluster roles',
       intent: tenant({ owners: [{ kind: 'User', name: 'alice' }, { kind: 'Group', name: 'acme-devs' }] }),
-      expected: { owners: [{ kind: 'User', name: 'alice' }, { kind: 'Group', name: 'acme-devs' }], preventDeletion: true },
+      expected: { owners: [{ kind: 'User', name: 'alice' }, { kind: 'Group', name: 'acme-devs' }], preventDeletion: true, permissions: KUBENOVA_OWNERS },
     },
     {
       reason: 'the namespaces quota is the stable namespaceOptions.quota; the rest becomes one quota rule (GlobalResourceQuota) counting requests',
@@ -74,6 +77,7 @@ describe('planTenant: the Capsule Tenant', () => {
       expected: {
         owners: [],
         preventDeletion: true,
+        permissions: KUBENOVA_OWNERS,
         namespaceOptions: { quota: 3 },
         rules: [{ quota: [{ name: 'kubenova', hard: { pods: '10', 'requests.cpu': '2', 'requests.memory': '4Gi', 'requests.storage': '10Gi' } }], permissions: {} }],
       },
@@ -82,7 +86,7 @@ describe('planTenant: the Capsule Tenant', () => {
       reason: 'on a Capsule without rules the same quota goes to the deprecated tenant-scoped resourceQuotas',
       intent: tenant({ quotas: { namespaces: 3, pods: 10 } }),
       caps: CAPSULE_OLD,
-      expected: { owners: [], preventDeletion: true, namespaceOptions: { quota: 3 }, resourceQuotas: { scope: 'Tenant', items: [{ hard: { pods: '10' } }] } },
+      expected: { owners: [], preventDeletion: true, permissions: KUBENOVA_OWNERS, namespaceOptions: { quota: 3 }, resourceQuotas: { scope: 'Tenant', items: [{ hard: { pods: '10' } }] } },
     },
     {
       reason: 'allowed registries become an allow rule: anything not matching one expression is refused',
@@ -90,6 +94,7 @@ describe('planTenant: the Capsule Tenant', () => {
       expected: {
         owners: [],
         preventDeletion: true,
+        permissions: KUBENOVA_OWNERS,
         rules: [
           {
             enforce: { action: 'allow', ingress: {}, services: {}, workloads: { registries: [{ exp: '^ghcr\\.io/acme/' }, { exp: '^registry\\.local:5000/' }] } },
@@ -104,6 +109,7 @@ describe('planTenant: the Capsule Tenant', () => {
       expected: {
         owners: [],
         preventDeletion: true,
+        permissions: KUBENOVA_OWNERS,
         rules: [
           {
             audience: [{ kind: 'Custom', name: 'CapsuleUser' }],
@@ -119,6 +125,7 @@ describe('planTenant: the Capsule Tenant', () => {
       expected: {
         owners: [],
         preventDeletion: true,
+        permissions: KUBENOVA_OWNERS,
         rules: [
           {
             permissions: {},
@@ -150,6 +157,7 @@ describe('planTenant: the Capsule Tenant', () => {
       expected: {
         owners: [],
         preventDeletion: true,
+        permissions: KUBENOVA_OWNERS,
         namespaceOptions: { additionalMetadata: { labels: { team: 'blue' } }, forbiddenLabels: { denied: ['x.io/y'] } },
         containerRegistries: { allowedRegex: '(?:^ghcr\\.io/acme/)' },
       },
@@ -191,6 +199,7 @@ describe('planTenant: the Capsule Tenant', () => {
       expected: {
         owners: [],
         preventDeletion: true,
+        permissions: KUBENOVA_OWNERS,
         storageClasses: { allowed: ['fast'] },
         ingressOptions: { allowedClasses: { allowed: ['nginx'] } },
       },

@@ -4,8 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { AGENT_CLUSTER_RULES, GRANT_VERBS, grantVerbRole } from '../../../src/adapters/cluster/agent-identity.js';
+import { planTenant } from '../../../src/adapters/capsule/index.js';
+import type { TenantSpec } from '../../../src/api/kinds/tenant.js';
+import type { ClusterCapabilities } from '../../../src/domain/capabilities.js';
 import { grantKubeconfig, isTenantAdminGrant, planGrant, usernameOf, type GrantIntent } from '../../../src/adapters/grants/plan.js';
 
+const CAPSULE: ClusterCapabilities = { resources: { 'capsule.clastix.io/v1beta2': ['tenants', 'globalresourcequotas', 'tenantowners'] } };
 const base: GrantIntent = { name: 'g1', tenant: 't', namespaces: ['t-a', 't-b'], role: 'edit', tenantOwner: false };
 const bindings = (intent: GrantIntent) =>
   planGrant(intent)
@@ -35,6 +39,18 @@ describe('planGrant', () => {
       metadata: { labels: { 'projectcapsule.dev/tenant': 't' } },
       spec: { kind: 'ServiceAccount', name: 'system:serviceaccount:kubenova-grants:g-g1', aggregate: true },
     });
+  });
+
+  it("the TenantOwner is selected by its tenant's Tenant (matchOwners), and by no other tenant's", () => {
+    const owner = planGrant({ ...base, role: 'admin', tenantOwner: true }).find((o) => o.kind === 'TenantOwner')!;
+    const selectedBy = (tenant: string) => {
+      const plan = planTenant({ name: tenant, spec: { owners: [] } as unknown as TenantSpec, policySets: [] }, CAPSULE);
+      if (plan.outcome !== 'planned') throw new Error(plan.outcome);
+      const { matchOwners } = (plan.objects[0]!.spec as { permissions: { matchOwners: Array<{ matchLabels: Record<string, string> }> } }).permissions;
+      return matchOwners.some((s) => Object.entries(s.matchLabels).every(([k, v]) => owner.metadata.labels?.[k] === v));
+    };
+    expect(selectedBy('t')).toBe(true);
+    expect(selectedBy('t2')).toBe(false);
   });
 
   const owners: [string, Parameters<typeof isTenantAdminGrant>[0], boolean][] = [
