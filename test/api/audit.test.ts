@@ -108,6 +108,13 @@ describe('GET /api/v1/audit', () => {
     expect((await audit(`since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).items).toEqual([]);
     expect((await h.call(ADMIN, 'GET', '/api/v1/audit?outcome=maybe')).statusCode).toBe(400);
   });
+
+  it.each(['99999', '275760-09-13', '-000001-01-01', '%2B010000-01-01'])('refuses since=%s, a time the store cannot hold, with a 400', async (since) => {
+    const res = await h.call(ADMIN, 'GET', `/api/v1/audit?since=${since}`);
+    expect(res.statusCode).toBe(400);
+    expect(json<{ code: string; details: { field: string }[] }>(res)).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'query/since' }] });
+    expect(res.body).not.toContain(decodeURIComponent(since));
+  });
 });
 
 describe('secrets', () => {

@@ -133,6 +133,10 @@ describe('listing', () => {
 
   it.each([
     ['since=yesterday', 'query/since'],
+    ['since=99999', 'query/since'],
+    ['since=275760-09-13', 'query/since'],
+    ['since=-000001-01-01', 'query/since'],
+    ['since=%2B010000-01-01', 'query/since'],
     ['cursor=not-a-cursor', 'query/cursor'],
     ['kind=Pod', 'query/kind'],
     ['type=Info', 'query/type'],
@@ -159,6 +163,19 @@ describe('listing', () => {
 });
 
 describe('the live stream (SSE)', () => {
+  it.each(['99999', '275760-09-13', '-000001-01-01', '%2B010000-01-01'])(
+    'refuses since=%s with the 400 before any stream byte (it never opens and then stays silent)',
+    async (since) => {
+      const res = await h.call(ADMIN, 'GET', `/api/v1/events?watch=true&since=${since}`);
+      expect(res.statusCode).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      const body = json<{ code: string; message: string; details: { field: string; reason: string }[] }>(res);
+      expect(body.code).toBe('VALIDATION_FAILED');
+      expect(body.details).toEqual([{ field: 'query/since', reason: expect.stringContaining('RFC 3339 time from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z') }]);
+      expect(res.body).not.toContain(decodeURIComponent(since));
+    },
+  );
+
   let base: string;
   beforeAll(async () => {
     await h.app.listen({ host: '127.0.0.1', port: 0 });
