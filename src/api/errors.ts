@@ -120,8 +120,10 @@ export function detailsFromSchemaErrors(errors: readonly SchemaError[], part: st
   const seen = new Set<string>();
   const details: ErrorDetail[] = [];
   const add = (pointer: string, reason: string) => {
-    // Unknown field names come from the client: bounded, as everything echoed.
-    const field = `${part}${pointer.length > 256 ? `${pointer.slice(0, 256)}…` : pointer}`;
+    // Keys in the pointer (unknown fields, map keys) come from the client: each one is shown
+    // only if plain, and the whole is bounded.
+    const safe = safePointer(pointer);
+    const field = `${part}${safe.length > 256 ? `${safe.slice(0, 256)}…` : safe}`;
     const key = `${field}\0${reason}`;
     if (seen.has(key) || details.length >= MAX_DETAILS) return;
     seen.add(key);
@@ -131,10 +133,10 @@ export function detailsFromSchemaErrors(errors: readonly SchemaError[], part: st
     const names = (k: string) => (Array.isArray(e.params[k]) ? (e.params[k] as unknown[]).map(String) : []);
     switch (e.keyword) {
       case 'additionalProperties':
-        for (const n of names('additionalProperties')) add(`${e.instancePath}/${pointerToken(n)}`, 'unknown field');
+        for (const n of names('additionalProperties')) add(`${e.instancePath}/${escapeToken(n)}`, 'unknown field');
         break;
       case 'required':
-        for (const n of names('requiredProperties')) add(`${e.instancePath}/${pointerToken(n)}`, 'is required');
+        for (const n of names('requiredProperties')) add(`${e.instancePath}/${escapeToken(n)}`, 'is required');
         break;
       case 'boolean':
       case 'propertyNames':
@@ -151,9 +153,25 @@ export function detailsFromSchemaErrors(errors: readonly SchemaError[], part: st
   return details;
 }
 
-/** A client-given key as a JSON-pointer token, cut short: paths are echoed in error details. */
-export const pointerToken = (key: string): string =>
-  (key.length > 64 ? `${key.slice(0, 64)}…` : key).replace(/~/g, '~0').replace(/\//g, '~1');
+/** Keys shown as they are in a detail's `field`: names a schema or Kubernetes would accept
+ *  (label keys with their `/` prefix included). Any other key is the client's free text and
+ *  shows as `*`: a field is echoed to the client, so it never carries markup or control text. */
+const PLAIN_KEY = /^[A-Za-z0-9._:@$/-]{1,64}$/;
+
+const escapeToken = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/** A client-given key as a JSON-pointer token: itself if plain, else `*`. */
+export const pointerToken = (key: string): string => (PLAIN_KEY.test(key) ? escapeToken(key) : '*');
+
+/** A JSON pointer with every token passed through pointerToken. */
+function safePointer(pointer: string): string {
+  if (pointer === '') return '';
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((t) => `/${pointerToken(t.replace(/~1/g, '/').replace(/~0/g, '~'))}`)
+    .join('');
+}
 
 /** Anything thrown while serving a request, as an ApiError. Unknown errors become INTERNAL with
  *  a generic message: their text may carry internals and is only logged. */

@@ -73,7 +73,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerAuditTrail(app, deps.store.audit, deps.logger);
   app.setErrorHandler(sendError);
   app.setNotFoundHandler((req, reply) =>
-    sendError(new ApiError('NOT_FOUND', `no route ${req.method} ${req.url.split('?', 1)[0]}`), req, reply),
+    // The method and path are not quoted back: they are the client's text.
+    sendError(new ApiError('NOT_FOUND', 'no route for this method and path: see /openapi.json'), req, reply),
   );
 
   await registerOpenApi(app, deps.config.version ?? '0.1.0');
