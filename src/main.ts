@@ -76,7 +76,7 @@ async function serve(config: Config): Promise<void> {
     verifier,
     logger,
     metrics,
-    config: { bodyLimitBytes: config.bodyLimitBytes, version: pkg.version },
+    config: { bodyLimitBytes: config.bodyLimitBytes, version: pkg.version, limits: config.http },
     writeServices: {
       ...clusterWriteServices(logger, { clients, bootstrap: config.bootstrap }),
       grants: grantIssuer({ objects: store.objects, clients, logger }),

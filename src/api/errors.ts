@@ -20,6 +20,8 @@ export const ERROR_STATUS = {
   NO_ROLLBACK_TARGET: 409,
   /** Rollback to a revision whose spec is the current spec: nothing would change. */
   ROLLBACK_NO_CHANGE: 409,
+  /** The request (headers and body) did not arrive in full within the server's request timeout. */
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** Well-formed, but refers to something that does not exist or is not allowed there. */
@@ -37,6 +39,10 @@ export const ERROR_STATUS = {
   PROXY_NOT_CONFIGURED: 409,
   /** Key rotation: the keyring file is unusable as it is; the keys in force stay. */
   KEYRING_INVALID: 422,
+  /** Request headers over Node's size limit. */
+  HEADERS_TOO_LARGE: 431,
+  /** Too many open event streams, of this subject or in all: retry after `Retry-After` seconds. */
+  TOO_MANY_STREAMS: 429,
   INTERNAL: 500,
   NOT_IMPLEMENTED: 501,
   UNAVAILABLE: 503,
@@ -65,6 +71,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details: ErrorDetail[] = [],
+    /** Sent as `Retry-After` (a 429). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

@@ -12,10 +12,12 @@ import { AUTHORIZATION, tableRolesOf, type Scope } from '../security/authorizati
 import { allPages } from '../store/paging.js';
 import type { EventQuery, EventRecord, EventType } from '../store/records.js';
 import type { Store } from '../store/types.js';
-import { validationFailed } from './errors.js';
+import { ApiError, validationFailed } from './errors.js';
+import { DEFAULT_HTTP_LIMITS } from './http-limits.js';
 import { PagingQuery, readRecords, sinceOf } from './record-queries.js';
 import { API_PREFIX } from './resource-routes.js';
 import { Name, Strict } from './schemas/common.js';
+import { StreamSlots } from './stream-slots.js';
 import { responses } from './schemas/responses.js';
 
 const EventsQuery = Strict({
@@ -71,10 +73,31 @@ const MAX_REMEMBERED_IDS = 10_000;
 export interface EventRouteOptions {
   /** Interval of SSE heartbeat comments. Default 15 s. */
   heartbeatMs?: number;
+  /** Open streams allowed on this replica, in all and per token subject. */
+  maxStreams?: number;
+  maxStreamsPerSubject?: number;
 }
+
+/** What a refused stream is told to wait: long enough for a stream to end, short enough for a
+ *  client that closed one by mistake. */
+const STREAM_RETRY_AFTER_SECONDS = 10;
+
+const tooManyStreams = (refused: 'subject' | 'total'): ApiError =>
+  new ApiError(
+    'TOO_MANY_STREAMS',
+    refused === 'subject'
+      ? 'you have as many event streams open as allowed: close one, or retry later'
+      : 'the server has as many event streams open as it allows: retry later',
+    [],
+    STREAM_RETRY_AFTER_SECONDS,
+  );
 
 export function registerEventRoutes(app: FastifyInstance, store: Store, recorder: EventRecorder, opts: EventRouteOptions = {}): void {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
+  const slots = new StreamSlots({
+    total: opts.maxStreams ?? DEFAULT_HTTP_LIMITS.maxEventStreams,
+    perSubject: opts.maxStreamsPerSubject ?? DEFAULT_HTTP_LIMITS.maxEventStreamsPerSubject,
+  });
   // Open streams never end on their own: a closing server ends them (clients reconnect, with
   // Last-Event-ID, to another replica) rather than waiting for them until its grace runs out.
   const streams = new Set<() => void>();
@@ -108,10 +131,11 @@ export function registerEventRoutes(app: FastifyInstance, store: Store, recorder
         description:
           'Events in the order they were recorded. With `watch=true` the answer is `text/event-stream`: each event as ' +
           '`id: <id>`, `event: <type>`, `data: <Event JSON>`; a `: heartbeat` comment every 15 s; send `Last-Event-ID` ' +
-          'to resume after the last event received. Without it the stream starts now (or at `since`).',
+          'to resume after the last event received. Without it the stream starts now (or at `since`). Open streams are ' +
+          'limited per token subject and per server: past either, 429 TOO_MANY_STREAMS with `Retry-After`.',
         tags: ['events'],
         querystring: EventsQuery,
-        response: responses({ 200: EventPage }, [400, 401, 403, 503]),
+        response: responses({ 200: EventPage }, [400, 401, 403, 429, 503]),
       },
     },
     async (req, reply) => {
@@ -123,6 +147,9 @@ export function registerEventRoutes(app: FastifyInstance, store: Store, recorder
         throw validationFailed([{ field: 'header/last-event-id', reason: 'must be the id of an event received before' }]);
       }
       const { cursor: _c, ...filters } = query;
+      // Taken after every check, before anything is sent; given back when the stream ends.
+      const slot = slots.acquire(req.caller!.principal.subject);
+      if ('refused' in slot) throw tooManyStreams(slot.refused);
       // Live events wait here while the backlog (after Last-Event-ID, or from `since`) is sent.
       const buffered: EventRecord[] = [];
       const after = BigInt(lastId ?? '0');
@@ -152,6 +179,7 @@ export function registerEventRoutes(app: FastifyInstance, store: Store, recorder
         clearInterval(heartbeat);
         unsubscribe();
         streams.delete(close);
+        slot.release();
       };
       const close = () => {
         end();

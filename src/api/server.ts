@@ -28,13 +28,16 @@ import { registerOperationalRoutes } from './operational-routes.js';
 import { registerRequestContext } from './request-context.js';
 import { registerResourceRoutes } from './resource-routes.js';
 import { validatorCompiler } from './validation.js';
+import { DEFAULT_HTTP_LIMITS, timeoutCheckIntervalMs, type HttpLimits } from './http-limits.js';
+import { answerClientError } from './client-errors.js';
 
 export interface ServerDeps {
   store: Store;
   verifier: TokenVerifier;
   logger: Logger;
   metrics: Metrics;
-  config: { bodyLimitBytes: number; version?: string };
+  /** `limits`: request timeouts and event stream limits (defaults: DEFAULT_HTTP_LIMITS). */
+  config: { bodyLimitBytes: number; version?: string; limits?: Partial<HttpLimits> };
   /** What kinds' write hooks call out to (cluster registration). */
   writeServices: WriteServices;
   /** The event recorder shared with the runtime; one is made (and closed with the server) if absent. */
@@ -44,7 +47,12 @@ export interface ServerDeps {
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...deps.config.limits };
   const app = Fastify({
+    // Bounds on receiving a request, never on answering it (event streams run on).
+    requestTimeout: limits.requestTimeoutMs,
+    http: { headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs), connectionsCheckingInterval: timeoutCheckIntervalMs(limits) },
+    clientErrorHandler: answerClientError,
     loggerInstance: deps.logger as FastifyBaseLogger,
     // One access-log line per request comes from request-context.ts instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -87,7 +95,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     });
     registerResourceRoutes(api, deps.store, deps.writeServices);
     registerAdminRoutes(api, deps.store);
-    registerEventRoutes(api, deps.store, events, { heartbeatMs: deps.eventHeartbeatMs });
+    registerEventRoutes(api, deps.store, events, {
+      heartbeatMs: deps.eventHeartbeatMs,
+      maxStreams: limits.maxEventStreams,
+      maxStreamsPerSubject: limits.maxEventStreamsPerSubject,
+    });
     registerAuditRoutes(api, deps.store);
   });
   return app;
@@ -102,5 +114,6 @@ function sendError(err: FastifyError | Error, req: FastifyRequest, reply: Fastif
     const invalidToken = req.headers.authorization !== undefined;
     reply.header('www-authenticate', invalidToken ? `${AUTHENTICATION_CHALLENGE}, error="invalid_token"` : AUTHENTICATION_CHALLENGE);
   }
+  if (apiError.retryAfterSeconds !== undefined) reply.header('retry-after', String(apiError.retryAfterSeconds));
   return reply.code(apiError.status).type('application/json').send(apiError.toBody());
 }
