@@ -44,6 +44,7 @@ export function registerAuditTrail(app: FastifyInstance, audit: AuditLog, logger
       status,
       ...(status >= 400 && req.errorCode && { reason: req.errorCode }),
       requestId: req.id,
+      ...(req.logContext?.clientRequestId !== undefined && { clientRequestId: req.logContext.clientRequestId }),
       clientIp: req.ip,
     };
     try {

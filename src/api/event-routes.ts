@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { KINDS } from '../domain/resource.js';
 import type { EventRecorder } from '../observability/events.js';
-import { REQUEST_ID_HEADER } from '../observability/request-id.js';
+import { REQUEST_ID_HEADER, requestIdHeaders } from '../observability/request-id.js';
 import type { Principal } from '../security/auth.js';
 import { AUTHORIZATION, tableRolesOf, type Scope } from '../security/authorization.js';
 import { allPages } from '../store/paging.js';
@@ -24,12 +24,13 @@ const EventsQuery = Strict({
   kind: Type.Optional(Type.Union(KINDS.map((k) => Type.Literal(k)), { description: 'Object kind.' })),
   name: Type.Optional(Name),
   tenant: Type.Optional(Name),
-  correlationId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,128}$', description: 'The request id of the write that caused them.' })),
+  correlationId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,128}$', description: "KubeNova's id of the request that caused them (its X-Correlation-Id)." })),
+  clientRequestId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$', description: 'The X-Request-Id the client sent with the write that caused them.' })),
   type: Type.Optional(Type.Union([Type.Literal('Normal'), Type.Literal('Warning')])),
   watch: Type.Optional(Type.Boolean({ description: 'Stream events as they happen (text/event-stream) instead of one page.' })),
   ...PagingQuery,
 });
-type EventsQueryT = { kind?: string; name?: string; tenant?: string; correlationId?: string; type?: EventType; watch?: boolean; limit?: number; cursor?: string; since?: string };
+type EventsQueryT = { kind?: string; name?: string; tenant?: string; correlationId?: string; clientRequestId?: string; type?: EventType; watch?: boolean; limit?: number; cursor?: string; since?: string };
 
 const EventSchema = Strict(
   {
@@ -43,6 +44,7 @@ const EventSchema = Strict(
     tenant: Type.Optional(Type.String()),
     cluster: Type.Optional(Type.String()),
     correlationId: Type.Optional(Type.String()),
+    clientRequestId: Type.Optional(Type.String()),
   },
   { title: 'Event' },
 );
@@ -61,6 +63,7 @@ export function matchesEvent(q: Omit<EventQuery, 'limit'>, e: EventRecord): bool
     (q.tenant === undefined || e.tenant === q.tenant) &&
     (q.tenants === undefined || (e.tenant !== undefined && q.tenants.includes(e.tenant))) &&
     (q.correlationId === undefined || e.correlationId === q.correlationId) &&
+    (q.clientRequestId === undefined || e.clientRequestId === q.clientRequestId) &&
     (q.type === undefined || e.type === q.type) &&
     (q.since === undefined || e.time >= q.since) &&
     (q.afterId === undefined || BigInt(e.id) > BigInt(q.afterId))
@@ -113,6 +116,7 @@ export function registerEventRoutes(app: FastifyInstance, store: Store, recorder
     if (q.name !== undefined) query.name = q.name;
     if (q.tenant !== undefined) query.tenant = q.tenant;
     if (q.correlationId !== undefined) query.correlationId = q.correlationId;
+    if (q.clientRequestId !== undefined) query.clientRequestId = q.clientRequestId;
     if (q.type !== undefined) query.type = q.type;
     if (q.cursor !== undefined) query.cursor = q.cursor;
     const since = sinceOf(q.since);
@@ -170,7 +174,8 @@ export function registerEventRoutes(app: FastifyInstance, store: Store, recorder
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
         connection: 'keep-alive',
-        [REQUEST_ID_HEADER]: req.id,
+        // Hijacked: the headers set on the reply are not sent, these are.
+        ...requestIdHeaders(req.id, req.headers[REQUEST_ID_HEADER]),
       });
       raw.write(': stream open\n\n');
       const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), heartbeatMs);

@@ -9,7 +9,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { acceptRequestId, REQUEST_ID_HEADER } from '../observability/request-id.js';
+import { newCorrelationId, REQUEST_ID_HEADER, requestIdHeaders } from '../observability/request-id.js';
 import type { TokenVerifier } from '../security/auth.js';
 import type { Store } from '../store/types.js';
 import { createEventRecorder, type EventRecorder } from '../observability/events.js';
@@ -57,13 +57,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // One access-log line per request comes from request-context.ts instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimitBytes,
-    genReqId: (req) => acceptRequestId(req.headers[REQUEST_ID_HEADER]),
+    // Always KubeNova's own: the client's X-Request-Id is kept apart (request-context.ts).
+    genReqId: () => newCorrelationId(),
     // request_id reaches every line through the log context, also lines logged outside req.log.
     childLoggerFactory: (logger, _bindings, opts) => logger.child({}, opts),
     routerOptions: { constraints: { [CUSTOM_METHOD_CONSTRAINT]: customMethodStrategy } },
     // Errors raised before routing (a malformed URL) get the same error body.
     frameworkErrors: (err, req, reply) => {
-      reply.header(REQUEST_ID_HEADER, req.id);
+      reply.headers(requestIdHeaders(req.id, req.headers[REQUEST_ID_HEADER]));
       void sendError(err, req, reply);
     },
   });

@@ -40,10 +40,14 @@ const withImage = (name: string, image: string) => {
   return body;
 };
 
+/** The correlation id (KubeNova's request id) of each app's create. */
+const createdBy = new Map<string, string>();
+
 async function createApp(image = 'nginx:1.27', caller: Caller = DEV, reason?: string): Promise<string> {
   const name = uniq('app');
   const res = await h.call(caller, 'POST', '/api/v1/apps', { ...withImage(name, image), ...(reason && { reason }) }, { 'x-request-id': `req-create-${name}` });
   expect(res.statusCode, res.body).toBe(201);
+  createdBy.set(name, String(res.headers['x-correlation-id']));
   return name;
 }
 
@@ -82,7 +86,7 @@ describe('history recording', () => {
     await setImage(name, 'nginx:1.28', CALLERS['tenant-admin'], 'new minor');
     const items = await revisions(name);
     expect(items.map((r) => r.revision)).toEqual([2, 1]);
-    expect(items[1]).toMatchObject({ change: { type: 'created' }, actor: 'dave', role: 'tenant-dev', reason: 'first deploy', requestId: `req-create-${name}` });
+    expect(items[1]).toMatchObject({ change: { type: 'created' }, actor: 'dave', role: 'tenant-dev', reason: 'first deploy', requestId: createdBy.get(name) });
     expect(items[1]!.spec.components[0]!.properties.image).toBe('nginx:1.27');
     expect(items[0]).toMatchObject({ change: { type: 'updated' }, actor: 'alice', role: 'tenant-admin', reason: 'new minor' });
     expect(items[0]!.spec.components[0]!.properties.image).toBe('nginx:1.28');
@@ -225,7 +229,7 @@ describe('rollback', () => {
       actor: 'dave',
       role: 'tenant-dev',
       reason: 'img:3 fails its health check',
-      requestId: `req-rollback-${name}`,
+      requestId: res.headers['x-correlation-id'],
       outcome: { state: 'pending' },
     });
     const stored = (await h.store.objects.get<{ components: { properties: { image: string } }[] }>('App', name))!;

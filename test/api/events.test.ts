@@ -39,7 +39,7 @@ const entry = (phase: ResourceStatus['phase'], reason: string, message = '') => 
 });
 
 describe('events of writes', () => {
-  it('created, updated and deleted, each with the request id of its write', async () => {
+  it("created, updated and deleted, each with the correlation id of its write and the client's request id", async () => {
     const name = uniq('ev');
     const created = await h.call(ADMIN, 'POST', '/api/v1/tenants', { name, spec: {} }, { 'x-request-id': `create-${name}` });
     expect(created.statusCode).toBe(201);
@@ -51,16 +51,18 @@ describe('events of writes', () => {
     const deleting = await h.call(ADMIN, 'DELETE', `/api/v1/tenants/${name}`, undefined, { 'x-request-id': `delete-${name}` });
     expect(deleting.statusCode).toBe(202);
     await h.store.objects.update('Tenant', name, { finalizers: [] }, { correlationId: `finalize-${name}` });
+    const ids = [created, updated, deleting].map((r) => String(r.headers['x-correlation-id']));
     await eventually(`kind=Tenant&name=${name}`, (items) =>
-      expect(items.map((e) => [e.type, e.reason, e.correlationId, e.tenant])).toEqual([
-        ['Normal', 'Created', `create-${name}`, name],
-        ['Normal', 'Updated', `update-${name}`, name],
-        ['Normal', 'Deleting', `delete-${name}`, name],
-        ['Normal', 'Deleted', `finalize-${name}`, name],
+      expect(items.map((e) => [e.type, e.reason, e.correlationId, e.clientRequestId, e.tenant])).toEqual([
+        ['Normal', 'Created', ids[0], `create-${name}`, name],
+        ['Normal', 'Updated', ids[1], `update-${name}`, name],
+        ['Normal', 'Deleting', ids[2], `delete-${name}`, name],
+        ['Normal', 'Deleted', `finalize-${name}`, undefined, name],
       ]),
     );
-    const one = await events(`correlationId=update-${name}`);
+    const one = await events(`correlationId=${ids[1]}`);
     expect(one.items.map((e) => e.reason)).toEqual(['Updated']);
+    expect((await events(`clientRequestId=update-${name}`)).items.map((e) => e.reason)).toEqual(['Updated']);
     expect(one.items[0]).toMatchObject({ kind: 'Tenant', name, message: expect.stringContaining('spec changed') });
     expect(Date.parse(one.items[0]!.time)).toBeGreaterThan(Date.now() - 60_000);
   });
@@ -192,14 +194,14 @@ describe('the live stream (SSE)', () => {
     // The stream is open once its first comment arrived; give it a moment to subscribe.
     await new Promise((r) => setTimeout(r, 300));
     await h.call(ADMIN, 'POST', '/api/v1/tenants', { name: uniq('other'), spec: {} });
-    await h.call(ADMIN, 'POST', '/api/v1/tenants', { name, spec: {} }, { 'x-request-id': `live-${name}` });
+    const created = await h.call(ADMIN, 'POST', '/api/v1/tenants', { name, spec: {} }, { 'x-request-id': `live-${name}` });
     await h.call(ADMIN, 'PUT', `/api/v1/tenants/${name}`, { spec: { quotas: { namespaces: 1 } } });
     const got = await frames;
     expect(dataOf(got).map((d) => [d.event.name, d.event.reason])).toEqual([
       [name, 'Created'],
       [name, 'Updated'],
     ]);
-    expect(dataOf(got)[0]!.event.correlationId).toBe(`live-${name}`);
+    expect(dataOf(got)[0]!.event).toMatchObject({ correlationId: created.headers['x-correlation-id'], clientRequestId: `live-${name}` });
     expect(got).toContain(': heartbeat');
   });
 
