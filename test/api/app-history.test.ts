@@ -120,6 +120,13 @@ describe('history recording', () => {
     expect(misuse.statusCode).toBe(400);
     expect(json(misuse)).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'query/cursor' }] });
     expect((await h.call(DEV, 'GET', `/api/v1/apps/${name}/revisions?cursor=bogus!`)).statusCode).toBe(400);
+    // A forged cursor past what a revision number (a PostgreSQL integer) can be is a 400, not a failed query.
+    const forged = (r: number) => Buffer.from(JSON.stringify({ v: 1, k: 'App', n: name, r })).toString('base64url');
+    for (const r of [2 ** 31, 2 ** 53, 1e300]) {
+      const res = await h.call(DEV, 'GET', `/api/v1/apps/${name}/revisions?cursor=${forged(r)}`);
+      expect(res.statusCode, `${r}: ${res.body}`).toBe(400);
+      expect(json(res)).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'query/cursor' }] });
+    }
   });
 
   it('one revision by number; an unknown number is 404, a non-number 400', async () => {
@@ -283,7 +290,8 @@ describe('rollback', () => {
     const res = await rollback(name, { revision: 42 });
     expect(res.statusCode).toBe(422);
     expect(json(res)).toMatchObject({ code: 'UNKNOWN_REVISION', details: [{ field: 'body/revision' }] });
-    for (const revision of ['web-v1', 0, -1, '01', 1.5]) {
+    // '2147483648' and beyond: more than a revision number (a PostgreSQL integer) can be.
+    for (const revision of ['web-v1', 0, -1, '01', 1.5, '2147483648', '9999999999', 2 ** 31]) {
       const bad = await rollback(name, { revision });
       expect(bad.statusCode, `${JSON.stringify(revision)}: ${bad.body}`).toBe(400);
       expect(json(bad).code).toBe('VALIDATION_FAILED');
