@@ -17,8 +17,8 @@ import { DEFAULT_HTTP_LIMITS } from './http-limits.js';
 import { PagingQuery, readRecords, sinceOf } from './record-queries.js';
 import { API_PREFIX } from './resource-routes.js';
 import { Name, Strict } from './schemas/common.js';
-import { StreamSlots } from './stream-slots.js';
 import { responses } from './schemas/responses.js';
+import { StreamSlots } from './stream-slots.js';
 
 const EventsQuery = Strict({
   kind: Type.Optional(Type.Union(KINDS.map((k) => Type.Literal(k)), { description: 'Object kind.' })),
@@ -192,6 +192,8 @@ export function registerEventRoutes(app: FastifyInstance, store: Store, recorder
       };
       streams.add(close);
       raw.on('close', end);
+      // A client gone while the request was authenticated: its 'close' came before the listener.
+      if (raw.destroyed) end();
       try {
         if (lastId !== undefined || query.since !== undefined) {
           const backlog = allPages((cursor) => store.events.list({ ...filters, ...(lastId !== undefined && { afterId: lastId }), limit: 500, ...(cursor && { cursor }) }));

@@ -4,7 +4,8 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ADMIN, startHarness, type Harness } from './support/harness.js';
+import { createTokenVerifier } from '../../src/security/auth.js';
+import { ADMIN, startHarness, TEST_SECRET, type Harness } from './support/harness.js';
 
 const TIMEOUT_MS = 1_000;
 
@@ -127,5 +128,34 @@ describe('event stream limits', () => {
       },
       { timeout: 5_000, interval: 100 },
     );
+  });
+});
+
+describe('a client gone before its stream opened', () => {
+  let slow: Harness;
+  let slowBase: string;
+  beforeAll(async () => {
+    // Authentication takes a while: long enough for the client to give up during it.
+    const verifier = createTokenVerifier({ hs256Secret: TEST_SECRET });
+    slow = await startHarness({
+      verifier: { verify: async (token) => (await new Promise((r) => setTimeout(r, 300)), verifier.verify(token)) },
+      limits: { maxEventStreamsPerSubject: 1 },
+    });
+    await slow.app.listen({ host: '127.0.0.1', port: 0 });
+    slowBase = `http://127.0.0.1:${(slow.app.server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => slow?.close());
+
+  it('leaves no slot taken', async () => {
+    const token = await slow.token({ roles: ['read-only'], subject: 'quitter' });
+    const abort = new AbortController();
+    const gone = fetch(`${slowBase}/api/v1/events?watch=true`, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal }).catch(() => undefined);
+    setTimeout(() => abort.abort(), 50);
+    await gone;
+    await new Promise((r) => setTimeout(r, 500)); // the handler ran, after the client left
+    const again = new AbortController();
+    const res = await fetch(`${slowBase}/api/v1/events?watch=true`, { headers: { authorization: `Bearer ${token}` }, signal: again.signal });
+    again.abort();
+    expect(res.status).toBe(200);
   });
 });
