@@ -94,6 +94,14 @@ describe('app admission', () => {
     ]);
   });
 
+  it('names a refused key with markup by position only, never quoting it', async () => {
+    const markup = 'oam.dev/<img src=x onerror=alert(1)>';
+    const res = await h.call(ADMIN, 'POST', '/api/v1/apps', app({ components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx', '<b>': { [markup]: 1 } } }] }));
+    expect(res.statusCode).toBe(422);
+    expect(json<ApiErr>(res).details).toEqual([{ field: 'body/spec/components/0/properties/*/*', reason: expect.stringContaining('KubeVela metadata keys') }]);
+    expect(res.body).not.toMatch(/<img|<b>|onerror/);
+  });
+
   it('shows the rollout from stored status only', async () => {
     const body = app({});
     await adminCreate(h, '/api/v1/apps', body);

@@ -7,22 +7,22 @@ import { appCapabilityGaps, VELA_METADATA_PREFIXES } from '../../adapters/vela/i
 import { capabilitiesOf } from '../../domain/capabilities.js';
 import { placedClusters, type Placement } from '../../domain/placement.js';
 import type { ObjectStore } from '../../store/types.js';
-import { ApiError } from '../errors.js';
+import { ApiError, pointerToken } from '../errors.js';
 import type { AppSpec } from './app.js';
 import type { FieldProblem } from './descriptor.js';
 import type { PolicySetSpec } from './policyset.js';
 import { registeredClusters } from './tenancy.js';
 
 const reserved = (key: string) => VELA_METADATA_PREFIXES.some((p) => key.startsWith(p));
-const pointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** Object keys with a KubeVela metadata prefix, at any depth of `value`. */
 function reservedKeys(value: unknown, field: string): FieldProblem[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => reservedKeys(v, `${field}/${i}`));
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([k, v]) => [
-    ...(reserved(k) ? [{ field: `${field}/${pointer(k)}`, reason: `"${k}": KubeVela metadata keys (app.oam.dev/*, oam.dev/*) are set by KubeNova and KubeVela only` }] : []),
-    ...reservedKeys(v, `${field}/${pointer(k)}`),
+    // Keys of free-form properties are the client's text: shown only if plain, never quoted.
+    ...(reserved(k) ? [{ field: `${field}/${pointerToken(k)}`, reason: 'KubeVela metadata keys (app.oam.dev/*, oam.dev/*) are set by KubeNova and KubeVela only' }] : []),
+    ...reservedKeys(v, `${field}/${pointerToken(k)}`),
   ]);
 }
 
