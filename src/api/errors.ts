@@ -53,7 +53,9 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** One problem with one input: `field` says where (`body/spec/owners/0/kind`, `query/limit`,
- *  `path/name`, `header/if-match`), `reason` says why. Never contains the offending value. */
+ *  `path/name`, `header/if-match`), `reason` says why. Never contains the offending value.
+ *  Messages and reasons may name an object by a name that passed the DNS-label pattern (it
+ *  cannot carry markup or control text); any other client text is never quoted back. */
 export interface ErrorDetail {
   field: string;
   reason: string;
