@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseChartSource } from './adapters/cluster/bootstrap-plan.js';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './api/http-limits.js';
 import type { StoreConfig } from './store/index.js';
 
 export interface AuthConfig {
@@ -29,6 +30,8 @@ export interface Config {
   logLevel: string;
   /** Largest accepted request body. */
   bodyLimitBytes: number;
+  /** Request timeouts and event stream limits. */
+  http: HttpLimits;
   bootstrap: BootstrapConfig;
   /** This replica's name among those sharing a PostgreSQL store (leases, logs). */
   replicaId: string;
@@ -73,6 +76,10 @@ export const ENVIRONMENT = {
   KUBENOVA_JWT_ISSUER: 'required `iss` of tokens',
   KUBENOVA_JWT_AUDIENCE: 'required `aud` of tokens',
   KUBENOVA_LOG_LEVEL: `pino level (default ${DEFAULTS.logLevel})`,
+  KUBENOVA_REQUEST_TIMEOUT_SECONDS: `a request's headers and body must arrive within this, else 408 (default ${DEFAULT_HTTP_LIMITS.requestTimeoutMs / 1000}; responses such as event streams are not cut)`,
+  KUBENOVA_HEADERS_TIMEOUT_SECONDS: `a request's headers must arrive within this (default ${DEFAULT_HTTP_LIMITS.headersTimeoutMs / 1000}, at most the request timeout)`,
+  KUBENOVA_MAX_EVENT_STREAMS: `open event streams per replica, past it 429 (default ${DEFAULT_HTTP_LIMITS.maxEventStreams})`,
+  KUBENOVA_MAX_EVENT_STREAMS_PER_SUBJECT: `open event streams per token subject and replica, past it 429 (default ${DEFAULT_HTTP_LIMITS.maxEventStreamsPerSubject})`,
   KUBENOVA_HELM: 'Helm 3 binary used by cluster bootstrap (default: helm on PATH)',
   KUBENOVA_CHART_SOURCE: 'default chart source of cluster bootstrap: repository (public chart repositories, the default), oci://<registry>/<path> or an absolute directory',
   KUBENOVA_FORCE_TENANT_PREFIX: 'true (default): names of new projects, apps and kubeconfig grants start with their tenant\'s name and "-", so tenants never see or take each other\'s names; false turns the rule off',
@@ -104,6 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('KUBENOVA_REPLICA_ID must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit');
   }
 
+  const http = httpLimits(get);
+
   const logLevel = get('KUBENOVA_LOG_LEVEL') ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`KUBENOVA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -118,10 +127,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auth: authConfig(get, store, dataDir),
     logLevel,
     bodyLimitBytes: DEFAULTS.bodyLimitBytes,
+    http,
     bootstrap: bootstrapConfig(get),
     replicaId,
     forceTenantPrefix: forceTenantPrefix === 'true',
   };
+}
+
+/** A whole number from 1 to `max`, or the default when unset. */
+function positiveInteger(get: EnvReader, name: keyof typeof ENVIRONMENT, fallback: number, max: number): number {
+  const text = get(name);
+  if (text === undefined) return fallback;
+  const n = /^[0-9]{1,9}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= max)) throw new ConfigError(`${name} must be a whole number from 1 to ${max}`);
+  return n;
+}
+
+function httpLimits(get: EnvReader): HttpLimits {
+  const seconds = (name: keyof typeof ENVIRONMENT, fallbackMs: number) => positiveInteger(get, name, fallbackMs / 1000, 3600) * 1000;
+  const limits: HttpLimits = {
+    requestTimeoutMs: seconds('KUBENOVA_REQUEST_TIMEOUT_SECONDS', DEFAULT_HTTP_LIMITS.requestTimeoutMs),
+    headersTimeoutMs: seconds('KUBENOVA_HEADERS_TIMEOUT_SECONDS', DEFAULT_HTTP_LIMITS.headersTimeoutMs),
+    maxEventStreams: positiveInteger(get, 'KUBENOVA_MAX_EVENT_STREAMS', DEFAULT_HTTP_LIMITS.maxEventStreams, 1_000_000),
+    maxEventStreamsPerSubject: positiveInteger(get, 'KUBENOVA_MAX_EVENT_STREAMS_PER_SUBJECT', DEFAULT_HTTP_LIMITS.maxEventStreamsPerSubject, 1_000_000),
+  };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError('KUBENOVA_HEADERS_TIMEOUT_SECONDS must not exceed KUBENOVA_REQUEST_TIMEOUT_SECONDS (the headers are part of the request)');
+  }
+  return limits;
 }
 
 function bootstrapConfig(get: EnvReader): BootstrapConfig {

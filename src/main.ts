@@ -79,7 +79,7 @@ async function serve(config: Config): Promise<void> {
     verifier,
     logger,
     metrics,
-    config: { bodyLimitBytes: config.bodyLimitBytes, version: pkg.version, forceTenantPrefix: config.forceTenantPrefix },
+    config: { bodyLimitBytes: config.bodyLimitBytes, version: pkg.version, forceTenantPrefix: config.forceTenantPrefix, limits: config.http },
     writeServices: {
       ...clusterWriteServices(logger, { clients, bootstrap: config.bootstrap }),
       grants: grantIssuer({ objects: store.objects, clients, logger }),

@@ -44,6 +44,7 @@ function auditRecord(req: FastifyRequest, status: number): NewAuditRecord {
     status,
     ...(status >= 400 && req.errorCode && { reason: req.errorCode }),
     requestId: req.id,
+    ...(req.logContext?.clientRequestId !== undefined && { clientRequestId: req.logContext.clientRequestId }),
     clientIp: req.ip,
   };
 }

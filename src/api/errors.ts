@@ -20,6 +20,8 @@ export const ERROR_STATUS = {
   NO_ROLLBACK_TARGET: 409,
   /** Rollback to a revision whose spec is the current spec: nothing would change. */
   ROLLBACK_NO_CHANGE: 409,
+  /** The request (headers and body) did not arrive in full within the server's request timeout. */
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** Well-formed, but refers to something that does not exist or is not allowed there. */
@@ -37,6 +39,10 @@ export const ERROR_STATUS = {
   PROXY_NOT_CONFIGURED: 409,
   /** Key rotation: the keyring file is unusable as it is; the keys in force stay. */
   KEYRING_INVALID: 422,
+  /** Request headers over Node's size limit. */
+  HEADERS_TOO_LARGE: 431,
+  /** Too many open event streams, of this subject or in all: retry after `Retry-After` seconds. */
+  TOO_MANY_STREAMS: 429,
   INTERNAL: 500,
   NOT_IMPLEMENTED: 501,
   UNAVAILABLE: 503,
@@ -47,7 +53,9 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** One problem with one input: `field` says where (`body/spec/owners/0/kind`, `query/limit`,
- *  `path/name`, `header/if-match`), `reason` says why. Never contains the offending value. */
+ *  `path/name`, `header/if-match`), `reason` says why. Never contains the offending value.
+ *  Messages and reasons may name an object by a name that passed the DNS-label pattern (it
+ *  cannot carry markup or control text); any other client text is never quoted back. */
 export interface ErrorDetail {
   field: string;
   reason: string;
@@ -65,6 +73,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details: ErrorDetail[] = [],
+    /** Sent as `Retry-After` (a 429). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -120,8 +130,10 @@ export function detailsFromSchemaErrors(errors: readonly SchemaError[], part: st
   const seen = new Set<string>();
   const details: ErrorDetail[] = [];
   const add = (pointer: string, reason: string) => {
-    // Unknown field names come from the client: bounded, as everything echoed.
-    const field = `${part}${pointer.length > 256 ? `${pointer.slice(0, 256)}…` : pointer}`;
+    // Keys in the pointer (unknown fields, map keys) come from the client: each one is shown
+    // only if plain, and the whole is bounded.
+    const safe = safePointer(pointer);
+    const field = `${part}${safe.length > 256 ? `${safe.slice(0, 256)}…` : safe}`;
     const key = `${field}\0${reason}`;
     if (seen.has(key) || details.length >= MAX_DETAILS) return;
     seen.add(key);
@@ -131,10 +143,10 @@ export function detailsFromSchemaErrors(errors: readonly SchemaError[], part: st
     const names = (k: string) => (Array.isArray(e.params[k]) ? (e.params[k] as unknown[]).map(String) : []);
     switch (e.keyword) {
       case 'additionalProperties':
-        for (const n of names('additionalProperties')) add(`${e.instancePath}/${pointerToken(n)}`, 'unknown field');
+        for (const n of names('additionalProperties')) add(`${e.instancePath}/${escapeToken(n)}`, 'unknown field');
         break;
       case 'required':
-        for (const n of names('requiredProperties')) add(`${e.instancePath}/${pointerToken(n)}`, 'is required');
+        for (const n of names('requiredProperties')) add(`${e.instancePath}/${escapeToken(n)}`, 'is required');
         break;
       case 'boolean':
       case 'propertyNames':
@@ -151,9 +163,25 @@ export function detailsFromSchemaErrors(errors: readonly SchemaError[], part: st
   return details;
 }
 
-/** A client-given key as a JSON-pointer token, cut short: paths are echoed in error details. */
-export const pointerToken = (key: string): string =>
-  (key.length > 64 ? `${key.slice(0, 64)}…` : key).replace(/~/g, '~0').replace(/\//g, '~1');
+/** Keys shown as they are in a detail's `field`: names a schema or Kubernetes would accept
+ *  (label keys with their `/` prefix included). Any other key is the client's free text and
+ *  shows as `*`: a field is echoed to the client, so it never carries markup or control text. */
+const PLAIN_KEY = /^[A-Za-z0-9._:@$/-]{1,64}$/;
+
+const escapeToken = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/** A client-given key as a JSON-pointer token: itself if plain, else `*`. */
+export const pointerToken = (key: string): string => (PLAIN_KEY.test(key) ? escapeToken(key) : '*');
+
+/** A JSON pointer with every token passed through pointerToken. */
+function safePointer(pointer: string): string {
+  if (pointer === '') return '';
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((t) => `/${pointerToken(t.replace(/~1/g, '/').replace(/~0/g, '~'))}`)
+    .join('');
+}
 
 /** Anything thrown while serving a request, as an ApiError. Unknown errors become INTERNAL with
  *  a generic message: their text may carry internals and is only logged. */

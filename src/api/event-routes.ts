@@ -6,28 +6,31 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { KINDS } from '../domain/resource.js';
 import type { EventRecorder } from '../observability/events.js';
-import { REQUEST_ID_HEADER } from '../observability/request-id.js';
+import { REQUEST_ID_HEADER, requestIdHeaders } from '../observability/request-id.js';
 import type { Principal } from '../security/auth.js';
 import { AUTHORIZATION, tableRolesOf, type Scope } from '../security/authorization.js';
 import { allPages } from '../store/paging.js';
 import type { EventQuery, EventRecord, EventType } from '../store/records.js';
 import type { Store } from '../store/types.js';
-import { validationFailed } from './errors.js';
+import { ApiError, validationFailed } from './errors.js';
+import { DEFAULT_HTTP_LIMITS } from './http-limits.js';
 import { PagingQuery, readRecords, sinceOf } from './record-queries.js';
 import { API_PREFIX } from './resource-routes.js';
 import { Name, Strict } from './schemas/common.js';
 import { responses } from './schemas/responses.js';
+import { StreamSlots } from './stream-slots.js';
 
 const EventsQuery = Strict({
   kind: Type.Optional(Type.Union(KINDS.map((k) => Type.Literal(k)), { description: 'Object kind.' })),
   name: Type.Optional(Name),
   tenant: Type.Optional(Name),
-  correlationId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,128}$', description: 'The request id of the write that caused them.' })),
+  correlationId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,128}$', description: "KubeNova's id of the request that caused them (its X-Correlation-Id)." })),
+  clientRequestId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$', description: 'The X-Request-Id the client sent with the write that caused them.' })),
   type: Type.Optional(Type.Union([Type.Literal('Normal'), Type.Literal('Warning')])),
   watch: Type.Optional(Type.Boolean({ description: 'Stream events as they happen (text/event-stream) instead of one page.' })),
   ...PagingQuery,
 });
-type EventsQueryT = { kind?: string; name?: string; tenant?: string; correlationId?: string; type?: EventType; watch?: boolean; limit?: number; cursor?: string; since?: string };
+type EventsQueryT = { kind?: string; name?: string; tenant?: string; correlationId?: string; clientRequestId?: string; type?: EventType; watch?: boolean; limit?: number; cursor?: string; since?: string };
 
 const EventSchema = Strict(
   {
@@ -41,6 +44,7 @@ const EventSchema = Strict(
     tenant: Type.Optional(Type.String()),
     cluster: Type.Optional(Type.String()),
     correlationId: Type.Optional(Type.String()),
+    clientRequestId: Type.Optional(Type.String()),
   },
   { title: 'Event' },
 );
@@ -59,6 +63,7 @@ export function matchesEvent(q: Omit<EventQuery, 'limit'>, e: EventRecord): bool
     (q.tenant === undefined || e.tenant === q.tenant) &&
     (q.tenants === undefined || (e.tenant !== undefined && q.tenants.includes(e.tenant))) &&
     (q.correlationId === undefined || e.correlationId === q.correlationId) &&
+    (q.clientRequestId === undefined || e.clientRequestId === q.clientRequestId) &&
     (q.type === undefined || e.type === q.type) &&
     (q.since === undefined || e.time >= q.since) &&
     (q.afterId === undefined || BigInt(e.id) > BigInt(q.afterId))
@@ -71,10 +76,31 @@ const MAX_REMEMBERED_IDS = 10_000;
 export interface EventRouteOptions {
   /** Interval of SSE heartbeat comments. Default 15 s. */
   heartbeatMs?: number;
+  /** Open streams allowed on this replica, in all and per token subject. */
+  maxStreams?: number;
+  maxStreamsPerSubject?: number;
 }
+
+/** What a refused stream is told to wait: long enough for a stream to end, short enough for a
+ *  client that closed one by mistake. */
+const STREAM_RETRY_AFTER_SECONDS = 10;
+
+const tooManyStreams = (refused: 'subject' | 'total'): ApiError =>
+  new ApiError(
+    'TOO_MANY_STREAMS',
+    refused === 'subject'
+      ? 'you have as many event streams open as allowed: close one, or retry later'
+      : 'the server has as many event streams open as it allows: retry later',
+    [],
+    STREAM_RETRY_AFTER_SECONDS,
+  );
 
 export function registerEventRoutes(app: FastifyInstance, store: Store, recorder: EventRecorder, opts: EventRouteOptions = {}): void {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
+  const slots = new StreamSlots({
+    total: opts.maxStreams ?? DEFAULT_HTTP_LIMITS.maxEventStreams,
+    perSubject: opts.maxStreamsPerSubject ?? DEFAULT_HTTP_LIMITS.maxEventStreamsPerSubject,
+  });
   // Open streams never end on their own: a closing server ends them (clients reconnect, with
   // Last-Event-ID, to another replica) rather than waiting for them until its grace runs out.
   const streams = new Set<() => void>();
@@ -90,6 +116,7 @@ export function registerEventRoutes(app: FastifyInstance, store: Store, recorder
     if (q.name !== undefined) query.name = q.name;
     if (q.tenant !== undefined) query.tenant = q.tenant;
     if (q.correlationId !== undefined) query.correlationId = q.correlationId;
+    if (q.clientRequestId !== undefined) query.clientRequestId = q.clientRequestId;
     if (q.type !== undefined) query.type = q.type;
     if (q.cursor !== undefined) query.cursor = q.cursor;
     const since = sinceOf(q.since);
@@ -108,10 +135,11 @@ export function registerEventRoutes(app: FastifyInstance, store: Store, recorder
         description:
           'Events in the order they were recorded. With `watch=true` the answer is `text/event-stream`: each event as ' +
           '`id: <id>`, `event: <type>`, `data: <Event JSON>`; a `: heartbeat` comment every 15 s; send `Last-Event-ID` ' +
-          'to resume after the last event received. Without it the stream starts now (or at `since`).',
+          'to resume after the last event received. Without it the stream starts now (or at `since`). Open streams are ' +
+          'limited per token subject and per server: past either, 429 TOO_MANY_STREAMS with `Retry-After`.',
         tags: ['events'],
         querystring: EventsQuery,
-        response: responses({ 200: EventPage }, [400, 401, 403, 503]),
+        response: responses({ 200: EventPage }, [400, 401, 403, 429, 503]),
       },
     },
     async (req, reply) => {
@@ -123,6 +151,9 @@ export function registerEventRoutes(app: FastifyInstance, store: Store, recorder
         throw validationFailed([{ field: 'header/last-event-id', reason: 'must be the id of an event received before' }]);
       }
       const { cursor: _c, ...filters } = query;
+      // Taken after every check, before anything is sent; given back when the stream ends.
+      const slot = slots.acquire(req.caller!.principal.subject);
+      if ('refused' in slot) throw tooManyStreams(slot.refused);
       // Live events wait here while the backlog (after Last-Event-ID, or from `since`) is sent.
       const buffered: EventRecord[] = [];
       const after = BigInt(lastId ?? '0');
@@ -143,7 +174,8 @@ export function registerEventRoutes(app: FastifyInstance, store: Store, recorder
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
         connection: 'keep-alive',
-        [REQUEST_ID_HEADER]: req.id,
+        // Hijacked: the headers set on the reply are not sent, these are.
+        ...requestIdHeaders(req.id, req.headers[REQUEST_ID_HEADER]),
       });
       raw.write(': stream open\n\n');
       const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), heartbeatMs);
@@ -152,6 +184,7 @@ export function registerEventRoutes(app: FastifyInstance, store: Store, recorder
         clearInterval(heartbeat);
         unsubscribe();
         streams.delete(close);
+        slot.release();
       };
       const close = () => {
         end();
@@ -159,6 +192,8 @@ export function registerEventRoutes(app: FastifyInstance, store: Store, recorder
       };
       streams.add(close);
       raw.on('close', end);
+      // A client gone while the request was authenticated: its 'close' came before the listener.
+      if (raw.destroyed) end();
       try {
         if (lastId !== undefined || query.since !== undefined) {
           const backlog = allPages((cursor) => store.events.list({ ...filters, ...(lastId !== undefined && { afterId: lastId }), limit: 500, ...(cursor && { cursor }) }));

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { StoreError } from '../store/types.js';
 import { validationFailed } from './errors.js';
 import { DEFAULT_PAGE_SIZE } from './schemas/common.js';
+import { parseTimestamp, TIME_REASON } from './timestamps.js';
 
 export const PagingQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: DEFAULT_PAGE_SIZE, description: 'Page size.' })),
@@ -11,12 +12,12 @@ export const PagingQuery = {
   since: Type.Optional(Type.String({ maxLength: 64, description: 'RFC 3339 time: only records at or after it.' })),
 };
 
-/** `since` as an ISO time, or a 400 naming the field. */
+/** `since` as an ISO time the store takes, or a 400 naming the field (before any stream opens). */
 export function sinceOf(since: string | undefined): string | undefined {
   if (since === undefined) return undefined;
-  const t = Date.parse(since);
-  if (Number.isNaN(t)) throw validationFailed([{ field: 'query/since', reason: 'must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z' }]);
-  return new Date(t).toISOString();
+  const iso = parseTimestamp(since);
+  if (iso === undefined) throw validationFailed([{ field: 'query/since', reason: TIME_REASON }]);
+  return iso;
 }
 
 /** Runs a store read, reporting a bad cursor as the 400 it is. */

@@ -1,9 +1,10 @@
-// Per-request plumbing: the request id (accepted or made, always echoed), the log context every
-// log line of the request carries, the duration metric and one access-log line per request.
+// Per-request plumbing: the request ids (KubeNova's correlation id and the client's own, both
+// echoed), the log context every log line of the request carries, the duration metric and one
+// access-log line per request.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { runWithLogContext, type LogContext } from '../observability/context.js';
 import type { Metrics } from '../observability/metrics.js';
-import { REQUEST_ID_HEADER } from '../observability/request-id.js';
+import { acceptClientRequestId, REQUEST_ID_HEADER, requestIdHeaders } from '../observability/request-id.js';
 import { context as otelContext, SpanKind, SpanStatusCode, trace, tracer, type Span } from '../observability/tracing.js';
 
 const spans = new WeakMap<FastifyRequest, Span>();
@@ -11,8 +12,10 @@ const spans = new WeakMap<FastifyRequest, Span>();
 export function registerRequestContext(app: FastifyInstance, metrics: Metrics): void {
   app.addHook('onRequest', (req, reply, done) => {
     const context: LogContext = { requestId: req.id };
+    const clientRequestId = acceptClientRequestId(req.headers[REQUEST_ID_HEADER]);
+    if (clientRequestId !== undefined) context.clientRequestId = clientRequestId;
     req.logContext = context;
-    reply.header(REQUEST_ID_HEADER, req.id);
+    reply.headers(requestIdHeaders(req.id, req.headers[REQUEST_ID_HEADER]));
     // A server span per request (a no-op without a tracer provider); the store puts its
     // traceparent on change events, so the reconciles a write causes join its trace.
     const route = req.routeOptions.url ?? 'unmatched';
@@ -24,6 +27,7 @@ export function registerRequestContext(app: FastifyInstance, metrics: Metrics): 
         'url.path': req.url.split('?', 1)[0],
         'client.address': req.ip,
         'kubenova.request_id': req.id,
+        ...(clientRequestId !== undefined && { 'kubenova.client_request_id': clientRequestId }),
       },
     });
     spans.set(req, span);

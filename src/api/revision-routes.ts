@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Resource } from '../domain/resource.js';
+import { MAX_REVISION_NUMBER } from '../store/revisions.js';
 import { StoreError, type Revision, type Store } from '../store/types.js';
 import { REVISION_OUTCOMES } from '../store/types.js';
 import { ApiError, validationFailed } from './errors.js';
@@ -13,7 +14,7 @@ import { DEFAULT_PAGE_SIZE, Name, StringEnum, Strict } from './schemas/common.js
 import { specSchema } from './schemas/envelope.js';
 import { described, READ_ERRORS, responses } from './schemas/responses.js';
 
-const RevisionNumber = Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: "The object's generation this revision wrote." });
+const RevisionNumber = Type.Integer({ minimum: 1, maximum: MAX_REVISION_NUMBER, description: "The object's generation this revision wrote." });
 
 const Change = Strict({
   type: StringEnum(['created', 'updated', 'rolled-back']),

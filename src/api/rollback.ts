@@ -8,15 +8,18 @@ import { isDeepStrictEqual } from 'node:util';
 import { Type } from 'typebox';
 import type { Resource } from '../domain/resource.js';
 import type { Revision } from '../store/types.js';
-import { ApiError } from './errors.js';
+import { MAX_REVISION_NUMBER } from '../store/revisions.js';
+import { ApiError, validationFailed } from './errors.js';
 import type { KindDescriptor, Spec } from './kinds/descriptor.js';
 import { revisionAuthor, withDefaults, type WriteRequest } from './object-writes.js';
 import { apiSpec } from './representation.js';
 import { Patterned, Strict } from './schemas/common.js';
 
+const REVISION_REASON = 'must be a revision number as listed by GET .../revisions';
+
 export const RollbackBody = Strict({
   revision: Type.Optional(
-    Type.Union([Type.Integer({ minimum: 1, maximum: 2_147_483_647 }), Patterned('^[1-9][0-9]{0,9}$', 'must be a revision number as listed by GET .../revisions')], {
+    Type.Union([Type.Integer({ minimum: 1, maximum: MAX_REVISION_NUMBER }), Patterned('^[1-9][0-9]{0,9}$', REVISION_REASON)], {
       description:
         'The revision (number, as listed by `GET /apps/{name}/revisions`) whose spec to restore; default: the newest earlier revision that succeeded with a spec other than the current one.',
     }),
@@ -75,6 +78,8 @@ export async function rollback(
 ): Promise<RollbackResult> {
   if (current.deletionTimestamp) throw new ApiError('CONFLICT', `${d.kind} "${current.name}" is being deleted`);
   const wanted = body.revision === undefined ? undefined : Number(body.revision);
+  // The text form's pattern admits ten digits: past an integer column's range is no revision.
+  if (wanted !== undefined && wanted > MAX_REVISION_NUMBER) throw validationFailed([{ field: 'body/revision', reason: REVISION_REASON }]);
   const target = await targetOf(d, ctx, current, wanted);
   const spec: Spec = withDefaults(d, apiSpec(target.spec));
   // The restored spec must still be admissible: its project, its clusters in the tenant's placement.

@@ -9,7 +9,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { acceptRequestId, REQUEST_ID_HEADER } from '../observability/request-id.js';
+import { newCorrelationId, REQUEST_ID_HEADER, requestIdHeaders } from '../observability/request-id.js';
 import type { TokenVerifier } from '../security/auth.js';
 import type { Store } from '../store/types.js';
 import { createEventRecorder, type EventRecorder } from '../observability/events.js';
@@ -28,14 +28,17 @@ import { registerOperationalRoutes } from './operational-routes.js';
 import { registerRequestContext } from './request-context.js';
 import { registerResourceRoutes } from './resource-routes.js';
 import { validatorCompiler } from './validation.js';
+import { DEFAULT_HTTP_LIMITS, timeoutCheckIntervalMs, type HttpLimits } from './http-limits.js';
+import { answerClientError } from './client-errors.js';
 
 export interface ServerDeps {
   store: Store;
   verifier: TokenVerifier;
   logger: Logger;
   metrics: Metrics;
-  /** forceTenantPrefix: the tenant prefix rule of project and app names (default on). */
-  config: { bodyLimitBytes: number; version?: string; forceTenantPrefix?: boolean };
+  /** forceTenantPrefix: the tenant prefix rule of project and app names (default on); `limits`:
+   *  request timeouts and event stream limits (defaults: DEFAULT_HTTP_LIMITS). */
+  config: { bodyLimitBytes: number; version?: string; forceTenantPrefix?: boolean; limits?: Partial<HttpLimits> };
   /** What kinds' write hooks call out to (cluster registration). */
   writeServices: WriteServices;
   /** The event recorder shared with the runtime; one is made (and closed with the server) if absent. */
@@ -45,18 +48,24 @@ export interface ServerDeps {
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...deps.config.limits };
   const app = Fastify({
+    // Bounds on receiving a request, never on answering it (event streams run on).
+    requestTimeout: limits.requestTimeoutMs,
+    http: { headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs), connectionsCheckingInterval: timeoutCheckIntervalMs(limits) },
+    clientErrorHandler: answerClientError,
     loggerInstance: deps.logger as FastifyBaseLogger,
     // One access-log line per request comes from request-context.ts instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimitBytes,
-    genReqId: (req) => acceptRequestId(req.headers[REQUEST_ID_HEADER]),
+    // Always KubeNova's own: the client's X-Request-Id is kept apart (request-context.ts).
+    genReqId: () => newCorrelationId(),
     // request_id reaches every line through the log context, also lines logged outside req.log.
     childLoggerFactory: (logger, _bindings, opts) => logger.child({}, opts),
     routerOptions: { constraints: { [CUSTOM_METHOD_CONSTRAINT]: customMethodStrategy } },
     // Errors raised before routing (a malformed URL) get the same error body.
     frameworkErrors: (err, req, reply) => {
-      reply.header(REQUEST_ID_HEADER, req.id);
+      reply.headers(requestIdHeaders(req.id, req.headers[REQUEST_ID_HEADER]));
       void sendError(err, req, reply);
     },
   });
@@ -75,7 +84,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerAuditTrail(app, deps.store.audit, deps.logger);
   app.setErrorHandler(sendError);
   app.setNotFoundHandler((req, reply) =>
-    sendError(new ApiError('NOT_FOUND', `no route ${req.method} ${req.url.split('?', 1)[0]}`), req, reply),
+    // The method and path are not quoted back: they are the client's text.
+    sendError(new ApiError('NOT_FOUND', 'no route for this method and path: see /openapi.json'), req, reply),
   );
 
   await registerOpenApi(app, deps.config.version ?? '0.1.0');
@@ -88,7 +98,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     });
     registerResourceRoutes(api, deps.store, deps.writeServices, { forceTenantPrefix: deps.config.forceTenantPrefix });
     registerAdminRoutes(api, deps.store);
-    registerEventRoutes(api, deps.store, events, { heartbeatMs: deps.eventHeartbeatMs });
+    registerEventRoutes(api, deps.store, events, {
+      heartbeatMs: deps.eventHeartbeatMs,
+      maxStreams: limits.maxEventStreams,
+      maxStreamsPerSubject: limits.maxEventStreamsPerSubject,
+    });
     registerAuditRoutes(api, deps.store);
   });
   return app;
@@ -103,5 +117,6 @@ function sendError(err: FastifyError | Error, req: FastifyRequest, reply: Fastif
     const invalidToken = req.headers.authorization !== undefined;
     reply.header('www-authenticate', invalidToken ? `${AUTHENTICATION_CHALLENGE}, error="invalid_token"` : AUTHENTICATION_CHALLENGE);
   }
+  if (apiError.retryAfterSeconds !== undefined) reply.header('retry-after', String(apiError.retryAfterSeconds));
   return reply.code(apiError.status).type('application/json').send(apiError.toBody());
 }

@@ -95,7 +95,8 @@ export class ApiClient {
 }
 
 function toApiError(res: Response, body: unknown): ApiError {
-  const requestId = res.headers.get('x-request-id') ?? undefined;
+  // The server's own id of the request (what its log lines carry); older servers send only X-Request-Id.
+  const requestId = res.headers.get('x-correlation-id') ?? res.headers.get('x-request-id') ?? undefined;
   if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
     const b = body as { code?: unknown; message: string; details?: unknown };
     const code = typeof b.code === 'string' ? b.code : `HTTP_${res.status}`;

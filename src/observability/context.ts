@@ -4,8 +4,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface LogContext {
-  /** Correlation id: the request id of an API call, carried into store events and reconciles. */
+  /** Correlation id: KubeNova's id of an API call, carried into store events and reconciles. */
   requestId: string;
+  /** The X-Request-Id the client sent, when acceptable: logged beside the correlation id. */
+  clientRequestId?: string;
   tenant?: string;
   cluster?: string;
   adapter?: string;
@@ -22,7 +24,7 @@ export function currentLogContext(): LogContext | undefined {
 }
 
 /** Adds what became known along the way (the tenant once the object is resolved, ...). */
-export function annotateLogContext(fields: Partial<Omit<LogContext, 'requestId'>>): void {
+export function annotateLogContext(fields: Partial<Omit<LogContext, 'requestId' | 'clientRequestId'>>): void {
   const context = storage.getStore();
   if (!context) return;
   for (const [key, value] of Object.entries(fields)) {

@@ -41,7 +41,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       mixin() {
         const ctx = currentLogContext();
         if (!ctx) return {};
-        return { request_id: ctx.requestId, tenant: ctx.tenant, cluster: ctx.cluster, adapter: ctx.adapter };
+        return { request_id: ctx.requestId, client_request_id: ctx.clientRequestId, tenant: ctx.tenant, cluster: ctx.cluster, adapter: ctx.adapter };
       },
     },
     opts.destination,

@@ -76,7 +76,8 @@ export function createTokenVerifier(keys: VerificationKeys, opts: VerifierOption
     // A `kid` names a key of the IdP's set; without one, the configured PEM key is meant.
     if (keys.jwks && (header.kid !== undefined || !keys.rs256PublicKey)) return keys.jwks(header, token);
     if (keys.rs256PublicKey && header.alg === 'RS256') return keys.rs256PublicKey;
-    throw new AuthenticationError(`${String(header.alg)} tokens are not accepted by this server`);
+    // `alg` is the client's text: named among the accepted ones, never quoted back.
+    throw new AuthenticationError(`the token's algorithm is not accepted by this server (accepted: ${algs.join(', ')})`);
   };
 
   return {

@@ -33,7 +33,8 @@ export function decodeCursor(kind: Kind, cursor: string): string {
     throw new StoreError('INVALID_ARGUMENT', 'invalid cursor: pass back the nextCursor of a previous page unchanged');
   }
   if (body.k !== kind) {
-    throw new StoreError('INVALID_ARGUMENT', `invalid cursor: it was issued for ${String(body.k)}, not ${kind}`);
+    // The kind it names is the client's text: not quoted back.
+    throw new StoreError('INVALID_ARGUMENT', `invalid cursor: it was issued for another kind, not ${kind}`);
   }
   return body.n;
 }

@@ -4,14 +4,16 @@ import type { Labels } from '../domain/resource.js';
 import type { Params } from './sql.js';
 import { StoreError, type LabelRequirement, type LabelSelector } from './types.js';
 
-/** A selector that does not parse; `position` is the 0-based offset of the offending token. */
+/** A selector that does not parse; `position` is the 0-based offset of the offending token.
+ *  The message names positions and the syntax's own symbols, never the client's words: it is
+ *  shown to the client, and a selector can hold anything. */
 export class LabelSelectorError extends StoreError {
   constructor(
     readonly selector: string,
     readonly position: number,
     detail: string,
   ) {
-    super('INVALID_ARGUMENT', `invalid label selector ${JSON.stringify(selector)} at ${position}: ${detail}`);
+    super('INVALID_ARGUMENT', `invalid label selector at position ${position}: ${detail}`);
   }
 }
 
@@ -24,10 +26,10 @@ function keyProblem(key: string): string | undefined {
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
   if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
-    return `key prefix ${JSON.stringify(prefix)} must be a DNS subdomain (lowercase, at most 253 characters)`;
+    return 'the key prefix must be a DNS subdomain (lowercase, at most 253 characters)';
   }
   if (name.length > 63 || !NAME.test(name)) {
-    return `key name ${JSON.stringify(name)} must be 1-63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric`;
+    return 'the key name must be 1-63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric';
   }
   return undefined;
 }
@@ -35,7 +37,7 @@ function keyProblem(key: string): string | undefined {
 function valueProblem(value: string): string | undefined {
   if (value === '') return undefined;
   if (value.length > 63 || !NAME.test(value)) {
-    return `value ${JSON.stringify(value)} must be at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric`;
+    return 'the value must be at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric';
   }
   return undefined;
 }
@@ -86,7 +88,8 @@ export function parseLabelSelector(input: string): LabelSelector {
   const fail = (tok: Token, detail: string): never => {
     throw new LabelSelectorError(input, tok.pos, detail);
   };
-  const describe = (tok: Token): string => (tok.type === 'end' ? 'end of input' : JSON.stringify(tok.text));
+  // Symbols are the syntax's own; a word is the client's, so it is only called one.
+  const describe = (tok: Token): string => (tok.type === 'end' ? 'end of input' : tok.type === 'ident' ? 'a word' : JSON.stringify(tok.text));
   const key = (): string => {
     const tok = next();
     if (tok.type !== 'ident') fail(tok, `expected a label key, found ${describe(tok)}`);
@@ -140,9 +143,9 @@ export function parseLabelSelector(input: string): LabelSelector {
           next();
           return { key: k, op: tok.text === 'in' ? 'In' : 'NotIn', values: valueSet(tok.text) };
         }
-        return fail(tok, `expected an operator after key "${k}", found ${describe(tok)}`);
+        return fail(tok, `expected an operator after the key, found ${describe(tok)}`);
       default:
-        return fail(tok, `expected an operator after key "${k}", found ${describe(tok)}`);
+        return fail(tok, `expected an operator after the key, found ${describe(tok)}`);
     }
   };
 

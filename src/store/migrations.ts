@@ -149,6 +149,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // The X-Request-Id a client sent, kept beside KubeNova's own request id (the correlation
+    // id, which a client no longer chooses): in the audit log, and in the events of its write.
+    version: 6,
+    name: 'client request ids',
+    sql: `
+      ALTER TABLE audit ADD COLUMN client_request_id text;
+      ALTER TABLE events ADD COLUMN client_request_id text;
+    `,
+  },
 ];
 
 // Arbitrary constants naming KubeNova's migration lock among other advisory-lock users.

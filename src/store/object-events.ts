@@ -19,6 +19,7 @@ function transitionEvent(change: ChangeEvent, t: PhaseTransition): NewEvent {
     ...(change.tenant !== undefined && { tenant: change.tenant }),
     ...(t.cluster !== undefined && { cluster: t.cluster }),
     ...(change.correlationId !== undefined && { correlationId: change.correlationId }),
+    ...(change.clientRequestId !== undefined && { clientRequestId: change.clientRequestId }),
   };
 }
 
@@ -29,6 +30,7 @@ export function eventsOfChange(change: ChangeEvent): NewEvent[] {
     name: change.name,
     ...(change.tenant !== undefined && { tenant: change.tenant }),
     ...(change.correlationId !== undefined && { correlationId: change.correlationId }),
+    ...(change.clientRequestId !== undefined && { clientRequestId: change.clientRequestId }),
   };
   const what = `${change.kind} "${change.name}"`;
   const out: NewEvent[] = [];

@@ -293,8 +293,11 @@ export class SqlObjectStore implements ObjectStore {
 function changeEvent(type: ChangeEvent['type'], obj: Resource<unknown>, ctx: WriteContext): ChangeEvent {
   const e: ChangeEvent = { type, kind: obj.kind, name: obj.name, resourceVersion: obj.resourceVersion };
   if (obj.tenant !== undefined) e.tenant = obj.tenant;
-  const correlationId = ctx.correlationId ?? currentLogContext()?.requestId;
+  const log = currentLogContext();
+  const correlationId = ctx.correlationId ?? log?.requestId;
   if (correlationId !== undefined) e.correlationId = correlationId;
+  // Only beside the request's own correlation id: a write under another id is not that request's.
+  if (log?.clientRequestId !== undefined && correlationId === log.requestId) e.clientRequestId = log.clientRequestId;
   const traceparent = currentTraceparent();
   if (traceparent !== undefined) e.traceparent = traceparent;
   return e;

@@ -18,6 +18,8 @@ export interface NewEvent {
   tenant?: string;
   cluster?: string;
   correlationId?: string;
+  /** The X-Request-Id of the API request whose write this event reports, if it sent one. */
+  clientRequestId?: string;
 }
 
 export interface EventRecord extends NewEvent {
@@ -33,6 +35,7 @@ export interface EventQuery {
   /** Visibility: only events of these tenants (a tenant-scoped caller); undefined = all. */
   tenants?: readonly string[];
   correlationId?: string;
+  clientRequestId?: string;
   type?: EventType;
   /** ISO time: events at or after it. */
   since?: string;
@@ -58,7 +61,10 @@ export interface NewAuditRecord {
   status: number;
   /** For failures: the error code (UNAUTHENTICATED, FORBIDDEN, ...). */
   reason?: string;
+  /** KubeNova's id of the request (the correlation id). */
   requestId: string;
+  /** The X-Request-Id the client sent, if any (never the correlation id). */
+  clientRequestId?: string;
   clientIp?: string;
 }
 
@@ -149,6 +155,7 @@ interface EventRow extends Row {
   tenant: string | null;
   cluster: string | null;
   correlation_id: string | null;
+  client_request_id: string | null;
 }
 
 const toEvent = (r: EventRow): EventRecord => ({
@@ -162,6 +169,7 @@ const toEvent = (r: EventRow): EventRecord => ({
   ...optional('tenant', r.tenant),
   ...optional('cluster', r.cluster),
   ...optional('correlationId', r.correlation_id),
+  ...optional('clientRequestId', r.client_request_id),
 });
 
 export class SqlEventStore implements EventStore {
@@ -183,9 +191,9 @@ export class SqlEventStore implements EventStore {
     const records: EventRecord[] = [];
     for (const e of events) {
       const [row] = await tx.query<EventRow>(
-        `INSERT INTO events (type, reason, message, kind, name, tenant, cluster, correlation_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *, id::text AS id`,
-        [e.type, clean(e.reason), clean(e.message), clean(e.kind), clean(e.name), clean(e.tenant), clean(e.cluster), clean(e.correlationId)],
+        `INSERT INTO events (type, reason, message, kind, name, tenant, cluster, correlation_id, client_request_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *, id::text AS id`,
+        [e.type, clean(e.reason), clean(e.message), clean(e.kind), clean(e.name), clean(e.tenant), clean(e.cluster), clean(e.correlationId), clean(e.clientRequestId)],
       );
       const appended = toEvent(row!);
       await this.appended.stage(tx, appended);
@@ -216,6 +224,7 @@ export class SqlEventStore implements EventStore {
     if (q.tenant !== undefined) where.push(`tenant = ${p.add(q.tenant)}`);
     if (q.tenants !== undefined) where.push(q.tenants.length === 0 ? 'FALSE' : `tenant IN (${q.tenants.map((t) => p.add(t)).join(', ')})`);
     if (q.correlationId !== undefined) where.push(`correlation_id = ${p.add(q.correlationId)}`);
+    if (q.clientRequestId !== undefined) where.push(`client_request_id = ${p.add(q.clientRequestId)}`);
     if (q.type !== undefined) where.push(`type = ${p.add(q.type)}`);
     if (q.afterId !== undefined) where.push(`id > ${p.add(q.afterId)}::bigint`);
     return pageOf(this.db, 'events', p, where, q, toEvent);
@@ -235,6 +244,7 @@ interface AuditRow extends Row {
   status: number;
   reason: string | null;
   request_id: string;
+  client_request_id: string | null;
   client_ip: string | null;
 }
 
@@ -251,6 +261,7 @@ const toAudit = (r: AuditRow): AuditRecord => ({
   status: r.status,
   ...optional('reason', r.reason),
   requestId: r.request_id,
+  ...optional('clientRequestId', r.client_request_id),
   ...optional('clientIp', r.client_ip),
 });
 
@@ -265,10 +276,10 @@ export class SqlAuditLog implements AuditLog {
   async appendIn(sql: Sql, r: NewAuditRecord): Promise<AuditRecord> {
     const p = new Params();
     const [row] = await sql.query<AuditRow>(
-      `INSERT INTO audit (actor, roles, action, kind, name, tenant, outcome, status, reason, request_id, client_ip)
+      `INSERT INTO audit (actor, roles, action, kind, name, tenant, outcome, status, reason, request_id, client_request_id, client_ip)
        VALUES (${p.add(clean(r.actor))}, ${p.json(r.roles.map((x) => clean(x)))}, ${p.add(clean(r.action))}, ${p.add(clean(r.kind))},
                ${p.add(clean(r.name))}, ${p.add(clean(r.tenant))}, ${p.add(r.outcome)}, ${p.add(r.status)}, ${p.add(clean(r.reason))},
-               ${p.add(clean(r.requestId))}, ${p.add(clean(r.clientIp))})
+               ${p.add(clean(r.requestId))}, ${p.add(clean(r.clientRequestId))}, ${p.add(clean(r.clientIp))})
        RETURNING *, id::text AS id`,
       p.values,
     );

@@ -17,6 +17,9 @@ import {
 } from './types.js';
 
 export const MAX_REVISION_PAGE = 500;
+/** Revision numbers are generations, an `integer` column: nothing past this is one (a query
+ *  comparing the column with more fails). */
+export const MAX_REVISION_NUMBER = 2_147_483_647;
 
 const COLUMNS = 'kind, name, number, spec, change, actor, role, reason, request_id, outcome, outcome_message, outcome_at, created_at';
 
@@ -96,7 +99,7 @@ function decodeCursor(kind: Kind, name: string, cursor: string): number {
   } catch {
     body = undefined;
   }
-  if (body?.v !== 1 || typeof body.n !== 'string' || !isStorableText(body.n) || !Number.isInteger(body.r) || body.r! < 1) {
+  if (body?.v !== 1 || typeof body.n !== 'string' || !isStorableText(body.n) || !Number.isInteger(body.r) || body.r! < 1 || body.r! > MAX_REVISION_NUMBER) {
     throw new StoreError('INVALID_ARGUMENT', INVALID_CURSOR);
   }
   if (body.k !== kind || body.n !== name) {

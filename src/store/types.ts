@@ -66,6 +66,8 @@ export interface ChangeEvent {
   /** The request id of the write that caused it (correlation id), when known: the write's
    *  context, else the log context it ran in (an API request, a reconcile). */
   correlationId?: string;
+  /** The X-Request-Id the client of that API request sent, if any (its events carry it). */
+  clientRequestId?: string;
   /** W3C traceparent of the span the write ran in, when tracing: reconciles continue its trace. */
   traceparent?: string;
   /** updated: the spec changed (a new generation). */

@@ -40,10 +40,14 @@ const withImage = (name: string, image: string) => {
   return body;
 };
 
+/** The correlation id (KubeNova's request id) of each app's create. */
+const createdBy = new Map<string, string>();
+
 async function createApp(image = 'nginx:1.27', caller: Caller = DEV, reason?: string): Promise<string> {
   const name = uniq('acme-app');
   const res = await h.call(caller, 'POST', '/api/v1/apps', { ...withImage(name, image), ...(reason && { reason }) }, { 'x-request-id': `req-create-${name}` });
   expect(res.statusCode, res.body).toBe(201);
+  createdBy.set(name, String(res.headers['x-correlation-id']));
   return name;
 }
 
@@ -82,7 +86,7 @@ describe('history recording', () => {
     await setImage(name, 'nginx:1.28', CALLERS['tenant-admin'], 'new minor');
     const items = await revisions(name);
     expect(items.map((r) => r.revision)).toEqual([2, 1]);
-    expect(items[1]).toMatchObject({ change: { type: 'created' }, actor: 'dave', role: 'tenant-dev', reason: 'first deploy', requestId: `req-create-${name}` });
+    expect(items[1]).toMatchObject({ change: { type: 'created' }, actor: 'dave', role: 'tenant-dev', reason: 'first deploy', requestId: createdBy.get(name) });
     expect(items[1]!.spec.components[0]!.properties.image).toBe('nginx:1.27');
     expect(items[0]).toMatchObject({ change: { type: 'updated' }, actor: 'alice', role: 'tenant-admin', reason: 'new minor' });
     expect(items[0]!.spec.components[0]!.properties.image).toBe('nginx:1.28');
@@ -116,6 +120,13 @@ describe('history recording', () => {
     expect(misuse.statusCode).toBe(400);
     expect(json(misuse)).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'query/cursor' }] });
     expect((await h.call(DEV, 'GET', `/api/v1/apps/${name}/revisions?cursor=bogus!`)).statusCode).toBe(400);
+    // A forged cursor past what a revision number (a PostgreSQL integer) can be is a 400, not a failed query.
+    const forged = (r: number) => Buffer.from(JSON.stringify({ v: 1, k: 'App', n: name, r })).toString('base64url');
+    for (const r of [2 ** 31, 2 ** 53, 1e300]) {
+      const res = await h.call(DEV, 'GET', `/api/v1/apps/${name}/revisions?cursor=${forged(r)}`);
+      expect(res.statusCode, `${r}: ${res.body}`).toBe(400);
+      expect(json(res)).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'query/cursor' }] });
+    }
   });
 
   it('one revision by number; an unknown number is 404, a non-number 400', async () => {
@@ -225,7 +236,7 @@ describe('rollback', () => {
       actor: 'dave',
       role: 'tenant-dev',
       reason: 'img:3 fails its health check',
-      requestId: `req-rollback-${name}`,
+      requestId: res.headers['x-correlation-id'],
       outcome: { state: 'pending' },
     });
     const stored = (await h.store.objects.get<{ components: { properties: { image: string } }[] }>('App', name))!;
@@ -279,7 +290,8 @@ describe('rollback', () => {
     const res = await rollback(name, { revision: 42 });
     expect(res.statusCode).toBe(422);
     expect(json(res)).toMatchObject({ code: 'UNKNOWN_REVISION', details: [{ field: 'body/revision' }] });
-    for (const revision of ['web-v1', 0, -1, '01', 1.5]) {
+    // '2147483648' and beyond: more than a revision number (a PostgreSQL integer) can be.
+    for (const revision of ['web-v1', 0, -1, '01', 1.5, '2147483648', '9999999999', 2 ** 31]) {
       const bad = await rollback(name, { revision });
       expect(bad.statusCode, `${JSON.stringify(revision)}: ${bad.body}`).toBe(400);
       expect(json(bad).code).toBe('VALIDATION_FAILED');

@@ -108,10 +108,18 @@ describe('app admission', () => {
       }),
     );
     expect(err.details).toEqual([
-      { field: 'body/spec/components/0/properties/labels/kubenova.io~1tenant', reason: expect.stringContaining('"kubenova.io/tenant"') },
+      { field: 'body/spec/components/0/properties/labels/kubenova.io~1tenant', reason: expect.stringContaining('tenant identity') },
       { field: 'body/spec/components/0/traits/0/properties/capsule.clastix.io~1tenant', reason: expect.stringContaining('tenant identity') },
     ]);
     expect(JSON.stringify(err)).not.toContain('victim-b');
+  });
+
+  it('names a refused key with markup by position only, never quoting it', async () => {
+    const markup = 'oam.dev/<img src=x onerror=alert(1)>';
+    const res = await h.call(ADMIN, 'POST', '/api/v1/apps', app({ components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx', '<b>': { [markup]: 1 } } }] }));
+    expect(res.statusCode).toBe(422);
+    expect(json<ApiErr>(res).details).toEqual([{ field: 'body/spec/components/0/properties/*/*', reason: expect.stringContaining('KubeVela metadata keys') }]);
+    expect(res.body).not.toMatch(/<img|<b>|onerror/);
   });
 
   it('shows the rollout from stored status only', async () => {

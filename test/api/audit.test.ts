@@ -23,11 +23,11 @@ const audit = async (query: string): Promise<Page> => {
   expect(res.statusCode, res.body).toBe(200);
   return json<Page>(res);
 };
-/** The records of one request (written right after its response). */
-const recordOf = (requestId: string) =>
+/** The record of one request, by the X-Request-Id it was sent with (written right after its response). */
+const recordOf = (clientRequestId: string) =>
   vi.waitFor(
     async () => {
-      const found = (await audit('limit=500')).items.filter((r) => r.requestId === requestId);
+      const found = (await audit('limit=500')).items.filter((r) => r.clientRequestId === clientRequestId);
       expect(found).toHaveLength(1);
       return found[0]!;
     },
@@ -40,6 +40,9 @@ describe('records', () => {
     const res = await h.call(CALLERS['platform-admin'], 'POST', '/api/v1/tenants', { name, spec: {} }, { 'x-request-id': `au-${name}` });
     expect(res.statusCode).toBe(201);
     expect(await recordOf(`au-${name}`)).toMatchObject({
+      // KubeNova's id, the correlation id of the write's events; the client's beside it.
+      requestId: res.headers['x-correlation-id'],
+      clientRequestId: `au-${name}`,
       actor: 'root',
       roles: ['platform-admin'],
       action: 'create',
@@ -78,7 +81,7 @@ describe('records', () => {
     await h.call(ADMIN, 'GET', '/api/v1/tenants/acme', undefined, { 'x-request-id': 'plain-read' });
     await h.call(ADMIN, 'POST', '/api/v1/tenants', { name: 'acme', spec: {} }, { 'x-request-id': 'after-read' });
     await recordOf('after-read'); // written after the read's would have been
-    expect((await audit('limit=500')).items.some((r) => r.requestId === 'plain-read')).toBe(false);
+    expect((await audit('limit=500')).items.some((r) => r.clientRequestId === 'plain-read')).toBe(false);
   });
 });
 
@@ -107,6 +110,13 @@ describe('GET /api/v1/audit', () => {
     expect(paged.map((r) => r.id)).toEqual(all.map((r) => r.id));
     expect((await audit(`since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).items).toEqual([]);
     expect((await h.call(ADMIN, 'GET', '/api/v1/audit?outcome=maybe')).statusCode).toBe(400);
+  });
+
+  it.each(['99999', '275760-09-13', '-000001-01-01', '%2B010000-01-01'])('refuses since=%s, a time the store cannot hold, with a 400', async (since) => {
+    const res = await h.call(ADMIN, 'GET', `/api/v1/audit?since=${since}`);
+    expect(res.statusCode).toBe(400);
+    expect(json<{ code: string; details: { field: string }[] }>(res)).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'query/since' }] });
+    expect(res.body).not.toContain(decodeURIComponent(since));
   });
 });
 

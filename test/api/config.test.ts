@@ -26,12 +26,23 @@ describe('loadConfig', () => {
       auth: { createHs256SecretFile: true, hs256SecretFile: resolve('./data/jwt-secret') },
       bodyLimitBytes: 1024 * 1024,
       forceTenantPrefix: true,
+      http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, maxEventStreams: 1000, maxEventStreamsPerSubject: 10 },
     });
   });
 
   it('turns the tenant prefix rule off only with KUBENOVA_FORCE_TENANT_PREFIX=false', () => {
     expect(loadConfig({ KUBENOVA_FORCE_TENANT_PREFIX: 'false' }).forceTenantPrefix).toBe(false);
     expect(loadConfig({ KUBENOVA_FORCE_TENANT_PREFIX: 'true' }).forceTenantPrefix).toBe(true);
+  });
+
+  it('reads request timeouts (seconds) and event stream limits', () => {
+    const config = loadConfig({
+      KUBENOVA_REQUEST_TIMEOUT_SECONDS: '60',
+      KUBENOVA_HEADERS_TIMEOUT_SECONDS: '5',
+      KUBENOVA_MAX_EVENT_STREAMS: '50',
+      KUBENOVA_MAX_EVENT_STREAMS_PER_SUBJECT: '2',
+    });
+    expect(config.http).toEqual({ requestTimeoutMs: 60_000, headersTimeoutMs: 5_000, maxEventStreams: 50, maxEventStreamsPerSubject: 2 });
   });
 
   it('uses PostgreSQL when KUBENOVA_DATABASE_URL is set, and then needs a configured key', () => {
@@ -56,6 +67,12 @@ describe('loadConfig', () => {
     [{ KUBENOVA_DATABASE_URL: 'mysql://x' }],
     [{ KUBENOVA_LOG_LEVEL: 'loud' }],
     [{ KUBENOVA_FORCE_TENANT_PREFIX: 'no' }],
+    [{ KUBENOVA_REQUEST_TIMEOUT_SECONDS: '0' }],
+    [{ KUBENOVA_REQUEST_TIMEOUT_SECONDS: '1.5' }],
+    [{ KUBENOVA_REQUEST_TIMEOUT_SECONDS: '99999' }],
+    [{ KUBENOVA_HEADERS_TIMEOUT_SECONDS: '40' }],
+    [{ KUBENOVA_MAX_EVENT_STREAMS: '-1' }],
+    [{ KUBENOVA_MAX_EVENT_STREAMS_PER_SUBJECT: 'many' }],
   ])('rejects %j', (env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
   });

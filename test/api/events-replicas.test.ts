@@ -34,13 +34,14 @@ it("a replica's event stream shows the events of writes made through the other, 
   const frames = readEventStream(base, await b.token(ADMIN), 'kind=Tenant', (f) => seen(f, viaA) && seen(f, viaB));
   // The stream is open once its first comment arrived; give it a moment to subscribe.
   await new Promise((r) => setTimeout(r, 300));
-  expect((await a.call(ADMIN, 'POST', '/api/v1/tenants', { name: viaA, spec: {} }, { 'x-request-id': `req-${viaA}` })).statusCode).toBe(201);
+  const createdViaA = await a.call(ADMIN, 'POST', '/api/v1/tenants', { name: viaA, spec: {} }, { 'x-request-id': `req-${viaA}` });
+  expect(createdViaA.statusCode).toBe(201);
   expect((await b.call(ADMIN, 'POST', '/api/v1/tenants', { name: viaB, spec: {} })).statusCode).toBe(201);
-  const got = sseEvents(await frames).map((d) => [d.event.name, d.event.reason, d.event.correlationId ?? '']);
+  const got = sseEvents(await frames).map((d) => [d.event.name, d.event.reason, d.event.correlationId ?? '', d.event.clientRequestId ?? '']);
   // B's own events come at once, A's when heard: in either order, each once.
   expect(got.filter(([name]) => name === viaA || name === viaB).map(([name, reason]) => [name, reason]).sort()).toEqual([
     [viaA, 'Created'],
     [viaB, 'Created'],
   ]);
-  expect(got.find(([name]) => name === viaA)?.[2]).toBe(`req-${viaA}`);
+  expect(got.find(([name]) => name === viaA)?.slice(2)).toEqual([createdViaA.headers['x-correlation-id'], `req-${viaA}`]);
 });

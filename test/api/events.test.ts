@@ -39,7 +39,7 @@ const entry = (phase: ResourceStatus['phase'], reason: string, message = '') => 
 });
 
 describe('events of writes', () => {
-  it('created, updated and deleted, each with the request id of its write', async () => {
+  it("created, updated and deleted, each with the correlation id of its write and the client's request id", async () => {
     const name = uniq('ev');
     const created = await h.call(ADMIN, 'POST', '/api/v1/tenants', { name, spec: {} }, { 'x-request-id': `create-${name}` });
     expect(created.statusCode).toBe(201);
@@ -51,16 +51,18 @@ describe('events of writes', () => {
     const deleting = await h.call(ADMIN, 'DELETE', `/api/v1/tenants/${name}`, undefined, { 'x-request-id': `delete-${name}` });
     expect(deleting.statusCode).toBe(202);
     await h.store.objects.update('Tenant', name, { finalizers: [] }, { correlationId: `finalize-${name}` });
+    const ids = [created, updated, deleting].map((r) => String(r.headers['x-correlation-id']));
     await eventually(`kind=Tenant&name=${name}`, (items) =>
-      expect(items.map((e) => [e.type, e.reason, e.correlationId, e.tenant])).toEqual([
-        ['Normal', 'Created', `create-${name}`, name],
-        ['Normal', 'Updated', `update-${name}`, name],
-        ['Normal', 'Deleting', `delete-${name}`, name],
-        ['Normal', 'Deleted', `finalize-${name}`, name],
+      expect(items.map((e) => [e.type, e.reason, e.correlationId, e.clientRequestId, e.tenant])).toEqual([
+        ['Normal', 'Created', ids[0], `create-${name}`, name],
+        ['Normal', 'Updated', ids[1], `update-${name}`, name],
+        ['Normal', 'Deleting', ids[2], `delete-${name}`, name],
+        ['Normal', 'Deleted', `finalize-${name}`, undefined, name],
       ]),
     );
-    const one = await events(`correlationId=update-${name}`);
+    const one = await events(`correlationId=${ids[1]}`);
     expect(one.items.map((e) => e.reason)).toEqual(['Updated']);
+    expect((await events(`clientRequestId=update-${name}`)).items.map((e) => e.reason)).toEqual(['Updated']);
     expect(one.items[0]).toMatchObject({ kind: 'Tenant', name, message: expect.stringContaining('spec changed') });
     expect(Date.parse(one.items[0]!.time)).toBeGreaterThan(Date.now() - 60_000);
   });
@@ -133,6 +135,10 @@ describe('listing', () => {
 
   it.each([
     ['since=yesterday', 'query/since'],
+    ['since=99999', 'query/since'],
+    ['since=275760-09-13', 'query/since'],
+    ['since=-000001-01-01', 'query/since'],
+    ['since=%2B010000-01-01', 'query/since'],
     ['cursor=not-a-cursor', 'query/cursor'],
     ['kind=Pod', 'query/kind'],
     ['type=Info', 'query/type'],
@@ -159,6 +165,19 @@ describe('listing', () => {
 });
 
 describe('the live stream (SSE)', () => {
+  it.each(['99999', '275760-09-13', '-000001-01-01', '%2B010000-01-01'])(
+    'refuses since=%s with the 400 before any stream byte (it never opens and then stays silent)',
+    async (since) => {
+      const res = await h.call(ADMIN, 'GET', `/api/v1/events?watch=true&since=${since}`);
+      expect(res.statusCode).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      const body = json<{ code: string; message: string; details: { field: string; reason: string }[] }>(res);
+      expect(body.code).toBe('VALIDATION_FAILED');
+      expect(body.details).toEqual([{ field: 'query/since', reason: expect.stringContaining('RFC 3339 time from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z') }]);
+      expect(res.body).not.toContain(decodeURIComponent(since));
+    },
+  );
+
   let base: string;
   beforeAll(async () => {
     await h.app.listen({ host: '127.0.0.1', port: 0 });
@@ -175,14 +194,14 @@ describe('the live stream (SSE)', () => {
     // The stream is open once its first comment arrived; give it a moment to subscribe.
     await new Promise((r) => setTimeout(r, 300));
     await h.call(ADMIN, 'POST', '/api/v1/tenants', { name: uniq('other'), spec: {} });
-    await h.call(ADMIN, 'POST', '/api/v1/tenants', { name, spec: {} }, { 'x-request-id': `live-${name}` });
+    const created = await h.call(ADMIN, 'POST', '/api/v1/tenants', { name, spec: {} }, { 'x-request-id': `live-${name}` });
     await h.call(ADMIN, 'PUT', `/api/v1/tenants/${name}`, { spec: { quotas: { namespaces: 1 } } });
     const got = await frames;
     expect(dataOf(got).map((d) => [d.event.name, d.event.reason])).toEqual([
       [name, 'Created'],
       [name, 'Updated'],
     ]);
-    expect(dataOf(got)[0]!.event.correlationId).toBe(`live-${name}`);
+    expect(dataOf(got)[0]!.event).toMatchObject({ correlationId: created.headers['x-correlation-id'], clientRequestId: `live-${name}` });
     expect(got).toContain(': heartbeat');
   });
 

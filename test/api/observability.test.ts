@@ -16,11 +16,23 @@ afterAll(() => h?.close());
 
 const logLines = () => h.logs.flatMap((l) => l.split('\n')).filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 describe('request ids', () => {
-  it('echo a safe inbound X-Request-Id and log it', async () => {
-    const res = await h.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'abc.DEF_123-xyz' } });
-    expect(res.headers['x-request-id']).toBe('abc.DEF_123-xyz');
-    expect(logLines().some((l) => l.request_id === 'abc.DEF_123-xyz' && l.msg === 'request completed')).toBe(true);
+  it("keep a safe inbound X-Request-Id as the client's (echoed, logged beside), never as the correlation id", async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'abc.DEF_123-xyz:1' } });
+    expect(res.headers['x-request-id']).toBe('abc.DEF_123-xyz:1');
+    const correlationId = String(res.headers['x-correlation-id']);
+    expect(correlationId).toMatch(UUID);
+    const line = logLines().find((l) => l.request_id === correlationId && l.msg === 'request completed');
+    expect(line).toMatchObject({ client_request_id: 'abc.DEF_123-xyz:1' });
+    expect(logLines().some((l) => l.request_id === 'abc.DEF_123-xyz:1')).toBe(false);
+  });
+
+  it('without one, both headers carry KubeNova’s id', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.headers['x-correlation-id']).toMatch(UUID);
+    expect(res.headers['x-request-id']).toBe(res.headers['x-correlation-id']);
   });
 
   it.each([
@@ -28,12 +40,14 @@ describe('request ids', () => {
     ['with spaces', 'a b'],
     ['with a newline (log injection)', 'a\nb'],
     ['with quotes', '"x"'],
+    ['with markup', '<img src=x onerror=alert(1)>'],
     ['with non-ASCII', 'ré'],
     ['empty', ''],
-  ])('replace an unsafe one (%s) with a fresh id', async (_what, inbound) => {
+  ])('drop an unsafe one (%s): neither echoed nor logged', async (_what, inbound) => {
     const res = await h.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': inbound } });
-    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    expect(logLines().some((l) => l.request_id === inbound)).toBe(false);
+    expect(res.headers['x-request-id']).toMatch(UUID);
+    expect(res.headers['x-request-id']).toBe(res.headers['x-correlation-id']);
+    expect(logLines().some((l) => l.request_id === inbound || l.client_request_id === inbound)).toBe(false);
   });
 
   it('exactly 128 safe characters are kept', async () => {
@@ -41,23 +55,35 @@ describe('request ids', () => {
     expect((await h.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': id } })).headers['x-request-id']).toBe(id);
   });
 
-  it('are on error responses too, and correlate the write in the store', async () => {
-    const events: { correlationId?: string }[] = [];
-    const stop = h.store.objects.onChange((e) => events.push(e));
+  it('a client cannot choose the correlation id: two requests with the same X-Request-Id get their own', async () => {
+    const stolen = 'same-id-for-both';
+    const [a, b] = await Promise.all([1, 2].map(() => h.call(ADMIN, 'POST', '/api/v1/tenants', { name: uniq('t') }, { 'x-request-id': stolen })));
+    expect(a!.headers['x-request-id']).toBe(stolen);
+    expect(b!.headers['x-request-id']).toBe(stolen);
+    expect(a!.headers['x-correlation-id']).toMatch(UUID);
+    expect(a!.headers['x-correlation-id']).not.toBe(b!.headers['x-correlation-id']);
+  });
+
+  it('are on error responses too, and the write in the store carries the correlation id and the client’s', async () => {
+    const changes: { correlationId?: string; clientRequestId?: string }[] = [];
+    const stop = h.store.objects.onChange((e) => changes.push(e));
     const res = await h.call(ADMIN, 'POST', '/api/v1/tenants', { name: uniq('t') }, { 'x-request-id': 'corr-1' });
     stop();
     expect(res.headers['x-request-id']).toBe('corr-1');
-    expect(events.at(-1)?.correlationId).toBe('corr-1');
+    expect(changes.at(-1)).toMatchObject({ correlationId: res.headers['x-correlation-id'], clientRequestId: 'corr-1' });
     const bad = await h.app.inject({ method: 'GET', url: '/api/v1/%ZZ', headers: { 'x-request-id': 'corr-2' } });
     expect(bad.headers['x-request-id']).toBe('corr-2');
-    expect((await h.app.inject({ method: 'GET', url: '/nowhere', headers: { 'x-request-id': 'corr-3' } })).headers['x-request-id']).toBe('corr-3');
+    expect(bad.headers['x-correlation-id']).toMatch(UUID);
+    const nowhere = await h.app.inject({ method: 'GET', url: '/nowhere', headers: { 'x-request-id': 'corr-3' } });
+    expect(nowhere.headers['x-request-id']).toBe('corr-3');
+    expect(nowhere.headers['x-correlation-id']).toMatch(UUID);
   });
 });
 
 describe('logs', () => {
   it('are JSON lines with request_id, tenant and the access fields', async () => {
     await h.call(CALLERS['tenant-admin'], 'POST', '/api/v1/apps', { name: uniq('acme-a'), spec: { project: 'acme-web', components: [{ name: 'c', type: 'webservice' }] } }, { 'x-request-id': 'log-1' });
-    const line = logLines().find((l) => l.request_id === 'log-1' && l.msg === 'request completed');
+    const line = logLines().find((l) => l.client_request_id === 'log-1' && l.msg === 'request completed');
     expect(line).toMatchObject({ level: 'info', service: 'kubenova', tenant: 'acme', method: 'POST', route: '/api/v1/apps', status: 201, subject: 'alice' });
     expect(typeof line?.duration_ms).toBe('number');
     expect(typeof line?.time).toBe('string');
@@ -65,9 +91,9 @@ describe('logs', () => {
 
   it('name the tenant (or cluster) of platform callers once the object is resolved', async () => {
     await h.call(ADMIN, 'POST', '/api/v1/tenants/globex/projects', { name: uniq('globex-p') }, { 'x-request-id': 'log-2' });
-    expect(logLines().find((l) => l.request_id === 'log-2' && l.msg === 'request completed')?.tenant).toBe('globex');
+    expect(logLines().find((l) => l.client_request_id === 'log-2' && l.msg === 'request completed')?.tenant).toBe('globex');
     await h.call(ADMIN, 'GET', '/api/v1/clusters/c1', undefined, { 'x-request-id': 'log-3' });
-    expect(logLines().find((l) => l.request_id === 'log-3' && l.msg === 'request completed')?.cluster).toBe('c1');
+    expect(logLines().find((l) => l.client_request_id === 'log-3' && l.msg === 'request completed')?.cluster).toBe('c1');
   });
 
   it('redact credentials wherever they appear in a logged object', () => {

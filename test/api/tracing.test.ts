@@ -80,21 +80,22 @@ describe('tracing', () => {
     const name = uniq('tr');
     const res = await h.call(ADMIN, 'POST', '/api/v1/tenants', { name, spec: {} }, { 'x-request-id': `trace-${name}` });
     expect(res.statusCode).toBe(201);
+    const correlationId = String(res.headers['x-correlation-id']);
     const server = await vi.waitFor(() => {
-      const s = exporter.getFinishedSpans().find((x) => x.attributes['kubenova.request_id'] === `trace-${name}`);
+      const s = exporter.getFinishedSpans().find((x) => x.attributes['kubenova.request_id'] === correlationId);
       expect(s).toBeDefined();
       return s!;
     });
     expect(server.kind).toBe(SpanKind.SERVER);
     expect(server.name).toBe('POST /api/v1/tenants');
-    expect(server.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/api/v1/tenants', 'http.response.status_code': 201 });
+    expect(server.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/api/v1/tenants', 'http.response.status_code': 201, 'kubenova.client_request_id': `trace-${name}` });
     const traceId = server.spanContext().traceId;
     const reconcile = await vi.waitFor(() => {
       const s = spansOfTrace(traceId).find((x) => x.name === 'reconcile Tenant' && parentOf(x) === server.spanContext().spanId);
       expect(s).toBeDefined();
       return s!;
     });
-    expect(reconcile.attributes).toMatchObject({ 'kubenova.key': `Tenant/${name}`, 'kubenova.correlation_id': `trace-${name}`, 'kubenova.result': 'done' });
+    expect(reconcile.attributes).toMatchObject({ 'kubenova.key': `Tenant/${name}`, 'kubenova.correlation_id': correlationId, 'kubenova.result': 'done' });
     expect(reconcile.links.map((l) => l.context.spanId)).toEqual([server.spanContext().spanId]);
     // The reconcile's own status write woke it once more: still the same trace, its child.
     await vi.waitFor(() => expect(spansOfTrace(traceId).filter((x) => x.name === 'reconcile Tenant').length).toBeGreaterThanOrEqual(2));
@@ -104,8 +105,8 @@ describe('tracing', () => {
     await vi.waitFor(async () => {
       const page = json<{ items: Array<{ reason: string; correlationId?: string }> }>(await h.call(ADMIN, 'GET', `/api/v1/events?kind=Tenant&name=${name}`));
       expect(page.items.map((e) => [e.reason, e.correlationId])).toEqual([
-        ['Created', `trace-${name}`],
-        ['Deployed', `trace-${name}`],
+        ['Created', correlationId],
+        ['Deployed', correlationId],
       ]);
     });
   });
@@ -113,17 +114,18 @@ describe('tracing', () => {
   it('reconcile log lines and failure events carry the request id, tenant and adapter', async () => {
     const name = uniq('fail');
     failing.add(name);
-    await h.call(ADMIN, 'POST', '/api/v1/tenants', { name, spec: {} }, { 'x-request-id': `fail-${name}` });
+    const res = await h.call(ADMIN, 'POST', '/api/v1/tenants', { name, spec: {} }, { 'x-request-id': `fail-${name}` });
+    const correlationId = String(res.headers['x-correlation-id']);
     const line = await vi.waitFor(() => {
       const found = runtimeLogs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => String(l.msg).includes(`Tenant/${name}`));
       expect(found).toBeDefined();
       return found!;
     });
-    expect(line).toMatchObject({ request_id: `fail-${name}`, tenant: name, adapter: 'capsule', level: 'warn' });
+    expect(line).toMatchObject({ request_id: correlationId, tenant: name, adapter: 'capsule', level: 'warn' });
     await vi.waitFor(async () => {
       const page = json<{ items: Array<Record<string, unknown>> }>(await h.call(ADMIN, 'GET', `/api/v1/events?type=Warning&name=${name}`));
       expect(page.items).toEqual([
-        expect.objectContaining({ reason: 'ReconcileFailed', kind: 'Tenant', tenant: name, correlationId: `fail-${name}`, message: `cluster c1 unreachable for ${name}` }),
+        expect.objectContaining({ reason: 'ReconcileFailed', kind: 'Tenant', tenant: name, correlationId, message: `cluster c1 unreachable for ${name}` }),
       ]);
     });
     const metrics = await runtimeMetrics.registry.metrics();

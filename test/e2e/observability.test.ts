@@ -2,7 +2,7 @@
 // one `POST /api/v1/tenants` followed from the API call to the cluster. Its trace holds the API
 // server span, the reconcile it caused and the Kubernetes calls of that reconcile; KubeNova's
 // events and the Kubernetes Events on the projected Capsule Tenant and project Namespace carry
-// the request id as correlation id; /metrics shows the seed's metrics moving.
+// KubeNova's request id as correlation id; /metrics shows the seed's metrics moving.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { SpanKind } from '@opentelemetry/api';
@@ -93,9 +93,10 @@ async function kubeEventsAbout(kind: string, name: string): Promise<KubeObject[]
 
 describe('one write followed from the API to the cluster', () => {
   it('POST /api/v1/tenants: API span → reconcile span → Kubernetes calls, one trace', { timeout: 180_000 }, async () => {
-    const requestId = `obs-create-${suffix}`;
-    const res = await h.call(ADMIN, 'POST', '/api/v1/tenants', { name: TENANT, spec: { owners: [{ kind: 'User', name: `alice-${suffix}` }], placement: { clusters: [CLUSTER] } } }, { 'x-request-id': requestId });
+    const res = await h.call(ADMIN, 'POST', '/api/v1/tenants', { name: TENANT, spec: { owners: [{ kind: 'User', name: `alice-${suffix}` }], placement: { clusters: [CLUSTER] } } }, { 'x-request-id': `obs-create-${suffix}` });
     expect(res.statusCode, res.body).toBe(201);
+    // KubeNova's own id of the request, whatever X-Request-Id the client sent.
+    const requestId = String(res.headers['x-correlation-id']);
     await deployed('Tenant', TENANT);
 
     const server = exporter.getFinishedSpans().find((s) => s.attributes['kubenova.request_id'] === requestId)!;
@@ -142,9 +143,9 @@ describe('one write followed from the API to the cluster', () => {
   });
 
   it('a project: the Kubernetes Event on its namespace carries the project write’s id', { timeout: 180_000 }, async () => {
-    const requestId = `obs-project-${suffix}`;
-    const res = await h.call(ADMIN, 'POST', `/api/v1/tenants/${TENANT}/projects`, { name: PROJECT }, { 'x-request-id': requestId });
+    const res = await h.call(ADMIN, 'POST', `/api/v1/tenants/${TENANT}/projects`, { name: PROJECT }, { 'x-request-id': `obs-project-${suffix}` });
     expect(res.statusCode, res.body).toBe(201);
+    const requestId = String(res.headers['x-correlation-id']);
     await deployed('Project', PROJECT);
     await vi.waitFor(
       async () => {

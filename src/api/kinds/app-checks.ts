@@ -8,20 +8,20 @@
 // - component types are allowed by every policy set of the tenant that restricts them.
 import { appCapabilityGaps, VELA_METADATA_PREFIXES } from '../../adapters/vela/index.js';
 import { capabilitiesOf } from '../../domain/capabilities.js';
-import { identityKeyReason, reservedClass } from '../../domain/metadata-keys.js';
+import { reservedClass } from '../../domain/metadata-keys.js';
 import { placedClusters, type Placement } from '../../domain/placement.js';
 import type { ObjectStore } from '../../store/types.js';
-import { ApiError } from '../errors.js';
+import { ApiError, pointerToken } from '../errors.js';
 import type { AppSpec } from './app.js';
 import type { FieldProblem } from './descriptor.js';
 import type { PolicySetSpec } from './policyset.js';
-import { jsonPointerToken } from './references.js';
 import { registeredClusters } from './tenancy.js';
 
-/** Why a key may not appear in properties, or undefined. */
+/** Why a key may not appear in properties, or undefined. The key itself is not quoted: it is
+ *  the client's text, named only through the field's pointer (plain keys only). */
 function keyProblem(key: string): string | undefined {
-  if (VELA_METADATA_PREFIXES.some((p) => key.startsWith(p))) return `"${key}": KubeVela metadata keys (app.oam.dev/*, oam.dev/*) are set by KubeNova and KubeVela only`;
-  return reservedClass(key) === 'identity' ? identityKeyReason(key) : undefined;
+  if (VELA_METADATA_PREFIXES.some((p) => key.startsWith(p))) return 'KubeVela metadata keys (app.oam.dev/*, oam.dev/*) are set by KubeNova and KubeVela only';
+  return reservedClass(key) === 'identity' ? 'reserved for KubeNova and Capsule (tenant identity); no one may set it' : undefined;
 }
 
 /** Object keys that may not appear in properties, at any depth of `value`. */
@@ -30,7 +30,7 @@ function reservedKeys(value: unknown, field: string): FieldProblem[] {
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([k, v]) => {
     const reason = keyProblem(k);
-    return [...(reason ? [{ field: `${field}/${jsonPointerToken(k)}`, reason }] : []), ...reservedKeys(v, `${field}/${jsonPointerToken(k)}`)];
+    return [...(reason ? [{ field: `${field}/${pointerToken(k)}`, reason }] : []), ...reservedKeys(v, `${field}/${pointerToken(k)}`)];
   });
 }
 

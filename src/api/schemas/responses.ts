@@ -11,6 +11,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'ALREADY_EXISTS, CONFLICT (stale If-Match / resourceVersion), HAS_DEPENDENTS; rollback: NO_ROLLBACK_TARGET, ROLLBACK_NO_CHANGE; issue-kubeconfig: PROXY_NOT_CONFIGURED (register a capsule-proxy endpoint for the cluster)',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE: bodies are application/json',
+  429: 'TOO_MANY_STREAMS: the caller (or the server) has as many event streams open as allowed; retry after `Retry-After` seconds',
   422: 'UNPROCESSABLE: refers to an object that does not exist or is not allowed there; UNKNOWN_REVISION (rollback); KEYRING_INVALID (key rotation): the keyring file must be fixed',
   501: 'NOT_IMPLEMENTED: the operation arrives in a later release',
   503: 'UNAVAILABLE: the store or the identity provider cannot be reached',

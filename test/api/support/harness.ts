@@ -11,6 +11,7 @@ import { mintToken } from '../../../src/security/auth-token.js';
 import { createStore, type OpenedStore } from '../../../src/store/index.js';
 import { backends } from '../../support/stores.js';
 import type { WriteServices } from '../../../src/api/kinds/descriptor.js';
+import type { HttpLimits } from '../../../src/api/http-limits.js';
 import { storeKubeconfigAsGiven } from '../../support/write-services.js';
 
 export const TEST_SECRET = new TextEncoder().encode('test-secret-that-is-long-enough-for-hs256!!');
@@ -56,6 +57,8 @@ export async function startHarness(
     metrics?: Metrics;
     /** The tenant prefix rule of project and app names (default on, like the server's). */
     forceTenantPrefix?: boolean;
+    /** Request timeouts and event stream limits other than the defaults. */
+    limits?: Partial<HttpLimits>;
   } = {},
 ): Promise<Harness> {
   const own = opts.store ? undefined : await openTestStore();
@@ -73,7 +76,7 @@ export async function startHarness(
     verifier: opts.verifier ?? createTokenVerifier({ hs256Secret: TEST_SECRET }),
     logger: createLogger({ level: 'debug', destination }),
     metrics,
-    config: { bodyLimitBytes: 1024 * 1024, ...(opts.forceTenantPrefix !== undefined && { forceTenantPrefix: opts.forceTenantPrefix }) },
+    config: { bodyLimitBytes: 1024 * 1024, ...(opts.forceTenantPrefix !== undefined && { forceTenantPrefix: opts.forceTenantPrefix }), ...(opts.limits && { limits: opts.limits }) },
     writeServices: opts.writeServices ?? storeKubeconfigAsGiven,
     ...(opts.eventHeartbeatMs !== undefined && { eventHeartbeatMs: opts.eventHeartbeatMs }),
     ...(opts.events && { events: opts.events }),
