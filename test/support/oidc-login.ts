@@ -48,7 +48,7 @@ export async function loginWithCode(req: LoginRequest): Promise<Tokens> {
     const form = /<form[^>]*action="([^"]+)"/.exec(page.html);
     if (!form) throw new LoginRefused('the provider showed a page without a form');
     if (/class="error"/.test(page.html)) throw new LoginRefused('the provider refused the login');
-    const fields = /name="password"/.test(page.html) ? { login: req.login, password: req.password } : {};
+    const fields: Record<string, string> = /name="password"/.test(page.html) ? { login: req.login, password: req.password } : {};
     page = await browser.follow(new URL(form[1]!.replace(/&amp;/g, '&'), page.url).toString(), req.redirectUri, new URLSearchParams(fields));
   }
   if (page.kind !== 'callback') throw new LoginRefused('the provider never redirected back');
