@@ -8,8 +8,9 @@ import { createLogger } from './observability/logger.js';
 import { createEventRecorder } from './observability/events.js';
 import { createMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
-import { ROLES, createTokenVerifier, type Role } from './security/auth.js';
-import { loadHs256Secret, loadVerificationKeys } from './security/auth-keys.js';
+import { ROLES, type Role } from './security/auth.js';
+import { loadHs256Secret } from './security/auth-keys.js';
+import { createServerVerifier, loadIdentityConfig } from './security/identity-setup.js';
 import { mintToken, parseDuration } from './security/auth-token.js';
 import { createStore, DataDirInUseError } from './store/index.js';
 
@@ -37,8 +38,7 @@ async function serve(config: Config): Promise<void> {
   // Before anything that makes spans; off unless OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set.
   const stopTracing = await startTracing();
   const store = await createStore(config.store.kind === 'postgres' ? { ...config.store, warn: (m) => logger.warn({ component: 'store' }, m) } : config.store);
-  const { issuer, audience } = config.auth;
-  const verifier = createTokenVerifier(await loadVerificationKeys(config.auth), { issuer, audience });
+  const verifier = await createServerVerifier(config.auth, { identity: await loadIdentityConfig(config.auth.oidcConfigFile) });
   // Loaded here, not at the top: `main.ts token` needs none of the Kubernetes client code.
   const [
     { clusterWriteServices },

@@ -28,6 +28,7 @@ import { registerOperationalRoutes } from './operational-routes.js';
 import { registerRequestContext } from './request-context.js';
 import { registerResourceRoutes } from './resource-routes.js';
 import { validatorCompiler } from './validation.js';
+import { registerWhoamiRoutes } from './whoami-routes.js';
 
 export interface ServerDeps {
   store: Store;
@@ -88,6 +89,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     registerAdminRoutes(api, deps.store);
     registerEventRoutes(api, deps.store, events, { heartbeatMs: deps.eventHeartbeatMs });
     registerAuditRoutes(api, deps.store);
+    registerWhoamiRoutes(api);
   });
   return app;
 }

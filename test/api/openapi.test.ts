@@ -70,6 +70,7 @@ const EXPECTED: [string, string][] = [
   ['post', '/api/v1/admin/keys:rotate'],
   ['get', '/api/v1/events'],
   ['get', '/api/v1/audit'],
+  ['get', '/api/v1/whoami'],
   ['get', '/healthz'],
   ['get', '/readyz'],
   ['get', '/metrics'],
