@@ -38,7 +38,6 @@ async function serve(config: Config): Promise<void> {
   // Before anything that makes spans; off unless OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set.
   const stopTracing = await startTracing();
   const store = await createStore(config.store.kind === 'postgres' ? { ...config.store, warn: (m) => logger.warn({ component: 'store' }, m) } : config.store);
-  const verifier = await createServerVerifier(config.auth, { identity: await loadIdentityConfig(config.auth.oidcConfigFile) });
   // Loaded here, not at the top: `main.ts token` needs none of the Kubernetes client code.
   const [
     { clusterWriteServices },
@@ -53,6 +52,7 @@ async function serve(config: Config): Promise<void> {
     grants,
     { grantIssuer },
     { startShardLeases, WHOLE_SHARE },
+    { managedRoleRules },
   ] = await Promise.all([
     import('./api/write-services.js'),
     import('./orchestrator/cluster-reconciler.js'),
@@ -66,9 +66,14 @@ async function serve(config: Config): Promise<void> {
     import('./orchestrator/grants.js'),
     import('./orchestrator/grant-issuer.js'),
     import('./orchestrator/shards.js'),
+    import('./api/kinds/rolerule.js'),
   ]);
   // One client per cluster, shared by the reconcilers, the API's workflow control and the kubeconfig issuer.
   const clients = createClusterClients(store);
+  const verifier = await createServerVerifier(config.auth, {
+    identity: await loadIdentityConfig(config.auth.oidcConfigFile),
+    managedRules: () => managedRoleRules(store.objects),
+  });
   const metrics = createMetrics();
   const events = createEventRecorder({ store, logger, metrics });
   const app = await buildServer({

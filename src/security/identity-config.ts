@@ -106,7 +106,7 @@ export function parseIdentityConfig(text: string): IdentityConfig {
     const problem = ruleProblems(spec)[0];
     if (problem) throw new IdentityConfigError(`roleRules/${n} ${problem.field.replace(/^spec\/?/, '')} ${problem.reason}`.replace(/  +/g, ' '));
     if (spec.issuer !== undefined && !names.has(spec.issuer)) throw new IdentityConfigError(`roleRules/${n}/issuer names no configured issuer`);
-    return { name, spec };
+    return { name, spec, source: `config/${name}` };
   });
   duplicates(roleRules.map((r) => r.name), 'roleRules', 'name');
   return { issuers, roleRules };

@@ -25,6 +25,8 @@ export type RoleRuleSpec = Static<typeof RoleRuleSpecSchema>;
 export interface RoleRule {
   name: string;
   spec: RoleRuleSpec;
+  /** How whoami names it; default `rule/<name>` (a RoleRule object). */
+  source?: string;
 }
 
 /** What is wrong with a schema-valid rule, as [field, reason] pairs (empty: nothing). */
@@ -49,5 +51,5 @@ function matches(spec: RoleRuleSpec, who: Identity): boolean {
 export function bindingsFor(rules: readonly RoleRule[], who: Identity): RoleBinding[] {
   return rules
     .filter((r) => matches(r.spec, who))
-    .map((r) => ({ role: r.spec.role as Role, ...(r.spec.tenant !== undefined && { tenant: r.spec.tenant }), source: `rule/${r.name}` }));
+    .map((r) => ({ role: r.spec.role as Role, ...(r.spec.tenant !== undefined && { tenant: r.spec.tenant }), source: r.source ?? `rule/${r.name}` }));
 }

@@ -5,6 +5,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { managedRoleRules } from '../../src/api/kinds/rolerule.js';
 import { createTokenVerifier } from '../../src/security/auth.js';
 import { parseIdentityConfig, type IdentityConfig } from '../../src/security/identity-config.js';
 import { createIdentityVerifier } from '../../src/security/identity.js';
@@ -31,7 +32,7 @@ function server(opts: IssuerVerifierOptions = {}): Promise<Harness> {
     store: shared.store,
     verifier: createIdentityVerifier({
       issuers: identity.issuers.map((i) => createIssuerVerifier(i, opts)),
-      rules: { rules: async () => identity.roleRules },
+      rules: { rules: async () => [...identity.roleRules, ...(await managedRoleRules(shared.store.objects))] },
       local: createTokenVerifier({ hs256Secret: TEST_SECRET }),
     }),
   });
@@ -85,7 +86,7 @@ describe('signing in through the provider', () => {
     expect(json(who)).toEqual({
       subject: 'oidc:corp:alice',
       identity: { issuer: 'corp', subject: 'alice', username: 'alice@corp.example', groups: ['acme-admins'] },
-      rights: [{ role: 'tenant-admin', tenant: 'acme', source: 'rule/acme-admins' }],
+      rights: [{ role: 'tenant-admin', tenant: 'acme', source: 'config/acme-admins' }],
     });
     expect(await tenantNames(token)).toEqual(['acme']);
     expect((await h.call(token, 'POST', '/api/v1/projects', { name: 'acme-web', spec: { tenant: 'acme' } })).statusCode).toBe(201);
@@ -95,7 +96,7 @@ describe('signing in through the provider', () => {
 
   it('a user rule gives that user (and only them) a role; tenant-dev may not create projects', async () => {
     const token = await signIn('bob');
-    expect(json(await h.call(token, 'GET', '/api/v1/whoami')).rights).toEqual([{ role: 'tenant-dev', tenant: 'globex', source: 'rule/bob-dev-globex' }]);
+    expect(json(await h.call(token, 'GET', '/api/v1/whoami')).rights).toEqual([{ role: 'tenant-dev', tenant: 'globex', source: 'config/bob-dev-globex' }]);
     expect(await tenantNames(token)).toEqual(['globex']);
     expect((await h.call(token, 'POST', '/api/v1/projects', { name: 'globex-x', spec: { tenant: 'globex' } })).statusCode).toBe(403);
   });
@@ -134,6 +135,45 @@ describe('signing in through the provider', () => {
 
   it('self-minted HS256 tokens keep working beside the issuers', async () => {
     expect((await h.call(ADMIN, 'GET', '/api/v1/tenants')).statusCode).toBe(200);
+  });
+});
+
+describe('role rules managed through the API', () => {
+  it('a platform admin adds a rule; it applies at the next request and is audited with their name', async () => {
+    idp.setUsers({ ...USERS, erin: { password: 'erin-pw', email: 'erin@corp.example', groups: ['initech-devs'] } });
+    try {
+      const erin = (await loginWithCode({ issuer: idp.issuer, clientId: 'kubenova', redirectUri: REDIRECT, login: 'erin', password: 'erin-pw' })).idToken;
+      expect((await h.call(erin, 'GET', '/api/v1/tenants')).statusCode).toBe(403);
+      const carol = await signIn('carol');
+      const rule = { name: 'initech-devs', spec: { issuer: 'corp', group: 'initech-devs', role: 'tenant-dev', tenant: 'initech' } };
+      const created = await h.call(carol, 'POST', '/api/v1/rolerules', rule, { 'x-request-id': 'rule-create-1' });
+      expect(created.statusCode, created.body).toBe(201);
+      expect(json(await h.call(erin, 'GET', '/api/v1/whoami')).rights).toEqual([{ role: 'tenant-dev', tenant: 'initech', source: 'rule/initech-devs' }]);
+      expect(await tenantNames(erin)).toEqual(['initech']);
+      const audit = json<{ items: { actor: string; requestId: string; kind: string; name: string }[] }>(await h.call(ADMIN, 'GET', '/api/v1/audit?kind=RoleRule'));
+      expect(audit.items.find((r) => r.requestId === 'rule-create-1')).toMatchObject({ actor: 'oidc:corp:carol', kind: 'RoleRule', name: 'initech-devs' });
+      expect((await h.call(carol, 'DELETE', '/api/v1/rolerules/initech-devs')).statusCode).toBeLessThan(300);
+      expect((await h.call(erin, 'GET', '/api/v1/tenants')).statusCode).toBe(403);
+    } finally {
+      idp.setUsers(USERS);
+    }
+  });
+
+  it('a tenant admin may neither see nor write rules', async () => {
+    const alice = await signIn('alice');
+    const rule = { name: 'self-promotion', spec: { group: 'acme-admins', role: 'platform-admin' } };
+    expect((await h.call(alice, 'POST', '/api/v1/rolerules', rule)).statusCode).toBe(403);
+    expect((await h.call(alice, 'GET', '/api/v1/rolerules')).statusCode).toBe(403);
+  });
+
+  it.each([
+    ['no group, user or anyone', { role: 'read-only' }, 'body/spec'],
+    ['tenant-admin without tenant', { group: 'g', role: 'tenant-admin' }, 'body/spec/tenant'],
+    ['an unknown role', { group: 'g', role: 'owner' }, 'body/spec/role'],
+  ])('a rule with %s is a 400 naming the field', async (_what, spec, field) => {
+    const res = await h.call(ADMIN, 'POST', '/api/v1/rolerules', { name: 'bad-rule', spec });
+    expect(res.statusCode).toBe(400);
+    expect(json<{ details: { field: string }[] }>(res).details.map((d) => d.field)).toContain(field);
   });
 });
 

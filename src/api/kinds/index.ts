@@ -7,6 +7,7 @@ import type { KindDescriptor } from './descriptor.js';
 import { grantKind } from './grant.js';
 import { policySetKind } from './policyset.js';
 import { projectKind } from './project.js';
+import { roleRuleKind } from './rolerule.js';
 import { tenantKind } from './tenant.js';
 
 export const KIND_DESCRIPTORS: readonly KindDescriptor[] = [
@@ -17,6 +18,7 @@ export const KIND_DESCRIPTORS: readonly KindDescriptor[] = [
   policySetKind,
   grantKind,
   definitionKind,
+  roleRuleKind,
 ];
 
 const byKind = new Map<Kind, KindDescriptor>(KIND_DESCRIPTORS.map((d) => [d.kind, d]));
