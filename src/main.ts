@@ -10,6 +10,7 @@ import { createMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
 import { ROLES, type Role } from './security/auth.js';
 import { loadHs256Secret } from './security/auth-keys.js';
+import { API_TOKEN_PREFIX, createApiTokenVerifier } from './security/api-tokens.js';
 import { createServerVerifier, loadIdentityConfig } from './security/identity-setup.js';
 import { mintToken, parseDuration } from './security/auth-token.js';
 import { createStore, DataDirInUseError } from './store/index.js';
@@ -53,6 +54,7 @@ async function serve(config: Config): Promise<void> {
     { grantIssuer },
     { startShardLeases, WHOLE_SHARE },
     { managedRoleRules },
+    { lookupApiToken },
   ] = await Promise.all([
     import('./api/write-services.js'),
     import('./orchestrator/cluster-reconciler.js'),
@@ -67,12 +69,14 @@ async function serve(config: Config): Promise<void> {
     import('./orchestrator/grant-issuer.js'),
     import('./orchestrator/shards.js'),
     import('./api/kinds/rolerule.js'),
+    import('./api/kinds/apitoken.js'),
   ]);
   // One client per cluster, shared by the reconcilers, the API's workflow control and the kubeconfig issuer.
   const clients = createClusterClients(store);
   const verifier = await createServerVerifier(config.auth, {
     identity: await loadIdentityConfig(config.auth.oidcConfigFile),
     managedRules: () => managedRoleRules(store.objects),
+    apiTokens: { prefix: API_TOKEN_PREFIX, verifier: createApiTokenVerifier((name) => lookupApiToken(store.objects, name)) },
   });
   const metrics = createMetrics();
   const events = createEventRecorder({ store, logger, metrics });

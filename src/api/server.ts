@@ -14,6 +14,7 @@ import type { TokenVerifier } from '../security/auth.js';
 import type { Store } from '../store/types.js';
 import { createEventRecorder, type EventRecorder } from '../observability/events.js';
 import { registerAdminRoutes } from './admin-routes.js';
+import { registerApiTokenRoutes } from './apitoken-routes.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerAuditTrail } from './audit-trail.js';
 import { registerEventRoutes } from './event-routes.js';
@@ -90,6 +91,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     registerEventRoutes(api, deps.store, events, { heartbeatMs: deps.eventHeartbeatMs });
     registerAuditRoutes(api, deps.store);
     registerWhoamiRoutes(api);
+    registerApiTokenRoutes(api, deps.store);
   });
   return app;
 }

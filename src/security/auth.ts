@@ -55,8 +55,7 @@ export type AuthenticationFailure =
   | 'claims_invalid'
   | 'required_claim_mismatch'
   | 'api_token_unknown'
-  | 'api_token_expired'
-  | 'api_token_revoked';
+  | 'api_token_expired';
 
 /** The token is missing, malformed, expired, wrongly signed or has unusable claims: 401. */
 export class AuthenticationError extends Error {

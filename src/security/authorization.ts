@@ -35,6 +35,8 @@ export interface RoleRules {
 
 const CRUD = ['create', 'get', 'list', 'update', 'delete'] as const;
 const READ = ['get', 'list'] as const;
+/** API tokens are created and revoked (deleted), never changed. */
+const TOKENS = ['create', 'get', 'list', 'delete'] as const;
 const GRANT_ANY = { roles: GRANT_ROLES, customVerbs: true, otherSubjects: true };
 const GRANT_NONE = { roles: [], customVerbs: false, otherSubjects: false };
 
@@ -50,13 +52,14 @@ export const AUTHORIZATION: Readonly<Record<TableRole, RoleRules>> = {
       KubeconfigGrant: CRUD,
       Definition: CRUD,
       RoleRule: CRUD,
+      ApiToken: TOKENS,
     },
     operations: ['rotate-keys', 'read-events', 'read-audit'],
     grantable: GRANT_ANY,
   },
   'platform-reader': {
     scope: 'platform',
-    verbs: { Cluster: READ, Tenant: READ, Project: READ, App: [...READ, 'rollout'], PolicySet: READ, KubeconfigGrant: READ, Definition: READ, RoleRule: READ },
+    verbs: { Cluster: READ, Tenant: READ, Project: READ, App: [...READ, 'rollout'], PolicySet: READ, KubeconfigGrant: READ, Definition: READ, RoleRule: READ, ApiToken: READ },
     operations: ['read-events'],
     grantable: GRANT_NONE,
   },
@@ -68,6 +71,7 @@ export const AUTHORIZATION: Readonly<Record<TableRole, RoleRules>> = {
       App: [...CRUD, 'rollout', 'rollback', 'control-workflow'],
       PolicySet: READ,
       KubeconfigGrant: CRUD,
+      ApiToken: TOKENS,
     },
     operations: ['read-events'],
     grantable: GRANT_ANY,

@@ -34,10 +34,16 @@ export function ruleProblems(spec: RoleRuleSpec): { field: string; reason: strin
   const problems: { field: string; reason: string }[] = [];
   const whom = [spec.group, spec.user, spec.anyone].filter((v) => v !== undefined).length;
   if (whom !== 1) problems.push({ field: 'spec', reason: 'must name exactly one of group, user or anyone' });
-  const tenantRole = spec.role === 'tenant-admin' || spec.role === 'tenant-dev';
-  if (tenantRole && spec.tenant === undefined) problems.push({ field: 'spec/tenant', reason: `is required for ${spec.role}` });
-  if (spec.role === 'platform-admin' && spec.tenant !== undefined) problems.push({ field: 'spec/tenant', reason: 'must be omitted for platform-admin' });
+  const tenant = tenantProblem(spec.role as Role, spec.tenant);
+  if (tenant) problems.push({ field: 'spec/tenant', reason: tenant });
   return problems;
+}
+
+/** Whether a role may (tenant roles: must) apply in one tenant; undefined when it is fine. */
+export function tenantProblem(role: Role, tenant: string | undefined): string | undefined {
+  if ((role === 'tenant-admin' || role === 'tenant-dev') && tenant === undefined) return `is required for ${role}`;
+  if (role === 'platform-admin' && tenant !== undefined) return 'must be omitted for platform-admin';
+  return undefined;
 }
 
 function matches(spec: RoleRuleSpec, who: Identity): boolean {

@@ -5,7 +5,9 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lookupApiToken } from '../../src/api/kinds/apitoken.js';
 import { managedRoleRules } from '../../src/api/kinds/rolerule.js';
+import { API_TOKEN_PREFIX, createApiTokenVerifier } from '../../src/security/api-tokens.js';
 import { createTokenVerifier } from '../../src/security/auth.js';
 import { parseIdentityConfig, type IdentityConfig } from '../../src/security/identity-config.js';
 import { createIdentityVerifier } from '../../src/security/identity.js';
@@ -34,6 +36,7 @@ function server(opts: IssuerVerifierOptions = {}): Promise<Harness> {
       issuers: identity.issuers.map((i) => createIssuerVerifier(i, opts)),
       rules: { rules: async () => [...identity.roleRules, ...(await managedRoleRules(shared.store.objects))] },
       local: createTokenVerifier({ hs256Secret: TEST_SECRET }),
+      apiTokens: { prefix: API_TOKEN_PREFIX, verifier: createApiTokenVerifier((name) => lookupApiToken(shared.store.objects, name)) },
     }),
   });
 }
@@ -135,6 +138,21 @@ describe('signing in through the provider', () => {
 
   it('self-minted HS256 tokens keep working beside the issuers', async () => {
     expect((await h.call(ADMIN, 'GET', '/api/v1/tenants')).statusCode).toBe(200);
+  });
+});
+
+describe('API tokens with SSO on', () => {
+  it('a tenant admin signed in through the provider creates a token within their rights, and it works', async () => {
+    const alice = await signIn('alice');
+    const created = await h.call(alice, 'POST', '/api/v1/apitokens', { name: 'acme-ci', role: 'tenant-dev', tenant: 'acme', ttlSeconds: 3600 });
+    expect(created.statusCode, created.body).toBe(201);
+    const { token, createdBy } = json<{ token: string; createdBy: string }>(created);
+    expect(createdBy).toBe('oidc:corp:alice');
+    expect(json(await h.call(token, 'GET', '/api/v1/whoami'))).toMatchObject({ subject: 'api-token:acme-ci', rights: [{ role: 'tenant-dev', tenant: 'acme', source: 'api-token/acme-ci' }] });
+    expect(await tenantNames(token)).toEqual(['acme']);
+    // Beyond alice's rights: another tenant, or the platform.
+    expect((await h.call(alice, 'POST', '/api/v1/apitokens', { name: 'globex-ci', role: 'read-only', tenant: 'globex', ttlSeconds: 3600 })).statusCode).toBe(403);
+    expect((await h.call(alice, 'POST', '/api/v1/apitokens', { name: 'root-ci', role: 'read-only', ttlSeconds: 3600 })).statusCode).toBe(403);
   });
 });
 
