@@ -19,6 +19,8 @@ export interface AuthConfig {
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /** OIDC issuers and seeded role rules (security/identity-config.ts). */
+  oidcConfigFile?: string;
 }
 
 export interface Config {
@@ -75,6 +77,7 @@ export const ENVIRONMENT = {
   KUBENOVA_JWT_JWKS_URL: "an external IdP's JWKS URL",
   KUBENOVA_JWT_ISSUER: 'required `iss` of tokens',
   KUBENOVA_JWT_AUDIENCE: 'required `aud` of tokens',
+  KUBENOVA_OIDC_CONFIG: 'YAML/JSON file with the OIDC issuers people sign in with and seeded role rules (see README)',
   KUBENOVA_LOG_LEVEL: `pino level (default ${DEFAULTS.logLevel})`,
   KUBENOVA_REQUEST_TIMEOUT_SECONDS: `a request's headers and body must arrive within this, else 408 (default ${DEFAULT_HTTP_LIMITS.requestTimeoutMs / 1000}; responses such as event streams are not cut)`,
   KUBENOVA_HEADERS_TIMEOUT_SECONDS: `a request's headers must arrive within this (default ${DEFAULT_HTTP_LIMITS.headersTimeoutMs / 1000}, at most the request timeout)`,
@@ -179,16 +182,17 @@ function authConfig(get: EnvReader, store: StoreConfig, dataDir: string): AuthCo
     throw new ConfigError('KUBENOVA_JWT_JWKS_URL must be an https:// URL (http:// only on loopback)');
   }
   const rs256PublicKeyFile = get('KUBENOVA_JWT_PUBLIC_KEY_FILE');
+  const oidcConfigFile = get('KUBENOVA_OIDC_CONFIG');
   let hs256SecretFile = get('KUBENOVA_JWT_SECRET_FILE');
   // The embedded default needs no setup: without any configured key, a secret is generated in
   // the data directory. Replicas sharing a PostgreSQL store must share keys, so there it is
   // never generated; and configuring an IdP turns the generated secret off.
-  const configured = [hs256Secret, hs256SecretFile, jwksUrl, rs256PublicKeyFile].some((v) => v !== undefined);
+  const configured = [hs256Secret, hs256SecretFile, jwksUrl, rs256PublicKeyFile, oidcConfigFile].some((v) => v !== undefined);
   const generate = !configured && store.kind === 'embedded';
   if (generate) hs256SecretFile = join(dataDir, 'jwt-secret');
   else if (!configured) {
     throw new ConfigError(
-      'no JWT key configured: set KUBENOVA_JWT_SECRET(_FILE), KUBENOVA_JWT_PUBLIC_KEY_FILE or KUBENOVA_JWT_JWKS_URL',
+      'no JWT key configured: set KUBENOVA_JWT_SECRET(_FILE), KUBENOVA_JWT_PUBLIC_KEY_FILE, KUBENOVA_JWT_JWKS_URL or KUBENOVA_OIDC_CONFIG',
     );
   }
   const auth: AuthConfig = { createHs256SecretFile: generate };
@@ -196,6 +200,7 @@ function authConfig(get: EnvReader, store: StoreConfig, dataDir: string): AuthCo
   else if (hs256SecretFile !== undefined) auth.hs256SecretFile = resolve(hs256SecretFile);
   if (rs256PublicKeyFile !== undefined) auth.rs256PublicKeyFile = resolve(rs256PublicKeyFile);
   if (jwksUrl !== undefined) auth.jwksUrl = jwksUrl;
+  if (oidcConfigFile !== undefined) auth.oidcConfigFile = resolve(oidcConfigFile);
   const issuer = get('KUBENOVA_JWT_ISSUER');
   const audience = get('KUBENOVA_JWT_AUDIENCE');
   if (issuer !== undefined) auth.issuer = issuer;

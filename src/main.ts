@@ -8,8 +8,10 @@ import { createLogger } from './observability/logger.js';
 import { createEventRecorder } from './observability/events.js';
 import { createMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
-import { ROLES, createTokenVerifier, type Role } from './security/auth.js';
-import { loadHs256Secret, loadVerificationKeys } from './security/auth-keys.js';
+import { ROLES, type Role } from './security/auth.js';
+import { loadHs256Secret } from './security/auth-keys.js';
+import { API_TOKEN_PREFIX, createApiTokenVerifier } from './security/api-tokens.js';
+import { createServerVerifier, loadIdentityConfig } from './security/identity-setup.js';
 import { mintToken, parseDuration } from './security/auth-token.js';
 import { KeyringError } from './security/keyring.js';
 import { createStore, DataDirAccessError, DataDirInUseError } from './store/index.js';
@@ -40,8 +42,6 @@ async function serve(config: Config): Promise<void> {
   // Before anything that makes spans; off unless OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set.
   const stopTracing = await startTracing();
   const store = await createStore(config.store.kind === 'postgres' ? { ...config.store, warn: (m) => logger.warn({ component: 'store' }, m) } : config.store);
-  const { issuer, audience } = config.auth;
-  const verifier = createTokenVerifier(await loadVerificationKeys(config.auth), { issuer, audience });
   // Loaded here, not at the top: `main.ts token` needs none of the Kubernetes client code.
   const [
     { clusterWriteServices },
@@ -56,6 +56,8 @@ async function serve(config: Config): Promise<void> {
     grants,
     { grantIssuer },
     { startShardLeases, WHOLE_SHARE },
+    { managedRoleRules },
+    { lookupApiToken },
   ] = await Promise.all([
     import('./api/write-services.js'),
     import('./orchestrator/cluster-reconciler.js'),
@@ -69,9 +71,16 @@ async function serve(config: Config): Promise<void> {
     import('./orchestrator/grants.js'),
     import('./orchestrator/grant-issuer.js'),
     import('./orchestrator/shards.js'),
+    import('./api/kinds/rolerule.js'),
+    import('./api/kinds/apitoken.js'),
   ]);
   // One client per cluster, shared by the reconcilers, the API's workflow control and the kubeconfig issuer.
   const clients = createClusterClients(store);
+  const verifier = await createServerVerifier(config.auth, {
+    identity: await loadIdentityConfig(config.auth.oidcConfigFile),
+    managedRules: () => managedRoleRules(store.objects),
+    apiTokens: { prefix: API_TOKEN_PREFIX, verifier: createApiTokenVerifier((name) => lookupApiToken(store.objects, name)) },
+  });
   const metrics = createMetrics();
   const events = createEventRecorder({ store, logger, metrics });
   const app = await buildServer({

@@ -23,16 +23,16 @@ export class CallerScope {
     private readonly objects: ObjectStore,
   ) {}
 
-  access(kind: Kind, verb: Verb): Access {
-    const key = `${kind} ${verb}`;
+  access(kind: Kind, verb: Verb, tenant?: string): Access {
+    const key = `${kind} ${verb} ${tenant ?? ''}`;
     let a = this.accessCache.get(key);
-    if (!a) this.accessCache.set(key, (a = authorize(this.principal, kind, verb)));
+    if (!a) this.accessCache.set(key, (a = authorize(this.principal, kind, verb, tenant)));
     return a;
   }
 
-  /** The caller's table roles that allow `verb` on `kind`. */
-  rolesFor(kind: Kind, verb: Verb): TableRole[] {
-    const a = this.access(kind, verb);
+  /** The caller's table roles that allow `verb` on `kind` (in `tenant`, if given). */
+  rolesFor(kind: Kind, verb: Verb, tenant?: string): TableRole[] {
+    const a = this.access(kind, verb, tenant);
     return a.allowed ? a.roles : [];
   }
 

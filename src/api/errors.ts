@@ -189,7 +189,9 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof StoreError) return new ApiError(STORE_ERRORS[err.code], err.message);
   if (err instanceof StoreUnavailableError) return new ApiError('STORE_UNAVAILABLE', err.message);
-  if (err instanceof AuthenticationError) return new ApiError('UNAUTHENTICATED', err.message);
+  if (err instanceof AuthenticationError) {
+    return new ApiError('UNAUTHENTICATED', err.message, [{ field: 'header/authorization', reason: err.reason }]);
+  }
   if (err instanceof SigningKeysUnavailableError) {
     return new ApiError('UNAVAILABLE', 'token signing keys cannot be fetched; retry later');
   }

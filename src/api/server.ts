@@ -14,6 +14,7 @@ import type { TokenVerifier } from '../security/auth.js';
 import type { Store } from '../store/types.js';
 import { createEventRecorder, type EventRecorder } from '../observability/events.js';
 import { registerAdminRoutes } from './admin-routes.js';
+import { registerApiTokenRoutes } from './apitoken-routes.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerAuditTrail } from './audit-trail.js';
 import { registerEventRoutes } from './event-routes.js';
@@ -30,6 +31,7 @@ import { registerResourceRoutes } from './resource-routes.js';
 import { validatorCompiler } from './validation.js';
 import { DEFAULT_HTTP_LIMITS, timeoutCheckIntervalMs, type HttpLimits } from './http-limits.js';
 import { answerClientError } from './client-errors.js';
+import { registerWhoamiRoutes } from './whoami-routes.js';
 
 export interface ServerDeps {
   store: Store;
@@ -104,6 +106,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       maxStreamsPerSubject: limits.maxEventStreamsPerSubject,
     });
     registerAuditRoutes(api, deps.store);
+    registerWhoamiRoutes(api);
+    registerApiTokenRoutes(api, deps.store);
   });
   return app;
 }

@@ -1,6 +1,6 @@
 // The shape every KubeNova API object shares, whatever its kind. No I/O here.
 
-export const KINDS = ['Cluster', 'Tenant', 'Project', 'App', 'PolicySet', 'KubeconfigGrant', 'Definition'] as const;
+export const KINDS = ['Cluster', 'Tenant', 'Project', 'App', 'PolicySet', 'KubeconfigGrant', 'Definition', 'RoleRule', 'ApiToken'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export const PHASES = ['Pending', 'Applying', 'Deployed', 'Drifted', 'Error'] as const;

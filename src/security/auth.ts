@@ -13,11 +13,59 @@ export interface Principal {
   /** The `tenants` claim; undefined when the token has none (see authorization.ts for what that
    *  means per role). */
   tenants?: string[];
+  /** A person signed in through an OIDC issuer, or an API token (security/identity.ts). */
+  identity?: Identity;
+  /** Each role with its own scope, and why the caller has it. When present, authorization uses
+   *  these instead of `roles` × `tenants` (which then only summarize them). */
+  bindings?: RoleBinding[];
 }
+
+/** Who a verified token names. */
+export interface Identity {
+  /** The configured issuer's name (`api-token` for API tokens). */
+  issuer: string;
+  /** The `sub` claim, unique within the issuer. */
+  subject: string;
+  /** From the issuer's username claim, with its prefix. */
+  username: string;
+  /** From the issuer's groups claim, each with the issuer's group prefix. */
+  groups: string[];
+}
+
+/** One right: a role, platform-wide or in one tenant, and the rule (or token) that gave it. */
+export interface RoleBinding {
+  role: Role;
+  tenant?: string;
+  source: string;
+}
+
+/** Why a token was refused, machine-readable (the error details carry it). */
+export type AuthenticationFailure =
+  | 'invalid_token'
+  | 'malformed'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'issuer_unknown'
+  | 'issuer_mismatch'
+  | 'audience_mismatch'
+  | 'authorized_party_mismatch'
+  | 'algorithm_not_allowed'
+  | 'signature_invalid'
+  | 'key_unknown'
+  | 'claims_invalid'
+  | 'required_claim_mismatch'
+  | 'api_token_unknown'
+  | 'api_token_expired';
 
 /** The token is missing, malformed, expired, wrongly signed or has unusable claims: 401. */
 export class AuthenticationError extends Error {
   override readonly name = 'AuthenticationError';
+  constructor(
+    message: string,
+    readonly reason: AuthenticationFailure = 'invalid_token',
+  ) {
+    super(message);
+  }
 }
 
 /** The IdP's signing keys cannot be fetched right now: the token cannot be judged (503). */
@@ -46,19 +94,6 @@ export interface VerifierOptions {
 const JWKS_ALGORITHMS = ['RS256', 'PS256', 'ES256'];
 const TENANT_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-// jose error codes that mean "this token is not acceptable" (everything else is our problem).
-const TOKEN_ERRORS = new Set([
-  'ERR_JWT_EXPIRED',
-  'ERR_JWT_CLAIM_VALIDATION_FAILED',
-  'ERR_JWT_INVALID',
-  'ERR_JWS_INVALID',
-  'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
-  'ERR_JOSE_ALG_NOT_ALLOWED',
-  'ERR_JOSE_NOT_SUPPORTED',
-  'ERR_JWKS_NO_MATCHING_KEY',
-  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
-]);
-
 export function createTokenVerifier(keys: VerificationKeys, opts: VerifierOptions = {}): TokenVerifier {
   const algorithms = [
     ...(keys.hs256Secret ? ['HS256'] : []),
@@ -71,13 +106,13 @@ export function createTokenVerifier(keys: VerificationKeys, opts: VerifierOption
   const getKey: JWTVerifyGetKey = async (header, token) => {
     if (header.alg === 'HS256') {
       if (keys.hs256Secret) return keys.hs256Secret;
-      throw new AuthenticationError('HS256 tokens are not accepted by this server');
+      throw new AuthenticationError('HS256 tokens are not accepted by this server', 'algorithm_not_allowed');
     }
     // A `kid` names a key of the IdP's set; without one, the configured PEM key is meant.
     if (keys.jwks && (header.kid !== undefined || !keys.rs256PublicKey)) return keys.jwks(header, token);
     if (keys.rs256PublicKey && header.alg === 'RS256') return keys.rs256PublicKey;
     // `alg` is the client's text: named among the accepted ones, never quoted back.
-    throw new AuthenticationError(`the token's algorithm is not accepted by this server (accepted: ${algs.join(', ')})`);
+    throw new AuthenticationError(`the token's algorithm is not accepted by this server (accepted: ${algs.join(', ')})`, 'algorithm_not_allowed');
   };
 
   return {
@@ -92,11 +127,7 @@ export function createTokenVerifier(keys: VerificationKeys, opts: VerifierOption
           requiredClaims: ['sub', 'exp'],
         }));
       } catch (err) {
-        if (err instanceof AuthenticationError) throw err;
-        if (err instanceof joseErrors.JOSEError && TOKEN_ERRORS.has(err.code)) {
-          throw new AuthenticationError(`invalid bearer token: ${err.message}`);
-        }
-        throw new SigningKeysUnavailableError(`cannot verify tokens now: ${(err as Error).message}`);
+        throw tokenFailure(err);
       }
       return principalOf(payload);
     },
@@ -111,6 +142,41 @@ function claimList(payload: JWTPayload, name: string): string[] | undefined {
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
   throw new AuthenticationError(`the "${name}" claim must be an array of strings`);
 }
+
+/** What went wrong while verifying a token: an AuthenticationError with its reason when the
+ *  token is not acceptable, SigningKeysUnavailableError when the keys could not be had. jose's
+ *  messages name the failed check, never a claim's value. */
+export function tokenFailure(err: unknown): Error {
+  if (err instanceof AuthenticationError || err instanceof SigningKeysUnavailableError) return err;
+  if (!(err instanceof joseErrors.JOSEError)) return new SigningKeysUnavailableError(`cannot verify tokens now: ${(err as Error).message}`);
+  const reason = JOSE_FAILURES[err.code];
+  if (reason === undefined) return new SigningKeysUnavailableError(`cannot verify tokens now: ${err.message}`);
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    const byClaim = CLAIM_FAILURES[err.claim];
+    if (byClaim) return new AuthenticationError(`invalid bearer token: ${err.message}`, byClaim);
+  }
+  return new AuthenticationError(`invalid bearer token: ${err.message}`, reason);
+}
+
+// jose error codes that mean "this token is not acceptable" (everything else is our problem).
+const JOSE_FAILURES: Record<string, AuthenticationFailure> = {
+  ERR_JWT_EXPIRED: 'expired',
+  ERR_JWT_CLAIM_VALIDATION_FAILED: 'claims_invalid',
+  ERR_JWT_INVALID: 'malformed',
+  ERR_JWS_INVALID: 'malformed',
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'signature_invalid',
+  ERR_JOSE_ALG_NOT_ALLOWED: 'algorithm_not_allowed',
+  ERR_JOSE_NOT_SUPPORTED: 'algorithm_not_allowed',
+  ERR_JWKS_NO_MATCHING_KEY: 'key_unknown',
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: 'key_unknown',
+};
+
+const CLAIM_FAILURES: Record<string, AuthenticationFailure> = {
+  iss: 'issuer_mismatch',
+  aud: 'audience_mismatch',
+  nbf: 'not_yet_valid',
+  iat: 'not_yet_valid',
+};
 
 function principalOf(payload: JWTPayload): Principal {
   if (typeof payload.sub !== 'string' || payload.sub === '') throw new AuthenticationError('the "sub" claim is missing');

@@ -3,7 +3,7 @@
 // issues may carry, and which fields only the platform may set. Handlers ask `authorize()` (and
 // `mayPerform()`); nothing else decides.
 import type { Kind } from '../domain/resource.js';
-import type { Principal } from './auth.js';
+import type { Principal, RoleBinding } from './auth.js';
 
 export const VERBS = ['create', 'get', 'list', 'update', 'delete', 'rollout', 'rollback', 'control-workflow', 'issue-kubeconfig', 'bootstrap'] as const;
 export type Verb = (typeof VERBS)[number];
@@ -11,7 +11,7 @@ export type Verb = (typeof VERBS)[number];
 /** Platform operations that act on no kind of object. Every role may read events (a
  *  tenant-scoped caller only its tenants', see api/event-routes.ts); the audit log is the
  *  platform admins'. */
-export const OPERATIONS = ['rotate-keys', 'read-events', 'read-audit'] as const;
+export const OPERATIONS = ['rotate-keys', 'read-events', 'read-audit', 'whoami'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 /** The access a KubeconfigGrant gives, as a Kubernetes ClusterRole name. */
@@ -35,6 +35,8 @@ export interface RoleRules {
 
 const CRUD = ['create', 'get', 'list', 'update', 'delete'] as const;
 const READ = ['get', 'list'] as const;
+/** API tokens are created and revoked (deleted), never changed. */
+const TOKENS = ['create', 'get', 'list', 'delete'] as const;
 const GRANT_ANY = { roles: GRANT_ROLES, customVerbs: true, otherSubjects: true };
 const GRANT_NONE = { roles: [], customVerbs: false, otherSubjects: false };
 
@@ -49,13 +51,15 @@ export const AUTHORIZATION: Readonly<Record<TableRole, RoleRules>> = {
       PolicySet: CRUD,
       KubeconfigGrant: CRUD,
       Definition: CRUD,
+      RoleRule: CRUD,
+      ApiToken: TOKENS,
     },
     operations: ['rotate-keys', 'read-events', 'read-audit'],
     grantable: GRANT_ANY,
   },
   'platform-reader': {
     scope: 'platform',
-    verbs: { Cluster: READ, Tenant: READ, Project: READ, App: [...READ, 'rollout'], PolicySet: READ, KubeconfigGrant: READ, Definition: READ },
+    verbs: { Cluster: READ, Tenant: READ, Project: READ, App: [...READ, 'rollout'], PolicySet: READ, KubeconfigGrant: READ, Definition: READ, RoleRule: READ, ApiToken: READ },
     operations: ['read-events'],
     grantable: GRANT_NONE,
   },
@@ -67,6 +71,7 @@ export const AUTHORIZATION: Readonly<Record<TableRole, RoleRules>> = {
       App: [...CRUD, 'rollout', 'rollback', 'control-workflow'],
       PolicySet: READ,
       KubeconfigGrant: CRUD,
+      ApiToken: TOKENS,
     },
     operations: ['read-events'],
     grantable: GRANT_ANY,
@@ -107,10 +112,17 @@ export const PLATFORM_FIELDS: Partial<Record<Kind, readonly string[]>> = {
 };
 
 export function tableRolesOf(principal: Principal): TableRole[] {
+  if (principal.bindings) return [...new Set(principal.bindings.map(tableRoleOf))];
   return principal.roles.map((role) => {
     if (role === 'read-only') return principal.tenants === undefined ? 'platform-reader' : 'tenant-reader';
     return role;
   });
+}
+
+/** A rule-given right's row: `read-only` of a tenant reads that tenant, of none the platform. */
+function tableRoleOf(binding: RoleBinding): TableRole {
+  if (binding.role === 'read-only') return binding.tenant === undefined ? 'platform-reader' : 'tenant-reader';
+  return binding.role;
 }
 
 /** Which objects a permission reaches: every one, or those of these tenants. */
@@ -119,16 +131,32 @@ export type Scope = 'all' | readonly string[];
 export type Access = { allowed: false } | { allowed: true; scope: Scope; roles: TableRole[] };
 
 /** Whether the principal may `verb` objects of `kind` at all, and over which tenants: the union
- *  over the roles that allow it. */
-export function authorize(principal: Principal, kind: Kind, verb: Verb): Access {
-  const roles = tableRolesOf(principal).filter((r) => AUTHORIZATION[r].verbs[kind]?.includes(verb));
+ *  over the roles that allow it. With `tenant`, only the roles that apply in that tenant count
+ *  (what a tenant-admin of one tenant may hand out is not what a tenant-dev of another may). */
+export function authorize(principal: Principal, kind: Kind, verb: Verb, tenant?: string): Access {
+  const allows = (r: TableRole) => AUTHORIZATION[r].verbs[kind]?.includes(verb) ?? false;
+  const platformWide = (r: TableRole) => AUTHORIZATION[r].scope === 'platform';
+  if (principal.bindings) {
+    // Each right with its own tenant: tenant-admin of A and tenant-dev of B is not admin of B.
+    const rights = principal.bindings
+      .map((b) => ({ role: tableRoleOf(b), tenant: b.tenant }))
+      .filter((b) => allows(b.role) && (tenant === undefined || platformWide(b.role) || b.tenant === tenant));
+    if (rights.length === 0) return { allowed: false };
+    const roles = [...new Set(rights.map((b) => b.role))];
+    if (roles.some(platformWide)) return { allowed: true, scope: 'all', roles };
+    return { allowed: true, scope: [...new Set(rights.map((b) => b.tenant!))], roles };
+  }
+  const inTenant = (r: TableRole) => tenant === undefined || platformWide(r) || (principal.tenants ?? []).includes(tenant);
+  const roles = tableRolesOf(principal).filter((r) => allows(r) && inTenant(r));
   if (roles.length === 0) return { allowed: false };
-  const platform = roles.some((r) => AUTHORIZATION[r].scope === 'platform');
+  const platform = roles.some(platformWide);
   return { allowed: true, scope: platform ? 'all' : (principal.tenants ?? []), roles };
 }
 
 /** Whether one of the principal's roles may perform `operation`. */
 export function mayPerform(principal: Principal, operation: Operation): boolean {
+  // Every authenticated caller may see who they are and what they may do, rights or none.
+  if (operation === 'whoami') return true;
   return tableRolesOf(principal).some((r) => AUTHORIZATION[r].operations.includes(operation));
 }
 

@@ -3,7 +3,10 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeconfigB64 } from '../support/kubeconfig.js';
-import { ADMIN, json, startHarness, type Harness } from './support/harness.js';
+import { createTokenVerifier, type TokenVerifier } from '../../src/security/auth.js';
+import { principalOf } from '../../src/security/identity.js';
+import { bindingsFor, type RoleRule } from '../../src/security/role-rules.js';
+import { ADMIN, json, startHarness, TEST_SECRET, type Harness } from './support/harness.js';
 import { adminCreate, appBody, CALLERS, grantBody, seedWorld, uniq, type CallerName } from './support/world.js';
 
 let h: Harness;
@@ -97,9 +100,54 @@ const MATRIX: [string, Operation, number[]][] = [
   ['update grant (labels)', edit('/api/v1/kubeconfiggrants', fresh.grant), [200, 403, 200, 403, 403, 403, 401]],
   // A grant has a finalizer: DELETE marks it (202) and its reconciler revokes it on the cluster.
   ['delete grant', remove('/api/v1/kubeconfiggrants', fresh.grant), [202, 403, 202, 403, 403, 403, 401]],
+
+  ['create role rule', post('/api/v1/rolerules', () => ({ name: uniq('r'), spec: { group: 'g', role: 'read-only' } })), [201, 403, 403, 403, 403, 403, 401]],
+  ['list role rules', get('/api/v1/rolerules'), [200, 200, 403, 403, 403, 403, 401]],
+  ['create tenant API token', post('/api/v1/apitokens', () => ({ name: uniq('k'), role: 'read-only', tenant: 'acme', ttlSeconds: 600 })), [201, 403, 201, 403, 403, 403, 401]],
+  ['list API tokens', get('/api/v1/apitokens'), [200, 200, 200, 403, 403, 403, 401]],
+  ['whoami', get('/api/v1/whoami'), [200, 200, 200, 200, 200, 200, 401]],
 ];
 
-describe('authorization matrix', () => {
+// The same matrix with rights from role rules instead of token claims: each test caller is a
+// person of issuer "corp" in one group, and rules map groups to roles (plus decoys that must
+// not widen anything in acme).
+const GROUP_OF: Record<string, string> = { root: 'platform', admin: 'platform', auditor: 'auditors', alice: 'acme-admins', dave: 'acme-devs', rita: 'acme-readers', nobody: 'nobody' };
+const RULES: RoleRule[] = [
+  { name: 'platform', spec: { issuer: 'corp', group: 'platform', role: 'platform-admin' } },
+  { name: 'auditors', spec: { issuer: 'corp', group: 'auditors', role: 'read-only' } },
+  { name: 'acme-admins', spec: { issuer: 'corp', group: 'acme-admins', role: 'tenant-admin', tenant: 'acme' } },
+  { name: 'acme-devs', spec: { issuer: 'corp', group: 'acme-devs', role: 'tenant-dev', tenant: 'acme' } },
+  { name: 'acme-readers', spec: { issuer: 'corp', group: 'acme-readers', role: 'read-only', tenant: 'acme' } },
+  { name: 'decoy-other-issuer', spec: { issuer: 'elsewhere', group: 'acme-devs', role: 'tenant-admin', tenant: 'acme' } },
+  { name: 'decoy-other-tenant', spec: { issuer: 'corp', group: 'acme-readers', role: 'read-only', tenant: 'globex' } },
+];
+function ruleVerifier(): TokenVerifier {
+  const claims = createTokenVerifier({ hs256Secret: TEST_SECRET });
+  return {
+    async verify(token) {
+      const { subject } = await claims.verify(token);
+      const identity = { issuer: 'corp', subject, username: subject, groups: [GROUP_OF[subject] ?? 'none'] };
+      return principalOf(identity, bindingsFor(RULES, identity));
+    },
+  };
+}
+
+describe.each([
+  ['from token claims', false],
+  ['from role rules', true],
+])('authorization matrix, rights %s', (_how, byRules) => {
+  let claims: Harness;
+  beforeAll(async () => {
+    if (!byRules) return;
+    claims = h;
+    h = await startHarness({ store: claims.store, verifier: ruleVerifier() });
+  });
+  afterAll(async () => {
+    if (!byRules) return;
+    await h.close();
+    h = claims;
+  });
+
   const cases = MATRIX.flatMap(([op, operation, statuses]) => ORDER.map((caller, i) => ({ op, operation, caller, status: statuses[i]! })));
   it.each(cases)('$op as $caller → $status', async ({ operation, caller, status }) => {
     const send = await operation();

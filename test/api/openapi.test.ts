@@ -41,7 +41,7 @@ const operations = () =>
 
 /** Every route KubeNova serves, written out: the seed's paths, CRUD per kind, nested lists. */
 const EXPECTED: [string, string][] = [
-  ...['clusters', 'tenants', 'projects', 'apps', 'policysets', 'kubeconfiggrants', 'definitions'].flatMap((p): [string, string][] => [
+  ...['clusters', 'tenants', 'projects', 'apps', 'policysets', 'kubeconfiggrants', 'definitions', 'rolerules'].flatMap((p): [string, string][] => [
     ['post', `/api/v1/${p}`],
     ['get', `/api/v1/${p}`],
     ['get', `/api/v1/${p}/{name}`],
@@ -70,6 +70,10 @@ const EXPECTED: [string, string][] = [
   ['post', '/api/v1/admin/keys:rotate'],
   ['get', '/api/v1/events'],
   ['get', '/api/v1/audit'],
+  ['get', '/api/v1/whoami'],
+  ['post', '/api/v1/apitokens'],
+  ['get', '/api/v1/apitokens'],
+  ['delete', '/api/v1/apitokens/{name}'],
   ['get', '/healthz'],
   ['get', '/readyz'],
   ['get', '/metrics'],

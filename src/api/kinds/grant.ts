@@ -61,12 +61,13 @@ export interface GrantSpec {
 }
 
 /** The checks a grant must pass, whether stored (create) or issued directly (issue-kubeconfig).
- *  `issuers` are the caller's roles that allowed the issuing verb: they bound the access given.
+ *  `issuersIn` gives the caller's roles that allow the issuing verb in a tenant: they bound the access given.
  *  `at` is where the grant's fields sit in the request body. Returns the tenant. */
 export async function admitGrant(
   spec: GrantSpec,
   ctx: AdmissionContext,
-  issuers: readonly TableRole[],
+  /** The caller's roles that may issue the grant, in the grant's tenant. */
+  issuersIn: (tenant: string) => readonly TableRole[],
   at: string,
 ): Promise<string> {
   const problems: FieldProblem[] = [];
@@ -93,6 +94,7 @@ export async function admitGrant(
   await requirePlacedCluster(ctx, tenant, spec.cluster, `${at}cluster`);
 
   const forSelf = spec.subject === ctx.caller.principal.subject;
+  const issuers = issuersIn(tenant.name);
   if (!mayGrant(issuers, { role: spec.role, verbs: spec.verbs, forSelf })) {
     const what = spec.verbs ? 'custom verbs' : `role "${spec.role}"`;
     throw new ApiError('FORBIDDEN', `your roles (${issuers.join(', ')}) may not grant ${what}${forSelf ? '' : ' to someone else'}`);
@@ -119,8 +121,8 @@ export const grantKind: KindDescriptor = {
   async admit(name, spec, ctx) {
     // The whole spec is immutable: an update (labels only) keeps what was admitted at creation.
     if (ctx.current) return { tenant: ctx.current.tenant };
-    const issuers = ctx.caller.rolesFor('KubeconfigGrant', 'create');
-    const tenant = await admitGrant(spec as unknown as GrantSpec, ctx, issuers, 'spec/');
+    const issuersIn = (tenant: string) => ctx.caller.rolesFor('KubeconfigGrant', 'create', tenant);
+    const tenant = await admitGrant(spec as unknown as GrantSpec, ctx, issuersIn, 'spec/');
     // Names issue-kubeconfig generates start with the project's or tenant's name: they comply.
     requireTenantPrefix(ctx, name, tenant);
     return { tenant };
@@ -156,7 +158,7 @@ export function issueKubeconfigMethod(scope: 'Tenant' | 'Project'): CustomMethod
       if (body.verbs !== undefined) spec.verbs = body.verbs as string[];
       // Neither given: the least access.
       if (spec.role === undefined && spec.verbs === undefined) spec.role = 'view';
-      const tenant = await admitGrant(spec, ctx, ctx.caller.rolesFor(scope, 'issue-kubeconfig'), '');
+      const tenant = await admitGrant(spec, ctx, (t) => ctx.caller.rolesFor(scope, 'issue-kubeconfig', t), '');
       const issuing = ctx.services.grants;
       if (!issuing) throw new ApiError('NOT_IMPLEMENTED', 'this server issues no kubeconfigs (no grant issuer configured)');
       const specWithDefaults = { ...spec, namespaces: spec.namespaces ?? [] } as unknown as Spec;

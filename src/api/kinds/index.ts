@@ -1,5 +1,6 @@
 // Every kind the API serves, in the order the OpenAPI document lists them.
 import type { Kind } from '../../domain/resource.js';
+import { apiTokenKind } from './apitoken.js';
 import { appKind } from './app.js';
 import { clusterKind } from './cluster.js';
 import { definitionKind } from './definition.js';
@@ -7,6 +8,7 @@ import type { KindDescriptor } from './descriptor.js';
 import { grantKind } from './grant.js';
 import { policySetKind } from './policyset.js';
 import { projectKind } from './project.js';
+import { roleRuleKind } from './rolerule.js';
 import { tenantKind } from './tenant.js';
 
 export const KIND_DESCRIPTORS: readonly KindDescriptor[] = [
@@ -17,9 +19,11 @@ export const KIND_DESCRIPTORS: readonly KindDescriptor[] = [
   policySetKind,
   grantKind,
   definitionKind,
+  roleRuleKind,
 ];
 
-const byKind = new Map<Kind, KindDescriptor>(KIND_DESCRIPTORS.map((d) => [d.kind, d]));
+// API tokens have routes of their own (api/apitoken-routes.ts), not the generic ones.
+const byKind = new Map<Kind, KindDescriptor>([...KIND_DESCRIPTORS, apiTokenKind].map((d) => [d.kind, d]));
 
 export function descriptorOf(kind: Kind): KindDescriptor {
   const d = byKind.get(kind);
