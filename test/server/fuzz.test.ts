@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadHs256Secret } from '../../src/security/auth-keys.js';
 import { mintToken } from '../../src/security/auth-token.js';
+import { kubeconfigYaml } from '../support/kubeconfig.js';
 import { startServer, type RunningServer } from '../support/server-process.js';
 import { backends } from '../support/stores.js';
 
@@ -125,24 +126,7 @@ const kubeconfigText = fc
     ),
     extra: fc.constantFrom('', 'x: *undefined', '---\na: 1', 'current-context: other', '<<: {clusters: []}', '%YAML 1.1', MARKER),
   })
-  .map(({ server, user, extra }) =>
-    [
-      'apiVersion: v1',
-      'clusters:',
-      '- name: c',
-      '  cluster:',
-      `    server: ${server}`,
-      'users:',
-      '- name: u',
-      '  user:',
-      `    ${user}`,
-      'contexts:',
-      '- name: x',
-      '  context: {cluster: c, user: u}',
-      'current-context: x',
-      extra,
-    ].join('\n'),
-  );
+  .map((parts) => kubeconfigYaml(parts));
 
 const FIELDS = ['name', 'labels', 'annotations', 'spec', 'kubeconfig', 'project', 'components', 'owners', 'quotas', 'tenant', 'cluster', 'role', 'verbs', 'namespaceOptions', 'placement', 'ttlSeconds', 'reason', 'revision', 'dryRun'];
 const nearSchema = fc.dictionary(fc.constantFrom(...FIELDS), fc.oneof(fc.jsonValue({ maxDepth: 3 }), oddText, kubeconfigText.map((k) => Buffer.from(k).toString('base64'))), { maxKeys: 6 });

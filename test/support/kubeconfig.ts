@@ -5,9 +5,13 @@ export interface KubeconfigOptions {
   server?: string;
   /** The user's bearer token: the credential that must never leak. */
   token?: string;
+  /** The user entry's lines instead of `token: <token>` (hostile or broken variants). */
+  user?: string;
+  /** Text appended after the document. */
+  extra?: string;
 }
 
-export function kubeconfigYaml({ server = 'https://127.0.0.1:6443', token = 'cluster-admin-token-should-never-leak' }: KubeconfigOptions = {}): string {
+export function kubeconfigYaml({ server = 'https://127.0.0.1:6443', token = 'cluster-admin-token-should-never-leak', user, extra = '' }: KubeconfigOptions = {}): string {
   return [
     'apiVersion: v1',
     'kind: Config',
@@ -18,12 +22,12 @@ export function kubeconfigYaml({ server = 'https://127.0.0.1:6443', token = 'clu
     'users:',
     '- name: u',
     '  user:',
-    `    token: ${token}`,
+    `    ${user ?? `token: ${token}`}`,
     'contexts:',
     '- name: ctx',
     '  context: {cluster: c, user: u}',
     'current-context: ctx',
-    '',
+    extra,
   ].join('\n');
 }
 

@@ -201,13 +201,11 @@ function references(doc: KubeconfigDocument): KubeconfigParse {
   return { doc };
 }
 
+const PROXY_PROTOCOLS = ['http:', 'https:', 'socks5:', 'socks5h:', 'socks4:', 'socks:'];
+
 function serverProblem(server: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(server);
-  } catch {
-    return 'has a server that is not a URL';
-  }
+  const url = urlOf(server);
+  if (!url) return 'has a server that is not a URL';
   if (url.protocol !== 'https:') return 'has a server that is not an https:// URL (KubeNova sends credentials to it)';
   if (url.username || url.password) return 'has a server URL with credentials in it; put them in the user entry';
   if (url.search || url.hash) return 'has a server URL with a query or fragment';
@@ -215,12 +213,16 @@ function serverProblem(server: string): string | undefined {
 }
 
 function proxyProblem(proxy: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(proxy);
-  } catch {
-    return 'has a proxy-url that is not a URL';
-  }
-  if (!['http:', 'https:', 'socks5:', 'socks5h:', 'socks4:', 'socks:'].includes(url.protocol)) return 'has a proxy-url that is not an http(s) or socks URL';
+  const url = urlOf(proxy);
+  if (!url) return 'has a proxy-url that is not a URL';
+  if (!PROXY_PROTOCOLS.includes(url.protocol)) return 'has a proxy-url that is not an http(s) or socks URL';
   return undefined;
+}
+
+function urlOf(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
 }
