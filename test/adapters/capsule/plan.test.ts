@@ -174,6 +174,7 @@ describe('planTenant: the Capsule Tenant', () => {
       expected: {
         owners: [],
         preventDeletion: true,
+        permissions: KUBENOVA_OWNERS,
         rules: [
           {
             permissions: {},
@@ -191,7 +192,7 @@ describe('planTenant: the Capsule Tenant', () => {
       reason: 'the same on legacy clusters: identity keys are dropped from the additional metadata',
       intent: tenant({ namespaceOptions: { labels: { 'capsule.clastix.io/tenant': 'globex', team: 'blue' }, annotations: { 'kubenova.io/tenant': 'globex' }, forbiddenLabels: [] } }),
       caps: CAPSULE_OLD,
-      expected: { owners: [], preventDeletion: true, namespaceOptions: { additionalMetadata: { labels: { team: 'blue' } } } },
+      expected: { owners: [], preventDeletion: true, permissions: KUBENOVA_OWNERS, namespaceOptions: { additionalMetadata: { labels: { team: 'blue' } } } },
     },
     {
       reason: 'class allow-lists use the stable fields; an empty list means no restriction (Capsule would refuse every class otherwise)',
