@@ -34,9 +34,9 @@ test('create, update and delete answered 2xx are audited, with their events, in 
     { method: 'DELETE', url: '/api/v1/policysets/baseline', status: 204, action: 'delete', reason: 'Deleted' },
   ] as const;
   for (const w of writes) {
-    const requestId = `ack-${w.action}`;
-    const res = await h.call(ADMIN, w.method, w.url, 'body' in w ? w.body : undefined, { 'x-request-id': requestId });
+    const res = await h.call(ADMIN, w.method, w.url, 'body' in w ? w.body : undefined);
     expect(res.statusCode, res.body).toBe(w.status);
+    const requestId = res.headers['x-correlation-id'] as string;
     expect(await recordsOf(requestId)).toMatchObject([
       { action: w.action, kind: 'PolicySet', name: 'baseline', status: w.status, outcome: 'succeeded', actor: 'admin', roles: ['platform-admin'], clientIp: '127.0.0.1' },
     ]);
@@ -49,11 +49,14 @@ test('the response hook writes no second record of a write audited with it, and 
   try {
     const h2 = await startHarness({ store: real });
     try {
-      expect((await h2.call(ADMIN, 'POST', '/api/v1/policysets', { name: 'once', spec: {} }, { 'x-request-id': 'once' })).statusCode).toBe(201);
-      expect((await h2.call(ADMIN, 'POST', '/api/v1/policysets', { name: 'once', spec: {} }, { 'x-request-id': 'twice' })).statusCode).toBe(409);
-      await vi.waitFor(async () => expect(await recordsOf('twice')).toMatchObject([{ action: 'create', status: 409, outcome: 'failed', reason: 'ALREADY_EXISTS' }]));
-      expect(spy.mock.calls.map(([r]) => r.requestId)).toEqual(['twice']);
-      expect(await recordsOf('once')).toHaveLength(1);
+      const first = await h2.call(ADMIN, 'POST', '/api/v1/policysets', { name: 'once', spec: {} });
+      expect(first.statusCode).toBe(201);
+      const second = await h2.call(ADMIN, 'POST', '/api/v1/policysets', { name: 'once', spec: {} });
+      expect(second.statusCode).toBe(409);
+      const [once, twice] = [first, second].map((r) => r.headers['x-correlation-id'] as string);
+      await vi.waitFor(async () => expect(await recordsOf(twice!)).toMatchObject([{ action: 'create', status: 409, outcome: 'failed', reason: 'ALREADY_EXISTS' }]));
+      expect(spy.mock.calls.map(([r]) => r.requestId)).toEqual([twice]);
+      expect(await recordsOf(once!)).toHaveLength(1);
     } finally {
       await h2.close();
     }

@@ -108,8 +108,8 @@ describe('API tokens', () => {
     expect((await h.call(token, 'GET', '/api/v1/tenants')).statusCode).toBe(200);
     expect((await h.call(ACME_ADMIN, 'DELETE', '/api/v1/apitokens/acme-revoked', undefined, { 'x-request-id': 'revoke-1' })).statusCode).toBe(204);
     await expect401(token, 'api_token_unknown');
-    const audit = json<{ items: { requestId: string; actor: string; action: string; name: string }[] }>(await h.call(ADMIN, 'GET', '/api/v1/audit?kind=ApiToken'));
-    expect(audit.items.find((r) => r.requestId === 'revoke-1')).toMatchObject({ actor: 'acme-admin', action: 'delete', name: 'acme-revoked' });
+    const audit = json<{ items: { clientRequestId?: string; actor: string; action: string; name: string }[] }>(await h.call(ADMIN, 'GET', '/api/v1/audit?kind=ApiToken'));
+    expect(audit.items.find((r) => r.clientRequestId === 'revoke-1')).toMatchObject({ actor: 'acme-admin', action: 'delete', name: 'acme-revoked' });
   });
 
   it("a tenant admin cannot see or revoke another tenant's token", async () => {

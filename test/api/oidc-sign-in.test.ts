@@ -132,8 +132,8 @@ describe('signing in through the provider', () => {
   it('names the person (issuer and subject) in the audit log', async () => {
     const token = await signIn('alice');
     expect((await h.call(token, 'POST', '/api/v1/projects', { name: 'acme-audited', spec: { tenant: 'acme' } }, { 'x-request-id': 'oidc-audit-1' })).statusCode).toBe(201);
-    const audit = json<{ items: { actor: string; requestId: string }[] }>(await h.call(ADMIN, 'GET', '/api/v1/audit?limit=500'));
-    expect(audit.items.find((r) => r.requestId === 'oidc-audit-1')?.actor).toBe('oidc:corp:alice');
+    const audit = json<{ items: { actor: string; clientRequestId?: string }[] }>(await h.call(ADMIN, 'GET', '/api/v1/audit?limit=500'));
+    expect(audit.items.find((r) => r.clientRequestId === 'oidc-audit-1')?.actor).toBe('oidc:corp:alice');
   });
 
   it('self-minted HS256 tokens keep working beside the issuers', async () => {
@@ -168,8 +168,8 @@ describe('role rules managed through the API', () => {
       expect(created.statusCode, created.body).toBe(201);
       expect(json(await h.call(erin, 'GET', '/api/v1/whoami')).rights).toEqual([{ role: 'tenant-dev', tenant: 'initech', source: 'rule/initech-devs' }]);
       expect(await tenantNames(erin)).toEqual(['initech']);
-      const audit = json<{ items: { actor: string; requestId: string; kind: string; name: string }[] }>(await h.call(ADMIN, 'GET', '/api/v1/audit?kind=RoleRule'));
-      expect(audit.items.find((r) => r.requestId === 'rule-create-1')).toMatchObject({ actor: 'oidc:corp:carol', kind: 'RoleRule', name: 'initech-devs' });
+      const audit = json<{ items: { actor: string; clientRequestId?: string; kind: string; name: string }[] }>(await h.call(ADMIN, 'GET', '/api/v1/audit?kind=RoleRule'));
+      expect(audit.items.find((r) => r.clientRequestId === 'rule-create-1')).toMatchObject({ actor: 'oidc:corp:carol', kind: 'RoleRule', name: 'initech-devs' });
       expect((await h.call(carol, 'DELETE', '/api/v1/rolerules/initech-devs')).statusCode).toBeLessThan(300);
       expect((await h.call(erin, 'GET', '/api/v1/tenants')).statusCode).toBe(403);
     } finally {
