@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseChartSource } from './adapters/cluster/bootstrap-plan.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './api/http-limits.js';
+import { isKeySourceUrl, parseUrl } from './security/key-source-url.js';
 import type { StoreConfig } from './store/index.js';
 
 export interface AuthConfig {
@@ -209,12 +210,6 @@ function authConfig(get: EnvReader, store: StoreConfig, dataDir: string): AuthCo
 }
 
 function isAcceptableJwksUrl(text: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return false;
-  }
-  if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  const url = parseUrl(text);
+  return url !== undefined && isKeySourceUrl(url);
 }

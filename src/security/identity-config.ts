@@ -6,6 +6,7 @@ import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { parse } from 'yaml';
 import { ruleProblems, RoleRuleSpecSchema, type RoleRule } from './role-rules.js';
+import { isKeySourceUrl, parseUrl } from './key-source-url.js';
 
 /** Asymmetric JWS algorithms only: an issuer's keys are public, so an HMAC "signed" with one
  *  proves nothing, and `none` signs nothing. */
@@ -118,13 +119,7 @@ function duplicates(values: string[], list: string, field: string): void {
 }
 
 function isAcceptableIssuerUrl(text: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return false;
-  }
-  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') return false;
-  if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  const url = parseUrl(text);
+  if (!url || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') return false;
+  return isKeySourceUrl(url);
 }
