@@ -7,7 +7,7 @@ import { KeyringError } from '../security/keyring.js';
 import type { Store } from '../store/types.js';
 import { ApiError } from './errors.js';
 import { API_PREFIX } from './resource-routes.js';
-import { Strict } from './schemas/common.js';
+import { Strict } from '../domain/schema.js';
 import { responses } from './schemas/responses.js';
 
 const KeyRotation = Strict(

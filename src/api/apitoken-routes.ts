@@ -10,7 +10,8 @@ import { tenantProblem } from '../security/role-rules.js';
 import type { Store } from '../store/types.js';
 import { ApiError, validationFailed } from './errors.js';
 import { API_PREFIX } from './resource-routes.js';
-import { Name, NameParams, Strict, StringEnum } from './schemas/common.js';
+import { Name, Strict, StringEnum } from '../domain/schema.js';
+import { NameParams } from './schemas/common.js';
 import { NoContent, responses } from './schemas/responses.js';
 
 const MAX_TTL_SECONDS = 366 * 86400;

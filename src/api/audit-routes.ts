@@ -7,7 +7,7 @@ import type { AuditOutcome, AuditQuery } from '../store/records.js';
 import type { Store } from '../store/types.js';
 import { PagingQuery, readRecords, sinceOf } from './record-queries.js';
 import { API_PREFIX } from './resource-routes.js';
-import { Name, Strict } from './schemas/common.js';
+import { Name, Strict } from '../domain/schema.js';
 import { responses } from './schemas/responses.js';
 
 const Outcome = Type.Union([Type.Literal('initiated'), Type.Literal('succeeded'), Type.Literal('failed')]);

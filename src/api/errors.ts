@@ -1,9 +1,10 @@
 // The API's one error model, `{code, message, details}`: every stable code with its HTTP status,
 // and the one function that turns anything thrown (Fastify, validation, store, auth) into it.
+import { DomainError, type DomainFailure } from '../domain/errors.js';
 import { StoreError } from '../store/types.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
 import { AuthenticationError, SigningKeysUnavailableError } from '../security/auth.js';
-import { PATTERN_REASONS } from './schemas/common.js';
+import { PATTERN_REASONS } from '../domain/schema.js';
 
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
@@ -185,8 +186,16 @@ function safePointer(pointer: string): string {
 
 /** Anything thrown while serving a request, as an ApiError. Unknown errors become INTERNAL with
  *  a generic message: their text may carry internals and is only logged. */
+/** The HTTP face of the engine's domain failures. */
+const DOMAIN_ERRORS: Record<DomainFailure, ErrorCode> = {
+  unprocessable: 'UNPROCESSABLE',
+  'proxy-not-configured': 'PROXY_NOT_CONFIGURED',
+  'cluster-unavailable': 'UNAVAILABLE',
+};
+
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof DomainError) return new ApiError(DOMAIN_ERRORS[err.failure], err.message);
   if (err instanceof StoreError) return new ApiError(STORE_ERRORS[err.code], err.message);
   if (err instanceof StoreUnavailableError) return new ApiError('STORE_UNAVAILABLE', err.message);
   if (err instanceof AuthenticationError) {

@@ -16,7 +16,7 @@ import { ApiError, validationFailed } from './errors.js';
 import { DEFAULT_HTTP_LIMITS } from './http-limits.js';
 import { PagingQuery, readRecords, sinceOf } from './record-queries.js';
 import { API_PREFIX } from './resource-routes.js';
-import { Name, Strict } from './schemas/common.js';
+import { Name, Strict } from '../domain/schema.js';
 import { responses } from './schemas/responses.js';
 import { StreamSlots } from './stream-slots.js';
 

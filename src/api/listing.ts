@@ -8,7 +8,8 @@ import { StoreError, type LabelSelector, type ListOptions, type ObjectStore, typ
 import type { CallerScope } from './caller-scope.js';
 import { validationFailed } from './errors.js';
 import type { KindDescriptor } from './kinds/descriptor.js';
-import { DEFAULT_PAGE_SIZE, NAME_PATTERN_SOURCE } from './schemas/common.js';
+import { DEFAULT_PAGE_SIZE } from './schemas/common.js';
+import { NAME_PATTERN_SOURCE } from '../domain/schema.js';
 
 const NAME = new RegExp(`^${NAME_PATTERN_SOURCE}$`);
 

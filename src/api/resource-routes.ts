@@ -16,7 +16,8 @@ import { createObject, deleteObject, updateObject, WRITE_STATUS, type WriteBody,
 import { expectedVersion } from './preconditions.js';
 import { registerRevisionRoutes } from './revision-routes.js';
 import { etagOf, represent } from './representation.js';
-import { ListQuery, NAME_PATTERN_SOURCE, NameParams, Strict } from './schemas/common.js';
+import { ListQuery, NameParams } from './schemas/common.js';
+import { NAME_PATTERN_SOURCE, Strict } from '../domain/schema.js';
 import { createBody, objectSchema, pageSchema, updateBody } from './schemas/envelope.js';
 import { described, NoContent, READ_ERRORS, responses, WRITE_ERRORS } from './schemas/responses.js';
 

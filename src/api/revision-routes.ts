@@ -10,7 +10,8 @@ import { REVISION_OUTCOMES } from '../store/types.js';
 import { ApiError, validationFailed } from './errors.js';
 import type { KindDescriptor } from './kinds/descriptor.js';
 import { apiSpec } from './representation.js';
-import { DEFAULT_PAGE_SIZE, Name, StringEnum, Strict } from './schemas/common.js';
+import { DEFAULT_PAGE_SIZE } from './schemas/common.js';
+import { Name, StringEnum, Strict } from '../domain/schema.js';
 import { specSchema } from './schemas/envelope.js';
 import { described, READ_ERRORS, responses } from './schemas/responses.js';
 

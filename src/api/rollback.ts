@@ -13,7 +13,7 @@ import { ApiError, validationFailed } from './errors.js';
 import type { KindDescriptor, Spec } from './kinds/descriptor.js';
 import { revisionAuthor, withDefaults, type WriteRequest } from './object-writes.js';
 import { apiSpec } from './representation.js';
-import { Patterned, Strict } from './schemas/common.js';
+import { Patterned, Strict } from '../domain/schema.js';
 
 const REVISION_REASON = 'must be a revision number as listed by GET .../revisions';
 

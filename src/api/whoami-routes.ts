@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Principal, RoleBinding } from '../security/auth.js';
 import { API_PREFIX } from './resource-routes.js';
-import { Strict } from './schemas/common.js';
+import { Strict } from '../domain/schema.js';
 import { responses } from './schemas/responses.js';
 
 const Whoami = Strict(

@@ -21,3 +21,8 @@ export function placedClusters(placement: Placement | undefined, registered: rea
   for (const n of placement?.clusters ?? []) names.add(n);
   return [...names].sort();
 }
+
+/** The clusters a definition is placed on: those it names, or every registered one. */
+export function definitionClusters(named: readonly string[] | undefined, registered: readonly Pick<Resource, 'name'>[]): string[] {
+  return named ? [...named] : registered.map((c) => c.name);
+}

@@ -9,6 +9,7 @@
 //   its own rights; the new credentials replace the stored ones (one store write: the object's
 //   secret ref and generation change, and every ClusterClient is rebuilt from them).
 import { isDeepStrictEqual } from 'node:util';
+import type { ClusterSpec } from '../domain/kinds/cluster.js';
 import { AGENT } from '../adapters/cluster/agent-identity.js';
 import { discoverCapabilities } from '../adapters/cluster/capabilities.js';
 import { NAMESPACE_GUARD_NAME, namespaceGuardObjects } from '../adapters/cluster/namespace-guard.js';
@@ -29,10 +30,6 @@ export const REACHABLE = 'Reachable';
 export const AGENT_CREDENTIALS = 'AgentCredentials';
 /** Whether the namespace tenant-label admission policy is installed (namespace-guard.ts). */
 export const NAMESPACE_GUARD = 'NamespaceGuard';
-
-export interface ClusterSpec {
-  capsuleProxy?: { url: string; caData?: string };
-}
 
 /** What the ClusterReconciler adds to a Cluster's status. */
 export interface ClusterStatusExtra {

@@ -5,7 +5,8 @@
 // deletion by someone else) and the Cluster, whose reconciler then discovers capabilities again,
 // so the new type is listed (and apps may use it) as soon as it exists, and unlisted once gone.
 import { COMPONENT_DEFINITION_TYPE, planDefinition, TRAIT_DEFINITION_TYPE, velaDefinitionAdapter, type DefinitionIntent } from '../adapters/vela/definitions.js';
-import { definitionClusters, type DefinitionSpec } from '../api/kinds/definition.js';
+import { definitionClusters } from '../domain/placement.js';
+import { type DefinitionSpec } from '../domain/kinds/definition.js';
 import type { KubeObject } from '../adapters/kube/types.js';
 import { DEFINITION_LABEL, MANAGED_SELECTOR, ownerKeyOf } from '../domain/ownership.js';
 import { listAll } from '../store/paging.js';
@@ -27,7 +28,7 @@ export const definitionProjection: ProjectionKind<DefinitionIntent, void, void> 
       ...(spec.workload !== undefined && { workload: spec.workload }),
       ...(spec.appliesToWorkloads !== undefined && { appliesToWorkloads: spec.appliesToWorkloads }),
     };
-    return { intent, clusters: await definitionClusters(spec, objects) };
+    return { intent, clusters: definitionClusters(spec.clusters, await listAll(objects, 'Cluster')) };
   },
   owner: (obj) => ({ definition: obj.name }),
   async prepare() {

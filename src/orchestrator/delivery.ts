@@ -3,9 +3,9 @@
 // into its project's namespace, once that namespace is there and is the tenant's. What wakes it:
 // store changes of its project, tenant and clusters, and watches on what it projected (vela-core's
 // status changes of the Applications), so its rollout status follows the cluster, not a poll.
-import type { AppSpec } from '../api/kinds/app.js';
-import type { ProjectSpec } from '../api/kinds/project.js';
-import type { TenantSpec } from '../api/kinds/tenant.js';
+import type { AppSpec } from '../domain/kinds/app.js';
+import type { ProjectSpec } from '../domain/kinds/project.js';
+import type { TenantSpec } from '../domain/kinds/tenant.js';
 import { appOwner, isApplication, planApp, rolloutOf, velaAppAdapter, type AppIntent } from '../adapters/vela/index.js';
 import { APP_LABEL, isOwnedBy, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf, PROJECT_LABEL } from '../domain/ownership.js';
 import type { Resource } from '../domain/resource.js';

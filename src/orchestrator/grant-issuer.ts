@@ -6,14 +6,13 @@
 // and not logged.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { GrantSpec } from '../api/kinds/grant.js';
-import type { GrantIssuing, GrantToIssue } from '../api/kinds/descriptor.js';
-import { ApiError } from '../api/errors.js';
+import type { GrantSpec } from '../domain/kinds/grant.js';
+import { DomainError } from '../domain/errors.js';
 import { AGENT } from '../adapters/cluster/agent-identity.js';
 import { grantKubeconfig, serviceAccountOf } from '../adapters/grants/plan.js';
 import { KubeError } from '../adapters/kube/types.js';
 import { CLEANUP_FINALIZER } from '../domain/ownership.js';
-import type { Resource } from '../domain/resource.js';
+import type { Labels, Resource } from '../domain/resource.js';
 import type { Logger } from '../observability/logger.js';
 import { StoreError, type ObjectStore } from '../store/types.js';
 import { ClusterUnavailableError, type ClusterClients } from './cluster-clients.js';
@@ -23,6 +22,18 @@ import type { GrantIntent } from '../adapters/grants/plan.js';
 /** A grant name: its scope's name and a random suffix (≤ 63 characters). */
 export function grantName(scope: string): string {
   return `${scope.slice(0, 50).replace(/-+$/, '')}-${randomBytes(5).toString('hex')}`;
+}
+
+export interface GrantToIssue {
+  tenant: string;
+  labels: Labels;
+  spec: GrantSpec;
+}
+
+export interface GrantIssuing {
+  /** Stores the grant, makes its objects exist on its cluster and mints its token: the
+   *  kubeconfig is returned here only (never stored, never logged). Throws DomainError. */
+  issue(grant: GrantToIssue, ctx: { correlationId: string }): Promise<{ grant: Resource; kubeconfig: string }>;
 }
 
 export interface GrantIssuerDeps {
@@ -40,8 +51,8 @@ export function grantIssuer(deps: GrantIssuerDeps): GrantIssuing {
       const cluster = await objects.get<Record<string, unknown>>('Cluster', spec.cluster);
       const proxy = (cluster?.spec as { capsuleProxy?: { url: string; caData?: string } } | undefined)?.capsuleProxy;
       if (!proxy?.url) {
-        throw new ApiError(
-          'PROXY_NOT_CONFIGURED',
+        throw new DomainError(
+          'proxy-not-configured',
           `cluster "${spec.cluster}" has no capsule-proxy endpoint: kubeconfigs are issued for capsule-proxy only; register one (PUT /api/v1/clusters/${spec.cluster} with spec.capsuleProxy {url, caData})`,
         );
       }
@@ -64,8 +75,8 @@ export function grantIssuer(deps: GrantIssuerDeps): GrantIssuing {
       } catch (err) {
         // Nothing usable was handed out: the grant goes (its reconciler removes what was applied).
         await objects.delete('KubeconfigGrant', grant.name, { correlationId: ctx.correlationId }).catch(() => undefined);
-        if (err instanceof ClusterUnavailableError) throw new ApiError('UNPROCESSABLE', err.message);
-        if (err instanceof KubeError) throw new ApiError('UNAVAILABLE', `cluster "${spec.cluster}": setting up the grant failed: ${err.message}`);
+        if (err instanceof ClusterUnavailableError) throw new DomainError('unprocessable', err.message);
+        if (err instanceof KubeError) throw new DomainError('cluster-unavailable', `cluster "${spec.cluster}": setting up the grant failed: ${err.message}`);
         throw err;
       }
       grant = await recordIssue(objects, grant.name, intent, token.expiresAt, cluster!);

@@ -9,7 +9,7 @@
 // The generic phase machine has none of that; what it shares (phases, conditions, finalizer) is
 // reused from phases.ts and domain/ownership.ts.
 import { isDeepStrictEqual } from 'node:util';
-import type { GrantSpec } from '../api/kinds/grant.js';
+import type { GrantSpec } from '../domain/kinds/grant.js';
 import { AGENT } from '../adapters/cluster/agent-identity.js';
 import {
   anchorOf,

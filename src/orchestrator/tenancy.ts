@@ -1,9 +1,9 @@
 // TenantReconciler and ProjectReconciler: the tenancy intents on the generic projection loop,
 // with the CapsuleAdapter. Keys are `Tenant/<name>` and `Project/<name>`. Also what wakes them:
 // store changes of related objects (fan-out) and watches on what they projected into clusters.
-import type { PolicySetSpec } from '../api/kinds/policyset.js';
-import type { ProjectSpec } from '../api/kinds/project.js';
-import type { TenantSpec } from '../api/kinds/tenant.js';
+import type { PolicySetSpec } from '../domain/kinds/policyset.js';
+import type { ProjectSpec } from '../domain/kinds/project.js';
+import type { TenantSpec } from '../domain/kinds/tenant.js';
 import {
   capsuleProjectAdapter,
   capsuleTenantAdapter,

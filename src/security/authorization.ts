@@ -2,6 +2,7 @@
 // role may perform (key rotation), the scope each role acts in, what access the kubeconfigs it
 // issues may carry, and which fields only the platform may set. Handlers ask `authorize()` (and
 // `mayPerform()`); nothing else decides.
+import { GRANT_ROLES, type GrantRole } from '../domain/kinds/grant.js';
 import type { Kind } from '../domain/resource.js';
 import type { Principal, RoleBinding } from './auth.js';
 
@@ -14,9 +15,6 @@ export type Verb = (typeof VERBS)[number];
 export const OPERATIONS = ['rotate-keys', 'read-events', 'read-audit', 'whoami'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
-/** The access a KubeconfigGrant gives, as a Kubernetes ClusterRole name. */
-export const GRANT_ROLES = ['admin', 'edit', 'view'] as const;
-export type GrantRole = (typeof GRANT_ROLES)[number];
 
 /** The rows of the table. A token's roles map onto them (`tableRolesOf`): `read-only` becomes
  *  `platform-reader` when the token has no `tenants` claim, `tenant-reader` when it has one. */

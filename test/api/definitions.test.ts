@@ -3,7 +3,7 @@
 // clusters without KubeVela 422; `GET /clusters/{name}/definitions` shows what discovery found
 // and which KubeNova Definitions are placed there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_TEMPLATE_BYTES } from '../../src/api/kinds/definition.js';
+import { MAX_TEMPLATE_BYTES } from '../../src/domain/kinds/definition.js';
 import { ADMIN, json, startHarness, type Harness } from './support/harness.js';
 import { CALLERS, seedWorld, uniq } from './support/world.js';
 

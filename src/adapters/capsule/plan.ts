@@ -1,7 +1,7 @@
 // The CapsuleAdapter's plans: KubeNova tenancy intents → the Kubernetes objects one cluster should
 // hold. Pure functions, no I/O; the orchestrator applies, prunes and observes what they return.
-import type { PolicySetSpec } from '../../api/kinds/policyset.js';
-import type { TenantSpec } from '../../api/kinds/tenant.js';
+import type { PolicySetSpec } from '../../domain/kinds/policyset.js';
+import type { TenantSpec } from '../../domain/kinds/tenant.js';
 import { unmetNeeds, type CapabilityNeed, type ClusterCapabilities } from '../../domain/capabilities.js';
 import { withoutIdentityKeys } from '../../domain/metadata-keys.js';
 import { ownershipLabels, type Owner } from '../../domain/ownership.js';

@@ -1,7 +1,7 @@
 // A tenant's effective rules: its own intent merged with the policy sets attached to it. This is
 // KubeNova semantics, not Capsule's: the CapsuleAdapter projects the result. Pure.
-import type { PolicySetSpec } from '../../api/kinds/policyset.js';
-import type { NetworkIsolationLevel, TenantQuotas, TenantSpec } from '../../api/kinds/tenant.js';
+import type { PolicySetSpec } from '../../domain/kinds/policyset.js';
+import type { NetworkIsolationLevel, TenantQuotas, TenantSpec } from '../../domain/kinds/tenant.js';
 
 type ContainerResources = { cpu?: string; memory?: string };
 

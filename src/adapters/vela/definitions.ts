@@ -3,6 +3,7 @@
 // looks up definitions for every namespace), and KubeVela's webhook refusing one (a CUE
 // template that does not compile, an unknown output resource) is explained in KubeVela's words.
 // Pure planning; the generic projection does the I/O.
+import type { DefinitionType } from '../../domain/kinds/definition.js';
 import { apiNeed, unmetNeeds, type CapabilityNeed, type ClusterCapabilities } from '../../domain/capabilities.js';
 import { ownershipLabels } from '../../domain/ownership.js';
 import { KubeError, type KubeObject, type TypeRef } from '../kube/types.js';
@@ -16,7 +17,6 @@ export const DESCRIPTION_ANNOTATION = 'definition.oam.dev/description';
 /** Lets KubeVela detect the workload from the CUE output (KubeVela's own default). */
 export const AUTODETECT_WORKLOAD = 'autodetects.core.oam.dev';
 
-export type DefinitionType = 'component' | 'trait';
 
 export interface DefinitionIntent {
   name: string;

@@ -4,7 +4,7 @@
 // Only KubeNova's own labels reach the Application's metadata: nothing the caller wrote is
 // copied there, so no `app.oam.dev/*` key (user, group, service account, publish version) can be
 // smuggled in. Component, trait, policy and step types must be Definitions the cluster has.
-import type { AppSpec } from '../../api/kinds/app.js';
+import type { AppSpec } from '../../domain/kinds/app.js';
 import type { CapabilityNeed, ClusterCapabilities, KubeVelaCapabilities } from '../../domain/capabilities.js';
 import { ownershipLabels } from '../../domain/ownership.js';
 import type { KubeObject } from '../kube/types.js';

@@ -12,9 +12,9 @@ import { reservedClass } from '../../domain/metadata-keys.js';
 import { placedClusters, type Placement } from '../../domain/placement.js';
 import type { ObjectStore } from '../../store/types.js';
 import { ApiError, pointerToken } from '../errors.js';
-import type { AppSpec } from './app.js';
+import type { AppSpec } from '../../domain/kinds/app.js';
 import type { FieldProblem } from './descriptor.js';
-import type { PolicySetSpec } from './policyset.js';
+import type { PolicySetSpec } from '../../domain/kinds/policyset.js';
 import { registeredClusters } from './tenancy.js';
 
 /** Why a key may not appear in properties, or undefined. The key itself is not quoted: it is

@@ -5,9 +5,9 @@ import { Type } from 'typebox';
 import { WorkflowStateError, type ClusterRollout, type WorkflowAction } from '../../adapters/vela/index.js';
 import type { Resource } from '../../domain/resource.js';
 import { ApiError } from '../errors.js';
-import { List, Name, Strict } from '../schemas/common.js';
+import { List, Name, Strict } from '../../domain/schema.js';
 import type { CustomMethod, Subresource } from './descriptor.js';
-import type { AppSpec } from './app.js';
+import type { AppSpec } from '../../domain/kinds/app.js';
 
 type StoredCluster = NonNullable<Resource['status']['clusters']>[string] & { rollout?: ClusterRollout };
 

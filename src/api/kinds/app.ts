@@ -1,58 +1,18 @@
 // App: what a tenant deploys into one project: KubeVela components with traits, policies and an
 // optional workflow, in KubeNova's own stable field names. Projected as a KubeVela Application by
 // the VelaAdapter; rollout status and rollback come from its ApplicationRevisions.
-import { Type } from 'typebox';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import { ApiError } from '../errors.js';
-import { DriftPolicy, FreeForm, List, Name, Patterned, Strict, SubdomainName, withDefault } from '../schemas/common.js';
+import { APP_SPEC, type AppSpec } from '../../domain/kinds/app.js';
 import { represent } from '../representation.js';
 import { representRevision } from '../revision-routes.js';
 import { rollback, RollbackBody, type RollbackRequest } from '../rollback.js';
 import type { KindDescriptor, FieldProblem } from './descriptor.js';
 import { duplicateNames, PROJECT_LABEL, rejectProblems, requirePlacedCluster, requireTenantPrefix, resolveReference } from './references.js';
-import type { TenantResource } from './tenant.js';
+import type { TenantResource } from '../../domain/kinds/tenant.js';
 import { VELA_METADATA_PREFIXES } from '../../adapters/vela/index.js';
 import { appClusters, metadataProblems, requireAllowedComponentTypes, requireAppCapabilities } from './app-checks.js';
 import { rolloutView, workflowMethods } from './app-rollout.js';
-
-const Properties = Type.Optional(withDefault(FreeForm, {}));
-
-/** A KubeVela definition name, e.g. `webservice`. */
-const DefinitionType = (description: string) => ({ ...SubdomainName, description });
-
-const Trait = Strict({ type: DefinitionType('TraitDefinition name, e.g. scaler, gateway.'), properties: Properties });
-
-const Component = Strict({
-  name: Name,
-  type: DefinitionType('ComponentDefinition name, e.g. webservice, worker.'),
-  properties: Properties,
-  traits: Type.Optional(List(Trait, 32, { default: [] })),
-});
-
-const Policy = Strict({ name: Name, type: DefinitionType('PolicyDefinition name, e.g. topology, override.'), properties: Properties });
-const Step = Strict({
-  name: Name,
-  type: DefinitionType('WorkflowStepDefinition name, e.g. deploy, suspend.'),
-  properties: Properties,
-  timeout: Type.Optional(
-    Patterned('^[1-9][0-9]{0,5}(s|m|h)$', 'must be a duration such as 30s, 5m or 1h', {
-      maxLength: 8,
-      description: 'How long the step may run before it fails (and with it the workflow), e.g. 5m.',
-    }),
-  ),
-});
-
-type Properties = Record<string, unknown>;
-
-/** The App intent as stored (defaults applied). The VelaAdapter reads this. */
-export interface AppSpec {
-  project: string;
-  clusters?: string[];
-  components: { name: string; type: string; properties?: Properties; traits?: { type: string; properties?: Properties }[] }[];
-  policies?: { name: string; type: string; properties?: Properties }[];
-  workflow?: { steps: { name: string; type: string; properties?: Properties; timeout?: string }[] };
-  driftPolicy?: 'repair' | 'detect';
-}
 
 function duplicateTraits(components: AppSpec['components']): FieldProblem[] {
   return components.flatMap((c, i) => {
@@ -69,16 +29,7 @@ export const appKind: KindDescriptor = {
   kind: 'App',
   plural: 'apps',
   ownership: 'tenant',
-  spec: {
-    project: { ...Name, description: 'The project (namespace) the app is deployed to; its tenant owns the app.' },
-    clusters: Type.Optional(
-      List(Name, 64, { uniqueItems: true, description: "Clusters to deploy to, within the tenant's placement; default: all of them." }),
-    ),
-    components: List(Component, 64, { minItems: 1 }),
-    policies: Type.Optional(List(Policy, 64, { default: [] })),
-    workflow: Type.Optional(Strict({ steps: List(Step, 64, { minItems: 1 }) })),
-    driftPolicy: Type.Optional(DriftPolicy),
-  },
+  spec: APP_SPEC,
   immutable: ['project'],
   // Its reconciler removes the Application (and the app's identity) from every cluster first.
   finalizers: [CLEANUP_FINALIZER],

@@ -8,27 +8,18 @@
 // the admin one, which is never written anywhere (adapters/cluster/registration.ts says why).
 // The ClusterReconciler then works with the agent's token and rotates it.
 import { Type } from 'typebox';
+import { CLUSTER_SPEC } from '../../domain/kinds/cluster.js';
 import { BOOTSTRAP_COMPONENTS, type BootstrapComponent } from '../../adapters/cluster/bootstrap-plan.js';
 import { ClusterRegistrationError } from '../../adapters/cluster/registration-error.js';
 import { recordBootstrap } from '../../orchestrator/bootstrap-status.js';
 import { parseKubeconfig } from '../../adapters/kube/kubeconfig-document.js';
 import { ApiError, validationFailed } from '../errors.js';
-import { Base64, List, Patterned, Strict, StringEnum } from '../schemas/common.js';
+import { Base64, List, Patterned, Strict, StringEnum } from '../../domain/schema.js';
 import { clusterDefinitionsView } from './definition.js';
 import type { BootstrapRequest, KindDescriptor, MethodContext, SecretField } from './descriptor.js';
 
 const KUBECONFIG_MAX_BASE64 = 768 * 1024;
 
-const CapsuleProxy = Strict(
-  {
-    url: Patterned('^https://[^\\s/?#]+(?:/[^\\s]*)?$', 'must be an https:// URL', {
-      maxLength: 2048,
-      description: 'capsule-proxy endpoint tenants are given.',
-    }),
-    caData: Type.Optional(Base64(64 * 1024, "Base64 PEM bundle of the CA that signed capsule-proxy's serving certificate.")),
-  },
-  { description: 'Where tenants reach this cluster: their kubeconfigs point at capsule-proxy, never at the API server.' },
-);
 
 const kubeconfig: SecretField = {
   schema: Base64(KUBECONFIG_MAX_BASE64, 'The kubeconfig KubeNova uses to manage the cluster, base64-encoded. Write-only.'),
@@ -84,9 +75,7 @@ export const clusterKind: KindDescriptor = {
   kind: 'Cluster',
   plural: 'clusters',
   ownership: 'platform',
-  spec: {
-    capsuleProxy: Type.Optional(CapsuleProxy),
-  },
+  spec: CLUSTER_SPEC,
   secretFields: { kubeconfig },
   subresources: [clusterDefinitionsView],
   async admit() {

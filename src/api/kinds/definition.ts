@@ -2,44 +2,19 @@
 // KubeNova and projected into vela-system on each of its clusters (all registered ones by
 // default) by the DefinitionReconciler. Once there, cluster capability discovery lists it and
 // apps may use its type. Also `GET /clusters/{name}/definitions`: what a cluster offers.
-import { Type } from 'typebox';
-import { definitionNeeds, type DefinitionType } from '../../adapters/vela/definitions.js';
+import { definitionNeeds } from '../../adapters/vela/definitions.js';
 import { capabilitiesOf, unmetNeeds } from '../../domain/capabilities.js';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
+import { definitionClusters } from '../../domain/placement.js';
 import type { Resource } from '../../domain/resource.js';
 import { listAll } from '../../store/paging.js';
 import type { ObjectStore } from '../../store/types.js';
-import { List, Name, Patterned, StringEnum, Strict } from '../schemas/common.js';
+import { DEFINITION_SPEC, MAX_TEMPLATE_BYTES, type DefinitionSpec } from '../../domain/kinds/definition.js';
 import type { FieldProblem, KindDescriptor, Subresource } from './descriptor.js';
 import { rejectProblems, unprocessable } from './references.js';
 
-/** Room for any real definition's CUE (KubeVela's largest built-in is some 20 KiB), and a bound. */
-export const MAX_TEMPLATE_BYTES = 64 * 1024;
-
-export interface DefinitionSpec {
-  type: DefinitionType;
-  clusters?: string[];
-  description?: string;
-  template: string;
-  workload?: { apiVersion: string; kind: string };
-  appliesToWorkloads?: string[];
-}
-
-const ApiVersion = Patterned('^(?:[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?/)?v[0-9]+(?:(?:alpha|beta)[0-9]+)?$', 'must be an apiVersion such as apps/v1 or v1', {
-  maxLength: 253,
-});
-const KindName = Patterned('^[A-Z][A-Za-z0-9]*$', 'must be a Kubernetes kind such as Deployment', { maxLength: 63 });
-/** `deployments.apps`, `*`, or a definition name: what KubeVela accepts in appliesToWorkloads. */
-const WorkloadRef = Patterned('^(?:\\*|[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?)$', 'must be `*`, a resource such as deployments.apps, or a definition name', {
-  maxLength: 253,
-});
-
 export type DefinitionResource = Resource<DefinitionSpec>;
 
-/** The clusters a definition is placed on: those named, or every registered one. */
-export async function definitionClusters(spec: DefinitionSpec, objects: ObjectStore): Promise<string[]> {
-  return spec.clusters ?? (await listAll(objects, 'Cluster')).map((c) => c.name);
-}
 
 function shapeProblems(spec: DefinitionSpec): FieldProblem[] {
   const problems: FieldProblem[] = [];
@@ -58,25 +33,7 @@ export const definitionKind: KindDescriptor = {
   kind: 'Definition',
   plural: 'definitions',
   ownership: 'platform',
-  spec: {
-    type: StringEnum(['component', 'trait'], { description: 'component: a KubeVela ComponentDefinition; trait: a TraitDefinition.' }),
-    clusters: Type.Optional(List(Name, 64, { uniqueItems: true, description: 'Clusters to install it on; default: every registered cluster.' })),
-    description: Type.Optional(Type.String({ maxLength: 1024, description: 'Shown by KubeVela tools (definition.oam.dev/description).' })),
-    template: Type.String({
-      minLength: 1,
-      maxLength: MAX_TEMPLATE_BYTES,
-      description: "The CUE template (KubeVela's schematic.cue.template). KubeVela's webhook on each cluster checks that it compiles.",
-    }),
-    workload: Type.Optional(
-      Strict(
-        { apiVersion: ApiVersion, kind: KindName },
-        { description: 'component: the workload the template outputs, e.g. apps/v1 Deployment; default: detected by KubeVela.' },
-      ),
-    ),
-    appliesToWorkloads: Type.Optional(
-      List(WorkloadRef, 32, { uniqueItems: true, description: 'trait: workloads it may be attached to, e.g. deployments.apps or *.' }),
-    ),
-  },
+  spec: DEFINITION_SPEC,
   immutable: ['type'],
   // The DefinitionReconciler removes it from every cluster before the object goes.
   finalizers: [CLEANUP_FINALIZER],
@@ -106,8 +63,9 @@ export const clusterDefinitionsView: Subresource = {
     const caps = capabilitiesOf(cluster);
     const kubevela = caps?.kubevela;
     const installed = [];
+    const registered = await listAll(ctx.objects, 'Cluster');
     for (const d of (await listAll(ctx.objects, 'Definition')) as unknown as DefinitionResource[]) {
-      if (!(await definitionClusters(d.spec, ctx.objects)).includes(cluster.name)) continue;
+      if (!definitionClusters(d.spec.clusters, registered).includes(cluster.name)) continue;
       const here = d.status.clusters?.[cluster.name];
       installed.push({ name: d.name, type: d.spec.type, phase: here?.phase ?? 'Pending', observedGeneration: here?.observedGeneration ?? 0, generation: d.generation });
     }

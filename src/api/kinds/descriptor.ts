@@ -2,6 +2,7 @@
 // its objects relate to tenants, its write-only secret fields, and the checks a schema cannot
 // express. One descriptor per kind; the routes, the OpenAPI document and the authorization
 // scope checks are all driven by these.
+import type { GrantIssuing } from '../../orchestrator/grant-issuer.js';
 import type { TObject, TProperties, TSchema } from 'typebox';
 import type { BootstrapReport } from '../../adapters/cluster/bootstrap.js';
 import type { BootstrapComponent } from '../../adapters/cluster/bootstrap-plan.js';
@@ -78,18 +79,6 @@ export interface BootstrapRequest {
 }
 
 /** A KubeconfigGrant to store and issue, admitted and authorized. */
-export interface GrantToIssue {
-  tenant: string;
-  labels: Labels;
-  spec: Spec;
-}
-
-export interface GrantIssuing {
-  /** Stores the grant, makes its objects exist on its cluster and mints its token: the
-   *  kubeconfig is returned here only (never stored, never logged). Throws ApiError. */
-  issue(grant: GrantToIssue, ctx: { correlationId: string }): Promise<{ grant: Resource; kubeconfig: string }>;
-}
-
 export interface SecretsContext {
   services: WriteServices;
   /** The spec being written (defaults applied). */

@@ -2,63 +2,16 @@
 // cluster, namespaces, role or verbs, TTL. Issued (later) as a ServiceAccount token bound by
 // RoleBindings, with the cluster's capsule-proxy as server; deleting the grant revokes it.
 import { Type } from 'typebox';
+import { DEFAULT_TTL_SECONDS, GRANT_ACCESS, GRANT_SPEC, GrantSubject, GrantTtl, type GrantSpec } from '../../domain/kinds/grant.js';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import type { Labels, Resource } from '../../domain/resource.js';
-import { GRANT_ROLES, mayGrant, type TableRole } from '../../security/authorization.js';
+import { mayGrant, type TableRole } from '../../security/authorization.js';
 import { ApiError } from '../errors.js';
-import { List, Name, Patterned, Strict, StringEnum, withDefault } from '../schemas/common.js';
+import { List, Name, Patterned, Strict, StringEnum, withDefault } from '../../domain/schema.js';
 import { representFields } from '../representation.js';
 import type { AdmissionContext, CustomMethod, FieldProblem, KindDescriptor, Spec } from './descriptor.js';
 import { PROJECT_LABEL, rejectProblems, requirePlacedCluster, requireTenantPrefix, resolveReference, unprocessable } from './references.js';
-import type { TenantResource } from './tenant.js';
-
-export const MIN_TTL_SECONDS = 600;
-export const MAX_TTL_SECONDS = 7 * 24 * 3600;
-const DEFAULT_TTL_SECONDS = 3600;
-
-const KUBERNETES_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] as const;
-
-/** The access fields shared by grants and the issue-kubeconfig methods. */
-const access = {
-  role: Type.Optional(StringEnum(GRANT_ROLES, { description: 'Kubernetes ClusterRole bound in the namespaces. Give role or verbs.' })),
-  verbs: Type.Optional(
-    List(StringEnum(KUBERNETES_VERBS), KUBERNETES_VERBS.length, {
-      minItems: 1,
-      uniqueItems: true,
-      description: 'Verbs on all namespaced resources, instead of a role.',
-    }),
-  ),
-  namespaces: Type.Optional(
-    List(Name, 64, {
-      default: [],
-      uniqueItems: true,
-      description:
-        "Projects of the tenant the access covers; empty: all of the scope's projects. Only namespaces that exist on the cluster and are in the tenant are bound; the others are listed in status.skippedNamespaces ({namespace, reason, message}) and bound once they exist.",
-    }),
-  ),
-};
-
-const Subject = Patterned('^[\\x21-\\x7E]+$', 'must be printable ASCII without spaces', {
-  minLength: 1,
-  maxLength: 253,
-  description: 'Who the kubeconfig is for (user name).',
-});
-const Ttl = Type.Integer({
-  minimum: MIN_TTL_SECONDS,
-  maximum: MAX_TTL_SECONDS,
-  description: 'Lifetime of the issued token, in seconds.',
-});
-
-export interface GrantSpec {
-  tenant: string;
-  project?: string;
-  cluster: string;
-  subject: string;
-  ttlSeconds: number;
-  role?: (typeof GRANT_ROLES)[number];
-  verbs?: string[];
-  namespaces?: string[];
-}
+import type { TenantResource } from '../../domain/kinds/tenant.js';
 
 /** The checks a grant must pass, whether stored (create) or issued directly (issue-kubeconfig).
  *  `issuersIn` gives the caller's roles that allow the issuing verb in a tenant: they bound the access given.
@@ -106,14 +59,7 @@ export const grantKind: KindDescriptor = {
   kind: 'KubeconfigGrant',
   plural: 'kubeconfiggrants',
   ownership: 'tenant',
-  spec: {
-    tenant: Name,
-    project: Type.Optional({ ...Name, description: 'Limits the grant to this project of the tenant.' }),
-    cluster: Name,
-    subject: Subject,
-    ttlSeconds: Ttl,
-    ...access,
-  },
+  spec: GRANT_SPEC,
   // A grant is issued as it is; a different access is a new grant (and this one is revoked).
   immutable: ['tenant', 'project', 'cluster', 'subject', 'ttlSeconds', 'role', 'verbs', 'namespaces'],
   // Deleting a grant revokes it: its reconciler removes its cluster objects first.
@@ -132,9 +78,9 @@ export const grantKind: KindDescriptor = {
 
 const IssueBody = Strict({
   cluster: Name,
-  subject: Type.Optional({ ...Subject, description: 'Default: the caller (the token subject).' }),
-  ttlSeconds: Type.Optional(withDefault(Ttl, DEFAULT_TTL_SECONDS)),
-  ...access,
+  subject: Type.Optional({ ...GrantSubject, description: 'Default: the caller (the token subject).' }),
+  ttlSeconds: Type.Optional(withDefault(GrantTtl, DEFAULT_TTL_SECONDS)),
+  ...GRANT_ACCESS,
 });
 
 /** `POST /tenants/{name}:issue-kubeconfig`, `POST /projects/{name}:issue-kubeconfig`. */
@@ -155,15 +101,15 @@ export function issueKubeconfigMethod(scope: 'Tenant' | 'Project'): CustomMethod
       };
       if (scope === 'Project') spec.project = target.name;
       if (body.role !== undefined) spec.role = body.role as GrantSpec['role'];
-      if (body.verbs !== undefined) spec.verbs = body.verbs as string[];
+      if (body.verbs !== undefined) spec.verbs = body.verbs as GrantSpec['verbs'];
       // Neither given: the least access.
       if (spec.role === undefined && spec.verbs === undefined) spec.role = 'view';
       const tenant = await admitGrant(spec, ctx, (t) => ctx.caller.rolesFor(scope, 'issue-kubeconfig', t), '');
       const issuing = ctx.services.grants;
       if (!issuing) throw new ApiError('NOT_IMPLEMENTED', 'this server issues no kubeconfigs (no grant issuer configured)');
-      const specWithDefaults = { ...spec, namespaces: spec.namespaces ?? [] } as unknown as Spec;
+      const specWithDefaults: GrantSpec = { ...spec, namespaces: spec.namespaces ?? [] };
       const { grant, kubeconfig } = await issuing.issue(
-        { tenant, labels: grantKind.systemLabels!(specWithDefaults), spec: specWithDefaults },
+        { tenant, labels: grantKind.systemLabels!(specWithDefaults as unknown as Spec), spec: specWithDefaults },
         { correlationId: ctx.requestId },
       );
       // The only response that ever carries the token.

@@ -2,29 +2,19 @@
 // capsule.clastix.io/tenant=<tenant> by the CapsuleAdapter). Its name is the namespace name, so
 // project names are unique across tenants: under the tenant prefix rule (the default) it starts
 // with `<tenant>-`.
-import { Type } from 'typebox';
-import { Name } from '../schemas/common.js';
+import { PROJECT_SPEC } from '../../domain/kinds/project.js';
 import type { KindDescriptor } from './descriptor.js';
 import { issueKubeconfigMethod } from './grant.js';
 import { PROJECT_LABEL, requireTenantPrefix, resolveReference } from './references.js';
 import { projectPlanView, requireTenantCapabilities } from './tenancy.js';
-import type { TenantSpec } from './tenant.js';
+import type { TenantSpec } from '../../domain/kinds/tenant.js';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
-
-/** The project intent as stored. */
-export interface ProjectSpec {
-  tenant: string;
-  description?: string;
-}
 
 export const projectKind: KindDescriptor = {
   kind: 'Project',
   plural: 'projects',
   ownership: 'tenant',
-  spec: {
-    tenant: { ...Name, description: 'The owning tenant; taken from the URL when created under /tenants/{name}/projects.' },
-    description: Type.Optional(Type.String({ maxLength: 1024 })),
-  },
+  spec: PROJECT_SPEC,
   immutable: ['tenant'],
   async admit(name, spec, ctx) {
     const tenant = await resolveReference<TenantSpec>(ctx, 'Tenant', spec.tenant as string, 'spec/tenant');

@@ -9,9 +9,9 @@ import { listAll } from '../../store/paging.js';
 import type { ObjectStore } from '../../store/types.js';
 import { ApiError } from '../errors.js';
 import type { Subresource } from './descriptor.js';
-import type { PolicySetSpec } from './policyset.js';
-import type { ProjectSpec } from './project.js';
-import type { TenantSpec } from './tenant.js';
+import type { PolicySetSpec } from '../../domain/kinds/policyset.js';
+import type { ProjectSpec } from '../../domain/kinds/project.js';
+import type { TenantSpec } from '../../domain/kinds/tenant.js';
 
 export function registeredClusters(objects: ObjectStore): Promise<Resource[]> {
   return listAll(objects, 'Cluster');

@@ -1,24 +1,7 @@
 // Tenant: a team's share of the platform: owners, quotas, namespace rules, network isolation,
 // policy sets and placement (which clusters it lives on). Projected as one Capsule Tenant per
 // placed cluster by the CapsuleAdapter.
-import { Type } from 'typebox';
-import type { Resource } from '../../domain/resource.js';
-import {
-  Annotations,
-  DriftPolicy,
-  LabelKey,
-  Labels,
-  List,
-  Name,
-  NetworkIsolation,
-  Patterned,
-  Quantity,
-  Registry,
-  Strict,
-  StringEnum,
-  SubdomainName,
-  withDefault,
-} from '../schemas/common.js';
+import { TENANT_SPEC, type TenantSpec } from '../../domain/kinds/tenant.js';
 import type { AdmissionContext, KindDescriptor } from './descriptor.js';
 import { issueKubeconfigMethod } from './grant.js';
 import { jsonPointerToken, requireDisjointPrefix, unprocessable } from './references.js';
@@ -27,52 +10,6 @@ import { requireTenantCapabilities, tenantPlanView } from './tenancy.js';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import { eachObject } from '../../store/paging.js';
 import { ApiError } from '../errors.js';
-
-const Owner = Strict({
-  kind: StringEnum(['User', 'Group']),
-  name: Patterned('^\\S+$', 'must not contain whitespace', {
-    minLength: 1,
-    maxLength: 253,
-    description: 'User or group name as the IdP gives it.',
-  }),
-});
-
-/** Resource limits over all namespaces of a tenant (or, in policy sets, its defaults). */
-export const Quotas = Strict(
-  {
-    namespaces: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000, description: 'Most projects (namespaces) per cluster.' })),
-    pods: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000000 })),
-    cpu: Type.Optional(Quantity),
-    memory: Type.Optional(Quantity),
-    storage: Type.Optional(Quantity),
-  },
-  { default: {} },
-);
-
-const NamespaceOptions = Strict(
-  {
-    labels: Type.Optional(withDefault(Labels, {})),
-    annotations: Type.Optional(withDefault(Annotations, {})),
-    forbiddenLabels: Type.Optional(
-      List(LabelKey, 64, { default: [], uniqueItems: true, description: 'Label keys tenants may not set on their namespaces.' }),
-    ),
-  },
-  { default: {}, description: 'Labels and annotations stamped on every namespace of the tenant.' },
-);
-
-const ClassList = List(SubdomainName, 64, { default: [], uniqueItems: true });
-const AllowedClasses = Strict(
-  { storage: Type.Optional(ClassList), ingress: Type.Optional(ClassList), priority: Type.Optional(ClassList) },
-  { default: {}, description: 'Class names workloads may use; an empty list puts no restriction on that class.' },
-);
-
-const Placement = Strict(
-  {
-    clusters: Type.Optional(List(Name, 256, { uniqueItems: true })),
-    clusterSelector: Type.Optional(Strict({ matchLabels: Labels })),
-  },
-  { default: {}, description: 'The clusters named, plus those whose labels match the selector. Empty: no cluster yet.' },
-);
 
 /**
  * 422 naming each reserved key (domain/metadata-keys.ts) the write would have Capsule stamp on
@@ -96,17 +33,7 @@ export const tenantKind: KindDescriptor = {
   kind: 'Tenant',
   plural: 'tenants',
   ownership: 'tenant',
-  spec: {
-    owners: Type.Optional(List(Owner, 64, { default: [] })),
-    quotas: Type.Optional(Quotas),
-    namespaceOptions: Type.Optional(NamespaceOptions),
-    networkIsolation: Type.Optional(withDefault(NetworkIsolation, 'tenant')),
-    allowedRegistries: Type.Optional(List(Registry, 64, { default: [], uniqueItems: true, description: 'Empty: any registry.' })),
-    allowedClasses: Type.Optional(AllowedClasses),
-    policySets: Type.Optional(List(Name, 32, { default: [], uniqueItems: true, description: 'PolicySets applied to the tenant.' })),
-    placement: Type.Optional(Placement),
-    driftPolicy: Type.Optional(DriftPolicy),
-  },
+  spec: TENANT_SPEC,
   async admit(name, spec, ctx) {
     requireNamespaceMetadataKeys(spec as TenantSpec, ctx);
     await requireDisjointPrefix(ctx, name);
@@ -136,34 +63,3 @@ export const tenantKind: KindDescriptor = {
   subresources: [tenantPlanView],
   customMethods: [issueKubeconfigMethod('Tenant')],
 };
-
-/** A tenant's quotas as stored (defaults applied); policy sets reuse the shape as defaults. */
-export interface TenantQuotas {
-  namespaces?: number;
-  pods?: number;
-  cpu?: string;
-  memory?: string;
-  storage?: string;
-}
-
-export type NetworkIsolationLevel = 'none' | 'tenant' | 'project';
-
-export interface TenantPlacement {
-  clusters?: string[];
-  clusterSelector?: { matchLabels: Record<string, string> };
-}
-
-/** The tenant intent as stored: the schema above with its defaults applied. Adapters read this. */
-export interface TenantSpec {
-  owners?: { kind: 'User' | 'Group'; name: string }[];
-  quotas?: TenantQuotas;
-  namespaceOptions?: { labels?: Record<string, string>; annotations?: Record<string, string>; forbiddenLabels?: string[] };
-  networkIsolation?: NetworkIsolationLevel;
-  allowedRegistries?: string[];
-  allowedClasses?: { storage?: string[]; ingress?: string[]; priority?: string[] };
-  policySets?: string[];
-  placement?: TenantPlacement;
-  driftPolicy?: 'repair' | 'detect';
-}
-
-export type TenantResource = Resource<TenantSpec>;

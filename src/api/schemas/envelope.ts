@@ -3,7 +3,8 @@
 // the object they read back (the same, wrapped with status and server-owned fields).
 import { Type, type TObject, type TProperties } from 'typebox';
 import type { KindDescriptor } from '../kinds/descriptor.js';
-import { Labels, Name, SecretInfo, Status, Strict } from './common.js';
+import { Labels, Name, Strict } from '../../domain/schema.js';
+import { SecretInfo, Status } from './common.js';
 
 /** The spec schema; `optional` names spec fields a route fills itself (from its URL). */
 export function specSchema(d: KindDescriptor, optional: readonly string[] = []): TObject {

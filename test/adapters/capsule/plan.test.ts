@@ -1,8 +1,8 @@
 // The CapsuleAdapter's plans, as tables: each case says what intent goes in, what the cluster
 // offers, which objects come out, and why.
 import { describe, expect, it } from 'vitest';
-import type { PolicySetSpec } from '../../../src/api/kinds/policyset.js';
-import type { TenantSpec } from '../../../src/api/kinds/tenant.js';
+import type { PolicySetSpec } from '../../../src/domain/kinds/policyset.js';
+import type { TenantSpec } from '../../../src/domain/kinds/tenant.js';
 import {
   effectivePolicy,
   planProject,

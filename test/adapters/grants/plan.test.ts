@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { AGENT_CLUSTER_RULES, GRANT_VERBS, grantVerbRole } from '../../../src/adapters/cluster/agent-identity.js';
 import { planTenant } from '../../../src/adapters/capsule/index.js';
-import type { TenantSpec } from '../../../src/api/kinds/tenant.js';
+import type { TenantSpec } from '../../../src/domain/kinds/tenant.js';
 import type { ClusterCapabilities } from '../../../src/domain/capabilities.js';
 import { grantKubeconfig, isTenantAdminGrant, planGrant, usernameOf, type GrantIntent } from '../../../src/adapters/grants/plan.js';
 

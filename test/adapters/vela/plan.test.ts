@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appNeeds, appServiceAccount, appUsername, planApp, typesUsed, velaAppAdapter, type AppIntent } from '../../../src/adapters/vela/index.js';
-import type { AppSpec } from '../../../src/api/kinds/app.js';
+import type { AppSpec } from '../../../src/domain/kinds/app.js';
 import type { ClusterCapabilities } from '../../../src/domain/capabilities.js';
 
 const caps: ClusterCapabilities = {
