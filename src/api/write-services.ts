@@ -5,7 +5,7 @@ import { bootstrapCluster, type BootstrapReport } from '../adapters/cluster/boot
 import { parseChartSource, type ChartSource } from '../adapters/cluster/bootstrap-plan.js';
 import { registerCluster } from '../adapters/cluster/registration.js';
 import { controlWorkflow } from '../adapters/vela/index.js';
-import type { ClusterClients } from '../orchestrator/cluster-clients.js';
+import type { ClusterClients } from '../orchestrator/manager/cluster-clients.js';
 import type { BootstrapConfig } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import { ApiError, validationFailed } from './errors.js';

@@ -4,7 +4,7 @@
 // settled by the RevisionOutcomes loop, which runs on store changes, not on HTTP requests.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
-import { startRevisionOutcomes, type RevisionOutcomes } from '../../src/orchestrator/revision-outcomes.js';
+import { startRevisionOutcomes, type RevisionOutcomes } from '../../src/orchestrator/reconcilers/revision-outcomes.js';
 import type { Phase } from '../../src/domain/resource.js';
 import { ADMIN, json, startHarness, type Caller, type Harness } from './support/harness.js';
 import { appBody, CALLERS, seedWorld, uniq } from './support/world.js';

@@ -3,8 +3,8 @@
 // stores or applies anything). Issuing against a real cluster is in test/e2e/grants.test.ts.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
-import { createClusterClients } from '../../src/orchestrator/cluster-clients.js';
-import { grantIssuer } from '../../src/orchestrator/grant-issuer.js';
+import { createClusterClients } from '../../src/orchestrator/manager/cluster-clients.js';
+import { grantIssuer } from '../../src/orchestrator/reconcilers/grant-issuer.js';
 import { storeKubeconfigAsGiven } from '../support/write-services.js';
 import { json, openTestStore, startHarness, type Harness } from './support/harness.js';
 import { CALLERS, seedWorld } from './support/world.js';

@@ -8,8 +8,8 @@ import { createEventRecorder, type EventRecorder } from '../../src/observability
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { tracingRequested } from '../../src/observability/tracing.js';
-import type { ReconcileRequest } from '../../src/orchestrator/controller.js';
-import { startRuntime, type Runtime } from '../../src/orchestrator/runtime.js';
+import type { ReconcileRequest } from '../../src/orchestrator/manager/controller.js';
+import { startRuntime, type Runtime } from '../../src/orchestrator/manager/manager.js';
 import { inMemorySpans, parentOf, spansOfTrace } from '../support/tracing.js';
 import { ADMIN, json, openTestStore, startHarness, type Harness } from './support/harness.js';
 import { uniq } from './support/world.js';

@@ -15,9 +15,9 @@ import { COMPONENT_DEFINITION_TYPE, TRAIT_DEFINITION_TYPE } from '../../src/adap
 import { clusterWriteServices } from '../../src/api/write-services.js';
 import type { Resource } from '../../src/domain/resource.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { clusterReconcilerRegistration } from '../../src/orchestrator/cluster-reconciler.js';
-import { definitionRegistration } from '../../src/orchestrator/definitions.js';
-import { startRuntime, type Runtime } from '../../src/orchestrator/runtime.js';
+import { clusterReconcilerRegistration } from '../../src/orchestrator/reconcilers/cluster.js';
+import { definitionRegistration } from '../../src/orchestrator/reconcilers/definition.js';
+import { startRuntime, type Runtime } from '../../src/orchestrator/manager/manager.js';
 import { ADMIN, json, startHarness, type Harness } from '../api/support/harness.js';
 
 const shared = inject('cluster');

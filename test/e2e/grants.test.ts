@@ -22,12 +22,12 @@ import { loadKubeconfig, tokenKubeconfig } from '../../src/adapters/kube/kubecon
 import { KubeError, type KubeObject } from '../../src/adapters/kube/types.js';
 import { clusterWriteServices } from '../../src/api/write-services.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { clusterReconcilerRegistration } from '../../src/orchestrator/cluster-reconciler.js';
-import { createClusterClients } from '../../src/orchestrator/cluster-clients.js';
-import { grantIssuer } from '../../src/orchestrator/grant-issuer.js';
-import { grantRegistration } from '../../src/orchestrator/grants.js';
-import { startRuntime, type Runtime } from '../../src/orchestrator/runtime.js';
-import { tenancyRegistrations } from '../../src/orchestrator/tenancy.js';
+import { clusterReconcilerRegistration } from '../../src/orchestrator/reconcilers/cluster.js';
+import { createClusterClients } from '../../src/orchestrator/manager/cluster-clients.js';
+import { grantIssuer } from '../../src/orchestrator/reconcilers/grant-issuer.js';
+import { grantRegistration } from '../../src/orchestrator/reconcilers/grant.js';
+import { startRuntime, type Runtime } from '../../src/orchestrator/manager/manager.js';
+import { tenancyRegistrations } from '../../src/orchestrator/reconcilers/tenancy.js';
 import { ADMIN, json, openTestStore, startHarness, type Caller, type Harness } from '../api/support/harness.js';
 
 const shared = inject('cluster');

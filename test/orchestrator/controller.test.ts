@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Controller, type ReconcileRequest, type ReconcileResult } from '../../src/orchestrator/controller.js';
+import { Controller, type ReconcileRequest, type ReconcileResult } from '../../src/orchestrator/manager/controller.js';
 
 afterEach(() => vi.useRealTimers());
 

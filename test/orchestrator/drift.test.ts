@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/adapters/kube/types.js';
-import { formatPath, otherWriter, ownedDiff, parsePath } from '../../src/orchestrator/drift.js';
-import { DriftFighting } from '../../src/orchestrator/drift-fighting.js';
+import { formatPath, otherWriter, ownedDiff, parsePath } from '../../src/orchestrator/projection/drift.js';
+import { DriftFighting } from '../../src/orchestrator/projection/drift-fighting.js';
 
 const labels = { 'app.kubernetes.io/managed-by': 'kubenova', 'capsule.clastix.io/tenant': 'acme' };
 const ns = (l: Record<string, string>, extra: Partial<KubeObject['metadata']> = {}): KubeObject => ({

@@ -1,7 +1,7 @@
 // The phase machine: per-cluster outcomes → per-cluster phases → the object's phase, as tables.
 import { describe, expect, it } from 'vitest';
 import { initialStatus, type ResourceStatus } from '../../src/domain/resource.js';
-import { clusterStatus, overallStatus, worstPhase, type ClusterOutcome } from '../../src/orchestrator/phases.js';
+import { clusterStatus, overallStatus, worstPhase, type ClusterOutcome } from '../../src/orchestrator/projection/phases.js';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 const T1 = '2026-01-01T00:01:00.000Z';

@@ -3,9 +3,9 @@
 // The reading itself runs against a real cluster in test/e2e/apps.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/adapters/kube/types.js';
-import { newerVersion } from '../../src/orchestrator/cluster-watches.js';
-import { contentDigest } from '../../src/orchestrator/drift.js';
-import { LastChecks, stillInSync } from '../../src/orchestrator/refresh.js';
+import { newerVersion } from '../../src/orchestrator/projection/watches.js';
+import { contentDigest } from '../../src/orchestrator/projection/drift.js';
+import { LastChecks, stillInSync } from '../../src/orchestrator/projection/last-checks.js';
 
 const labels = { 'app.kubernetes.io/managed-by': 'kubenova', 'kubenova.io/app': 'shop' };
 const desired: KubeObject = {

@@ -4,9 +4,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { currentLogContext } from '../../src/observability/context.js';
 import { createLogger } from '../../src/observability/logger.js';
-import type { ReconcileRequest } from '../../src/orchestrator/controller.js';
-import { keyOf, parseKey, startRuntime, type Runtime } from '../../src/orchestrator/runtime.js';
-import { WHOLE_SHARE, type WorkShare } from '../../src/orchestrator/shards.js';
+import type { ReconcileRequest } from '../../src/orchestrator/manager/controller.js';
+import { keyOf, parseKey, startRuntime, type Runtime } from '../../src/orchestrator/manager/manager.js';
+import { WHOLE_SHARE, type WorkShare } from '../../src/orchestrator/manager/shards.js';
 import { openTestStore } from '../api/support/harness.js';
 
 const logger = createLogger({ level: 'silent' });

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
-import { shardOf, startShardLeases, SHARDS, type WorkShare } from '../../src/orchestrator/shards.js';
+import { shardOf, startShardLeases, SHARDS, type WorkShare } from '../../src/orchestrator/manager/shards.js';
 import { createStore, type OpenedStore } from '../../src/store/index.js';
 import { FencedError, runFenced } from '../../src/store/leases.js';
 import { backends, testKeyring } from '../support/stores.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PerKeyBackoff, TokenBucket } from '../../src/orchestrator/rate-limit.js';
-import { WorkQueue } from '../../src/orchestrator/work-queue.js';
+import { PerKeyBackoff, TokenBucket } from '../../src/orchestrator/manager/rate-limit.js';
+import { WorkQueue } from '../../src/orchestrator/manager/work-queue.js';
 
 afterEach(() => vi.useRealTimers());
 

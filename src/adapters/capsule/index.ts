@@ -4,7 +4,7 @@
 // (observe.ts), refusals are explained by meaning (admission.ts); the orchestrator's generic
 // projection applies, prunes and turns all of it into phases.
 import type { KubeObject, TypeRef } from '../kube/types.js';
-import type { ProjectionAdapter } from '../../orchestrator/projection.js';
+import type { ProjectionAdapter } from '../../orchestrator/projection/sync.js';
 import { explainAdmission } from './admission.js';
 import { CAPSULE_TENANT_LABEL, TENANT_TYPE } from './capsule-api.js';
 import { namespaceAdoption, tenantReadiness } from './observe.js';

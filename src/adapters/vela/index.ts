@@ -2,7 +2,7 @@
 // that knows KubeVela's field names. Plans are pure (plan.ts), the app's identity is identity.ts,
 // observation reads the Application's status (observe.ts), refusals are explained (admission.ts),
 // workflow control patches status like the vela CLI (workflow.ts).
-import type { ProjectionAdapter } from '../../orchestrator/projection.js';
+import type { ProjectionAdapter } from '../../orchestrator/projection/sync.js';
 import { explainVela } from './admission.js';
 import { APPLICATION_TYPE, isApplication } from './application-api.js';
 import { appUsername, ROLE_BINDING_TYPE, SERVICE_ACCOUNT_TYPE } from './identity.js';

@@ -11,7 +11,7 @@ import { Type } from 'typebox';
 import { CLUSTER_SPEC } from '../../domain/kinds/cluster.js';
 import { BOOTSTRAP_COMPONENTS, type BootstrapComponent } from '../../adapters/cluster/bootstrap-plan.js';
 import { ClusterRegistrationError } from '../../adapters/cluster/registration-error.js';
-import { recordBootstrap } from '../../orchestrator/bootstrap-status.js';
+import { recordBootstrap } from '../../orchestrator/reconcilers/bootstrap-status.js';
 import { parseKubeconfig } from '../../adapters/kube/kubeconfig-document.js';
 import { ApiError, validationFailed } from '../errors.js';
 import { Base64, List, Patterned, Strict, StringEnum } from '../../domain/schema.js';

@@ -2,7 +2,7 @@
 // its objects relate to tenants, its write-only secret fields, and the checks a schema cannot
 // express. One descriptor per kind; the routes, the OpenAPI document and the authorization
 // scope checks are all driven by these.
-import type { GrantIssuing } from '../../orchestrator/grant-issuer.js';
+import type { GrantIssuing } from '../../orchestrator/reconcilers/grant-issuer.js';
 import type { TObject, TProperties, TSchema } from 'typebox';
 import type { BootstrapReport } from '../../adapters/cluster/bootstrap.js';
 import type { BootstrapComponent } from '../../adapters/cluster/bootstrap-plan.js';

@@ -9,22 +9,22 @@
 //   its own rights; the new credentials replace the stored ones (one store write: the object's
 //   secret ref and generation change, and every ClusterClient is rebuilt from them).
 import { isDeepStrictEqual } from 'node:util';
-import type { ClusterSpec } from '../domain/kinds/cluster.js';
-import { AGENT } from '../adapters/cluster/agent-identity.js';
-import { discoverCapabilities } from '../adapters/cluster/capabilities.js';
-import { NAMESPACE_GUARD_NAME, namespaceGuardObjects } from '../adapters/cluster/namespace-guard.js';
-import { agentTokenInfo, rotationDueAt, type AgentTokenInfo } from '../adapters/cluster/credentials.js';
-import { rotateAgentToken } from '../adapters/cluster/token-rotation.js';
-import type { KubeClusterClient } from '../adapters/kube/client.js';
-import { KubeError } from '../adapters/kube/types.js';
-import { capabilitiesOf, type ClusterCapabilities } from '../domain/capabilities.js';
-import type { Condition, Resource, ResourceStatus } from '../domain/resource.js';
-import { secretRefOf } from '../domain/secret-refs.js';
-import { StoreError } from '../store/types.js';
-import { ClusterUnavailableError, CREDENTIALS_FIELD } from './cluster-clients.js';
-import type { ReconcileRequest, ReconcileResult, Reconciler } from './controller.js';
-import { condition } from './phases.js';
-import { keyOf, parseKey, type ReconcilerRegistration, type RuntimeServices } from './runtime.js';
+import type { ClusterSpec } from '../../domain/kinds/cluster.js';
+import { AGENT } from '../../adapters/cluster/agent-identity.js';
+import { discoverCapabilities } from '../../adapters/cluster/capabilities.js';
+import { NAMESPACE_GUARD_NAME, namespaceGuardObjects } from '../../adapters/cluster/namespace-guard.js';
+import { agentTokenInfo, rotationDueAt, type AgentTokenInfo } from '../../adapters/cluster/credentials.js';
+import { rotateAgentToken } from '../../adapters/cluster/token-rotation.js';
+import type { KubeClusterClient } from '../../adapters/kube/client.js';
+import { KubeError } from '../../adapters/kube/types.js';
+import { capabilitiesOf, type ClusterCapabilities } from '../../domain/capabilities.js';
+import type { Condition, Resource, ResourceStatus } from '../../domain/resource.js';
+import { secretRefOf } from '../../domain/secret-refs.js';
+import { StoreError } from '../../store/types.js';
+import { ClusterUnavailableError, CREDENTIALS_FIELD } from '../manager/cluster-clients.js';
+import type { ReconcileRequest, ReconcileResult, Reconciler } from '../manager/controller.js';
+import { condition } from '../projection/phases.js';
+import { keyOf, parseKey, type ReconcilerRegistration, type RuntimeServices } from '../manager/manager.js';
 
 export const REACHABLE = 'Reachable';
 export const AGENT_CREDENTIALS = 'AgentCredentials';

@@ -3,9 +3,9 @@
 // cluster user can follow a change back to the API call. Best effort: a failure is logged and
 // never fails a reconcile.
 import { randomBytes } from 'node:crypto';
-import type { ClusterClient, KubeObject } from '../adapters/kube/types.js';
-import { currentLogContext } from './context.js';
-import type { Logger } from './logger.js';
+import type { ClusterClient, KubeObject } from './types.js';
+import { currentLogContext } from '../../observability/context.js';
+import type { Logger } from '../../observability/logger.js';
 
 export const CORRELATION_ANNOTATION = 'kubenova.io/correlation-id';
 export const REPORTING_CONTROLLER = 'kubenova';

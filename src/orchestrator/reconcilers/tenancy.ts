@@ -1,9 +1,9 @@
 // TenantReconciler and ProjectReconciler: the tenancy intents on the generic projection loop,
 // with the CapsuleAdapter. Keys are `Tenant/<name>` and `Project/<name>`. Also what wakes them:
 // store changes of related objects (fan-out) and watches on what they projected into clusters.
-import type { PolicySetSpec } from '../domain/kinds/policyset.js';
-import type { ProjectSpec } from '../domain/kinds/project.js';
-import type { TenantSpec } from '../domain/kinds/tenant.js';
+import type { PolicySetSpec } from '../../domain/kinds/policyset.js';
+import type { ProjectSpec } from '../../domain/kinds/project.js';
+import type { TenantSpec } from '../../domain/kinds/tenant.js';
 import {
   capsuleProjectAdapter,
   capsuleTenantAdapter,
@@ -17,17 +17,17 @@ import {
   tenantNamespaces,
   type ProjectContext,
   type TenantIntent,
-} from '../adapters/capsule/index.js';
-import type { KubeObject } from '../adapters/kube/types.js';
-import { ClusterWatches, type ClusterWatch } from './cluster-watches.js';
-import { isOwnedBy, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf } from '../domain/ownership.js';
-import { placedClusters } from '../domain/placement.js';
-import type { Resource } from '../domain/resource.js';
-import { listAll } from '../store/paging.js';
-import type { ChangeEvent, ObjectStore } from '../store/types.js';
-import { ProjectionReconciler, type ProjectionDeps, type ProjectionKind } from './projection-reconciler.js';
-import { projectionDeps, type ProjectionOptions } from './projection-deps.js';
-import type { ReconcilerRegistration, RuntimeServices } from './runtime.js';
+} from '../../adapters/capsule/index.js';
+import type { KubeObject } from '../../adapters/kube/types.js';
+import { ClusterWatches, type ClusterWatch } from '../projection/watches.js';
+import { isOwnedBy, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf } from '../../domain/ownership.js';
+import { placedClusters } from '../../domain/placement.js';
+import type { Resource } from '../../domain/resource.js';
+import { listAll } from '../../store/paging.js';
+import type { ChangeEvent, ObjectStore } from '../../store/types.js';
+import { ProjectionReconciler, type ProjectionDeps, type ProjectionKind } from '../projection/reconciler.js';
+import { projectionDeps, type ProjectionOptions } from '../projection/deps.js';
+import type { ReconcilerRegistration, RuntimeServices } from '../manager/manager.js';
 
 /** The tenant intent with its policy sets resolved (in attachment order) and its clusters. */
 export async function loadTenant(tenant: Resource<TenantSpec>, objects: ObjectStore): Promise<{ intent: TenantIntent; clusters: string[] }> {

@@ -2,10 +2,10 @@
 // the store, the cluster clients, the kind's cluster watches (and what they saw), the logger, and drift repairs
 // counted under the kind's adapter. One place, so a new dependency reaches every kind.
 import type { FightingOptions } from './drift-fighting.js';
-import type { ProjectionDeps } from './projection-reconciler.js';
-import type { RuntimeServices } from './runtime.js';
-import type { ClusterClient } from '../adapters/kube/types.js';
-import type { ObservedObjects } from './cluster-watches.js';
+import type { ProjectionDeps } from './reconciler.js';
+import type { RuntimeServices } from '../manager/manager.js';
+import type { ClusterClient } from '../../adapters/kube/types.js';
+import type { ObservedObjects } from './watches.js';
 
 export interface ProjectionOptions {
   /** Safety-net requeue while clusters converge (watches normally wake the reconcilers). */

@@ -2,9 +2,9 @@
 // agent's kubeconfig) and rebuilt when they change (token rotation, re-registration). Building a
 // client opens no connection, so asking for an unreachable cluster's client never blocks: its
 // requests fail fast (connect errors) or at their deadline, and only that cluster's work waits.
-import { KubeClusterClient, type ClientOptions } from '../adapters/kube/client.js';
-import { secretRefOf } from '../domain/secret-refs.js';
-import type { Store } from '../store/types.js';
+import { KubeClusterClient, type ClientOptions } from '../../adapters/kube/client.js';
+import { secretRefOf } from '../../domain/secret-refs.js';
+import type { Store } from '../../store/types.js';
 
 /** The secret field holding a cluster's credentials. */
 export const CREDENTIALS_FIELD = 'kubeconfig';

@@ -4,16 +4,16 @@
 // KubeVela definitions KubeNova projected, per cluster, queues the owning Definition (drift,
 // deletion by someone else) and the Cluster, whose reconciler then discovers capabilities again,
 // so the new type is listed (and apps may use it) as soon as it exists, and unlisted once gone.
-import { COMPONENT_DEFINITION_TYPE, planDefinition, TRAIT_DEFINITION_TYPE, velaDefinitionAdapter, type DefinitionIntent } from '../adapters/vela/definitions.js';
-import { definitionClusters } from '../domain/placement.js';
-import { type DefinitionSpec } from '../domain/kinds/definition.js';
-import type { KubeObject } from '../adapters/kube/types.js';
-import { DEFINITION_LABEL, MANAGED_SELECTOR, ownerKeyOf } from '../domain/ownership.js';
-import { listAll } from '../store/paging.js';
-import { ProjectionReconciler, type ProjectionDeps, type ProjectionKind } from './projection-reconciler.js';
-import { projectionDeps, type ProjectionOptions } from './projection-deps.js';
-import { keyOf, type ReconcilerRegistration, type RuntimeServices } from './runtime.js';
-import { ClusterWatches, type ClusterWatch } from './cluster-watches.js';
+import { COMPONENT_DEFINITION_TYPE, planDefinition, TRAIT_DEFINITION_TYPE, velaDefinitionAdapter, type DefinitionIntent } from '../../adapters/vela/definitions.js';
+import { definitionClusters } from '../../domain/placement.js';
+import { type DefinitionSpec } from '../../domain/kinds/definition.js';
+import type { KubeObject } from '../../adapters/kube/types.js';
+import { DEFINITION_LABEL, MANAGED_SELECTOR, ownerKeyOf } from '../../domain/ownership.js';
+import { listAll } from '../../store/paging.js';
+import { ProjectionReconciler, type ProjectionDeps, type ProjectionKind } from '../projection/reconciler.js';
+import { projectionDeps, type ProjectionOptions } from '../projection/deps.js';
+import { keyOf, type ReconcilerRegistration, type RuntimeServices } from '../manager/manager.js';
+import { ClusterWatches, type ClusterWatch } from '../projection/watches.js';
 
 export const definitionProjection: ProjectionKind<DefinitionIntent, void, void> = {
   kind: 'Definition',

@@ -3,7 +3,7 @@
 // seen are kept, per cluster, as the latest version each watch delivered. A reconcile of an
 // unchanged intent reads its projected objects from there instead of listing them again
 // (refresh.ts); the cache only ever serves objects, never claims that one is absent.
-import type { ClusterClient, KubeObject, ObjectRef, Stoppable, TypeRef } from '../adapters/kube/types.js';
+import type { ClusterClient, KubeObject, ObjectRef, Stoppable, TypeRef } from '../../adapters/kube/types.js';
 
 /** A watch on every cluster: objects of `type` (in `namespace`, or everywhere) matching
  *  `labelSelector`; each event enqueues the keys `keysOf` returns. */

@@ -9,8 +9,8 @@
 // The generic phase machine has none of that; what it shares (phases, conditions, finalizer) is
 // reused from phases.ts and domain/ownership.ts.
 import { isDeepStrictEqual } from 'node:util';
-import type { GrantSpec } from '../domain/kinds/grant.js';
-import { AGENT } from '../adapters/cluster/agent-identity.js';
+import type { GrantSpec } from '../../domain/kinds/grant.js';
+import { AGENT } from '../../adapters/cluster/agent-identity.js';
 import {
   anchorOf,
   GRANT_TYPES,
@@ -23,19 +23,19 @@ import {
   serviceAccountOf,
   TENANT_OWNER,
   type GrantIntent,
-} from '../adapters/grants/plan.js';
-import { bindableNamespaces, type SkippedNamespace } from '../adapters/grants/namespaces.js';
-import { KubeError, type ClusterClient, type KubeObject, type TypeRef } from '../adapters/kube/types.js';
-import { capabilitiesOf } from '../domain/capabilities.js';
-import { CLEANUP_FINALIZER } from '../domain/ownership.js';
-import type { Condition, Phase, Resource, ResourceStatus } from '../domain/resource.js';
-import { listAll } from '../store/paging.js';
-import { StoreError, type ChangeEvent, type ObjectStore } from '../store/types.js';
-import type { ReconcileRequest, ReconcileResult, Reconciler } from './controller.js';
-import { condition } from './phases.js';
-import { refOf } from './projection.js';
-import { ClusterUnavailableError, type ClusterClients } from './cluster-clients.js';
-import type { ReconcilerRegistration, RuntimeServices } from './runtime.js';
+} from '../../adapters/grants/plan.js';
+import { bindableNamespaces, type SkippedNamespace } from '../../adapters/grants/namespaces.js';
+import { KubeError, type ClusterClient, type KubeObject, type TypeRef } from '../../adapters/kube/types.js';
+import { capabilitiesOf } from '../../domain/capabilities.js';
+import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
+import type { Condition, Phase, Resource, ResourceStatus } from '../../domain/resource.js';
+import { listAll } from '../../store/paging.js';
+import { StoreError, type ChangeEvent, type ObjectStore } from '../../store/types.js';
+import type { ReconcileRequest, ReconcileResult, Reconciler } from '../manager/controller.js';
+import { condition } from '../projection/phases.js';
+import { refOf } from '../projection/sync.js';
+import { ClusterUnavailableError, type ClusterClients } from '../manager/cluster-clients.js';
+import type { ReconcilerRegistration, RuntimeServices } from '../manager/manager.js';
 
 export type GrantState = 'Active' | 'Expired' | 'Revoking';
 

@@ -7,10 +7,10 @@
 // replaced, or changed in a field KubeNova sets, a new plan or generation, no full check within
 // `fullCheckMs` (so periodic resyncs are full), or a process that does not remember one (a
 // restart, another replica) — takes the full path: list, compare, dry-run, apply, prune.
-import { KubeError, type ClusterClient, type KubeObject } from '../adapters/kube/types.js';
-import { newerVersion, type ObservedObjects } from './cluster-watches.js';
+import { KubeError, type ClusterClient, type KubeObject } from '../../adapters/kube/types.js';
+import { newerVersion, type ObservedObjects } from './watches.js';
 import { contentDigest, ownedDiff } from './drift.js';
-import { keyOf, refOf } from './projection.js';
+import { keyOf, refOf } from './sync.js';
 
 /** One object as the last check saw it in sync with the plan. */
 interface Seen {

@@ -1,9 +1,9 @@
 // Bootstrap progress on the Cluster object: `status.bootstrap` (phase, per component status,
 // version, timings, error), written after every step so that `GET /clusters/{name}` shows it
 // while it runs. Values are left out (only their digest): overrides may hold anything.
-import type { BootstrapReport } from '../adapters/cluster/bootstrap.js';
-import type { ResourceStatus } from '../domain/resource.js';
-import { StoreError, type ObjectStore } from '../store/types.js';
+import type { BootstrapReport } from '../../adapters/cluster/bootstrap.js';
+import type { ResourceStatus } from '../../domain/resource.js';
+import { StoreError, type ObjectStore } from '../../store/types.js';
 
 export type BootstrapStatus = Omit<BootstrapReport, 'components'> & {
   components: Omit<BootstrapReport['components'][number], 'values'>[];

@@ -8,8 +8,8 @@
 // - it prunes only objects found by the owner's label selector (so only KubeNova's own);
 // - writes are server-side apply (field manager `kubenova`), so re-applying an unchanged plan
 //   changes nothing in the cluster.
-import { isOwnedBy, ownerNoun, ownershipSelector, type Owner } from '../domain/ownership.js';
-import { FIELD_MANAGER, KubeError, type ClusterClient, type KubeObject, type ObjectRef, type TypeRef } from '../adapters/kube/types.js';
+import { isOwnedBy, ownerNoun, ownershipSelector, type Owner } from '../../domain/ownership.js';
+import { FIELD_MANAGER, KubeError, type ClusterClient, type KubeObject, type ObjectRef, type TypeRef } from '../../adapters/kube/types.js';
 import { ownedDiff, type DriftField } from './drift.js';
 import type { ClusterOutcome } from './phases.js';
 

@@ -5,10 +5,10 @@
 // finished: one object is never reconciled by two replicas at once. A reconcile runs under the
 // lease's fencing token, so should its lease be lost anyway (a stall longer than the TTL), its
 // writes are refused. The embedded store has one process: it owns everything (WHOLE_SHARE).
-import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
-import type { Fence, LeaseTick } from '../store/leases.js';
-import type { Coordination } from '../store/types.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { Fence, LeaseTick } from '../../store/leases.js';
+import type { Coordination } from '../../store/types.js';
 
 export const SHARDS = 32;
 

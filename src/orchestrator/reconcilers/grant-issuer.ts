@@ -6,18 +6,18 @@
 // and not logged.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { GrantSpec } from '../domain/kinds/grant.js';
-import { DomainError } from '../domain/errors.js';
-import { AGENT } from '../adapters/cluster/agent-identity.js';
-import { grantKubeconfig, serviceAccountOf } from '../adapters/grants/plan.js';
-import { KubeError } from '../adapters/kube/types.js';
-import { CLEANUP_FINALIZER } from '../domain/ownership.js';
-import type { Labels, Resource } from '../domain/resource.js';
-import type { Logger } from '../observability/logger.js';
-import { StoreError, type ObjectStore } from '../store/types.js';
-import { ClusterUnavailableError, type ClusterClients } from './cluster-clients.js';
-import { applyGrant, deployedMessage, grantIntent, grantStatus, proxyProblem, type GrantResource } from './grants.js';
-import type { GrantIntent } from '../adapters/grants/plan.js';
+import type { GrantSpec } from '../../domain/kinds/grant.js';
+import { DomainError } from '../../domain/errors.js';
+import { AGENT } from '../../adapters/cluster/agent-identity.js';
+import { grantKubeconfig, serviceAccountOf } from '../../adapters/grants/plan.js';
+import { KubeError } from '../../adapters/kube/types.js';
+import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
+import type { Labels, Resource } from '../../domain/resource.js';
+import type { Logger } from '../../observability/logger.js';
+import { StoreError, type ObjectStore } from '../../store/types.js';
+import { ClusterUnavailableError, type ClusterClients } from '../manager/cluster-clients.js';
+import { applyGrant, deployedMessage, grantIntent, grantStatus, proxyProblem, type GrantResource } from './grant.js';
+import type { GrantIntent } from '../../adapters/grants/plan.js';
 
 /** A grant name: its scope's name and a random suffix (≤ 63 characters). */
 export function grantName(scope: string): string {

@@ -5,13 +5,13 @@
 // superseded. Level-triggered: it acts on the status as it is, so running it twice, or after a
 // missed change, gives the same history. It reads only the generic status fields every
 // projection reconciler writes (phase, observedGeneration, the Ready condition).
-import type { Kind } from '../domain/resource.js';
-import type { Logger } from '../observability/logger.js';
-import { eachObject } from '../store/paging.js';
-import type { Store } from '../store/types.js';
-import { Controller, type ReconcileRequest, type ReconcileResult, type Reconciler } from './controller.js';
-import { READY } from './phases.js';
-import { keyOf, parseKey } from './runtime.js';
+import type { Kind } from '../../domain/resource.js';
+import type { Logger } from '../../observability/logger.js';
+import { eachObject } from '../../store/paging.js';
+import type { Store } from '../../store/types.js';
+import { Controller, type ReconcileRequest, type ReconcileResult, type Reconciler } from '../manager/controller.js';
+import { READY } from '../projection/phases.js';
+import { keyOf, parseKey } from '../manager/manager.js';
 
 export class RevisionOutcomeReconciler implements Reconciler {
   constructor(private readonly store: Store) {}

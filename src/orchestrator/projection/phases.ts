@@ -2,7 +2,7 @@
 // that cluster's phase and conditions, and the clusters together give the object's phase (the
 // worst of them). Pure: time comes in as an argument, so equal inputs give equal statuses and a
 // reconcile that changes nothing writes nothing.
-import type { Condition, Phase, ResourceStatus } from '../domain/resource.js';
+import type { Condition, Phase, ResourceStatus } from '../../domain/resource.js';
 
 /** What happened to an intent on one cluster during a reconcile. */
 export interface ClusterOutcome {

@@ -3,18 +3,18 @@
 // into its project's namespace, once that namespace is there and is the tenant's. What wakes it:
 // store changes of its project, tenant and clusters, and watches on what it projected (vela-core's
 // status changes of the Applications), so its rollout status follows the cluster, not a poll.
-import type { AppSpec } from '../domain/kinds/app.js';
-import type { ProjectSpec } from '../domain/kinds/project.js';
-import type { TenantSpec } from '../domain/kinds/tenant.js';
-import { appOwner, isApplication, planApp, rolloutOf, velaAppAdapter, type AppIntent } from '../adapters/vela/index.js';
-import { APP_LABEL, isOwnedBy, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf, PROJECT_LABEL } from '../domain/ownership.js';
-import type { Resource } from '../domain/resource.js';
-import { listAll } from '../store/paging.js';
-import type { ChangeEvent, ObjectStore } from '../store/types.js';
-import { ProjectionReconciler, type ProjectionDeps, type ProjectionKind } from './projection-reconciler.js';
-import { projectionDeps, type ProjectionOptions } from './projection-deps.js';
-import type { ReconcilerRegistration, RuntimeServices } from './runtime.js';
-import { ClusterWatches, type ClusterWatch } from './cluster-watches.js';
+import type { AppSpec } from '../../domain/kinds/app.js';
+import type { ProjectSpec } from '../../domain/kinds/project.js';
+import type { TenantSpec } from '../../domain/kinds/tenant.js';
+import { appOwner, isApplication, planApp, rolloutOf, velaAppAdapter, type AppIntent } from '../../adapters/vela/index.js';
+import { APP_LABEL, isOwnedBy, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf, PROJECT_LABEL } from '../../domain/ownership.js';
+import type { Resource } from '../../domain/resource.js';
+import { listAll } from '../../store/paging.js';
+import type { ChangeEvent, ObjectStore } from '../../store/types.js';
+import { ProjectionReconciler, type ProjectionDeps, type ProjectionKind } from '../projection/reconciler.js';
+import { projectionDeps, type ProjectionOptions } from '../projection/deps.js';
+import type { ReconcilerRegistration, RuntimeServices } from '../manager/manager.js';
+import { ClusterWatches, type ClusterWatch } from '../projection/watches.js';
 import { loadTenant } from './tenancy.js';
 
 const NAMESPACE_TYPE = { apiVersion: 'v1', kind: 'Namespace' } as const;

@@ -6,15 +6,15 @@
 // several replicas, a WorkShare (shards.ts) decides which keys this one reconciles: it queues only
 // those, runs each reconcile under its shard's fencing token, and resyncs when it gains shards.
 import { randomUUID } from 'node:crypto';
-import type { Kind } from '../domain/resource.js';
-import { runWithLogContext, type LogContext } from '../observability/context.js';
-import type { EventRecorder } from '../observability/events.js';
-import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
-import { contextOf, inSpan, SpanKind, trace } from '../observability/tracing.js';
-import { FencedError, runFenced } from '../store/leases.js';
-import { eachObject } from '../store/paging.js';
-import type { ChangeEvent, Store } from '../store/types.js';
+import type { Kind } from '../../domain/resource.js';
+import { runWithLogContext, type LogContext } from '../../observability/context.js';
+import type { EventRecorder } from '../../observability/events.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
+import { contextOf, inSpan, SpanKind, trace } from '../../observability/tracing.js';
+import { FencedError, runFenced } from '../../store/leases.js';
+import { eachObject } from '../../store/paging.js';
+import type { ChangeEvent, Store } from '../../store/types.js';
 import { createClusterClients, type ClusterClients } from './cluster-clients.js';
 import { Controller, type Reconciler, type ReconcileRequest, type ReconcileResult } from './controller.js';
 import type { BackoffOptions, TokenBucketOptions } from './rate-limit.js';

@@ -4,7 +4,7 @@
 // labels Capsule stamps) never count. Pure functions; the I/O is in projection.ts.
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { FIELD_MANAGER, type KubeObject } from '../adapters/kube/types.js';
+import { FIELD_MANAGER, type KubeObject } from '../../adapters/kube/types.js';
 
 /** One field of one object that differs from the intent. `field` `*`: the object is gone. */
 export interface DriftField {

@@ -4,22 +4,22 @@
 // ProjectionKind; the phase machine and every rule about status, finalizers and requeueing live
 // here only. A reconcile of a plan checked in full a moment ago, whose objects are still in sync,
 // only refreshes their observed status (refresh.ts); everything else takes the full path.
-import { capabilitiesOf, type CapabilityNeed, type ClusterCapabilities } from '../domain/capabilities.js';
-import { CLEANUP_FINALIZER, type Owner } from '../domain/ownership.js';
-import type { Kind, Resource, ResourceStatus } from '../domain/resource.js';
-import { StoreError, type ObjectStore } from '../store/types.js';
-import { KubeError, type ClusterClient, type KubeObject } from '../adapters/kube/types.js';
-import type { ReconcileRequest, ReconcileResult, Reconciler } from './controller.js';
+import { capabilitiesOf, type CapabilityNeed, type ClusterCapabilities } from '../../domain/capabilities.js';
+import { CLEANUP_FINALIZER, type Owner } from '../../domain/ownership.js';
+import type { Kind, Resource, ResourceStatus } from '../../domain/resource.js';
+import { StoreError, type ObjectStore } from '../../store/types.js';
+import { KubeError, type ClusterClient, type KubeObject } from '../../adapters/kube/types.js';
+import type { ReconcileRequest, ReconcileResult, Reconciler } from '../manager/controller.js';
 import { clusterStatus, overallStatus, type ClusterOutcome, type ClusterStatus } from './phases.js';
-import { failureOutcome, observeDrift, project, readinessOutcome, unproject, type DriftObservation, type ProjectionAdapter } from './projection.js';
-import type { ObservedObjects } from './cluster-watches.js';
-import { LastChecks } from './refresh.js';
+import { failureOutcome, observeDrift, project, readinessOutcome, unproject, type DriftObservation, type ProjectionAdapter } from './sync.js';
+import type { ObservedObjects } from './watches.js';
+import { LastChecks } from './last-checks.js';
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { phaseTransitions } from '../domain/phase-transitions.js';
-import { annotateLogContext, inClusterLogContext } from '../observability/context.js';
-import { emitKubeEvent } from '../observability/kube-events.js';
-import type { Logger } from '../observability/logger.js';
+import { phaseTransitions } from '../../domain/phase-transitions.js';
+import { annotateLogContext, inClusterLogContext } from '../../observability/context.js';
+import { emitKubeEvent } from '../../adapters/kube/events.js';
+import type { Logger } from '../../observability/logger.js';
 import { MISSING_FIELD, otherWriter, type DriftField } from './drift.js';
 import { DriftFighting, type Fight, type FightingOptions } from './drift-fighting.js';
 import { condition } from './phases.js';
