@@ -15,7 +15,7 @@ import { grantIssuer } from '../src/orchestrator/reconcilers/grant-issuer.js';
 import { clusterReconcilerRegistration } from '../src/orchestrator/reconcilers/cluster.js';
 import { grantRegistration } from '../src/orchestrator/reconcilers/grant.js';
 import { startRuntime } from '../src/orchestrator/manager/manager.js';
-import { tenancyRegistrations } from '../src/orchestrator/reconcilers/tenancy.js';
+import { tenancyRegistrations } from '../src/orchestrator/reconcilers/registrations.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -51,3 +51,6 @@ export interface Resource<Spec = Record<string, unknown>> {
 export function initialStatus(): ResourceStatus {
   return { phase: 'Pending', conditions: [], observedGeneration: 0 };
 }
+
+/** The work-queue key of an object of KubeNova's: `<Kind>/<name>`. */
+export const reconcileKey = (kind: Kind, name: string): string => `${kind}/${name}`;

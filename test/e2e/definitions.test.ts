@@ -16,7 +16,7 @@ import { clusterWriteServices } from '../../src/api/write-services.js';
 import type { Resource } from '../../src/domain/resource.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { clusterReconcilerRegistration } from '../../src/orchestrator/reconcilers/cluster.js';
-import { definitionRegistration } from '../../src/orchestrator/reconcilers/definition.js';
+import { definitionRegistration } from '../../src/orchestrator/reconcilers/registrations.js';
 import { startRuntime, type Runtime } from '../../src/orchestrator/manager/manager.js';
 import { ADMIN, json, startHarness, type Harness } from '../api/support/harness.js';
 

@@ -16,7 +16,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { clusterReconcilerRegistration } from '../../src/orchestrator/reconcilers/cluster.js';
 import { DRIFT_FIGHTING } from '../../src/orchestrator/projection/reconciler.js';
 import { startRuntime, type Runtime } from '../../src/orchestrator/manager/manager.js';
-import { tenancyRegistrations } from '../../src/orchestrator/reconcilers/tenancy.js';
+import { tenancyRegistrations } from '../../src/orchestrator/reconcilers/registrations.js';
 import { ADMIN, startHarness, type Harness } from '../api/support/harness.js';
 import { removeAgentIdentity } from '../support/agent-cleanup.js';
 import { recordStatuses, untilPhase } from '../support/phases.js';

@@ -27,7 +27,7 @@ import { createClusterClients } from '../../src/orchestrator/manager/cluster-cli
 import { grantIssuer } from '../../src/orchestrator/reconcilers/grant-issuer.js';
 import { grantRegistration } from '../../src/orchestrator/reconcilers/grant.js';
 import { startRuntime, type Runtime } from '../../src/orchestrator/manager/manager.js';
-import { tenancyRegistrations } from '../../src/orchestrator/reconcilers/tenancy.js';
+import { tenancyRegistrations } from '../../src/orchestrator/reconcilers/registrations.js';
 import { ADMIN, json, openTestStore, startHarness, type Caller, type Harness } from '../api/support/harness.js';
 
 const shared = inject('cluster');

@@ -14,7 +14,7 @@ import type { Resource } from '../../src/domain/resource.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { clusterReconcilerRegistration } from '../../src/orchestrator/reconcilers/cluster.js';
 import { startRuntime, type Runtime } from '../../src/orchestrator/manager/manager.js';
-import { tenancyRegistrations } from '../../src/orchestrator/reconcilers/tenancy.js';
+import { tenancyRegistrations } from '../../src/orchestrator/reconcilers/registrations.js';
 import { ADMIN, json, startHarness, type Harness } from '../api/support/harness.js';
 import { removeAgentIdentity } from '../support/agent-cleanup.js';
 import { untilPhase } from '../support/phases.js';

@@ -1,15 +1,10 @@
 // Reading Capsule's state back: a Tenant's readiness and namespaces, and whether Capsule adopted
 // a namespace KubeNova created. Pure functions over objects read from the cluster.
+import type { Readiness } from '../contract.js';
 import type { KubeObject } from '../kube/types.js';
 import { READY_CONDITION, TENANT_TYPE } from './capsule-api.js';
 
 /** How far an object is from what KubeNova asked for. */
-export interface Readiness {
-  state: 'ready' | 'progressing' | 'failed';
-  reason: string;
-  message: string;
-}
-
 interface CapsuleCondition {
   type?: string;
   status?: string;

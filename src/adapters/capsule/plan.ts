@@ -1,5 +1,6 @@
 // The CapsuleAdapter's plans: KubeNova tenancy intents → the Kubernetes objects one cluster should
 // hold. Pure functions, no I/O; the orchestrator applies, prunes and observes what they return.
+import type { ClusterPlan } from '../contract.js';
 import type { PolicySetSpec } from '../../domain/kinds/policyset.js';
 import type { TenantSpec } from '../../domain/kinds/tenant.js';
 import { unmetNeeds, type CapabilityNeed, type ClusterCapabilities } from '../../domain/capabilities.js';
@@ -23,14 +24,6 @@ export interface TenantIntent {
   spec: TenantSpec;
   policySets: readonly PolicySetSpec[];
 }
-
-/** What one cluster should hold for one intent, or why nothing can be planned there. */
-export type ClusterPlan =
-  | { outcome: 'planned'; objects: KubeObject[]; notes: string[] }
-  /** The cluster lacks something the intent needs: nothing is applied. */
-  | { outcome: 'unsupported'; missing: CapabilityNeed[] }
-  /** The cluster's capabilities were not discovered yet: wait. */
-  | { outcome: 'undiscovered' };
 
 /** Names of the objects KubeNova adds to each namespace of a tenant. Never Capsule's own names
  *  (`capsule-<tenant>-<n>`), which Capsule prunes. */

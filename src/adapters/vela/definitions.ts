@@ -3,9 +3,11 @@
 // looks up definitions for every namespace), and KubeVela's webhook refusing one (a CUE
 // template that does not compile, an unknown output resource) is explained in KubeVela's words.
 // Pure planning; the generic projection does the I/O.
+import type { ClusterPlan, ClusterWatch, ProjectionAdapter } from '../contract.js';
 import type { DefinitionType } from '../../domain/kinds/definition.js';
 import { apiNeed, unmetNeeds, type CapabilityNeed, type ClusterCapabilities } from '../../domain/capabilities.js';
-import { ownershipLabels } from '../../domain/ownership.js';
+import { DEFINITION_LABEL, MANAGED_SELECTOR, ownerKeyOf, ownershipLabels } from '../../domain/ownership.js';
+import { reconcileKey } from '../../domain/resource.js';
 import { KubeError, type KubeObject, type TypeRef } from '../kube/types.js';
 import { VELA_GROUP, VELA_SYSTEM_NAMESPACE } from './capabilities.js';
 
@@ -35,16 +37,11 @@ const NEEDS: Record<DefinitionType, CapabilityNeed> = {
   trait: apiNeed(`${VELA_GROUP}/v1beta1`, 'traitdefinitions', 'KubeVela TraitDefinitions'),
 };
 
-export type DefinitionPlan =
-  | { outcome: 'planned'; objects: KubeObject[]; notes: string[] }
-  | { outcome: 'unsupported'; missing: CapabilityNeed[] }
-  | { outcome: 'undiscovered' };
-
 /** What a cluster must serve for a definition of this type (for the API's 422 check too). */
 export const definitionNeeds = (type: DefinitionType): CapabilityNeed[] => [NEEDS[type]];
 
 /** The definition as KubeVela's object in vela-system. */
-export function planDefinition(intent: DefinitionIntent, caps: ClusterCapabilities | undefined): DefinitionPlan {
+export function planDefinition(intent: DefinitionIntent, caps: ClusterCapabilities | undefined): ClusterPlan {
   if (!caps) return { outcome: 'undiscovered' };
   const missing = unmetNeeds(caps, definitionNeeds(intent.type));
   if (missing.length > 0) return { outcome: 'unsupported', missing };
@@ -79,9 +76,29 @@ export function explainDefinitionRefusal(err: unknown): { code: string; summary:
   return { code: 'DefinitionRejected', summary: "KubeVela's webhook refused the definition", detail };
 }
 
-/** What the projection needs from this adapter for Definitions. */
-export const velaDefinitionAdapter = {
+/** The owning Definition of a projected definition, and the cluster it is on (whose capability
+ *  discovery then lists or unlists the type). */
+const definitionAndCluster = (obj: KubeObject, cluster: string) => {
+  const owner = ownerKeyOf(obj.metadata.labels);
+  return [...(owner ? [owner] : []), reconcileKey('Cluster', cluster)];
+};
+
+/** KubeNova's definitions on a cluster: each event wakes its Definition and the cluster. */
+const DEFINITION_WATCHES: readonly ClusterWatch[] = [COMPONENT_DEFINITION_TYPE, TRAIT_DEFINITION_TYPE].map((type) => ({
+  type,
+  labelSelector: `${MANAGED_SELECTOR},${DEFINITION_LABEL}`,
+  keysOf: definitionAndCluster,
+}));
+
+/** Definitions on the contract: nothing to read first, ready once they exist. */
+export const velaDefinitionAdapter: ProjectionAdapter<DefinitionIntent, void, void> = {
+  engine: 'vela',
   ownedTypes: [COMPONENT_DEFINITION_TYPE, TRAIT_DEFINITION_TYPE],
+  watches: DEFINITION_WATCHES,
+  async observe() {
+    return { ctx: undefined, input: undefined };
+  },
+  plan: (intent, caps) => planDefinition(intent, caps),
   readiness: () => undefined,
   explain: explainDefinitionRefusal,
-} as const;
+};

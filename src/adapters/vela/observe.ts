@@ -1,7 +1,7 @@
 // Reading an Application's status: readiness in KubeNova's terms (ready / progressing / failed,
 // with KubeVela's own reason and message), and the rollout detail KubeNova keeps per cluster
 // (revision, workflow steps, component health). Pure, no I/O.
-import type { Readiness } from '../../orchestrator/projection/sync.js';
+import type { Readiness } from '../contract.js';
 import type { KubeObject } from '../kube/types.js';
 import { applicationStatus, type ApplicationStatus, type ServiceStatus, type StepStatus } from './application-api.js';
 

@@ -4,6 +4,7 @@
 // Only KubeNova's own labels reach the Application's metadata: nothing the caller wrote is
 // copied there, so no `app.oam.dev/*` key (user, group, service account, publish version) can be
 // smuggled in. Component, trait, policy and step types must be Definitions the cluster has.
+import type { ClusterPlan } from '../contract.js';
 import type { AppSpec } from '../../domain/kinds/app.js';
 import type { CapabilityNeed, ClusterCapabilities, KubeVelaCapabilities } from '../../domain/capabilities.js';
 import { ownershipLabels } from '../../domain/ownership.js';
@@ -19,11 +20,6 @@ export interface AppIntent {
   project: string;
   spec: AppSpec;
 }
-
-export type AppPlan =
-  | { outcome: 'planned'; objects: KubeObject[]; notes: string[] }
-  | { outcome: 'unsupported'; missing: CapabilityNeed[] }
-  | { outcome: 'undiscovered' };
 
 export const appOwner = (app: Pick<AppIntent, 'name' | 'tenant' | 'project'>): AppOwner => ({ tenant: app.tenant, project: app.project, app: app.name });
 
@@ -96,7 +92,7 @@ function applicationSpec(spec: AppSpec): Record<string, unknown> {
   return { components, ...(policies && { policies }), ...(steps && { workflow: { steps } }) };
 }
 
-export function planApp(app: AppIntent, caps: ClusterCapabilities | undefined): AppPlan {
+export function planApp(app: AppIntent, caps: ClusterCapabilities | undefined): ClusterPlan {
   if (!caps) return { outcome: 'undiscovered' };
   const missing = appNeeds(app.spec, caps);
   if (missing.length > 0) return { outcome: 'unsupported', missing };

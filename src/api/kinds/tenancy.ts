@@ -1,7 +1,8 @@
 // Tenancy checks and views shared by the tenant and project descriptors: the capability check
 // that refuses (422) an intent a placed cluster cannot take, before anything is stored, and the
 // `plan` view that shows what KubeNova would apply on each cluster, without applying it.
-import { planProject, planTenant, tenantNeeds, type ClusterPlan, type TenantIntent } from '../../adapters/capsule/index.js';
+import { planProject, planTenant, tenantNeeds, type TenantIntent } from '../../adapters/capsule/index.js';
+import type { ClusterPlan } from '../../adapters/contract.js';
 import { capabilitiesOf, unmetNeeds } from '../../domain/capabilities.js';
 import { placedClusters, placementSelects, type Placement } from '../../domain/placement.js';
 import type { Resource } from '../../domain/resource.js';

@@ -11,7 +11,9 @@ import { StoreError, type ObjectStore } from '../../store/types.js';
 import { KubeError, type ClusterClient, type KubeObject } from '../../adapters/kube/types.js';
 import type { ReconcileRequest, ReconcileResult, Reconciler } from '../manager/controller.js';
 import { clusterStatus, overallStatus, type ClusterOutcome, type ClusterStatus } from './phases.js';
-import { failureOutcome, observeDrift, project, readinessOutcome, unproject, type DriftObservation, type ProjectionAdapter } from './sync.js';
+import type { Observed, ProjectionAdapter } from '../../adapters/contract.js';
+import type { ClusterClients } from '../manager/cluster-clients.js';
+import { failureOutcome, observeDrift, project, readinessOutcome, unproject, type DriftObservation } from './sync.js';
 import type { ObservedObjects } from './watches.js';
 import { LastChecks } from './last-checks.js';
 import { createHash } from 'node:crypto';
@@ -26,11 +28,6 @@ import { condition } from './phases.js';
 import type { Counter } from 'prom-client';
 
 export { CLEANUP_FINALIZER };
-
-/** Where reconcilers get a client for a registered cluster (the runtime's client cache). */
-export interface ClusterClients {
-  forCluster(name: string): Promise<ClusterClient>;
-}
 
 export interface ProjectionDeps {
   objects: ObjectStore;
@@ -61,28 +58,14 @@ export type DriftPolicy = 'repair' | 'detect';
 /** Condition on a cluster entry and on the object while someone keeps undoing KubeNova's repairs. */
 export const DRIFT_FIGHTING = 'DriftFighting';
 
-/** What a plan for one cluster is: objects to apply, or why there are none. */
-export type PlanFor =
-  | { outcome: 'planned'; objects: KubeObject[]; notes: string[] }
-  | { outcome: 'unsupported'; missing: CapabilityNeed[] }
-  | { outcome: 'undiscovered' };
-
-/** What a kind reads on a cluster before planning: context for readiness and plan input, or an
- *  outcome that stops the cluster here (a precondition not met yet). */
-export type Prepared<Ctx, Input> = { ctx: Ctx; input: Input } | { stop: ClusterOutcome };
-
 export interface ProjectionKind<Intent, Ctx, Input> {
   kind: Kind;
-  adapter: ProjectionAdapter<Ctx>;
+  /** The engine's half: observe, plan, readiness, detail, explanations, watches. */
+  adapter: ProjectionAdapter<Intent, Ctx, Input>;
   /** The intent with everything it refers to, and the clusters it is placed on; or why it cannot
    *  be projected (a reference that no longer resolves). */
   load(obj: Resource, objects: ObjectStore): Promise<{ intent: Intent; clusters: string[] } | { invalid: string }>;
   owner(obj: Resource): Owner;
-  prepare(client: ClusterClient, intent: Intent, signal: AbortSignal): Promise<Prepared<Ctx, Input>>;
-  /** Pure. */
-  plan(intent: Intent, caps: ClusterCapabilities | undefined, input: Input): PlanFor;
-  /** Per-cluster detail for `status.clusters[c]` from the objects as applied (pure). */
-  detail?(applied: readonly KubeObject[]): Record<string, unknown>;
   /** Why cluster cleanup must wait (e.g. a tenant's projects still being deleted), or undefined. */
   deletionBlocker?(obj: Resource, objects: ObjectStore): Promise<string | undefined>;
   /** What to do with drift (default `repair`). */
@@ -274,14 +257,14 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
       return { name: cluster, outcome: this.unavailable(err, 'connecting') };
     }
     this.deps.onClient?.(cluster, client);
-    let prepared: Prepared<Ctx, Input>;
+    let prepared: Observed<Ctx, Input>;
     try {
-      prepared = await this.kind.prepare(client, intent, signal);
+      prepared = await adapter.observe(client, intent, signal);
     } catch (err) {
       return { name: cluster, outcome: failureOutcome(err, adapter, 'reading cluster state') };
     }
     if ('stop' in prepared) return { name: cluster, outcome: prepared.stop };
-    const plan = this.kind.plan(intent, caps, prepared.input);
+    const plan = adapter.plan(intent, caps, prepared.input);
     if (plan.outcome === 'undiscovered') {
       return { name: cluster, outcome: { state: 'pending', reason: 'CapabilitiesUnknown', message: "the cluster's capabilities have not been discovered yet" } };
     }
@@ -353,7 +336,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   /** A cluster's run from the objects as the cluster holds them; `whole`: the plan is all there. */
   private runOf(p: Planned<Ctx>, outcome: ClusterOutcome, applied: KubeObject[], whole: boolean): ClusterRun {
     const regarding = applied[0] ?? p.objects[0];
-    return { name: p.name, outcome, detail: { ...this.kind.detail?.(applied), ...(whole && { appliedDigest: p.digest }) }, ...(regarding && { regarding }) };
+    return { name: p.name, outcome, detail: { ...this.kind.adapter.detail?.(applied), ...(whole && { appliedDigest: p.digest }) }, ...(regarding && { regarding }) };
   }
 
   /** A cluster left (or about to be shown) Drifted: the diff, and the digest it was found against. */
@@ -387,7 +370,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     try {
       const client = await this.deps.clients.forCluster(cluster);
       this.deps.onClient?.(cluster, client);
-      const outcome = await unproject(client, this.kind.owner(obj), this.kind.adapter as ProjectionAdapter<never>, signal);
+      const outcome = await unproject(client, this.kind.owner(obj), this.kind.adapter as unknown as ProjectionAdapter<never, never>, signal);
       return { name: cluster, outcome: outcome.state === 'progressing' ? { ...outcome, reason: 'Removing' } : outcome };
     } catch (err) {
       return { name: cluster, outcome: this.unavailable(err, 'removing') };

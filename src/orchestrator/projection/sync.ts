@@ -10,36 +10,9 @@
 //   changes nothing in the cluster.
 import { isOwnedBy, ownerNoun, ownershipSelector, type Owner } from '../../domain/ownership.js';
 import { FIELD_MANAGER, KubeError, type ClusterClient, type KubeObject, type ObjectRef, type TypeRef } from '../../adapters/kube/types.js';
+import type { OwnedType, ProjectionAdapter, Readiness } from '../../adapters/contract.js';
 import { ownedDiff, type DriftField } from './drift.js';
 import type { ClusterOutcome } from './phases.js';
-
-export interface Readiness {
-  state: 'ready' | 'progressing' | 'failed';
-  reason: string;
-  message: string;
-}
-
-/** What an adapter tells the generic projection about its objects (crossplane-style: the
- *  adapter observes and explains; the orchestrator owns the state machine). */
-export interface ProjectionAdapter<Ctx = unknown> {
-  /** Every type this adapter may project, in deletion order (deleted first comes first); with a
-   *  namespace, only there (where KubeNova's RBAC allows listing them). */
-  readonly ownedTypes: readonly OwnedType[];
-  /** Readiness of an object as the cluster returned it; undefined: existing is enough. */
-  readiness(obj: KubeObject, ctx: Ctx): Readiness | undefined;
-  /** A refused write in the adapter's terms (code + summary), or undefined if not its business. */
-  explain(err: unknown): { code: string; summary: string; detail: string } | undefined;
-  /** An object to apply just before deleting `obj` (to lift a deletion guard), if any. */
-  beforeDelete?(obj: KubeObject): KubeObject | undefined;
-  /** The user to impersonate when writing `obj` (an identity the intent runs as); undefined:
-   *  KubeNova's own. */
-  writeAs?(obj: KubeObject): string | undefined;
-  /** Deletion waits for each of `ownedTypes` to be gone before deleting the next type (objects
-   *  whose own clean-up needs the later ones). */
-  deleteInOrder?: boolean;
-}
-
-export type OwnedType = TypeRef & { namespace?: string };
 
 export const refOf = (o: KubeObject): ObjectRef => ({
   apiVersion: o.apiVersion,
@@ -55,7 +28,7 @@ export const describe = (o: Pick<KubeObject, 'kind' | 'metadata'>) =>
   `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
 /** A failure while talking to a cluster, as an outcome. */
-export function failureOutcome(err: unknown, adapter: Pick<ProjectionAdapter, 'explain'>, doing: string): ClusterOutcome {
+export function failureOutcome(err: unknown, adapter: Pick<ProjectionAdapter<never, never>, 'explain'>, doing: string): ClusterOutcome {
   const explained = adapter.explain(err);
   if (explained) return { state: 'failed', reason: explained.code, message: `${doing}: ${explained.summary}: ${explained.detail}`, retryable: true };
   if (err instanceof KubeError) {
@@ -84,7 +57,7 @@ export async function project<Ctx>(
   client: ClusterClient,
   owner: Owner,
   desired: readonly KubeObject[],
-  adapter: ProjectionAdapter<Ctx>,
+  adapter: ProjectionAdapter<never, Ctx>,
   ctx: Ctx,
   signal?: AbortSignal,
   /** What `observeDrift` found this reconcile: the owner's objects (saves listing again), and
@@ -142,7 +115,7 @@ export async function project<Ctx>(
 
 /** The cluster's outcome from the readiness of the objects as the cluster holds them: the first
  *  failed one, else the first still progressing, else ready. */
-export function readinessOutcome<Ctx>(applied: readonly KubeObject[], adapter: Pick<ProjectionAdapter<Ctx>, 'readiness'>, ctx: Ctx): ClusterOutcome {
+export function readinessOutcome<Ctx>(applied: readonly KubeObject[], adapter: Pick<ProjectionAdapter<never, Ctx>, 'readiness'>, ctx: Ctx): ClusterOutcome {
   const readiness = applied
     .map((obj) => ({ obj, r: adapter.readiness(obj, ctx) }))
     .filter((x): x is { obj: KubeObject; r: Readiness } => x.r !== undefined && x.r.state !== 'ready');
@@ -155,7 +128,7 @@ export function readinessOutcome<Ctx>(applied: readonly KubeObject[], adapter: P
 }
 
 /** What the owner projected on the cluster, found by its labels, by `keyOf`. */
-export async function listOwned(client: ClusterClient, owner: Owner, adapter: Pick<ProjectionAdapter, 'ownedTypes'>, signal?: AbortSignal): Promise<Map<string, KubeObject>> {
+export async function listOwned(client: ClusterClient, owner: Owner, adapter: Pick<ProjectionAdapter<never, never>, 'ownedTypes'>, signal?: AbortSignal): Promise<Map<string, KubeObject>> {
   const owned = new Map<string, KubeObject>();
   for (const type of adapter.ownedTypes) {
     for (const found of await client.list(type, { namespace: type.namespace, labelSelector: ownershipSelector(owner), signal })) {
@@ -186,7 +159,7 @@ export async function observeDrift(
   client: ClusterClient,
   owner: Owner,
   desired: readonly KubeObject[],
-  adapter: Pick<ProjectionAdapter, 'ownedTypes'>,
+  adapter: Pick<ProjectionAdapter<never, never>, 'ownedTypes'>,
   signal?: AbortSignal,
 ): Promise<DriftObservation> {
   const listed = await listOwned(client, owner, adapter, signal);
@@ -222,7 +195,7 @@ export async function observeDrift(
   return { listed, drifted, inSync };
 }
 
-async function remove(client: ClusterClient, obj: KubeObject, adapter: Pick<ProjectionAdapter, 'beforeDelete'>, signal?: AbortSignal): Promise<void> {
+async function remove(client: ClusterClient, obj: KubeObject, adapter: Pick<ProjectionAdapter<never, never>, 'beforeDelete'>, signal?: AbortSignal): Promise<void> {
   if (obj.metadata.deletionTimestamp) return;
   const release = adapter.beforeDelete?.(obj);
   if (release) await client.apply(release, { signal });
@@ -237,7 +210,7 @@ async function remove(client: ClusterClient, obj: KubeObject, adapter: Pick<Proj
 export async function unproject(
   client: ClusterClient,
   owner: Owner,
-  adapter: ProjectionAdapter<never>,
+  adapter: ProjectionAdapter<never, never>,
   signal?: AbortSignal,
 ): Promise<ClusterOutcome> {
   if (adapter.deleteInOrder) {
@@ -255,7 +228,7 @@ async function deleteAll(
   client: ClusterClient,
   owner: Owner,
   types: readonly OwnedType[],
-  adapter: ProjectionAdapter<never>,
+  adapter: ProjectionAdapter<never, never>,
   signal?: AbortSignal,
 ): Promise<ClusterOutcome> {
   const left: KubeObject[] = [];

@@ -3,17 +3,8 @@
 // seen are kept, per cluster, as the latest version each watch delivered. A reconcile of an
 // unchanged intent reads its projected objects from there instead of listing them again
 // (refresh.ts); the cache only ever serves objects, never claims that one is absent.
-import type { ClusterClient, KubeObject, ObjectRef, Stoppable, TypeRef } from '../../adapters/kube/types.js';
-
-/** A watch on every cluster: objects of `type` (in `namespace`, or everywhere) matching
- *  `labelSelector`; each event enqueues the keys `keysOf` returns. */
-export interface ClusterWatch {
-  type: TypeRef;
-  namespace?: string;
-  labelSelector: string;
-  /** `cluster`: where the event came from. */
-  keysOf(obj: KubeObject, cluster: string): string[];
-}
+import type { ClusterWatch } from '../../adapters/contract.js';
+import type { ClusterClient, KubeObject, ObjectRef, Stoppable } from '../../adapters/kube/types.js';
 
 /** Projected objects as the cluster's watches last delivered them. */
 export interface ObservedObjects {

@@ -1,5 +1,6 @@
 // The CapsuleAdapter's plans, as tables: each case says what intent goes in, what the cluster
 // offers, which objects come out, and why.
+import type { ClusterPlan } from '../../../src/adapters/contract.js';
 import { describe, expect, it } from 'vitest';
 import type { PolicySetSpec } from '../../../src/domain/kinds/policyset.js';
 import type { TenantSpec } from '../../../src/domain/kinds/tenant.js';
@@ -10,7 +11,7 @@ import {
   quotaHard,
   registryExpression,
   releasedTenant,
-  type ClusterPlan,
+  
   type TenantIntent,
 } from '../../../src/adapters/capsule/index.js';
 import type { ClusterCapabilities } from '../../../src/domain/capabilities.js';

@@ -1,0 +1,38 @@
+// What brings a cluster's side back to the tenancy reconcilers: Capsule reporting a Tenant ready,
+// a projected object changed or deleted by someone else, a tenant owner creating or deleting a
+// namespace (those are not KubeNova's, so they are selected by Capsule's tenant label).
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf } from '../../domain/ownership.js';
+import type { ClusterWatch } from '../contract.js';
+import type { KubeObject, TypeRef } from '../kube/types.js';
+import { CAPSULE_TENANT_LABEL, TENANT_TYPE } from './capsule-api.js';
+
+export const NAMESPACE_TYPE: TypeRef = { apiVersion: 'v1', kind: 'Namespace' };
+
+/** The intent a projected object belongs to, from its labels; also when someone removed its
+ *  managed-by label (the watch then reports it leaving the selection: that is drift too). */
+const byOwnerLabels = (obj: KubeObject) => {
+  const key = ownerKeyOf({ ...obj.metadata.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE });
+  return key ? [key] : [];
+};
+
+/** The tenant a namespace belongs to in Capsule's terms: its tenant label. */
+export function capsuleTenantOf(ns: KubeObject): string | undefined {
+  return ns.metadata.labels?.[CAPSULE_TENANT_LABEL];
+}
+
+/** Shared by the tenant and project adapters (one set of watches serves both reconcilers). */
+export const TENANCY_WATCHES: readonly ClusterWatch[] = [
+  { type: TENANT_TYPE, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
+  {
+    type: NAMESPACE_TYPE,
+    labelSelector: CAPSULE_TENANT_LABEL,
+    keysOf: (ns) => {
+      const tenant = capsuleTenantOf(ns);
+      return [...byOwnerLabels(ns), ...(tenant ? [`Tenant/${tenant}`] : [])];
+    },
+  },
+  // Project namespaces by KubeNova's own labels too: one whose Capsule label went is still seen.
+  { type: NAMESPACE_TYPE, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
+  { type: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
+  { type: { apiVersion: 'v1', kind: 'LimitRange' }, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
+];

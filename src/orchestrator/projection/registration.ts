@@ -1,0 +1,51 @@
+// The one builder of projected kinds' entries for the manager: a ProjectionKind (the kind's
+// store side) with its adapter (the engine's side) becomes a registration whose reconciler is the
+// generic ProjectionReconciler, whose cluster watches are the adapter's, and whose triggers say
+// which store changes of other kinds wake it. Kinds whose adapters share one watch list (a
+// tenant and its projects) share one set of watches per cluster.
+import type { ClusterWatch } from '../../adapters/contract.js';
+import type { Kind } from '../../domain/resource.js';
+import type { ChangeEvent } from '../../store/types.js';
+import type { ReconcilerRegistration, RuntimeServices } from '../manager/manager.js';
+import type { BackoffOptions } from '../manager/rate-limit.js';
+import { projectionDeps, type ProjectionOptions } from './deps.js';
+import { ProjectionReconciler, type ProjectionKind } from './reconciler.js';
+import { ClusterWatches } from './watches.js';
+
+export interface ProjectedKind {
+  projection: ProjectionKind<unknown, unknown, unknown>;
+  /** Store changes of other kinds that should reconcile objects of this kind: their keys. */
+  triggers: readonly { kind: Kind; keys(event: ChangeEvent, services: RuntimeServices): string[] | Promise<string[]> }[];
+  /** Parallel reconciles (default 2). */
+  workers?: number;
+  /** Deadline of one reconcile (default 120 s). */
+  timeoutMs?: number;
+}
+
+const DEFAULT_BACKOFF: BackoffOptions = { baseDelayMs: 1_000, maxDelayMs: 30_000 };
+
+/** The registrations of `kinds`; those whose adapters name the same watch list share its watches. */
+export function projectionRegistrations(kinds: readonly ProjectedKind[], opts: ProjectionOptions = {}): ReconcilerRegistration[] {
+  const shared = new Map<readonly ClusterWatch[], ClusterWatches>();
+  return kinds.map(({ projection, triggers, workers, timeoutMs }) => {
+    const adapter = projection.adapter;
+    return {
+      kind: projection.kind,
+      adapter: adapter.engine,
+      workers: workers ?? 2,
+      timeoutMs: timeoutMs ?? 120_000,
+      backoff: DEFAULT_BACKOFF,
+      reconciler: (services: RuntimeServices) => {
+        let watches = shared.get(adapter.watches);
+        if (!watches) {
+          watches = new ClusterWatches((key) => services.enqueue(key), adapter.watches);
+          shared.set(adapter.watches, watches);
+        }
+        const running = watches;
+        const reconciler = new ProjectionReconciler(projection, projectionDeps(services, adapter.engine, running, opts));
+        return Object.assign(reconciler, { close: () => running.close() });
+      },
+      triggers: [...triggers],
+    };
+  });
+}

@@ -1,0 +1,63 @@
+// The projected kinds' entries for the manager, built by the one builder
+// (projection/registration.ts): which kind, and which store changes of other kinds wake it.
+import { reconcileKey } from '../../domain/resource.js';
+import { listAll } from '../../store/paging.js';
+import type { ChangeEvent } from '../../store/types.js';
+import type { ReconcilerRegistration, RuntimeServices } from '../manager/manager.js';
+import type { ProjectionOptions } from '../projection/deps.js';
+import { projectionRegistrations, type ProjectedKind } from '../projection/registration.js';
+import { appKeysFor, appKind } from './app.js';
+import { definitionKind } from './definition.js';
+import { projectKind } from './project.js';
+import { tenancyKeysFor, tenantKind } from './tenant.js';
+
+export interface TenancyOptions extends ProjectionOptions {
+  workers?: number;
+}
+
+const tenancyKeys = (prefix: string) => async (e: ChangeEvent, services: RuntimeServices) =>
+  (await tenancyKeysFor(e, services.store.objects)).filter((k) => k.startsWith(prefix));
+
+/** Tenants and projects (sharing one set of cluster watches). */
+export function tenancyRegistrations(opts: TenancyOptions = {}): ReconcilerRegistration[] {
+  const kinds: ProjectedKind[] = [
+    {
+      projection: tenantKind as ProjectedKind['projection'],
+      workers: opts.workers,
+      triggers: (['Project', 'PolicySet', 'Cluster'] as const).map((kind) => ({ kind, keys: tenancyKeys('Tenant/') })),
+    },
+    {
+      projection: projectKind as ProjectedKind['projection'],
+      workers: opts.workers,
+      triggers: (['Tenant', 'PolicySet', 'Cluster'] as const).map((kind) => ({ kind, keys: tenancyKeys('Project/') })),
+    },
+  ];
+  return projectionRegistrations(kinds, opts);
+}
+
+export type DeliveryOptions = TenancyOptions;
+
+/** Apps. */
+export function deliveryRegistrations(opts: DeliveryOptions = {}): ReconcilerRegistration[] {
+  const triggers = (['Project', 'Tenant', 'Cluster'] as const).map((kind) => ({
+    kind,
+    keys: (e: ChangeEvent, services: RuntimeServices) => appKeysFor(e, services.store.objects),
+  }));
+  return projectionRegistrations([{ projection: appKind as ProjectedKind['projection'], workers: opts.workers, triggers }], opts);
+}
+
+export type DefinitionOptions = ProjectionOptions;
+
+/** Definitions: a cluster registered, gone, or with new capabilities is followed by every
+ *  definition placed on every cluster. */
+export function definitionRegistration(opts: DefinitionOptions = {}): ReconcilerRegistration {
+  const triggers = [
+    {
+      kind: 'Cluster' as const,
+      async keys(_e: ChangeEvent, services: RuntimeServices) {
+        return (await listAll(services.store.objects, 'Definition')).map((d) => reconcileKey('Definition', d.name));
+      },
+    },
+  ];
+  return projectionRegistrations([{ projection: definitionKind as ProjectedKind['projection'], timeoutMs: 60_000, triggers }], opts)[0]!;
+}
