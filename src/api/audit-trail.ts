@@ -6,7 +6,7 @@
 // after. Every other request is audited after its response went out (never on its path).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from '../observability/logger.js';
-import type { AuditLog, NewAuditRecord } from '../store/records.js';
+import type { AuditLog, NewAuditRecord } from '../store/types.js';
 import { targetName } from './custom-methods.js';
 
 const NAME = /^[a-z0-9]([-a-z0-9]{0,251}[a-z0-9])?$/;

@@ -1,13 +1,12 @@
 // What one caller can see and touch, applied to actual objects: the authorization table
 // (security/authorization.ts) decides per kind and verb; this decides per object, by tenant.
 // An object outside the caller's view is reported exactly like a missing one.
-import type { Kind, Resource } from '../domain/resource.js';
+import { KIND_OWNERSHIP, type Kind, type Resource } from '../domain/resource.js';
 import type { ObjectStore } from '../store/types.js';
 import type { Principal } from '../security/auth.js';
 import { authorize, inScope, type Access, type Scope, type TableRole, type Verb } from '../security/authorization.js';
 import { annotateLogContext } from '../observability/context.js';
 import { ApiError, notFound } from './errors.js';
-import { descriptorOf } from './kinds/index.js';
 
 /** Names the object's tenant (and a cluster's name) in the log lines of the request. */
 export function annotateLogContextWith(obj: Pick<Resource, 'kind' | 'name' | 'tenant'>): void {
@@ -45,7 +44,7 @@ export class CallerScope {
   /** Whether `obj` lies within `scope`: by its tenant, or (policy sets) by attachment. */
   async covers(obj: Resource, scope: Scope): Promise<boolean> {
     if (scope === 'all') return true;
-    switch (descriptorOf(obj.kind).ownership) {
+    switch (KIND_OWNERSHIP[obj.kind]) {
       case 'tenant':
         return inScope(scope, obj.tenant);
       case 'attached':

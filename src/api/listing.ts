@@ -1,6 +1,7 @@
 // Listing objects as the caller sees them. Tenant-owned kinds are filtered by the store query
 // itself (ListOptions.tenants), so pages are exact; attached policy sets are listed by name
 // from the caller's tenants.
+import { KIND_OWNERSHIP } from '../domain/resource.js';
 import type { Resource } from '../domain/resource.js';
 import { decodeCursor, encodeCursor } from '../store/cursor.js';
 import { matchesLabelSelector, parseLabelSelector } from '../store/index.js';
@@ -68,8 +69,8 @@ export async function listVisible(
   if (query.cursor !== undefined) opts.cursor = query.cursor;
   if (filter.tenant !== undefined) opts.tenant = filter.tenant;
   if (scope !== 'all') {
-    if (d.ownership === 'platform') return { items: [] };
-    if (d.ownership === 'attached') return listByName(d, objects, await caller.attachedPolicySets(), after, opts);
+    if (KIND_OWNERSHIP[d.kind] === 'platform') return { items: [] };
+    if (KIND_OWNERSHIP[d.kind] === 'attached') return listByName(d, objects, await caller.attachedPolicySets(), after, opts);
     opts.tenants = scope;
   }
   return objects.list(d.kind, opts);

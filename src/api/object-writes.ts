@@ -4,7 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Value } from 'typebox/value';
 import type { Labels, Resource } from '../domain/resource.js';
-import type { NewAuditRecord } from '../store/records.js';
+import type { NewAuditRecord } from '../store/types.js';
 import type { RevisionAuthor, SecretValues, Store, WriteContext } from '../store/types.js';
 import type { Verb } from '../security/authorization.js';
 import { PLATFORM_FIELDS } from '../security/authorization.js';

@@ -3,6 +3,24 @@
 export const KINDS = ['Cluster', 'Tenant', 'Project', 'App', 'PolicySet', 'KubeconfigGrant', 'Definition', 'RoleRule', 'ApiToken'] as const;
 export type Kind = (typeof KINDS)[number];
 
+/** Who an object of a kind belongs to:
+ *  - tenant: each belongs to one tenant (`Resource.tenant`);
+ *  - platform: none; invisible to tenant-scoped callers (clusters);
+ *  - attached: none, but visible to tenant-scoped readers of a tenant that attaches it (policy sets). */
+export type Ownership = 'tenant' | 'platform' | 'attached';
+
+export const KIND_OWNERSHIP: Readonly<Record<Kind, Ownership>> = {
+  Cluster: 'platform',
+  Tenant: 'tenant',
+  Project: 'tenant',
+  App: 'tenant',
+  PolicySet: 'attached',
+  KubeconfigGrant: 'tenant',
+  Definition: 'platform',
+  RoleRule: 'platform',
+  ApiToken: 'tenant',
+};
+
 export const PHASES = ['Pending', 'Applying', 'Deployed', 'Drifted', 'Error'] as const;
 export type Phase = (typeof PHASES)[number];
 

@@ -4,7 +4,7 @@
 // meanwhile are read back from the store, from the newest one delivered before.
 import { Listeners } from '../store/changes.js';
 import { allPages } from '../store/paging.js';
-import type { EventRecord } from '../store/records.js';
+import type { EventRecord } from '../store/types.js';
 import type { Store } from '../store/types.js';
 import type { Logger } from './logger.js';
 

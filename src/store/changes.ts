@@ -5,27 +5,7 @@
 // at all. PGlite has one process, so LocalBroadcast only has local listeners.
 import { EventEmitter } from 'node:events';
 import type { Sql } from './sql.js';
-import type { ChangeEvent } from './types.js';
-
-export interface SubscribeOptions {
-  /** Also the messages of writes made by other replicas (default: this process's only). */
-  remote?: boolean;
-}
-
-/** Per object, change events follow commit order (the row lock serialises its writes). Across
- *  objects on PostgreSQL, two commits of the same instant may be published in either order;
- *  consumers are level-triggered and re-read the object anyway. */
-export interface Broadcast<T> {
-  /** Inside the write's transaction: the other replicas hear of `message` iff it commits. */
-  stage(tx: Sql, message: T): Promise<void>;
-  /** Once per committed write, after the commit: to this process's listeners. */
-  publish(message: T): void;
-  subscribe(listener: (message: T) => void, opts?: SubscribeOptions): () => void;
-  /** Called when messages of other replicas may have been missed (the connection receiving
-   *  them was lost and is back): a consumer that needs every one re-reads the store. */
-  onGap(listener: () => void): () => void;
-  close(): void;
-}
+import type { Broadcast, ChangeEvent, SubscribeOptions } from './types.js';
 
 export type ChangeFeed = Broadcast<ChangeEvent>;
 

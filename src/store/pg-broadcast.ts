@@ -3,7 +3,8 @@
 // if it rolls back), each replica's PgListener hears it, and hands it to the listeners that
 // asked for remote messages. A replica skips its own announcements: its listeners got them
 // from `publish` after the commit already.
-import { Listeners, type Broadcast, type SubscribeOptions } from './changes.js';
+import { Listeners } from './changes.js';
+import { type Broadcast, type SubscribeOptions } from './types.js';
 import type { PgListener } from './pg-listener.js';
 import type { Sql } from './sql.js';
 

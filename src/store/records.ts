@@ -1,102 +1,10 @@
 // Append-only records beside the objects: KubeNova events and the audit log. Both are read in
 // id order with keyset cursors (an id, bound to the table), so a reader never misses or repeats
 // a row while others append; an SSE stream resumes from the same ids.
-import { LocalBroadcast, type Broadcast, type SubscribeOptions } from './changes.js';
+import { LocalBroadcast } from './changes.js';
 import { isStorableText } from './text.js';
 import { Params, toIsoString, type Row, type Sql } from './sql.js';
-import { StoreError, type Page } from './types.js';
-
-export type EventType = 'Normal' | 'Warning';
-
-export interface NewEvent {
-  type: EventType;
-  /** CamelCase, stable: Created, Updated, Deleted, Applying, Deployed, Drifted, Error, ReconcileFailed, ... */
-  reason: string;
-  message: string;
-  kind: string;
-  name: string;
-  tenant?: string;
-  cluster?: string;
-  correlationId?: string;
-  /** The X-Request-Id of the API request whose write this event reports, if it sent one. */
-  clientRequestId?: string;
-}
-
-export interface EventRecord extends NewEvent {
-  /** Increasing; the SSE event id. */
-  id: string;
-  time: string;
-}
-
-export interface EventQuery {
-  kind?: string;
-  name?: string;
-  tenant?: string;
-  /** Visibility: only events of these tenants (a tenant-scoped caller); undefined = all. */
-  tenants?: readonly string[];
-  correlationId?: string;
-  clientRequestId?: string;
-  type?: EventType;
-  /** ISO time: events at or after it. */
-  since?: string;
-  /** Events after this id (SSE Last-Event-ID). */
-  afterId?: string;
-  cursor?: string;
-  limit: number;
-}
-
-export type AuditOutcome = 'initiated' | 'succeeded' | 'failed';
-
-export interface NewAuditRecord {
-  /** The token subject; `anonymous` when no valid token was presented. */
-  actor: string;
-  roles: string[];
-  /** The verb (create, update, issue-kubeconfig, rotate-keys, ...). */
-  action: string;
-  kind?: string;
-  name?: string;
-  tenant?: string;
-  outcome: AuditOutcome;
-  /** The HTTP status answered. */
-  status: number;
-  /** For failures: the error code (UNAUTHENTICATED, FORBIDDEN, ...). */
-  reason?: string;
-  /** KubeNova's id of the request (the correlation id). */
-  requestId: string;
-  /** The X-Request-Id the client sent, if any (never the correlation id). */
-  clientRequestId?: string;
-  clientIp?: string;
-}
-
-export interface AuditRecord extends NewAuditRecord {
-  id: string;
-  time: string;
-}
-
-export interface AuditQuery {
-  actor?: string;
-  kind?: string;
-  name?: string;
-  tenant?: string;
-  outcome?: AuditOutcome;
-  since?: string;
-  cursor?: string;
-  limit: number;
-}
-
-export interface EventStore {
-  append(e: NewEvent): Promise<EventRecord>;
-  list(q: EventQuery): Promise<Page<EventRecord>>;
-  /** Every event appended from now on, after its commit: by this process, and with `remote`
-   *  by the other replicas sharing the database too. */
-  onAppend(listener: (e: EventRecord) => void, opts?: SubscribeOptions): () => void;
-}
-
-/** No update, no delete: not here, and the database refuses them too. */
-export interface AuditLog {
-  append(r: NewAuditRecord): Promise<AuditRecord>;
-  list(q: AuditQuery): Promise<Page<AuditRecord>>;
-}
+import { StoreError, type AuditLog, type AuditOutcome, type AuditQuery, type AuditRecord, type Broadcast, type EventQuery, type EventRecord, type EventStore, type EventType, type NewAuditRecord, type NewEvent, type Page, type SubscribeOptions } from './types.js';
 
 const INVALID_CURSOR = 'invalid cursor: pass back the nextCursor of a previous page unchanged';
 

@@ -3,10 +3,9 @@
 import type { Kind, Labels, Resource, ResourceStatus } from '../domain/resource.js';
 import type { SecretRef } from '../domain/secret-refs.js';
 import type { PhaseTransition } from '../domain/phase-transitions.js';
-import type { SubscribeOptions } from './changes.js';
-import type { SqlShardLeases } from './leases.js';
+import type { LeaseTick, LeaseTickInput } from './leases.js';
+import type { Sql } from './sql.js';
 import type { LivenessLock } from './liveness.js';
-import type { AuditLog, EventStore, NewAuditRecord } from './records.js';
 
 export type { SecretRef } from '../domain/secret-refs.js';
 
@@ -243,7 +242,128 @@ export interface Store {
 
 /** What several replicas on one PostgreSQL server coordinate through (orchestrator/shards.ts). */
 export interface Coordination {
-  leases: SqlShardLeases;
+  leases: ShardLeases;
   /** Opens this replica's liveness session holding advisory lock `lockId`. */
   holdLiveness(lockId: number, onError?: (err: Error) => void): LivenessLock;
 }
+
+/** The shard leases' table (leases.ts). */
+export interface ShardLeases {
+  newLockId(): Promise<number>;
+  tick(input: LeaseTickInput): Promise<LeaseTick>;
+  release(replica: string): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /** Also the messages of writes made by other replicas (default: this process's only). */
+  remote?: boolean;
+}
+
+/** Per object, change events follow commit order (the row lock serialises its writes). Across
+ *  objects on PostgreSQL, two commits of the same instant may be published in either order;
+ *  consumers are level-triggered and re-read the object anyway. */
+export interface Broadcast<T> {
+  /** Inside the write's transaction: the other replicas hear of `message` iff it commits. */
+  stage(tx: Sql, message: T): Promise<void>;
+  /** Once per committed write, after the commit: to this process's listeners. */
+  publish(message: T): void;
+  subscribe(listener: (message: T) => void, opts?: SubscribeOptions): () => void;
+  /** Called when messages of other replicas may have been missed (the connection receiving
+   *  them was lost and is back): a consumer that needs every one re-reads the store. */
+  onGap(listener: () => void): () => void;
+  close(): void;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface NewEvent {
+  type: EventType;
+  /** CamelCase, stable: Created, Updated, Deleted, Applying, Deployed, Drifted, Error, ReconcileFailed, ... */
+  reason: string;
+  message: string;
+  kind: string;
+  name: string;
+  tenant?: string;
+  cluster?: string;
+  correlationId?: string;
+  /** The X-Request-Id of the API request whose write this event reports, if it sent one. */
+  clientRequestId?: string;
+}
+
+export interface EventRecord extends NewEvent {
+  /** Increasing; the SSE event id. */
+  id: string;
+  time: string;
+}
+
+export interface EventQuery {
+  kind?: string;
+  name?: string;
+  tenant?: string;
+  /** Visibility: only events of these tenants (a tenant-scoped caller); undefined = all. */
+  tenants?: readonly string[];
+  correlationId?: string;
+  clientRequestId?: string;
+  type?: EventType;
+  /** ISO time: events at or after it. */
+  since?: string;
+  /** Events after this id (SSE Last-Event-ID). */
+  afterId?: string;
+  cursor?: string;
+  limit: number;
+}
+
+export type AuditOutcome = 'initiated' | 'succeeded' | 'failed';
+
+export interface NewAuditRecord {
+  /** The token subject; `anonymous` when no valid token was presented. */
+  actor: string;
+  roles: string[];
+  /** The verb (create, update, issue-kubeconfig, rotate-keys, ...). */
+  action: string;
+  kind?: string;
+  name?: string;
+  tenant?: string;
+  outcome: AuditOutcome;
+  /** The HTTP status answered. */
+  status: number;
+  /** For failures: the error code (UNAUTHENTICATED, FORBIDDEN, ...). */
+  reason?: string;
+  /** KubeNova's id of the request (the correlation id). */
+  requestId: string;
+  /** The X-Request-Id the client sent, if any (never the correlation id). */
+  clientRequestId?: string;
+  clientIp?: string;
+}
+
+export interface AuditRecord extends NewAuditRecord {
+  id: string;
+  time: string;
+}
+
+export interface AuditQuery {
+  actor?: string;
+  kind?: string;
+  name?: string;
+  tenant?: string;
+  outcome?: AuditOutcome;
+  since?: string;
+  cursor?: string;
+  limit: number;
+}
+
+export interface EventStore {
+  append(e: NewEvent): Promise<EventRecord>;
+  list(q: EventQuery): Promise<Page<EventRecord>>;
+  /** Every event appended from now on, after its commit: by this process, and with `remote`
+   *  by the other replicas sharing the database too. */
+  onAppend(listener: (e: EventRecord) => void, opts?: SubscribeOptions): () => void;
+}
+
+/** No update, no delete: not here, and the database refuses them too. */
+export interface AuditLog {
+  append(r: NewAuditRecord): Promise<AuditRecord>;
+  list(q: AuditQuery): Promise<Page<AuditRecord>>;
+}
+
+

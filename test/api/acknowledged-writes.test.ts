@@ -3,7 +3,7 @@
 // the event recorder's appends) never complete, and the records are there all the same. The
 // response hook then writes no second record; a refused write is still audited by it.
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import type { AuditLog, EventStore } from '../../src/store/records.js';
+import type { AuditLog, EventStore } from '../../src/store/types.js';
 import type { OpenedStore } from '../../src/store/index.js';
 import { ADMIN, openTestStore, startHarness, type Harness } from './support/harness.js';
 

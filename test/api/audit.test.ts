@@ -4,7 +4,7 @@
 // secret (a registration's kubeconfig, an issued token) in its rows or in the logs.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createStore } from '../../src/store/index.js';
-import type { AuditRecord } from '../../src/store/records.js';
+import type { AuditRecord } from '../../src/store/types.js';
 import { kubeconfigB64 } from '../support/kubeconfig.js';
 import { backends, testKeyring } from '../support/stores.js';
 import { ADMIN, json, startHarness, type Harness } from './support/harness.js';

@@ -4,7 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ResourceStatus } from '../../src/domain/resource.js';
-import type { EventRecord } from '../../src/store/records.js';
+import type { EventRecord } from '../../src/store/types.js';
 import { ADMIN, json, startHarness, type Harness } from './support/harness.js';
 import { readEventStream, sseEvents } from './support/sse.js';
 import { CALLERS, seedWorld, uniq } from './support/world.js';

@@ -18,7 +18,7 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { clusterReconcilerRegistration } from '../../src/orchestrator/reconcilers/cluster.js';
 import { startRuntime, type Runtime } from '../../src/orchestrator/manager/manager.js';
 import { tenancyRegistrations } from '../../src/orchestrator/reconcilers/registrations.js';
-import type { EventRecord } from '../../src/store/records.js';
+import type { EventRecord } from '../../src/store/types.js';
 import { ADMIN, json, openTestStore, startHarness, type Harness } from '../api/support/harness.js';
 import { inMemorySpans, parentOf, spansOfTrace } from '../support/tracing.js';
 

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createEventRecorder } from '../../src/observability/events.js';
 import { createLogger } from '../../src/observability/logger.js';
-import type { EventRecord } from '../../src/store/records.js';
+import type { EventRecord } from '../../src/store/types.js';
 import { createStore, type OpenedStore } from '../../src/store/factory.js';
 import { openPostgres } from '../../src/store/postgres.js';
 import type { Database } from '../../src/store/sql.js';

@@ -9,7 +9,7 @@ import { openPgBroadcasts, type StoreBroadcasts } from '../../src/store/broadcas
 import { createStore, type OpenedStore } from '../../src/store/factory.js';
 import { MAX_PAYLOAD_BYTES } from '../../src/store/pg-broadcast.js';
 import { openPostgres } from '../../src/store/postgres.js';
-import type { EventRecord } from '../../src/store/records.js';
+import type { EventRecord } from '../../src/store/types.js';
 import type { Database } from '../../src/store/sql.js';
 import type { ChangeEvent } from '../../src/store/types.js';
 import { backends, testKeyring } from '../support/stores.js';

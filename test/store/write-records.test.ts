@@ -3,7 +3,7 @@
 // running after it (no event recorder, no response hook), and none of them when it fails.
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createStore, type OpenedStore } from '../../src/store/index.js';
-import type { NewAuditRecord } from '../../src/store/records.js';
+import type { NewAuditRecord } from '../../src/store/types.js';
 import { backends } from '../support/stores.js';
 
 const record = (action: string, status: number): NewAuditRecord => ({

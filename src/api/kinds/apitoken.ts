@@ -9,7 +9,6 @@ import type { KindDescriptor } from './descriptor.js';
 export const apiTokenKind: KindDescriptor = {
   kind: 'ApiToken',
   plural: 'apitokens',
-  ownership: 'tenant',
   spec: {},
   async admit() {
     return {};

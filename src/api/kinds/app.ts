@@ -28,7 +28,6 @@ function duplicateTraits(components: AppSpec['components']): FieldProblem[] {
 export const appKind: KindDescriptor = {
   kind: 'App',
   plural: 'apps',
-  ownership: 'tenant',
   spec: APP_SPEC,
   immutable: ['project'],
   // Its reconciler removes the Application (and the app's identity) from every cluster first.

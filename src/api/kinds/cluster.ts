@@ -74,7 +74,6 @@ async function bootstrap(target: { name: string; deletionTimestamp?: string }, b
 export const clusterKind: KindDescriptor = {
   kind: 'Cluster',
   plural: 'clusters',
-  ownership: 'platform',
   spec: CLUSTER_SPEC,
   secretFields: { kubeconfig },
   subresources: [clusterDefinitionsView],

@@ -32,7 +32,6 @@ function shapeProblems(spec: DefinitionSpec): FieldProblem[] {
 export const definitionKind: KindDescriptor = {
   kind: 'Definition',
   plural: 'definitions',
-  ownership: 'platform',
   spec: DEFINITION_SPEC,
   immutable: ['type'],
   // The DefinitionReconciler removes it from every cluster before the object goes.

@@ -13,12 +13,6 @@ import type { CallerScope } from '../caller-scope.js';
 
 export type Spec = Record<string, unknown>;
 
-/** How objects of a kind relate to tenants:
- *  - tenant: each belongs to one tenant (`Resource.tenant`);
- *  - platform: none; invisible to tenant-scoped callers (clusters);
- *  - attached: none, but visible to tenant-scoped readers of a tenant that attaches it (policy sets). */
-export type Ownership = 'tenant' | 'platform' | 'attached';
-
 export interface AdmissionContext {
   /** Lookups as the caller sees them: an object the caller cannot see does not exist. */
   caller: CallerScope;
@@ -122,7 +116,6 @@ export interface KindDescriptor {
   kind: Kind;
   /** URL segment: `/api/v1/{plural}`. */
   plural: string;
-  ownership: Ownership;
   /** The spec as clients write it and read it back. When every field is optional, so is `spec`
    *  in request bodies. */
   spec: TProperties;

@@ -58,7 +58,6 @@ export async function admitGrant(
 export const grantKind: KindDescriptor = {
   kind: 'KubeconfigGrant',
   plural: 'kubeconfiggrants',
-  ownership: 'tenant',
   spec: GRANT_SPEC,
   // A grant is issued as it is; a different access is a new grant (and this one is revoked).
   immutable: ['tenant', 'project', 'cluster', 'subject', 'ttlSeconds', 'role', 'verbs', 'namespaces'],

@@ -19,7 +19,6 @@ function cidrProblems(list: string[] | undefined, field: string): FieldProblem[]
 export const policySetKind: KindDescriptor = {
   kind: 'PolicySet',
   plural: 'policysets',
-  ownership: 'attached',
   spec: POLICY_SET_SPEC,
   async admit(_name, raw) {
     const spec = raw as PolicySetSpec;

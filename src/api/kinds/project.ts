@@ -13,7 +13,6 @@ import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 export const projectKind: KindDescriptor = {
   kind: 'Project',
   plural: 'projects',
-  ownership: 'tenant',
   spec: PROJECT_SPEC,
   immutable: ['tenant'],
   async admit(name, spec, ctx) {

@@ -12,7 +12,6 @@ import { rejectProblems } from './references.js';
 export const roleRuleKind: KindDescriptor = {
   kind: 'RoleRule',
   plural: 'rolerules',
-  ownership: 'platform',
   spec: RoleRuleSpecSchema.properties,
   async admit(_name, spec) {
     rejectProblems(ruleProblems(spec as RoleRuleSpec));

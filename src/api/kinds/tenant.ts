@@ -32,7 +32,6 @@ function requireNamespaceMetadataKeys(spec: TenantSpec, ctx: AdmissionContext): 
 export const tenantKind: KindDescriptor = {
   kind: 'Tenant',
   plural: 'tenants',
-  ownership: 'tenant',
   spec: TENANT_SPEC,
   async admit(name, spec, ctx) {
     requireNamespaceMetadataKeys(spec as TenantSpec, ctx);

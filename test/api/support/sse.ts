@@ -1,6 +1,6 @@
 // Reading `GET /api/v1/events?watch=true` over a real socket (Server-Sent Events).
 import { expect } from 'vitest';
-import type { EventRecord } from '../../../src/store/records.js';
+import type { EventRecord } from '../../../src/store/types.js';
 
 /** Reads SSE frames of `base`'s event stream until `until` says enough (or 15 s passed), then
  *  closes it. */
