@@ -1,7 +1,8 @@
 // Reserved label and annotation keys of a tenant's namespace metadata: which class a key is in,
 // and which writes are refused for whom. Tables with reasons.
 import { describe, expect, it } from 'vitest';
-import { reservedClass, reservedKeyProblems, withoutIdentityKeys, type ReservedClass } from '../../src/domain/metadata-keys.js';
+import { reservedClass, reservedKeyProblems, withoutIdentityKeys } from '../../src/adapters/capsule/metadata-keys.js';
+import { type ReservedClass } from '../../src/domain/metadata-keys.js';
 
 describe('reservedClass', () => {
   const cases: { key: string; cls: ReservedClass | undefined; reason: string }[] = [

@@ -4,7 +4,7 @@ import type { ClusterPlan } from '../contract.js';
 import type { PolicySetSpec } from '../../domain/kinds/policyset.js';
 import type { TenantSpec } from '../../domain/kinds/tenant.js';
 import { unmetNeeds, type CapabilityNeed, type ClusterCapabilities } from '../../domain/capabilities.js';
-import { withoutIdentityKeys } from '../../domain/metadata-keys.js';
+import { withoutIdentityKeys } from './metadata-keys.js';
 import { ownershipLabels, type Owner } from '../../domain/ownership.js';
 import type { KubeObject } from '../kube/types.js';
 import {

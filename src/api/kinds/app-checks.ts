@@ -1,6 +1,6 @@
 // Admission checks of an App beyond its schema, before anything is stored or applied:
-// - no KubeVela metadata keys (`app.oam.dev/*`, `oam.dev/*`) and no tenant-identity keys
-//   (`kubenova.io/*`, `capsule.clastix.io/*`, ...: domain/metadata-keys.ts) anywhere in
+// - no KubeVela metadata keys (VELA_METADATA_PREFIXES) and no tenant-identity keys
+//   (`kubenova.io/*` and the tenancy engine's: domain/metadata-keys.ts) anywhere in
 //   properties: a labels or annotations trait would stamp them on the app's objects, which
 //   KubeNova and Capsule then take for another owner's;
 // - every component, trait, policy and workflow-step type is a Definition each target cluster
@@ -8,7 +8,7 @@
 // - component types are allowed by every policy set of the tenant that restricts them.
 import { appCapabilityGaps, VELA_METADATA_PREFIXES } from '../../adapters/vela/index.js';
 import { capabilitiesOf } from '../../domain/capabilities.js';
-import { reservedClass } from '../../domain/metadata-keys.js';
+import { reservedClass } from '../../adapters/capsule/metadata-keys.js';
 import { placedClusters, type Placement } from '../../domain/placement.js';
 import type { ObjectStore } from '../../store/types.js';
 import { ApiError, pointerToken } from '../errors.js';
@@ -20,7 +20,7 @@ import { registeredClusters } from './tenancy.js';
 /** Why a key may not appear in properties, or undefined. The key itself is not quoted: it is
  *  the client's text, named only through the field's pointer (plain keys only). */
 function keyProblem(key: string): string | undefined {
-  if (VELA_METADATA_PREFIXES.some((p) => key.startsWith(p))) return 'KubeVela metadata keys (app.oam.dev/*, oam.dev/*) are set by KubeNova and KubeVela only';
+  if (VELA_METADATA_PREFIXES.some((p) => key.startsWith(p))) return `KubeVela metadata keys (${VELA_METADATA_PREFIXES.map((p) => `${p}*`).join(', ')}) are set by KubeNova and KubeVela only`;
   return reservedClass(key) === 'identity' ? 'reserved for KubeNova and Capsule (tenant identity); no one may set it' : undefined;
 }
 

@@ -5,7 +5,7 @@ import { TENANT_SPEC, type TenantSpec } from '../../domain/kinds/tenant.js';
 import type { AdmissionContext, KindDescriptor } from './descriptor.js';
 import { issueKubeconfigMethod } from './grant.js';
 import { jsonPointerToken, requireDisjointPrefix, unprocessable } from './references.js';
-import { reservedKeyProblems } from '../../domain/metadata-keys.js';
+import { reservedKeyProblems } from '../../adapters/capsule/metadata-keys.js';
 import { requireTenantCapabilities, tenantPlanView } from './tenancy.js';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import { eachObject } from '../../store/paging.js';

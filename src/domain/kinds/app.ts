@@ -8,19 +8,19 @@ const Properties = Type.Optional(withDefault(FreeForm, {}));
 /** A KubeVela definition name, e.g. `webservice`. */
 const DefinitionType = (description: string) => ({ ...SubdomainName, description });
 
-const Trait = Strict({ type: DefinitionType('TraitDefinition name, e.g. scaler, gateway.'), properties: Properties });
+const Trait = Strict({ type: DefinitionType('Trait type (a trait definition on the cluster), e.g. scaler, gateway.'), properties: Properties });
 
 const Component = Strict({
   name: Name,
-  type: DefinitionType('ComponentDefinition name, e.g. webservice, worker.'),
+  type: DefinitionType('Component type (a component definition on the cluster), e.g. webservice, worker.'),
   properties: Properties,
   traits: Type.Optional(List(Trait, 32, { default: [] })),
 });
 
-const Policy = Strict({ name: Name, type: DefinitionType('PolicyDefinition name, e.g. topology, override.'), properties: Properties });
+const Policy = Strict({ name: Name, type: DefinitionType('Policy type (a policy definition on the cluster), e.g. topology, override.'), properties: Properties });
 const Step = Strict({
   name: Name,
-  type: DefinitionType('WorkflowStepDefinition name, e.g. deploy, suspend.'),
+  type: DefinitionType('Workflow step type (a step definition on the cluster), e.g. deploy, suspend.'),
   properties: Properties,
   timeout: Type.Optional(
     Patterned('^[1-9][0-9]{0,5}(s|m|h)$', 'must be a duration such as 30s, 5m or 1h', {

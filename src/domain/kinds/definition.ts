@@ -19,7 +19,7 @@ const WorkloadRef = Patterned('^(?:\\*|[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?)$', 'mus
 export const DEFINITION_SPEC = {
     type: StringEnum(['component', 'trait'], { description: 'component: a KubeVela ComponentDefinition; trait: a TraitDefinition.' }),
     clusters: Type.Optional(List(Name, 64, { uniqueItems: true, description: 'Clusters to install it on; default: every registered cluster.' })),
-    description: Type.Optional(Type.String({ maxLength: 1024, description: 'Shown by KubeVela tools (definition.oam.dev/description).' })),
+    description: Type.Optional(Type.String({ maxLength: 1024, description: "Shown by KubeVela tools as the definition's description." })),
     template: Type.String({
       minLength: 1,
       maxLength: MAX_TEMPLATE_BYTES,
