@@ -64,7 +64,7 @@ export const DEFAULTS = {
   bodyLimitBytes: 1024 * 1024,
 } as const;
 
-/** Documented in `--help` and the README; the one list of variables the server reads. */
+/** Documented in `--help` and docs/configuration.md; the one list of variables the server reads. */
 export const ENVIRONMENT = {
   KUBENOVA_HOST: `listen address (default ${DEFAULTS.host})`,
   KUBENOVA_PORT: `listen port (default ${DEFAULTS.port})`,
@@ -78,7 +78,7 @@ export const ENVIRONMENT = {
   KUBENOVA_JWT_JWKS_URL: "an external IdP's JWKS URL",
   KUBENOVA_JWT_ISSUER: 'required `iss` of tokens',
   KUBENOVA_JWT_AUDIENCE: 'required `aud` of tokens',
-  KUBENOVA_OIDC_CONFIG: 'YAML/JSON file with the OIDC issuers people sign in with and seeded role rules (see README)',
+  KUBENOVA_OIDC_CONFIG: 'YAML/JSON file with the OIDC issuers people sign in with and seeded role rules (see docs/identity.md)',
   KUBENOVA_LOG_LEVEL: `pino level (default ${DEFAULTS.logLevel})`,
   KUBENOVA_REQUEST_TIMEOUT_SECONDS: `a request's headers and body must arrive within this, else 408 (default ${DEFAULT_HTTP_LIMITS.requestTimeoutMs / 1000}; responses such as event streams are not cut)`,
   KUBENOVA_HEADERS_TIMEOUT_SECONDS: `a request's headers must arrive within this (default ${DEFAULT_HTTP_LIMITS.headersTimeoutMs / 1000}, at most the request timeout)`,
