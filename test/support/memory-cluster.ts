@@ -415,6 +415,7 @@ export class MemoryCluster {
 export class MemoryClusters {
   private readonly byName = new Map<string, MemoryCluster>();
   private readonly broken = new Map<string, Error>();
+  private readonly clients = new Map<string, ClusterClient>();
   /** How often a client was asked for, by cluster. */
   readonly connects = new Map<string, number>();
 
@@ -439,7 +440,10 @@ export class MemoryClusters {
     this.connects.set(name, (this.connects.get(name) ?? 0) + 1);
     const broken = this.broken.get(name);
     if (broken) throw broken;
-    return this.cluster(name).client();
+    // One client per cluster, as the runtime's cache hands out (watches restart on a new one).
+    let client = this.clients.get(name);
+    if (!client) this.clients.set(name, (client = this.cluster(name).client()));
+    return client;
   }
 }
 
