@@ -29,12 +29,15 @@ const NAMESPACE = { apiVersion: 'v1', kind: 'Namespace' } as const;
 const EVENT = { apiVersion: 'events.k8s.io/v1', kind: 'Event' } as const;
 const WIDGET_FINALIZER = 'example.kubenova.io/protect';
 const HOLD_LABEL = 'test.kubenova.io/hold';
+/** The identity a widget is written as (impersonation), when the intent names one. */
+const RUN_AS = 'example.kubenova.io/run-as';
 
 interface Spec {
   clusters: string[];
   color: string;
   size?: number;
   driftPolicy?: DriftPolicy;
+  runAs?: string;
   invalid?: string;
 }
 interface Intent {
@@ -48,6 +51,12 @@ const adapter: ProjectionAdapter<void> = {
     { ...CONFIG_MAP, namespace: NS },
   ],
   deleteInOrder: true,
+  // Widgets are protected against deletion (a webhook refuses it) until the guard is lifted.
+  beforeDelete: (obj) =>
+    obj.kind === WIDGET.kind && (obj.spec as { protected?: boolean }).protected
+      ? { ...WIDGET, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, labels: obj.metadata.labels }, spec: { ...(obj.spec as object), protected: false } }
+      : undefined,
+  writeAs: (obj) => obj.metadata.annotations?.[RUN_AS],
   readiness(obj) {
     if (obj.kind !== WIDGET.kind) return undefined;
     const status = obj.status as { ready?: boolean; error?: string } | undefined;
@@ -91,7 +100,11 @@ const testKind: ProjectionKind<Intent, void, void> = {
       notes: [],
       objects: [
         { ...CONFIG_MAP, metadata: { name: `${intent.name}-settings`, namespace: NS, labels }, data: { color: intent.spec.color } },
-        { ...WIDGET, metadata: { name: intent.name, namespace: NS, labels }, spec: { size: intent.spec.size ?? 1, settings: `${intent.name}-settings` } },
+        {
+          ...WIDGET,
+          metadata: { name: intent.name, namespace: NS, labels, ...(intent.spec.runAs && { annotations: { [RUN_AS]: intent.spec.runAs } }) },
+          spec: { size: intent.spec.size ?? 1, settings: `${intent.name}-settings`, protected: true },
+        },
       ],
     };
   },
@@ -184,8 +197,13 @@ class World {
       driftRepairs: { counter: { inc: (labels) => void this.repairs.push({ ...(labels as Record<string, string>) }) }, adapter: 'widgets' },
       ...(this.watches && { observed: this.watches, onClient: (cluster: string, client: ClusterClient) => this.watches!.ensure(cluster, client) }),
     });
-    // Every cluster has the namespace the kind projects into.
-    for (const c of ['east', 'west', 'bare', 'old']) this.cluster(c).apply('kubectl', { ...NAMESPACE, metadata: { name: NS } });
+    for (const c of ['east', 'west', 'bare', 'old']) {
+      // Every cluster has the namespace the kind projects into, and the widgets' guard.
+      this.cluster(c).apply('kubectl', { ...NAMESPACE, metadata: { name: NS } });
+      this.cluster(c).admit((op, o) =>
+        op === 'delete' && o.kind === WIDGET.kind && (o.spec as { protected?: boolean }).protected ? admissionDenied('widgets.example.io', `widget ${o.metadata.name} is protected`) : undefined,
+      );
+    }
   }
 
   cluster(name: string): MemoryCluster {
@@ -350,6 +368,8 @@ function runCases(cases: readonly Case[]): void {
 const cm = `ConfigMap ${NS}/$-settings`;
 const widget = `Widget ${NS}/$`;
 const applied = [`apply ${cm}`, `apply ${widget}`];
+/** A widget's deletion: its guard lifted first (the adapter's beforeDelete), then the delete. */
+const widgetDeleted = [`apply ${widget}`, `delete ${widget}`];
 
 describe('create', () => {
   runCases([
@@ -700,10 +720,10 @@ describe('with the kind’s cluster watches', () => {
     const w = new World({ watched: true });
     await w.deployed();
     w.mark();
-    w.east.delete(w.widget);
+    w.east.delete(w.settings);
     expect(w.enqueued).toEqual([`Tenant/${w.name}`]);
     await w.reconcile();
-    expect(w.writes('east')).toEqual([`apply Widget ${NS}/${w.name}`]);
+    expect(w.writes('east')).toEqual([`apply ConfigMap ${NS}/${w.name}-settings`]);
     expect(w.objects('east')).toEqual(objectsOf(w));
   });
 });
@@ -724,7 +744,7 @@ describe('delete with finalizer', () => {
       given: (w) => deleting(w),
       want: {
         result: { type: 'requeueAfter', delayMs: WAIT_MS },
-        writes: { east: [`delete ${widget}`] },
+        writes: { east: widgetDeleted },
         objects: { east: [cm, widget] },
         status: {
           phase: 'Applying',
@@ -736,7 +756,9 @@ describe('delete with finalizer', () => {
         },
         then: async (w) => {
           expect(ready((await w.status()).clusters!.east)!.message).toBe(`waiting for Widget ${NS}/${w.name} to go`);
-          expect(w.east.peek(w.widget)!.metadata.deletionTimestamp).toBeDefined();
+          const live = w.east.peek(w.widget)!;
+          expect(live.metadata.deletionTimestamp).toBeDefined();
+          expect(live.spec).toMatchObject({ protected: false }); // released, or the webhook would have refused
           expect((await w.read())!.finalizers).toEqual([CLEANUP_FINALIZER]);
         },
       },
@@ -792,7 +814,7 @@ describe('delete with finalizer', () => {
       },
       want: {
         result: retry(/^Unreachable: deleting projected objects: cannot reach https:\/\/west.test:6443/),
-        writes: { east: [`delete ${widget}`, `delete ${cm}`], west: [] },
+        writes: { east: [...widgetDeleted, `delete ${cm}`], west: [] },
         objects: { east: [], west: [cm, widget] },
         status: { phase: 'Error', clusters: { west: { phase: 'Error', conditions: [{ reason: 'Unreachable' }] } } },
         then: async (w) => {
@@ -917,6 +939,27 @@ describe('cluster unreachable and refusals', () => {
       },
     },
     {
+      reason: 'a widget the intent runs as an identity is written impersonating it (the config map as KubeNova)',
+      given: (w) => w.create({ runAs: 'alice' }),
+      want: {
+        result: { type: 'requeueAfter', delayMs: WAIT_MS },
+        writes: { east: applied },
+        then: (w) => expect(w.east.calls.filter((c) => c.verb === 'apply' && c.kind !== 'Event').map((c) => [c.kind, c.as])).toEqual([['ConfigMap', undefined], ['Widget', 'alice']]),
+      },
+    },
+    {
+      reason: 'a refusal of a write made as an identity names it',
+      async given(w) {
+        w.east.fail({ verb: 'apply', kind: 'Widget', error: admissionDenied('widgets.example.io', 'alice may not create widgets') });
+        await w.create({ runAs: 'alice' });
+      },
+      want: {
+        result: retry('WidgetRefused'),
+        then: async (w) =>
+          expect(ready((await w.status()).clusters!.east)!.message).toBe(`applying Widget ${NS}/${w.name} as alice: refused by widgets.example.io: alice may not create widgets`),
+      },
+    },
+    {
       reason: 'the API server rejects the widget as invalid (422) and the adapter does not explain it: the KubeError’s reason',
       async given(w) {
         w.east.fail({ verb: 'apply', kind: 'Widget', error: statusError(422, 'Widget.example.kubenova.io "x" is invalid: spec.size: must be positive') });
@@ -926,6 +969,14 @@ describe('cluster unreachable and refusals', () => {
         result: retry(/^Invalid: applying Widget demo\/t\d+: Widget.example.kubenova.io "x" is invalid/),
         status: { phase: 'Error', clusters: { east: { phase: 'Error', conditions: [{ reason: 'Invalid' }] } } },
       },
+    },
+    {
+      reason: 'a conflict (409) is retried with the KubeError’s reason',
+      async given(w) {
+        w.east.fail({ verb: 'apply', kind: 'ConfigMap', times: 1, error: statusError(409, 'Operation cannot be fulfilled on configmaps: the object has been modified') });
+        await w.create();
+      },
+      want: { result: retry(/^Conflict: applying ConfigMap demo\/t\d+-settings: Operation cannot be fulfilled/), writes: { east: [`apply ${cm}`] }, objects: { east: [] } },
     },
     {
       reason: 'a failed dry run is no reason to stop: the plain comparison stands and the drift is repaired',
@@ -985,7 +1036,7 @@ describe('preconditions and placement', () => {
       },
       want: {
         result: { type: 'requeueAfter', delayMs: RESYNC_MS },
-        writes: { east: [], west: [`delete ${widget}`, `delete ${cm}`] }, // east's objects are in sync: not written
+        writes: { east: [], west: [...widgetDeleted, `delete ${cm}`] }, // east's objects are in sync: not written
         objects: { east: [cm, widget], west: [] },
         then: async (w) => expect(Object.keys((await w.status()).clusters!)).toEqual(['east']),
       },

@@ -3,7 +3,7 @@
 // apiVersion/kind/namespace/name with uid, resourceVersion and generation; label selectors (the
 // store's own parser); server-side apply as a field manager, with `managedFields` naming who
 // owns which field; writes by other field managers (`edit`); finalizers and deletionTimestamp;
-// dry runs; and failures injected as the real client's KubeErrors. It is no substitute for a
+// dry runs; admission checks; and failures injected as the real client's KubeErrors. It is no substitute for a
 // cluster: the e2e tests stay the proof that KubeNova works against Kubernetes.
 //
 // Simplifications (what the reconciler does not depend on): every list is atomic (replaced
@@ -147,6 +147,7 @@ export class MemoryCluster {
   readonly calls: Call[] = [];
   private readonly objects = new Map<string, Stored>();
   private readonly failures: Failure[] = [];
+  private readonly admission: Array<(op: 'apply' | 'delete', obj: KubeObject) => Error | undefined> = [];
   private readonly watchers = new Set<{ type: TypeRef; namespace?: string; selector: ReturnType<typeof parseLabelSelector>; onEvent: (t: WatchEventType, o: KubeObject) => void }>();
   private version = 0;
   private uids = 0;
@@ -209,6 +210,20 @@ export class MemoryCluster {
     return this.fail({ error: errorFromTransport({ code: 'ECONNREFUSED' }, this.server) });
   }
 
+  /** An admission check of every write, whoever makes it (a validating webhook): an error it
+   *  returns refuses the write. `apply` sees the object as it would be stored. */
+  admit(check: (op: 'apply' | 'delete', obj: KubeObject) => Error | undefined): this {
+    this.admission.push(check);
+    return this;
+  }
+
+  private admitted(op: 'apply' | 'delete', obj: KubeObject): void {
+    for (const check of this.admission) {
+      const refusal = check(op, obj);
+      if (refusal) throw refusal;
+    }
+  }
+
   /** Drops every injected failure. */
   heal(): this {
     this.failures.length = 0;
@@ -258,6 +273,7 @@ export class MemoryCluster {
       if (o.paths.size === 0) owners.delete(m);
     }
     owners.set(manager, { operation: 'Apply', time: this.stamp(), paths: new Set(applied.keys()) });
+    this.admitted('apply', next);
     return this.commit(key, cur, next, owners, manager, opts.dryRun);
   }
 
@@ -319,6 +335,7 @@ export class MemoryCluster {
     const key = keyOf(ref);
     const cur = this.objects.get(key);
     if (!cur) return 'absent';
+    this.admitted('delete', cur.obj);
     if ((meta(cur.obj).finalizers?.length ?? 0) === 0) {
       this.objects.delete(key);
       this.notify('DELETED', cur.obj);
