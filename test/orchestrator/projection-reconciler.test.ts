@@ -76,6 +76,7 @@ const settingsRef = (name: string): ObjectRef => ({ ...CONFIG_MAP, namespace: NS
 const widgetRef = (name: string): ObjectRef => ({ ...WIDGET, namespace: NS, name });
 
 const testKind: ProjectionKind<Intent, void, void> = {
+  // Stored as a Tenant (the store's kinds are a closed list); nothing of the real tenant kind is used.
   kind: 'Tenant',
   adapter,
   async load(obj) {
@@ -253,7 +254,7 @@ class World {
 
   /** The widget controller: reports the widget ready (or failed) on `cluster`. */
   widgetReports(cluster: string, status: { ready?: boolean; error?: string }): void {
-    this.cluster(cluster).patchStatus(this.widget, status);
+    this.cluster(cluster).patchStatus(this.widget, { status });
   }
 
   /** Created, reported ready and reconciled again: Deployed on `clusters`. */
@@ -1101,6 +1102,32 @@ describe('the in-memory cluster', () => {
     expect(w.east.peek({ ...CONFIG_MAP, namespace: NS, name: 'x' })!.metadata.labels).toEqual({ a: '1' });
     expect(w.east.list(CONFIG_MAP, { namespace: NS, labelSelector: 'a=1,!b' })).toHaveLength(1);
     expect(w.east.list(CONFIG_MAP, { namespace: NS, labelSelector: 'a,b' })).toHaveLength(0);
+  });
+
+  it('deletion with finalizers marks the object; removing the last one removes it; watches see each step', () => {
+    const w = new World();
+    const ref = { ...CONFIG_MAP, namespace: NS, name: 'x' };
+    const seen: string[] = [];
+    w.east.watch(CONFIG_MAP, { namespace: NS, labelSelector: 'a=1' }, (type, o) => seen.push(`${type} ${o.metadata.name} ${o.metadata.resourceVersion}`));
+    w.east.apply('kubenova', { ...CONFIG_MAP, metadata: { name: 'x', namespace: NS, labels: { a: '1' } } });
+    w.east.apply('kubenova', { ...CONFIG_MAP, metadata: { name: 'y', namespace: NS, labels: { a: '2' } } }); // not selected
+    w.east.setFinalizers(ref, ['f']);
+    expect(w.east.delete(ref)).toBe('deleted');
+    expect(w.east.peek(ref)!.metadata.deletionTimestamp).toBe('2026-01-01T00:00:00Z');
+    w.east.setFinalizers(ref, []);
+    expect(w.east.peek(ref)).toBeUndefined();
+    expect(w.east.delete(ref)).toBe('absent');
+    expect(seen.map((e) => e.split(' ')[0])).toEqual(['ADDED', 'MODIFIED', 'MODIFIED', 'DELETED']);
+  });
+
+  it('a status patch with a stale resourceVersion is a 409 Conflict', () => {
+    const w = new World();
+    const ref = { ...CONFIG_MAP, namespace: NS, name: 'x' };
+    const first = w.east.apply('kubenova', { ...CONFIG_MAP, metadata: { name: 'x', namespace: NS } });
+    w.east.patchStatus(ref, { metadata: { resourceVersion: first.metadata.resourceVersion }, status: { ok: true } });
+    expect(() => w.east.patchStatus(ref, { metadata: { resourceVersion: first.metadata.resourceVersion }, status: { ok: false } })).toThrow(
+      expect.objectContaining({ reason: 'Conflict', status: 409 }),
+    );
   });
 
   it('refuses a namespaced object in a namespace that does not exist (404, as the real client reports it)', () => {

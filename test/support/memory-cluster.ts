@@ -70,7 +70,7 @@ interface Stored {
 const isMap = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const clone = <T>(v: T): T => structuredClone(v);
 
-export const keyOf = (r: { apiVersion: string; kind: string; namespace?: string; name: string }) => `${r.apiVersion}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
+const keyOf = (r: { apiVersion: string; kind: string; namespace?: string; name: string }) => `${r.apiVersion}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
 const refKey = (o: KubeObject) => keyOf({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
 const describeRef = (r: { kind: string; namespace?: string; name: string }) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 
@@ -241,11 +241,6 @@ export class MemoryCluster {
     throw f.error;
   }
 
-  /** How many calls of `verb` were made (of `kind`; writes: dry runs not counted unless asked). */
-  count(verb: Verb, filter: { kind?: string; dryRun?: boolean } = {}): number {
-    return this.calls.filter((c) => c.verb === verb && (filter.kind === undefined || c.kind === filter.kind) && (filter.dryRun === undefined || (c.dryRun === true) === filter.dryRun)).length;
-  }
-
   /** Calls that change something: applies (not dry runs), deletes and status patches, but not
    *  the Kubernetes Events KubeNova reports with. */
   writes(): Call[] {
@@ -274,7 +269,7 @@ export class MemoryCluster {
     }
     owners.set(manager, { operation: 'Apply', time: this.stamp(), paths: new Set(applied.keys()) });
     this.admitted('apply', next);
-    return this.commit(key, cur, next, owners, manager, opts.dryRun);
+    return this.commit(key, cur, next, owners, opts.dryRun);
   }
 
   /** A write by another field manager (an Update, as `kubectl edit` or a controller makes):
@@ -297,7 +292,7 @@ export class MemoryCluster {
       const mine = owners.get(manager);
       owners.set(manager, { operation: 'Update', time: this.stamp(), paths: new Set([...(mine?.paths ?? []), ...touched]) });
     }
-    return this.commit(key, cur, next, owners, manager, false);
+    return this.commit(key, cur, next, owners, false);
   }
 
   /** The object as a GET returns it (with managedFields), or undefined. */
@@ -321,13 +316,17 @@ export class MemoryCluster {
     return [...this.objects.values()].map((s) => describeRef({ kind: s.obj.kind, namespace: s.obj.metadata.namespace, name: s.obj.metadata.name })).sort();
   }
 
-  /** JSON merge patch of `status` (a controller reporting). */
+  /** A JSON merge patch of the status subresource (a controller reporting): only `status` is
+   *  taken, and `metadata.resourceVersion`, if given, must be the current one (else 409). */
   patchStatus(ref: ObjectRef, patch: Json): KubeObject {
     const cur = this.mustGet(ref);
+    const expected = isMap(patch.metadata) ? patch.metadata.resourceVersion : undefined;
+    if (expected !== undefined && expected !== cur.obj.metadata.resourceVersion) {
+      throw errorFromStatus(409, { kind: 'Status', code: 409, reason: 'Conflict', message: `Operation cannot be fulfilled on ${ref.kind} "${ref.name}": the object has been modified` }, 'PATCH');
+    }
     const next = clone(cur.obj);
-    const status = mergePatch(isMap(next.status) ? next.status : {}, isMap(patch.status) ? patch.status : patch);
-    next.status = status;
-    return this.commit(keyOf(ref), cur, next, cloneOwners(cur.owners), undefined, false);
+    next.status = mergePatch(isMap(next.status) ? next.status : {}, isMap(patch.status) ? patch.status : {});
+    return this.commit(keyOf(ref), cur, next, cloneOwners(cur.owners), false);
   }
 
   /** With finalizers: marks the object deleted (deletionTimestamp) and keeps it; else removes it. */
@@ -344,7 +343,7 @@ export class MemoryCluster {
     if (!cur.obj.metadata.deletionTimestamp) {
       const next = clone(cur.obj);
       next.metadata.deletionTimestamp = this.stamp();
-      this.commit(key, cur, next, cur.owners, undefined, false);
+      this.commit(key, cur, next, cur.owners, false);
     }
     return 'deleted';
   }
@@ -360,7 +359,7 @@ export class MemoryCluster {
       this.notify('DELETED', next);
       return;
     }
-    this.commit(keyOf(ref), cur, next, cur.owners, undefined, false);
+    this.commit(keyOf(ref), cur, next, cur.owners, false);
   }
 
   watch(type: TypeRef, opts: { namespace?: string; labelSelector?: string }, onEvent: (t: WatchEventType, o: KubeObject) => void): Stoppable & { synced: Promise<void> } {
@@ -392,12 +391,13 @@ export class MemoryCluster {
     return cur;
   }
 
-  /** Stores `next` unless nothing changed (then the object as it is, with no new version). */
-  private commit(key: string, cur: Stored | undefined, next: KubeObject, owners: Map<string, Owner>, writer: string | undefined, dryRun: boolean | undefined): KubeObject {
+  /** Stores `next` (a dry run: only returns it) unless nothing changed: then the object as it
+   *  is, with no new version and the managers' times as they were. A change of anything but
+   *  metadata and status is a new generation. */
+  private commit(key: string, cur: Stored | undefined, next: KubeObject, owners: Map<string, Owner>, dryRun: boolean | undefined): KubeObject {
     if (cur) {
       const same = isDeepStrictEqual(stripped(cur.obj), stripped(next)) && sameOwners(cur.owners, owners);
       if (same) return render(cur);
-      // The writer's time moves only with a real change; others' stay as they were.
       const { status: _a, ...before } = content(cur.obj);
       const { status: _b, ...after } = content(next);
       const { metadata: _m1, ...specBefore } = before;
@@ -433,8 +433,6 @@ export class MemoryClusters {
   private readonly byName = new Map<string, MemoryCluster>();
   private readonly broken = new Map<string, Error>();
   private readonly clients = new Map<string, ClusterClient>();
-  /** How often a client was asked for, by cluster. */
-  readonly connects = new Map<string, number>();
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
@@ -454,7 +452,6 @@ export class MemoryClusters {
   }
 
   async forCluster(name: string): Promise<ClusterClient> {
-    this.connects.set(name, (this.connects.get(name) ?? 0) + 1);
     const broken = this.broken.get(name);
     if (broken) throw broken;
     // One client per cluster, as the runtime's cache hands out (watches restart on a new one).
