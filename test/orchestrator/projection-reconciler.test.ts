@@ -587,6 +587,23 @@ describe('drift', () => {
       },
     },
     {
+      reason: 'detect: later resyncs find the same drift and write nothing (the dry run that confirms it is no write)',
+      async given(w) {
+        await w.deployed({ driftPolicy: 'detect' });
+        w.advance(1_000);
+        paint(w, 'east', 'red');
+        await w.reconcile();
+        w.advance(RESYNC_MS);
+      },
+      want: {
+        result: { type: 'requeueAfter', delayMs: RESYNC_MS },
+        phases: [],
+        writes: { east: [] },
+        status: { phase: 'Drifted' },
+        then: (w) => expect(w.callsOf('east', 'apply', { dryRun: true })).toBe(1),
+      },
+    },
+    {
       reason: 'repair: an object someone deleted is put back',
       async given(w) {
         await w.deployed();
