@@ -9,11 +9,11 @@ import { KubeError, type ClusterClient, type KubeObject, type ObjectRef } from '
 import { apiNeed } from '../../src/domain/capabilities.js';
 import { CLEANUP_FINALIZER, MANAGED_SELECTOR, ownerKeyOf, ownershipLabels } from '../../src/domain/ownership.js';
 import type { Phase, Resource, ResourceStatus } from '../../src/domain/resource.js';
-import type { ReconcileResult } from '../../src/orchestrator/controller.js';
-import { ClusterWatches } from '../../src/orchestrator/cluster-watches.js';
-import type { DriftField } from '../../src/orchestrator/drift.js';
-import type { ProjectionAdapter } from '../../src/orchestrator/projection.js';
-import { DRIFT_FIGHTING, ProjectionReconciler, type DriftPolicy, type ProjectionKind } from '../../src/orchestrator/projection-reconciler.js';
+import type { ReconcileResult } from '../../src/orchestrator/manager/controller.js';
+import { ClusterWatches } from '../../src/orchestrator/projection/watches.js';
+import type { DriftField } from '../../src/orchestrator/projection/drift.js';
+import type { ClusterWatch, ProjectionAdapter } from '../../src/adapters/contract.js';
+import { DRIFT_FIGHTING, ProjectionReconciler, type DriftPolicy, type ProjectionKind } from '../../src/orchestrator/projection/reconciler.js';
 import { createStore, type OpenedStore } from '../../src/store/index.js';
 import type { ObjectStore } from '../../src/store/types.js';
 import { admissionDenied, MemoryClusters, statusError, type MemoryCluster } from '../support/memory-cluster.js';
@@ -45,7 +45,41 @@ interface Intent {
   spec: Spec;
 }
 
-const adapter: ProjectionAdapter<void> = {
+/** The kind's watches on its objects (used when a case runs with watches, as the runtime does). */
+const ownerKeys = (o: KubeObject) => [ownerKeyOf(o.metadata.labels)].filter((k): k is string => k !== undefined);
+const WIDGET_WATCHES: readonly ClusterWatch[] = [
+  { type: WIDGET, namespace: NS, labelSelector: MANAGED_SELECTOR, keysOf: ownerKeys },
+  { type: CONFIG_MAP, namespace: NS, labelSelector: MANAGED_SELECTOR, keysOf: ownerKeys },
+];
+
+const adapter: ProjectionAdapter<Intent, void, void> = {
+  engine: 'widgets',
+  watches: WIDGET_WATCHES,
+  async observe(client, _intent, signal) {
+    const ns = await client.get({ ...NAMESPACE, name: NS }, { signal });
+    if (!ns) return { stop: { state: 'progressing', reason: 'WaitingForNamespace', message: `namespace ${NS} does not exist yet` } };
+    return { ctx: undefined, input: undefined };
+  },
+  plan(intent, caps) {
+    if (!caps) return { outcome: 'undiscovered' };
+    if (!caps.resources?.[WIDGET.apiVersion]?.includes('widgets')) {
+      return { outcome: 'unsupported', missing: [apiNeed(WIDGET.apiVersion, 'widgets', 'the Widget API')] };
+    }
+    const labels = ownershipLabels({ tenant: intent.name });
+    return {
+      outcome: 'planned',
+      notes: [],
+      objects: [
+        { ...CONFIG_MAP, metadata: { name: `${intent.name}-settings`, namespace: NS, labels }, data: { color: intent.spec.color } },
+        {
+          ...WIDGET,
+          metadata: { name: intent.name, namespace: NS, labels, ...(intent.spec.runAs && { annotations: { [RUN_AS]: intent.spec.runAs } }) },
+          spec: { size: intent.spec.size ?? 1, settings: `${intent.name}-settings`, protected: true },
+        },
+      ],
+    };
+  },
+  detail: (applied) => ({ widgetUid: applied.find((o) => o.kind === WIDGET.kind)?.metadata.uid }),
   ownedTypes: [
     { ...WIDGET, namespace: NS },
     { ...CONFIG_MAP, namespace: NS },
@@ -85,31 +119,6 @@ const testKind: ProjectionKind<Intent, void, void> = {
     return { intent: { name: obj.name, spec }, clusters: spec.clusters };
   },
   owner: (obj) => ({ tenant: obj.name }),
-  async prepare(client, _intent, signal) {
-    const ns = await client.get({ ...NAMESPACE, name: NS }, { signal });
-    if (!ns) return { stop: { state: 'progressing', reason: 'WaitingForNamespace', message: `namespace ${NS} does not exist yet` } };
-    return { ctx: undefined, input: undefined };
-  },
-  plan(intent, caps) {
-    if (!caps) return { outcome: 'undiscovered' };
-    if (!caps.resources?.[WIDGET.apiVersion]?.includes('widgets')) {
-      return { outcome: 'unsupported', missing: [apiNeed(WIDGET.apiVersion, 'widgets', 'the Widget API')] };
-    }
-    const labels = ownershipLabels({ tenant: intent.name });
-    return {
-      outcome: 'planned',
-      notes: [],
-      objects: [
-        { ...CONFIG_MAP, metadata: { name: `${intent.name}-settings`, namespace: NS, labels }, data: { color: intent.spec.color } },
-        {
-          ...WIDGET,
-          metadata: { name: intent.name, namespace: NS, labels, ...(intent.spec.runAs && { annotations: { [RUN_AS]: intent.spec.runAs } }) },
-          spec: { size: intent.spec.size ?? 1, settings: `${intent.name}-settings`, protected: true },
-        },
-      ],
-    };
-  },
-  detail: (applied) => ({ widgetUid: applied.find((o) => o.kind === WIDGET.kind)?.metadata.uid }),
   async deletionBlocker(obj) {
     const hold = obj.labels[HOLD_LABEL];
     return hold ? `waiting for ${hold}` : undefined;
@@ -181,11 +190,7 @@ class World {
   /** `watched`: with the kind's watches on its objects, as the runtime runs it. */
   constructor(opts: { watched?: boolean } = {}) {
     if (opts.watched) {
-      const keysOf = (o: KubeObject) => [ownerKeyOf(o.metadata.labels)].filter((k): k is string => k !== undefined);
-      this.watches = new ClusterWatches((key) => this.enqueued.push(key), [
-        { type: WIDGET, namespace: NS, labelSelector: MANAGED_SELECTOR, keysOf },
-        { type: CONFIG_MAP, namespace: NS, labelSelector: MANAGED_SELECTOR, keysOf },
-      ]);
+      this.watches = new ClusterWatches((key) => this.enqueued.push(key), adapter.watches);
     }
     this.reconciler = new ProjectionReconciler(testKind, {
       objects: recording(store.objects, this.name, this.statuses),

@@ -12,7 +12,6 @@ import { KubeError, type ClusterClient, type KubeObject } from '../../adapters/k
 import type { ReconcileRequest, ReconcileResult, Reconciler } from '../manager/controller.js';
 import { clusterStatus, overallStatus, type ClusterOutcome, type ClusterStatus } from './phases.js';
 import type { Observed, ProjectionAdapter } from '../../adapters/contract.js';
-import type { ClusterClients } from '../manager/cluster-clients.js';
 import { failureOutcome, observeDrift, project, readinessOutcome, unproject, type DriftObservation } from './sync.js';
 import type { ObservedObjects } from './watches.js';
 import { LastChecks } from './last-checks.js';
@@ -31,7 +30,8 @@ export { CLEANUP_FINALIZER };
 
 export interface ProjectionDeps {
   objects: ObjectStore;
-  clients: ClusterClients;
+  /** Where a reconcile gets a client for a registered cluster (the manager's client cache). */
+  clients: { forCluster(name: string): Promise<ClusterClient> };
   now?: () => Date;
   /** Look again after this long while a cluster is still converging. Watches on the projected
    *  objects are what normally wakes the reconciler; this is the safety net. Default 15 s. */
