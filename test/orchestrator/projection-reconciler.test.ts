@@ -851,11 +851,11 @@ describe('delete with finalizer', () => {
 });
 
 describe('delete with finalizer: a cluster left by the placement while a blocker holds deletion', () => {
-  // Wanted: what is still on a cluster taken out of the placement is removed before the intent
-  // goes. Today the blocker's status (deletingStatus with no clusters) replaces status.clusters,
-  // and finalize() only looks at status.clusters and the current placement, so the west cluster's
-  // config map is left behind and the intent deleted. Remove `.fails` once that is fixed.
-  it.fails('keeps cleaning a cluster the placement no longer names (known bug: the blocker status forgets it)', async () => {
+  // What is still on a cluster taken out of the placement is removed before the intent goes:
+  // finalize() cleans the clusters in status.clusters and the placement, so the status written
+  // while a blocker holds keeps the clusters listed (it once replaced them with none, and the
+  // west cluster's objects were left behind).
+  it('keeps cleaning a cluster the placement no longer names, also after waiting on a deletion blocker', async () => {
     const w = new World();
     await w.deployed({ clusters: ['east', 'west'] });
     w.west.setFinalizers(w.widget, [WIDGET_FINALIZER]);

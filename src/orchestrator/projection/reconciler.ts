@@ -382,7 +382,10 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     if (!obj.finalizers.includes(CLEANUP_FINALIZER)) return { type: 'done' };
     const blocker = await this.kind.deletionBlocker?.(obj, this.deps.objects);
     if (blocker) {
-      await this.writeStatus(obj, this.deletingStatus(obj, {}, blocker), req);
+      // The clusters it is still on stay listed: once unblocked, they are the ones to clean (also
+      // those the placement no longer names).
+      const waiting = this.deletingStatus(obj, {}, blocker);
+      await this.writeStatus(obj, { ...waiting, ...(obj.status.clusters && { clusters: obj.status.clusters }) }, req);
       return { type: 'requeueAfter', delayMs: this.waitRequeueMs };
     }
     const loaded = await this.kind.load(obj, this.deps.objects);
