@@ -6,7 +6,7 @@ import { secretRefsOf, withSecretRefs } from '../domain/secret-refs.js';
 import { currentLogContext } from '../observability/context.js';
 import { currentTraceparent } from '../observability/tracing.js';
 import type { KeySource } from '../security/keyring.js';
-import { jsonEqual } from './canonical-json.js';
+import { jsonEqual } from '../domain/canonical-json.js';
 import type { ChangeFeed } from './changes.js';
 import type { SubscribeOptions } from './types.js';
 import { decodeCursor, encodeCursor } from './cursor.js';

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { currentLogContext } from '../../src/observability/context.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { ReconcileRequest } from '../../src/orchestrator/manager/controller.js';
-import { keyOf, parseKey, startRuntime, type Runtime } from '../../src/orchestrator/manager/manager.js';
+import { reconcileKey as keyOf } from '../../src/domain/resource.js';
+import { parseKey, startRuntime, type Runtime } from '../../src/orchestrator/manager/manager.js';
 import { WHOLE_SHARE, type WorkShare } from '../../src/orchestrator/manager/shards.js';
 import { openTestStore } from '../api/support/harness.js';
 

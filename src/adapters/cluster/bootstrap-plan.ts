@@ -14,6 +14,7 @@
 // - Capsule's webhook certificate without cert-manager: Capsule creates and injects it itself
 //   (`certManager.generateCertificates=false`, `tls.enableController=true`).
 // - vela-core admission webhooks on: `admissionWebhooks.enabled=true`.
+import { canonicalJson } from '../../domain/canonical-json.js';
 import { createHash } from 'node:crypto';
 import { AGENT } from './agent-identity.js';
 
@@ -124,18 +125,6 @@ export function mergeValues(base: Values, override: Values): Values {
 
 function isPlainObject(v: unknown): v is Values {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** JSON with object keys sorted: equal values give equal text whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isPlainObject(value)) {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
 }
 
 /** What decides "unchanged": the release's chart (name-version) and this digest of the values

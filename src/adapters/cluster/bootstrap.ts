@@ -19,17 +19,7 @@ import { KubeClusterClient } from '../kube/client.js';
 import { kubeConfigOf, kubeconfigText, readKubeconfig } from '../kube/kubeconfig.js';
 import type { KubeObject } from '../kube/types.js';
 import { AGENT } from './agent-identity.js';
-import {
-  CAPSULE_USER_GROUPS,
-  describeSource,
-  planComponents,
-  remoteChartArgs,
-  valuesDigest,
-  type BootstrapComponent,
-  type ChartSource,
-  type ComponentPlan,
-  type Values,
-} from './bootstrap-plan.js';
+import { CAPSULE_USER_GROUPS, describeSource, planComponents, remoteChartArgs, valuesDigest, type BootstrapComponent, type ChartSource, type ComponentPlan, type Values } from './bootstrap-plan.js';
 
 export type ComponentStatus = 'Pending' | 'Installing' | 'Installed' | 'Upgraded' | 'Unchanged' | 'WouldInstall' | 'WouldUpgrade' | 'Error';
 

@@ -90,3 +90,7 @@ export interface ClusterClient {
     onEvent: (type: WatchEventType, obj: KubeObject) => void,
   ): Stoppable & { synced: Promise<void> };
 }
+
+/** One object's identity on a cluster: apiVersion, kind, namespace and name. */
+export const objectKey = (o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): string =>
+  `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;

@@ -25,7 +25,7 @@ export type WatchHandler = (type: WatchEventType, obj: KubeObject) => void;
 
 const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
-const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+const namespacedName = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 /** The server said the resourceVersion we asked for is gone: list again. */
 class Gone extends Error {}
@@ -97,7 +97,7 @@ export function startWatch(
     } while (cont);
     const seen = new Set<string>();
     for (const obj of items) {
-      const key = keyOf(obj);
+      const key = namespacedName(obj);
       seen.add(key);
       const before = known.get(key);
       known.set(key, obj);
@@ -157,7 +157,7 @@ export function startWatch(
                 ? { ...obj, apiVersion: type.apiVersion, kind: type.kind }
                 : { ...obj, apiVersion: obj.apiVersion ?? type.apiVersion, kind: obj.kind ?? type.kind };
               version = full.metadata.resourceVersion ?? version;
-              const key = keyOf(full);
+              const key = namespacedName(full);
               const before = known.get(key);
               if (event.type === 'DELETED') {
                 known.delete(key);

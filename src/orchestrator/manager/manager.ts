@@ -6,7 +6,7 @@
 // several replicas, a WorkShare (shards.ts) decides which keys this one reconciles: it queues only
 // those, runs each reconcile under its shard's fencing token, and resyncs when it gains shards.
 import { randomUUID } from 'node:crypto';
-import type { Kind } from '../../domain/resource.js';
+import { reconcileKey, type Kind } from '../../domain/resource.js';
 import { runWithLogContext, type LogContext } from '../../observability/context.js';
 import type { EventRecorder } from '../../observability/events.js';
 import type { Logger } from '../../observability/logger.js';
@@ -21,7 +21,6 @@ import type { BackoffOptions, TokenBucketOptions } from './rate-limit.js';
 import { WHOLE_SHARE, type Claim, type WorkShare } from './shards.js';
 
 /** `Kind/name`: the work-queue key of an object. */
-export const keyOf = (kind: Kind, name: string): string => `${kind}/${name}`;
 
 export function parseKey(key: string): { kind: Kind; name: string } {
   const slash = key.indexOf('/');
@@ -213,7 +212,7 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
 
   // Other replicas' writes too: a key of this replica's shards may be written through any of them.
   const unsubscribe = store.objects.onChange((event) => {
-    enqueue(keyOf(event.kind, event.name), event.correlationId, event.traceparent);
+    enqueue(reconcileKey(event.kind, event.name), event.correlationId, event.traceparent);
     for (const reg of opts.reconcilers) {
       for (const trigger of reg.triggers ?? []) {
         if (trigger.kind !== event.kind) continue;
@@ -241,7 +240,7 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
     }
     return (resyncing = (async () => {
       try {
-        for (const kind of controllers.keys()) for await (const obj of eachObject(store.objects, kind)) enqueue(keyOf(kind, obj.name));
+        for (const kind of controllers.keys()) for await (const obj of eachObject(store.objects, kind)) enqueue(reconcileKey(kind, obj.name));
       } catch (err) {
         logger.warn({ err }, 'resync failed');
       } finally {

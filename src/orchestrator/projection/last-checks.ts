@@ -10,7 +10,8 @@
 import { KubeError, type ClusterClient, type KubeObject } from '../../adapters/kube/types.js';
 import { newerVersion, type ObservedObjects } from './watches.js';
 import { contentDigest, ownedDiff } from './drift.js';
-import { keyOf, refOf } from './sync.js';
+import { refOf } from './sync.js';
+import { objectKey } from '../../adapters/kube/types.js';
 
 /** One object as the last check saw it in sync with the plan. */
 interface Seen {
@@ -48,7 +49,7 @@ export class LastChecks {
   /** After a full reconcile that left `objects` (as the cluster returned them, in plan order) in
    *  sync with the plan of `digest` for intent generation `generation`. */
   record(key: string, digest: string, generation: number, objects: readonly KubeObject[], now: number): void {
-    this.checks.set(key, { digest, generation, at: now, objects: new Map(objects.map((o) => [keyOf(o), seenOf(o)])) });
+    this.checks.set(key, { digest, generation, at: now, objects: new Map(objects.map((o) => [objectKey(o), seenOf(o)])) });
   }
 
   /** `key` exactly, or every key under a prefix ending in `/`. */
@@ -79,7 +80,7 @@ export class LastChecks {
     if (!last) return undefined;
     const live: KubeObject[] = [];
     for (const want of desired) {
-      const seen = last.objects.get(keyOf(want));
+      const seen = last.objects.get(objectKey(want));
       let obj = observed?.lookup(cluster.name, refOf(want));
       const order = newerVersion(obj?.metadata.resourceVersion, seen?.version);
       if (obj && order !== 0 && order !== 1) obj = undefined;
@@ -94,7 +95,7 @@ export class LastChecks {
       if (!stillInSync(want, obj, seen)) return undefined;
       live.push({ ...obj!, apiVersion: want.apiVersion, kind: want.kind });
     }
-    for (const obj of live) last.objects.set(keyOf(obj), seenOf(obj));
+    for (const obj of live) last.objects.set(objectKey(obj), seenOf(obj));
     return live;
   }
 }

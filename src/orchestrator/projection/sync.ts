@@ -9,7 +9,7 @@
 // - writes are server-side apply (field manager `kubenova`), so re-applying an unchanged plan
 //   changes nothing in the cluster.
 import { isOwnedBy, ownerNoun, ownershipSelector, type Owner } from '../../domain/ownership.js';
-import { FIELD_MANAGER, KubeError, type ClusterClient, type KubeObject, type ObjectRef, type TypeRef } from '../../adapters/kube/types.js';
+import { FIELD_MANAGER, KubeError, objectKey, type ClusterClient, type KubeObject, type ObjectRef, type TypeRef } from '../../adapters/kube/types.js';
 import type { OwnedType, ProjectionAdapter, Readiness } from '../../adapters/contract.js';
 import { ownedDiff, type DriftField } from './drift.js';
 import type { ClusterOutcome } from './phases.js';
@@ -20,9 +20,6 @@ export const refOf = (o: KubeObject): ObjectRef => ({
   name: o.metadata.name,
   ...(o.metadata.namespace !== undefined && { namespace: o.metadata.namespace }),
 });
-
-export const keyOf = (o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>) =>
-  `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 export const describe = (o: Pick<KubeObject, 'kind' | 'metadata'>) =>
   `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
@@ -74,14 +71,14 @@ export async function project<Ctx>(
     return { outcome: failureOutcome(err, adapter, 'listing projected objects'), applied, pruned, complete: false };
   }
   for (const obj of desired) {
-    const inSync = observed?.inSync.get(keyOf(obj));
+    const inSync = observed?.inSync.get(objectKey(obj));
     if (inSync) {
       applied.push(inSync);
       continue;
     }
     let doing = `reading ${describe(obj)}`;
     try {
-      if (!owned.has(keyOf(obj))) {
+      if (!owned.has(objectKey(obj))) {
         const live = await client.get(refOf(obj), { signal });
         if (live && !isOwnedBy(live.metadata.labels, owner) && !wroteIt(live)) {
           const outcome: ClusterOutcome = {
@@ -100,7 +97,7 @@ export async function project<Ctx>(
       return { outcome: failureOutcome(err, adapter, doing), applied, pruned, complete: false };
     }
   }
-  const wanted = new Set(desired.map(keyOf));
+  const wanted = new Set(desired.map(objectKey));
   try {
     for (const [key, found] of owned) {
       if (wanted.has(key)) continue;
@@ -127,12 +124,12 @@ export function readinessOutcome<Ctx>(applied: readonly KubeObject[], adapter: P
     : { state: 'ready', reason: 'Deployed', message: `${applied.length} object${applied.length === 1 ? '' : 's'} applied and ready` };
 }
 
-/** What the owner projected on the cluster, found by its labels, by `keyOf`. */
+/** What the owner projected on the cluster, found by its labels, by `objectKey`. */
 export async function listOwned(client: ClusterClient, owner: Owner, adapter: Pick<ProjectionAdapter<never, never>, 'ownedTypes'>, signal?: AbortSignal): Promise<Map<string, KubeObject>> {
   const owned = new Map<string, KubeObject>();
   for (const type of adapter.ownedTypes) {
     for (const found of await client.list(type, { namespace: type.namespace, labelSelector: ownershipSelector(owner), signal })) {
-      if (isOwnedBy(found.metadata.labels, owner)) owned.set(keyOf(found), found);
+      if (isOwnedBy(found.metadata.labels, owner)) owned.set(objectKey(found), found);
     }
   }
   return owned;
@@ -146,7 +143,7 @@ export interface DriftObservation {
   listed: Map<string, KubeObject>;
   /** Per desired object that differs: its fields, and the live object (for who else wrote it). */
   drifted: Array<{ desired: KubeObject; live: KubeObject | undefined; fields: DriftField[] }>;
-  /** The live objects that hold everything desired, by `keyOf`. */
+  /** The live objects that hold everything desired, by `objectKey`. */
   inSync: Map<string, KubeObject>;
 }
 
@@ -166,7 +163,7 @@ export async function observeDrift(
   const drifted: DriftObservation['drifted'] = [];
   const inSync = new Map<string, KubeObject>();
   for (const obj of desired) {
-    let live = listed.get(keyOf(obj));
+    let live = listed.get(objectKey(obj));
     if (!live) {
       const found = await client.get(refOf(obj), { signal });
       // Someone else's object of that name is not drift: `project` reports it (NotOwned).
@@ -175,7 +172,7 @@ export async function observeDrift(
     }
     let fields = ownedDiff(obj, live);
     if (fields.length === 0) {
-      inSync.set(keyOf(obj), live!);
+      inSync.set(objectKey(obj), live!);
       continue;
     }
     if (!live || live.metadata.deletionTimestamp) {
@@ -190,7 +187,7 @@ export async function observeDrift(
     }
     // Equal after the server's normalisation: in sync as well.
     if (fields.length > 0) drifted.push({ desired: obj, live, fields });
-    else inSync.set(keyOf(obj), live);
+    else inSync.set(objectKey(obj), live);
   }
   return { listed, drifted, inSync };
 }

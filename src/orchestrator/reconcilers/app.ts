@@ -14,7 +14,7 @@ import type { ChangeEvent, ObjectStore } from '../../store/types.js';
 import type { ProjectionKind } from '../projection/reconciler.js';
 import { loadTenant } from './tenant.js';
 
-export const appKind: ProjectionKind<AppIntent, void, void> = {
+export const appProjection: ProjectionKind<AppIntent, void, void> = {
   kind: 'App',
   adapter: velaAppAdapter,
   driftPolicy: (intent) => intent.spec.driftPolicy,

@@ -8,6 +8,7 @@
 // - Token rotation: after two thirds of the token's life the agent mints its next token with
 //   its own rights; the new credentials replace the stored ones (one store write: the object's
 //   secret ref and generation change, and every ClusterClient is rebuilt from them).
+import { reconcileKey } from '../../domain/resource.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { ClusterSpec } from '../../domain/kinds/cluster.js';
 import { AGENT } from '../../adapters/cluster/agent-identity.js';
@@ -24,7 +25,7 @@ import { StoreError } from '../../store/types.js';
 import { ClusterUnavailableError, CREDENTIALS_FIELD } from '../manager/cluster-clients.js';
 import type { ReconcileRequest, ReconcileResult, Reconciler } from '../manager/controller.js';
 import { condition } from '../projection/phases.js';
-import { keyOf, parseKey, type ReconcilerRegistration, type RuntimeServices } from '../manager/manager.js';
+import { parseKey, type ReconcilerRegistration, type RuntimeServices } from '../manager/manager.js';
 
 export const REACHABLE = 'Reachable';
 export const AGENT_CREDENTIALS = 'AgentCredentials';
@@ -222,7 +223,7 @@ export class ClusterReconciler implements Reconciler {
     current?.stop();
     let synced = false;
     const watch = client.watchMetadata({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' }, {}, () => {
-      if (synced) this.services.enqueue(keyOf('Cluster', name));
+      if (synced) this.services.enqueue(reconcileKey('Cluster', name));
     });
     watch.synced.then(
       () => (synced = true),

@@ -9,7 +9,7 @@ import { definitionClusters } from '../../domain/placement.js';
 import { listAll } from '../../store/paging.js';
 import type { ProjectionKind } from '../projection/reconciler.js';
 
-export const definitionKind: ProjectionKind<DefinitionIntent, void, void> = {
+export const definitionProjection: ProjectionKind<DefinitionIntent, void, void> = {
   kind: 'Definition',
   adapter: velaDefinitionAdapter,
   async load(obj, objects) {

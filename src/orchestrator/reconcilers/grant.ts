@@ -25,7 +25,7 @@ import {
   type GrantIntent,
 } from '../../adapters/grants/plan.js';
 import { bindableNamespaces, type SkippedNamespace } from '../../adapters/grants/namespaces.js';
-import { KubeError, type ClusterClient, type KubeObject, type TypeRef } from '../../adapters/kube/types.js';
+import { KubeError, objectKey, type ClusterClient, type KubeObject, type TypeRef } from '../../adapters/kube/types.js';
 import { capabilitiesOf } from '../../domain/capabilities.js';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import type { Condition, Phase, Resource, ResourceStatus } from '../../domain/resource.js';
@@ -94,7 +94,6 @@ export async function grantIntent(grant: GrantResource, objects: ObjectStore): P
   };
 }
 
-const keyOf = (o: KubeObject) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 /** Lists the grant's objects of `type`; none when the cluster does not serve the type (a
  *  TenantOwner without Capsule). */
@@ -127,10 +126,10 @@ export async function applyGrant(client: ClusterClient, requested: GrantIntent, 
   const desired = planGrant(intent);
   const applied: KubeObject[] = [];
   for (const obj of desired) applied.push(await client.apply(obj, { signal }));
-  const wanted = new Set(desired.map(keyOf));
+  const wanted = new Set(desired.map(objectKey));
   for (const type of [ROLE_BINDING, TENANT_OWNER]) {
     for (const found of await owned(client, type, intent.name, signal)) {
-      if (!wanted.has(keyOf(found))) await client.delete(refOf(found), { signal });
+      if (!wanted.has(objectKey(found))) await client.delete(refOf(found), { signal });
     }
   }
   return { anchor: applied.find((o) => o.kind === 'Secret' && o.metadata.name === anchorOf(intent.name))!, applied: intent };

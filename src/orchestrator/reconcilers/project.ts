@@ -6,7 +6,7 @@ import type { TenantSpec } from '../../domain/kinds/tenant.js';
 import type { ProjectionKind } from '../projection/reconciler.js';
 import { loadTenant } from './tenant.js';
 
-export const projectKind: ProjectionKind<ProjectIntent, ProjectContext, void> = {
+export const projectProjection: ProjectionKind<ProjectIntent, ProjectContext, void> = {
   kind: 'Project',
   adapter: capsuleProjectAdapter,
   async load(obj, objects) {

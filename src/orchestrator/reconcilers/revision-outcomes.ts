@@ -5,13 +5,14 @@
 // superseded. Level-triggered: it acts on the status as it is, so running it twice, or after a
 // missed change, gives the same history. It reads only the generic status fields every
 // projection reconciler writes (phase, observedGeneration, the Ready condition).
+import { reconcileKey } from '../../domain/resource.js';
 import type { Kind } from '../../domain/resource.js';
 import type { Logger } from '../../observability/logger.js';
 import { eachObject } from '../../store/paging.js';
 import type { Store } from '../../store/types.js';
 import { Controller, type ReconcileRequest, type ReconcileResult, type Reconciler } from '../manager/controller.js';
 import { READY } from '../projection/phases.js';
-import { keyOf, parseKey } from '../manager/manager.js';
+import { parseKey } from '../manager/manager.js';
 
 export class RevisionOutcomeReconciler implements Reconciler {
   constructor(private readonly store: Store) {}
@@ -52,12 +53,12 @@ export function startRevisionOutcomes(opts: { store: Store; logger: Logger; kind
     },
   });
   const unsubscribe = store.objects.onChange((e) => {
-    if (kinds.includes(e.kind) && e.type !== 'deleted') controller.enqueue(keyOf(e.kind, e.name), e.correlationId);
+    if (kinds.includes(e.kind) && e.type !== 'deleted') controller.enqueue(reconcileKey(e.kind, e.name), e.correlationId);
   });
   controller.start();
   // Whatever changed while KubeNova was not running.
   const initial = (async () => {
-    for (const kind of kinds) for await (const obj of eachObject(store.objects, kind)) controller.enqueue(keyOf(kind, obj.name));
+    for (const kind of kinds) for await (const obj of eachObject(store.objects, kind)) controller.enqueue(reconcileKey(kind, obj.name));
   })().catch((err: unknown) => logger.warn({ err }, 'listing objects to settle their revisions failed'));
   return {
     async stop() {

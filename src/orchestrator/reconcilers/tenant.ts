@@ -24,7 +24,7 @@ export async function loadTenant(tenant: Resource<TenantSpec>, objects: ObjectSt
 
 const projectsOf = (objects: ObjectStore, tenant: string) => listAll<ProjectSpec>(objects, 'Project', { tenant });
 
-export const tenantKind: ProjectionKind<TenantIntent, void, string[]> = {
+export const tenantProjection: ProjectionKind<TenantIntent, void, string[]> = {
   kind: 'Tenant',
   adapter: capsuleTenantAdapter,
   async load(obj, objects) {

@@ -2,7 +2,8 @@
 // digest that decides "unchanged", Helm chart arguments, and rollout readiness of a Deployment.
 import { describe, expect, it } from 'vitest';
 import { rolloutProblem } from '../../../src/adapters/cluster/bootstrap.js';
-import { canonicalJson, parseChartSource, planComponents, remoteChartArgs, valuesDigest } from '../../../src/adapters/cluster/bootstrap-plan.js';
+import { canonicalJson } from '../../../src/domain/canonical-json.js';
+import { parseChartSource, planComponents, remoteChartArgs, valuesDigest } from '../../../src/adapters/cluster/bootstrap-plan.js';
 import { AGENT } from '../../../src/adapters/cluster/agent-identity.js';
 
 describe('parseChartSource', () => {
