@@ -11,7 +11,7 @@ export interface ClusterCapabilities {
   observedAt?: string;
   kubernetesVersion?: string;
   /** Served API resources (plural names) by group/version, from discovery:
-   *  `{"capsule.clastix.io/v1beta2": ["tenants", "globalresourcequotas", ...], "v1": [...]}`. */
+   *  `{"example.io/v1": ["widgets", ...], "v1": [...]}`. */
   resources?: Record<string, string[]>;
   /** Capsule in the cluster (filled by the ClusterReconciler; see adapters/capsule/health.ts). */
   capsule?: CapsuleCapabilities;
@@ -22,7 +22,7 @@ export interface ClusterCapabilities {
 }
 
 export interface CapsuleCapabilities {
-  /** Versions of capsule.clastix.io served; empty: Capsule's CRDs are not installed. */
+  /** Versions of the tenancy engine's API group served (the Capsule adapter discovers them); empty: its CRDs are not installed. */
   apiVersions: string[];
   /** Capsule's webhook configurations exist, and its webhook server answered a dry-run Tenant. */
   webhooks: { registered: boolean; answering: boolean; message?: string };
@@ -33,9 +33,9 @@ export interface CapsuleCapabilities {
 }
 
 export interface KubeVelaCapabilities {
-  /** Versions of core.oam.dev served; empty: KubeVela's CRDs are not installed. */
+  /** Versions of the app engine's API group served (the KubeVela adapter discovers them); empty: its CRDs are not installed. */
   apiVersions: string[];
-  /** The WorkflowRun API (core.oam.dev/v1alpha1 workflowruns) is served. */
+  /** The app engine's workflow-run API is served. */
   workflowRun: boolean;
   /** Definitions installed in vela-system, by type, sorted by name. */
   definitions: { components: string[]; traits: string[]; policies: string[]; workflowSteps: string[] };

@@ -1,5 +1,5 @@
 // Project: one namespace of a tenant, on each of the tenant's clusters (labelled
-// capsule.clastix.io/tenant=<tenant> by the CapsuleAdapter). Its name is the namespace name, so
+// with its tenant by the tenancy adapter). Its name is the namespace name, so
 // project names are unique across tenants: under the tenant prefix rule (the default) it starts
 // with `<tenant>-`.
 import { PROJECT_SPEC } from '../../domain/kinds/project.js';

@@ -21,7 +21,7 @@ type Segment = string | number;
 
 const isMap = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `spec.rules[0].quota`, `metadata.labels["capsule.clastix.io/tenant"]`. */
+/** `spec.rules[0].quota`, `metadata.labels["example.io/key"]`. */
 export function formatPath(path: readonly Segment[]): string {
   return path
     .map((s, i) => (typeof s === 'number' ? `[${s}]` : /^[A-Za-z_$][\w$]*$/.test(s) ? `${i === 0 ? '' : '.'}${s}` : `[${JSON.stringify(s)}]`))
