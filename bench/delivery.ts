@@ -28,11 +28,9 @@ import { benchServer } from './support.js';
 import { clusterWriteServices } from '../src/api/write-services.js';
 import { createClusterClients } from '../src/orchestrator/manager/cluster-clients.js';
 import { clusterReconcilerRegistration } from '../src/orchestrator/reconcilers/cluster.js';
-import { deliveryRegistrations } from '../src/orchestrator/reconcilers/registrations.js';
-import { startRuntime } from '../src/orchestrator/manager/manager.js';
-import { tenancyRegistrations } from '../src/orchestrator/reconcilers/registrations.js';
+import { deliveryRegistrations, tenancyRegistrations } from '../src/orchestrator/reconcilers/registrations.js';
+import { startRuntime, type ReconcilerRegistration } from '../src/orchestrator/manager/manager.js';
 import { createStore } from '../src/store/index.js';
-import type { ReconcilerRegistration } from '../src/orchestrator/manager/manager.js';
 import { countingClients, type ApiCall } from '../test/support/api-calls.js';
 
 const KUBECONFIG = process.env.BENCH_KUBECONFIG;

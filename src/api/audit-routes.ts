@@ -3,8 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { KINDS } from '../domain/resource.js';
-import type { AuditOutcome, AuditQuery } from '../store/types.js';
-import type { Store } from '../store/types.js';
+import type { AuditOutcome, AuditQuery, Store } from '../store/types.js';
 import { PagingQuery, readRecords, sinceOf } from './record-queries.js';
 import { API_PREFIX } from './resource-routes.js';
 import { Name, Strict } from '../domain/schema.js';

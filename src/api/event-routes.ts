@@ -10,8 +10,7 @@ import { REQUEST_ID_HEADER, requestIdHeaders } from '../observability/request-id
 import type { Principal } from '../security/auth.js';
 import { AUTHORIZATION, tableRolesOf, type Scope } from '../security/authorization.js';
 import { allPages } from '../store/paging.js';
-import type { EventQuery, EventRecord, EventType } from '../store/types.js';
-import type { Store } from '../store/types.js';
+import type { EventQuery, EventRecord, EventType, Store } from '../store/types.js';
 import { ApiError, validationFailed } from './errors.js';
 import { DEFAULT_HTTP_LIMITS } from './http-limits.js';
 import { PagingQuery, readRecords, sinceOf } from './record-queries.js';

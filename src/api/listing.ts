@@ -1,8 +1,7 @@
 // Listing objects as the caller sees them. Tenant-owned kinds are filtered by the store query
 // itself (ListOptions.tenants), so pages are exact; attached policy sets are listed by name
 // from the caller's tenants.
-import { KIND_OWNERSHIP } from '../domain/resource.js';
-import type { Resource } from '../domain/resource.js';
+import { KIND_OWNERSHIP, type Resource } from '../domain/resource.js';
 import { decodeCursor, encodeCursor } from '../store/cursor.js';
 import { matchesLabelSelector, parseLabelSelector } from '../store/index.js';
 import { StoreError, type LabelSelector, type ListOptions, type ObjectStore, type Page } from '../store/types.js';

@@ -4,10 +4,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Value } from 'typebox/value';
 import type { Labels, Resource } from '../domain/resource.js';
-import type { NewAuditRecord } from '../store/types.js';
-import type { RevisionAuthor, SecretValues, Store, WriteContext } from '../store/types.js';
-import type { Verb } from '../security/authorization.js';
-import { PLATFORM_FIELDS } from '../security/authorization.js';
+import type { NewAuditRecord, RevisionAuthor, SecretValues, Store, WriteContext } from '../store/types.js';
+import { type Verb, PLATFORM_FIELDS } from '../security/authorization.js';
 import { annotateLogContextWith, type CallerScope } from './caller-scope.js';
 import { ApiError, validationFailed, type ErrorDetail } from './errors.js';
 import type { KindDescriptor, SecretsContext, Spec, WriteServices } from './kinds/descriptor.js';

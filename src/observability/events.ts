@@ -5,8 +5,7 @@
 // events. The runtime records the others here (reconcile failures), appended in order. Every
 // event this replica stores is counted in kubenova_events_total; live subscribers (the SSE
 // stream) get the events every replica stores (the event store announces each append).
-import type { EventRecord, NewEvent } from '../store/types.js';
-import type { Store } from '../store/types.js';
+import type { EventRecord, NewEvent, Store } from '../store/types.js';
 import { LiveEvents } from './live-events.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';

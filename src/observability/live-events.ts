@@ -4,8 +4,7 @@
 // meanwhile are read back from the store, from the newest one delivered before.
 import { Listeners } from '../store/changes.js';
 import { allPages } from '../store/paging.js';
-import type { EventRecord } from '../store/types.js';
-import type { Store } from '../store/types.js';
+import type { EventRecord, Store } from '../store/types.js';
 import type { Logger } from './logger.js';
 
 /** Ids delivered lately, to skip what a catch-up reads again: far more than can be in flight. */

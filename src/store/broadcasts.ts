@@ -1,13 +1,11 @@
 // The store's two broadcasts, committed object changes and recorded KubeNova events: local on
 // PGlite, across replicas (one LISTEN connection, one channel each) on a PostgreSQL server.
 import { LocalBroadcast, type ChangeFeed } from './changes.js';
-import { type Broadcast } from './types.js';
+import type { Broadcast, EventRecord, ChangeEvent } from './types.js';
 import { PgBroadcast } from './pg-broadcast.js';
 import { PgListener, type PgListenerOptions } from './pg-listener.js';
 import { SqlEventStore } from './records.js';
-import { type EventRecord } from './types.js';
 import type { Sql } from './sql.js';
-import type { ChangeEvent } from './types.js';
 
 export interface StoreBroadcasts {
   changes: ChangeFeed;

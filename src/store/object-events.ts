@@ -1,8 +1,7 @@
 // The KubeNova events a committed object change stands for, in words: written in the change's
 // own transaction (objects.ts), so an acknowledged write always has its events.
 import type { PhaseTransition } from '../domain/phase-transitions.js';
-import type { NewEvent } from './types.js';
-import type { ChangeEvent } from './types.js';
+import type { NewEvent, ChangeEvent } from './types.js';
 
 const WARNING_PHASES = new Set(['Error', 'Drifted']);
 

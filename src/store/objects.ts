@@ -8,27 +8,15 @@ import { currentTraceparent } from '../observability/tracing.js';
 import type { KeySource } from '../security/keyring.js';
 import { jsonEqual } from '../domain/canonical-json.js';
 import type { ChangeFeed } from './changes.js';
-import type { SubscribeOptions } from './types.js';
+import { type SubscribeOptions, type EventRecord, StoreError, type ChangeEvent, type ListOptions, type NewResource, type ObjectStore, type Page, type ResourcePatch, type SecretValues, type WriteContext } from './types.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { checkFence } from './leases.js';
 import { labelSelectorSql } from './label-selector.js';
 import { eventsOfChange } from './object-events.js';
-import type { EventRecord } from './types.js';
 import type { SqlAuditLog, SqlEventStore } from './records.js';
 import { recordRevision } from './revisions.js';
 import { planSecretValues, SqlSecretStore, type SecretValuesPlan } from './secrets.js';
 import { Params, toIsoString, type Row, type Sql } from './sql.js';
-import {
-  StoreError,
-  type ChangeEvent,
-  type ListOptions,
-  type NewResource,
-  type ObjectStore,
-  type Page,
-  type ResourcePatch,
-  type SecretValues,
-  type WriteContext,
-} from './types.js';
 
 export const MAX_PAGE_SIZE = 500;
 

@@ -16,10 +16,9 @@ import type { Phase, Resource, ResourceStatus } from '../../src/domain/resource.
 import { createLogger } from '../../src/observability/logger.js';
 import { createClusterClients, type ClusterClients } from '../../src/orchestrator/manager/cluster-clients.js';
 import { clusterReconcilerRegistration } from '../../src/orchestrator/reconcilers/cluster.js';
-import { deliveryRegistrations } from '../../src/orchestrator/reconcilers/registrations.js';
+import { deliveryRegistrations, tenancyRegistrations } from '../../src/orchestrator/reconcilers/registrations.js';
 import { startRevisionOutcomes, type RevisionOutcomes } from '../../src/orchestrator/reconcilers/revision-outcomes.js';
 import { startRuntime, type Runtime } from '../../src/orchestrator/manager/manager.js';
-import { tenancyRegistrations } from '../../src/orchestrator/reconcilers/registrations.js';
 import { ADMIN, json, startHarness, type Harness } from '../api/support/harness.js';
 import { countingClients, type ApiCall } from '../support/api-calls.js';
 import { recordStatuses, untilPhase } from '../support/phases.js';

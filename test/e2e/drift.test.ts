@@ -6,14 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { NAMESPACE_GUARD } from '../../src/orchestrator/reconcilers/cluster.js';
+import { NAMESPACE_GUARD, clusterReconcilerRegistration } from '../../src/orchestrator/reconcilers/cluster.js';
 import { releasedTenant } from '../../src/adapters/capsule/index.js';
 import { KubeClusterClient } from '../../src/adapters/kube/client.js';
 import { KubeError, type KubeObject, type ObjectRef } from '../../src/adapters/kube/types.js';
 import { clusterWriteServices } from '../../src/api/write-services.js';
 import type { Kind, Resource, ResourceStatus } from '../../src/domain/resource.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { clusterReconcilerRegistration } from '../../src/orchestrator/reconcilers/cluster.js';
 import { DRIFT_FIGHTING } from '../../src/orchestrator/projection/reconciler.js';
 import { startRuntime, type Runtime } from '../../src/orchestrator/manager/manager.js';
 import { tenancyRegistrations } from '../../src/orchestrator/reconcilers/registrations.js';

@@ -7,11 +7,10 @@
 // replaced, or changed in a field KubeNova sets, a new plan or generation, no full check within
 // `fullCheckMs` (so periodic resyncs are full), or a process that does not remember one (a
 // restart, another replica) — takes the full path: list, compare, dry-run, apply, prune.
-import { KubeError, type ClusterClient, type KubeObject } from '../../adapters/kube/types.js';
+import { KubeError, type ClusterClient, type KubeObject, objectKey } from '../../adapters/kube/types.js';
 import { newerVersion, type ObservedObjects } from './watches.js';
 import { contentDigest, ownedDiff } from './drift.js';
 import { refOf } from './sync.js';
-import { objectKey } from '../../adapters/kube/types.js';
 
 /** One object as the last check saw it in sync with the plan. */
 interface Seen {

@@ -10,7 +10,7 @@ import type { Kind, Resource, ResourceStatus } from '../../domain/resource.js';
 import { StoreError, type ObjectStore } from '../../store/types.js';
 import { KubeError, type ClusterClient, type KubeObject } from '../../adapters/kube/types.js';
 import type { ReconcileRequest, ReconcileResult, Reconciler } from '../manager/controller.js';
-import { clusterStatus, overallStatus, type ClusterOutcome, type ClusterStatus } from './phases.js';
+import { clusterStatus, overallStatus, type ClusterOutcome, type ClusterStatus, condition } from './phases.js';
 import type { Observed, ProjectionAdapter } from '../../adapters/contract.js';
 import { failureOutcome, observeDrift, project, readinessOutcome, unproject, type DriftObservation } from './sync.js';
 import type { ObservedObjects } from './watches.js';
@@ -23,7 +23,6 @@ import { emitKubeEvent } from '../../adapters/kube/events.js';
 import type { Logger } from '../../observability/logger.js';
 import { MISSING_FIELD, otherWriter, type DriftField } from './drift.js';
 import { DriftFighting, type Fight, type FightingOptions } from './drift-fighting.js';
-import { condition } from './phases.js';
 import type { Counter } from 'prom-client';
 
 export { CLEANUP_FINALIZER };

@@ -8,7 +8,7 @@
 // - Token rotation: after two thirds of the token's life the agent mints its next token with
 //   its own rights; the new credentials replace the stored ones (one store write: the object's
 //   secret ref and generation change, and every ClusterClient is rebuilt from them).
-import { reconcileKey } from '../../domain/resource.js';
+import { reconcileKey, type Condition, type Resource, type ResourceStatus } from '../../domain/resource.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { ClusterSpec } from '../../domain/kinds/cluster.js';
 import { AGENT } from '../../adapters/cluster/agent-identity.js';
@@ -19,7 +19,6 @@ import { rotateAgentToken } from '../../adapters/cluster/token-rotation.js';
 import type { KubeClusterClient } from '../../adapters/kube/client.js';
 import { KubeError } from '../../adapters/kube/types.js';
 import { capabilitiesOf, type ClusterCapabilities } from '../../domain/capabilities.js';
-import type { Condition, Resource, ResourceStatus } from '../../domain/resource.js';
 import { secretRefOf } from '../../domain/secret-refs.js';
 import { StoreError } from '../../store/types.js';
 import { ClusterUnavailableError, CREDENTIALS_FIELD } from '../manager/cluster-clients.js';

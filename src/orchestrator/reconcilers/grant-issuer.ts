@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { GrantSpec } from '../../domain/kinds/grant.js';
 import { DomainError } from '../../domain/errors.js';
 import { AGENT } from '../../adapters/cluster/agent-identity.js';
-import { grantKubeconfig, serviceAccountOf } from '../../adapters/grants/plan.js';
+import { grantKubeconfig, serviceAccountOf, type GrantIntent } from '../../adapters/grants/plan.js';
 import { KubeError } from '../../adapters/kube/types.js';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import type { Labels, Resource } from '../../domain/resource.js';
@@ -17,7 +17,6 @@ import type { Logger } from '../../observability/logger.js';
 import { StoreError, type ObjectStore } from '../../store/types.js';
 import { ClusterUnavailableError, type ClusterClients } from '../manager/cluster-clients.js';
 import { applyGrant, deployedMessage, grantIntent, grantStatus, proxyProblem, type GrantResource } from './grant.js';
-import type { GrantIntent } from '../../adapters/grants/plan.js';
 
 /** A grant name: its scope's name and a random suffix (≤ 63 characters). */
 export function grantName(scope: string): string {

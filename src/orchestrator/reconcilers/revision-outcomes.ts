@@ -5,8 +5,7 @@
 // superseded. Level-triggered: it acts on the status as it is, so running it twice, or after a
 // missed change, gives the same history. It reads only the generic status fields every
 // projection reconciler writes (phase, observedGeneration, the Ready condition).
-import { reconcileKey } from '../../domain/resource.js';
-import type { Kind } from '../../domain/resource.js';
+import { reconcileKey, type Kind } from '../../domain/resource.js';
 import type { Logger } from '../../observability/logger.js';
 import { eachObject } from '../../store/paging.js';
 import type { Store } from '../../store/types.js';
