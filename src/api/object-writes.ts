@@ -11,7 +11,7 @@ import { PLATFORM_FIELDS } from '../security/authorization.js';
 import { annotateLogContextWith, type CallerScope } from './caller-scope.js';
 import { ApiError, validationFailed, type ErrorDetail } from './errors.js';
 import type { KindDescriptor, SecretsContext, Spec, WriteServices } from './kinds/descriptor.js';
-import { SYSTEM_LABEL_PREFIX } from './kinds/references.js';
+import { PROJECT_LABEL, SYSTEM_LABEL_PREFIX } from './kinds/references.js';
 import { apiSpec } from './representation.js';
 import { specSchema } from './schemas/envelope.js';
 
@@ -103,9 +103,9 @@ export async function createObject(
   const spec = withDefaults(d, { ...body.spec, ...fromUrl });
   const secrets = secretsIn(d, body);
   const { tenant } = await d.admit(body.name, spec, { caller, objects: store.objects, forceTenantPrefix: ctx.forceTenantPrefix });
-  caller.requireTenant(d.kind, 'create', tenant);
-  annotateLogContextWith({ kind: d.kind, name: body.name, tenant });
   const labels = labelsFor(d, body.labels ?? {}, spec);
+  caller.requireTenant(d.kind, 'create', tenant, labels[PROJECT_LABEL]);
+  annotateLogContextWith({ kind: d.kind, name: body.name, tenant });
   const stored = await secretsToStore(d, body.name, secrets, { services: ctx.services, spec });
   // One transaction: there is never a cluster without its kubeconfig.
   const finalizers = d.finalizers ? [...d.finalizers] : undefined;

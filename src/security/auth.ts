@@ -36,6 +36,8 @@ export interface Identity {
 export interface RoleBinding {
   role: Role;
   tenant?: string;
+  /** A project of `tenant`: the right reaches only that project's objects (authorization.ts). */
+  project?: string;
   source: string;
 }
 

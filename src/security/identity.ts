@@ -57,9 +57,10 @@ function issuerClaim(token: string): string | undefined {
 }
 
 /** A principal whose rights are exactly its bindings (`roles` and `tenants` summarize them for
- *  the code that reads those). */
+ *  the code that reads those; `tenants` names only tenant-wide rights: a right in one project
+ *  does not open its tenant's events or policy sets). */
 export function principalOf(identity: Identity, bindings: RoleBinding[], subject = `oidc:${identity.issuer}:${identity.subject}`): Principal {
-  const tenants = [...new Set(bindings.flatMap((b) => (b.tenant === undefined ? [] : [b.tenant])))];
+  const tenants = [...new Set(bindings.flatMap((b) => (b.tenant === undefined || b.project !== undefined ? [] : [b.tenant])))];
   return {
     subject,
     roles: [...new Set(bindings.map((b) => b.role))],

@@ -66,8 +66,8 @@ export interface GrantSpec {
 export async function admitGrant(
   spec: GrantSpec,
   ctx: AdmissionContext,
-  /** The caller's roles that may issue the grant, in the grant's tenant. */
-  issuersIn: (tenant: string) => readonly TableRole[],
+  /** The caller's roles that may issue the grant, in the grant's tenant (and its project). */
+  issuersIn: (tenant: string, project?: string) => readonly TableRole[],
   at: string,
 ): Promise<string> {
   const problems: FieldProblem[] = [];
@@ -94,7 +94,7 @@ export async function admitGrant(
   await requirePlacedCluster(ctx, tenant, spec.cluster, `${at}cluster`);
 
   const forSelf = spec.subject === ctx.caller.principal.subject;
-  const issuers = issuersIn(tenant.name);
+  const issuers = issuersIn(tenant.name, spec.project);
   if (!mayGrant(issuers, { role: spec.role, verbs: spec.verbs, forSelf })) {
     const what = spec.verbs ? 'custom verbs' : `role "${spec.role}"`;
     throw new ApiError('FORBIDDEN', `your roles (${issuers.join(', ')}) may not grant ${what}${forSelf ? '' : ' to someone else'}`);
@@ -121,7 +121,7 @@ export const grantKind: KindDescriptor = {
   async admit(name, spec, ctx) {
     // The whole spec is immutable: an update (labels only) keeps what was admitted at creation.
     if (ctx.current) return { tenant: ctx.current.tenant };
-    const issuersIn = (tenant: string) => ctx.caller.rolesFor('KubeconfigGrant', 'create', tenant);
+    const issuersIn = (tenant: string, project?: string) => ctx.caller.rolesFor('KubeconfigGrant', 'create', tenant, project);
     const tenant = await admitGrant(spec as unknown as GrantSpec, ctx, issuersIn, 'spec/');
     // Names issue-kubeconfig generates start with the project's or tenant's name: they comply.
     requireTenantPrefix(ctx, name, tenant);
@@ -158,7 +158,7 @@ export function issueKubeconfigMethod(scope: 'Tenant' | 'Project'): CustomMethod
       if (body.verbs !== undefined) spec.verbs = body.verbs as string[];
       // Neither given: the least access.
       if (spec.role === undefined && spec.verbs === undefined) spec.role = 'view';
-      const tenant = await admitGrant(spec, ctx, (t) => ctx.caller.rolesFor(scope, 'issue-kubeconfig', t), '');
+      const tenant = await admitGrant(spec, ctx, (t, p) => ctx.caller.rolesFor(scope, 'issue-kubeconfig', t, p), '');
       const issuing = ctx.services.grants;
       if (!issuing) throw new ApiError('NOT_IMPLEMENTED', 'this server issues no kubeconfigs (no grant issuer configured)');
       const specWithDefaults = { ...spec, namespaces: spec.namespaces ?? [] } as unknown as Spec;
