@@ -34,7 +34,8 @@ const provider = new Provider(issuer, {
   clients: config.clients.map((c) => ({
     client_id: c.clientId,
     redirect_uris: c.redirectUris,
-    grant_types: ['authorization_code'],
+    // Refresh tokens are issued for offline_access (asked with prompt=consent), as in production.
+    grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     // A public client (a CLI or a browser app): PKCE instead of a secret.
     token_endpoint_auth_method: 'none',
