@@ -68,6 +68,8 @@ export interface ChangeEvent {
   correlationId?: string;
   /** The X-Request-Id the client of that API request sent, if any (its events carry it). */
   clientRequestId?: string;
+  /** Who made that API request (its principal subject), beside its correlation id only. */
+  actor?: string;
   /** W3C traceparent of the span the write ran in, when tracing: reconciles continue its trace. */
   traceparent?: string;
   /** updated: the spec changed (a new generation). */

@@ -11,6 +11,7 @@ import { representFields } from '../representation.js';
 import type { AdmissionContext, CustomMethod, FieldProblem, KindDescriptor, Spec } from './descriptor.js';
 import { PROJECT_LABEL, rejectProblems, requirePlacedCluster, requireTenantPrefix, resolveReference, unprocessable } from './references.js';
 import type { TenantResource } from './tenant.js';
+import { requesterOf, type Requester } from '../../security/identity.js';
 
 export const MIN_TTL_SECONDS = 600;
 export const MAX_TTL_SECONDS = 7 * 24 * 3600;
@@ -43,6 +44,14 @@ const Subject = Patterned('^[\\x21-\\x7E]+$', 'must be printable ASCII without s
   maxLength: 253,
   description: 'Who the kubeconfig is for (user name).',
 });
+const RequestedBy = Strict(
+  {
+    subject: Type.String({ description: 'As the audit log names the caller (a person: oidc:<issuer>:<sub>).' }),
+    issuer: Type.Optional(Type.String({ description: 'The identity config issuer name (api-token for API tokens).' })),
+    username: Type.Optional(Type.String()),
+  },
+  { description: 'Set by KubeNova at creation (any value sent is replaced): who requested the grant. Also annotated on its ServiceAccount.' },
+);
 const Ttl = Type.Integer({
   minimum: MIN_TTL_SECONDS,
   maximum: MAX_TTL_SECONDS,
@@ -50,6 +59,8 @@ const Ttl = Type.Integer({
 });
 
 export interface GrantSpec {
+  /** Set by KubeNova at creation: who requested the grant. */
+  requestedBy?: Requester;
   tenant: string;
   project?: string;
   cluster: string;
@@ -113,14 +124,17 @@ export const grantKind: KindDescriptor = {
     subject: Subject,
     ttlSeconds: Ttl,
     ...access,
+    requestedBy: Type.Optional(RequestedBy),
   },
   // A grant is issued as it is; a different access is a new grant (and this one is revoked).
-  immutable: ['tenant', 'project', 'cluster', 'subject', 'ttlSeconds', 'role', 'verbs', 'namespaces'],
+  immutable: ['tenant', 'project', 'cluster', 'subject', 'ttlSeconds', 'role', 'verbs', 'namespaces', 'requestedBy'],
   // Deleting a grant revokes it: its reconciler removes its cluster objects first.
   finalizers: [CLEANUP_FINALIZER],
   async admit(name, spec, ctx) {
     // The whole spec is immutable: an update (labels only) keeps what was admitted at creation.
     if (ctx.current) return { tenant: ctx.current.tenant };
+    // Whatever the body said, the record names the caller as its requester.
+    (spec as unknown as GrantSpec).requestedBy = requesterOf(ctx.caller.principal);
     const issuersIn = (tenant: string, project?: string) => ctx.caller.rolesFor('KubeconfigGrant', 'create', tenant, project);
     const tenant = await admitGrant(spec as unknown as GrantSpec, ctx, issuersIn, 'spec/');
     // Names issue-kubeconfig generates start with the project's or tenant's name: they comply.
@@ -152,6 +166,7 @@ export function issueKubeconfigMethod(scope: 'Tenant' | 'Project'): CustomMethod
         subject: (body.subject as string | undefined) ?? ctx.caller.principal.subject,
         ttlSeconds: (body.ttlSeconds as number | undefined) ?? DEFAULT_TTL_SECONDS,
         namespaces: body.namespaces as string[] | undefined,
+        requestedBy: requesterOf(ctx.caller.principal),
       };
       if (scope === 'Project') spec.project = target.name;
       if (body.role !== undefined) spec.role = body.role as GrantSpec['role'];
