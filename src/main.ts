@@ -77,7 +77,7 @@ async function serve(config: Config): Promise<void> {
   // One client per cluster, shared by the reconcilers, the API's workflow control and the kubeconfig issuer.
   const clients = createClusterClients(store);
   const verifier = await createServerVerifier(config.auth, {
-    identity: await loadIdentityConfig(config.auth.oidcConfigFile),
+    identity: await loadIdentityConfig(config.auth.oidcConfigFile, config.auth.oidcIssuerFromEnv),
     managedRules: () => managedRoleRules(store.objects),
     apiTokens: { prefix: API_TOKEN_PREFIX, verifier: createApiTokenVerifier((name) => lookupApiToken(store.objects, name)) },
   });
