@@ -56,6 +56,7 @@ export type AuthenticationFailure =
   | 'key_unknown'
   | 'claims_invalid'
   | 'required_claim_mismatch'
+  | 'groups_overage'
   | 'api_token_unknown'
   | 'api_token_expired';
 

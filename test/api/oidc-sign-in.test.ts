@@ -225,6 +225,21 @@ describe('refused tokens: 401 with a reason', () => {
     }
   });
 
+  it("Entra ID's group overage: a token that names where its groups are instead of listing them", async () => {
+    idp.setUsers({ ...USERS, olga: { password: 'olga-pw', email: 'olga@corp.example', groups: ['acme-admins'], groupsOverage: true } });
+    try {
+      const token = (await loginWithCode({ issuer: idp.issuer, clientId: 'kubenova', redirectUri: REDIRECT, login: 'olga', password: 'olga-pw' })).idToken;
+      const claims = decodeJwt(token);
+      expect(claims.groups).toBeUndefined();
+      expect(claims._claim_names).toEqual({ groups: 'src1' });
+      await expect401(token, 'groups_overage');
+      const res = await h.call(token, 'GET', '/api/v1/whoami');
+      expect(json<{ message: string }>(res).message).toMatch(/group overage.*groupMembershipClaims ApplicationGroup/);
+    } finally {
+      idp.setUsers(USERS);
+    }
+  });
+
   it('alg none', async () => {
     const claims = decodeJwt(await signIn('alice'));
     await expect401(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`, 'algorithm_not_allowed');

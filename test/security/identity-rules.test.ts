@@ -92,6 +92,8 @@ describe('claims beyond the signature (identityOf)', () => {
     ['no username claim', { email: undefined }, 'claims_invalid'],
     ['an unverified email as username', { email_verified: false }, 'claims_invalid'],
     ['groups that are not strings', { groups: [1] }, 'claims_invalid'],
+    ['group overage (distributed groups claim)', { groups: undefined, _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://graph.example/x' } } }, 'groups_overage'],
+    ['group overage (hasgroups)', { groups: undefined, hasgroups: true }, 'groups_overage'],
   ])('refuses %s', (_reason, change, reason) => {
     const err = (() => {
       try {
@@ -102,6 +104,11 @@ describe('claims beyond the signature (identityOf)', () => {
     })();
     expect(err).toBeInstanceOf(AuthenticationError);
     expect((err as AuthenticationError).reason).toBe(reason);
+  });
+
+  it('a distributed claim of another name is no overage; no groups at all is group-less', () => {
+    expect(identityOf(config, { ...base, groups: undefined, _claim_names: { address: 'src1' }, _claim_sources: { src1: {} } }).groups).toEqual([]);
+    expect(identityOf(config, { ...base, groups: undefined }).groups).toEqual([]);
   });
 
   it('accepts several audiences when azp is a configured client', () => {

@@ -8,7 +8,9 @@
 //
 // Usage: node tools/oidc/node-oidc-provider.mjs <config.json>
 //   config: { clients: [{ clientId, redirectUris }], usersFile, idTokenTtlSeconds? }
-//   users file: { "<login>": { password, sub?, email?, groups: [..] } }
+//   users file: { "<login>": { password, sub?, email?, groups: [..], groupsOverage? } }
+//   groupsOverage: the ID token names where the groups are (_claim_names/_claim_sources) instead
+//   of listing them, as Entra ID does past its group limit.
 // Prints one JSON line on stdout when ready: {"issuer":"http://127.0.0.1:<port>"}.
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -56,7 +58,11 @@ const provider = new Provider(issuer, {
       accountId: sub,
       async claims() {
         const user = userBySub(sub);
-        return { sub, email: user?.email, preferred_username: user?.login, groups: user?.groups ?? [] };
+        const base = { sub, email: user?.email, preferred_username: user?.login };
+        if (user?.groupsOverage) {
+          return { ...base, _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: `${issuer}/_test/groups/${encodeURIComponent(sub)}` } } };
+        }
+        return { ...base, groups: user?.groups ?? [] };
       },
     };
   },
