@@ -9,7 +9,7 @@ import { parseIdentityConfig } from '../../src/security/identity-config.js';
 import { createIdentityVerifier } from '../../src/security/identity.js';
 import { createIssuerVerifier } from '../../src/security/oidc-issuer.js';
 import { startIdentityProvider, type TestIdentityProvider } from '../support/identity-provider.js';
-import { signInAtProvider } from '../support/oidc-login.js';
+import { confirmDeviceCode, signInAtProvider } from '../support/oidc-login.js';
 import { captureIo, kubenova } from './io.js';
 import { startServer, type TestServer } from './server.js';
 
@@ -110,6 +110,25 @@ describe('kubenova login --oidc', () => {
     expect(got.stderr).toContain('invalid_grant');
     expect(got.stderr).toContain(`kubenova login --oidc ${idp.issuer}`);
     expect(got.stderr).not.toContain(bogus);
+  });
+
+  it('signs in with the device authorization grant: the code confirmed from another device, then the API works', { timeout: 60_000 }, async () => {
+    const cap = captureIo(env);
+    const done = run(['login', '--server', server.url, '--oidc', idp.issuer, '--client-id', 'kubenova-cli', '--scopes', 'openid email groups offline_access', '--device'], cap.io);
+    let prompt: RegExpExecArray | null = null;
+    for (let i = 0; i < 200 && !prompt; i++) {
+      prompt = /Open (\S+) and enter the code (\S+)/.exec(cap.stderr);
+      if (!prompt) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(prompt, cap.stderr).not.toBeNull();
+    const success = await confirmDeviceCode(prompt![1]!, 'ana', 'ana-pw');
+    expect(success).toMatch(/Sign-in Success/i);
+    expect(await done, cap.stderr).toBe(0);
+    expect(cap.stdout).toContain('as ana@corp.example');
+    expect((await stored()).oidc.refreshToken).toEqual(expect.any(String));
+    expect((await stat(env.KUBENOVA_CONFIG!)).mode & 0o777).toBe(0o600);
+    const got = await kubenova(env, ['get', 'tenants', '-o', 'name']);
+    expect(got.code, got.stderr).toBe(0);
   });
 
   it('refuses a plain-http issuer that is not on loopback, and --device without --oidc', async () => {

@@ -80,6 +80,32 @@ export async function signInAtProvider(authorizeUrl: string, callbackPrefix: str
   return page.url;
 }
 
+/** What a person does on another device for the device authorization grant: opens the
+ *  verification URL (with the code in it), confirms the code, signs in and consents, until the
+ *  provider's success page (a page without a form). */
+export async function confirmDeviceCode(verificationUrl: string, login: string, password: string): Promise<string> {
+  const browser = new Browser();
+  let page = await browser.follow(verificationUrl, 'never:');
+  for (let step = 0; page.kind === 'page' && step < 6; step++) {
+    const form = /<form([^>]*)>([\s\S]*?)<\/form>/.exec(page.html);
+    if (!form) return page.html;
+    if (/class="error"/.test(page.html)) throw new LoginRefused('the provider refused the login');
+    const action = /action="([^"]+)"/.exec(form[1]!)?.[1] ?? page.url;
+    const fields = new URLSearchParams();
+    // Filled inputs (the provider's xsrf token, the user code) go back as they came.
+    for (const input of form[2]!.matchAll(/<input\b[^>]*>/g)) {
+      const name = /name="([^"]+)"/.exec(input[0])?.[1];
+      if (name) fields.set(name, /value="([^"]*)"/.exec(input[0])?.[1] ?? '');
+    }
+    if (/name="password"/.test(form[2]!)) {
+      fields.set('login', login);
+      fields.set('password', password);
+    }
+    page = await browser.follow(new URL(action.replace(/&amp;/g, '&'), page.url).toString(), 'never:', fields);
+  }
+  throw new LoginRefused('the device confirmation never ended');
+}
+
 type Visit = { kind: 'page'; url: string; html: string } | { kind: 'callback'; url: string };
 
 /** Just enough of a browser: a cookie jar and manual redirects. */

@@ -37,7 +37,8 @@ const provider = new Provider(issuer, {
     client_id: c.clientId,
     redirect_uris: c.redirectUris,
     // Refresh tokens are issued for offline_access (asked with prompt=consent), as in production.
-    grant_types: ['authorization_code', 'refresh_token'],
+    // and the device authorization grant (RFC 8628) for CLIs without a browser.
+    grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
     response_types: ['code'],
     // A public client (a CLI or a browser app): PKCE instead of a secret.
     token_endpoint_auth_method: 'none',
@@ -49,7 +50,8 @@ const provider = new Provider(issuer, {
   claims: { openid: ['sub'], email: ['email'], profile: ['preferred_username'], groups: ['groups'] },
   // Scoped claims (groups) go into the ID token too, as Dex, Keycloak and Entra ID put them.
   conformIdTokenClaims: false,
-  features: { devInteractions: { enabled: false } },
+  // The device flow's own pages (code entry, confirmation, success) are oidc-provider's defaults.
+  features: { devInteractions: { enabled: false }, deviceFlow: { enabled: true } },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   ttl: { IdToken: config.idTokenTtlSeconds ?? 3600 },
   async findAccount(_ctx, sub) {
