@@ -103,9 +103,10 @@ export async function createObject(
   const spec = withDefaults(d, { ...body.spec, ...fromUrl });
   const secrets = secretsIn(d, body);
   const { tenant } = await d.admit(body.name, spec, { caller, objects: store.objects, forceTenantPrefix: ctx.forceTenantPrefix });
-  const labels = labelsFor(d, body.labels ?? {}, spec);
-  caller.requireTenant(d.kind, 'create', tenant, labels[PROJECT_LABEL]);
+  // The project the object lives in (apps, grants): rights held in that project count too.
+  caller.requireTenant(d.kind, 'create', tenant, d.systemLabels?.(spec)[PROJECT_LABEL]);
   annotateLogContextWith({ kind: d.kind, name: body.name, tenant });
+  const labels = labelsFor(d, body.labels ?? {}, spec);
   const stored = await secretsToStore(d, body.name, secrets, { services: ctx.services, spec });
   // One transaction: there is never a cluster without its kubeconfig.
   const finalizers = d.finalizers ? [...d.finalizers] : undefined;
