@@ -5,6 +5,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parseChartSource } from './adapters/cluster/bootstrap-plan.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './api/http-limits.js';
 import { isKeySourceUrl, parseUrl } from './security/key-source-url.js';
+import { IdentityConfigError, type IssuerEntry } from './security/identity-config.js';
+import { issuerFromEnvironment, OIDC_ENVIRONMENT } from './security/identity-env.js';
 import type { StoreConfig } from './store/index.js';
 
 export interface AuthConfig {
@@ -22,6 +24,8 @@ export interface AuthConfig {
   audience?: string;
   /** OIDC issuers and seeded role rules (security/identity-config.ts). */
   oidcConfigFile?: string;
+  /** An OIDC issuer from the KUBENOVA_OIDC_* variables (security/identity-env.ts). */
+  oidcIssuerFromEnv?: IssuerEntry;
 }
 
 export interface Config {
@@ -79,6 +83,7 @@ export const ENVIRONMENT = {
   KUBENOVA_JWT_ISSUER: 'required `iss` of tokens',
   KUBENOVA_JWT_AUDIENCE: 'required `aud` of tokens',
   KUBENOVA_OIDC_CONFIG: 'YAML/JSON file with the OIDC issuers people sign in with and seeded role rules (see docs/identity.md)',
+  ...OIDC_ENVIRONMENT,
   KUBENOVA_LOG_LEVEL: `pino level (default ${DEFAULTS.logLevel})`,
   KUBENOVA_REQUEST_TIMEOUT_SECONDS: `a request's headers and body must arrive within this, else 408 (default ${DEFAULT_HTTP_LIMITS.requestTimeoutMs / 1000}; responses such as event streams are not cut)`,
   KUBENOVA_HEADERS_TIMEOUT_SECONDS: `a request's headers must arrive within this (default ${DEFAULT_HTTP_LIMITS.headersTimeoutMs / 1000}, at most the request timeout)`,
@@ -184,16 +189,23 @@ function authConfig(get: EnvReader, store: StoreConfig, dataDir: string): AuthCo
   }
   const rs256PublicKeyFile = get('KUBENOVA_JWT_PUBLIC_KEY_FILE');
   const oidcConfigFile = get('KUBENOVA_OIDC_CONFIG');
+  let oidcIssuer: IssuerEntry | undefined;
+  try {
+    oidcIssuer = issuerFromEnvironment(get);
+  } catch (err) {
+    if (err instanceof IdentityConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
   let hs256SecretFile = get('KUBENOVA_JWT_SECRET_FILE');
   // The embedded default needs no setup: without any configured key, a secret is generated in
   // the data directory. Replicas sharing a PostgreSQL store must share keys, so there it is
   // never generated; and configuring an IdP turns the generated secret off.
-  const configured = [hs256Secret, hs256SecretFile, jwksUrl, rs256PublicKeyFile, oidcConfigFile].some((v) => v !== undefined);
+  const configured = [hs256Secret, hs256SecretFile, jwksUrl, rs256PublicKeyFile, oidcConfigFile, oidcIssuer].some((v) => v !== undefined);
   const generate = !configured && store.kind === 'embedded';
   if (generate) hs256SecretFile = join(dataDir, 'jwt-secret');
   else if (!configured) {
     throw new ConfigError(
-      'no JWT key configured: set KUBENOVA_JWT_SECRET(_FILE), KUBENOVA_JWT_PUBLIC_KEY_FILE, KUBENOVA_JWT_JWKS_URL or KUBENOVA_OIDC_CONFIG',
+      'no JWT key configured: set KUBENOVA_JWT_SECRET(_FILE), KUBENOVA_JWT_PUBLIC_KEY_FILE, KUBENOVA_JWT_JWKS_URL, KUBENOVA_OIDC_CONFIG or KUBENOVA_OIDC_ISSUER_URL',
     );
   }
   const auth: AuthConfig = { createHs256SecretFile: generate };
@@ -202,6 +214,7 @@ function authConfig(get: EnvReader, store: StoreConfig, dataDir: string): AuthCo
   if (rs256PublicKeyFile !== undefined) auth.rs256PublicKeyFile = resolve(rs256PublicKeyFile);
   if (jwksUrl !== undefined) auth.jwksUrl = jwksUrl;
   if (oidcConfigFile !== undefined) auth.oidcConfigFile = resolve(oidcConfigFile);
+  if (oidcIssuer !== undefined) auth.oidcIssuerFromEnv = oidcIssuer;
   const issuer = get('KUBENOVA_JWT_ISSUER');
   const audience = get('KUBENOVA_JWT_AUDIENCE');
   if (issuer !== undefined) auth.issuer = issuer;

@@ -12,6 +12,7 @@ import { ROLES, type Role } from './security/auth.js';
 import { loadHs256Secret } from './security/auth-keys.js';
 import { API_TOKEN_PREFIX, createApiTokenVerifier } from './security/api-tokens.js';
 import { createServerVerifier, loadIdentityConfig } from './security/identity-setup.js';
+import { signInProviders } from './api/auth-provider-routes.js';
 import { mintToken, parseDuration } from './security/auth-token.js';
 import { KeyringError } from './security/keyring.js';
 import { createStore, DataDirAccessError, DataDirInUseError } from './store/index.js';
@@ -54,7 +55,7 @@ async function serve(config: Config): Promise<void> {
     grants,
     { grantIssuer },
     { startShardLeases, WHOLE_SHARE },
-    { managedRoleRules },
+    { cachedRoleRules },
     { lookupApiToken },
   ] = await Promise.all([
     import('./api/write-services.js'),
@@ -67,14 +68,17 @@ async function serve(config: Config): Promise<void> {
     import('./orchestrator/reconcilers/grant.js'),
     import('./orchestrator/reconcilers/grant-issuer.js'),
     import('./orchestrator/manager/shards.js'),
-    import('./api/kinds/rolerule.js'),
+    import('./api/role-rule-cache.js'),
     import('./api/kinds/apitoken.js'),
   ]);
   // One client per cluster, shared by the reconcilers, the API's workflow control and the kubeconfig issuer.
   const clients = createClusterClients(store);
+  // RoleRule objects are read once and re-read after a change (the store's change feed).
+  const roleRules = cachedRoleRules(store.objects);
+  const identity = await loadIdentityConfig(config.auth.oidcConfigFile, config.auth.oidcIssuerFromEnv);
   const verifier = await createServerVerifier(config.auth, {
-    identity: await loadIdentityConfig(config.auth.oidcConfigFile),
-    managedRules: () => managedRoleRules(store.objects),
+    identity,
+    managedRules: () => roleRules.rules(),
     apiTokens: { prefix: API_TOKEN_PREFIX, verifier: createApiTokenVerifier((name) => lookupApiToken(store.objects, name)) },
   });
   const metrics = createMetrics();
@@ -82,6 +86,7 @@ async function serve(config: Config): Promise<void> {
   const app = await buildServer({
     store,
     verifier,
+    signInProviders: signInProviders(identity.issuers),
     logger,
     metrics,
     config: { bodyLimitBytes: config.bodyLimitBytes, version: pkg.version, forceTenantPrefix: config.forceTenantPrefix, limits: config.http },
@@ -145,6 +150,7 @@ async function serve(config: Config): Promise<void> {
         await events.flush();
         events.close();
         await revisionOutcomes.stop();
+        roleRules.close();
         await store.close();
         await stopTracing?.();
         logger.info('stopped');

@@ -6,7 +6,8 @@ import { Type } from 'typebox';
 import type { Resource } from '../domain/resource.js';
 import { newApiToken, type ApiTokenRecord } from '../security/api-tokens.js';
 import { ROLES, type Role } from '../security/auth.js';
-import { tenantProblem } from '../security/role-rules.js';
+import { projectProblem, tenantProblem } from '../security/role-rules.js';
+import { PROJECT_LABEL } from '../domain/ownership.js';
 import type { Store } from '../store/types.js';
 import { ApiError, validationFailed } from './errors.js';
 import { API_PREFIX } from './resource-routes.js';
@@ -20,6 +21,7 @@ const CreateBody = Strict({
   name: Name,
   role: StringEnum(ROLES, { description: 'The one role the token acts with.' }),
   tenant: Type.Optional({ ...Name, description: 'The tenant the role applies in (required for tenant roles and for tokens a tenant-admin creates).' }),
+  project: Type.Optional({ ...Name, description: "A project of the tenant: the token acts only on that project's objects (required for tokens created with a right held in one project)." }),
   ttlSeconds: Type.Integer({ minimum: 60, maximum: MAX_TTL_SECONDS, description: 'Lifetime; at most 366 days.' }),
   description: Type.Optional(Type.String({ maxLength: 256 })),
 });
@@ -28,6 +30,7 @@ const TokenInfo = {
   name: Type.String(),
   role: Type.String(),
   tenant: Type.Optional(Type.String()),
+  project: Type.Optional(Type.String()),
   expiresAt: Type.String({ format: 'date-time' }),
   createdBy: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
@@ -39,11 +42,11 @@ const CreatedApiToken = Strict(
   { title: 'CreatedApiToken' },
 );
 
-type CreateRequest = { name: string; role: Role; tenant?: string; ttlSeconds: number; description?: string };
+type CreateRequest = { name: string; role: Role; tenant?: string; project?: string; ttlSeconds: number; description?: string };
 
 function view(obj: Resource<ApiTokenRecord>) {
-  const { role, tenant, expiresAt, createdBy, description } = obj.spec;
-  return { name: obj.name, role, ...(tenant !== undefined && { tenant }), expiresAt, createdBy, createdAt: obj.createdAt, ...(description !== undefined && { description }) };
+  const { role, tenant, project, expiresAt, createdBy, description } = obj.spec;
+  return { name: obj.name, role, ...(tenant !== undefined && { tenant }), ...(project !== undefined && { project }), expiresAt, createdBy, createdAt: obj.createdAt, ...(description !== undefined && { description }) };
 }
 
 export function registerApiTokenRoutes(app: FastifyInstance, store: Store): void {
@@ -67,27 +70,41 @@ export function registerApiTokenRoutes(app: FastifyInstance, store: Store): void
       const caller = req.caller!;
       const problem = tenantProblem(body.role, body.tenant);
       if (problem) throw validationFailed([{ field: 'body/tenant', reason: problem }]);
+      const projectIssue = projectProblem(body.role, body.tenant, body.project);
+      if (projectIssue) throw validationFailed([{ field: 'body/project', reason: projectIssue }]);
       // Within the caller's own rights: which of their roles allow creating tokens there.
-      const roles = caller.rolesFor('ApiToken', 'create', body.tenant);
+      const roles = caller.rolesFor('ApiToken', 'create', body.tenant, body.project);
       if (!roles.includes('platform-admin')) {
         if (body.tenant === undefined) throw new ApiError('FORBIDDEN', 'your token must name one of your tenants');
-        if (!roles.includes('tenant-admin')) throw new ApiError('FORBIDDEN', `you may not create tokens in tenant "${body.tenant}"`);
+        const where = body.project === undefined ? `tenant "${body.tenant}"` : `project "${body.project}" of tenant "${body.tenant}"`;
+        if (!roles.includes('tenant-admin')) throw new ApiError('FORBIDDEN', `you may not create tokens in ${where}`);
         if (body.role === 'platform-admin') throw new ApiError('FORBIDDEN', 'a tenant-admin may not create a platform-admin token');
       }
       if (body.tenant !== undefined && !(await caller.find('Tenant', body.tenant))) {
         throw new ApiError('UNPROCESSABLE', `Tenant "${body.tenant}" not found`, [{ field: 'body/tenant', reason: 'names no tenant you can see' }]);
       }
+      if (body.project !== undefined && (await caller.find('Project', body.project))?.tenant !== body.tenant) {
+        throw new ApiError('UNPROCESSABLE', `Project "${body.project}" not found in tenant "${body.tenant}"`, [{ field: 'body/project', reason: 'names no project of the tenant you can see' }]);
+      }
       const { token, digest } = newApiToken(body.name);
       const record: ApiTokenRecord = {
         role: body.role,
         ...(body.tenant !== undefined && { tenant: body.tenant }),
+        ...(body.project !== undefined && { project: body.project }),
         expiresAt: new Date(Date.now() + body.ttlSeconds * 1000).toISOString(),
         digest,
         createdBy: caller.principal.subject,
         ...(body.description !== undefined && { description: body.description }),
       };
       const created = await store.objects.create<ApiTokenRecord>(
-        { kind: 'ApiToken', name: body.name, ...(body.tenant !== undefined && { tenant: body.tenant }), spec: record },
+        {
+          kind: 'ApiToken',
+          name: body.name,
+          ...(body.tenant !== undefined && { tenant: body.tenant }),
+          // The project's system label: what project-scoped callers are matched by (caller-scope.ts).
+          ...(body.project !== undefined && { labels: { [PROJECT_LABEL]: body.project } }),
+          spec: record,
+        },
         { correlationId: req.id },
       );
       reply.code(201);
@@ -108,14 +125,18 @@ export function registerApiTokenRoutes(app: FastifyInstance, store: Store): void
     },
     async (req) => {
       const caller = req.caller!;
-      const scope = caller.listScope('ApiToken');
+      const access = caller.access('ApiToken', 'list');
+      const scope = access.allowed ? access.scope : [];
+      const projects = access.allowed ? (access.projects ?? []) : [];
+      const tenants = scope === 'all' ? [undefined] : [...new Set([...scope, ...projects.map((p) => p.tenant)])];
+      const reached = async (t: Resource<ApiTokenRecord>) => scope === 'all' || scope.includes(t.tenant!) || (await caller.reachesInProject(t, access));
       const items: ReturnType<typeof view>[] = [];
       // Few per tenant: listed whole, filtered by what the caller may see.
-      for (const tenant of scope === 'all' ? [undefined] : scope) {
+      for (const tenant of tenants) {
         let cursor: string | undefined;
         do {
           const page = await store.objects.list<ApiTokenRecord>('ApiToken', { limit: 500, ...(tenant !== undefined && { tenant }), ...(cursor !== undefined && { cursor }) });
-          items.push(...page.items.filter((t) => t.deletionTimestamp === undefined).map(view));
+          for (const t of page.items) if (t.deletionTimestamp === undefined && (await reached(t))) items.push(view(t));
           cursor = page.nextCursor;
         } while (cursor !== undefined);
       }

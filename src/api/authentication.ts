@@ -24,6 +24,7 @@ export function authenticate(verifier: TokenVerifier, objects: ObjectStore) {
     }
     const principal = await verifier.verify(token);
     req.principal = principal;
+    annotateLogContext({ actor: principal.subject });
     req.log.debug({ subject: principal.subject, roles: principal.roles }, 'authenticated');
     const operation = 'operation' in access;
     if (!(operation ? mayPerform(principal, access.operation) : authorize(principal, access.kind, access.verb).allowed)) {

@@ -4,7 +4,8 @@
 import { KIND_OWNERSHIP, type Kind, type Resource } from '../domain/resource.js';
 import type { ObjectStore } from '../store/types.js';
 import type { Principal } from '../security/auth.js';
-import { authorize, inScope, type Access, type Scope, type TableRole, type Verb } from '../security/authorization.js';
+import { authorize, inScope, reaches, type Access, type Scope, type TableRole, type Verb } from '../security/authorization.js';
+import { PROJECT_LABEL } from '../domain/ownership.js';
 import { annotateLogContext } from '../observability/context.js';
 import { ApiError, notFound } from './errors.js';
 
@@ -16,23 +17,43 @@ export function annotateLogContextWith(obj: Pick<Resource, 'kind' | 'name' | 'te
 export class CallerScope {
   private readonly accessCache = new Map<string, Access>();
   private attached: Promise<Set<string>> | undefined;
+  private readonly projectTenants = new Map<string, Promise<string | undefined>>();
 
   constructor(
     readonly principal: Principal,
     private readonly objects: ObjectStore,
   ) {}
 
-  access(kind: Kind, verb: Verb, tenant?: string): Access {
-    const key = `${kind} ${verb} ${tenant ?? ''}`;
+  access(kind: Kind, verb: Verb, tenant?: string, project?: string): Access {
+    const key = `${kind} ${verb} ${tenant ?? ''} ${project ?? ''}`;
     let a = this.accessCache.get(key);
-    if (!a) this.accessCache.set(key, (a = authorize(this.principal, kind, verb, tenant)));
+    if (!a) this.accessCache.set(key, (a = authorize(this.principal, kind, verb, tenant, project)));
     return a;
   }
 
-  /** The caller's table roles that allow `verb` on `kind` (in `tenant`, if given). */
-  rolesFor(kind: Kind, verb: Verb, tenant?: string): TableRole[] {
-    const a = this.access(kind, verb, tenant);
+  /** The caller's table roles that allow `verb` on `kind` (in `tenant`, and in `project` of it, if
+   *  given: rights held in one project count only there). */
+  rolesFor(kind: Kind, verb: Verb, tenant?: string, project?: string): TableRole[] {
+    const a = this.access(kind, verb, tenant, project);
     return a.allowed ? a.roles : [];
+  }
+
+  /** Whether an allowed access reaches this object through a right held in its project. Such a
+   *  right reaches its tenant only while the project exists in that tenant: a rule naming a
+   *  project under the wrong tenant reaches nothing. */
+  async reachesInProject(obj: Pick<Resource, 'kind' | 'name' | 'tenant' | 'labels'>, access: Access): Promise<boolean> {
+    if (!access.allowed || !access.projects?.length) return false;
+    if (obj.kind !== 'Tenant') return reaches({ ...access, scope: [] }, obj.kind, obj.tenant, projectOf(obj));
+    for (const p of access.projects) {
+      if (p.tenant === obj.name && (await this.tenantOfProject(p.project)) === p.tenant) return true;
+    }
+    return false;
+  }
+
+  private tenantOfProject(project: string): Promise<string | undefined> {
+    let t = this.projectTenants.get(project);
+    if (!t) this.projectTenants.set(project, (t = this.objects.get('Project', project).then((p) => p?.tenant)));
+    return t;
   }
 
   /** The tenants a list of `kind` is restricted to; 'all' for platform-wide callers. */
@@ -56,7 +77,7 @@ export class CallerScope {
 
   private async may(obj: Resource, verb: Verb): Promise<boolean> {
     const a = this.access(obj.kind, verb);
-    return a.allowed && (await this.covers(obj, a.scope));
+    return a.allowed && ((await this.covers(obj, a.scope)) || (await this.reachesInProject(obj, a)));
   }
 
   /** The object, if it exists and the caller may see it (get). */
@@ -79,11 +100,12 @@ export class CallerScope {
     throw notFound(kind, name);
   }
 
-  /** FORBIDDEN unless the caller may `verb` objects of `kind` owned by `tenant` (which the caller
+  /** FORBIDDEN unless the caller may `verb` objects of `kind` owned by `tenant` (in `project`: a
+   *  right held in that project counts too) (which the caller
    *  could already see, or it would not have been resolved). */
-  requireTenant(kind: Kind, verb: Verb, tenant: string | undefined): void {
+  requireTenant(kind: Kind, verb: Verb, tenant: string | undefined, project?: string): void {
     const a = this.access(kind, verb);
-    if (!a.allowed || !(a.scope === 'all' || inScope(a.scope, tenant))) {
+    if (!reaches(a, kind, tenant, project)) {
       const where = tenant ? ` in tenant "${tenant}"` : '';
       throw new ApiError('FORBIDDEN', `you may not ${verb} ${kind} objects${where}`);
     }
@@ -102,4 +124,10 @@ export class CallerScope {
     })();
     return this.attached;
   }
+}
+
+/** The project an object lives in: a project is its own; apps, grants and API tokens carry
+ *  their project's system label (set by KubeNova only, see object-writes.ts). */
+export function projectOf(obj: Pick<Resource, 'kind' | 'name' | 'labels'>): string | undefined {
+  return obj.kind === 'Project' ? obj.name : obj.labels[PROJECT_LABEL];
 }

@@ -44,6 +44,7 @@ const EventSchema = Strict(
     cluster: Type.Optional(Type.String()),
     correlationId: Type.Optional(Type.String()),
     clientRequestId: Type.Optional(Type.String()),
+    actor: Type.Optional(Type.String({ description: 'Who made the API request whose write this event reports (as the audit log names them); absent for what reconcilers report.' })),
   },
   { title: 'Event' },
 );

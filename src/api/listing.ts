@@ -6,6 +6,8 @@ import { decodeCursor, encodeCursor } from '../store/cursor.js';
 import { matchesLabelSelector, parseLabelSelector } from '../store/index.js';
 import { StoreError, type LabelSelector, type ListOptions, type ObjectStore, type Page } from '../store/types.js';
 import type { CallerScope } from './caller-scope.js';
+import { inScope, type Access } from '../security/authorization.js';
+import { PROJECT_LABEL } from '../domain/ownership.js';
 import { validationFailed } from './errors.js';
 import type { KindDescriptor } from './kinds/descriptor.js';
 import { DEFAULT_PAGE_SIZE } from './schemas/common.js';
@@ -59,6 +61,7 @@ export async function listVisible(
   query: ListQuery,
   filter: ListFilter = {},
 ): Promise<Page<Resource>> {
+  const access = caller.access(d.kind, 'list');
   const scope = caller.listScope(d.kind);
   const after = query.cursor === undefined ? undefined : cursorPosition(d, query.cursor);
   const opts: ListOptions = {
@@ -70,9 +73,27 @@ export async function listVisible(
   if (scope !== 'all') {
     if (KIND_OWNERSHIP[d.kind] === 'platform') return { items: [] };
     if (KIND_OWNERSHIP[d.kind] === 'attached') return listByName(d, objects, await caller.attachedPolicySets(), after, opts);
+    if (access.allowed && (access.projects?.length ?? 0) > 0) return listWithProjects(d, caller, objects, access, opts);
     opts.tenants = scope;
   }
   return objects.list(d.kind, opts);
+}
+
+/** A page for a caller with rights in single projects: the store query covers their tenants,
+ *  and the page keeps what the caller reaches (a page may then hold fewer items than `limit`;
+ *  its cursor still continues exactly). */
+async function listWithProjects(d: KindDescriptor, caller: CallerScope, objects: ObjectStore, access: Access & { allowed: true }, opts: ListOptions): Promise<Page<Resource>> {
+  const tenantWide = access.scope === 'all' ? [] : access.scope;
+  const projects = access.projects ?? [];
+  opts.tenants = [...new Set([...tenantWide, ...projects.map((p) => p.tenant)])];
+  // Only project rights: apps and grants carry their project's label, so the store narrows them.
+  if (tenantWide.length === 0 && d.kind !== 'Project' && d.kind !== 'Tenant') {
+    opts.labelSelector = [...(opts.labelSelector ?? []), { key: PROJECT_LABEL, op: 'In', values: [...new Set(projects.map((p) => p.project))] }];
+  }
+  const page = await objects.list<Record<string, unknown>>(d.kind, opts);
+  const items: Resource[] = [];
+  for (const o of page.items) if (inScope(access.scope, o.tenant) || (await caller.reachesInProject(o, access))) items.push(o);
+  return { ...page, items };
 }
 
 /** One page of the named objects, in the store's order and with its cursor format. */

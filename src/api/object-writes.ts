@@ -9,7 +9,7 @@ import { type Verb, PLATFORM_FIELDS } from '../security/authorization.js';
 import { annotateLogContextWith, type CallerScope } from './caller-scope.js';
 import { ApiError, validationFailed, type ErrorDetail } from './errors.js';
 import type { KindDescriptor, SecretsContext, Spec, WriteServices } from './kinds/descriptor.js';
-import { SYSTEM_LABEL_PREFIX } from './kinds/references.js';
+import { PROJECT_LABEL, SYSTEM_LABEL_PREFIX } from './kinds/references.js';
 import { apiSpec } from './representation.js';
 import { specSchema } from './schemas/envelope.js';
 
@@ -101,7 +101,8 @@ export async function createObject(
   const spec = withDefaults(d, { ...body.spec, ...fromUrl });
   const secrets = secretsIn(d, body);
   const { tenant } = await d.admit(body.name, spec, { caller, objects: store.objects, forceTenantPrefix: ctx.forceTenantPrefix });
-  caller.requireTenant(d.kind, 'create', tenant);
+  // The project the object lives in (apps, grants): rights held in that project count too.
+  caller.requireTenant(d.kind, 'create', tenant, d.systemLabels?.(spec)[PROJECT_LABEL]);
   annotateLogContextWith({ kind: d.kind, name: body.name, tenant });
   const labels = labelsFor(d, body.labels ?? {}, spec);
   const stored = await secretsToStore(d, body.name, secrets, { services: ctx.services, spec });

@@ -15,6 +15,7 @@ import type { Store } from '../store/types.js';
 import { createEventRecorder, type EventRecorder } from '../observability/events.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { registerApiTokenRoutes } from './apitoken-routes.js';
+import { registerAuthProviderRoutes, type SignInProvider } from './auth-provider-routes.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerAuditTrail } from './audit-trail.js';
 import { registerEventRoutes } from './event-routes.js';
@@ -47,6 +48,8 @@ export interface ServerDeps {
   events?: EventRecorder;
   /** SSE heartbeat interval of the event stream (default 15 s). */
   eventHeartbeatMs?: number;
+  /** Issuers the web console signs in with (GET /api/v1/auth/providers); default none. */
+  signInProviders?: readonly SignInProvider[];
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -108,6 +111,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     registerAuditRoutes(api, deps.store);
     registerWhoamiRoutes(api);
     registerApiTokenRoutes(api, deps.store);
+    registerAuthProviderRoutes(api, deps.signInProviders ?? []);
   });
   return app;
 }

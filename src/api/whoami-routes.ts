@@ -22,6 +22,7 @@ const Whoami = Strict(
       Strict({
         role: Type.String(),
         tenant: Type.Optional(Type.String({ description: 'Omitted: platform-wide.' })),
+        project: Type.Optional(Type.String({ description: 'A project of the tenant: the right reaches only that project.' })),
         source: Type.String({ description: 'rule/<name>, api-token/<name> or token-claims.' }),
       }),
     ),

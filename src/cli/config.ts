@@ -4,10 +4,13 @@ import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promise
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CliError, EXIT } from './errors.js';
+import type { OidcLogin } from './oidc-login.js';
 
 export interface CliConfig {
   server?: string;
   token?: string;
+  /** Set by `login --oidc`: where `token` (an ID token) is renewed from when it expires. */
+  oidc?: OidcLogin;
 }
 
 export interface Credentials {
@@ -47,6 +50,15 @@ export async function loadConfig(path: string): Promise<{ config: CliConfig; war
   const config: CliConfig = {};
   if (typeof o.server === 'string') config.server = o.server;
   if (typeof o.token === 'string') config.token = o.token;
+  const login = o.oidc as Record<string, unknown> | undefined;
+  if (login && typeof login.issuer === 'string' && typeof login.clientId === 'string') {
+    config.oidc = {
+      issuer: login.issuer,
+      clientId: login.clientId,
+      scopes: typeof login.scopes === 'string' ? login.scopes : 'openid',
+      ...(typeof login.refreshToken === 'string' && { refreshToken: login.refreshToken }),
+    };
+  }
   const mode = (await stat(path)).mode & 0o777;
   const warning =
     process.platform !== 'win32' && (mode & 0o077) !== 0

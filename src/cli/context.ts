@@ -2,6 +2,7 @@
 // the config file and env overrides. Tests build one with captured output and their own env.
 import { ApiClient } from './client.js';
 import { configPath, loadConfig, resolveCredentials, type Credentials, type Env } from './config.js';
+import { renewExpiredIdToken } from './oidc-session.js';
 
 export interface CliIo {
   out(text: string): void;
@@ -48,6 +49,7 @@ export class CliContext {
   async credentials(): Promise<Credentials> {
     const { config, warning } = await loadConfig(this.configPath);
     if (warning && config.token && !this.io.env.KUBENOVA_TOKEN) this.warn(warning);
+    if (!this.io.env.KUBENOVA_TOKEN) await renewExpiredIdToken(this.configPath, config, this.io.now());
     return resolveCredentials(this.io.env, config);
   }
 

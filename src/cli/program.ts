@@ -64,10 +64,14 @@ export function buildProgram(ctx: CliContext): Command {
 
   program
     .command('login')
-    .description('store the server URL and a token in the config file (mode 0600)')
+    .description('store the server URL and a token in the config file (mode 0600), or sign in through an OIDC issuer')
     .option('--server <url>', 'KubeNova server URL')
     .option('--token <jwt>', 'bearer token')
     .option('--token-stdin', 'read the token from stdin')
+    .option('--oidc <issuer>', 'sign in through this OIDC issuer (code + PKCE, loopback redirect); keeps the refresh token')
+    .option('--client-id <id>', 'the OIDC client id KubeNova is registered with at the issuer (default: kubenova)')
+    .option('--scopes <scopes>', 'space-separated scopes (default: "openid profile email offline_access"; add groups for Dex/Okta)')
+    .option('--device', 'with --oidc: the device authorization grant instead of a browser redirect')
     .action((opts: auth.LoginOptions) => auth.login(ctx, opts));
 
   program

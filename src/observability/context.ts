@@ -8,6 +8,9 @@ export interface LogContext {
   requestId: string;
   /** The X-Request-Id the client sent, when acceptable: logged beside the correlation id. */
   clientRequestId?: string;
+  /** Who made the API request (the principal subject, as the audit log names it: a person is
+   *  `oidc:<issuer>:<sub>`); the events of its writes name them too. */
+  actor?: string;
   tenant?: string;
   cluster?: string;
   adapter?: string;

@@ -14,6 +14,8 @@ const TOKEN = /^knt_([a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)_([A-Za-z0-9_-]{43})$/
 export interface ApiTokenRecord {
   role: Role;
   tenant?: string;
+  /** A project of `tenant`: the token acts only on that project's objects. */
+  project?: string;
   expiresAt: string;
   /** base64url SHA-256 of the secret. */
   digest: string;
@@ -43,7 +45,12 @@ export function createApiTokenVerifier(lookup: (name: string) => Promise<ApiToke
         throw new AuthenticationError('invalid API token: unknown or revoked', 'api_token_unknown');
       }
       if (Date.parse(record.expiresAt) <= now()) throw new AuthenticationError('invalid API token: expired', 'api_token_expired');
-      const binding = { role: record.role, ...(record.tenant !== undefined && { tenant: record.tenant }), source: `api-token/${name}` };
+      const binding = {
+        role: record.role,
+        ...(record.tenant !== undefined && { tenant: record.tenant }),
+        ...(record.project !== undefined && { project: record.project }),
+        source: `api-token/${name}`,
+      };
       return principalOf({ issuer: 'api-token', subject: name, username: `api-token:${name}`, groups: [] }, [binding], `api-token:${name}`);
     },
   };

@@ -36,6 +36,8 @@ export interface Identity {
 export interface RoleBinding {
   role: Role;
   tenant?: string;
+  /** A project of `tenant`: the right reaches only that project's objects (authorization.ts). */
+  project?: string;
   source: string;
 }
 
@@ -54,6 +56,7 @@ export type AuthenticationFailure =
   | 'key_unknown'
   | 'claims_invalid'
   | 'required_claim_mismatch'
+  | 'groups_overage'
   | 'api_token_unknown'
   | 'api_token_expired';
 

@@ -126,29 +126,66 @@ function tableRoleOf(binding: RoleBinding): TableRole {
 /** Which objects a permission reaches: every one, or those of these tenants. */
 export type Scope = 'all' | readonly string[];
 
-export type Access = { allowed: false } | { allowed: true; scope: Scope; roles: TableRole[] };
+/** A right held in one project of a tenant (a project-scoped role rule or API token). */
+export interface ProjectScope {
+  tenant: string;
+  project: string;
+}
 
-/** Whether the principal may `verb` objects of `kind` at all, and over which tenants: the union
- *  over the roles that allow it. With `tenant`, only the roles that apply in that tenant count
- *  (what a tenant-admin of one tenant may hand out is not what a tenant-dev of another may). */
-export function authorize(principal: Principal, kind: Kind, verb: Verb, tenant?: string): Access {
+/** `projects`: beyond `scope`, the projects whose objects the permission reaches (and whose
+ *  tenant it may read). */
+export type Access = { allowed: false } | { allowed: true; scope: Scope; roles: TableRole[]; projects?: readonly ProjectScope[] };
+
+/** Kinds whose objects live in one project: the project itself, its apps and grants, and API
+ *  tokens scoped to it. */
+const PROJECT_KINDS: readonly Kind[] = ['Project', 'App', 'KubeconfigGrant', 'ApiToken'];
+
+/** What a role held in one project allows: the role's verbs on that project's objects, except
+ *  creating or deleting the project itself, and reading (only) its tenant, so the project can
+ *  be found. Nothing platform-wide, nothing tenant-wide. */
+export function projectRightAllows(role: TableRole, kind: Kind, verb: Verb): boolean {
+  const allowed = AUTHORIZATION[role].verbs[kind]?.includes(verb) ?? false;
+  if (kind === 'Tenant') return allowed && (verb === 'get' || verb === 'list');
+  if (kind === 'Project' && (verb === 'create' || verb === 'delete')) return false;
+  return allowed && PROJECT_KINDS.includes(kind);
+}
+
+/** Whether the principal may `verb` objects of `kind` at all, and over which tenants (and
+ *  projects): the union over the roles that allow it. With `tenant`, only the roles that apply
+ *  in that tenant count (what a tenant-admin of one tenant may hand out is not what a tenant-dev
+ *  of another may); a right held in one project counts only when `project` names it too. */
+export function authorize(principal: Principal, kind: Kind, verb: Verb, tenant?: string, project?: string): Access {
   const allows = (r: TableRole) => AUTHORIZATION[r].verbs[kind]?.includes(verb) ?? false;
   const platformWide = (r: TableRole) => AUTHORIZATION[r].scope === 'platform';
   if (principal.bindings) {
     // Each right with its own tenant: tenant-admin of A and tenant-dev of B is not admin of B.
     const rights = principal.bindings
-      .map((b) => ({ role: tableRoleOf(b), tenant: b.tenant }))
-      .filter((b) => allows(b.role) && (tenant === undefined || platformWide(b.role) || b.tenant === tenant));
+      .map((b) => ({ role: tableRoleOf(b), tenant: b.tenant, project: b.project }))
+      .filter((b) =>
+        b.project === undefined
+          ? allows(b.role) && (tenant === undefined || platformWide(b.role) || b.tenant === tenant)
+          : projectRightAllows(b.role, kind, verb) && (tenant === undefined || (b.tenant === tenant && (kind === 'Tenant' || b.project === project))),
+      );
     if (rights.length === 0) return { allowed: false };
     const roles = [...new Set(rights.map((b) => b.role))];
     if (roles.some(platformWide)) return { allowed: true, scope: 'all', roles };
-    return { allowed: true, scope: [...new Set(rights.map((b) => b.tenant!))], roles };
+    const tenantWide = rights.filter((b) => b.project === undefined);
+    const projects = rights.filter((b) => b.project !== undefined).map((b) => ({ tenant: b.tenant!, project: b.project! }));
+    return { allowed: true, scope: [...new Set(tenantWide.map((b) => b.tenant!))], roles, ...(projects.length > 0 && { projects }) };
   }
   const inTenant = (r: TableRole) => tenant === undefined || platformWide(r) || (principal.tenants ?? []).includes(tenant);
   const roles = tableRolesOf(principal).filter((r) => allows(r) && inTenant(r));
   if (roles.length === 0) return { allowed: false };
   const platform = roles.some(platformWide);
   return { allowed: true, scope: platform ? 'all' : (principal.tenants ?? []), roles };
+}
+
+/** Whether an allowed access reaches an object of `kind` in `tenant` (and `project`: a project's
+ *  own name, or the project an object lives in). */
+export function reaches(access: Access, kind: Kind, tenant: string | undefined, project: string | undefined): boolean {
+  if (!access.allowed) return false;
+  if (inScope(access.scope, tenant)) return true;
+  return (access.projects ?? []).some((p) => p.tenant === tenant && (kind === 'Tenant' || p.project === project));
 }
 
 /** Whether one of the principal's roles may perform `operation`. */

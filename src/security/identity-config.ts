@@ -34,6 +34,11 @@ const IssuerSchema = Type.Object(
     /** Claims a token must carry with exactly these string values (e.g. a hosted domain). */
     requiredClaims: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.String({ maxLength: 256 }))),
     algorithms: Type.Optional(Type.Array(Type.Enum([...ASYMMETRIC_ALGORITHMS], { type: 'string' }), { minItems: 1 })),
+    /** A public client of the web console (code + PKCE in the browser, redirect /ui/callback):
+     *  listed by GET /api/v1/auth/providers, and accepted as an audience. */
+    consoleClientId: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    /** Scopes the console asks for (default: openid profile email). */
+    consoleScopes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7E]+$' }), { minItems: 1, maxItems: 16 })),
   },
   { additionalProperties: false },
 );
@@ -60,7 +65,12 @@ export interface IssuerConfig {
   groups: { claim: string; prefix: string };
   requiredClaims: Record<string, string>;
   algorithms: string[];
+  /** The web console's client at this issuer, when it has one. */
+  console?: { clientId: string; scopes: string[] };
 }
+
+/** Default scopes of the console's sign-in. */
+export const CONSOLE_SCOPES = ['openid', 'profile', 'email'];
 
 export interface IdentityConfig {
   issuers: IssuerConfig[];
@@ -72,8 +82,12 @@ export class IdentityConfigError extends Error {
   override readonly name = 'IdentityConfigError';
 }
 
-/** The parsed configuration, or IdentityConfigError saying what to fix (where, never a value). */
-export function parseIdentityConfig(text: string): IdentityConfig {
+/** One issuer as the file writes it (what the environment variables make too). */
+export type IssuerEntry = Static<typeof IssuerSchema>;
+
+/** The parsed configuration, or IdentityConfigError saying what to fix (where, never a value).
+ *  `extraIssuers` (from the environment) follow the file's. */
+export function parseIdentityConfig(text: string, extraIssuers: readonly IssuerEntry[] = []): IdentityConfig {
   let raw: unknown;
   try {
     raw = parse(text, { merge: false, maxAliasCount: 0 });
@@ -81,6 +95,10 @@ export function parseIdentityConfig(text: string): IdentityConfig {
     throw new IdentityConfigError('the identity config is not valid YAML or JSON');
   }
   raw ??= {};
+  if (extraIssuers.length > 0 && typeof raw === 'object' && !Array.isArray(raw)) {
+    const file = raw as { issuers?: unknown };
+    file.issuers = [...(Array.isArray(file.issuers) ? file.issuers : []), ...extraIssuers];
+  }
   if (!checkFile.Check(raw)) {
     const first = [...checkFile.Errors(raw)][0];
     throw new IdentityConfigError(`the identity config is invalid at ${first?.instancePath || '/'}: ${first?.message ?? 'unexpected shape'}`);
@@ -93,11 +111,13 @@ export function parseIdentityConfig(text: string): IdentityConfig {
     return {
       name: i.name,
       issuerUrl: i.issuerUrl,
-      audiences: i.audiences,
+      // The console's ID tokens name its client: accepted like the other client ids.
+      audiences: i.consoleClientId === undefined || i.audiences.includes(i.consoleClientId) ? i.audiences : [...i.audiences, i.consoleClientId],
       username: { claim: i.username?.claim ?? 'sub', prefix: i.username?.prefix ?? '' },
       groups: { claim: i.groups?.claim ?? 'groups', prefix: i.groups?.prefix ?? '' },
       requiredClaims: i.requiredClaims ?? {},
       algorithms: i.algorithms ?? [...ASYMMETRIC_ALGORITHMS],
+      ...(i.consoleClientId !== undefined && { console: { clientId: i.consoleClientId, scopes: i.consoleScopes ?? CONSOLE_SCOPES } }),
     };
   });
   duplicates(issuers.map((i) => i.name), 'issuers', 'name');

@@ -5,19 +5,22 @@ import { ConfigError, type AuthConfig } from '../config.js';
 import { createTokenVerifier, type TokenVerifier } from './auth.js';
 import { loadVerificationKeys } from './auth-keys.js';
 import { createIdentityVerifier, type IdentityVerifierParts } from './identity.js';
-import { IdentityConfigError, parseIdentityConfig, type IdentityConfig } from './identity-config.js';
+import { IdentityConfigError, parseIdentityConfig, type IdentityConfig, type IssuerEntry } from './identity-config.js';
 import { createIssuerVerifier } from './oidc-issuer.js';
 import type { RoleRule } from './role-rules.js';
 
-export async function loadIdentityConfig(file: string | undefined): Promise<IdentityConfig> {
-  if (file === undefined) return { issuers: [], roleRules: [] };
+/** The issuers and seeded rules of the KUBENOVA_OIDC_CONFIG file and the issuer of the
+ *  KUBENOVA_OIDC_* variables (after the file's; names and URLs must not repeat). */
+export async function loadIdentityConfig(file: string | undefined, fromEnv?: IssuerEntry): Promise<IdentityConfig> {
+  const extra = fromEnv ? [fromEnv] : [];
+  if (file === undefined) return parseIdentityConfig('{}', extra);
   const text = await readFile(file, 'utf8').catch(() => {
     throw new ConfigError(`KUBENOVA_OIDC_CONFIG file ${file} cannot be read`);
   });
   try {
-    return parseIdentityConfig(text);
+    return parseIdentityConfig(text, extra);
   } catch (err) {
-    if (err instanceof IdentityConfigError) throw new ConfigError(`KUBENOVA_OIDC_CONFIG: ${err.message}`);
+    if (err instanceof IdentityConfigError) throw new ConfigError(`KUBENOVA_OIDC_CONFIG${fromEnv ? ' with the KUBENOVA_OIDC_* issuer' : ''}: ${err.message}`);
     throw err;
   }
 }

@@ -56,10 +56,24 @@ function issuerClaim(token: string): string | undefined {
   }
 }
 
+/** Who made a request, as records name them: the principal subject and, for a person or an API
+ *  token, the issuer and username. */
+export interface Requester {
+  subject: string;
+  issuer?: string;
+  username?: string;
+}
+
+export function requesterOf(principal: Principal): Requester {
+  const id = principal.identity;
+  return { subject: principal.subject, ...(id && { issuer: id.issuer, username: id.username }) };
+}
+
 /** A principal whose rights are exactly its bindings (`roles` and `tenants` summarize them for
- *  the code that reads those). */
+ *  the code that reads those; `tenants` names only tenant-wide rights: a right in one project
+ *  does not open its tenant's events or policy sets). */
 export function principalOf(identity: Identity, bindings: RoleBinding[], subject = `oidc:${identity.issuer}:${identity.subject}`): Principal {
-  const tenants = [...new Set(bindings.flatMap((b) => (b.tenant === undefined ? [] : [b.tenant])))];
+  const tenants = [...new Set(bindings.flatMap((b) => (b.tenant === undefined || b.project !== undefined ? [] : [b.tenant])))];
   return {
     subject,
     roles: [...new Set(bindings.map((b) => b.role))],

@@ -70,12 +70,30 @@ export function identityOf(config: IssuerConfig, payload: JWTPayload): Identity 
   if (config.username.claim === 'email' && payload.email_verified === false) {
     throw new AuthenticationError('invalid bearer token: the email is not verified', 'claims_invalid');
   }
+  refuseGroupOverage(payload, config.groups.claim);
   return {
     issuer: config.name,
     subject: payload.sub!,
     username: config.username.prefix + username,
     groups: groupsOf(payload[config.groups.claim], config.groups.claim).map((g) => config.groups.prefix + g),
   };
+}
+
+/** Entra ID leaves the groups out of a token when a user is in too many (more than 200 in a JWT)
+ *  and names where to fetch them instead (`_claim_names`/`_claim_sources`, OIDC Core 5.6.2), or
+ *  says `hasgroups`. Taking such a person as group-less would quietly drop their rights (the
+ *  Argo CD bug this avoids), and fetching them means a Graph API call with a credential of
+ *  KubeNova's per sign-in: refused, telling the admin what to configure. */
+function refuseGroupOverage(payload: JWTPayload, claim: string): void {
+  if (payload[claim] !== undefined) return;
+  const names = payload._claim_names;
+  const distributed = typeof names === 'object' && names !== null && Object.hasOwn(names, claim);
+  if (!distributed && payload.hasgroups !== true) return;
+  throw new AuthenticationError(
+    `invalid bearer token: its "${claim}" claim was left out for too many groups (group overage); ` +
+      "configure the issuer to emit only the groups assigned to KubeNova's application (Entra ID: groupMembershipClaims ApplicationGroup) or app roles, and map those in role rules",
+    'groups_overage',
+  );
 }
 
 function groupsOf(value: unknown, claim: string): string[] {

@@ -1,6 +1,6 @@
 // Role rules: who gets which KubeNova role is decided here, from the person's issuer, username
 // and groups, never from role claims an identity provider would have to invent. A rule says
-// "group G (or user U, or anyone) of issuer I is <role> [of tenant T]". Pure: no I/O.
+// "group G (or user U, or anyone) of issuer I is <role> [of tenant T [, project P]]". Pure: no I/O.
 import { Type, type Static } from 'typebox';
 import { ROLES, type Identity, type Role, type RoleBinding } from './auth.js';
 
@@ -17,6 +17,9 @@ export const RoleRuleSpecSchema = Type.Object(
     anyone: Type.Optional(Type.Literal(true, { description: 'Every person the issuer signs in.' })),
     role: Type.Enum([...ROLES], { type: 'string' }),
     tenant: Type.Optional(Type.String({ pattern: NAME, maxLength: 63, description: 'The tenant the role applies in; omitted: platform-wide (platform-admin, read-only).' })),
+    project: Type.Optional(
+      Type.String({ pattern: NAME, maxLength: 63, description: 'A project of the tenant: the role applies only to that project (its apps, grants and tokens), and lets its tenant be read.' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -36,7 +39,17 @@ export function ruleProblems(spec: RoleRuleSpec): { field: string; reason: strin
   if (whom !== 1) problems.push({ field: 'spec', reason: 'must name exactly one of group, user or anyone' });
   const tenant = tenantProblem(spec.role as Role, spec.tenant);
   if (tenant) problems.push({ field: 'spec/tenant', reason: tenant });
+  const project = projectProblem(spec.role as Role, spec.tenant, spec.project);
+  if (project) problems.push({ field: 'spec/project', reason: project });
   return problems;
+}
+
+/** Whether a role may apply in one project (of its tenant); undefined when it is fine. */
+export function projectProblem(role: Role, tenant: string | undefined, project: string | undefined): string | undefined {
+  if (project === undefined) return undefined;
+  if (role === 'platform-admin') return 'must be omitted for platform-admin';
+  if (tenant === undefined) return "requires tenant (the project's tenant)";
+  return undefined;
 }
 
 /** Whether a role may (tenant roles: must) apply in one tenant; undefined when it is fine. */
@@ -57,5 +70,10 @@ function matches(spec: RoleRuleSpec, who: Identity): boolean {
 export function bindingsFor(rules: readonly RoleRule[], who: Identity): RoleBinding[] {
   return rules
     .filter((r) => matches(r.spec, who))
-    .map((r) => ({ role: r.spec.role as Role, ...(r.spec.tenant !== undefined && { tenant: r.spec.tenant }), source: r.source ?? `rule/${r.name}` }));
+    .map((r) => ({
+      role: r.spec.role as Role,
+      ...(r.spec.tenant !== undefined && { tenant: r.spec.tenant }),
+      ...(r.spec.project !== undefined && { project: r.spec.project }),
+      source: r.source ?? `rule/${r.name}`,
+    }));
 }

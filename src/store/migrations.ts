@@ -159,6 +159,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE events ADD COLUMN client_request_id text;
     `,
   },
+  {
+    // Who made the API request whose write an event reports (a person: oidc:<issuer>:<sub>).
+    version: 7,
+    name: 'event actors',
+    sql: `ALTER TABLE events ADD COLUMN actor text;`,
+  },
 ];
 
 // Arbitrary constants naming KubeNova's migration lock among other advisory-lock users.

@@ -19,6 +19,7 @@ function transitionEvent(change: ChangeEvent, t: PhaseTransition): NewEvent {
     ...(t.cluster !== undefined && { cluster: t.cluster }),
     ...(change.correlationId !== undefined && { correlationId: change.correlationId }),
     ...(change.clientRequestId !== undefined && { clientRequestId: change.clientRequestId }),
+    ...(change.actor !== undefined && { actor: change.actor }),
   };
 }
 
@@ -30,6 +31,7 @@ export function eventsOfChange(change: ChangeEvent): NewEvent[] {
     ...(change.tenant !== undefined && { tenant: change.tenant }),
     ...(change.correlationId !== undefined && { correlationId: change.correlationId }),
     ...(change.clientRequestId !== undefined && { clientRequestId: change.clientRequestId }),
+    ...(change.actor !== undefined && { actor: change.actor }),
   };
   const what = `${change.kind} "${change.name}"`;
   const out: NewEvent[] = [];

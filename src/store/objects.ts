@@ -288,6 +288,7 @@ function changeEvent(type: ChangeEvent['type'], obj: Resource<unknown>, ctx: Wri
   if (correlationId !== undefined) e.correlationId = correlationId;
   // Only beside the request's own correlation id: a write under another id is not that request's.
   if (log?.clientRequestId !== undefined && correlationId === log.requestId) e.clientRequestId = log.clientRequestId;
+  if (log?.actor !== undefined && correlationId === log.requestId) e.actor = log.actor;
   const traceparent = currentTraceparent();
   if (traceparent !== undefined) e.traceparent = traceparent;
   return e;

@@ -64,6 +64,7 @@ interface EventRow extends Row {
   cluster: string | null;
   correlation_id: string | null;
   client_request_id: string | null;
+  actor: string | null;
 }
 
 const toEvent = (r: EventRow): EventRecord => ({
@@ -78,6 +79,7 @@ const toEvent = (r: EventRow): EventRecord => ({
   ...optional('cluster', r.cluster),
   ...optional('correlationId', r.correlation_id),
   ...optional('clientRequestId', r.client_request_id),
+  ...optional('actor', r.actor),
 });
 
 export class SqlEventStore implements EventStore {
@@ -99,9 +101,9 @@ export class SqlEventStore implements EventStore {
     const records: EventRecord[] = [];
     for (const e of events) {
       const [row] = await tx.query<EventRow>(
-        `INSERT INTO events (type, reason, message, kind, name, tenant, cluster, correlation_id, client_request_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *, id::text AS id`,
-        [e.type, clean(e.reason), clean(e.message), clean(e.kind), clean(e.name), clean(e.tenant), clean(e.cluster), clean(e.correlationId), clean(e.clientRequestId)],
+        `INSERT INTO events (type, reason, message, kind, name, tenant, cluster, correlation_id, client_request_id, actor)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *, id::text AS id`,
+        [e.type, clean(e.reason), clean(e.message), clean(e.kind), clean(e.name), clean(e.tenant), clean(e.cluster), clean(e.correlationId), clean(e.clientRequestId), clean(e.actor)],
       );
       const appended = toEvent(row!);
       await this.appended.stage(tx, appended);

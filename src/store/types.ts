@@ -67,6 +67,8 @@ export interface ChangeEvent {
   correlationId?: string;
   /** The X-Request-Id the client of that API request sent, if any (its events carry it). */
   clientRequestId?: string;
+  /** Who made that API request (its principal subject), beside its correlation id only. */
+  actor?: string;
   /** W3C traceparent of the span the write ran in, when tracing: reconciles continue its trace. */
   traceparent?: string;
   /** updated: the spec changed (a new generation). */
@@ -288,6 +290,8 @@ export interface NewEvent {
   correlationId?: string;
   /** The X-Request-Id of the API request whose write this event reports, if it sent one. */
   clientRequestId?: string;
+  /** Who made the API request whose write this event reports (its principal subject). */
+  actor?: string;
 }
 
 export interface EventRecord extends NewEvent {

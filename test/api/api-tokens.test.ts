@@ -77,6 +77,25 @@ describe('API tokens', () => {
     expect(listed).not.toContain('ci-reader');
   });
 
+  it("a token scoped to one project acts on that project's objects only", async () => {
+    for (const name of ['acme-web', 'acme-back']) expect((await h.call(ADMIN, 'POST', '/api/v1/tenants/acme/projects', { name })).statusCode).toBe(201);
+    const app = (name: string, project: string) => ({ name, spec: { project, components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' } }] } });
+    expect((await h.call(ADMIN, 'POST', '/api/v1/apps', app('acme-back-api', 'acme-back'))).statusCode).toBe(201);
+    const created = await create(ACME_ADMIN, { name: 'acme-web-ci', role: 'tenant-dev', tenant: 'acme', project: 'acme-web' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ role: 'tenant-dev', tenant: 'acme', project: 'acme-web' });
+    const token = created.body.token;
+    expect((await h.call(token, 'POST', '/api/v1/apps', app('acme-web-shop', 'acme-web'))).statusCode).toBe(201);
+    expect((await h.call(token, 'POST', '/api/v1/apps', app('acme-back-x', 'acme-back'))).statusCode).toBe(422);
+    expect((await h.call(token, 'GET', '/api/v1/apps/acme-back-api')).statusCode).toBe(404);
+    const apps = json<{ items: { name: string }[] }>(await h.call(token, 'GET', '/api/v1/apps')).items.map((a) => a.name);
+    expect(apps).toEqual(['acme-web-shop']);
+    expect(json<{ items: { name: string }[] }>(await h.call(token, 'GET', '/api/v1/projects')).items.map((p) => p.name)).toEqual(['acme-web']);
+    // A project that is not the tenant's, and a project without its tenant, are refused.
+    expect((await create(ADMIN, { name: 'bad-p1', role: 'tenant-dev', tenant: 'globex', project: 'acme-web' })).status).toBe(422);
+    expect((await create(ADMIN, { name: 'bad-p2', role: 'read-only', project: 'acme-web' })).status).toBe(400);
+  });
+
   it.each([
     ['a tenant role without tenant', { name: 'bad1', role: 'tenant-dev' }, 400],
     ['platform-admin of a tenant', { name: 'bad2', role: 'platform-admin', tenant: 'acme' }, 400],

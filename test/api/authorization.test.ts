@@ -6,7 +6,7 @@ import { kubeconfigB64 } from '../support/kubeconfig.js';
 import { createTokenVerifier, type TokenVerifier } from '../../src/security/auth.js';
 import { principalOf } from '../../src/security/identity.js';
 import { bindingsFor, type RoleRule } from '../../src/security/role-rules.js';
-import { ADMIN, json, startHarness, TEST_SECRET, type Harness } from './support/harness.js';
+import { ADMIN, json, startHarness, TEST_SECRET, type Caller, type Harness } from './support/harness.js';
 import { adminCreate, appBody, CALLERS, grantBody, seedWorld, uniq, type CallerName } from './support/world.js';
 
 let h: Harness;
@@ -104,6 +104,7 @@ const MATRIX: [string, Operation, number[]][] = [
   ['create role rule', post('/api/v1/rolerules', () => ({ name: uniq('r'), spec: { group: 'g', role: 'read-only' } })), [201, 403, 403, 403, 403, 403, 401]],
   ['list role rules', get('/api/v1/rolerules'), [200, 200, 403, 403, 403, 403, 401]],
   ['create tenant API token', post('/api/v1/apitokens', () => ({ name: uniq('k'), role: 'read-only', tenant: 'acme', ttlSeconds: 600 })), [201, 403, 201, 403, 403, 403, 401]],
+  ['create project API token', post('/api/v1/apitokens', () => ({ name: uniq('k'), role: 'tenant-dev', tenant: 'acme', project: 'acme-web', ttlSeconds: 600 })), [201, 403, 201, 403, 403, 403, 401]],
   ['list API tokens', get('/api/v1/apitokens'), [200, 200, 200, 403, 403, 403, 401]],
   ['whoami', get('/api/v1/whoami'), [200, 200, 200, 200, 200, 200, 401]],
 ];
@@ -216,5 +217,166 @@ describe('rules beyond the table', () => {
     expect(scoped.items).toEqual([]);
     const platform = json<{ items: { name: string }[] }>(await h.call({ roles: ['read-only'] }, 'GET', '/api/v1/tenants'));
     expect(platform.items.map((t) => t.name)).toEqual(expect.arrayContaining(['acme', 'globex']));
+  });
+});
+
+// Rights held in ONE project (acme-web of acme), from role rules: a group of project admins, a
+// user rule for a developer, a group of readers. Every endpoint of the matrix, with what each may
+// do there; objects of acme's other projects must stay out of reach.
+const PROJECT_CALLERS: Record<'project-admin' | 'project-dev' | 'project-reader', Caller> = {
+  'project-admin': { roles: [], subject: 'pam' },
+  'project-dev': { roles: [], subject: 'pat' },
+  'project-reader': { roles: [], subject: 'pia' },
+};
+const PROJECT_RULES: RoleRule[] = [
+  { name: 'platform', spec: { issuer: 'corp', group: 'platform', role: 'platform-admin' } },
+  { name: 'web-admins', spec: { issuer: 'corp', group: 'web-admins', role: 'tenant-admin', tenant: 'acme', project: 'acme-web' } },
+  { name: 'pat-dev', spec: { issuer: 'corp', user: 'pat', role: 'tenant-dev', tenant: 'acme', project: 'acme-web' } },
+  { name: 'web-readers', spec: { issuer: 'corp', group: 'web-readers', role: 'read-only', tenant: 'acme', project: 'acme-web' } },
+  // Decoys: the project named under another tenant, and another issuer's rule, reach nothing.
+  { name: 'decoy-wrong-tenant', spec: { issuer: 'corp', group: 'misnamed', role: 'tenant-admin', tenant: 'globex', project: 'acme-web' } },
+  { name: 'decoy-other-issuer', spec: { issuer: 'elsewhere', user: 'pat', role: 'tenant-admin', tenant: 'acme' } },
+];
+const PROJECT_GROUPS: Record<string, string> = { admin: 'platform', pam: 'web-admins', pat: 'developers', pia: 'web-readers', dan: 'misnamed' };
+function projectRuleVerifier(): TokenVerifier {
+  const claims = createTokenVerifier({ hs256Secret: TEST_SECRET });
+  return {
+    async verify(token) {
+      const { subject } = await claims.verify(token);
+      const identity = { issuer: 'corp', subject, username: subject, groups: [PROJECT_GROUPS[subject] ?? 'none'] };
+      return principalOf(identity, bindingsFor(PROJECT_RULES, identity));
+    },
+  };
+}
+
+// Expected status per operation: project-admin, project-dev, project-reader. Updating or deleting
+// a fresh project (not acme-web) is out of reach: 404 where the verb is allowed at all.
+const IN_PROJECT: Record<string, [number, number, number]> = {
+  'create cluster': [403, 403, 403],
+  'get cluster': [403, 403, 403],
+  'list clusters': [403, 403, 403],
+  'update cluster': [403, 403, 403],
+  'delete cluster': [403, 403, 403],
+  'create tenant': [403, 403, 403],
+  'get tenant': [200, 200, 200],
+  'list tenants': [200, 200, 200],
+  'update tenant (non-platform fields)': [403, 403, 403],
+  'delete tenant': [403, 403, 403],
+  'issue tenant kubeconfig': [403, 403, 403],
+  'create project in tenant': [403, 403, 403],
+  'create project': [403, 403, 403],
+  'get project': [200, 200, 200],
+  'list projects': [200, 200, 200],
+  "list a tenant's projects": [200, 200, 200],
+  'update project': [404, 403, 403],
+  'delete project': [403, 403, 403],
+  'issue project kubeconfig': [501, 501, 403],
+  'create app': [201, 201, 403],
+  'get app': [200, 200, 200],
+  'list apps': [200, 200, 200],
+  "list a project's apps": [200, 200, 200],
+  "list a tenant's apps": [200, 200, 200],
+  'update app': [200, 200, 403],
+  'delete app': [202, 202, 403],
+  'app rollout': [200, 200, 200],
+  'app suspend': [503, 503, 403],
+  'app resume': [503, 503, 403],
+  'app terminate': [503, 503, 403],
+  'app rollback': [409, 409, 403],
+  'create policy set': [403, 403, 403],
+  'get attached policy set': [403, 403, 403],
+  'list policy sets': [403, 403, 403],
+  'update policy set': [403, 403, 403],
+  'delete policy set': [403, 403, 403],
+  'create grant': [201, 403, 403],
+  'get grant': [200, 200, 200],
+  'list grants': [200, 200, 200],
+  "list a tenant's grants": [200, 200, 200],
+  "list a project's grants": [200, 200, 200],
+  'rotate keys': [403, 403, 403],
+  'update grant (labels)': [200, 403, 403],
+  'delete grant': [202, 403, 403],
+  'create role rule': [403, 403, 403],
+  'list role rules': [403, 403, 403],
+  'create tenant API token': [403, 403, 403],
+  'create project API token': [201, 403, 403],
+  'list API tokens': [200, 403, 403],
+  whoami: [200, 200, 200],
+};
+
+describe('authorization matrix, rights in one project (role rules)', () => {
+  let claims: Harness;
+  beforeAll(async () => {
+    claims = h;
+    h = await startHarness({ store: claims.store, verifier: projectRuleVerifier() });
+    // Another project of acme, with an app and a grant: never reached from acme-web's rights.
+    await adminCreate(h, '/api/v1/tenants/acme/projects', { name: 'acme-back' });
+    await adminCreate(h, '/api/v1/apps', appBody('acme-back-api', 'acme-back'));
+    await adminCreate(h, '/api/v1/kubeconfiggrants', grantBody('acme-back-grant', 'acme', 'acme-back'));
+  });
+  afterAll(async () => {
+    await h.close();
+    h = claims;
+  });
+
+  it('has an expectation for every operation of the matrix', () => {
+    expect(Object.keys(IN_PROJECT).sort()).toEqual(MATRIX.map(([op]) => op).sort());
+  });
+
+  const names = Object.keys(PROJECT_CALLERS) as (keyof typeof PROJECT_CALLERS)[];
+  const cases = MATRIX.flatMap(([op, operation]) => names.map((caller, i) => ({ op, operation, caller, status: IN_PROJECT[op]?.[i] ?? 0 })));
+  it.each(cases)('$op as $caller → $status', async ({ operation, caller, status }) => {
+    const send = await operation();
+    const res = await send(PROJECT_CALLERS[caller] as (typeof CALLERS)[CallerName]);
+    expect(res.statusCode, res.body).toBe(status);
+    if (status >= 400) expect(json(res)).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+  });
+
+  it.each(names)('%s sees only its project: lists hold acme-web objects, acme-back ones are 404', async (name) => {
+    const caller = PROJECT_CALLERS[name];
+    const listed = async (url: string) => json<{ items: { name: string }[] }>(await h.call(caller, 'GET', url)).items.map((i) => i.name);
+    expect(await listed('/api/v1/projects')).toEqual(['acme-web']);
+    expect(await listed('/api/v1/tenants/acme/projects')).toEqual(['acme-web']);
+    expect(await listed('/api/v1/tenants')).toEqual(['acme']);
+    const apps = await listed('/api/v1/apps');
+    expect(apps).toContain('acme-shop');
+    expect(apps.filter((a) => a.startsWith('acme-back') || a.startsWith('globex'))).toEqual([]);
+    const grants = await listed('/api/v1/tenants/acme/kubeconfiggrants');
+    expect(grants).toContain('acme-grant');
+    expect(grants).not.toContain('acme-back-grant');
+    for (const url of ['/api/v1/projects/acme-back', '/api/v1/apps/acme-back-api', '/api/v1/kubeconfiggrants/acme-back-grant', '/api/v1/tenants/globex', '/api/v1/projects/acme-back/apps']) {
+      const res = await h.call(caller, 'GET', url);
+      expect(res.statusCode, url).toBe(404);
+    }
+  });
+
+  it('a project admin creates apps, grants and tokens only in its project', async () => {
+    const pam = PROJECT_CALLERS['project-admin'];
+    // The other project is not found as this caller sees it.
+    const app = await h.call(pam, 'POST', '/api/v1/apps', appBody(uniq('acme-a'), 'acme-back'));
+    expect(app.statusCode, app.body).toBe(422);
+    const grant = await h.call(pam, 'POST', '/api/v1/kubeconfiggrants', grantBody(uniq('acme-g'), 'acme', 'acme-back'));
+    expect([403, 404, 422]).toContain(grant.statusCode);
+    const tenantGrant = await h.call(pam, 'POST', '/api/v1/kubeconfiggrants', grantBody(uniq('acme-g'), 'acme'));
+    expect(tenantGrant.statusCode, tenantGrant.body).toBe(403);
+    const token = await h.call(pam, 'POST', '/api/v1/apitokens', { name: uniq('k'), role: 'tenant-dev', tenant: 'acme', project: 'acme-back', ttlSeconds: 600 });
+    expect(token.statusCode, token.body).toBe(403);
+    const tenantIssue = await h.call(pam, 'POST', '/api/v1/tenants/acme:issue-kubeconfig', { cluster: 'c1', namespaces: ['acme-web'] });
+    expect(tenantIssue.statusCode).toBe(403);
+  });
+
+  it('a rule naming a project under the wrong tenant reaches nothing, not even that tenant', async () => {
+    const dan = { roles: [], subject: 'dan' };
+    for (const url of ['/api/v1/tenants/globex', '/api/v1/tenants/acme', '/api/v1/projects/acme-web', '/api/v1/apps/acme-shop', '/api/v1/kubeconfiggrants/acme-grant']) {
+      expect((await h.call(dan, 'GET', url)).statusCode, url).toBe(404);
+    }
+    for (const url of ['/api/v1/tenants', '/api/v1/projects', '/api/v1/apps', '/api/v1/kubeconfiggrants']) {
+      expect(json<{ items: unknown[] }>(await h.call(dan, 'GET', url)).items, url).toEqual([]);
+    }
+  });
+
+  it('whoami names the project of each right', async () => {
+    const res = json<{ rights: unknown[] }>(await h.call(PROJECT_CALLERS['project-dev'], 'GET', '/api/v1/whoami'));
+    expect(res.rights).toEqual([{ role: 'tenant-dev', tenant: 'acme', project: 'acme-web', source: 'rule/pat-dev' }]);
   });
 });

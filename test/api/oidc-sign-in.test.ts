@@ -134,6 +134,9 @@ describe('signing in through the provider', () => {
     expect((await h.call(token, 'POST', '/api/v1/projects', { name: 'acme-audited', spec: { tenant: 'acme' } }, { 'x-request-id': 'oidc-audit-1' })).statusCode).toBe(201);
     const audit = json<{ items: { actor: string; clientRequestId?: string }[] }>(await h.call(ADMIN, 'GET', '/api/v1/audit?limit=500'));
     expect(audit.items.find((r) => r.clientRequestId === 'oidc-audit-1')?.actor).toBe('oidc:corp:alice');
+    // The write's events name the person too; events a token-claims caller caused name that subject.
+    const events = json<{ items: { reason: string; actor?: string }[] }>(await h.call(ADMIN, 'GET', '/api/v1/events?clientRequestId=oidc-audit-1'));
+    expect(events.items.find((e) => e.reason === 'Created')).toMatchObject({ actor: 'oidc:corp:alice' });
   });
 
   it('self-minted HS256 tokens keep working beside the issuers', async () => {
@@ -219,6 +222,21 @@ describe('refused tokens: 401 with a reason', () => {
       await expect401(token, 'expired', later);
     } finally {
       await later.close();
+    }
+  });
+
+  it("Entra ID's group overage: a token that names where its groups are instead of listing them", async () => {
+    idp.setUsers({ ...USERS, olga: { password: 'olga-pw', email: 'olga@corp.example', groups: ['acme-admins'], groupsOverage: true } });
+    try {
+      const token = (await loginWithCode({ issuer: idp.issuer, clientId: 'kubenova', redirectUri: REDIRECT, login: 'olga', password: 'olga-pw' })).idToken;
+      const claims = decodeJwt(token);
+      expect(claims.groups).toBeUndefined();
+      expect(claims._claim_names).toEqual({ groups: 'src1' });
+      await expect401(token, 'groups_overage');
+      const res = await h.call(token, 'GET', '/api/v1/whoami');
+      expect(json<{ message: string }>(res).message).toMatch(/group overage.*groupMembershipClaims ApplicationGroup/);
+    } finally {
+      idp.setUsers(USERS);
     }
   });
 

@@ -74,6 +74,7 @@ const EXPECTED: [string, string][] = [
   ['post', '/api/v1/apitokens'],
   ['get', '/api/v1/apitokens'],
   ['delete', '/api/v1/apitokens/{name}'],
+  ['get', '/api/v1/auth/providers'],
   ['get', '/healthz'],
   ['get', '/readyz'],
   ['get', '/metrics'],
@@ -152,7 +153,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('marks the operational endpoints public', () => {
-    for (const path of ['/healthz', '/readyz', '/metrics']) expect(doc.paths[path]!.get!.security).toEqual([]);
+    for (const path of ['/healthz', '/readyz', '/metrics', '/api/v1/auth/providers']) expect(doc.paths[path]!.get!.security).toEqual([]);
     expect(doc.paths['/api/v1/tenants']!.get!.security).toBeUndefined();
   });
 });

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/api/server.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { createTokenVerifier, type Role } from '../../src/security/auth.js';
+import { createTokenVerifier, type Role, type TokenVerifier } from '../../src/security/auth.js';
 import { mintToken } from '../../src/security/auth-token.js';
 import { createStore, type OpenedStore } from '../../src/store/index.js';
 import { backends } from '../support/stores.js';
@@ -28,14 +28,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(): Promise<TestServer> {
+/** `verifier`: instead of the HS256 one (token() still mints HS256 tokens for it to accept). */
+export async function startServer(opts: { verifier?: (hs256: TokenVerifier) => TokenVerifier } = {}): Promise<TestServer> {
   const secret = randomBytes(32);
   // The embedded backend of the store suites: a pre-initialised PGlite copied into a fresh dir.
   const location = await backends.find((b) => b.name === 'embedded')!.fresh();
   const store = await createStore(location.config());
   const app = await buildServer({
     store,
-    verifier: createTokenVerifier({ hs256Secret: secret }),
+    verifier: opts.verifier ? opts.verifier(createTokenVerifier({ hs256Secret: secret })) : createTokenVerifier({ hs256Secret: secret }),
     logger: createLogger({ level: 'silent' }),
     metrics: createMetrics({ processMetrics: false }),
     config: { bodyLimitBytes: 1024 * 1024 },

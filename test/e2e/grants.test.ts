@@ -29,6 +29,13 @@ import { grantRegistration } from '../../src/orchestrator/reconcilers/grant.js';
 import { startRuntime, type Runtime } from '../../src/orchestrator/manager/manager.js';
 import { tenancyRegistrations } from '../../src/orchestrator/reconcilers/registrations.js';
 import { ADMIN, json, openTestStore, startHarness, type Caller, type Harness } from '../api/support/harness.js';
+import type { WriteServices } from '../../src/api/kinds/descriptor.js';
+import { GRANT_ANNOTATIONS } from '../../src/adapters/grants/plan.js';
+import { parseIdentityConfig } from '../../src/security/identity-config.js';
+import { createIdentityVerifier } from '../../src/security/identity.js';
+import { createIssuerVerifier } from '../../src/security/oidc-issuer.js';
+import { startIdentityProvider } from '../support/identity-provider.js';
+import { loginWithCode } from '../support/oidc-login.js';
 
 const shared = inject('cluster');
 const suffix = randomBytes(3).toString('hex');
@@ -49,6 +56,7 @@ const V2 = `${V}-two`;
 const PROXY = { url: 'https://127.0.0.1:9/', caData: Buffer.from('-----BEGIN CERTIFICATE-----\nnot-checked\n-----END CERTIFICATE-----\n').toString('base64') };
 
 let h: Harness;
+let services: WriteServices;
 let closeStore: (() => Promise<void>) | undefined;
 let runtime: Runtime | undefined;
 let admin: KubeClusterClient;
@@ -134,10 +142,8 @@ beforeAll(async () => {
     }),
   });
   const clients = createClusterClients(opened.store);
-  h = await startHarness({
-    store: opened.store,
-    writeServices: { ...clusterWriteServices(logger), grants: grantIssuer({ objects: opened.store.objects, clients, logger }) },
-  });
+  services = { ...clusterWriteServices(logger), grants: grantIssuer({ objects: opened.store.objects, clients, logger }) };
+  h = await startHarness({ store: opened.store, writeServices: services });
   const kubeconfig = await readFile(shared.kubeconfig, 'utf8');
   apiserver = endpointOf(loadKubeconfig(kubeconfig));
   admin = await KubeClusterClient.fromKubeconfigText(`admin-${suffix}`, kubeconfig);
@@ -321,6 +327,48 @@ describe('issuing', () => {
       },
       { timeout: 90_000, interval: 250 },
     );
+  });
+});
+
+describe('a person signed in through OIDC', () => {
+  it('issues a kubeconfig: the grant record, its events and its ServiceAccount name them (username and issuer annotated)', { timeout: 120_000 }, async () => {
+    const redirect = 'http://127.0.0.1:9/callback';
+    const idp = await startIdentityProvider({
+      clients: [{ clientId: 'kubenova', redirectUris: [redirect] }],
+      users: { kim: { password: 'kim-pw', email: 'kim@corp.example', groups: ['web-devs'] } },
+    });
+    // Kim is tenant-dev of one project only, by a project-scoped role rule.
+    const identity = parseIdentityConfig(`
+issuers: [{ name: corp, issuerUrl: "${idp.issuer}", audiences: [kubenova], username: { claim: email } }]
+roleRules: [{ name: web-devs, issuer: corp, group: web-devs, role: tenant-dev, tenant: ${T}, project: ${P1} }]
+`);
+    const person = await startHarness({
+      store: h.store,
+      writeServices: services,
+      verifier: createIdentityVerifier({ issuers: identity.issuers.map((i) => createIssuerVerifier(i)), rules: { rules: async () => identity.roleRules } }),
+    });
+    try {
+      const token = (await loginWithCode({ issuer: idp.issuer, clientId: 'kubenova', redirectUri: redirect, login: 'kim', password: 'kim-pw' })).idToken;
+      expect((await person.call(token, 'POST', `/api/v1/projects/${P2}:issue-kubeconfig`, { cluster: CLUSTER, role: 'edit' })).statusCode).toBe(404);
+      const res = await person.call(token, 'POST', `/api/v1/projects/${P1}:issue-kubeconfig`, { cluster: CLUSTER, role: 'edit' }, { 'x-request-id': `kim-${suffix}` });
+      expect(res.statusCode, res.body).toBe(201);
+      const { grant } = json<Issued>(res);
+      const kim = { subject: 'oidc:corp:kim', issuer: 'corp', username: 'kim@corp.example' };
+      expect(grant.spec).toMatchObject({ subject: kim.subject, requestedBy: kim });
+
+      const sa = await admin.get({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: AGENT.grantsNamespace, name: serviceAccountOf(grant.name) });
+      expect(sa?.metadata.annotations).toMatchObject({
+        [GRANT_ANNOTATIONS.subject]: kim.subject,
+        [GRANT_ANNOTATIONS.requestedBy]: kim.subject,
+        [GRANT_ANNOTATIONS.username]: kim.username,
+        [GRANT_ANNOTATIONS.issuer]: kim.issuer,
+      });
+      const events = json<{ items: { reason: string; actor?: string }[] }>(await h.call(ADMIN, 'GET', `/api/v1/events?clientRequestId=kim-${suffix}`)).items;
+      expect(events.find((e) => e.reason === 'Created')?.actor).toBe(kim.subject);
+    } finally {
+      await person.close();
+      await idp.stop();
+    }
   });
 });
 

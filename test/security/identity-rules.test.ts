@@ -92,6 +92,8 @@ describe('claims beyond the signature (identityOf)', () => {
     ['no username claim', { email: undefined }, 'claims_invalid'],
     ['an unverified email as username', { email_verified: false }, 'claims_invalid'],
     ['groups that are not strings', { groups: [1] }, 'claims_invalid'],
+    ['group overage (distributed groups claim)', { groups: undefined, _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://graph.example/x' } } }, 'groups_overage'],
+    ['group overage (hasgroups)', { groups: undefined, hasgroups: true }, 'groups_overage'],
   ])('refuses %s', (_reason, change, reason) => {
     const err = (() => {
       try {
@@ -102,6 +104,11 @@ describe('claims beyond the signature (identityOf)', () => {
     })();
     expect(err).toBeInstanceOf(AuthenticationError);
     expect((err as AuthenticationError).reason).toBe(reason);
+  });
+
+  it('a distributed claim of another name is no overage; no groups at all is group-less', () => {
+    expect(identityOf(config, { ...base, groups: undefined, _claim_names: { address: 'src1' }, _claim_sources: { src1: {} } }).groups).toEqual([]);
+    expect(identityOf(config, { ...base, groups: undefined }).groups).toEqual([]);
   });
 
   it('accepts several audiences when azp is a configured client', () => {
@@ -135,5 +142,36 @@ describe('authorize with per-tenant rights', () => {
     expect(authorize(reader(), 'Cluster', 'list')).toMatchObject({ allowed: true, scope: 'all' });
     expect(authorize(reader('acme'), 'Tenant', 'list')).toMatchObject({ allowed: true, scope: ['acme'] });
     expect(authorize(reader('acme'), 'Cluster', 'list')).toEqual({ allowed: false });
+  });
+});
+
+describe('rights held in one project', () => {
+  const dev: Principal = { subject: 'bob', roles: ['tenant-dev'], bindings: [{ role: 'tenant-dev', tenant: 'acme', project: 'acme-web', source: 'rule/bob' }] };
+
+  it.each([
+    ['apps are listed in the project only', 'App', 'list', undefined, undefined, { allowed: true, scope: [], projects: [{ tenant: 'acme', project: 'acme-web' }] }],
+    ['apps are created in the project', 'App', 'create', 'acme', 'acme-web', { allowed: true, roles: ['tenant-dev'] }],
+    ['not in another project of the tenant', 'App', 'create', 'acme', 'acme-back', { allowed: false }],
+    ['not tenant-wide', 'KubeconfigGrant', 'list', 'acme', undefined, { allowed: false }],
+    ['the tenant is readable', 'Tenant', 'get', 'acme', undefined, { allowed: true }],
+    ['but not issued from', 'Tenant', 'issue-kubeconfig', undefined, undefined, { allowed: false }],
+    ['the project is never created or deleted', 'Project', 'delete', undefined, undefined, { allowed: false }],
+    ['policy sets stay out of reach', 'PolicySet', 'get', undefined, undefined, { allowed: false }],
+  ] as const)('%s', (_reason, kind, verb, tenant, project, expected) => {
+    expect(authorize(dev, kind, verb, tenant, project)).toMatchObject(expected);
+  });
+
+  it.each([
+    [{ user: 'bob', role: 'tenant-dev', tenant: 'acme', project: 'acme-web' }, []],
+    [{ user: 'bob', role: 'tenant-dev', project: 'acme-web' }, ['spec/tenant', 'spec/project']],
+    [{ group: 'g', role: 'platform-admin', project: 'acme-web' }, ['spec/project']],
+  ] as const)('rule %j has problems at %j', (spec, fields) => {
+    expect(ruleProblems(spec as RoleRuleSpec).map((p) => p.field)).toEqual(fields);
+  });
+
+  it('a rule gives its project with the binding', () => {
+    const who: Identity = { issuer: 'corp', subject: 's', username: 'bob@corp', groups: [] };
+    const rules: RoleRule[] = [{ name: 'bob', spec: { issuer: 'corp', user: 'bob@corp', role: 'tenant-dev', tenant: 'acme', project: 'acme-web' } }];
+    expect(bindingsFor(rules, who)).toEqual([{ role: 'tenant-dev', tenant: 'acme', project: 'acme-web', source: 'rule/bob' }]);
   });
 });

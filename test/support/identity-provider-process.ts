@@ -18,6 +18,8 @@ export interface TestUser {
   sub?: string;
   email?: string;
   groups: string[];
+  /** The ID token names where the groups are instead of listing them (Entra ID's group overage). */
+  groupsOverage?: boolean;
 }
 
 export interface TestClient {

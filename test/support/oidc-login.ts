@@ -41,18 +41,7 @@ export async function loginWithCode(req: LoginRequest): Promise<Tokens> {
     code_challenge_method: 'S256',
   }).toString();
 
-  const browser = new Browser();
-  let page = await browser.follow(authorize.toString(), req.redirectUri);
-  // Pages until the provider redirects back to the client: its login form, then its consent form.
-  for (let step = 0; page.kind === 'page' && step < 4; step++) {
-    const form = /<form[^>]*action="([^"]+)"/.exec(page.html);
-    if (!form) throw new LoginRefused('the provider showed a page without a form');
-    if (/class="error"/.test(page.html)) throw new LoginRefused('the provider refused the login');
-    const fields: Record<string, string> = /name="password"/.test(page.html) ? { login: req.login, password: req.password } : {};
-    page = await browser.follow(new URL(form[1]!.replace(/&amp;/g, '&'), page.url).toString(), req.redirectUri, new URLSearchParams(fields));
-  }
-  if (page.kind !== 'callback') throw new LoginRefused('the provider never redirected back');
-  const callback = new URL(page.url);
+  const callback = new URL(await signInAtProvider(authorize.toString(), req.redirectUri, req.login, req.password));
   if (callback.searchParams.get('state') !== state) throw new LoginRefused('state mismatch');
   const code = callback.searchParams.get('code');
   if (!code) throw new LoginRefused(`no code: ${callback.searchParams.get('error') ?? 'unknown error'}`);
@@ -71,6 +60,50 @@ export async function loginWithCode(req: LoginRequest): Promise<Tokens> {
   const body = (await res.json()) as { id_token?: string; access_token?: string; error?: string };
   if (!res.ok || !body.id_token || !body.access_token) throw new LoginRefused(`token exchange failed: ${body.error ?? res.status}`);
   return { idToken: body.id_token, accessToken: body.access_token };
+}
+
+/** What a person does in a browser at the provider: opens `authorizeUrl`, fills its login form,
+ *  confirms, and is sent back to the client at `callbackPrefix`; returns that callback URL (not
+ *  yet visited). */
+export async function signInAtProvider(authorizeUrl: string, callbackPrefix: string, login: string, password: string): Promise<string> {
+  const browser = new Browser();
+  let page = await browser.follow(authorizeUrl, callbackPrefix);
+  // Pages until the provider redirects back to the client: its login form, then its consent form.
+  for (let step = 0; page.kind === 'page' && step < 4; step++) {
+    const form = /<form[^>]*action="([^"]+)"/.exec(page.html);
+    if (!form) throw new LoginRefused('the provider showed a page without a form');
+    if (/class="error"/.test(page.html)) throw new LoginRefused('the provider refused the login');
+    const fields: Record<string, string> = /name="password"/.test(page.html) ? { login, password } : {};
+    page = await browser.follow(new URL(form[1]!.replace(/&amp;/g, '&'), page.url).toString(), callbackPrefix, new URLSearchParams(fields));
+  }
+  if (page.kind !== 'callback') throw new LoginRefused('the provider never redirected back');
+  return page.url;
+}
+
+/** What a person does on another device for the device authorization grant: opens the
+ *  verification URL (with the code in it), confirms the code, signs in and consents, until the
+ *  provider's success page (a page without a form). */
+export async function confirmDeviceCode(verificationUrl: string, login: string, password: string): Promise<string> {
+  const browser = new Browser();
+  let page = await browser.follow(verificationUrl, 'never:');
+  for (let step = 0; page.kind === 'page' && step < 6; step++) {
+    const form = /<form([^>]*)>([\s\S]*?)<\/form>/.exec(page.html);
+    if (!form) return page.html;
+    if (/class="error"/.test(page.html)) throw new LoginRefused('the provider refused the login');
+    const action = /action="([^"]+)"/.exec(form[1]!)?.[1] ?? page.url;
+    const fields = new URLSearchParams();
+    // Filled inputs (the provider's xsrf token, the user code) go back as they came.
+    for (const input of form[2]!.matchAll(/<input\b[^>]*>/g)) {
+      const name = /name="([^"]+)"/.exec(input[0])?.[1];
+      if (name) fields.set(name, /value="([^"]*)"/.exec(input[0])?.[1] ?? '');
+    }
+    if (/name="password"/.test(form[2]!)) {
+      fields.set('login', login);
+      fields.set('password', password);
+    }
+    page = await browser.follow(new URL(action.replace(/&amp;/g, '&'), page.url).toString(), 'never:', fields);
+  }
+  throw new LoginRefused('the device confirmation never ended');
 }
 
 type Visit = { kind: 'page'; url: string; html: string } | { kind: 'callback'; url: string };

@@ -8,7 +8,9 @@
 //
 // Usage: node tools/oidc/node-oidc-provider.mjs <config.json>
 //   config: { clients: [{ clientId, redirectUris }], usersFile, idTokenTtlSeconds? }
-//   users file: { "<login>": { password, sub?, email?, groups: [..] } }
+//   users file: { "<login>": { password, sub?, email?, groups: [..], groupsOverage? } }
+//   groupsOverage: the ID token names where the groups are (_claim_names/_claim_sources) instead
+//   of listing them, as Entra ID does past its group limit.
 // Prints one JSON line on stdout when ready: {"issuer":"http://127.0.0.1:<port>"}.
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -34,7 +36,9 @@ const provider = new Provider(issuer, {
   clients: config.clients.map((c) => ({
     client_id: c.clientId,
     redirect_uris: c.redirectUris,
-    grant_types: ['authorization_code'],
+    // Refresh tokens are issued for offline_access (asked with prompt=consent), as in production.
+    // and the device authorization grant (RFC 8628) for CLIs without a browser.
+    grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
     response_types: ['code'],
     // A public client (a CLI or a browser app): PKCE instead of a secret.
     token_endpoint_auth_method: 'none',
@@ -46,7 +50,8 @@ const provider = new Provider(issuer, {
   claims: { openid: ['sub'], email: ['email'], profile: ['preferred_username'], groups: ['groups'] },
   // Scoped claims (groups) go into the ID token too, as Dex, Keycloak and Entra ID put them.
   conformIdTokenClaims: false,
-  features: { devInteractions: { enabled: false } },
+  // The device flow's own pages (code entry, confirmation, success) are oidc-provider's defaults.
+  features: { devInteractions: { enabled: false }, deviceFlow: { enabled: true } },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   ttl: { IdToken: config.idTokenTtlSeconds ?? 3600 },
   async findAccount(_ctx, sub) {
@@ -55,7 +60,11 @@ const provider = new Provider(issuer, {
       accountId: sub,
       async claims() {
         const user = userBySub(sub);
-        return { sub, email: user?.email, preferred_username: user?.login, groups: user?.groups ?? [] };
+        const base = { sub, email: user?.email, preferred_username: user?.login };
+        if (user?.groupsOverage) {
+          return { ...base, _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: `${issuer}/_test/groups/${encodeURIComponent(sub)}` } } };
+        }
+        return { ...base, groups: user?.groups ?? [] };
       },
     };
   },

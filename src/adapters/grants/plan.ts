@@ -40,6 +40,29 @@ export interface GrantIntent {
   tenantOwner: boolean;
   /** Namespaces of the scope left out of `namespaces` on the cluster, and why (namespaces.ts). */
   skipped?: SkippedNamespace[];
+  /** Who the kubeconfig is for (the grant's subject). */
+  subject?: string;
+  /** The person (or API token) who requested the grant, as KubeNova's audit log names them. */
+  requestedBy?: { subject: string; issuer?: string; username?: string };
+}
+
+/** Annotations on a grant's ServiceAccount: whose tokens the cluster's audit log shows as
+ *  `system:serviceaccount:kubenova-grants:g-<grant>` is found here. */
+export const GRANT_ANNOTATIONS = {
+  subject: 'kubenova.io/subject',
+  requestedBy: 'kubenova.io/requested-by',
+  username: 'kubenova.io/requested-by-username',
+  issuer: 'kubenova.io/requested-by-issuer',
+} as const;
+
+function identityAnnotations(intent: GrantIntent): Record<string, string> {
+  const by = intent.requestedBy;
+  return {
+    ...(intent.subject !== undefined && { [GRANT_ANNOTATIONS.subject]: intent.subject }),
+    ...(by && { [GRANT_ANNOTATIONS.requestedBy]: by.subject }),
+    ...(by?.username !== undefined && { [GRANT_ANNOTATIONS.username]: by.username }),
+    ...(by?.issuer !== undefined && { [GRANT_ANNOTATIONS.issuer]: by.issuer }),
+  };
 }
 
 export const serviceAccountOf = (grant: string): string => `g-${grant}`;
@@ -62,8 +85,10 @@ export function planGrant(intent: GrantIntent): KubeObject[] {
   const labels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [GRANT_LABEL]: intent.name };
   const sa = serviceAccountOf(intent.name);
   const meta = (name: string, namespace?: string) => ({ name, ...(namespace !== undefined && { namespace }), labels: { ...labels } });
+  const annotations = identityAnnotations(intent);
+  const saMeta = { ...meta(sa, AGENT.grantsNamespace), ...(Object.keys(annotations).length > 0 && { annotations }) };
   const objects: KubeObject[] = [
-    { ...SERVICE_ACCOUNT, metadata: meta(sa, AGENT.grantsNamespace), automountServiceAccountToken: false },
+    { ...SERVICE_ACCOUNT, metadata: saMeta, automountServiceAccountToken: false },
     { ...SECRET, metadata: meta(anchorOf(intent.name), AGENT.grantsNamespace), type: 'Opaque' },
   ];
   if (intent.tenantOwner) {

@@ -2,6 +2,7 @@
 // cluster, namespaces, role or verbs, TTL. Issued (later) as a ServiceAccount token bound by
 // RoleBindings, with the cluster's capsule-proxy as server; deleting the grant revokes it.
 import { Type } from 'typebox';
+import { requesterOf } from '../../security/identity.js';
 import { DEFAULT_TTL_SECONDS, GRANT_ACCESS, GRANT_SPEC, GrantSubject, GrantTtl, type GrantSpec } from '../../domain/kinds/grant.js';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import type { Labels, Resource } from '../../domain/resource.js';
@@ -19,8 +20,8 @@ import type { TenantResource } from '../../domain/kinds/tenant.js';
 export async function admitGrant(
   spec: GrantSpec,
   ctx: AdmissionContext,
-  /** The caller's roles that may issue the grant, in the grant's tenant. */
-  issuersIn: (tenant: string) => readonly TableRole[],
+  /** The caller's roles that may issue the grant, in the grant's tenant (and its project). */
+  issuersIn: (tenant: string, project?: string) => readonly TableRole[],
   at: string,
 ): Promise<string> {
   const problems: FieldProblem[] = [];
@@ -47,7 +48,7 @@ export async function admitGrant(
   await requirePlacedCluster(ctx, tenant, spec.cluster, `${at}cluster`);
 
   const forSelf = spec.subject === ctx.caller.principal.subject;
-  const issuers = issuersIn(tenant.name);
+  const issuers = issuersIn(tenant.name, spec.project);
   if (!mayGrant(issuers, { role: spec.role, verbs: spec.verbs, forSelf })) {
     const what = spec.verbs ? 'custom verbs' : `role "${spec.role}"`;
     throw new ApiError('FORBIDDEN', `your roles (${issuers.join(', ')}) may not grant ${what}${forSelf ? '' : ' to someone else'}`);
@@ -60,13 +61,15 @@ export const grantKind: KindDescriptor = {
   plural: 'kubeconfiggrants',
   spec: GRANT_SPEC,
   // A grant is issued as it is; a different access is a new grant (and this one is revoked).
-  immutable: ['tenant', 'project', 'cluster', 'subject', 'ttlSeconds', 'role', 'verbs', 'namespaces'],
+  immutable: ['tenant', 'project', 'cluster', 'subject', 'ttlSeconds', 'role', 'verbs', 'namespaces', 'requestedBy'],
   // Deleting a grant revokes it: its reconciler removes its cluster objects first.
   finalizers: [CLEANUP_FINALIZER],
   async admit(name, spec, ctx) {
     // The whole spec is immutable: an update (labels only) keeps what was admitted at creation.
     if (ctx.current) return { tenant: ctx.current.tenant };
-    const issuersIn = (tenant: string) => ctx.caller.rolesFor('KubeconfigGrant', 'create', tenant);
+    // Whatever the body said, the record names the caller as its requester.
+    (spec as unknown as GrantSpec).requestedBy = requesterOf(ctx.caller.principal);
+    const issuersIn = (tenant: string, project?: string) => ctx.caller.rolesFor('KubeconfigGrant', 'create', tenant, project);
     const tenant = await admitGrant(spec as unknown as GrantSpec, ctx, issuersIn, 'spec/');
     // Names issue-kubeconfig generates start with the project's or tenant's name: they comply.
     requireTenantPrefix(ctx, name, tenant);
@@ -97,13 +100,14 @@ export function issueKubeconfigMethod(scope: 'Tenant' | 'Project'): CustomMethod
         subject: (body.subject as string | undefined) ?? ctx.caller.principal.subject,
         ttlSeconds: (body.ttlSeconds as number | undefined) ?? DEFAULT_TTL_SECONDS,
         namespaces: body.namespaces as string[] | undefined,
+        requestedBy: requesterOf(ctx.caller.principal),
       };
       if (scope === 'Project') spec.project = target.name;
       if (body.role !== undefined) spec.role = body.role as GrantSpec['role'];
       if (body.verbs !== undefined) spec.verbs = body.verbs as GrantSpec['verbs'];
       // Neither given: the least access.
       if (spec.role === undefined && spec.verbs === undefined) spec.role = 'view';
-      const tenant = await admitGrant(spec, ctx, (t) => ctx.caller.rolesFor(scope, 'issue-kubeconfig', t), '');
+      const tenant = await admitGrant(spec, ctx, (t, p) => ctx.caller.rolesFor(scope, 'issue-kubeconfig', t, p), '');
       const issuing = ctx.services.grants;
       if (!issuing) throw new ApiError('NOT_IMPLEMENTED', 'this server issues no kubeconfigs (no grant issuer configured)');
       const specWithDefaults: GrantSpec = { ...spec, namespaces: spec.namespaces ?? [] };

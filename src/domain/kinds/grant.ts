@@ -38,6 +38,18 @@ export const GrantSubject = Patterned('^[\\x21-\\x7E]+$', 'must be printable ASC
   maxLength: 253,
   description: 'Who the kubeconfig is for (user name).',
 });
+const RequestedBy = Strict(
+  {
+    subject: Type.String({ description: 'As the audit log names the caller (a person: oidc:<issuer>:<sub>).' }),
+    issuer: Type.Optional(Type.String({ description: 'The identity config issuer name (api-token for API tokens).' })),
+    username: Type.Optional(Type.String()),
+  },
+  { description: 'Set by KubeNova at creation (any value sent is replaced): who requested the grant. Also annotated on its ServiceAccount.' },
+);
+
+/** Who requested a grant (the caller, as KubeNova authenticated it). */
+export type Requester = Static<typeof RequestedBy>;
+
 export const GrantTtl = Type.Integer({
   minimum: MIN_TTL_SECONDS,
   maximum: MAX_TTL_SECONDS,
@@ -53,6 +65,7 @@ export const GRANT_SPEC = {
     subject: GrantSubject,
     ttlSeconds: GrantTtl,
     ...GRANT_ACCESS,
+  requestedBy: Type.Optional(RequestedBy),
 };
 
 export const GrantSpecSchema = Strict(GRANT_SPEC);

@@ -91,6 +91,8 @@ export async function grantIntent(grant: GrantResource, objects: ObjectStore): P
     ...(spec.role !== undefined && { role: spec.role }),
     ...(spec.verbs !== undefined && { verbs: spec.verbs }),
     tenantOwner: isTenantAdminGrant(spec),
+    subject: spec.subject,
+    ...(spec.requestedBy !== undefined && { requestedBy: spec.requestedBy }),
   };
 }
 

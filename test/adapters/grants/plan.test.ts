@@ -24,6 +24,18 @@ describe('planGrant', () => {
     expect(usernameOf('g1')).toBe('system:serviceaccount:kubenova-grants:g-g1');
   });
 
+  it('the ServiceAccount is annotated with whom it is for and who requested it (person: username and issuer)', () => {
+    const [sa] = planGrant({ ...base, subject: 'oidc:corp:kim', requestedBy: { subject: 'oidc:corp:kim', issuer: 'corp', username: 'kim@corp.example' } });
+    expect(sa!.metadata.annotations).toEqual({
+      'kubenova.io/subject': 'oidc:corp:kim',
+      'kubenova.io/requested-by': 'oidc:corp:kim',
+      'kubenova.io/requested-by-username': 'kim@corp.example',
+      'kubenova.io/requested-by-issuer': 'corp',
+    });
+    // A grant recorded before requesters were kept: no annotations at all.
+    expect(planGrant(base)[0]!.metadata.annotations).toBeUndefined();
+  });
+
   it('a named role: one RoleBinding to that ClusterRole in each granted namespace, and nowhere else', () => {
     expect(bindings(base)).toEqual(['t-a/g-g1→edit', 't-b/g-g1→edit']);
   });
