@@ -19,7 +19,9 @@ import {
   type TenantIntent,
 } from '../adapters/capsule/index.js';
 import type { KubeObject } from '../adapters/kube/types.js';
+import { GLOBAL_RESOURCE_QUOTA_TYPE, QUOTA_USAGE_SELECTOR } from '../adapters/capsule/usage.js';
 import { ClusterWatches, type ClusterWatch } from './cluster-watches.js';
+import { UsageTracker, type UsageOptions } from './usage-tracker.js';
 import { isOwnedBy, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf } from '../domain/ownership.js';
 import { placedClusters } from '../domain/placement.js';
 import type { Resource } from '../domain/resource.js';
@@ -169,10 +171,14 @@ export const TENANCY_WATCHES: readonly ClusterWatch[] = [
   { type: NAMESPACE_TYPE, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
   { type: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
   { type: { apiVersion: 'v1', kind: 'LimitRange' }, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
+  // Quota usage Capsule reports: read by the usage tracker only, never a reconcile.
+  { type: GLOBAL_RESOURCE_QUOTA_TYPE, labelSelector: QUOTA_USAGE_SELECTOR, keysOf: () => [] },
 ];
 
 export interface TenancyOptions extends ProjectionOptions {
   workers?: number;
+  /** Tenant usage tracking (usage-tracker.ts) from the tenancy watches. */
+  usage?: UsageOptions;
 }
 
 /**
@@ -181,8 +187,13 @@ export interface TenancyOptions extends ProjectionOptions {
  */
 export function tenancyRegistrations(opts: TenancyOptions = {}): ReconcilerRegistration[] {
   let watches: ClusterWatches | undefined;
-  const deps = (services: RuntimeServices): ProjectionDeps =>
-    projectionDeps(services, 'capsule', (watches ??= new ClusterWatches((key) => services.enqueue(key), TENANCY_WATCHES)), opts);
+  let usage: UsageTracker | undefined;
+  const deps = (services: RuntimeServices): ProjectionDeps => {
+    usage ??= new UsageTracker(services, opts.usage);
+    const tracker = usage;
+    watches ??= new ClusterWatches((key) => services.enqueue(key), TENANCY_WATCHES, (cluster, type, obj) => tracker.observe(cluster, type, obj));
+    return projectionDeps(services, 'capsule', watches, opts);
+  };
   const only = (prefix: string) => async (e: ChangeEvent, services: RuntimeServices) =>
     (await tenancyKeysFor(e, services.store.objects)).filter((k) => k.startsWith(prefix));
   const common = { adapter: 'capsule', workers: opts.workers ?? 2, timeoutMs: 120_000, backoff: { baseDelayMs: 1_000, maxDelayMs: 30_000 } };
@@ -190,7 +201,13 @@ export function tenancyRegistrations(opts: TenancyOptions = {}): ReconcilerRegis
     {
       ...common,
       kind: 'Tenant',
-      reconciler: (services) => Object.assign(tenantReconciler(deps(services)), { close: () => watches?.close() }),
+      reconciler: (services) =>
+        Object.assign(tenantReconciler(deps(services)), {
+          close: () => {
+            watches?.close();
+            usage?.close();
+          },
+        }),
       triggers: (['Project', 'PolicySet', 'Cluster'] as const).map((kind) => ({ kind, keys: only('Tenant/') })),
     },
     {

@@ -27,6 +27,7 @@ import { requireTenantCapabilities, tenantPlanView } from './tenancy.js';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import { eachObject } from '../../store/paging.js';
 import { ApiError } from '../errors.js';
+import { DEFAULT_WARNING_LEVELS, warningLevelProblems } from '../../domain/usage.js';
 
 const Owner = Strict({
   kind: StringEnum(['User', 'Group']),
@@ -92,6 +93,17 @@ function requireNamespaceMetadataKeys(spec: TenantSpec, ctx: AdmissionContext): 
   if (problems.length > 0) throw new ApiError('UNPROCESSABLE', `reserved namespace metadata: ${problems.map((p) => p.reason).join('; ')}`, problems);
 }
 
+/** Warning levels of quota usage (fractions); crossing one sets QuotaPressure (docs/usage.md). */
+const QuotaWarnings = List(Type.Number({ exclusiveMinimum: 0, maximum: 1 }), 8, {
+  minItems: 1,
+  description: `Fractions of each quota (0.8 = 80 %) whose crossing sets the QuotaPressure condition, in increasing order. Absent: ${DEFAULT_WARNING_LEVELS.join(', ')}.`,
+});
+
+function requireIncreasingLevels(levels: readonly number[] | undefined): void {
+  const problems = warningLevelProblems(levels ?? []);
+  if (problems.length > 0) throw unprocessable('spec/quotaWarnings', problems.join('; '));
+}
+
 export const tenantKind: KindDescriptor = {
   kind: 'Tenant',
   plural: 'tenants',
@@ -106,9 +118,11 @@ export const tenantKind: KindDescriptor = {
     policySets: Type.Optional(List(Name, 32, { default: [], uniqueItems: true, description: 'PolicySets applied to the tenant.' })),
     placement: Type.Optional(Placement),
     driftPolicy: Type.Optional(DriftPolicy),
+    quotaWarnings: Type.Optional(QuotaWarnings),
   },
   async admit(name, spec, ctx) {
     requireNamespaceMetadataKeys(spec as TenantSpec, ctx);
+    requireIncreasingLevels((spec as TenantSpec).quotaWarnings);
     await requireDisjointPrefix(ctx, name);
     for (const [i, policySet] of ((spec.policySets as string[] | undefined) ?? []).entries()) {
       // Policy sets are platform objects; only the platform can change this list.
@@ -164,6 +178,8 @@ export interface TenantSpec {
   policySets?: string[];
   placement?: TenantPlacement;
   driftPolicy?: 'repair' | 'detect';
+  /** Quota warning levels (fractions, increasing); default 0.8 and 0.95. */
+  quotaWarnings?: number[];
 }
 
 export type TenantResource = Resource<TenantSpec>;
