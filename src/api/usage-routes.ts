@@ -162,7 +162,7 @@ export function registerUsageRoutes(app: FastifyInstance, store: Store, opts: Us
       let since = new Date(Date.now() - DAY_MS).toISOString();
       if (q.since !== undefined) {
         const parsed = parseTimestamp(q.since);
-        if (parsed === undefined) throw new ApiError('VALIDATION_FAILED', 'request is invalid', [{ field: 'querystring/since', reason: TIME_REASON }]);
+        if (parsed === undefined) throw new ApiError('VALIDATION_FAILED', 'request is invalid', [{ field: 'query/since', reason: TIME_REASON }]);
         since = parsed;
       }
       const items = await store.usage.history(name, since, q.limit ?? 2000);

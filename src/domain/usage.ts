@@ -26,6 +26,15 @@ export interface UsageFigure {
   fraction: number;
 }
 
+/** A tenant's quota fields and the ResourceQuota resource each limits on every cluster. */
+export const QUOTA_RESOURCES = {
+  namespaces: 'namespaces',
+  pods: 'pods',
+  cpu: 'requests.cpu',
+  memory: 'requests.memory',
+  storage: 'requests.storage',
+} as const;
+
 /** Default warning levels of a tenant (its spec's `quotaWarnings` overrides them). */
 export const DEFAULT_WARNING_LEVELS: readonly number[] = [0.8, 0.95];
 

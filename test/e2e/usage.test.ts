@@ -290,6 +290,6 @@ describe('usage of one tenant on two clusters', () => {
     );
     const bad = await h.call(ADMIN, 'GET', `/api/v1/tenants/${TENANT}/usage/history?since=yesterday`);
     expect(bad.statusCode).toBe(400);
-    expect(json(bad)).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'querystring/since' }] });
+    expect(json(bad)).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'query/since' }] });
   });
 });

@@ -27,6 +27,7 @@ import { requireTenantCapabilities, tenantPlanView } from './tenancy.js';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import { eachObject } from '../../store/paging.js';
 import { ApiError } from '../errors.js';
+import { requireQuotaAboveUsed } from './usage-admission.js';
 import { DEFAULT_WARNING_LEVELS, warningLevelProblems } from '../../domain/usage.js';
 
 const Owner = Strict({
@@ -123,6 +124,7 @@ export const tenantKind: KindDescriptor = {
   async admit(name, spec, ctx) {
     requireNamespaceMetadataKeys(spec as TenantSpec, ctx);
     requireIncreasingLevels((spec as TenantSpec).quotaWarnings);
+    await requireQuotaAboveUsed(ctx, name, (spec as TenantSpec).quotas);
     await requireDisjointPrefix(ctx, name);
     for (const [i, policySet] of ((spec.policySets as string[] | undefined) ?? []).entries()) {
       // Policy sets are platform objects; only the platform can change this list.
