@@ -153,7 +153,10 @@ export class UsageTracker {
       const before = previousCondition?.status === 'True' ? pressuresFromMessage(previousCondition.message) : [];
       const after = pressures(view, levels, before);
       const wanted = pressureCondition(after);
-      if (previousCondition && previousCondition.status === wanted.status && previousCondition.message === wanted.message) return;
+      // The condition changes when a level is entered or left, not with every pod: the message
+      // keeps the fraction seen when the levels last changed.
+      const { raised, cleared } = pressureChanges(before, after);
+      if (previousCondition && previousCondition.status === wanted.status && raised.length === 0 && cleared.length === 0) return;
       // No pressure and never any: nothing to say.
       if (!previousCondition && after.length === 0) return;
       const now = new Date().toISOString();
@@ -170,7 +173,6 @@ export class UsageTracker {
         }
         throw err;
       }
-      const { raised, cleared } = pressureChanges(before, after);
       for (const p of raised) {
         await this.services.events?.record({
           type: 'Warning',
