@@ -88,7 +88,7 @@ async function main(): Promise<void> {
       puts++;
       return put(...args);
     };
-    const tracker = new UsageTracker({ store, logger, metrics, events }, { sampleIntervalMs: 3_600_000, recheckIntervalMs: 3_600_000 });
+    const tracker = new UsageTracker({ store, logger, metrics, events });
     const counts = new Map<string, number>();
     const emitters = new Map<string, Emit[]>();
     const watches = new ClusterWatches(() => undefined, TENANCY_WATCHES, (cluster, type, obj) => tracker.observe(cluster, type, obj));

@@ -34,8 +34,9 @@ export interface UsageOptions {
   sampleIntervalMs?: number;
   /** How long samples are kept (default 30 days). */
   retentionMs?: number;
-  /** How often every tenant's warning levels are checked again, whatever changed (default 60 s):
-   *  a condition another status write lost is set again. */
+  /** How often the warning levels of tenants under pressure (or whose condition just changed) are
+   *  checked again, whatever changed (default 60 s): a condition another status write lost (the
+   *  reconciler writing from an older read) is set right again. */
   recheckIntervalMs?: number;
 }
 
@@ -64,6 +65,9 @@ export class UsageTracker {
   /** Metric series set, per tenant: `cluster\0resource`, to remove those that went. */
   private readonly series = new Map<string, Set<string>>();
   private closed = false;
+  /** Tenants to check again at the next recheck: under pressure, or whose condition changed
+   *  recently (until when). Healthy, unchanged tenants cost nothing between their reports. */
+  private readonly attention = new Map<string, number>();
 
   constructor(
     private readonly services: TrackerServices,
@@ -153,6 +157,7 @@ export class UsageTracker {
       const before = previousCondition?.status === 'True' ? pressuresFromMessage(previousCondition.message) : [];
       const after = pressures(view, levels, before);
       const wanted = pressureCondition(after);
+      if (after.length > 0) this.attention.set(obj.name, Number.POSITIVE_INFINITY);
       // The condition changes when a level is entered or left, not with every pod: the message
       // keeps the fraction seen when the levels last changed.
       const { raised, cleared } = pressureChanges(before, after);
@@ -173,6 +178,8 @@ export class UsageTracker {
         }
         throw err;
       }
+      // Checked again for a while: a reconcile that read the status before this write may undo it.
+      if (after.length === 0) this.attention.set(obj.name, Date.now() + 2 * this.opts.recheckIntervalMs);
       for (const p of raised) {
         await this.services.events?.record({
           type: 'Warning',
@@ -201,15 +208,18 @@ export class UsageTracker {
     }
   }
 
-  /** Checks every tenant with usage again (and metrics of tenants that no longer have any). */
+  /** Checks the tenants that need attention again (see `attention`). */
   async recheckAll(): Promise<void> {
     if (this.closed) return;
-    try {
-      const tenants = new Set((await this.services.store.usage.current()).map((r) => r.tenant));
-      for (const t of this.series.keys()) tenants.add(t);
-      for (const t of tenants) await this.check(t);
-    } catch (err) {
-      this.services.logger.warn({ err }, 'checking tenant usage failed');
+    const now = Date.now();
+    for (const [tenant, until] of [...this.attention]) {
+      if (until < now) {
+        this.attention.delete(tenant);
+        continue;
+      }
+      // Under pressure: dropped here, put back by the check while the pressure lasts.
+      if (until === Number.POSITIVE_INFINITY) this.attention.delete(tenant);
+      await this.check(tenant);
     }
   }
 

@@ -68,6 +68,15 @@ describe('UsageTracker', () => {
     expect(warnings[0]).toMatchObject({ type: 'Warning', cluster: 'c1', tenant: TENANT, correlationId: expect.stringMatching(/^usage-/) });
   });
 
+  it('a condition another status write lost is set again at the next recheck', async () => {
+    const t = (await store.objects.get('Tenant', TENANT))!;
+    // As a reconcile that read the status before the tracker's write would write it.
+    await store.objects.updateStatus('Tenant', TENANT, { ...t.status, conditions: t.status.conditions.filter((c) => c.type !== 'QuotaPressure') });
+    expect(await pressure()).toBeUndefined();
+    await tracker.recheckAll();
+    expect(await pressure()).toMatchObject({ status: 'True', message: 'pods on cluster c1 at 80 % of its quota (warning level 80 %)' });
+  });
+
   it('within the hysteresis band nothing is written; below it the condition clears with a Normal event', async () => {
     const before = await store.objects.get('Tenant', TENANT);
     for (const used of [85, 79, 76]) {
