@@ -13,12 +13,14 @@ import {
   showbackCsv,
   showbackLine,
   tenantUsageView,
+  onPlacedClusters,
   usageByCluster,
   ZERO_PRICES,
   QUOTA_PRESSURE,
   type PriceTable,
 } from '../domain/usage.js';
 import { inScope } from '../security/authorization.js';
+import { listAll } from '../store/paging.js';
 import type { Store } from '../store/types.js';
 import { ApiError } from './errors.js';
 import { API_PREFIX } from './resource-routes.js';
@@ -114,7 +116,7 @@ export function registerUsageRoutes(app: FastifyInstance, store: Store, opts: Us
     async (req) => {
       const { name } = req.params as { name: string };
       const tenant = await req.caller!.require('Tenant', name, 'get');
-      const rows = await store.usage.current(name);
+      const rows = onPlacedClusters(await store.usage.current(name), tenant.status);
       const view = tenantUsageView(usageByCluster(rows));
       const updatedAt = rows.map((r) => r.updatedAt).sort().at(-1);
       const pressure = tenant.status.conditions.find((c) => c.type === QUOTA_PRESSURE && c.status === 'True');
@@ -138,7 +140,8 @@ export function registerUsageRoutes(app: FastifyInstance, store: Store, opts: Us
       const { name } = req.params as { name: string };
       const project = await req.caller!.require<ProjectSpec>('Project', name, 'get');
       const tenant = project.spec.tenant;
-      return { project: name, tenant, clusters: namespaceUsageView(usageByCluster(await store.usage.current(tenant)), name) };
+      const placed = (await store.objects.get('Tenant', tenant))?.status ?? {};
+      return { project: name, tenant, clusters: namespaceUsageView(usageByCluster(onPlacedClusters(await store.usage.current(tenant), placed)), name) };
     },
   );
 
@@ -185,9 +188,10 @@ export function registerUsageRoutes(app: FastifyInstance, store: Store, opts: Us
     async (req: FastifyRequest, reply: FastifyReply) => {
       const q = req.query as { format?: 'json' | 'csv' };
       const scope = req.caller!.listScope('Tenant');
+      const placed = new Map((await listAll(store.objects, 'Tenant')).map((t) => [t.name, t.status]));
       const byTenant = new Map<string, { cluster: string; usage: Parameters<typeof usageByCluster>[0][number]['usage'] }[]>();
       for (const r of await store.usage.current()) {
-        if (!inScope(scope, r.tenant)) continue;
+        if (!inScope(scope, r.tenant) || !Object.hasOwn(placed.get(r.tenant)?.clusters ?? {}, r.cluster)) continue;
         const list = byTenant.get(r.tenant) ?? [];
         list.push(r);
         byTenant.set(r.tenant, list);

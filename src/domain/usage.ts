@@ -105,6 +105,13 @@ export function usageByCluster(rows: readonly { cluster: string; usage: ClusterU
   return out;
 }
 
+/** Rows of the clusters a tenant is on now (its status names them): reports a cluster made
+ *  before it was unregistered or left the tenant's placement are not shown. */
+export function onPlacedClusters<R extends { cluster: string }>(rows: readonly R[], placed: { clusters?: Record<string, unknown> }): R[] {
+  const clusters = placed.clusters ?? {};
+  return rows.filter((r) => Object.hasOwn(clusters, r.cluster));
+}
+
 export interface TenantUsageView {
   clusters: Record<string, Record<string, UsageFigure>>;
   /** Per resource, the sums over the clusters (hard and used summed separately). */

@@ -16,6 +16,7 @@ import {
   pressuresFromMessage,
   QUOTA_PRESSURE,
   quantityValue,
+  onPlacedClusters,
   tenantUsageView,
   usageByCluster,
   type ClusterUsage,
@@ -113,10 +114,10 @@ export class UsageTracker {
   /** Metrics and warning levels of one tenant from the usage stored. */
   async check(tenant: string, correlationId: string = `usage-${randomUUID()}`): Promise<void> {
     try {
-      const rows = await this.services.store.usage.current(tenant);
+      const obj = await this.services.store.objects.get<{ quotaWarnings?: number[] }>('Tenant', tenant);
+      const rows = obj ? onPlacedClusters(await this.services.store.usage.current(tenant), obj.status) : [];
       const byCluster = usageByCluster(rows);
       this.updateMetrics(tenant, byCluster);
-      const obj = await this.services.store.objects.get<{ quotaWarnings?: number[] }>('Tenant', tenant);
       if (!obj || obj.deletionTimestamp) return;
       await this.updatePressure(obj, tenantUsageView(byCluster), correlationId);
     } catch (err) {

@@ -27,8 +27,6 @@ export interface UsageStore {
   put(tenant: string, cluster: string, source: string, usage: ClusterUsage | undefined): Promise<void>;
   /** Current rows of one tenant, or of all tenants when `tenant` is undefined. */
   current(tenant?: string): Promise<UsageRow[]>;
-  /** Removes every current row of a cluster (it left KubeNova) not in `keep` tenants. */
-  retainCluster(cluster: string, keepTenants: readonly string[]): Promise<void>;
   addSamples(samples: readonly UsageSample[]): Promise<void>;
   /** Samples of a tenant at or after `since`, oldest first, at most `limit`. */
   history(tenant: string, since: string, limit: number): Promise<UsageSample[]>;
@@ -59,10 +57,6 @@ export class SqlUsageStore implements UsageStore {
       tenant === undefined ? [] : [tenant],
     );
     return rows.map((r) => ({ tenant: r.tenant, cluster: r.cluster, source: r.source, usage: r.usage, updatedAt: toIsoString(r.updated_at) }));
-  }
-
-  async retainCluster(cluster: string, keepTenants: readonly string[]): Promise<void> {
-    await this.db.query('DELETE FROM usage_current WHERE cluster = $1 AND NOT (tenant = ANY($2::text[]))', [cluster, [...keepTenants]]);
   }
 
   async addSamples(samples: readonly UsageSample[]): Promise<void> {

@@ -17,6 +17,12 @@ const quota = (resources: Record<string, [string, string]>, namespaces?: Cluster
   ...(namespaces && { namespaces }),
 });
 
+async function placedOn(tenant: string, clusters: string[]): Promise<void> {
+  const t = (await h.store.objects.get('Tenant', tenant))!;
+  const entry = { phase: 'Deployed' as const, conditions: [], observedGeneration: 1 };
+  await h.store.objects.updateStatus('Tenant', tenant, { ...t.status, clusters: Object.fromEntries(clusters.map((c) => [c, entry])) });
+}
+
 const acmeAdmin: Caller = { roles: ['tenant-admin'], tenants: [ACME], subject: 'acme-admin' };
 const otherAdmin: Caller = { roles: ['tenant-admin'], tenants: [OTHER], subject: 'other-admin' };
 
@@ -24,6 +30,9 @@ beforeAll(async () => {
   h = await startHarness({ usagePrices: PRICES });
   await adminCreate(h, '/api/v1/tenants', { name: ACME, spec: { quotas: { namespaces: 2, pods: 5, cpu: '2', memory: '4Gi' } } });
   await adminCreate(h, '/api/v1/tenants', { name: OTHER, spec: {} });
+  // As the tenancy reconciler reports the clusters a tenant is on.
+  await placedOn(ACME, ['c1', 'c2']);
+  await placedOn(OTHER, ['c1']);
   await h.store.usage.put(ACME, 'c1', 'quota', quota({ pods: ['5', '4'], 'requests.cpu': ['2', '1500m'], 'requests.memory': ['4Gi', '1Gi'] }, { [`${ACME}-web`]: { pods: '4' } }));
   await h.store.usage.put(ACME, 'c1', 'namespaces', quota({ namespaces: ['2', '2'] }));
   await h.store.usage.put(ACME, 'c2', 'quota', quota({ pods: ['5', '1'], 'requests.cpu': ['2', '500m'], 'requests.memory': ['4Gi', '512Mi'] }));
@@ -40,6 +49,16 @@ describe('GET /tenants/{name}/usage', () => {
     expect(u.clusters.c1!.namespaces).toMatchObject({ usedValue: 2, fraction: 1 });
     expect(u.total.pods).toEqual({ hard: '10', used: '5', hardValue: 10, usedValue: 5, fraction: 0.5 });
     expect(u.total['requests.cpu']).toMatchObject({ hardValue: 4, usedValue: 2, fraction: 0.5 });
+  });
+
+  it('leaves out what a cluster the tenant is no longer on reported', async () => {
+    await h.store.usage.put(ACME, 'gone', 'quota', quota({ pods: ['5', '5'] }));
+    const u = json<{ clusters: Record<string, unknown>; total: Record<string, { hardValue: number }> }>(await h.call(ADMIN, 'GET', `/api/v1/tenants/${ACME}/usage`));
+    expect(Object.keys(u.clusters)).toEqual(['c1', 'c2']);
+    expect(u.total.pods!.hardValue).toBe(10);
+    const csv = (await h.call(ADMIN, 'GET', '/api/v1/usage?format=csv')).body;
+    expect(csv).not.toContain(`${ACME},gone,`);
+    await h.store.usage.put(ACME, 'gone', 'quota', undefined);
   });
 
   it("is a 404 for another tenant's admin, like a missing tenant", async () => {

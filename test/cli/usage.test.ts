@@ -14,6 +14,9 @@ beforeAll(async () => {
   admin = server.env(await server.token({ roles: ['platform-admin'], subject: 'admin' }));
   expect((await kubenova(admin, ['create', 'tenant', 'acme'])).code).toBe(0);
   expect((await kubenova(admin, ['create', 'tenant', 'zeta'])).code).toBe(0);
+  const t = (await server.store.objects.get('Tenant', 'acme'))!;
+  const entry = { phase: 'Deployed' as const, conditions: [], observedGeneration: 1 };
+  await server.store.objects.updateStatus('Tenant', 'acme', { ...t.status, clusters: { 'prod-a': entry, 'prod-b': entry } });
   await server.store.usage.put('acme', 'prod-a', 'quota', { resources: { pods: { hard: '10', used: '8' } } });
   await server.store.usage.put('acme', 'prod-b', 'quota', { resources: { pods: { hard: '10', used: '1' } } });
 });

@@ -37,7 +37,9 @@ beforeAll(async () => {
   ({ store, close } = await openTestStore());
   metrics = createMetrics({ processMetrics: false });
   events = createEventRecorder({ store, logger, metrics });
-  await store.objects.create({ kind: 'Tenant', name: TENANT, tenant: TENANT, labels: {}, spec: { quotaWarnings: [0.8] } });
+  const t = await store.objects.create({ kind: 'Tenant', name: TENANT, tenant: TENANT, labels: {}, spec: { quotaWarnings: [0.8] } });
+  // On cluster c1, as the tenancy reconciler reports it.
+  await store.objects.updateStatus('Tenant', TENANT, { ...t.status, clusters: { c1: { phase: 'Deployed', conditions: [], observedGeneration: 1 } } });
   tracker = new UsageTracker({ store, logger, metrics, events }, { flushDelayMs: 10_000, sampleIntervalMs: 3_600_000, recheckIntervalMs: 3_600_000 });
 });
 afterAll(async () => {

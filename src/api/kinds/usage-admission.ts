@@ -3,7 +3,7 @@
 // is 422 (Capsule would refuse the namespace, leaving the project in Error), and a quota set
 // below what a cluster reports used is 409 unless a platform admin forces it (`?force=true`).
 // Without a report for a cluster nothing is known there, and nothing is refused.
-import { QUOTA_RESOURCES, quantityValue, usageByCluster } from '../../domain/usage.js';
+import { onPlacedClusters, QUOTA_RESOURCES, quantityValue, usageByCluster } from '../../domain/usage.js';
 import { ApiError } from '../errors.js';
 import type { TenantQuotas } from './tenant.js';
 import type { AdmissionContext } from './descriptor.js';
@@ -11,7 +11,8 @@ import type { AdmissionContext } from './descriptor.js';
 /** 422 when one more namespace would exceed the tenant's namespace quota on one of its clusters. */
 export async function requireNamespaceRoom(ctx: AdmissionContext, tenant: string): Promise<void> {
   if (!ctx.usage) return;
-  const byCluster = usageByCluster(await ctx.usage.current(tenant));
+  const placed = (await ctx.objects.get('Tenant', tenant))?.status ?? {};
+  const byCluster = usageByCluster(onPlacedClusters(await ctx.usage.current(tenant), placed));
   const full = Object.entries(byCluster)
     .filter(([, u]) => {
       const ns = u.resources[QUOTA_RESOURCES.namespaces];
@@ -38,7 +39,7 @@ export async function requireQuotaAboveUsed(ctx: AdmissionContext, tenant: strin
     (k) => quotas?.[k] !== undefined && String(quotas[k]) !== String(before[k] ?? ''),
   );
   if (changed.length === 0) return;
-  const byCluster = usageByCluster(await ctx.usage.current(tenant));
+  const byCluster = usageByCluster(onPlacedClusters(await ctx.usage.current(tenant), ctx.current.status));
   const problems: { field: string; reason: string }[] = [];
   for (const key of changed) {
     const hard = quantityValue(String(quotas![key]));
