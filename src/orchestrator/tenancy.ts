@@ -177,8 +177,9 @@ export const TENANCY_WATCHES: readonly ClusterWatch[] = [
 
 export interface TenancyOptions extends ProjectionOptions {
   workers?: number;
-  /** Tenant usage tracking (usage-tracker.ts) from the tenancy watches. */
-  usage?: UsageOptions;
+  /** Tenant usage tracking (usage-tracker.ts) from the tenancy watches; false: none (no usage
+   *  is stored, so the API's quota checks know nothing and refuse nothing). */
+  usage?: UsageOptions | false;
 }
 
 /**
@@ -189,9 +190,9 @@ export function tenancyRegistrations(opts: TenancyOptions = {}): ReconcilerRegis
   let watches: ClusterWatches | undefined;
   let usage: UsageTracker | undefined;
   const deps = (services: RuntimeServices): ProjectionDeps => {
-    usage ??= new UsageTracker(services, opts.usage);
+    if (opts.usage !== false) usage ??= new UsageTracker(services, opts.usage);
     const tracker = usage;
-    watches ??= new ClusterWatches((key) => services.enqueue(key), TENANCY_WATCHES, (cluster, type, obj) => tracker.observe(cluster, type, obj));
+    watches ??= new ClusterWatches((key) => services.enqueue(key), TENANCY_WATCHES, tracker && ((cluster, type, obj) => tracker.observe(cluster, type, obj)));
     return projectionDeps(services, 'capsule', watches, opts);
   };
   const only = (prefix: string) => async (e: ChangeEvent, services: RuntimeServices) =>
