@@ -28,6 +28,8 @@ export interface AuthConfig {
   oidcIssuerFromEnv?: IssuerEntry;
 }
 
+import { parsePrices, type UsageConfig } from './usage-config.js';
+
 export interface Config {
   host: string;
   port: number;
@@ -44,6 +46,8 @@ export interface Config {
   replicaId: string;
   /** The tenant prefix rule: new projects and apps of tenant t are named `t-...`. */
   forceTenantPrefix: boolean;
+  /** Tenant usage: sampling, retention, showback prices (usage-config.ts). */
+  usage: UsageConfig;
 }
 
 /** Cluster bootstrap (`POST /clusters/{name}:bootstrap`). */
@@ -92,6 +96,9 @@ export const ENVIRONMENT = {
   KUBENOVA_HELM: 'Helm 3 binary used by cluster bootstrap (default: helm on PATH)',
   KUBENOVA_CHART_SOURCE: 'default chart source of cluster bootstrap: repository (public chart repositories, the default), oci://<registry>/<path> or an absolute directory',
   KUBENOVA_FORCE_TENANT_PREFIX: 'true (default): names of new projects, apps and kubeconfig grants start with their tenant\'s name and "-", so tenants never see or take each other\'s names; false turns the rule off',
+  KUBENOVA_USAGE_SAMPLE_SECONDS: 'how often tenant usage is sampled for trends (default 300)',
+  KUBENOVA_USAGE_RETENTION_DAYS: 'how long usage samples are kept (default 30, at most 3660)',
+  KUBENOVA_USAGE_PRICES: 'showback unit prices per hour, JSON: {"default":{"cpu":0.04,"memoryGiB":0.005,"storageGiB":0.0002},"clusters":{"<cluster>":{...}}} (default: all 0)',
   KUBENOVA_CHART_DIRS: "colon-separated absolute directories a bootstrap request may name as its chart source (default: none besides KUBENOVA_CHART_SOURCE's)",
 } as const;
 
@@ -140,6 +147,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrap: bootstrapConfig(get),
     replicaId,
     forceTenantPrefix: forceTenantPrefix === 'true',
+    usage: usageConfig(get),
+  };
+}
+
+function usageConfig(get: EnvReader): UsageConfig {
+  let prices;
+  try {
+    prices = parsePrices(get('KUBENOVA_USAGE_PRICES'));
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  return {
+    tracker: {
+      sampleIntervalMs: positiveInteger(get, 'KUBENOVA_USAGE_SAMPLE_SECONDS', 300, 86_400) * 1000,
+      retentionMs: positiveInteger(get, 'KUBENOVA_USAGE_RETENTION_DAYS', 30, 3660) * 24 * 3_600_000,
+    },
+    prices,
   };
 }
 

@@ -89,7 +89,7 @@ async function serve(config: Config): Promise<void> {
     signInProviders: signInProviders(identity.issuers),
     logger,
     metrics,
-    config: { bodyLimitBytes: config.bodyLimitBytes, version: pkg.version, forceTenantPrefix: config.forceTenantPrefix, limits: config.http },
+    config: { bodyLimitBytes: config.bodyLimitBytes, version: pkg.version, forceTenantPrefix: config.forceTenantPrefix, limits: config.http, usagePrices: config.usage.prices },
     writeServices: {
       ...clusterWriteServices(logger, { clients, bootstrap: config.bootstrap }),
       grants: grantIssuer({ objects: store.objects, clients, logger }),
@@ -108,7 +108,7 @@ async function serve(config: Config): Promise<void> {
     metrics,
     events,
     clients,
-    reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), ...deliveryRegistrations(), definitionRegistration(), grants.grantRegistration()],
+    reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations({ usage: config.usage.tracker }), ...deliveryRegistrations(), definitionRegistration(), grants.grantRegistration()],
   });
   // Revision outcomes (succeeded/failed/superseded) of kinds with a history, from their status.
   const revisionOutcomes = startRevisionOutcomes({ store, logger, kinds: KIND_DESCRIPTORS.filter((d) => d.history).map((d) => d.kind) });

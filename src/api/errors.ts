@@ -38,6 +38,10 @@ export const ERROR_STATUS = {
   /** issue-kubeconfig: the grant's cluster has no capsule-proxy endpoint registered; kubeconfigs
    *  are only issued for capsule-proxy, never for the API server. */
   PROXY_NOT_CONFIGURED: 409,
+  /** A quota update would set hard below what a cluster reports used (platform admins may force it). */
+  QUOTA_BELOW_USED: 409,
+  /** A new project would exceed its tenant's namespace quota on a cluster (from the counts held). */
+  NAMESPACE_QUOTA_EXCEEDED: 422,
   /** Key rotation: the keyring file is unusable as it is; the keys in force stay. */
   KEYRING_INVALID: 422,
   /** Request headers over Node's size limit. */

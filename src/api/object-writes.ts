@@ -24,6 +24,8 @@ export interface WriteRequest {
   audit?: (status: number) => NewAuditRecord;
   /** The tenant prefix rule (default on). */
   forceTenantPrefix?: boolean;
+  /** `?force=true`: a platform admin's quota below what is used (usage-admission.ts). */
+  force?: boolean;
 }
 
 /** What a successful write is answered with. */
@@ -100,7 +102,7 @@ export async function createObject(
   const { caller, store } = ctx;
   const spec = withDefaults(d, { ...body.spec, ...fromUrl });
   const secrets = secretsIn(d, body);
-  const { tenant } = await d.admit(body.name, spec, { caller, objects: store.objects, forceTenantPrefix: ctx.forceTenantPrefix });
+  const { tenant } = await d.admit(body.name, spec, { caller, objects: store.objects, forceTenantPrefix: ctx.forceTenantPrefix, usage: store.usage });
   // The project the object lives in (apps, grants): rights held in that project count too.
   caller.requireTenant(d.kind, 'create', tenant, d.systemLabels?.(spec)[PROJECT_LABEL]);
   annotateLogContextWith({ kind: d.kind, name: body.name, tenant });
@@ -147,7 +149,7 @@ export async function updateObject(
     }
   }
   const secrets = secretsIn(d, body);
-  await d.admit(current.name, spec, { caller, objects: store.objects, current, forceTenantPrefix: ctx.forceTenantPrefix });
+  await d.admit(current.name, spec, { caller, objects: store.objects, current, forceTenantPrefix: ctx.forceTenantPrefix, usage: store.usage, force: ctx.force });
   const labels = labelsFor(d, body.labels ?? {}, spec);
   const stored = await secretsToStore(d, current.name, secrets, { services: ctx.services, spec, current });
   // Omitted write-only fields keep their values; a value equal to the stored one changes nothing.

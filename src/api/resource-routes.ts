@@ -37,6 +37,7 @@ export function registerResourceRoutes(app: FastifyInstance, store: Store, servi
     services,
     audit: (status) => auditInWrite(req, status),
     forceTenantPrefix: rules.forceTenantPrefix,
+    force: (req.query as { force?: unknown } | undefined)?.force === 'true',
   });
   const send = async (reply: FastifyReply, d: KindDescriptor, obj: Resource, status = 200) =>
     reply.code(status).header('etag', etagOf(obj)).send(await represent(d, obj, store.secrets));

@@ -33,6 +33,8 @@ import { validatorCompiler } from './validation.js';
 import { DEFAULT_HTTP_LIMITS, timeoutCheckIntervalMs, type HttpLimits } from './http-limits.js';
 import { answerClientError } from './client-errors.js';
 import { registerWhoamiRoutes } from './whoami-routes.js';
+import { registerUsageRoutes } from './usage-routes.js';
+import type { PriceTable } from '../domain/usage.js';
 
 export interface ServerDeps {
   store: Store;
@@ -41,7 +43,7 @@ export interface ServerDeps {
   metrics: Metrics;
   /** forceTenantPrefix: the tenant prefix rule of project and app names (default on); `limits`:
    *  request timeouts and event stream limits (defaults: DEFAULT_HTTP_LIMITS). */
-  config: { bodyLimitBytes: number; version?: string; forceTenantPrefix?: boolean; limits?: Partial<HttpLimits> };
+  config: { bodyLimitBytes: number; version?: string; forceTenantPrefix?: boolean; limits?: Partial<HttpLimits>; usagePrices?: PriceTable };
   /** What kinds' write hooks call out to (cluster registration). */
   writeServices: WriteServices;
   /** The event recorder shared with the runtime; one is made (and closed with the server) if absent. */
@@ -112,6 +114,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     registerWhoamiRoutes(api);
     registerApiTokenRoutes(api, deps.store);
     registerAuthProviderRoutes(api, deps.signInProviders ?? []);
+    registerUsageRoutes(api, deps.store, { prices: deps.config.usagePrices });
   });
   return app;
 }

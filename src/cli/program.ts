@@ -10,6 +10,7 @@ import * as apps from './commands/apps.js';
 import * as clusters from './commands/clusters.js';
 import * as auth from './commands/auth.js';
 import * as resources from './commands/resources.js';
+import * as usage from './commands/usage.js';
 import { CliContext, type CliIo } from './context.js';
 import { describeError, EXIT } from './errors.js';
 import { KIND_DESCRIPTORS } from './kinds.js';
@@ -194,6 +195,14 @@ export function buildProgram(ctx: CliContext): Command {
     .description('activate a new key and re-wrap every stored secret under it')
     .addOption(quietOutputOption())
     .action((opts: { output?: string }) => admin.rotateKeys(ctx, opts));
+
+  program
+    .command('usage')
+    .description("quota usage (hard, used, fraction) per cluster and in total")
+    .command('tenant <name>')
+    .description("a tenant's quotas on each of its clusters, with bars")
+    .addOption(new Option('-o, --output <format>', 'output format: json or yaml (default: table)'))
+    .action((name: string, opts: { output?: string }) => usage.tenantUsage(ctx, name, opts));
 
   return program;
 }

@@ -25,6 +25,12 @@ export interface Metrics {
   /** Reconciles stopped because their shard's lease was lost or handed over (a fenced write
    *  refused, or aborted in flight). */
   reconcilesFencedTotal: Counter<'kind'>;
+  /** A tenant's quota on one cluster, per resource (orchestrator/usage-tracker.ts). Bounded by
+   *  tenants × their clusters × quota'd resources (at most 5: namespaces, pods, requests.cpu,
+   *  requests.memory, requests.storage); series of a tenant leaving a cluster are removed. */
+  tenantQuotaHard: Gauge<'tenant' | 'cluster' | 'resource'>;
+  /** What the tenant uses of that quota, as the cluster reports it. */
+  tenantQuotaUsed: Gauge<'tenant' | 'cluster' | 'resource'>;
 }
 
 /** One drift repair of a projected object of `kind` through `adapter` (no-op without metrics). */
@@ -96,6 +102,18 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics 
       name: 'kubenova_reconciles_fenced_total',
       help: "Reconciles stopped because their shard's lease was lost or handed over, by object kind.",
       labelNames: ['kind'],
+      registers: [registry],
+    }),
+    tenantQuotaHard: new Gauge({
+      name: 'kubenova_tenant_quota_hard',
+      help: "A tenant's quota on a cluster, by tenant, cluster and resource (cpu in cores, memory and storage in bytes).",
+      labelNames: ['tenant', 'cluster', 'resource'],
+      registers: [registry],
+    }),
+    tenantQuotaUsed: new Gauge({
+      name: 'kubenova_tenant_quota_used',
+      help: 'What a tenant uses of its quota on a cluster, as the cluster reports it, by tenant, cluster and resource.',
+      labelNames: ['tenant', 'cluster', 'resource'],
       registers: [registry],
     }),
   };

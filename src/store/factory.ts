@@ -15,6 +15,7 @@ import { SqlRevisionStore } from './revisions.js';
 import { SqlSecretStore } from './secrets.js';
 import type { Database } from './sql.js';
 import type { Coordination, Store } from './types.js';
+import { SqlUsageStore } from './usage.js';
 
 export type StoreConfig =
   /** PGlite in `<dataDir>/pglite`; without a keyring (given, or KUBENOVA_KEYRING_FILE), one is
@@ -84,6 +85,7 @@ export async function openStoreOn(
     secrets,
     events,
     audit,
+    usage: new SqlUsageStore(db),
     keyring,
     rotateKeys: () => rotateKeys(keyring, secrets),
     ping: async () => {

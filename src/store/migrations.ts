@@ -165,6 +165,32 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'event actors',
     sql: `ALTER TABLE events ADD COLUMN actor text;`,
   },
+  {
+    // Tenant quota usage as the clusters last reported it (one row per tenant, cluster and
+    // source), and samples of it over time for trends (pruned after the configured retention).
+    version: 8,
+    name: 'tenant usage',
+    sql: `
+      CREATE TABLE usage_current (
+        tenant     text COLLATE "C" NOT NULL,
+        cluster    text COLLATE "C" NOT NULL,
+        source     text COLLATE "C" NOT NULL,
+        usage      jsonb NOT NULL,
+        updated_at timestamptz NOT NULL,
+        PRIMARY KEY (tenant, cluster, source)
+      );
+      CREATE TABLE usage_samples (
+        at       timestamptz NOT NULL,
+        tenant   text COLLATE "C" NOT NULL,
+        cluster  text COLLATE "C" NOT NULL,
+        resource text COLLATE "C" NOT NULL,
+        hard     double precision NOT NULL,
+        used     double precision NOT NULL
+      );
+      CREATE INDEX usage_samples_tenant ON usage_samples (tenant, at);
+      CREATE INDEX usage_samples_at ON usage_samples (at);
+    `,
+  },
 ];
 
 // Arbitrary constants naming KubeNova's migration lock among other advisory-lock users.

@@ -1,6 +1,7 @@
 // The store contract: KubeNova's single source of truth. Two implementations share one SQL
 // dialect (PostgreSQL): embedded PGlite (default, one data directory) and a PostgreSQL server.
 import type { Kind, Labels, Resource, ResourceStatus } from '../domain/resource.js';
+import type { UsageStore } from './usage.js';
 import type { SecretRef } from '../domain/secret-refs.js';
 import type { PhaseTransition } from '../domain/phase-transitions.js';
 import type { LeaseTick, LeaseTickInput } from './leases.js';
@@ -230,6 +231,8 @@ export interface Store {
   events: EventStore;
   /** The audit log (append-only). */
   audit: AuditLog;
+  /** Tenant quota usage reported by the clusters, and its samples (store/usage.ts). */
+  usage: UsageStore;
   /** Key rotation without downtime: re-reads the keyring file, then re-wraps every secret under
    *  its active key while reads and writes go on. A keyring file that is invalid, or that lacks a
    *  key still wrapping secrets, is refused (KeyringError INVALID) and the keys in force stay. */

@@ -154,7 +154,11 @@ beforeAll(async () => {
     clients,
     reconcilers: [
       clusterReconcilerRegistration(),
-      ...tenancyRegistrations(),
+      // No usage tracking: with it, the API would refuse the second project of the tenant with
+      // namespace quota 1 (422) instead of letting Capsule refuse its namespace, which the grant
+      // cases below are about (a project refused on a cluster still happens when usage is not
+      // known yet there).
+      ...tenancyRegistrations({ usage: false }),
       grantRegistration({ now: () => new Date(Date.now() + clockOffsetMs) }),
     ],
   });

@@ -5,6 +5,7 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf } from
 import type { ClusterWatch } from '../contract.js';
 import type { KubeObject, TypeRef } from '../kube/types.js';
 import { CAPSULE_TENANT_LABEL, TENANT_TYPE } from './capsule-api.js';
+import { GLOBAL_RESOURCE_QUOTA_TYPE, QUOTA_USAGE_SELECTOR } from './usage.js';
 
 export const NAMESPACE_TYPE: TypeRef = { apiVersion: 'v1', kind: 'Namespace' };
 
@@ -35,4 +36,6 @@ export const TENANCY_WATCHES: readonly ClusterWatch[] = [
   { type: NAMESPACE_TYPE, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
   { type: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
   { type: { apiVersion: 'v1', kind: 'LimitRange' }, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
+  // Quota usage Capsule reports: read by the usage tracker only, never a reconcile.
+  { type: GLOBAL_RESOURCE_QUOTA_TYPE, labelSelector: QUOTA_USAGE_SELECTOR, keysOf: () => [] },
 ];

@@ -56,6 +56,8 @@ export const AGENT_CLUSTER_RULES: readonly PolicyRule[] = [
   // CapsuleAdapter: Tenants and TenantOwners it projects; CapsuleConfiguration read for capabilities.
   { apiGroups: ['capsule.clastix.io'], resources: ['tenants', 'tenantowners'], verbs: WRITE },
   { apiGroups: ['capsule.clastix.io'], resources: ['capsuleconfigurations'], verbs: ['get'] },
+  // Tenant usage: the GlobalResourceQuotas Capsule generates from a Tenant's quota rule (status only).
+  { apiGroups: ['capsule.clastix.io'], resources: ['globalresourcequotas'], verbs: READ },
   // Projects are namespaces; quotas, limits, network rules and owner bindings inside them.
   { apiGroups: [''], resources: ['namespaces', 'resourcequotas', 'limitranges'], verbs: WRITE },
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: WRITE },

@@ -4,6 +4,7 @@
 // scope checks are all driven by these.
 import type { GrantIssuing } from '../../orchestrator/reconcilers/grant-issuer.js';
 import type { TObject, TProperties, TSchema } from 'typebox';
+import type { UsageStore } from '../../store/usage.js';
 import type { BootstrapReport } from '../../adapters/cluster/bootstrap.js';
 import type { BootstrapComponent } from '../../adapters/cluster/bootstrap-plan.js';
 import type { Kind, Labels, Resource } from '../../domain/resource.js';
@@ -23,6 +24,10 @@ export interface AdmissionContext {
   /** The tenant prefix rule (KUBENOVA_FORCE_TENANT_PREFIX): new projects, apps and kubeconfig
    *  grants are named `<tenant>-...`. Absent: on. */
   forceTenantPrefix?: boolean;
+  /** Tenant usage as the clusters last reported it (quota checks of usage-admission.ts). */
+  usage?: UsageStore;
+  /** `?force=true` on the write: a platform admin sets a quota below what is used. */
+  force?: boolean;
 }
 
 /** Where an input problem is, relative to the request body, and why. */

@@ -3,6 +3,7 @@
 // project names are unique across tenants: under the tenant prefix rule (the default) it starts
 // with `<tenant>-`.
 import { PROJECT_SPEC } from '../../domain/kinds/project.js';
+import { requireNamespaceRoom } from './usage-admission.js';
 import type { KindDescriptor } from './descriptor.js';
 import { issueKubeconfigMethod } from './grant.js';
 import { PROJECT_LABEL, requireTenantPrefix, resolveReference } from './references.js';
@@ -20,6 +21,7 @@ export const projectKind: KindDescriptor = {
     requireTenantPrefix(ctx, name, tenant.name);
     // A new project lands on every cluster of its tenant: each must be able to take it.
     if (!ctx.current) await requireTenantCapabilities(ctx.objects, tenant.spec.placement, undefined, 'spec/tenant', `project "${name}"`);
+    if (!ctx.current) await requireNamespaceRoom(ctx, tenant.name);
     return { tenant: tenant.name };
   },
   // Its namespace (and what KubeNova put in it) is removed from every cluster before it goes.

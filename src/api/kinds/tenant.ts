@@ -10,6 +10,8 @@ import { requireTenantCapabilities, tenantPlanView } from './tenancy.js';
 import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import { eachObject } from '../../store/paging.js';
 import { ApiError } from '../errors.js';
+import { requireQuotaAboveUsed } from './usage-admission.js';
+import { warningLevelProblems } from '../../domain/usage.js';
 
 /**
  * 422 naming each reserved key (domain/metadata-keys.ts) the write would have Capsule stamp on
@@ -29,12 +31,19 @@ function requireNamespaceMetadataKeys(spec: TenantSpec, ctx: AdmissionContext): 
   if (problems.length > 0) throw new ApiError('UNPROCESSABLE', `reserved namespace metadata: ${problems.map((p) => p.reason).join('; ')}`, problems);
 }
 
+function requireIncreasingLevels(levels: readonly number[] | undefined): void {
+  const problems = warningLevelProblems(levels ?? []);
+  if (problems.length > 0) throw unprocessable('spec/quotaWarnings', problems.join('; '));
+}
+
 export const tenantKind: KindDescriptor = {
   kind: 'Tenant',
   plural: 'tenants',
   spec: TENANT_SPEC,
   async admit(name, spec, ctx) {
     requireNamespaceMetadataKeys(spec as TenantSpec, ctx);
+    requireIncreasingLevels((spec as TenantSpec).quotaWarnings);
+    await requireQuotaAboveUsed(ctx, name, (spec as TenantSpec).quotas);
     await requireDisjointPrefix(ctx, name);
     for (const [i, policySet] of ((spec.policySets as string[] | undefined) ?? []).entries()) {
       // Policy sets are platform objects; only the platform can change this list.

@@ -3,6 +3,7 @@
 // from it, so what is validated and what adapters read cannot disagree.
 import { Type, type Static } from 'typebox';
 import type { Resource } from '../resource.js';
+import { DEFAULT_WARNING_LEVELS } from '../usage.js';
 import {
   Annotations,
   DriftPolicy,
@@ -66,6 +67,12 @@ const Placement = Strict(
   { default: {}, description: 'The clusters named, plus those whose labels match the selector. Empty: no cluster yet.' },
 );
 
+/** Warning levels of quota usage (fractions); crossing one sets QuotaPressure (docs/usage.md). */
+const QuotaWarnings = List(Type.Number({ exclusiveMinimum: 0, maximum: 1 }), 8, {
+  minItems: 1,
+  description: `Fractions of each quota (0.8 = 80 %) whose crossing sets the QuotaPressure condition, in increasing order. Absent: ${DEFAULT_WARNING_LEVELS.join(', ')}.`,
+});
+
 /** The tenant spec's fields, as the API validates them (defaults applied before storing). */
 export const TENANT_SPEC = {
     owners: Type.Optional(List(Owner, 64, { default: [] })),
@@ -77,6 +84,7 @@ export const TENANT_SPEC = {
     policySets: Type.Optional(List(Name, 32, { default: [], uniqueItems: true, description: 'PolicySets applied to the tenant.' })),
     placement: Type.Optional(Placement),
     driftPolicy: Type.Optional(DriftPolicy),
+  quotaWarnings: Type.Optional(QuotaWarnings),
 };
 
 export const TenantSpecSchema = Strict(TENANT_SPEC);

@@ -3,6 +3,7 @@
 // worst of them). Pure: time comes in as an argument, so equal inputs give equal statuses and a
 // reconcile that changes nothing writes nothing.
 import type { Condition, Phase, ResourceStatus } from '../../domain/resource.js';
+import { QUOTA_PRESSURE } from '../../domain/usage.js';
 
 /** What happened to an intent on one cluster during a reconcile. */
 export interface ClusterOutcome {
@@ -24,6 +25,9 @@ export interface ClusterOutcome {
 export type ClusterStatus = NonNullable<ResourceStatus['clusters']>[string];
 
 export const READY = 'Ready';
+
+/** Conditions the phase machine never writes: kept from the previous status. */
+const FOREIGN_CONDITIONS: readonly string[] = [QUOTA_PRESSURE];
 
 const PHASE_OF: Record<ClusterOutcome['state'], Phase> = {
   ready: 'Deployed',
@@ -98,11 +102,13 @@ export function overallStatus(input: OverallInput): ResourceStatus {
     ready = condition(READY, 'False', reason, message, previous.conditions, now);
   }
   const extra = (input.extra ?? []).map((c) => condition(c.type, c.status, c.reason, c.message, previous.conditions, now));
+  // Conditions other writers own (the usage tracker's QuotaPressure) stay as they are.
+  const others = (previous.conditions ?? []).filter((c) => FOREIGN_CONDITIONS.includes(c.type));
   const { clusters: _c, phase: _p, conditions: _k, observedGeneration: _o, ...kept } = previous;
   return {
     ...kept,
     phase,
-    conditions: [ready, ...extra],
+    conditions: [ready, ...extra, ...others],
     observedGeneration: generation,
     clusters: Object.fromEntries(names.map((n) => [n, clusters[n]!])),
   };

@@ -4,6 +4,7 @@
 // which store changes of other kinds wake it. Kinds whose adapters share one watch list (a
 // tenant and its projects) share one set of watches per cluster.
 import type { ClusterWatch } from '../../adapters/contract.js';
+import type { KubeObject } from '../../adapters/kube/types.js';
 import type { Kind } from '../../domain/resource.js';
 import type { ChangeEvent } from '../../store/types.js';
 import type { ReconcilerRegistration, RuntimeServices } from '../manager/manager.js';
@@ -24,8 +25,21 @@ export interface ProjectedKind {
 
 const DEFAULT_BACKOFF: BackoffOptions = { baseDelayMs: 1_000, maxDelayMs: 30_000 };
 
-/** The registrations of `kinds`; those whose adapters name the same watch list share its watches. */
-export function projectionRegistrations(kinds: readonly ProjectedKind[], opts: ProjectionOptions = {}): ReconcilerRegistration[] {
+/** Something that also reads every event of the kinds' cluster watches (the usage tracker), and
+ *  is closed with them. */
+export interface WatchObserver {
+  observe(cluster: string, type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject): void;
+  close(): void;
+}
+
+/** The registrations of `kinds`; those whose adapters name the same watch list share its watches
+ *  (and `observer`, built once from the manager's services, sees their events). */
+export function projectionRegistrations(
+  kinds: readonly ProjectedKind[],
+  opts: ProjectionOptions = {},
+  observer?: (services: RuntimeServices) => WatchObserver,
+): ReconcilerRegistration[] {
+  let observing: WatchObserver | undefined;
   const shared = new Map<readonly ClusterWatch[], ClusterWatches>();
   return kinds.map(({ projection, triggers, workers, timeoutMs }) => {
     const adapter = projection.adapter;
@@ -38,12 +52,19 @@ export function projectionRegistrations(kinds: readonly ProjectedKind[], opts: P
       reconciler: (services: RuntimeServices) => {
         let watches = shared.get(adapter.watches);
         if (!watches) {
-          watches = new ClusterWatches((key) => services.enqueue(key), adapter.watches);
+          observing ??= observer?.(services);
+          const seen = observing;
+          watches = new ClusterWatches((key) => services.enqueue(key), adapter.watches, seen && ((cluster, type, obj) => seen.observe(cluster, type, obj)));
           shared.set(adapter.watches, watches);
         }
         const running = watches;
         const reconciler = new ProjectionReconciler(projection, projectionDeps(services, adapter.engine, running, opts));
-        return Object.assign(reconciler, { close: () => running.close() });
+        return Object.assign(reconciler, {
+          close: () => {
+            running.close();
+            observing?.close();
+          },
+        });
       },
       triggers: [...triggers],
     };

@@ -40,6 +40,8 @@ export class ClusterWatches implements ObservedObjects {
   constructor(
     private readonly enqueue: (key: string) => void,
     private readonly watches: readonly ClusterWatch[],
+    /** Also sees every event (the usage tracker reads usage from the same watches). */
+    private readonly observer?: (cluster: string, type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject) => void,
   ) {}
 
   ensure(cluster: string, client: ClusterClient): void {
@@ -53,6 +55,7 @@ export class ClusterWatches implements ObservedObjects {
         if (type === 'DELETED') objects.delete(key);
         else objects.set(key, obj);
         for (const k of spec.keysOf(obj, cluster)) this.enqueue(k);
+        this.observer?.(cluster, type, obj);
       });
       return { spec, watch, objects };
     });

@@ -6,6 +6,7 @@ import type { ChangeEvent } from '../../store/types.js';
 import type { ReconcilerRegistration, RuntimeServices } from '../manager/manager.js';
 import type { ProjectionOptions } from '../projection/deps.js';
 import { projectionRegistrations, type ProjectedKind } from '../projection/registration.js';
+import { UsageTracker, type UsageOptions } from '../usage/tracker.js';
 import { appKeysFor, appProjection } from './app.js';
 import { definitionProjection } from './definition.js';
 import { projectProjection } from './project.js';
@@ -13,6 +14,9 @@ import { tenancyKeysFor, tenantProjection } from './tenant.js';
 
 export interface TenancyOptions extends ProjectionOptions {
   workers?: number;
+  /** Tenant usage tracking (usage/tracker.ts) from the tenancy watches; false: none (no usage
+   *  is stored, so the API's quota checks know nothing and refuse nothing). */
+  usage?: UsageOptions | false;
 }
 
 const tenancyKeys = (prefix: string) => async (e: ChangeEvent, services: RuntimeServices) =>
@@ -32,7 +36,8 @@ export function tenancyRegistrations(opts: TenancyOptions = {}): ReconcilerRegis
       triggers: (['Tenant', 'PolicySet', 'Cluster'] as const).map((kind) => ({ kind, keys: tenancyKeys('Project/') })),
     },
   ];
-  return projectionRegistrations(kinds, opts);
+  const usage = opts.usage;
+  return projectionRegistrations(kinds, opts, usage === false ? undefined : (services) => new UsageTracker(services, usage));
 }
 
 export type DeliveryOptions = TenancyOptions;

@@ -3,6 +3,7 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildServer } from '../../../src/api/server.js';
+import type { PriceTable } from '../../../src/domain/usage.js';
 import type { EventRecorder } from '../../../src/observability/events.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createMetrics, type Metrics } from '../../../src/observability/metrics.js';
@@ -59,6 +60,8 @@ export async function startHarness(
     forceTenantPrefix?: boolean;
     /** Request timeouts and event stream limits other than the defaults. */
     limits?: Partial<HttpLimits>;
+    /** Showback unit prices (default: all zero). */
+    usagePrices?: PriceTable;
   } = {},
 ): Promise<Harness> {
   const own = opts.store ? undefined : await openTestStore();
@@ -76,7 +79,7 @@ export async function startHarness(
     verifier: opts.verifier ?? createTokenVerifier({ hs256Secret: TEST_SECRET }),
     logger: createLogger({ level: 'debug', destination }),
     metrics,
-    config: { bodyLimitBytes: 1024 * 1024, ...(opts.forceTenantPrefix !== undefined && { forceTenantPrefix: opts.forceTenantPrefix }), ...(opts.limits && { limits: opts.limits }) },
+    config: { bodyLimitBytes: 1024 * 1024, ...(opts.forceTenantPrefix !== undefined && { forceTenantPrefix: opts.forceTenantPrefix }), ...(opts.limits && { limits: opts.limits }), ...(opts.usagePrices && { usagePrices: opts.usagePrices }) },
     writeServices: opts.writeServices ?? storeKubeconfigAsGiven,
     ...(opts.eventHeartbeatMs !== undefined && { eventHeartbeatMs: opts.eventHeartbeatMs }),
     ...(opts.events && { events: opts.events }),
