@@ -59,6 +59,8 @@ export async function startHarness(
     forceTenantPrefix?: boolean;
     /** Request timeouts and event stream limits other than the defaults. */
     limits?: Partial<HttpLimits>;
+    /** The built web console to serve at /ui/ (default: dist/console). */
+    consoleDir?: string;
   } = {},
 ): Promise<Harness> {
   const own = opts.store ? undefined : await openTestStore();
@@ -76,7 +78,7 @@ export async function startHarness(
     verifier: opts.verifier ?? createTokenVerifier({ hs256Secret: TEST_SECRET }),
     logger: createLogger({ level: 'debug', destination }),
     metrics,
-    config: { bodyLimitBytes: 1024 * 1024, ...(opts.forceTenantPrefix !== undefined && { forceTenantPrefix: opts.forceTenantPrefix }), ...(opts.limits && { limits: opts.limits }) },
+    config: { bodyLimitBytes: 1024 * 1024, ...(opts.forceTenantPrefix !== undefined && { forceTenantPrefix: opts.forceTenantPrefix }), ...(opts.limits && { limits: opts.limits }), ...(opts.consoleDir && { consoleDir: opts.consoleDir }) },
     writeServices: opts.writeServices ?? storeKubeconfigAsGiven,
     ...(opts.eventHeartbeatMs !== undefined && { eventHeartbeatMs: opts.eventHeartbeatMs }),
     ...(opts.events && { events: opts.events }),
