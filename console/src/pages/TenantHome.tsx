@@ -218,7 +218,7 @@ function NewProject({ tenant, onDone }: { tenant: string; onDone(): void }) {
   };
   const nameProblem = fieldProblem(problem, 'name');
   return (
-    <form onSubmit={submit} className="inline-form" aria-label="New project">
+    <form onSubmit={submit} className="inline-form" aria-label="Create a project">
       <label>
         New project
         <input value={name} onChange={(e) => setName(e.target.value)} required aria-invalid={!!nameProblem} aria-describedby={nameProblem ? 'np-err' : undefined} />
@@ -252,7 +252,7 @@ function NewApp({ projects, onDone }: { projects: string[]; onDone(): void }) {
     }
   };
   return (
-    <form onSubmit={submit} className="inline-form" aria-label="New app">
+    <form onSubmit={submit} className="inline-form" aria-label="Create an app">
       <label>
         Project
         <select value={project} onChange={(e) => setProject(e.target.value)}>
