@@ -1,6 +1,6 @@
 // Small shared pieces: phase badges, problem notes, time, a JSON diff.
 import { diffLines } from 'diff';
-import type { ReactNode } from 'react';
+import { useId, type ReactNode, type SelectHTMLAttributes } from 'react';
 import type { ApiProblem } from './api/client';
 
 export function Phase({ phase }: { phase: string | undefined }) {
@@ -75,5 +75,18 @@ export function JsonDiff({ from, to, label }: { from: unknown; to: unknown; labe
         <p>No difference.</p>
       )}
     </figure>
+  );
+}
+
+/** A select with its own label element (a wrapping label would add the options to its name). */
+export function SelectField({ label, children, ...props }: { label: string; children: ReactNode } & SelectHTMLAttributes<HTMLSelectElement>) {
+  const id = useId();
+  return (
+    <span className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} {...props}>
+        {children}
+      </select>
+    </span>
   );
 }

@@ -195,8 +195,8 @@ describe('a tenant admin', () => {
   });
 
   it('compares two revisions and rolls back after seeing the diff', { timeout: 240_000 }, async () => {
-    await page.getByLabel('Compare revision').selectOption('1');
-    await page.getByLabel('with revision').selectOption('2');
+    await page.getByLabel('Compare revision', { exact: true }).selectOption('1');
+    await page.getByLabel('with revision', { exact: true }).selectOption('2');
     const diff = page.getByRole('figure').filter({ hasText: 'Spec changes from revision 1 to 2' });
     await expectText(diff.locator('.del'), 'nginx:1.27');
     await expectText(diff.locator('.add'), 'nginx:1.28');
@@ -219,6 +219,8 @@ describe('a tenant admin', () => {
 
   it('issues a kubeconfig shown once, then revokes it', { timeout: 120_000 }, async () => {
     await page.getByRole('link', { name: `Tenant ${TA}` }).click();
+    await page.locator(`tr[data-app="${APP}"] .phase`, { hasText: 'Deployed' }).waitFor();
+    await shot(page, 'tenant-home');
     await page.getByRole('link', { name: `Kubeconfigs of ${TA}` }).click();
     await page.getByLabel('Scope').selectOption(PA);
     await page.getByLabel('Role').selectOption('edit');

@@ -1,12 +1,15 @@
 // Debian's Chromium driven by playwright-core (never a downloaded browser), for the console's
 // browser tests and benchmark. The flags keep it off the network: on a closed machine Chromium
 // otherwise hangs on its background connections.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { build } from 'vite';
 
 export const CHROMIUM = process.env.KUBENOVA_CHROMIUM ?? '/usr/bin/chromium';
 const CONSOLE_CONFIG = new URL('../../console/vite.config.ts', import.meta.url).pathname;
+const CONSOLE_SRC = new URL('../../console/src/', import.meta.url).pathname;
 const CONSOLE_INDEX = new URL('../../dist/console/index.html', import.meta.url).pathname;
 
 export interface TestBrowser {
@@ -41,8 +44,13 @@ export async function launchBrowser(): Promise<TestBrowser> {
   };
 }
 
-/** Builds the console into dist/console unless it is there already. */
+/** Builds the console into dist/console unless a build newer than its sources is there. */
 export async function ensureConsoleBuilt(): Promise<void> {
-  if (existsSync(CONSOLE_INDEX)) return;
+  if (existsSync(CONSOLE_INDEX) && (await newestSource()) < statSync(CONSOLE_INDEX).mtimeMs) return;
   await build({ configFile: CONSOLE_CONFIG, logLevel: 'warn' });
+}
+
+async function newestSource(): Promise<number> {
+  const files = await readdir(CONSOLE_SRC, { recursive: true, withFileTypes: true });
+  return Math.max(...files.filter((f) => f.isFile()).map((f) => statSync(join(f.parentPath, f.name)).mtimeMs));
 }

@@ -8,7 +8,7 @@ import { api, ok, type ApiProblem } from '../api/client';
 import type { operations } from '../api/schema';
 import { allPages, useData } from '../data';
 import { useRights } from '../rights';
-import { JsonDiff, Phase, Problem, Section, when } from '../ui';
+import { JsonDiff, Phase, Problem, Section, SelectField, when } from '../ui';
 
 /** One revision as the API answers it (generated from /openapi.json). */
 type Revision = operations['listAppRevisions']['responses'][200]['content']['application/json']['items'][number];
@@ -153,9 +153,7 @@ function RevisionsSection({ name, app, revisions, mayRollback }: { name: string;
     }
   };
   const select = (label: string, value: number | undefined, set: (n: number) => void) => (
-    <label>
-      {label}
-      <select value={value ?? ''} onChange={(e) => set(Number(e.target.value))}>
+    <SelectField label={label} value={value ?? ''} onChange={(e) => set(Number(e.target.value))}>
         <option value="" disabled>
           choose
         </option>
@@ -164,8 +162,7 @@ function RevisionsSection({ name, app, revisions, mayRollback }: { name: string;
             {r.revision}
           </option>
         ))}
-      </select>
-    </label>
+      </SelectField>
   );
   return (
     <Section title="Revisions">

@@ -6,7 +6,7 @@ import type { Resource } from '../../../src/domain/resource.js';
 import { api, ok, type ApiProblem } from '../api/client';
 import { allPages, useData } from '../data';
 import { useRights } from '../rights';
-import { Problem, Section, when } from '../ui';
+import { Problem, Section, SelectField, when } from '../ui';
 
 const GRANT_ROLES = ['view', 'edit', 'admin'] as const;
 
@@ -22,14 +22,11 @@ export default function Grants({ tenant }: { tenant?: string }) {
       <div className="page-head">
         <h1>Kubeconfigs of {current}</h1>
         {tenants.data.length > 1 && (
-          <label className="inline">
-            Tenant
-            <select value={current} onChange={(e) => navigate(`/tenants/${e.target.value}/kubeconfigs`)}>
+          <SelectField label="Tenant" value={current} onChange={(e) => navigate(`/tenants/${e.target.value}/kubeconfigs`)}>
               {tenants.data.map((t) => (
                 <option key={t.name}>{t.name}</option>
               ))}
-            </select>
-          </label>
+            </SelectField>
         )}
         <Link href={`/tenants/${current}`}>Tenant {current}</Link>
       </div>
@@ -138,33 +135,24 @@ function Issue({ tenant, clusters, projects, onIssued }: { tenant: string; clust
   return (
     <Section title="Issue a kubeconfig">
       <form onSubmit={submit} className="inline-form" aria-label="Issue a kubeconfig">
-        <label>
-          Cluster
-          <select value={cluster} onChange={(e) => setCluster(e.target.value)}>
+        <SelectField label="Cluster" value={cluster} onChange={(e) => setCluster(e.target.value)}>
             {clusters.map((c) => (
               <option key={c}>{c}</option>
             ))}
-          </select>
-        </label>
-        <label>
-          Scope
-          <select value={project} onChange={(e) => setProject(e.target.value)}>
+          </SelectField>
+        <SelectField label="Scope" value={project} onChange={(e) => setProject(e.target.value)}>
             <option value="">whole tenant</option>
             {projects.map((p) => (
               <option key={p} value={p}>
                 project {p}
               </option>
             ))}
-          </select>
-        </label>
-        <label>
-          Role
-          <select value={role} onChange={(e) => setRole(e.target.value as typeof role)}>
+          </SelectField>
+        <SelectField label="Role" value={role} onChange={(e) => setRole(e.target.value as typeof role)}>
             {GRANT_ROLES.map((r) => (
               <option key={r}>{r}</option>
             ))}
-          </select>
-        </label>
+          </SelectField>
         <label>
           Valid for (hours)
           <input type="number" min={0.17} max={168} step="any" value={hours} onChange={(e) => setHours(Number(e.target.value))} />

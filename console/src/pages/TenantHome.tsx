@@ -8,7 +8,7 @@ import { api, ok, type ApiProblem } from '../api/client';
 import { allPages, useData } from '../data';
 import type { LiveEvent } from '../live';
 import { useRights } from '../rights';
-import { fieldProblem, Phase, Problem, Section, when } from '../ui';
+import { fieldProblem, Phase, Problem, Section, SelectField, when } from '../ui';
 
 type R = Resource;
 const asResources = (items: unknown[]): R[] => items as R[];
@@ -25,14 +25,11 @@ export function TenantHome({ tenant }: { tenant?: string }) {
       <div className="page-head">
         <h1>Tenant {current}</h1>
         {tenants.data.length > 1 && (
-          <label className="inline">
-            Tenant
-            <select value={current} onChange={(e) => navigate(`/tenants/${e.target.value}`)}>
+          <SelectField label="Tenant" value={current} onChange={(e) => navigate(`/tenants/${e.target.value}`)}>
               {tenants.data.map((t) => (
                 <option key={t.name}>{t.name}</option>
               ))}
-            </select>
-          </label>
+            </SelectField>
         )}
         <Link href={`/tenants/${current}/kubeconfigs`}>Kubeconfigs of {current}</Link>
       </div>
@@ -253,14 +250,11 @@ function NewApp({ projects, onDone }: { projects: string[]; onDone(): void }) {
   };
   return (
     <form onSubmit={submit} className="inline-form" aria-label="Create an app">
-      <label>
-        Project
-        <select value={project} onChange={(e) => setProject(e.target.value)}>
+      <SelectField label="Project" value={project} onChange={(e) => setProject(e.target.value)}>
           {projects.map((p) => (
             <option key={p}>{p}</option>
           ))}
-        </select>
-      </label>
+        </SelectField>
       <label>
         App name
         <input value={name} onChange={(e) => setName(e.target.value)} required aria-invalid={!!fieldProblem(problem, 'name')} />
