@@ -99,6 +99,11 @@ async function main(): Promise<void> {
       loads.push(performance.now() - start);
     }
     console.log(`(b) tenant home with ${APPS} apps, navigation → every app row on screen: ${summary(loads)}`);
+    // Where the last load's time went: each request's start and end (Resource Timing).
+    const timings = await page.evaluate(() =>
+      (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((e) => `${new URL(e.name).pathname.replace(/^\/ui\/assets\/.*/, 'assets')} ${e.startTime.toFixed(0)}→${e.responseEnd.toFixed(0)}`),
+    );
+    console.log(`    last load, requests (ms from navigation): ${timings.filter((t) => !t.includes('/events?')).join(', ')}`);
 
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
     const delays: number[] = [];

@@ -43,7 +43,11 @@ class Fatal extends Error {}
 /** Opens the stream while `token` is set; returns the closer. */
 export function openLiveStream(token: string): () => void {
   const abort = new AbortController();
-  void fetchEventSource('/api/v1/events?watch=true', {
+  let opened = false;
+  // From a few seconds back: an event between the page's first reads and the stream's opening
+  // is replayed by the server (and refreshes the page) instead of being missed.
+  const since = new Date(Date.now() - 5_000).toISOString();
+  void fetchEventSource(`/api/v1/events?watch=true&since=${encodeURIComponent(since)}`, {
     headers: { authorization: `Bearer ${token}` },
     signal: abort.signal,
     // Keep streaming in a background tab: the page must be current when the user comes back.
@@ -54,9 +58,12 @@ export function openLiveStream(token: string): () => void {
         throw new Fatal('signed out');
       }
       if (!res.ok) throw new Error(`event stream: ${res.status}`);
+      // Anything may have changed while the stream was down (not before its first opening:
+      // the page has just read everything).
+      if (opened) bump();
+      opened = true;
       connected = true;
-      // Anything may have changed while the stream was down.
-      bump();
+      notify();
     },
     onmessage(msg) {
       if (!msg.data) return;

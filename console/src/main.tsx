@@ -21,8 +21,9 @@ function Shell({ token }: { token: string }) {
   useEffect(() => openLiveStream(token), [token]);
   const live = useLiveConnected();
   const whoami = useData(() => ok(api.GET('/api/v1/whoami')), [token]);
-  if (!whoami.data) return whoami.error ? <Problem problem={whoami.error} /> : <p className="loading">Loading…</p>;
-  const rights = rightsOf(whoami.data);
+  // Pages load alongside whoami rather than after it; until it answers they offer no action.
+  const rights = rightsOf(whoami.data ?? { subject: '', rights: [] });
+  if (whoami.error) return <Problem problem={whoami.error} />;
   return (
     <RightsContext.Provider value={rights}>
       <a className="skip" href="#main">

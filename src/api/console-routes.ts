@@ -47,15 +47,12 @@ export async function registerConsoleRoutes(app: FastifyInstance, dir = defaultC
     }
     // One route per built file (wildcard off), so that the catch-all below sees only the rest.
     await ui.register(fastifyStatic, { root: dir, prefix: CONSOLE_PATH, wildcard: false, index: false, serveDotFiles: false });
-    const page = (_req: unknown, reply: { header(k: string, v: string): unknown; sendFile(f: string): unknown }) => {
-      reply.header('cache-control', 'no-cache');
-      return reply.sendFile('index.html');
-    };
     ui.get('/ui', { schema: { hide: true } }, async (_req, reply) => reply.redirect(CONSOLE_PATH));
     // The console's own routes (/ui/apps/x, ...) are its index page; a missing asset is a 404.
     ui.get('/ui/*', { schema: { hide: true } }, async (req, reply) => {
       if (req.url.startsWith(`${CONSOLE_PATH}assets/`)) throw new ApiError('NOT_FOUND', 'no such console file');
-      return page(req, reply);
+      // Always asked again: it names the current build's hashed assets.
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
     });
   });
 }

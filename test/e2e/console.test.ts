@@ -290,6 +290,27 @@ describe('a reader of the tenant', () => {
     await page.getByRole('table', { name: 'Kubeconfig grants' }).waitFor();
     await none();
   });
+
+  it('is usable from the keyboard, with a visible focus', { timeout: 60_000 }, async () => {
+    const page = await signedIn(READER);
+    await page.getByRole('link', { name: APP }).waitFor();
+    // The first Tab reaches the skip link; following it puts the focus on the page's content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    // Tab on to the app's link and open it with Enter.
+    let focused = '';
+    for (let i = 0; i < 40 && focused !== APP; i++) {
+      await page.keyboard.press('Tab');
+      focused = (await page.evaluate(() => document.activeElement?.textContent)) ?? '';
+      const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+      expect(outline, `focus ring on ${focused}`).not.toBe('none');
+    }
+    expect(focused).toBe(APP);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: new RegExp(`App ${APP}`) }).waitFor();
+  });
 });
 
 describe("the platform admin's fleet view", () => {

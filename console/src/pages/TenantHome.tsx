@@ -1,7 +1,7 @@
 // Tenant home: one tenant across all its clusters: per-cluster phase and conditions, quotas,
 // projects, apps with phase, recent events. Clicking an event's correlation id filters the page
 // to what that request touched.
-import { useState, type FormEvent } from 'react';
+import { memo, useMemo, useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
 import type { Resource } from '../../../src/domain/resource.js';
 import { api, ok, type ApiProblem } from '../api/client';
@@ -50,13 +50,16 @@ function TenantView({ tenant }: { tenant: string }) {
     async () => asResources(await allPages((cursor) => ok(api.GET('/api/v1/tenants/{name}/apps', { params: { path: { name: tenant }, query: { limit: 500, ...(cursor && { cursor }) } } })))),
     [tenant],
   );
+  // Read after the apps: the page is usable once they are listed; the events are secondary.
+  const appsLoaded = apps.data !== undefined;
   const events = useData(async () => {
+    if (!appsLoaded) return undefined;
     const since = new Date(Date.now() - 3_600_000).toISOString();
     const page = await ok(api.GET('/api/v1/events', { params: { query: { tenant, limit: 500, since, ...(correlation && { correlationId: correlation }) } } }));
     return (page.items as LiveEvent[]).slice(-40).reverse();
-  }, [tenant, correlation]);
+  }, [tenant, correlation, appsLoaded]);
   // With a correlation id chosen: only the objects its events name.
-  const touched = correlation && events.data ? new Set(events.data.map((e) => `${e.kind}/${e.name}`)) : undefined;
+  const touched = useMemo(() => (correlation && events.data ? new Set(events.data.map((e) => `${e.kind}/${e.name}`)) : undefined), [correlation, events.data]);
   const shown = (kind: string, name: string) => !touched || touched.has(`${kind}/${name}`);
 
   const obj = t.data;
@@ -150,34 +153,7 @@ function TenantView({ tenant }: { tenant: string }) {
         actions={rights.can('App', 'create', tenant) && projects.data && projects.data.length > 0 ? <NewApp projects={projects.data.map((p) => p.name)} onDone={apps.reload} /> : undefined}
       >
         <Problem problem={apps.error} what="list apps" />
-        <table aria-label="Apps">
-          <thead>
-            <tr>
-              <th scope="col">App</th>
-              <th scope="col">Project</th>
-              <th scope="col">Phase</th>
-              <th scope="col">Generation</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(apps.data ?? [])
-              .filter((a) => shown('App', a.name))
-              .map((a) => (
-                <tr key={a.name} data-app={a.name}>
-                  <td>
-                    <Link href={`/apps/${a.name}`}>{a.name}</Link>
-                  </td>
-                  <td>{String(a.spec.project)}</td>
-                  <td>
-                    <Phase phase={a.status.phase} />
-                  </td>
-                  <td>
-                    {a.status.observedGeneration}/{a.generation}
-                  </td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
+        {apps.data && <AppsTable apps={apps.data} touched={touched} />}
         {apps.data && <p className="hint">{apps.data.length} apps</p>}
       </Section>
       <Section title="Recent events">
@@ -198,6 +174,41 @@ function TenantView({ tenant }: { tenant: string }) {
     </div>
   );
 }
+
+/** The apps table, rendered again only when the apps or the filter change (a tenant may have
+ *  thousands; the rest of the page changes more often). */
+const AppsTable = memo(function AppsTable({ apps, touched }: { apps: R[]; touched: Set<string> | undefined }) {
+  return (
+    <table aria-label="Apps">
+      <thead>
+        <tr>
+          <th scope="col">App</th>
+          <th scope="col">Project</th>
+          <th scope="col">Phase</th>
+          <th scope="col">Generation</th>
+        </tr>
+      </thead>
+      <tbody>
+        {apps
+          .filter((a) => !touched || touched.has(`App/${a.name}`))
+          .map((a) => (
+            <tr key={a.name} data-app={a.name}>
+              <td>
+                <Link href={`/apps/${a.name}`}>{a.name}</Link>
+              </td>
+              <td>{String(a.spec.project)}</td>
+              <td>
+                <Phase phase={a.status.phase} />
+              </td>
+              <td>
+                {a.status.observedGeneration}/{a.generation}
+              </td>
+            </tr>
+          ))}
+      </tbody>
+    </table>
+  );
+});
 
 function NewProject({ tenant, onDone }: { tenant: string; onDone(): void }) {
   const [name, setName] = useState(`${tenant}-`);
