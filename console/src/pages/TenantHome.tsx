@@ -1,7 +1,7 @@
 // Tenant home: one tenant across all its clusters: per-cluster phase and conditions, quotas,
 // projects, apps with phase, recent events. Clicking an event's correlation id filters the page
 // to what that request touched.
-import { memo, useMemo, useState, type FormEvent } from 'react';
+import { memo, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
 import type { Resource } from '../../../src/domain/resource.js';
 import { api, ok, type ApiProblem } from '../api/client';
@@ -52,11 +52,26 @@ function TenantView({ tenant }: { tenant: string }) {
   );
   // Read after the apps: the page is usable once they are listed; the events are secondary.
   const appsLoaded = apps.data !== undefined;
+  // The newest events: the first read walks the last hour (the API lists oldest first); later
+  // reads ask only for what came since the newest one held.
+  const held = useRef<{ key: string; items: LiveEvent[] }>({ key: '', items: [] });
   const events = useData(async () => {
     if (!appsLoaded) return undefined;
-    const since = new Date(Date.now() - 3_600_000).toISOString();
-    const page = await ok(api.GET('/api/v1/events', { params: { query: { tenant, limit: 500, since, ...(correlation && { correlationId: correlation }) } } }));
-    return (page.items as LiveEvent[]).slice(-40).reverse();
+    const key = `${tenant}/${correlation ?? ''}`;
+    const known = held.current.key === key ? held.current.items : [];
+    const since = known[0]?.time ?? new Date(Date.now() - 3_600_000).toISOString();
+    const fresh: LiveEvent[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 20; pages++) {
+      const page = await ok(api.GET('/api/v1/events', { params: { query: { tenant, limit: 500, since, ...(cursor && { cursor }), ...(correlation && { correlationId: correlation }) } } }));
+      fresh.push(...(page.items as LiveEvent[]));
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    const ids = new Set(known.map((e) => e.id));
+    const items = [...fresh.filter((e) => !ids.has(e.id)).reverse(), ...known].slice(0, 40);
+    held.current = { key, items };
+    return items;
   }, [tenant, correlation, appsLoaded]);
   // With a correlation id chosen: only the objects its events name.
   const touched = useMemo(() => (correlation && events.data ? new Set(events.data.map((e) => `${e.kind}/${e.name}`)) : undefined), [correlation, events.data]);
