@@ -119,6 +119,7 @@ async function serve(config: Config): Promise<void> {
     [
       `KubeNova API listening on ${address} (store: ${config.store.kind === 'embedded' ? `embedded, ${config.dataDir}` : 'postgres'})`,
       `  API docs:      ${address}/docs   (OpenAPI: ${address}/openapi.json)`,
+      `  web console:   ${address}/ui/`,
       hs256
         ? `  admin token:   ${selfCommand()} token --role platform-admin   (same environment as the server)`
         : '  tokens:        from your identity provider (no local HS256 secret configured)',

@@ -18,6 +18,7 @@ import { registerApiTokenRoutes } from './apitoken-routes.js';
 import { registerAuthProviderRoutes, type SignInProvider } from './auth-provider-routes.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerAuditTrail } from './audit-trail.js';
+import { registerConsoleRoutes } from './console-routes.js';
 import { registerEventRoutes } from './event-routes.js';
 import { authenticate, AUTHENTICATION_CHALLENGE } from './authentication.js';
 import { bodyShapeProblem } from './body-shape.js';
@@ -42,8 +43,9 @@ export interface ServerDeps {
   logger: Logger;
   metrics: Metrics;
   /** forceTenantPrefix: the tenant prefix rule of project and app names (default on); `limits`:
-   *  request timeouts and event stream limits (defaults: DEFAULT_HTTP_LIMITS). */
-  config: { bodyLimitBytes: number; version?: string; forceTenantPrefix?: boolean; limits?: Partial<HttpLimits>; usagePrices?: PriceTable };
+   *  request timeouts and event stream limits (defaults: DEFAULT_HTTP_LIMITS); `consoleDir`: the
+   *  built web console (default: dist/console, see console-routes.ts). */
+  config: { bodyLimitBytes: number; version?: string; forceTenantPrefix?: boolean; limits?: Partial<HttpLimits>; consoleDir?: string; usagePrices?: PriceTable };
   /** What kinds' write hooks call out to (cluster registration). */
   writeServices: WriteServices;
   /** The event recorder shared with the runtime; one is made (and closed with the server) if absent. */
@@ -97,6 +99,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   await registerOpenApi(app, deps.config.version ?? '0.1.0');
   registerOperationalRoutes(app, deps);
+  await registerConsoleRoutes(app, deps.config.consoleDir);
   await app.register(async (api) => {
     api.addHook('onRequest', authenticate(deps.verifier, deps.store.objects));
     api.addHook('preValidation', async (req) => {

@@ -2,7 +2,7 @@
 // role may perform (key rotation), the scope each role acts in, what access the kubeconfigs it
 // issues may carry, and which fields only the platform may set. Handlers ask `authorize()` (and
 // `mayPerform()`); nothing else decides.
-import { GRANT_ROLES, type GrantRole } from '../domain/kinds/grant.js';
+import { GRANT_ROLES, type GrantRole } from '../domain/grant-roles.js';
 import type { Kind } from '../domain/resource.js';
 import type { Principal, RoleBinding } from './auth.js';
 

@@ -1,11 +1,8 @@
 // KubeconfigGrant: kubeconfig access given to a subject: tenant or project scope, cluster,
 // namespaces, role or verbs, TTL. Its spec schema and the type derived from it.
 import { Type, type Static } from 'typebox';
+import { GRANT_ROLES } from '../grant-roles.js';
 import { List, Name, Patterned, Strict, StringEnum } from '../schema.js';
-
-/** The access a KubeconfigGrant gives, as a Kubernetes ClusterRole name. */
-export const GRANT_ROLES = ['admin', 'edit', 'view'] as const;
-export type GrantRole = (typeof GRANT_ROLES)[number];
 
 export const MIN_TTL_SECONDS = 600;
 export const MAX_TTL_SECONDS = 7 * 24 * 3600;

@@ -62,6 +62,8 @@ export async function startHarness(
     limits?: Partial<HttpLimits>;
     /** Showback unit prices (default: all zero). */
     usagePrices?: PriceTable;
+    /** The built web console to serve at /ui/ (default: dist/console). */
+    consoleDir?: string;
   } = {},
 ): Promise<Harness> {
   const own = opts.store ? undefined : await openTestStore();
@@ -79,7 +81,7 @@ export async function startHarness(
     verifier: opts.verifier ?? createTokenVerifier({ hs256Secret: TEST_SECRET }),
     logger: createLogger({ level: 'debug', destination }),
     metrics,
-    config: { bodyLimitBytes: 1024 * 1024, ...(opts.forceTenantPrefix !== undefined && { forceTenantPrefix: opts.forceTenantPrefix }), ...(opts.limits && { limits: opts.limits }), ...(opts.usagePrices && { usagePrices: opts.usagePrices }) },
+    config: { bodyLimitBytes: 1024 * 1024, ...(opts.forceTenantPrefix !== undefined && { forceTenantPrefix: opts.forceTenantPrefix }), ...(opts.limits && { limits: opts.limits }), ...(opts.usagePrices && { usagePrices: opts.usagePrices }), ...(opts.consoleDir && { consoleDir: opts.consoleDir }) },
     writeServices: opts.writeServices ?? storeKubeconfigAsGiven,
     ...(opts.eventHeartbeatMs !== undefined && { eventHeartbeatMs: opts.eventHeartbeatMs }),
     ...(opts.events && { events: opts.events }),

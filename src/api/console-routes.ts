@@ -1,0 +1,58 @@
+// The web console (console/, built by `npm run build` into dist/console) served by the API server
+// itself at /ui/, same origin as the API. Only static files: every piece of data the console shows
+// comes from the authorized /api/v1 routes with the signed-in user's own token.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from './errors.js';
+
+export const CONSOLE_PATH = '/ui/';
+
+/** No inline script or style, nothing from other origins, never framed. */
+export const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** dist/console beside the compiled server (dist/src/api → dist/console), or the repository's
+ *  dist/console when the server runs from its TypeScript sources. */
+export function defaultConsoleDir(): string {
+  const here = fileURLToPath(import.meta.url);
+  return fileURLToPath(new URL(/[\\/]dist[\\/]src[\\/]api[\\/]/.test(here) ? '../../console/' : '../../dist/console/', import.meta.url));
+}
+
+export async function registerConsoleRoutes(app: FastifyInstance, dir = defaultConsoleDir()): Promise<void> {
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect(CONSOLE_PATH));
+  const built = existsSync(`${dir}/index.html`);
+  await app.register(async (ui) => {
+    ui.addHook('onSend', async (_req, reply, payload) => {
+      reply.header('content-security-policy', CONSOLE_CSP);
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('referrer-policy', 'no-referrer');
+      return payload;
+    });
+    if (!built) {
+      ui.get('/ui/*', { schema: { hide: true } }, async () => {
+        throw new ApiError('NOT_FOUND', 'the console is not built: run `npm run build`');
+      });
+      return;
+    }
+    // One route per built file (wildcard off), so that the catch-all below sees only the rest.
+    await ui.register(fastifyStatic, { root: dir, prefix: CONSOLE_PATH, wildcard: false, index: false, serveDotFiles: false });
+    ui.get('/ui', { schema: { hide: true } }, async (_req, reply) => reply.redirect(CONSOLE_PATH));
+    // The console's own routes (/ui/apps/x, ...) are its index page; a missing asset is a 404.
+    ui.get('/ui/*', { schema: { hide: true } }, async (req, reply) => {
+      if (req.url.startsWith(`${CONSOLE_PATH}assets/`)) throw new ApiError('NOT_FOUND', 'no such console file');
+      // Always asked again: it names the current build's hashed assets.
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    });
+  });
+}
