@@ -2,7 +2,7 @@
 // and the role rules seeded at start, in YAML or JSON: what a Helm values file would carry.
 // Parsing is pure; the caller reads the file. Shaped after Kubernetes' AuthenticationConfiguration
 // (issuer URL, audiences, claim mappings with prefixes, required claims).
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { parse } from 'yaml';
 import { ruleProblems, RoleRuleSpecSchema, type RoleRule } from './role-rules.js';
@@ -85,7 +85,7 @@ export function parseIdentityConfig(text: string): IdentityConfig {
     const first = [...checkFile.Errors(raw)][0];
     throw new IdentityConfigError(`the identity config is invalid at ${first?.instancePath || '/'}: ${first?.message ?? 'unexpected shape'}`);
   }
-  const file = raw as Static<typeof FileSchema>;
+  const file = raw;
   const issuers = (file.issuers ?? []).map((i, n): IssuerConfig => {
     if (!isAcceptableIssuerUrl(i.issuerUrl)) {
       throw new IdentityConfigError(`issuers/${n}/issuerUrl must be an https:// URL (http:// only on loopback) without query or fragment`);

@@ -34,7 +34,7 @@ export function ruleProblems(spec: RoleRuleSpec): { field: string; reason: strin
   const problems: { field: string; reason: string }[] = [];
   const whom = [spec.group, spec.user, spec.anyone].filter((v) => v !== undefined).length;
   if (whom !== 1) problems.push({ field: 'spec', reason: 'must name exactly one of group, user or anyone' });
-  const tenant = tenantProblem(spec.role as Role, spec.tenant);
+  const tenant = tenantProblem(spec.role, spec.tenant);
   if (tenant) problems.push({ field: 'spec/tenant', reason: tenant });
   return problems;
 }
@@ -57,5 +57,5 @@ function matches(spec: RoleRuleSpec, who: Identity): boolean {
 export function bindingsFor(rules: readonly RoleRule[], who: Identity): RoleBinding[] {
   return rules
     .filter((r) => matches(r.spec, who))
-    .map((r) => ({ role: r.spec.role as Role, ...(r.spec.tenant !== undefined && { tenant: r.spec.tenant }), source: r.source ?? `rule/${r.name}` }));
+    .map((r) => ({ role: r.spec.role, ...(r.spec.tenant !== undefined && { tenant: r.spec.tenant }), source: r.source ?? `rule/${r.name}` }));
 }

@@ -34,7 +34,7 @@ export const tenantKind: KindDescriptor = {
   plural: 'tenants',
   spec: TENANT_SPEC,
   async admit(name, spec, ctx) {
-    requireNamespaceMetadataKeys(spec as TenantSpec, ctx);
+    requireNamespaceMetadataKeys(spec, ctx);
     await requireDisjointPrefix(ctx, name);
     for (const [i, policySet] of ((spec.policySets as string[] | undefined) ?? []).entries()) {
       // Policy sets are platform objects; only the platform can change this list.

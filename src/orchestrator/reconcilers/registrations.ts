@@ -22,12 +22,12 @@ const tenancyKeys = (prefix: string) => async (e: ChangeEvent, services: Runtime
 export function tenancyRegistrations(opts: TenancyOptions = {}): ReconcilerRegistration[] {
   const kinds: ProjectedKind[] = [
     {
-      projection: tenantKind as ProjectedKind['projection'],
+      projection: tenantKind,
       workers: opts.workers,
       triggers: (['Project', 'PolicySet', 'Cluster'] as const).map((kind) => ({ kind, keys: tenancyKeys('Tenant/') })),
     },
     {
-      projection: projectKind as ProjectedKind['projection'],
+      projection: projectKind,
       workers: opts.workers,
       triggers: (['Tenant', 'PolicySet', 'Cluster'] as const).map((kind) => ({ kind, keys: tenancyKeys('Project/') })),
     },
@@ -43,7 +43,7 @@ export function deliveryRegistrations(opts: DeliveryOptions = {}): ReconcilerReg
     kind,
     keys: (e: ChangeEvent, services: RuntimeServices) => appKeysFor(e, services.store.objects),
   }));
-  return projectionRegistrations([{ projection: appKind as ProjectedKind['projection'], workers: opts.workers, triggers }], opts);
+  return projectionRegistrations([{ projection: appKind, workers: opts.workers, triggers }], opts);
 }
 
 export type DefinitionOptions = ProjectionOptions;
@@ -59,5 +59,5 @@ export function definitionRegistration(opts: DefinitionOptions = {}): Reconciler
       },
     },
   ];
-  return projectionRegistrations([{ projection: definitionKind as ProjectedKind['projection'], timeoutMs: 60_000, triggers }], opts)[0]!;
+  return projectionRegistrations([{ projection: definitionKind, timeoutMs: 60_000, triggers }], opts)[0]!;
 }
