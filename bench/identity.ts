@@ -34,9 +34,9 @@ roleRules:
   records.set('bench-ci', { role: 'tenant-dev', tenant: 'acme', expiresAt: new Date(Date.now() + 3600_000).toISOString(), digest: api.digest, createdBy: 'bench' });
   const verifier = createIdentityVerifier({
     issuers: identity.issuers.map((i) => createIssuerVerifier(i)),
-    rules: { rules: async () => identity.roleRules },
+    rules: { rules: () => Promise.resolve(identity.roleRules) },
     local: createTokenVerifier({ hs256Secret: secret }),
-    apiTokens: { prefix: API_TOKEN_PREFIX, verifier: createApiTokenVerifier(async (name) => records.get(name)) },
+    apiTokens: { prefix: API_TOKEN_PREFIX, verifier: createApiTokenVerifier((name) => Promise.resolve(records.get(name))) },
   });
 
   const idToken = (await loginWithCode({ issuer: idp.issuer, clientId: 'kubenova', redirectUri: REDIRECT, login: 'alice', password: 'pw' })).idToken;

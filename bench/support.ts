@@ -12,7 +12,7 @@ import type { Store } from '../src/store/types.js';
 
 export interface BenchServer {
   app: FastifyInstance;
-  call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown): Promise<{ statusCode: number; body: string }>;
+  call(this: void, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown): Promise<{ statusCode: number; body: string }>;
 }
 
 export async function benchServer(store: Store, logger: Logger, writeServices: WriteServices): Promise<BenchServer> {

@@ -91,7 +91,7 @@ export class CallerScope {
   async require<S = Record<string, unknown>>(kind: Kind, name: string, verb: Verb): Promise<Resource<S>> {
     const obj = await this.objects.get<S>(kind, name);
     if (obj && (await this.may(obj as Resource, verb))) {
-      annotateLogContextWith(obj as Resource);
+      annotateLogContextWith(obj);
       return obj;
     }
     if (obj && verb !== 'get' && (await this.may(obj as Resource, 'get'))) {

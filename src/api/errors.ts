@@ -210,7 +210,7 @@ export function toApiError(err: unknown): ApiError {
   }
   const schemaErrors = (err as { validation?: unknown } | null)?.validation;
   if (Array.isArray(schemaErrors)) {
-    const part = String((err as { validationContext?: unknown }).validationContext ?? 'body');
+    const part = String((err as { validationContext?: string }).validationContext ?? 'body');
     return validationFailed(detailsFromSchemaErrors(schemaErrors as SchemaError[], PARTS[part] ?? part));
   }
   const code = (err as { code?: unknown } | null)?.code;

@@ -104,8 +104,9 @@ export function registerEventRoutes(app: FastifyInstance, store: Store, recorder
   // Open streams never end on their own: a closing server ends them (clients reconnect, with
   // Last-Event-ID, to another replica) rather than waiting for them until its grace runs out.
   const streams = new Set<() => void>();
-  app.addHook('preClose', async () => {
+  app.addHook('preClose', (done) => {
     for (const close of streams) close();
+    done();
   });
 
   const queryOf = (req: FastifyRequest): EventQuery => {

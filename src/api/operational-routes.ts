@@ -15,7 +15,7 @@ export function registerOperationalRoutes(app: FastifyInstance, deps: { store: S
   app.get(
     '/healthz',
     { schema: { operationId: 'getHealth', summary: 'Liveness: the process serves requests', tags, security: [], response: { 200: Health } } },
-    async () => ({ status: 'ok' }),
+    () => ({ status: 'ok' }),
   );
 
   app.get(

@@ -63,6 +63,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     requestTimeout: limits.requestTimeoutMs,
     http: { headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs), connectionsCheckingInterval: timeoutCheckIntervalMs(limits) },
     clientErrorHandler: answerClientError,
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the assertion sets Fastify's logger type parameter, which the route plugins expect
     loggerInstance: deps.logger as FastifyBaseLogger,
     // One access-log line per request comes from request-context.ts instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -87,7 +88,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.decorateRequest('principal', null);
   app.decorateRequest('auditedStatus', null);
   const events = deps.events ?? createEventRecorder({ store: deps.store, logger: deps.logger, metrics: deps.metrics });
-  if (!deps.events) app.addHook('onClose', async () => events.close());
+  if (!deps.events) app.addHook('onClose', (_instance, done) => {
+    events.close();
+    done();
+  });
 
   registerRequestContext(app, deps.metrics);
   registerAuditTrail(app, deps.store.audit, deps.logger);
@@ -100,11 +104,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await registerOpenApi(app, deps.config.version ?? '0.1.0');
   registerOperationalRoutes(app, deps);
   await registerConsoleRoutes(app, deps.config.consoleDir);
+  // eslint-disable-next-line @typescript-eslint/require-await -- Fastify awaits an async plugin; async also makes a registration error a rejection
   await app.register(async (api) => {
     api.addHook('onRequest', authenticate(deps.verifier, deps.store.objects));
-    api.addHook('preValidation', async (req) => {
+    api.addHook('preValidation', (req, _reply, done) => {
       const problem = req.body === undefined ? undefined : bodyShapeProblem(req.body);
-      if (problem) throw validationFailed([problem]);
+      done(problem ? validationFailed([problem]) : undefined);
     });
     registerResourceRoutes(api, deps.store, deps.writeServices, { forceTenantPrefix: deps.config.forceTenantPrefix });
     registerAdminRoutes(api, deps.store);

@@ -31,7 +31,7 @@ function convertTextFields(schema: TSchema, input: unknown): unknown {
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const validator = Compile(schema);
   return (input) => {
-    const value = httpPart === 'body' ? input : convertTextFields(schema, input);
+    const value: unknown = httpPart === 'body' ? input : convertTextFields(schema, input);
     return validator.Check(value) ? { value } : { error: validator.Errors(value) as never };
   };
 };

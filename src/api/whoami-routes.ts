@@ -53,7 +53,7 @@ export function registerWhoamiRoutes(app: FastifyInstance): void {
         response: responses({ 200: Whoami }, [401, 503]),
       },
     },
-    async (req) => {
+    (req) => {
       const principal = req.caller!.principal;
       return { subject: principal.subject, ...(principal.identity && { identity: principal.identity }), rights: rightsOf(principal) };
     },

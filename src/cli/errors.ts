@@ -70,6 +70,7 @@ function formatDetails(details: unknown): string | undefined {
     if (entries.length === 0) return undefined;
     return entries.map(([k, v]) => `  ${k}: ${formatDetail(v)}`).join('\n');
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a primitive here: null, arrays and objects were handled above
   return `  ${String(details)}`;
 }
 
@@ -80,7 +81,7 @@ function formatDetail(d: unknown): string {
     // The API's `{field, reason}`, and other common shapes: `{path|instancePath, message}`.
     const where = o.field ?? o.path ?? o.instancePath;
     const why = o.reason ?? o.message;
-    if (typeof why === 'string') return where ? `${String(where)}: ${why}` : why;
+    if (typeof why === 'string') return where ? `${typeof where === 'string' ? where : JSON.stringify(where)}: ${why}` : why;
   }
   return JSON.stringify(d);
 }

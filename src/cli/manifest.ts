@@ -91,8 +91,8 @@ export function toManifest(doc: Record<string, unknown>, kindArg: KindDescriptor
   return {
     descriptor,
     name: doc.name,
-    tenant: doc.tenant as string | undefined,
-    labels: doc.labels as Record<string, string> | undefined,
+    tenant: doc.tenant,
+    labels: doc.labels,
     spec: doc.spec as Record<string, unknown> | undefined,
     writeOnly,
   };

@@ -83,7 +83,7 @@ export function objectTable(d: KindDescriptor, objs: readonly ApiObject[], now: 
 const SECRET_KEYS = new Set(['kubeconfig', 'token', 'password', 'client-key-data', 'clientkeydata', 'privatekey', 'secret']);
 
 export function redactSecrets<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((v) => redactSecrets(v)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => redactSecrets(v)) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {

@@ -57,7 +57,7 @@ export function apiNeed(groupVersion: string, resource: string, description: str
 /** The discovered capabilities of a cluster; undefined while discovery has not run yet. */
 export function capabilitiesOf(cluster: Pick<Resource, 'status'>): ClusterCapabilities | undefined {
   const caps = cluster.status.capabilities;
-  return caps && typeof caps === 'object' ? (caps as ClusterCapabilities) : undefined;
+  return caps && typeof caps === 'object' ? caps : undefined;
 }
 
 /** Whether the cluster serves `resource` in `groupVersion` (`"v1"` for the core group). */

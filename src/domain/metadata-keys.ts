@@ -32,13 +32,14 @@ export interface ReservedKeyProblem {
 
 export interface MetadataKeyRules {
   /** The reserved class of a label or annotation key, or undefined when anyone may set it. */
-  reservedClass(key: string): ReservedClass | undefined;
+  reservedClass(this: void, key: string): ReservedClass | undefined;
   /** The map without identity keys: what may reach a cluster whatever the stored intent says. */
-  withoutIdentityKeys(map: Readonly<Record<string, string>> | undefined): Record<string, string>;
+  withoutIdentityKeys(this: void, map: Readonly<Record<string, string>> | undefined): Record<string, string>;
   /** Why an identity key is refused; names the key, never a value. */
-  identityKeyReason(key: string): string;
+  identityKeyReason(this: void, key: string): string;
   /** The reserved keys a write may not make (see below). */
   reservedKeyProblems(
+    this: void,
     requested: Readonly<Record<string, string>> | undefined,
     opts: { platformAdmin: boolean; current?: Readonly<Record<string, string>> },
   ): ReservedKeyProblem[];

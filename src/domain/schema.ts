@@ -8,7 +8,7 @@ export const Strict = <P extends TProperties>(properties: P, opts: Record<string
   Type.Object(properties, { additionalProperties: false, ...opts });
 
 /** The schema with a default, applied to omitted fields before an object is stored. */
-export const withDefault = <T extends TSchema>(schema: T, value: unknown): T => ({ ...schema, default: value }) as T;
+export const withDefault = <T extends TSchema>(schema: T, value: unknown): T => ({ ...schema, default: value });
 
 /** A string enum, typed as a string in the document (TypeBox's Enum leaves the type out). */
 export const StringEnum = <const V extends readonly string[]>(values: V, opts: Record<string, unknown> = {}) =>

@@ -103,7 +103,7 @@ export function parseIdentityConfig(text: string, extraIssuers: readonly IssuerE
     const first = [...checkFile.Errors(raw)][0];
     throw new IdentityConfigError(`the identity config is invalid at ${first?.instancePath || '/'}: ${first?.message ?? 'unexpected shape'}`);
   }
-  const file = raw as Static<typeof FileSchema>;
+  const file = raw;
   const issuers = (file.issuers ?? []).map((i, n): IssuerConfig => {
     if (!isAcceptableIssuerUrl(i.issuerUrl)) {
       throw new IdentityConfigError(`issuers/${n}/issuerUrl must be an https:// URL (http:// only on loopback) without query or fragment`);

@@ -99,7 +99,7 @@ function refuseGroupOverage(payload: JWTPayload, claim: string): void {
 function groupsOf(value: unknown, claim: string): string[] {
   if (value === undefined) return [];
   if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.length <= MAX_GROUPS && value.every((g) => typeof g === 'string')) return [...new Set(value as string[])];
+  if (Array.isArray(value) && value.length <= MAX_GROUPS && value.every((g) => typeof g === 'string')) return [...new Set(value)];
   throw new AuthenticationError(`invalid bearer token: the "${claim}" claim must be a string or an array of strings`, 'claims_invalid');
 }
 

@@ -37,7 +37,7 @@ export function ruleProblems(spec: RoleRuleSpec): { field: string; reason: strin
   const problems: { field: string; reason: string }[] = [];
   const whom = [spec.group, spec.user, spec.anyone].filter((v) => v !== undefined).length;
   if (whom !== 1) problems.push({ field: 'spec', reason: 'must name exactly one of group, user or anyone' });
-  const tenant = tenantProblem(spec.role as Role, spec.tenant);
+  const tenant = tenantProblem(spec.role, spec.tenant);
   if (tenant) problems.push({ field: 'spec/tenant', reason: tenant });
   const project = projectProblem(spec.role as Role, spec.tenant, spec.project);
   if (project) problems.push({ field: 'spec/project', reason: project });
@@ -71,7 +71,7 @@ export function bindingsFor(rules: readonly RoleRule[], who: Identity): RoleBind
   return rules
     .filter((r) => matches(r.spec, who))
     .map((r) => ({
-      role: r.spec.role as Role,
+      role: r.spec.role,
       ...(r.spec.tenant !== undefined && { tenant: r.spec.tenant }),
       ...(r.spec.project !== undefined && { project: r.spec.project }),
       source: r.source ?? `rule/${r.name}`,

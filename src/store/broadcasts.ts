@@ -17,7 +17,7 @@ export const CHANGES_CHANNEL = 'kubenova_changes';
 export const EVENTS_CHANNEL = 'kubenova_events';
 
 /** The two broadcasts, closed together with whatever else `closeMore` closes. */
-function both(changes: ChangeFeed, events: Broadcast<EventRecord>, closeMore: () => Promise<void> = async () => undefined): StoreBroadcasts {
+function both(changes: ChangeFeed, events: Broadcast<EventRecord>, closeMore: () => Promise<void> = () => Promise.resolve()): StoreBroadcasts {
   return {
     changes,
     events,

@@ -4,8 +4,7 @@
 // inside its own transaction (pg-broadcast.ts), so a write commits with its announcement or not
 // at all. PGlite has one process, so LocalBroadcast only has local listeners.
 import { EventEmitter } from 'node:events';
-import type { Sql } from './sql.js';
-import type { Broadcast, ChangeEvent, SubscribeOptions } from './types.js';
+import type { Broadcast, ChangeEvent } from './types.js';
 
 export type ChangeFeed = Broadcast<ChangeEvent>;
 

@@ -18,7 +18,7 @@ export interface WireFormat<T> {
   shrink?(message: T): T;
   /** Else a reference (an id) receivers resolve with `resolve`. */
   refOf?(message: T): string;
-  resolve?(ref: string): Promise<T | undefined>;
+  resolve?(this: void, ref: string): Promise<T | undefined>;
 }
 
 /** On the wire: origin, and the message or a reference to it. */

@@ -15,7 +15,7 @@ export function encodeRecordCursor(table: string, id: string): string {
 export function decodeRecordCursor(table: string, cursor: string): string {
   let body: { v?: unknown; t?: unknown; id?: unknown } | undefined;
   try {
-    body = cursor.length <= 256 && /^[A-Za-z0-9_-]+$/.test(cursor) ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) : undefined;
+    body = cursor.length <= 256 && /^[A-Za-z0-9_-]+$/.test(cursor) ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; t?: unknown; id?: unknown } : undefined;
   } catch {
     body = undefined;
   }
@@ -49,7 +49,7 @@ async function pageOf<R extends Row, T>(
   return rows.length > q.limit && last ? { items, nextCursor: encodeRecordCursor(table, last.id) } : { items };
 }
 
-const optional = <K extends string>(key: K, value: unknown): Partial<Record<K, string>> =>
+const optional = <K extends string>(key: K, value: string | number | null | undefined): Partial<Record<K, string>> =>
   value === null || value === undefined ? {} : ({ [key]: String(value) } as Record<K, string>);
 
 interface EventRow extends Row {

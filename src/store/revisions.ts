@@ -95,7 +95,7 @@ function decodeCursor(kind: Kind, name: string, cursor: string): number {
   let body: Partial<CursorBody> | undefined;
   try {
     const wellFormed = cursor.length <= 512 && /^[A-Za-z0-9_-]+$/.test(cursor);
-    body = wellFormed ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) : undefined;
+    body = wellFormed ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorBody> : undefined;
   } catch {
     body = undefined;
   }

@@ -16,7 +16,7 @@ const server = (now?: () => number) =>
     store: shared.store,
     verifier: createIdentityVerifier({
       issuers: [],
-      rules: { rules: async () => [] },
+      rules: { rules: () => Promise.resolve([]) },
       local: createTokenVerifier({ hs256Secret: TEST_SECRET }),
       apiTokens: { prefix: API_TOKEN_PREFIX, verifier: createApiTokenVerifier((name) => lookupApiToken(shared.store.objects, name), now) },
     }),
@@ -138,8 +138,8 @@ describe('API tokens', () => {
 
   it.each([
     ['a wrong secret', async () => `${(await create(ADMIN, { name: 'guessed', role: 'read-only' })).body.token.slice(0, -2)}AA`, 'api_token_unknown'],
-    ['an unknown name', async () => `knt_never-made_${'A'.repeat(43)}`, 'api_token_unknown'],
-    ['a malformed token', async () => 'knt_x', 'malformed'],
+    ['an unknown name', () => Promise.resolve(`knt_never-made_${'A'.repeat(43)}`), 'api_token_unknown'],
+    ['a malformed token', () => Promise.resolve('knt_x'), 'malformed'],
   ])('refuses %s with 401', async (_why, make, reason) => {
     await expect401(await make(), reason);
   });

@@ -28,7 +28,7 @@ function registrar(impl: WriteServices['registerCluster']) {
 
 describe('registering a cluster through the API', () => {
   it('stores what registration returns (the agent credentials), not the admin kubeconfig', async () => {
-    const r = registrar(async () => Buffer.from('agent credentials'));
+    const r = registrar(() => Promise.resolve(Buffer.from('agent credentials')));
     h = await startHarness({ writeServices: r.services });
     const res = await h.call(ADMIN, 'POST', '/api/v1/clusters', { name: 'prod', kubeconfig: kubeconfigB64({ token: 'admin-token' }) });
     expect(res.statusCode).toBe(201);
@@ -53,7 +53,7 @@ describe('registering a cluster through the API', () => {
   });
 
   it('does not register for callers that may not create clusters, nor for invalid kubeconfigs', async () => {
-    const r = registrar(async (_n, kc) => kc);
+    const r = registrar((_n, kc) => Promise.resolve(kc));
     h = await startHarness({ writeServices: r.services });
     const forbidden = await h.call({ roles: ['tenant-admin'], tenants: ['acme'] }, 'POST', '/api/v1/clusters', { name: 'x', kubeconfig: kubeconfigB64() });
     expect(forbidden.statusCode).toBe(403);
@@ -69,7 +69,7 @@ describe('registering a cluster through the API', () => {
   // The reported hole: `yaml` left `<<` alone while client-node's js-yaml merged it, so the
   // check passed and the load ran the command. Every route that takes a kubeconfig refuses it.
   it('refuses merge keys, aliases and tags on create, update and bootstrap before anything runs', async () => {
-    const r = registrar(async (_n, kc) => kc);
+    const r = registrar((_n, kc) => Promise.resolve(kc));
     h = await startHarness({ writeServices: r.services });
     const ok = await h.call(ADMIN, 'POST', '/api/v1/clusters', { name: 'prod', kubeconfig: kubeconfigB64() });
     expect(ok.statusCode).toBe(201);

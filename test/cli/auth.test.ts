@@ -84,7 +84,7 @@ describe('whoami', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ server: 'http://127.0.0.1:9', subject: 'ci', roles: ['read-only'], tenants: [], expired: false, tokenSource: 'KUBENOVA_TOKEN' });
     const y = await kubenova(envOnly, ['whoami', '-o', 'yaml'], { now });
-    expect(YAML.parse(y.stdout).subject).toBe('ci');
+    expect((YAML.parse(y.stdout) as { subject: string }).subject).toBe('ci');
   });
 
   it('fails with exit 4 when not logged in', async () => {

@@ -48,7 +48,7 @@ describe('platform setup: clusters, tenants, projects', () => {
     expect(created).toMatchObject({ code: 0, stdout: 'cluster/prod-a created\n' });
 
     const json = await cli(['get', 'cl', 'prod-a', '-o', 'json']);
-    const obj = JSON.parse(json.stdout);
+    const obj: unknown = JSON.parse(json.stdout);
     expect(obj).toMatchObject({ kind: 'Cluster', name: 'prod-a', labels: { region: 'eu-west' }, kubeconfig: { set: true } });
     const table = await cli(['get', 'clusters']);
     expect(rows(table.stdout)[0]).toEqual(['NAME', 'PHASE', 'CAPSULE-PROXY', 'CAPABILITIES', 'LABELS', 'GEN/OBSERVED', 'AGE']);
@@ -120,7 +120,7 @@ describe('apply and update', () => {
     expect(await cli(['apply', '-f', path])).toMatchObject({ code: 0, stdout: 'policyset/baseline unchanged\ntenant/beta unchanged\n' });
     await writeFile(path, docs(['bob', 'carol']));
     expect(await cli(['apply', '-f', path])).toMatchObject({ code: 0, stdout: 'policyset/baseline unchanged\ntenant/beta configured\n' });
-    const beta = JSON.parse((await cli(['get', 'tenant', 'beta', '-o', 'json'])).stdout);
+    const beta: unknown = JSON.parse((await cli(['get', 'tenant', 'beta', '-o', 'json'])).stdout);
     expect(beta).toMatchObject({ generation: 2, spec: { owners: [{ name: 'bob' }, { name: 'carol' }] } });
   });
 
@@ -137,13 +137,13 @@ describe('apply and update', () => {
     expect(await cli(['apply', '-f', '-'], admin, manifest)).toMatchObject({ code: 0, stdout: 'cluster/prod-b unchanged\n' });
     const other = JSON.stringify({ kind: 'Cluster', name: 'prod-b', kubeconfig: kubeconfigB64({ token: 'rotated' }), labels: { region: 'us-east' } });
     expect(await cli(['apply', '-f', '-'], admin, other)).toMatchObject({ code: 0, stdout: 'cluster/prod-b configured\n' });
-    expect(JSON.parse((await cli(['get', 'cl', 'prod-b', '-o', 'json'])).stdout).generation).toBe(2);
+    expect((JSON.parse((await cli(['get', 'cl', 'prod-b', '-o', 'json'])).stdout) as { generation: number }).generation).toBe(2);
   });
 
   it('update replaces labels and spec with If-Match from a fresh GET', async () => {
     const path = await file('baseline.yaml', YAML.stringify({ labels: { tier: 'gold' }, spec: { podSecurity: 'restricted' } }));
     expect(await cli(['update', 'ps', 'baseline', '-f', path])).toMatchObject({ code: 0, stdout: 'policyset/baseline updated\n' });
-    const got = JSON.parse((await cli(['get', 'ps', 'baseline', '-o', 'json'])).stdout);
+    const got: unknown = JSON.parse((await cli(['get', 'ps', 'baseline', '-o', 'json'])).stdout);
     expect(got).toMatchObject({ labels: { tier: 'gold' }, spec: { podSecurity: 'restricted' }, generation: 2 });
   });
 
@@ -186,7 +186,7 @@ describe('lists', () => {
 
   it('passes label selectors to the server', async () => {
     const r = await cli(['get', 'ps', '-l', 'tier=even', '-o', 'yaml']);
-    expect(YAML.parse(r.stdout).items.map((o: { name: string }) => o.name)).toEqual(['page-2', 'page-4']);
+    expect((YAML.parse(r.stdout) as { items: { name: string }[] }).items.map((o) => o.name)).toEqual(['page-2', 'page-4']);
     const bad = await cli(['get', 'ps', '-l', 'a in (']);
     expect(bad.code).toBe(EXIT.general);
     expect(bad.stderr).toMatch(/^Error from server \(VALIDATION_FAILED\)/);
@@ -301,7 +301,7 @@ describe('keys rotate', () => {
     const rotated = await cli(['keys', 'rotate']);
     expect(rotated).toMatchObject({ code: 0, stderr: '' });
     expect(rotated.stdout).toMatch(/^Keys rotated: active key k2, [1-9]\d* secret\(s\) re-wrapped\n$/);
-    expect(JSON.parse((await cli(['get', 'cl', 'prod-a', '-o', 'json'])).stdout).kubeconfig).toMatchObject({ set: true, keyId: 'k2' });
+    expect((JSON.parse((await cli(['get', 'cl', 'prod-a', '-o', 'json'])).stdout) as { kubeconfig: unknown }).kubeconfig).toMatchObject({ set: true, keyId: 'k2' });
     expect(JSON.parse((await cli(['keys', 'rotate', '-o', 'json'])).stdout)).toEqual({ activeKeyId: 'k2', rewrapped: 0 });
   });
 
@@ -324,7 +324,7 @@ describe('the kubenova binary', () => {
       });
     const ok = await runBin(['get', 'tenants', '-o', 'json']);
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout).items.map((t: { name: string }) => t.name)).toEqual(['acme', 'beta']);
+    expect((JSON.parse(ok.stdout) as { items: { name: string }[] }).items.map((t) => t.name)).toEqual(['acme', 'beta']);
     const missing = await runBin(['get', 'tenant', 'nope']);
     expect(missing).toMatchObject({ code: EXIT.notFound, stdout: '' });
     expect(missing.stderr).toMatch(/NOT_FOUND/);

@@ -14,7 +14,7 @@ export function captureIo(env: Record<string, string | undefined>, opts: { stdin
   const io: CliIo = {
     out: (t) => void (stdout += t),
     err: (t) => void (stderr += t),
-    readStdin: async () => opts.stdin ?? '',
+    readStdin: () => Promise.resolve(opts.stdin ?? ''),
     env,
     fetch: globalThis.fetch,
     now: () => opts.now ?? new Date(),

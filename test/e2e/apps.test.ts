@@ -12,7 +12,7 @@ import { appServiceAccount, appUsername } from '../../src/adapters/vela/index.js
 import { AGENT } from '../../src/adapters/cluster/agent-identity.js';
 import type { RolloutView } from '../../src/api/kinds/app-rollout.js';
 import { clusterWriteServices } from '../../src/api/write-services.js';
-import type { Phase, Resource, ResourceStatus } from '../../src/domain/resource.js';
+import type { Phase, ResourceStatus } from '../../src/domain/resource.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createClusterClients, type ClusterClients } from '../../src/orchestrator/manager/cluster-clients.js';
 import { clusterReconcilerRegistration } from '../../src/orchestrator/reconcilers/cluster.js';

@@ -41,7 +41,7 @@ let adminKubeconfig: string;
 
 type ClusterObject = Resource & { status: Resource['status'] & ClusterStatusExtra };
 
-const readCluster = async (n = name) => (await h.store.objects.get('Cluster', n)) as ClusterObject | undefined;
+const readCluster = (n = name): Promise<ClusterObject | undefined> => h.store.objects.get('Cluster', n);
 
 /** The credentials KubeNova stored for a cluster, decrypted through the store. */
 async function storedCredentials(n = name): Promise<string> {

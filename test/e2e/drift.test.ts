@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { NAMESPACE_GUARD, clusterReconcilerRegistration } from '../../src/orchestrator/reconcilers/cluster.js';
 import { releasedTenant } from '../../src/adapters/capsule/index.js';
 import { KubeClusterClient } from '../../src/adapters/kube/client.js';
-import { KubeError, type KubeObject, type ObjectRef } from '../../src/adapters/kube/types.js';
+import { KubeError, type ObjectRef } from '../../src/adapters/kube/types.js';
 import { clusterWriteServices } from '../../src/api/write-services.js';
 import type { Kind, Resource, ResourceStatus } from '../../src/domain/resource.js';
 import { createLogger } from '../../src/observability/logger.js';

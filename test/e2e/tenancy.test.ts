@@ -10,7 +10,6 @@ import { explainAdmission, releasedTenant } from '../../src/adapters/capsule/ind
 import { KubeClusterClient } from '../../src/adapters/kube/client.js';
 import { KubeError, type KubeObject } from '../../src/adapters/kube/types.js';
 import { clusterWriteServices } from '../../src/api/write-services.js';
-import type { Resource } from '../../src/domain/resource.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { clusterReconcilerRegistration } from '../../src/orchestrator/reconcilers/cluster.js';
 import { startRuntime, type Runtime } from '../../src/orchestrator/manager/manager.js';

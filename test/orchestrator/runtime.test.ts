@@ -27,10 +27,10 @@ function recorder() {
   return {
     seen,
     reconciler: {
-      async reconcile(req: ReconcileRequest) {
+      reconcile(req: ReconcileRequest) {
         const ctx = currentLogContext();
         seen.push({ ...req, requestId: ctx?.requestId, tenant: ctx?.tenant });
-        return { type: 'done' as const };
+        return Promise.resolve({ type: 'done' as const });
       },
     },
   };

@@ -64,9 +64,9 @@ describe('Keyring', () => {
     const ring = await Keyring.fromFile(path);
     await write({ active: 'k2', keys: { k2: b } });
     let offered: readonly string[] = [];
-    const veto = async (ids: readonly string[]) => {
+    const veto = (ids: readonly string[]) => {
       offered = ids;
-      throw new Error('k1 still in use');
+      return Promise.reject(new Error('k1 still in use'));
     };
     await expect(ring.reload(veto)).rejects.toThrow('k1 still in use');
     expect(offered).toEqual(['k2']);
@@ -134,7 +134,7 @@ describe('Keyring', () => {
     expect(new Set(keys).size).toBe(1);
   });
 
-  test('key material never shows in logs', async () => {
+  test('key material never shows in logs', () => {
     const secret = key();
     const ring = Keyring.fromJson({ active: 'k1', keys: { k1: secret } });
     for (const shown of [JSON.stringify(ring), inspect(ring), String(inspect({ nested: ring }))]) {

@@ -13,7 +13,7 @@ import { backends, tempDir } from '../support/stores.js';
 /** The pid of a process that has exited. */
 function deadPid(): number {
   const { pid } = spawnSync(process.execPath, ['-e', '']);
-  return pid!;
+  return pid;
 }
 
 const lockOf = async (dir: string) => JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')) as { pid: number; host: string };

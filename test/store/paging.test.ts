@@ -13,14 +13,14 @@ describe('allPages', () => {
   it('yields every item of every page, following the cursors', async () => {
     const asked: Array<string | undefined> = [];
     const items: number[] = [];
-    for await (const n of allPages(async (cursor) => (asked.push(cursor), pages[cursor ?? 'start']!))) items.push(n);
+    for await (const n of allPages((cursor) => Promise.resolve((asked.push(cursor), pages[cursor ?? 'start']!)))) items.push(n);
     expect(items).toEqual([1, 2, 3, 4, 5]);
     expect(asked).toEqual([undefined, 'b', 'c']);
   });
 
   it('fetches no further page once the caller stops', async () => {
     const asked: Array<string | undefined> = [];
-    for await (const n of allPages(async (cursor) => (asked.push(cursor), pages[cursor ?? 'start']!))) if (n === 2) break;
+    for await (const n of allPages((cursor) => Promise.resolve((asked.push(cursor), pages[cursor ?? 'start']!)))) if (n === 2) break;
     expect(asked).toEqual([undefined]);
   });
 });

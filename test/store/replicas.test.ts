@@ -2,7 +2,6 @@
 // the other's remote subscribers through LISTEN/NOTIFY, exactly once, and only if it commits.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import type { Kind } from '../../src/domain/resource.js';
 import { createEventRecorder, type EventRecorder } from '../../src/observability/events.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { openPgBroadcasts, type StoreBroadcasts } from '../../src/store/broadcasts.js';
@@ -108,7 +107,7 @@ describe('change feed across replicas (postgres)', () => {
   test('an announcement too large for NOTIFY travels without its transitions', async () => {
     const name = unique('t');
     const transitions = Array.from({ length: 200 }, (_, i) => ({ cluster: `c${i}`, from: 'Applying' as const, to: 'Error' as const, reason: 'Failed', message: 'x'.repeat(100) }));
-    const big: ChangeEvent = { type: 'updated', kind: 'Tenant' as Kind, name, resourceVersion: '42', correlationId: 'req-1', transitions };
+    const big: ChangeEvent = { type: 'updated', kind: 'Tenant', name, resourceVersion: '42', correlationId: 'req-1', transitions };
     expect(Buffer.byteLength(JSON.stringify(big))).toBeGreaterThan(MAX_PAYLOAD_BYTES);
     await rawDb.transaction((tx) => raw.changes.stage(tx, big));
     await vi.waitFor(() => expect(named(bAll, name)).toHaveLength(1), WAIT);

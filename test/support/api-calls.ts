@@ -71,5 +71,5 @@ export function countingClients<C extends Clients>(clients: C, calls: ApiCall[] 
     if (!outer) wrapped.set(inner, (outer = wrap(inner)));
     return outer;
   };
-  return { clients: new Proxy(clients, { get: (t, p, r) => (p === 'forCluster' ? forCluster : Reflect.get(t, p, r)) }) as C, calls };
+  return { clients: new Proxy(clients, { get: (t, p, r) => (p === 'forCluster' ? forCluster : Reflect.get(t, p, r)) }), calls };
 }

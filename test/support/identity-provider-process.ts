@@ -66,11 +66,11 @@ export async function startIdentityProvider(opts: IdentityProviderOptions): Prom
   });
   started.add(child);
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const issuer = await new Promise<string>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`identity provider did not start: ${stderr}`)), 30_000);
     child.once('exit', (code) => fail(new Error(`identity provider exited (${code}): ${stderr}`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => {
+    createInterface({ input: child.stdout }).once('line', (line) => {
       clearTimeout(timer);
       ok((JSON.parse(line) as { issuer: string }).issuer);
     });

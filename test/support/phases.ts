@@ -27,6 +27,6 @@ export function recordStatuses(objects: ObjectStore): (kind: Kind, name: string)
     const key = `${kind}/${name}`;
     written.set(key, [...(written.get(key) ?? []), structuredClone(status)]);
     return updateStatus(kind, name, status, ctx);
-  }) as typeof objects.updateStatus;
+  });
   return (kind, name) => written.get(`${kind}/${name}`) ?? [];
 }

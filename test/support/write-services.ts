@@ -4,5 +4,5 @@
 import type { WriteServices } from '../../src/api/kinds/descriptor.js';
 
 export const storeKubeconfigAsGiven: WriteServices = {
-  registerCluster: async (_name, adminKubeconfig) => adminKubeconfig,
+  registerCluster: (_name, adminKubeconfig) => Promise.resolve(adminKubeconfig),
 };

@@ -28,12 +28,12 @@ describe('control plane of the test cluster', () => {
     await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'grant' } } });
 
     const short = await requestToken(600);
-    const ttl = (new Date(short.status!.expirationTimestamp!).getTime() - Date.now()) / 1000;
+    const ttl = (new Date(short.status!.expirationTimestamp).getTime() - Date.now()) / 1000;
     expect(ttl).toBeGreaterThan(590);
     expect(ttl).toBeLessThanOrEqual(600);
 
     const capped = await requestToken(MAX_TOKEN_EXPIRATION_SECONDS * 2);
-    const cappedTtl = (new Date(capped.status!.expirationTimestamp!).getTime() - Date.now()) / 1000;
+    const cappedTtl = (new Date(capped.status!.expirationTimestamp).getTime() - Date.now()) / 1000;
     expect(cappedTtl).toBeLessThanOrEqual(MAX_TOKEN_EXPIRATION_SECONDS);
 
     const asGrant = new KubeConfig();

@@ -27,7 +27,7 @@ afterAll(async () => {
 
 /** A PID that surely belongs to no process any more. */
 function deadPid(): number {
-  return spawnSync('true').pid!;
+  return spawnSync('true').pid;
 }
 
 /** A cluster dir with just the given files, as a dead or kept cluster leaves it. */

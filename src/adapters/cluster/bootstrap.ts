@@ -158,7 +158,7 @@ async function bootstrapComponent(plan: ComponentPlan, r: ComponentReport, step:
   if (step.dryRun) {
     r.status = unchanged ? 'Unchanged' : current ? 'WouldUpgrade' : 'WouldInstall';
     r.message = unchanged
-      ? `release ${plan.namespace}/${plan.release} already has ${current!.chart} with these values`
+      ? `release ${plan.namespace}/${plan.release} already has ${current.chart} with these values`
       : `would ${current ? `upgrade ${current.chart} to` : 'install'} ${plan.chart}-${chart.version} as ${plan.namespace}/${plan.release}`;
     return;
   }
@@ -212,7 +212,7 @@ async function chartArgs(plan: ComponentPlan, source: ChartSource): Promise<{ ar
   const chartFile = await readFile(join(dir, 'Chart.yaml'), 'utf8').catch(() => undefined);
   if (chartFile !== undefined) {
     const meta = parse(chartFile) as { version?: unknown } | null;
-    const version = typeof meta?.version === 'string' ? meta.version : String(meta?.version ?? '');
+    const version = typeof meta?.version === 'string' ? meta.version : meta?.version === undefined || meta.version === null ? '' : JSON.stringify(meta.version);
     if (!version) throw new Error(`${dir}/Chart.yaml has no version`);
     return { args: [dir], version };
   }

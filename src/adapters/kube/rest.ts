@@ -122,7 +122,7 @@ export class KubeRest {
       .catch((err: unknown) => {
         throw res.error() ?? err;
       })
-      .finally(res.finish);
+      .finally(() => res.finish());
     const body = parseBody(text, res.response.headers['content-type']);
     const status = res.response.statusCode ?? 0;
     if (status < 200 || status > 299) throw errorFromStatus(status, body, `${call.method} ${call.path}`);
@@ -199,7 +199,6 @@ export class KubeRest {
       const failed = new Promise<never>((_, rej) => (rejectFailed = rej));
       failed.catch(() => {});
       let settled = false;
-      let timer: NodeJS.Timeout | undefined;
       const onAbort = () => fail(abortError(signal!));
       const finish = () => {
         clearTimeout(timer);
@@ -229,7 +228,7 @@ export class KubeRest {
         }
         req.destroy();
       }
-      timer = setTimeout(
+      const timer = setTimeout(
         () => fail(new KubeError('Unreachable', `cannot reach ${this.server}: no answer within ${Math.round(timeoutMs / 1000)}s (${call.method} ${call.path})`)),
         timeoutMs,
       );
@@ -288,8 +287,9 @@ function parseBody(text: string, contentType: string | undefined): unknown {
 }
 
 function warningsOf(res: http.IncomingMessage): string[] {
+  // Node joins repeated Warning headers into one string.
   const raw = res.headers.warning;
-  const all = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  const all = raw === undefined ? [] : [raw];
   // RFC 7234 form: `299 - "text"`.
   return all.map((w) => /^\d{3} \S+ "(.*)"$/.exec(w)?.[1] ?? w);
 }

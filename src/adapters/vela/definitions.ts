@@ -95,8 +95,8 @@ export const velaDefinitionAdapter: ProjectionAdapter<DefinitionIntent, void, vo
   engine: 'vela',
   ownedTypes: [COMPONENT_DEFINITION_TYPE, TRAIT_DEFINITION_TYPE],
   watches: DEFINITION_WATCHES,
-  async observe() {
-    return { ctx: undefined, input: undefined };
+  observe() {
+    return Promise.resolve({ ctx: undefined, input: undefined });
   },
   plan: (intent, caps) => planDefinition(intent, caps),
   readiness: () => undefined,

@@ -10,8 +10,8 @@ export const apiTokenKind: KindDescriptor = {
   kind: 'ApiToken',
   plural: 'apitokens',
   spec: {},
-  async admit() {
-    return {};
+  admit() {
+    return Promise.resolve({});
   },
 };
 

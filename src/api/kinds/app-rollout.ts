@@ -44,8 +44,8 @@ export const rolloutView: Subresource = {
   name: 'rollout',
   verb: 'rollout',
   summary: "The app's rollout: current revision, workflow steps and component health per cluster, and its phase",
-  async handle(target) {
-    return rolloutOfApp(target);
+  handle(target) {
+    return Promise.resolve(rolloutOfApp(target));
   },
 };
 

@@ -6,10 +6,10 @@ import { ApiError } from '../errors.js';
 import { APP_SPEC, type AppSpec } from '../../domain/kinds/app.js';
 import { represent } from '../representation.js';
 import { representRevision } from '../revision-routes.js';
-import { rollback, RollbackBody, type RollbackRequest } from '../rollback.js';
+import { rollback, RollbackBody } from '../rollback.js';
 import type { KindDescriptor, FieldProblem } from './descriptor.js';
 import { duplicateNames, PROJECT_LABEL, rejectProblems, requirePlacedCluster, requireTenantPrefix, resolveReference } from './references.js';
-import type { TenantResource } from '../../domain/kinds/tenant.js';
+import type { TenantSpec } from '../../domain/kinds/tenant.js';
 import { VELA_METADATA_PREFIXES } from '../../adapters/vela/index.js';
 import { appClusters, metadataProblems, requireAllowedComponentTypes, requireAppCapabilities } from './app-checks.js';
 import { rolloutView, workflowMethods } from './app-rollout.js';
@@ -46,7 +46,7 @@ export const appKind: KindDescriptor = {
       throw new ApiError('UNPROCESSABLE', metadata.map((p) => `${p.field}: ${p.reason}`).join('; '), metadata.map((p) => ({ ...p, field: `body/${p.field}` })));
     }
     const project = await resolveReference(ctx, 'Project', spec.project, 'spec/project');
-    const tenant = (await ctx.objects.get('Tenant', project.tenant!)) as TenantResource | undefined;
+    const tenant = await ctx.objects.get<TenantSpec>('Tenant', project.tenant!);
     if (!tenant) throw new ApiError('UNPROCESSABLE', `tenant of project "${spec.project}" not found`);
     requireTenantPrefix(ctx, name, tenant.name);
     for (const [i, cluster] of (spec.clusters ?? []).entries()) {
@@ -68,7 +68,7 @@ export const appKind: KindDescriptor = {
       summary: "Roll the app back to an earlier revision of KubeNova's history (a new revision restoring its spec)",
       body: RollbackBody,
       async handle(target, body, ctx) {
-        const r = await rollback(appKind, { caller: ctx.caller, store: ctx.store, requestId: ctx.requestId, services: ctx.services }, target, body as RollbackRequest, ctx.expectedVersion);
+        const r = await rollback(appKind, { caller: ctx.caller, store: ctx.store, requestId: ctx.requestId, services: ctx.services }, target, body, ctx.expectedVersion);
         return {
           fromRevision: r.from,
           toRevision: r.to,

@@ -14,7 +14,7 @@ import { ClusterRegistrationError } from '../../adapters/cluster/registration-er
 import { recordBootstrap } from '../../orchestrator/reconcilers/bootstrap-status.js';
 import { parseKubeconfig } from '../../adapters/kube/kubeconfig-document.js';
 import { ApiError, validationFailed } from '../errors.js';
-import { Base64, List, Patterned, Strict, StringEnum } from '../../domain/schema.js';
+import { Base64, List, Strict, StringEnum } from '../../domain/schema.js';
 import { clusterDefinitionsView } from './definition.js';
 import type { BootstrapRequest, KindDescriptor, MethodContext, SecretField } from './descriptor.js';
 
@@ -77,8 +77,8 @@ export const clusterKind: KindDescriptor = {
   spec: CLUSTER_SPEC,
   secretFields: { kubeconfig },
   subresources: [clusterDefinitionsView],
-  async admit() {
-    return {};
+  admit() {
+    return Promise.resolve({});
   },
   async secretsToStore(name, secrets, ctx) {
     const admin = secrets.kubeconfig;

@@ -8,7 +8,6 @@ import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import { definitionClusters } from '../../domain/placement.js';
 import type { Resource } from '../../domain/resource.js';
 import { listAll } from '../../store/paging.js';
-import type { ObjectStore } from '../../store/types.js';
 import { DEFINITION_SPEC, MAX_TEMPLATE_BYTES, type DefinitionSpec } from '../../domain/kinds/definition.js';
 import type { FieldProblem, KindDescriptor, Subresource } from './descriptor.js';
 import { rejectProblems, unprocessable } from './references.js';

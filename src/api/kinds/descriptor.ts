@@ -59,7 +59,7 @@ export interface WriteServices {
   /** Workflow control of an app on one cluster (suspend, resume, terminate), through the
    *  VelaAdapter. Throws WorkflowStateError when the workflow's state does not allow it. Absent:
    *  the server has no cluster access (HTTP-only tests): 503. */
-  controlWorkflow?(cluster: string, app: { namespace: string; name: string }, action: 'suspend' | 'resume' | 'terminate'): Promise<void>;
+  controlWorkflow?(this: void, cluster: string, app: { namespace: string; name: string }, action: 'suspend' | 'resume' | 'terminate'): Promise<void>;
   /** Cluster bootstrap (adapters/cluster/bootstrap.ts): installs or upgrades Capsule,
    *  capsule-proxy and vela-core with Helm using an admin kubeconfig given for this call only.
    *  Throws ApiError for requests it refuses (chart source, a run in progress). Absent: 501. */

@@ -8,11 +8,11 @@ import { CLEANUP_FINALIZER } from '../../domain/ownership.js';
 import type { Labels, Resource } from '../../domain/resource.js';
 import { mayGrant, type TableRole } from '../../security/authorization.js';
 import { ApiError } from '../errors.js';
-import { List, Name, Patterned, Strict, StringEnum, withDefault } from '../../domain/schema.js';
+import { Name, Strict, withDefault } from '../../domain/schema.js';
 import { representFields } from '../representation.js';
 import type { AdmissionContext, CustomMethod, FieldProblem, KindDescriptor, Spec } from './descriptor.js';
 import { PROJECT_LABEL, rejectProblems, requirePlacedCluster, requireTenantPrefix, resolveReference, unprocessable } from './references.js';
-import type { TenantResource } from '../../domain/kinds/tenant.js';
+import type { TenantSpec } from '../../domain/kinds/tenant.js';
 
 /** The checks a grant must pass, whether stored (create) or issued directly (issue-kubeconfig).
  *  `issuersIn` gives the caller's roles that allow the issuing verb in a tenant: they bound the access given.
@@ -38,7 +38,7 @@ export async function admitGrant(
   rejectProblems(problems);
 
   // From a URL (issue-kubeconfig), tenant and project were already found visible.
-  const tenant = (await resolveReference(ctx, 'Tenant', spec.tenant, `${at}tenant`)) as TenantResource;
+  const tenant = await resolveReference<TenantSpec>(ctx, 'Tenant', spec.tenant, `${at}tenant`);
   const inTenant = async (project: string, field: string) => {
     const found = await resolveReference(ctx, 'Project', project, field);
     if (found.tenant !== tenant.name) throw unprocessable(field, `Project "${project}" not found in tenant "${tenant.name}"`);
@@ -112,7 +112,7 @@ export function issueKubeconfigMethod(scope: 'Tenant' | 'Project'): CustomMethod
       if (!issuing) throw new ApiError('NOT_IMPLEMENTED', 'this server issues no kubeconfigs (no grant issuer configured)');
       const specWithDefaults: GrantSpec = { ...spec, namespaces: spec.namespaces ?? [] };
       const { grant, kubeconfig } = await issuing.issue(
-        { tenant, labels: grantKind.systemLabels!(specWithDefaults as unknown as Spec), spec: specWithDefaults },
+        { tenant, labels: grantKind.systemLabels!(specWithDefaults), spec: specWithDefaults },
         { correlationId: ctx.requestId },
       );
       // The only response that ever carries the token.

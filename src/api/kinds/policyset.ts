@@ -20,13 +20,13 @@ export const policySetKind: KindDescriptor = {
   kind: 'PolicySet',
   plural: 'policysets',
   spec: POLICY_SET_SPEC,
-  async admit(_name, raw) {
+  admit(_name, raw) {
     const spec = raw as PolicySetSpec;
     rejectProblems([
       ...cidrProblems(spec.network?.allowedIngressCIDRs, 'spec/network/allowedIngressCIDRs'),
       ...cidrProblems(spec.network?.allowedEgressCIDRs, 'spec/network/allowedEgressCIDRs'),
     ]);
-    return {};
+    return Promise.resolve({});
   },
   async blockingDependents(target, objects) {
     // Attachment is recorded on tenants; few enough to scan when a policy set is deleted.

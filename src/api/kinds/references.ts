@@ -2,7 +2,7 @@
 // A reference the caller cannot see fails exactly like a missing one (422, same message), so
 // references never reveal another tenant's objects.
 import { placementSelects, type Placement } from '../../domain/placement.js';
-import type { Kind, Labels, Resource } from '../../domain/resource.js';
+import type { Kind, Resource } from '../../domain/resource.js';
 import { ApiError, validationFailed } from '../errors.js';
 import { eachObject } from '../../store/paging.js';
 import type { AdmissionContext, FieldProblem } from './descriptor.js';

@@ -233,7 +233,7 @@ export async function update(ctx: CliContext, kindArg: string, name: string, opt
   const docs = parseDocuments(await readSource(opts.file, () => ctx.io.readStdin()), source);
   if (docs.length !== 1) throw usageError(`${source}: update takes exactly one object, found ${docs.length}`);
   const doc = docs[0]!;
-  if (doc.name !== undefined && doc.name !== name) throw usageError(`${source}: name "${String(doc.name)}" does not match "${name}"`);
+  if (doc.name !== undefined && doc.name !== name) throw usageError(`${source}: name "${typeof doc.name === 'string' ? doc.name : JSON.stringify(doc.name)}" does not match "${name}"`);
   const m = toManifest({ ...doc, name }, kind, source);
   const client = await ctx.client();
   const current = opts.resourceVersion === undefined ? await fetchObject(client, kind, name) : undefined;

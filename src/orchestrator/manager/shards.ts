@@ -39,7 +39,7 @@ export const WHOLE_SHARE: WorkShare = {
   owns: () => true,
   claim: () => ({ done: () => undefined }),
   onGained: () => () => undefined,
-  stop: async () => undefined,
+  stop: () => Promise.resolve(),
 };
 
 /** FNV-1a: a stable, well-spread shard of a key, the same in every replica. */

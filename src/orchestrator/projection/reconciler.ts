@@ -4,7 +4,7 @@
 // ProjectionKind; the phase machine and every rule about status, finalizers and requeueing live
 // here only. A reconcile of a plan checked in full a moment ago, whose objects are still in sync,
 // only refreshes their observed status (refresh.ts); everything else takes the full path.
-import { capabilitiesOf, type CapabilityNeed, type ClusterCapabilities } from '../../domain/capabilities.js';
+import { capabilitiesOf } from '../../domain/capabilities.js';
 import { CLEANUP_FINALIZER, type Owner } from '../../domain/ownership.js';
 import type { Kind, Resource, ResourceStatus } from '../../domain/resource.js';
 import { StoreError, type ObjectStore } from '../../store/types.js';
@@ -152,7 +152,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     const placed = new Set(loaded.clusters);
     const policy = this.kind.driftPolicy?.(loaded.intent) ?? 'repair';
     const prepared = await Promise.all(loaded.clusters.map((c) => inClusterLogContext(c, () => this.planOn(c, obj!, loaded.intent, req.signal))));
-    const looked = await Promise.all(prepared.map((p) => ('client' in p ? inClusterLogContext(p.name, () => this.look(p, obj!, previous[p.name], req.signal)) : undefined)));
+    const looked = await Promise.all(prepared.map((p) => ('client' in p ? inClusterLogContext(p.name, () => this.look(p, obj!, previous[p.name], req.signal)) : Promise.resolve(undefined))));
     // Clusters with nothing to apply: stopped before a plan, drift left or paused, or refreshed.
     const held: ClusterRun[] = [];
     const toApply: Array<{ planned: Planned<Ctx>; observed?: DriftObservation; repairing: boolean }> = [];
@@ -192,11 +192,11 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     const runs = [
       ...held,
       ...(await Promise.all([
-        ...toApply.map((a) => inClusterLogContext(a.planned.name, () => this.applyOn(a.planned, obj!, req.signal, a.observed, a.repairing))),
+        ...toApply.map((a) => inClusterLogContext(a.planned.name, () => this.applyOn(a.planned, obj, req.signal, a.observed, a.repairing))),
         // Clusters no longer in the placement: remove what was projected there.
         ...Object.keys(previous)
           .filter((c) => !placed.has(c))
-          .map((c) => inClusterLogContext(c, () => this.removeFrom(c, obj!, req.signal))),
+          .map((c) => inClusterLogContext(c, () => this.removeFrom(c, obj, req.signal))),
       ])),
     ];
     const kept = runs.filter((r) => placed.has(r.name) || r.outcome.state !== 'ready');

@@ -9,7 +9,7 @@
 // - writes are server-side apply (field manager `kubenova`), so re-applying an unchanged plan
 //   changes nothing in the cluster.
 import { isOwnedBy, ownerNoun, ownershipSelector, type Owner } from '../../domain/ownership.js';
-import { FIELD_MANAGER, KubeError, objectKey, type ClusterClient, type KubeObject, type ObjectRef, type TypeRef } from '../../adapters/kube/types.js';
+import { FIELD_MANAGER, KubeError, objectKey, type ClusterClient, type KubeObject, type ObjectRef } from '../../adapters/kube/types.js';
 import type { OwnedType, ProjectionAdapter, Readiness } from '../../adapters/contract.js';
 import { ownedDiff, type DriftField } from './drift.js';
 import type { ClusterOutcome } from './phases.js';

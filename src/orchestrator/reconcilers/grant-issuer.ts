@@ -46,7 +46,7 @@ export function grantIssuer(deps: GrantIssuerDeps): GrantIssuing {
   return {
     async issue(input: GrantToIssue, ctx) {
       const t0 = performance.now();
-      const spec = input.spec as unknown as GrantSpec;
+      const spec = input.spec;
       const cluster = await objects.get<Record<string, unknown>>('Cluster', spec.cluster);
       const proxy = (cluster?.spec as { capsuleProxy?: { url: string; caData?: string } } | undefined)?.capsuleProxy;
       if (!proxy?.url) {
@@ -58,7 +58,7 @@ export function grantIssuer(deps: GrantIssuerDeps): GrantIssuing {
       let grant = (await objects.create<GrantSpec>(
         { kind: 'KubeconfigGrant', name: grantName(spec.project ?? spec.tenant), tenant: input.tenant, labels: input.labels, spec, finalizers: [CLEANUP_FINALIZER] },
         { correlationId: ctx.correlationId },
-      )) as GrantResource;
+      ));
       let token: { token: string; expiresAt: Date };
       let intent = await grantIntent(grant, objects);
       try {
@@ -107,7 +107,7 @@ async function recordIssue(objects: ObjectStore, name: string, intent: GrantInte
       now,
     });
     try {
-      return (await objects.updateStatus<GrantSpec>('KubeconfigGrant', name, status, { expectedVersion: current.resourceVersion })) as GrantResource;
+      return (await objects.updateStatus<GrantSpec>('KubeconfigGrant', name, status, { expectedVersion: current.resourceVersion }));
     } catch (err) {
       if (!(err instanceof StoreError && err.code === 'CONFLICT') || attempt >= 10) throw err;
     }

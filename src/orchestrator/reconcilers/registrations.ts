@@ -26,12 +26,12 @@ const tenancyKeys = (prefix: string) => async (e: ChangeEvent, services: Runtime
 export function tenancyRegistrations(opts: TenancyOptions = {}): ReconcilerRegistration[] {
   const kinds: ProjectedKind[] = [
     {
-      projection: tenantProjection as ProjectedKind['projection'],
+      projection: tenantProjection,
       workers: opts.workers,
       triggers: (['Project', 'PolicySet', 'Cluster'] as const).map((kind) => ({ kind, keys: tenancyKeys('Tenant/') })),
     },
     {
-      projection: projectProjection as ProjectedKind['projection'],
+      projection: projectProjection,
       workers: opts.workers,
       triggers: (['Tenant', 'PolicySet', 'Cluster'] as const).map((kind) => ({ kind, keys: tenancyKeys('Project/') })),
     },
@@ -48,7 +48,7 @@ export function deliveryRegistrations(opts: DeliveryOptions = {}): ReconcilerReg
     kind,
     keys: (e: ChangeEvent, services: RuntimeServices) => appKeysFor(e, services.store.objects),
   }));
-  return projectionRegistrations([{ projection: appProjection as ProjectedKind['projection'], workers: opts.workers, triggers }], opts);
+  return projectionRegistrations([{ projection: appProjection, workers: opts.workers, triggers }], opts);
 }
 
 export type DefinitionOptions = ProjectionOptions;
@@ -64,5 +64,5 @@ export function definitionRegistration(opts: DefinitionOptions = {}): Reconciler
       },
     },
   ];
-  return projectionRegistrations([{ projection: definitionProjection as ProjectedKind['projection'], timeoutMs: 60_000, triggers }], opts)[0]!;
+  return projectionRegistrations([{ projection: definitionProjection, timeoutMs: 60_000, triggers }], opts)[0]!;
 }

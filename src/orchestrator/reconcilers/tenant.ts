@@ -28,7 +28,7 @@ export const tenantProjection: ProjectionKind<TenantIntent, void, string[]> = {
   kind: 'Tenant',
   adapter: capsuleTenantAdapter,
   async load(obj, objects) {
-    return loadTenant(obj as Resource<TenantSpec>, objects);
+    return loadTenant(obj, objects);
   },
   owner: (obj) => ({ tenant: obj.name }),
   driftPolicy: (intent) => intent.spec.driftPolicy,

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { AGENT_CLUSTER_RULES, GRANT_VERBS, grantVerbRole } from '../../../src/adapters/cluster/agent-identity.js';
 import { planTenant } from '../../../src/adapters/capsule/index.js';
-import type { TenantSpec } from '../../../src/domain/kinds/tenant.js';
 import type { ClusterCapabilities } from '../../../src/domain/capabilities.js';
 import { grantKubeconfig, isTenantAdminGrant, planGrant, usernameOf, type GrantIntent } from '../../../src/adapters/grants/plan.js';
 
@@ -56,7 +55,7 @@ describe('planGrant', () => {
   it("the TenantOwner is selected by its tenant's Tenant (matchOwners), and by no other tenant's", () => {
     const owner = planGrant({ ...base, role: 'admin', tenantOwner: true }).find((o) => o.kind === 'TenantOwner')!;
     const selectedBy = (tenant: string) => {
-      const plan = planTenant({ name: tenant, spec: { owners: [] } as unknown as TenantSpec, policySets: [] }, CAPSULE);
+      const plan = planTenant({ name: tenant, spec: { owners: [] }, policySets: [] }, CAPSULE);
       if (plan.outcome !== 'planned') throw new Error(plan.outcome);
       const { matchOwners } = (plan.objects[0]!.spec as { permissions: { matchOwners: Array<{ matchLabels: Record<string, string> }> } }).permissions;
       return matchOwners.some((s) => Object.entries(s.matchLabels).every(([k, v]) => owner.metadata.labels?.[k] === v));
@@ -84,7 +83,11 @@ describe('agent RBAC for grants', () => {
 
 describe('grantKubeconfig', () => {
   it("points at capsule-proxy with its CA, the token as bearer, the first namespace as default", () => {
-    const doc = YAML.parse(grantKubeconfig({ grant: 'g1', cluster: 'c1', proxy: { url: 'https://proxy.example:9001', caData: 'Q0E=' }, token: 'tok', namespace: 't-a' }));
+    const doc = YAML.parse(grantKubeconfig({ grant: 'g1', cluster: 'c1', proxy: { url: 'https://proxy.example:9001', caData: 'Q0E=' }, token: 'tok', namespace: 't-a' })) as {
+      clusters: [{ cluster: unknown }];
+      users: [{ user: unknown }];
+      contexts: [{ context: unknown }];
+    };
     expect(doc.clusters[0].cluster).toEqual({ server: 'https://proxy.example:9001', 'certificate-authority-data': 'Q0E=' });
     expect(doc.users[0].user).toEqual({ token: 'tok' });
     expect(doc.contexts[0].context).toMatchObject({ namespace: 't-a' });

@@ -37,7 +37,7 @@ export interface Harness {
 
 /** An embedded store in a fresh temp directory (a copy of the store suites' initialised PGlite
  *  template: fast), for one harness or several of one test file. */
-export async function openTestStore(): Promise<{ store: OpenedStore; close(): Promise<void> }> {
+export async function openTestStore(): Promise<{ store: OpenedStore; close(this: void): Promise<void> }> {
   const location = await backends.find((b) => b.name === 'embedded')!.fresh();
   const store = await createStore(location.config());
   // The directory itself is removed after the test file (stores.ts).

@@ -168,7 +168,7 @@ async function installAddons(ctx: UpContext, addons: readonly Addon[], charts: r
   await Promise.all(addons.map((addon) => waitReady(ctx, addon.component)));
   step(`webhook servers answering: ${addons.map((addon) => addon.component).join(', ')}`);
 
-  await Promise.all(addons.map((addon) => addon.selfRegistered && wait(`${addon.component} self-registration`, () => addon.selfRegistered!(kube))));
+  await Promise.all(addons.map((addon) => (addon.selfRegistered ? wait(`${addon.component} self-registration`, () => addon.selfRegistered!(kube)) : Promise.resolve())));
   await kube.apply(charts.flatMap((chart) => chart.webhooks));
   step('admission webhooks registered');
 

@@ -108,6 +108,6 @@ export function describeError(err: unknown): string {
       return body;
     }
   }
-  if (typeof body === 'object' && body !== null && 'message' in body) return String((body as { message: unknown }).message);
+  if (typeof body === 'object' && body !== null && 'message' in body) return String((body).message);
   return err instanceof Error ? err.message : String(err);
 }

@@ -39,7 +39,7 @@ export function processDirs(layout: ClusterLayout): ProcessDirs {
 }
 
 export async function createLayout(layout: ClusterLayout): Promise<void> {
-  for (const path of Object.values(layout)) await mkdir(path, { recursive: true, mode: 0o700 });
+  for (const path of Object.values<string>({ ...layout })) await mkdir(path, { recursive: true, mode: 0o700 });
 }
 
 /** Every component's command line names a path inside its cluster dir; this is that prefix. */

@@ -61,7 +61,7 @@ async function syncPids(info: ClusterInfo): Promise<ClusterInfo> {
  * Stops one component (SIGTERM, SIGKILL after 5 s) and forgets its PID. Everything else keeps
  * running; `startComponent` brings it back. A component already stopped is left as it is.
  */
-export async function stopComponent(idOrDir: string, ref: ComponentRef | string, opts: ComponentOptions = {}): Promise<ClusterInfo> {
+export async function stopComponent(idOrDir: string, ref: string, opts: ComponentOptions = {}): Promise<ClusterInfo> {
   const { info, name } = await clusterAndComponent(idOrDir, ref);
   const pid = await runningPid(info, name);
   if (pid === undefined) opts.log?.(`${name} of ${info.id} is not running`);
@@ -79,7 +79,7 @@ export async function stopComponent(idOrDir: string, ref: ComponentRef | string,
  * runs already is only waited for. If it exits or does not get ready in time, it is stopped
  * again and the error carries its log tail.
  */
-export async function startComponent(idOrDir: string, ref: ComponentRef | string, opts: ComponentOptions = {}): Promise<ClusterInfo> {
+export async function startComponent(idOrDir: string, ref: string, opts: ComponentOptions = {}): Promise<ClusterInfo> {
   const { info, name } = await clusterAndComponent(idOrDir, ref);
   const layout = clusterLayout(info.dir);
   const t0 = Date.now();
