@@ -67,7 +67,10 @@ if (!KUBECONFIG) throw new Error('set BENCH_KUBECONFIG to a testenv cluster admi
 if (MODE !== 'apps' && MODE !== 'tenants') throw new Error('BENCH_MODE is apps or tenants');
 
 const suffix = randomBytes(3).toString('hex');
-const APP_SPEC = { components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' }, traits: [{ type: 'scaler', properties: { replicas: 2 } }] }] };
+/** The component's name is its Deployment's: one per app, as the apps share a namespace. */
+const appSpec = (component: string) => ({
+  components: [{ name: component, type: 'webservice', properties: { image: 'nginx:1.27' }, traits: [{ type: 'scaler', properties: { replicas: 2 } }] }],
+});
 const APPLICATION = { apiVersion: 'core.oam.dev/v1beta1', kind: 'Application' } as const;
 const NAMESPACE = { apiVersion: 'v1', kind: 'Namespace' } as const;
 const DEPLOYMENT = { apiVersion: 'apps/v1', kind: 'Deployment' } as const;
@@ -249,7 +252,7 @@ async function main(): Promise<void> {
         await measure(
           round,
           'KubeNova',
-          () => pool(N, CONCURRENCY, (i) => call('POST', '/api/v1/apps', { name: `${kn}${i}`, spec: { project, ...APP_SPEC } })),
+          () => pool(N, CONCURRENCY, (i) => call('POST', '/api/v1/apps', { name: `${kn}${i}`, spec: { project, ...appSpec(`${kn}${i}`) } })),
           () => deployed('App', kn),
         );
         await pool(N, CONCURRENCY, (i) => call('DELETE', `/api/v1/apps/${kn}${i}`));
@@ -260,7 +263,7 @@ async function main(): Promise<void> {
         await measure(
           round,
           'direct',
-          () => pool(N, CONCURRENCY, (i) => writer.apply({ ...APPLICATION, metadata: { name: `${dn}${i}`, namespace: directNs }, spec: APP_SPEC })),
+          () => pool(N, CONCURRENCY, (i) => writer.apply({ ...APPLICATION, metadata: { name: `${dn}${i}`, namespace: directNs }, spec: appSpec(`${dn}${i}`) })),
           async () => {
             polls++;
             return (await admin.list(APPLICATION, { namespace: directNs })).filter((a) => {
