@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { WriteServices } from '../src/api/kinds/descriptor.js';
 import { buildServer } from '../src/api/server.js';
+import type { EventRecorder } from '../src/observability/events.js';
 import type { Logger } from '../src/observability/logger.js';
 import { createMetrics } from '../src/observability/metrics.js';
 import { createTokenVerifier } from '../src/security/auth.js';
@@ -15,7 +16,8 @@ export interface BenchServer {
   call(this: void, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown): Promise<{ statusCode: number; body: string }>;
 }
 
-export async function benchServer(store: Store, logger: Logger, writeServices: WriteServices): Promise<BenchServer> {
+/** `events`: a recorder shared with the runtime (the caller closes it); default: the server's own. */
+export async function benchServer(store: Store, logger: Logger, writeServices: WriteServices, events?: EventRecorder): Promise<BenchServer> {
   const secret = new Uint8Array(randomBytes(32));
   const app = await buildServer({
     store,
@@ -24,6 +26,7 @@ export async function benchServer(store: Store, logger: Logger, writeServices: W
     metrics: createMetrics({ processMetrics: false }),
     config: { bodyLimitBytes: 1024 * 1024 },
     writeServices,
+    ...(events && { events }),
   });
   await app.ready();
   const token = await mintToken(secret, { subject: 'bench', roles: ['platform-admin'], ttlSeconds: 3600 });

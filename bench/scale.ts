@@ -1,0 +1,370 @@
+// Convergence throughput (not a test): N objects created at once through KubeNova, beside the same
+// N objects applied directly to the same cluster, in the same run, alternating (issue #19).
+//
+//   npm run testenv -- up      (prints the admin kubeconfig's path)
+//   BENCH_KUBECONFIG=/tmp/kubenova-testenv/<id>/kubeconfigs/admin.kubeconfig BENCH_MODE=apps \
+//     BENCH_N=50 BENCH_ROUNDS=2 npm run bench:scale
+//
+// BENCH_MODE=apps: N Apps (a webservice with a scaler, 2 replicas) in one project, POSTed to the
+// API → all Deployed; against N Applications applied to vela-core in a namespace of their own (as
+// a user bound to `admin` and KubeNova's app-runner role, as bench/delivery.ts does) → all
+// `running` for their generation.
+// BENCH_MODE=tenants: N tenants with one project each → all Deployed; against the very objects
+// KubeNova's Capsule adapter plans for them (Capsule Tenant, project namespace labelled for
+// adoption, its guards), applied with KubeNova's own agent credentials (a Capsule administrator)
+// → every Tenant Ready for its generation and every namespace adopted (same readiness functions
+// KubeNova uses).
+//
+// Fairness: both sides create with the same bounded concurrency (BENCH_CONCURRENCY, default 10
+// requests in flight), the direct side with the same client class (KubeClusterClient: keep-alive
+// agent, 32 sockets, no client-side QPS limit, like KubeNova's), the same cluster, and both
+// are timed from the first create to the poll (every BENCH_POLL_MS, default 250 ms: one store
+// list, resp. one or two Kubernetes lists) that sees the last object ready. Each round runs
+// KubeNova then direct (A B A B ...); between sides everything is deleted and waited for until
+// gone (also the Deployments vela-core made), so each side starts on an equally empty cluster.
+//
+// KubeNova runs in-process as main.ts builds it (API, embedded store, events, runtime with the
+// Cluster, tenancy, App and Definition reconcilers). Counted: its reconciles and Kubernetes API
+// calls by verb (watches aside) from the first create to all Deployed, the direct side's writes
+// and polls, and the process's RSS (sampled every 200 ms; it includes this harness). Also the
+// load average (os.loadavg) at the start and end of each side. BENCH_SIDES=kubenova runs only
+// KubeNova (for `node --cpu-prof`, see docs/performance.md).
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { planProject, planTenant, releasedTenant, type TenantIntent } from '../src/adapters/capsule/plan.js';
+import { namespaceAdoption, tenantReadiness } from '../src/adapters/capsule/observe.js';
+import { TENANT_TYPE } from '../src/adapters/capsule/capsule-api.js';
+import { APP_RUNNER_ROLE } from '../src/adapters/cluster/agent-identity.js';
+import { KubeClusterClient } from '../src/adapters/kube/client.js';
+import type { KubeObject } from '../src/adapters/kube/types.js';
+import { clusterWriteServices } from '../src/api/write-services.js';
+import { capabilitiesOf } from '../src/domain/capabilities.js';
+import type { TenantSpec } from '../src/domain/kinds/tenant.js';
+import { secretRefOf } from '../src/domain/secret-refs.js';
+import { createEventRecorder } from '../src/observability/events.js';
+import { createClusterClients, CREDENTIALS_FIELD } from '../src/orchestrator/manager/cluster-clients.js';
+import { startRuntime, type ReconcilerRegistration } from '../src/orchestrator/manager/manager.js';
+import { clusterReconcilerRegistration } from '../src/orchestrator/reconcilers/cluster.js';
+import { definitionRegistration, deliveryRegistrations, tenancyRegistrations } from '../src/orchestrator/reconcilers/registrations.js';
+import { createStore } from '../src/store/index.js';
+import { listAll } from '../src/store/paging.js';
+import { countingClients, type ApiCall } from '../test/support/api-calls.js';
+import { benchServer, type BenchServer } from './support.js';
+
+const KUBECONFIG = process.env.BENCH_KUBECONFIG;
+const MODE = process.env.BENCH_MODE ?? 'apps';
+const N = Number(process.env.BENCH_N ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
+const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 250);
+const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 1200) * 1000;
+const SIDES = (process.env.BENCH_SIDES ?? 'kubenova,direct').split(',');
+if (!KUBECONFIG) throw new Error('set BENCH_KUBECONFIG to a testenv cluster admin kubeconfig');
+if (MODE !== 'apps' && MODE !== 'tenants') throw new Error('BENCH_MODE is apps or tenants');
+
+const suffix = randomBytes(3).toString('hex');
+/** The component's name is its Deployment's: one per app, as the apps share a namespace. */
+const appSpec = (component: string) => ({
+  components: [{ name: component, type: 'webservice', properties: { image: 'nginx:1.27' }, traits: [{ type: 'scaler', properties: { replicas: 2 } }] }],
+});
+const APPLICATION = { apiVersion: 'core.oam.dev/v1beta1', kind: 'Application' } as const;
+const NAMESPACE = { apiVersion: 'v1', kind: 'Namespace' } as const;
+const DEPLOYMENT = { apiVersion: 'apps/v1', kind: 'Deployment' } as const;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(POLL_MS);
+  }
+}
+
+/** fn(0..n-1) with at most `limit` running at once. */
+async function pool(n: number, limit: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
+}
+
+const byVerb = (cs: readonly ApiCall[], per: number) => {
+  const n = new Map<string, number>();
+  for (const c of cs) n.set(c.verb, (n.get(c.verb) ?? 0) + 1);
+  return [...n]
+    .sort((a, b) => b[1] - a[1])
+    .map(([v, k]) => `${v} ${(k / per).toFixed(1)}`)
+    .join(', ');
+};
+
+/** Peak RSS since the last reset, sampled. */
+function rssSampler() {
+  let peak = 0;
+  const sample = () => (peak = Math.max(peak, process.memoryUsage.rss()));
+  const timer = setInterval(sample, 200);
+  timer.unref();
+  return {
+    reset: () => ((peak = 0), sample()),
+    peakMiB: () => (sample(), peak / 2 ** 20),
+    stop: () => clearInterval(timer),
+  };
+}
+
+interface Result {
+  round: number;
+  side: 'KubeNova' | 'direct';
+  seconds: number;
+  calls: ApiCall[];
+  polls: number;
+  reconciles: Map<string, number>;
+  rssMiB: number;
+  load: [string, string];
+}
+
+async function main(): Promise<void> {
+  log(`load average at start: ${load()}`);
+  const loadAtStart = load();
+  const kubeconfig = await readFile(KUBECONFIG!, 'utf8');
+  const admin = await KubeClusterClient.fromKubeconfigText('admin', kubeconfig);
+  const dir = await mkdtemp(join(tmpdir(), 'kubenova-bench-scale-'));
+  const store = await createStore({ kind: 'embedded', dataDir: dir });
+  const logger = pino({ level: 'silent' });
+  const clients = createClusterClients(store);
+  const events = createEventRecorder({ store, logger });
+  const server = await benchServer(store, logger, clusterWriteServices(logger, { clients }), events);
+  const call: BenchServer['call'] = (method, url, body) => server.call(method, url, body);
+
+  // Reconciles and calls per kind, as bench/delivery.ts counts them.
+  const reconciles = new Map<string, number>();
+  const reconciling = new AsyncLocalStorage<string>();
+  const all = countingClients(clients, [], () => reconciling.getStore());
+  const counted = (reg: ReconcilerRegistration): ReconcilerRegistration => ({
+    ...reg,
+    reconciler: (services) => {
+      const inner = typeof reg.reconciler === 'function' ? reg.reconciler({ ...services, clients: all.clients }) : reg.reconciler;
+      const reconcile = (req: Parameters<typeof inner.reconcile>[0]) => (
+        reconciles.set(reg.kind, (reconciles.get(reg.kind) ?? 0) + 1), reconciling.run(reg.kind, () => inner.reconcile(req))
+      );
+      return Object.assign(Object.create(inner) as typeof inner, { reconcile });
+    },
+  });
+  const runtime = startRuntime({
+    store,
+    logger,
+    events,
+    clients,
+    reconcilers: [clusterReconcilerRegistration(), ...[...tenancyRegistrations(), ...deliveryRegistrations()].map(counted), definitionRegistration()],
+  });
+  const rss = rssSampler();
+  const deployed = async (kind: 'App' | 'Tenant' | 'Project', prefix: string) =>
+    (await listAll(store.objects, kind)).filter(
+      (o) => o.name.startsWith(prefix) && o.status.observedGeneration === o.generation && o.status.phase === 'Deployed',
+    ).length;
+  const stored = async (kind: 'App' | 'Tenant' | 'Project', prefix: string) => (await listAll(store.objects, kind)).filter((o) => o.name.startsWith(prefix)).length;
+
+  // Setup: the cluster, and one tenant + project (the apps' project; the tenants' spec template).
+  const cluster = `bench-${suffix}`;
+  const tenant = `bench-${suffix}`;
+  const project = `${tenant}-apps`;
+  const tenantSpec = { owners: [{ kind: 'User', name: 'bench-owner' }], placement: { clusters: [cluster] } };
+  await call('POST', '/api/v1/clusters', { name: cluster, kubeconfig: Buffer.from(kubeconfig).toString('base64') });
+  await until('capabilities', async () => (await store.objects.get('Cluster', cluster))?.status.capabilities !== undefined);
+  await call('POST', '/api/v1/tenants', { name: tenant, spec: tenantSpec });
+  await call('POST', `/api/v1/tenants/${tenant}/projects`, { name: project });
+  await until('setup project Deployed', async () => (await deployed('Project', project)) === 1);
+  log(`cluster ${cluster} registered, project ${project} Deployed`);
+
+  // The direct side's clients. Apps: the admin impersonating a user bound to admin + app-runner
+  // in a namespace of its own. Tenants: KubeNova's own agent credentials, a separate client.
+  const directNs = `bench-direct-${suffix}`;
+  const user = `bench-user-${suffix}`;
+  await admin.apply({ ...NAMESPACE, metadata: { name: directNs } });
+  for (const role of ['admin', APP_RUNNER_ROLE]) {
+    await admin.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: `bench-${role}`, namespace: directNs },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+    });
+  }
+  const clusterObj = (await store.objects.get('Cluster', cluster))!;
+  const agentKubeconfig = (await store.secrets.get(secretRefOf(clusterObj, CREDENTIALS_FIELD)!))!.toString('utf8');
+  const agent = await KubeClusterClient.fromKubeconfigText(cluster, agentKubeconfig);
+  const directCalls: ApiCall[] = [];
+  const directWriter = countingClients({ forCluster: (_cluster: string) => Promise.resolve(MODE === 'apps' ? admin.impersonating(user) : agent) }, directCalls);
+  const writer = await directWriter.clients.forCluster(cluster);
+  let polls = 0;
+  const caps = capabilitiesOf(clusterObj);
+  const template = (await store.objects.get('Tenant', tenant))!.spec as TenantSpec;
+  const intent = (name: string): TenantIntent => ({ name, spec: template, policySets: [] });
+  const planned = (plan: ReturnType<typeof planTenant>) => {
+    if (plan.outcome !== 'planned') throw new Error(`Capsule adapter plan: ${plan.outcome}`);
+    return plan.objects;
+  };
+
+  const results: Result[] = [];
+  const measure = async (round: number, side: Result['side'], create: () => Promise<void>, ready: () => Promise<number>) => {
+    const mark = { calls: all.calls.length, directCalls: directCalls.length, polls, reconciles: new Map(reconciles) };
+    const loadStart = load();
+    rss.reset();
+    log(`round ${round} ${side}: creating ${N} ${MODE} (load ${loadStart})`);
+    const t0 = performance.now();
+    let last = -1;
+    await create();
+    await until(`${side} ${MODE} ready`, async () => {
+      const n = await ready();
+      if (n !== last) log(`  ${side}: ${n}/${N} ready after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      last = n;
+      return n >= N;
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const result: Result = {
+      round,
+      side,
+      seconds,
+      calls: side === 'KubeNova' ? all.calls.slice(mark.calls) : directCalls.slice(mark.directCalls),
+      polls: polls - mark.polls,
+      reconciles: new Map([...reconciles].map(([k, v]) => [k, side === 'KubeNova' ? v - (mark.reconciles.get(k) ?? 0) : 0])),
+      rssMiB: rss.peakMiB(),
+      load: [loadStart, load()],
+    };
+    results.push(result);
+    log(`round ${round} ${side}: ${seconds.toFixed(1)} s, peak RSS ${result.rssMiB.toFixed(0)} MiB (load ${result.load[1]})`);
+  };
+
+  const deploymentsIn = async (ns: string) => (await admin.list(DEPLOYMENT, { namespace: ns, metadataOnly: true })).length;
+
+  for (let round = 1; round <= ROUNDS; round++) {
+    // An app's name starts with its tenant's.
+    const kn = MODE === 'apps' ? `${tenant}-r${round}-` : `k${suffix}r${round}-`;
+    const dn = `d${suffix}r${round}-`;
+    if (MODE === 'apps') {
+      if (SIDES.includes('kubenova')) {
+        await measure(
+          round,
+          'KubeNova',
+          () => pool(N, CONCURRENCY, (i) => call('POST', '/api/v1/apps', { name: `${kn}${i}`, spec: { project, ...appSpec(`${kn}${i}`) } })),
+          () => deployed('App', kn),
+        );
+        await pool(N, CONCURRENCY, (i) => call('DELETE', `/api/v1/apps/${kn}${i}`));
+        await until('KubeNova apps deleted', async () => (await stored('App', kn)) === 0);
+        await until('KubeNova Deployments gone', async () => (await deploymentsIn(project)) === 0);
+      }
+      if (SIDES.includes('direct')) {
+        await measure(
+          round,
+          'direct',
+          () => pool(N, CONCURRENCY, (i) => writer.apply({ ...APPLICATION, metadata: { name: `${dn}${i}`, namespace: directNs }, spec: appSpec(`${dn}${i}`) })),
+          async () => {
+            polls++;
+            return (await admin.list(APPLICATION, { namespace: directNs })).filter((a) => {
+              const s = a.status as { status?: string; observedGeneration?: number } | undefined;
+              return a.metadata.name.startsWith(dn) && s?.status === 'running' && s.observedGeneration === a.metadata.generation;
+            }).length;
+          },
+        );
+        await pool(N, CONCURRENCY, (i) => admin.delete({ ...APPLICATION, namespace: directNs, name: `${dn}${i}` }));
+        await until('direct Applications deleted', async () => (await admin.list(APPLICATION, { namespace: directNs, metadataOnly: true })).length === 0);
+        await until('direct Deployments gone', async () => (await deploymentsIn(directNs)) === 0);
+      }
+    } else {
+      if (SIDES.includes('kubenova')) {
+        await measure(
+          round,
+          'KubeNova',
+          () =>
+            pool(N, CONCURRENCY, async (i) => {
+              await call('POST', '/api/v1/tenants', { name: `${kn}${i}`, spec: tenantSpec });
+              await call('POST', `/api/v1/tenants/${kn}${i}/projects`, { name: `${kn}${i}-p` });
+            }),
+          async () => Math.min(await deployed('Tenant', kn), await deployed('Project', kn)),
+        );
+        await pool(N, CONCURRENCY, async (i) => {
+          await call('DELETE', `/api/v1/projects/${kn}${i}-p`);
+          await call('DELETE', `/api/v1/tenants/${kn}${i}`);
+        });
+        await until('KubeNova tenants deleted', async () => (await stored('Tenant', kn)) + (await stored('Project', kn)) === 0);
+        await until('KubeNova namespaces gone', async () => (await admin.list(NAMESPACE, { metadataOnly: true })).every((ns) => !ns.metadata.name.startsWith(kn)));
+      }
+      if (SIDES.includes('direct')) {
+        await measure(
+          round,
+          'direct',
+          () =>
+            pool(N, CONCURRENCY, async (i) => {
+              const name = `${dn}${i}`;
+              for (const obj of planned(planTenant(intent(name), caps))) await writer.apply(obj);
+              for (const obj of planned(planProject(`${name}-p`, intent(name), caps))) await writer.apply(obj);
+            }),
+          async () => {
+            polls += 2;
+            const [tenants, namespaces] = await Promise.all([admin.list(TENANT_TYPE), admin.list(NAMESPACE, { metadataOnly: true })]);
+            const nsByName = new Map(namespaces.map((ns) => [ns.metadata.name, ns]));
+            return tenants.filter(
+              (t) =>
+                t.metadata.name.startsWith(dn) &&
+                tenantReadiness(t).state === 'ready' &&
+                namespaceAdoption(nsByName.get(`${t.metadata.name}-p`), t.metadata.name, t.metadata.uid).state === 'ready',
+            ).length;
+          },
+        );
+        const gone = (await admin.list(TENANT_TYPE)).filter((t: KubeObject) => t.metadata.name.startsWith(dn));
+        await pool(gone.length, CONCURRENCY, async (i) => {
+          const t = gone[i]!;
+          await admin.delete({ ...NAMESPACE, name: `${t.metadata.name}-p` });
+          await admin.apply(releasedTenant(t));
+          await admin.delete({ ...TENANT_TYPE, name: t.metadata.name });
+        });
+        await until('direct Tenants deleted', async () => (await admin.list(TENANT_TYPE, { metadataOnly: true })).every((t) => !t.metadata.name.startsWith(dn)));
+        await until('direct namespaces gone', async () => (await admin.list(NAMESPACE, { metadataOnly: true })).every((ns) => !ns.metadata.name.startsWith(dn)));
+      }
+    }
+  }
+  const loadAtEnd = load();
+  log(`load average at end: ${loadAtEnd}`);
+
+  // The table.
+  const what = MODE === 'apps' ? 'apps' : 'tenants+projects';
+  console.log(`\n## ${N} ${what} created at once, ${ROUNDS} rounds, concurrency ${CONCURRENCY} (load average ${loadAtStart} → ${loadAtEnd})\n`);
+  console.log('| round | side | N | seconds | objects/s | ratio (KubeNova/direct, objects/s) | API calls per object (by verb) | reconciles per object | peak RSS MiB | load 1/5/15 min start → end |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    const other = results.find((o) => o.round === r.round && o.side === 'direct');
+    const ratio = r.side === 'KubeNova' && other ? (other.seconds / r.seconds).toFixed(2) : '';
+    const recon = r.side === 'KubeNova' ? [...r.reconciles].filter(([, v]) => v > 0).map(([k, v]) => `${k} ${(v / N).toFixed(1)}`).join(', ') : '—';
+    const calls = `${(r.calls.length / N).toFixed(1)}: ${byVerb(r.calls, N)}${r.side === 'direct' ? ` (+ ${r.polls} polling lists in all)` : ''}`;
+    console.log(`| ${r.round} | ${r.side} | ${N} | ${r.seconds.toFixed(1)} | ${(N / r.seconds).toFixed(2)} | ${ratio} | ${calls} | ${recon} | ${r.rssMiB.toFixed(0)} | ${r.load[0]} → ${r.load[1]} |`);
+  }
+  const kubenovaCalls = results.filter((r) => r.side === 'KubeNova');
+  for (const r of kubenovaCalls) {
+    const kinds = new Map<string, ApiCall[]>();
+    for (const c of r.calls) kinds.set(`${c.by ?? '?'} → ${c.kind}`, [...(kinds.get(`${c.by ?? '?'} → ${c.kind}`) ?? []), c]);
+    console.log(`\nround ${r.round} KubeNova calls per object, by reconciling kind → object kind:`);
+    for (const [k, cs] of [...kinds].sort((a, b) => b[1].length - a[1].length)) console.log(`- ${k}: ${(cs.length / N).toFixed(2)} (${byVerb(cs, N)})`);
+  }
+
+  // Clean up.
+  rss.stop();
+  await call('DELETE', `/api/v1/projects/${project}`);
+  await call('DELETE', `/api/v1/tenants/${tenant}`);
+  await until('setup tenant deleted', async () => (await store.objects.get('Tenant', tenant)) === undefined, 180_000).catch((err: Error) => log(err.message));
+  await admin.delete({ ...NAMESPACE, name: directNs });
+  await runtime.stop();
+  await server.app.close();
+  events.close();
+  await store.close();
+  admin.close();
+  agent.close();
+  await rm(dir, { recursive: true, force: true });
+}
+
+await main();
