@@ -53,6 +53,6 @@ export function registerAuthProviderRoutes(app: FastifyInstance, providers: read
         response: responses({ 200: Providers }, []),
       },
     },
-    async () => body,
+    () => body,
   );
 }

@@ -40,7 +40,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, dir = defaultC
       return payload;
     });
     if (!built) {
-      ui.get('/ui/*', { schema: { hide: true } }, async () => {
+      ui.get('/ui/*', { schema: { hide: true } }, () => {
         throw new ApiError('NOT_FOUND', 'the console is not built: run `npm run build`');
       });
       return;

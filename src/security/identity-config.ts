@@ -97,7 +97,7 @@ export function parseIdentityConfig(text: string, extraIssuers: readonly IssuerE
   raw ??= {};
   if (extraIssuers.length > 0 && typeof raw === 'object' && !Array.isArray(raw)) {
     const file = raw as { issuers?: unknown };
-    file.issuers = [...(Array.isArray(file.issuers) ? file.issuers : []), ...extraIssuers];
+    file.issuers = [...(Array.isArray(file.issuers) ? (file.issuers as unknown[]) : []), ...extraIssuers];
   }
   if (!checkFile.Check(raw)) {
     const first = [...checkFile.Errors(raw)][0];

@@ -39,7 +39,7 @@ export function ruleProblems(spec: RoleRuleSpec): { field: string; reason: strin
   if (whom !== 1) problems.push({ field: 'spec', reason: 'must name exactly one of group, user or anyone' });
   const tenant = tenantProblem(spec.role, spec.tenant);
   if (tenant) problems.push({ field: 'spec/tenant', reason: tenant });
-  const project = projectProblem(spec.role as Role, spec.tenant, spec.project);
+  const project = projectProblem(spec.role, spec.tenant, spec.project);
   if (project) problems.push({ field: 'spec/project', reason: project });
   return problems;
 }

@@ -28,7 +28,7 @@ issuers: [{ name: corp, issuerUrl: "${idp.issuer}", audiences: [kubenova-cli], u
 roleRules: [{ name: platform, issuer: corp, group: platform, role: platform-admin }]
 `);
   server = await startServer({
-    verifier: (local) => createIdentityVerifier({ issuers: identity.issuers.map((i) => createIssuerVerifier(i)), rules: { rules: async () => identity.roleRules }, local }),
+    verifier: (local) => createIdentityVerifier({ issuers: identity.issuers.map((i) => createIssuerVerifier(i)), rules: { rules: () => Promise.resolve(identity.roleRules) }, local }),
   });
   const admin = await server.token({ roles: ['platform-admin'] });
   const created = await fetch(`${server.url}/api/v1/tenants`, {

@@ -349,7 +349,7 @@ roleRules: [{ name: web-devs, issuer: corp, group: web-devs, role: tenant-dev, t
     const person = await startHarness({
       store: h.store,
       writeServices: services,
-      verifier: createIdentityVerifier({ issuers: identity.issuers.map((i) => createIssuerVerifier(i)), rules: { rules: async () => identity.roleRules } }),
+      verifier: createIdentityVerifier({ issuers: identity.issuers.map((i) => createIssuerVerifier(i)), rules: { rules: () => Promise.resolve(identity.roleRules) } }),
     });
     try {
       const token = (await loginWithCode({ issuer: idp.issuer, clientId: 'kubenova', redirectUri: redirect, login: 'kim', password: 'kim-pw' })).idToken;

@@ -113,15 +113,15 @@ const testKind: ProjectionKind<Intent, void, void> = {
   // Stored as a Tenant (the store's kinds are a closed list); nothing of the real tenant kind is used.
   kind: 'Tenant',
   adapter,
-  async load(obj) {
+  load(obj) {
     const spec = obj.spec as unknown as Spec;
-    if (spec.invalid) return { invalid: spec.invalid };
-    return { intent: { name: obj.name, spec }, clusters: spec.clusters };
+    if (spec.invalid) return Promise.resolve({ invalid: spec.invalid });
+    return Promise.resolve({ intent: { name: obj.name, spec }, clusters: spec.clusters });
   },
   owner: (obj) => ({ tenant: obj.name }),
-  async deletionBlocker(obj) {
+  deletionBlocker(obj) {
     const hold = obj.labels[HOLD_LABEL];
-    return hold ? `waiting for ${hold}` : undefined;
+    return Promise.resolve(hold ? `waiting for ${hold}` : undefined);
   },
   driftPolicy: (intent) => intent.spec.driftPolicy,
 };
@@ -157,7 +157,7 @@ function recording(objects: ObjectStore, name: string, log: ResourceStatus[]): O
         }) satisfies ObjectStore['updateStatus'];
       }
       const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? v.bind(target) : v;
+      return typeof v === 'function' ? (v.bind(target) as unknown) : v;
     },
   });
 }
@@ -1148,14 +1148,14 @@ describe('the in-memory cluster', () => {
     const first = w.east.apply('kubenova', { ...CONFIG_MAP, metadata: { name: 'x', namespace: NS } });
     w.east.patchStatus(ref, { metadata: { resourceVersion: first.metadata.resourceVersion }, status: { ok: true } });
     expect(() => w.east.patchStatus(ref, { metadata: { resourceVersion: first.metadata.resourceVersion }, status: { ok: false } })).toThrow(
-      expect.objectContaining({ reason: 'Conflict', status: 409 }),
+      expect.objectContaining({ reason: 'Conflict', status: 409 }) as Error,
     );
   });
 
   it('refuses a namespaced object in a namespace that does not exist (404, as the real client reports it)', () => {
     const w = new World();
     expect(() => w.east.apply('kubenova', { ...CONFIG_MAP, metadata: { name: 'x', namespace: 'nope' } })).toThrow(
-      expect.objectContaining({ reason: 'NotFound', status: 404 }),
+      expect.objectContaining({ reason: 'NotFound', status: 404 }) as Error,
     );
   });
 });

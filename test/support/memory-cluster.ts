@@ -24,6 +24,9 @@ import {
 } from '../../src/adapters/kube/types.js';
 import { matchesLabelSelector, parseLabelSelector } from '../../src/store/label-selector.js';
 
+/** `f`'s result as a promise, its throw as a rejection: what a real client's calls do. */
+const settle = <T>(f: () => T): Promise<T> => new Promise<T>((resolve) => resolve(f()));
+
 export type Verb = 'apply' | 'get' | 'list' | 'delete' | 'patchStatus' | 'watch';
 
 /** One call the code under test made through a client of this cluster. */
@@ -164,34 +167,38 @@ export class MemoryCluster {
 
   /** A client acting as KubeNova's agent (field manager `kubenova`). */
   client(as?: string): ClusterClient {
-    const cluster = this;
     const call = (c: Omit<Call, 'as'>) => this.call({ ...c, ...(as && { as }) });
     return {
       cluster: this.name,
-      async apply(obj, opts = {}) {
-        call({ verb: 'apply', ...typeRef(obj), namespace: obj.metadata.namespace, name: obj.metadata.name, ...(opts.dryRun && { dryRun: true }) });
-        return cluster.apply(FIELD_MANAGER, obj, { dryRun: opts.dryRun });
-      },
-      async get(ref) {
-        call({ verb: 'get', ...typeRef(ref), namespace: ref.namespace, name: ref.name });
-        return cluster.peek(ref);
-      },
-      async list(type, opts = {}) {
-        call({ verb: 'list', ...typeRef(type), namespace: opts.namespace, labelSelector: opts.labelSelector });
-        return cluster.list(type, opts);
-      },
-      async patchStatus(ref, patch) {
-        call({ verb: 'patchStatus', ...typeRef(ref), namespace: ref.namespace, name: ref.name });
-        return cluster.patchStatus(ref, patch);
-      },
-      impersonating: (user) => cluster.client(user),
-      async delete(ref) {
-        call({ verb: 'delete', ...typeRef(ref), namespace: ref.namespace, name: ref.name });
-        return cluster.delete(ref);
-      },
-      watch(type, opts, onEvent) {
+      apply: (obj, opts = {}) =>
+        settle(() => {
+          call({ verb: 'apply', ...typeRef(obj), namespace: obj.metadata.namespace, name: obj.metadata.name, ...(opts.dryRun && { dryRun: true }) });
+          return this.apply(FIELD_MANAGER, obj, { dryRun: opts.dryRun });
+        }),
+      get: (ref) =>
+        settle(() => {
+          call({ verb: 'get', ...typeRef(ref), namespace: ref.namespace, name: ref.name });
+          return this.peek(ref);
+        }),
+      list: (type, opts = {}) =>
+        settle(() => {
+          call({ verb: 'list', ...typeRef(type), namespace: opts.namespace, labelSelector: opts.labelSelector });
+          return this.list(type, opts);
+        }),
+      patchStatus: (ref, patch) =>
+        settle(() => {
+          call({ verb: 'patchStatus', ...typeRef(ref), namespace: ref.namespace, name: ref.name });
+          return this.patchStatus(ref, patch);
+        }),
+      impersonating: (user) => this.client(user),
+      delete: (ref) =>
+        settle(() => {
+          call({ verb: 'delete', ...typeRef(ref), namespace: ref.namespace, name: ref.name });
+          return this.delete(ref);
+        }),
+      watch: (type, opts, onEvent) => {
         call({ verb: 'watch', ...typeRef(type), namespace: opts.namespace, labelSelector: opts.labelSelector });
-        return cluster.watch(type, opts, onEvent);
+        return this.watch(type, opts, onEvent);
       },
     };
   }
@@ -260,8 +267,8 @@ export class MemoryCluster {
     const applied = leavesOf(obj);
     const others = (p: string) => [...owners].some(([m, o]) => m !== manager && o.paths.has(p));
     // Fields this manager applied before and no longer does are removed, unless another owns them.
-    for (const p of owners.get(manager)?.paths ?? []) if (!applied.has(p) && !others(p)) deletePath(next as unknown as Json, JSON.parse(p) as Path);
-    for (const { path, value } of applied.values()) setPath(next as unknown as Json, path, value);
+    for (const p of owners.get(manager)?.paths ?? []) if (!applied.has(p) && !others(p)) deletePath(next, JSON.parse(p) as Path);
+    for (const { path, value } of applied.values()) setPath(next, path, value);
     for (const [m, o] of owners) {
       if (m === manager) continue;
       o.paths = new Set([...o.paths].filter((p) => ![...applied.keys()].some((a) => overlaps(a, p))));
@@ -451,7 +458,11 @@ export class MemoryClusters {
     this.broken.delete(name);
   }
 
-  async forCluster(name: string): Promise<ClusterClient> {
+  forCluster(name: string): Promise<ClusterClient> {
+    return settle(() => this.clientOf(name));
+  }
+
+  private clientOf(name: string): ClusterClient {
     const broken = this.broken.get(name);
     if (broken) throw broken;
     // One client per cluster, as the runtime's cache hands out (watches restart on a new one).

@@ -57,7 +57,7 @@ export function usageReport(obj: KubeObject): UsageReport | undefined {
     if (!tenant || !used) return undefined;
     const hard = status.total?.hard ?? ((obj.spec as { quota?: { hard?: ResourceList } } | undefined)?.quota?.hard ?? {});
     const resources: Record<string, ResourceUsage> = {};
-    for (const [name, h] of Object.entries(hard)) if (used[name] !== undefined) resources[name] = { hard: h, used: used[name]! };
+    for (const [name, h] of Object.entries(hard)) if (used[name] !== undefined) resources[name] = { hard: h, used: used[name] };
     const namespaces = Object.fromEntries(Object.entries(status.namespaceUsage ?? {}).map(([ns, u]) => [ns, { ...u.used }]));
     return { tenant, source: 'quota', usage: { resources, namespaces } };
   }

@@ -41,7 +41,7 @@ export const tenantKind: KindDescriptor = {
   plural: 'tenants',
   spec: TENANT_SPEC,
   async admit(name, spec, ctx) {
-    requireNamespaceMetadataKeys(spec as TenantSpec, ctx);
+    requireNamespaceMetadataKeys(spec, ctx);
     requireIncreasingLevels((spec as TenantSpec).quotaWarnings);
     await requireQuotaAboveUsed(ctx, name, (spec as TenantSpec).quotas);
     await requireDisjointPrefix(ctx, name);
