@@ -76,7 +76,12 @@ async function bench(name: string, config: StoreConfig): Promise<void> {
     const prefix = `b${randomBytes(3).toString('hex')}`;
     const names = Array.from({ length: TENANTS }, (_, i) => `${prefix}-${i}`);
     for (const tenant of names) {
-      const res = await app.inject({ method: 'POST', url: '/api/v1/tenants', headers, payload: { name: tenant, spec: { owners: [{ kind: 'User', name: 'alice' }] } } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/tenants',
+        headers,
+        payload: { name: tenant, spec: { owners: [{ kind: 'User', name: 'alice' }] } },
+      });
       if (res.statusCode !== 201) throw new Error(`seeding ${tenant}: ${res.statusCode} ${res.body}`);
     }
     const seeded = await memoryAtRest();
@@ -107,7 +112,11 @@ async function bench(name: string, config: StoreConfig): Promise<void> {
 
     report('GET /api/v1/tenants/{name}', get);
     report('POST /api/v1/tenants', post);
-    for (const [when, m] of [['after startup', started], [`after seeding`, seeded], ['after the load', loaded]] as const) {
+    for (const [when, m] of [
+      ['after startup', started],
+      [`after seeding`, seeded],
+      ['after the load', loaded],
+    ] as const) {
       console.log(`  memory ${when.padEnd(15)} RSS ${m.rssMiB} MiB, heap used ${m.heapUsedMiB} MiB`);
     }
   } finally {

@@ -54,7 +54,9 @@ const status = (phase: Phase): ResourceStatus => ({ phase, conditions: [], obser
 async function main(): Promise<void> {
   await ensureConsoleBuilt();
   const js = await firstLoadJs();
-  console.log(`(a) first-load JavaScript: ${(js.gzip / 1024).toFixed(1)} KB gzipped (${(js.raw / 1024).toFixed(1)} KB raw) in ${js.files.length} file(s): ${js.files.join(', ')}`);
+  console.log(
+    `(a) first-load JavaScript: ${(js.gzip / 1024).toFixed(1)} KB gzipped (${(js.raw / 1024).toFixed(1)} KB raw) in ${js.files.length} file(s): ${js.files.join(', ')}`,
+  );
 
   const dir = await mkdtemp(join(tmpdir(), 'kubenova-bench-console-'));
   const store = await createStore({ kind: 'embedded', dataDir: dir });
@@ -77,7 +79,12 @@ async function main(): Promise<void> {
     for (let i = 0; i < names.length; i += 50) {
       await Promise.all(
         names.slice(i, i + 50).map(async (name) => {
-          await store.objects.create({ kind: 'App', name, tenant: TENANT, spec: { project: PROJECT, components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' }, traits: [] }], policies: [] } });
+          await store.objects.create({
+            kind: 'App',
+            name,
+            tenant: TENANT,
+            spec: { project: PROJECT, components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' }, traits: [] }], policies: [] },
+          });
           await store.objects.updateStatus('App', name, status('Deployed'));
         }),
       );
@@ -95,13 +102,18 @@ async function main(): Promise<void> {
       const start = performance.now();
       await page.goto(`${base}/ui/`);
       await page.getByText(`${APPS} apps`, { exact: true }).waitFor({ timeout: 30_000 });
-      await page.locator('tr[data-app]').nth(APPS - 1).waitFor();
+      await page
+        .locator('tr[data-app]')
+        .nth(APPS - 1)
+        .waitFor();
       loads.push(performance.now() - start);
     }
     console.log(`(b) tenant home with ${APPS} apps, navigation → every app row on screen: ${summary(loads)}`);
     // Where the last load's time went: each request's start and end (Resource Timing).
     const timings = await page.evaluate(() =>
-      (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((e) => `${new URL(e.name).pathname.replace(/^\/ui\/assets\/.*/, 'assets')} ${e.startTime.toFixed(0)}→${e.responseEnd.toFixed(0)}`),
+      (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map(
+        (e) => `${new URL(e.name).pathname.replace(/^\/ui\/assets\/.*/, 'assets')} ${e.startTime.toFixed(0)}→${e.responseEnd.toFixed(0)}`,
+      ),
     );
     console.log(`    last load, requests (ms from navigation): ${timings.filter((t) => !t.includes('/events?')).join(', ')}`);
 
@@ -114,7 +126,10 @@ async function main(): Promise<void> {
       const want = before === phase ? 'Error' : phase;
       const start = performance.now();
       await store.objects.updateStatus('App', name, status(want));
-      await page.waitForFunction(([n, p]) => document.querySelector(`tr[data-app="${n}"] .phase`)?.textContent === p, [name, want] as const, { polling: 'raf', timeout: 10_000 });
+      await page.waitForFunction(([n, p]) => document.querySelector(`tr[data-app="${n}"] .phase`)?.textContent === p, [name, want] as const, {
+        polling: 'raf',
+        timeout: 10_000,
+      });
       delays.push(performance.now() - start);
     }
     console.log(`(c) app phase change in the store → shown on the tenant home (${APPS} apps): ${summary(delays)}`);

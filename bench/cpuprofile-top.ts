@@ -54,7 +54,11 @@ const busyUs = totalUs - (fns.get('(idle)') ?? 0);
 const pct = (us: number, of: number) => `${((100 * us) / of).toFixed(1)} %`;
 const table = (title: string, m: Map<string, number>) => {
   console.log(`\n${title}\n| self ms | of busy | what |\n|---|---|---|`);
-  for (const [k, us] of [...m].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`| ${(us / 1000).toFixed(0)} | ${pct(us, busyUs)} | ${k} |`);
+  for (const [k, us] of [...m]
+    .filter(([k]) => k !== '(idle)')
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top))
+    console.log(`| ${(us / 1000).toFixed(0)} | ${pct(us, busyUs)} | ${k} |`);
 };
 console.log(`profile ${file}: ${(totalUs / 1e6).toFixed(1)} s, busy (not idle) ${(busyUs / 1e6).toFixed(1)} s (${pct(busyUs, totalUs)})`);
 // Inclusive CPU time of KubeNova's own functions (src/): each sample counted once per function

@@ -56,7 +56,8 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-const summary = (xs: number[]) => `median ${median(xs).toFixed(0)} ms, min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} (${xs.map((x) => x.toFixed(0)).join(', ')})`;
+const summary = (xs: number[]) =>
+  `median ${median(xs).toFixed(0)} ms, min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} (${xs.map((x) => x.toFixed(0)).join(', ')})`;
 
 async function main(): Promise<void> {
   const kubeconfig = await readFile(KUBECONFIG!, 'utf8');
@@ -84,7 +85,12 @@ async function main(): Promise<void> {
       },
     };
   };
-  const runtime = startRuntime({ store, logger, clients, reconcilers: [clusterReconcilerRegistration(), ...[...tenancyRegistrations(), ...deliveryRegistrations()].map(counted)] });
+  const runtime = startRuntime({
+    store,
+    logger,
+    clients,
+    reconcilers: [clusterReconcilerRegistration(), ...[...tenancyRegistrations(), ...deliveryRegistrations()].map(counted)],
+  });
   const callsOf = (kind: string) => all.calls.filter((c) => c.by === kind);
   const appCount = counts.get('App')!;
 
@@ -94,7 +100,9 @@ async function main(): Promise<void> {
     return [...n].map(([v, k]) => `${v} ${k}`).join(', ');
   };
   const tenancyCounts = (when: string) =>
-    (['Tenant', 'Project'] as const).map((k) => `${k} ${when}: ${counts.get(k)!.reconciles} reconciles, ${callsOf(k).length} API calls (${byVerb(callsOf(k))})`);
+    (['Tenant', 'Project'] as const).map(
+      (k) => `${k} ${when}: ${counts.get(k)!.reconciles} reconciles, ${callsOf(k).length} API calls (${byVerb(callsOf(k))})`,
+    );
   const phaseOf = async (kind: 'App' | 'Project', name: string) => {
     const o = await store.objects.get(kind, name);
     return o && o.status.observedGeneration === o.generation ? o.status.phase : undefined;
@@ -172,7 +180,9 @@ async function main(): Promise<void> {
   console.log(`KubeNova overhead (median difference):          ${(median(kubenova) - median(direct)).toFixed(0)} ms`);
   for (const line of [...tenancyUntilDeployed, ...tenancyCounts('whole run')]) console.log(line);
   perApp.forEach((p, i) => console.log(`app ${i + 1}: ${p.reconciles} App reconciles, ${p.calls.length} API calls (${byVerb(p.calls)})`));
-  if (process.env.BENCH_TRACE) for (const c of perApp.at(-1)?.calls ?? []) process.stderr.write(`  ${c.verb} ${c.kind} ${c.namespace ?? ''}/${c.name ?? ''}${c.as ? ` as ${c.as}` : ''}\n`);
+  if (process.env.BENCH_TRACE)
+    for (const c of perApp.at(-1)?.calls ?? [])
+      process.stderr.write(`  ${c.verb} ${c.kind} ${c.namespace ?? ''}/${c.name ?? ''}${c.as ? ` as ${c.as}` : ''}\n`);
 
   // Clean up: apps through KubeNova (Applications, identities), then the tenancy and the cluster.
   for (let i = 0; i < RUNS; i++) await call('DELETE', `/api/v1/apps/kn-${suffix}-${i}`);

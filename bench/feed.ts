@@ -86,17 +86,20 @@ async function main(): Promise<void> {
       for (const mode of ['notify', 'local'] as const) {
         const db = await createTestDatabase(serverUrl);
         const store =
-          mode === 'notify'
-            ? await createStore({ kind: 'postgres', url: db, keyring })
-            : await openStoreOn(await openPostgres(db), keyring, localBroadcasts());
-        const perSecond = await throughput(store, `${round === 0 ? 'warm-up, ' : ''}${mode === 'notify' ? 'NOTIFY in each transaction:' : 'no NOTIFY (local feed):'}`);
+          mode === 'notify' ? await createStore({ kind: 'postgres', url: db, keyring }) : await openStoreOn(await openPostgres(db), keyring, localBroadcasts());
+        const perSecond = await throughput(
+          store,
+          `${round === 0 ? 'warm-up, ' : ''}${mode === 'notify' ? 'NOTIFY in each transaction:' : 'no NOTIFY (local feed):'}`,
+        );
         if (round > 0) results[mode]!.push(perSecond);
         await store.close();
       }
     }
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
     const [notify, local] = [median(results.notify!), median(results.local!)];
-    console.log(`    medians: ${notify.toFixed(0)} creates/s with NOTIFY, ${local.toFixed(0)} without: NOTIFY costs ${((1 - notify / local) * 100).toFixed(1)}%`);
+    console.log(
+      `    medians: ${notify.toFixed(0)} creates/s with NOTIFY, ${local.toFixed(0)} without: NOTIFY costs ${((1 - notify / local) * 100).toFixed(1)}%`,
+    );
   } finally {
     await server?.stop();
   }

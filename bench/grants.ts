@@ -30,9 +30,16 @@ const logger = createLogger({ level: 'silent' });
 const dataDir = await mkdtemp(join(tmpdir(), 'kubenova-bench-grants-'));
 const store = await createStore({ kind: 'embedded', dataDir });
 const clients = createClusterClients(store);
-const { app, call: ok } = await benchServer(store, logger, { ...clusterWriteServices(logger), grants: grantIssuer({ objects: store.objects, clients, logger }) });
+const { app, call: ok } = await benchServer(store, logger, {
+  ...clusterWriteServices(logger),
+  grants: grantIssuer({ objects: store.objects, clients, logger }),
+});
 const s = Date.now().toString(36);
-await ok('POST', '/api/v1/clusters', { name: `b-${s}`, kubeconfig: Buffer.from(kubeconfig).toString('base64'), spec: { capsuleProxy: { url: 'https://127.0.0.1:9/' } } });
+await ok('POST', '/api/v1/clusters', {
+  name: `b-${s}`,
+  kubeconfig: Buffer.from(kubeconfig).toString('base64'),
+  spec: { capsuleProxy: { url: 'https://127.0.0.1:9/' } },
+});
 const runtime = startRuntime({ store, logger, clients, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations(), grantRegistration()] });
 await ok('POST', '/api/v1/tenants', { name: `bt-${s}`, spec: { placement: { clusters: [`b-${s}`] } } });
 await ok('POST', `/api/v1/tenants/bt-${s}/projects`, { name: `bt-${s}-p` });

@@ -31,7 +31,13 @@ roleRules:
   const secret = new TextEncoder().encode('bench-secret-bench-secret-bench-secret!!');
   const records = new Map<string, ApiTokenRecord>();
   const api = newApiToken('bench-ci');
-  records.set('bench-ci', { role: 'tenant-dev', tenant: 'acme', expiresAt: new Date(Date.now() + 3600_000).toISOString(), digest: api.digest, createdBy: 'bench' });
+  records.set('bench-ci', {
+    role: 'tenant-dev',
+    tenant: 'acme',
+    expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+    digest: api.digest,
+    createdBy: 'bench',
+  });
   const verifier = createIdentityVerifier({
     issuers: identity.issuers.map((i) => createIssuerVerifier(i)),
     rules: { rules: () => Promise.resolve(identity.roleRules) },

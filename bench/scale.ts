@@ -77,7 +77,10 @@ const DEPLOYMENT = { apiVersion: 'apps/v1', kind: 'Deployment' } as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = TIMEOUT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -168,7 +171,8 @@ async function main(): Promise<void> {
     (await listAll(store.objects, kind)).filter(
       (o) => o.name.startsWith(prefix) && o.status.observedGeneration === o.generation && o.status.phase === 'Deployed',
     ).length;
-  const stored = async (kind: 'App' | 'Tenant' | 'Project', prefix: string) => (await listAll(store.objects, kind)).filter((o) => o.name.startsWith(prefix)).length;
+  const stored = async (kind: 'App' | 'Tenant' | 'Project', prefix: string) =>
+    (await listAll(store.objects, kind)).filter((o) => o.name.startsWith(prefix)).length;
 
   // Setup: the cluster, and one tenant + project (the apps' project; the tenants' spec template).
   const cluster = `bench-${suffix}`;
@@ -293,7 +297,9 @@ async function main(): Promise<void> {
           await call('DELETE', `/api/v1/tenants/${kn}${i}`);
         });
         await until('KubeNova tenants deleted', async () => (await stored('Tenant', kn)) + (await stored('Project', kn)) === 0);
-        await until('KubeNova namespaces gone', async () => (await admin.list(NAMESPACE, { metadataOnly: true })).every((ns) => !ns.metadata.name.startsWith(kn)));
+        await until('KubeNova namespaces gone', async () =>
+          (await admin.list(NAMESPACE, { metadataOnly: true })).every((ns) => !ns.metadata.name.startsWith(kn)),
+        );
       }
       if (SIDES.includes('direct')) {
         await measure(
@@ -324,8 +330,12 @@ async function main(): Promise<void> {
           await admin.apply(releasedTenant(t));
           await admin.delete({ ...TENANT_TYPE, name: t.metadata.name });
         });
-        await until('direct Tenants deleted', async () => (await admin.list(TENANT_TYPE, { metadataOnly: true })).every((t) => !t.metadata.name.startsWith(dn)));
-        await until('direct namespaces gone', async () => (await admin.list(NAMESPACE, { metadataOnly: true })).every((ns) => !ns.metadata.name.startsWith(dn)));
+        await until('direct Tenants deleted', async () =>
+          (await admin.list(TENANT_TYPE, { metadataOnly: true })).every((t) => !t.metadata.name.startsWith(dn)),
+        );
+        await until('direct namespaces gone', async () =>
+          (await admin.list(NAMESPACE, { metadataOnly: true })).every((ns) => !ns.metadata.name.startsWith(dn)),
+        );
       }
     }
   }
@@ -335,14 +345,24 @@ async function main(): Promise<void> {
   // The table.
   const what = MODE === 'apps' ? 'apps' : 'tenants+projects';
   console.log(`\n## ${N} ${what} created at once, ${ROUNDS} rounds, concurrency ${CONCURRENCY} (load average ${loadAtStart} → ${loadAtEnd})\n`);
-  console.log('| round | side | N | seconds | objects/s | ratio (KubeNova/direct, objects/s) | API calls per object (by verb) | reconciles per object | peak RSS MiB | load 1/5/15 min start → end |');
+  console.log(
+    '| round | side | N | seconds | objects/s | ratio (KubeNova/direct, objects/s) | API calls per object (by verb) | reconciles per object | peak RSS MiB | load 1/5/15 min start → end |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const other = results.find((o) => o.round === r.round && o.side === 'direct');
     const ratio = r.side === 'KubeNova' && other ? (other.seconds / r.seconds).toFixed(2) : '';
-    const recon = r.side === 'KubeNova' ? [...r.reconciles].filter(([, v]) => v > 0).map(([k, v]) => `${k} ${(v / N).toFixed(1)}`).join(', ') : '—';
+    const recon =
+      r.side === 'KubeNova'
+        ? [...r.reconciles]
+            .filter(([, v]) => v > 0)
+            .map(([k, v]) => `${k} ${(v / N).toFixed(1)}`)
+            .join(', ')
+        : '—';
     const calls = `${(r.calls.length / N).toFixed(1)}: ${byVerb(r.calls, N)}${r.side === 'direct' ? ` (+ ${r.polls} polling lists in all)` : ''}`;
-    console.log(`| ${r.round} | ${r.side} | ${N} | ${r.seconds.toFixed(1)} | ${(N / r.seconds).toFixed(2)} | ${ratio} | ${calls} | ${recon} | ${r.rssMiB.toFixed(0)} | ${r.load[0]} → ${r.load[1]} |`);
+    console.log(
+      `| ${r.round} | ${r.side} | ${N} | ${r.seconds.toFixed(1)} | ${(N / r.seconds).toFixed(2)} | ${ratio} | ${calls} | ${recon} | ${r.rssMiB.toFixed(0)} | ${r.load[0]} → ${r.load[1]} |`,
+    );
   }
   const kubenovaCalls = results.filter((r) => r.side === 'KubeNova');
   for (const r of kubenovaCalls) {

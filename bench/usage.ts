@@ -91,7 +91,11 @@ async function main(): Promise<void> {
     const tracker = new UsageTracker({ store, logger, metrics, events });
     const counts = new Map<string, number>();
     const emitters = new Map<string, Emit[]>();
-    const watches = new ClusterWatches(() => undefined, TENANCY_WATCHES, (cluster, type, obj) => tracker.observe(cluster, type, obj));
+    const watches = new ClusterWatches(
+      () => undefined,
+      TENANCY_WATCHES,
+      (cluster, type, obj) => tracker.observe(cluster, type, obj),
+    );
     const clusters = Array.from({ length: CLUSTERS }, (_, i) => `c${i}`);
     for (const c of clusters) watches.ensure(c, countingClient(c, counts, emitters));
     const watchesStarted = [...counts.values()].reduce((a, b) => a + b, 0);
@@ -145,7 +149,9 @@ async function main(): Promise<void> {
       `    + watch upkeep (client tuning): ${rewatchPerMin.toFixed(1)} re-watch requests/min for ${CLUSTERS} GlobalResourceQuota watches, ${listPages} list page(s) at (re)start — independent of the number of tenants`,
     );
     console.log(`    (polling instead, fresh within 10 s: ${TENANTS * CLUSTERS * 6} GET/min)`);
-    console.log(`  CPU:                      ${(cpuSeconds / elapsedMin).toFixed(2)} s/min (${((cpuSeconds / elapsedMin / 60) * 100).toFixed(1)} % of one core), store included (PGlite in-process)`);
+    console.log(
+      `  CPU:                      ${(cpuSeconds / elapsedMin).toFixed(2)} s/min (${((cpuSeconds / elapsedMin / 60) * 100).toFixed(1)} % of one core), store included (PGlite in-process)`,
+    );
     const series = (await metrics.tenantQuotaUsed.get()).values.length;
     console.log(`  metric series:            ${series} kubenova_tenant_quota_used (tenants x clusters x resources)`);
     tracker.close();

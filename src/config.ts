@@ -94,11 +94,14 @@ export const ENVIRONMENT = {
   KUBENOVA_MAX_EVENT_STREAMS: `open event streams per replica, past it 429 (default ${DEFAULT_HTTP_LIMITS.maxEventStreams})`,
   KUBENOVA_MAX_EVENT_STREAMS_PER_SUBJECT: `open event streams per token subject and replica, past it 429 (default ${DEFAULT_HTTP_LIMITS.maxEventStreamsPerSubject})`,
   KUBENOVA_HELM: 'Helm 3 binary used by cluster bootstrap (default: helm on PATH)',
-  KUBENOVA_CHART_SOURCE: 'default chart source of cluster bootstrap: repository (public chart repositories, the default), oci://<registry>/<path> or an absolute directory',
-  KUBENOVA_FORCE_TENANT_PREFIX: 'true (default): names of new projects, apps and kubeconfig grants start with their tenant\'s name and "-", so tenants never see or take each other\'s names; false turns the rule off',
+  KUBENOVA_CHART_SOURCE:
+    'default chart source of cluster bootstrap: repository (public chart repositories, the default), oci://<registry>/<path> or an absolute directory',
+  KUBENOVA_FORCE_TENANT_PREFIX:
+    'true (default): names of new projects, apps and kubeconfig grants start with their tenant\'s name and "-", so tenants never see or take each other\'s names; false turns the rule off',
   KUBENOVA_USAGE_SAMPLE_SECONDS: 'how often tenant usage is sampled for trends (default 300)',
   KUBENOVA_USAGE_RETENTION_DAYS: 'how long usage samples are kept (default 30, at most 3660)',
-  KUBENOVA_USAGE_PRICES: 'showback unit prices per hour, JSON: {"default":{"cpu":0.04,"memoryGiB":0.005,"storageGiB":0.0002},"clusters":{"<cluster>":{...}}} (default: all 0)',
+  KUBENOVA_USAGE_PRICES:
+    'showback unit prices per hour, JSON: {"default":{"cpu":0.04,"memoryGiB":0.005,"storageGiB":0.0002},"clusters":{"<cluster>":{...}}} (default: all 0)',
   KUBENOVA_CHART_DIRS: "colon-separated absolute directories a bootstrap request may name as its chart source (default: none besides KUBENOVA_CHART_SOURCE's)",
 } as const;
 

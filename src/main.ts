@@ -89,7 +89,13 @@ async function serve(config: Config): Promise<void> {
     signInProviders: signInProviders(identity.issuers),
     logger,
     metrics,
-    config: { bodyLimitBytes: config.bodyLimitBytes, version: pkg.version, forceTenantPrefix: config.forceTenantPrefix, limits: config.http, usagePrices: config.usage.prices },
+    config: {
+      bodyLimitBytes: config.bodyLimitBytes,
+      version: pkg.version,
+      forceTenantPrefix: config.forceTenantPrefix,
+      limits: config.http,
+      usagePrices: config.usage.prices,
+    },
     writeServices: {
       ...clusterWriteServices(logger, { clients, bootstrap: config.bootstrap }),
       grants: grantIssuer({ objects: store.objects, clients, logger }),
@@ -97,9 +103,7 @@ async function serve(config: Config): Promise<void> {
     events,
   });
   // Replicas sharing a PostgreSQL store divide the reconcile work by shard leases.
-  const share = store.coordination
-    ? await startShardLeases({ coordination: store.coordination, replica: config.replicaId, logger, metrics })
-    : WHOLE_SHARE;
+  const share = store.coordination ? await startShardLeases({ coordination: store.coordination, replica: config.replicaId, logger, metrics }) : WHOLE_SHARE;
   // Reconcilers: one list, one controller per kind (orchestrator/runtime.ts).
   const runtime = startRuntime({
     share,
@@ -108,7 +112,13 @@ async function serve(config: Config): Promise<void> {
     metrics,
     events,
     clients,
-    reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations({ usage: config.usage.tracker }), ...deliveryRegistrations(), definitionRegistration(), grants.grantRegistration()],
+    reconcilers: [
+      clusterReconcilerRegistration(),
+      ...tenancyRegistrations({ usage: config.usage.tracker }),
+      ...deliveryRegistrations(),
+      definitionRegistration(),
+      grants.grantRegistration(),
+    ],
   });
   // Revision outcomes (succeeded/failed/superseded) of kinds with a history, from their status.
   const revisionOutcomes = startRevisionOutcomes({ store, logger, kinds: KIND_DESCRIPTORS.filter((d) => d.history).map((d) => d.kind) });
@@ -211,6 +221,6 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   const usage = err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
   // Errors that say all there is to say: no stack trace.
   const known = usage || err instanceof DataDirInUseError || err instanceof DataDirAccessError || err instanceof KeyringError;
-  process.stderr.write(`kubenova: ${known ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(`kubenova: ${known ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`);
   process.exit(usage ? 2 : 1);
 });

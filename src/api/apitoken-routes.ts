@@ -21,7 +21,10 @@ const CreateBody = Strict({
   name: Name,
   role: StringEnum(ROLES, { description: 'The one role the token acts with.' }),
   tenant: Type.Optional({ ...Name, description: 'The tenant the role applies in (required for tenant roles and for tokens a tenant-admin creates).' }),
-  project: Type.Optional({ ...Name, description: "A project of the tenant: the token acts only on that project's objects (required for tokens created with a right held in one project)." }),
+  project: Type.Optional({
+    ...Name,
+    description: "A project of the tenant: the token acts only on that project's objects (required for tokens created with a right held in one project).",
+  }),
   ttlSeconds: Type.Integer({ minimum: 60, maximum: MAX_TTL_SECONDS, description: 'Lifetime; at most 366 days.' }),
   description: Type.Optional(Type.String({ maxLength: 256 })),
 });
@@ -46,7 +49,16 @@ type CreateRequest = { name: string; role: Role; tenant?: string; project?: stri
 
 function view(obj: Resource<ApiTokenRecord>) {
   const { role, tenant, project, expiresAt, createdBy, description } = obj.spec;
-  return { name: obj.name, role, ...(tenant !== undefined && { tenant }), ...(project !== undefined && { project }), expiresAt, createdBy, createdAt: obj.createdAt, ...(description !== undefined && { description }) };
+  return {
+    name: obj.name,
+    role,
+    ...(tenant !== undefined && { tenant }),
+    ...(project !== undefined && { project }),
+    expiresAt,
+    createdBy,
+    createdAt: obj.createdAt,
+    ...(description !== undefined && { description }),
+  };
 }
 
 export function registerApiTokenRoutes(app: FastifyInstance, store: Store): void {
@@ -84,7 +96,9 @@ export function registerApiTokenRoutes(app: FastifyInstance, store: Store): void
         throw new ApiError('UNPROCESSABLE', `Tenant "${body.tenant}" not found`, [{ field: 'body/tenant', reason: 'names no tenant you can see' }]);
       }
       if (body.project !== undefined && (await caller.find('Project', body.project))?.tenant !== body.tenant) {
-        throw new ApiError('UNPROCESSABLE', `Project "${body.project}" not found in tenant "${body.tenant}"`, [{ field: 'body/project', reason: 'names no project of the tenant you can see' }]);
+        throw new ApiError('UNPROCESSABLE', `Project "${body.project}" not found in tenant "${body.tenant}"`, [
+          { field: 'body/project', reason: 'names no project of the tenant you can see' },
+        ]);
       }
       const { token, digest } = newApiToken(body.name);
       const record: ApiTokenRecord = {
@@ -135,7 +149,11 @@ export function registerApiTokenRoutes(app: FastifyInstance, store: Store): void
       for (const tenant of tenants) {
         let cursor: string | undefined;
         do {
-          const page = await store.objects.list<ApiTokenRecord>('ApiToken', { limit: 500, ...(tenant !== undefined && { tenant }), ...(cursor !== undefined && { cursor }) });
+          const page = await store.objects.list<ApiTokenRecord>('ApiToken', {
+            limit: 500,
+            ...(tenant !== undefined && { tenant }),
+            ...(cursor !== undefined && { cursor }),
+          });
           for (const t of page.items) if (t.deletionTimestamp === undefined && (await reached(t))) items.push(view(t));
           cursor = page.nextCursor;
         } while (cursor !== undefined);

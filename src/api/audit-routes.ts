@@ -55,7 +55,16 @@ export function registerAuditRoutes(app: FastifyInstance, store: Store): void {
       },
     },
     async (req) => {
-      const q = req.query as { actor?: string; kind?: string; name?: string; tenant?: string; outcome?: AuditOutcome; limit?: number; cursor?: string; since?: string };
+      const q = req.query as {
+        actor?: string;
+        kind?: string;
+        name?: string;
+        tenant?: string;
+        outcome?: AuditOutcome;
+        limit?: number;
+        cursor?: string;
+        since?: string;
+      };
       const query: AuditQuery = { limit: q.limit ?? 50 };
       for (const key of ['actor', 'kind', 'name', 'tenant', 'outcome', 'cursor'] as const) {
         if (q[key] !== undefined) (query as unknown as Record<string, unknown>)[key] = q[key];

@@ -93,8 +93,7 @@ export class ApiError extends Error {
   }
 }
 
-export const validationFailed = (details: ErrorDetail[], message = 'request is invalid'): ApiError =>
-  new ApiError('VALIDATION_FAILED', message, details);
+export const validationFailed = (details: ErrorDetail[], message = 'request is invalid'): ApiError => new ApiError('VALIDATION_FAILED', message, details);
 
 export const notFound = (kind: string, name: string): ApiError => new ApiError('NOT_FOUND', `${kind} "${name}" not found`);
 

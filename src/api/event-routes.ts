@@ -20,16 +20,36 @@ import { responses } from './schemas/responses.js';
 import { StreamSlots } from './stream-slots.js';
 
 const EventsQuery = Strict({
-  kind: Type.Optional(Type.Union(KINDS.map((k) => Type.Literal(k)), { description: 'Object kind.' })),
+  kind: Type.Optional(
+    Type.Union(
+      KINDS.map((k) => Type.Literal(k)),
+      { description: 'Object kind.' },
+    ),
+  ),
   name: Type.Optional(Name),
   tenant: Type.Optional(Name),
-  correlationId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,128}$', description: "KubeNova's id of the request that caused them (its X-Correlation-Id)." })),
-  clientRequestId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$', description: 'The X-Request-Id the client sent with the write that caused them.' })),
+  correlationId: Type.Optional(
+    Type.String({ pattern: '^[A-Za-z0-9._-]{1,128}$', description: "KubeNova's id of the request that caused them (its X-Correlation-Id)." }),
+  ),
+  clientRequestId: Type.Optional(
+    Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$', description: 'The X-Request-Id the client sent with the write that caused them.' }),
+  ),
   type: Type.Optional(Type.Union([Type.Literal('Normal'), Type.Literal('Warning')])),
   watch: Type.Optional(Type.Boolean({ description: 'Stream events as they happen (text/event-stream) instead of one page.' })),
   ...PagingQuery,
 });
-type EventsQueryT = { kind?: string; name?: string; tenant?: string; correlationId?: string; clientRequestId?: string; type?: EventType; watch?: boolean; limit?: number; cursor?: string; since?: string };
+type EventsQueryT = {
+  kind?: string;
+  name?: string;
+  tenant?: string;
+  correlationId?: string;
+  clientRequestId?: string;
+  type?: EventType;
+  watch?: boolean;
+  limit?: number;
+  cursor?: string;
+  since?: string;
+};
 
 const EventSchema = Strict(
   {
@@ -44,7 +64,11 @@ const EventSchema = Strict(
     cluster: Type.Optional(Type.String()),
     correlationId: Type.Optional(Type.String()),
     clientRequestId: Type.Optional(Type.String()),
-    actor: Type.Optional(Type.String({ description: 'Who made the API request whose write this event reports (as the audit log names them); absent for what reconcilers report.' })),
+    actor: Type.Optional(
+      Type.String({
+        description: 'Who made the API request whose write this event reports (as the audit log names them); absent for what reconcilers report.',
+      }),
+    ),
   },
   { title: 'Event' },
 );
@@ -197,7 +221,9 @@ export function registerEventRoutes(app: FastifyInstance, store: Store, recorder
       if (raw.destroyed) end();
       try {
         if (lastId !== undefined || query.since !== undefined) {
-          const backlog = allPages((cursor) => store.events.list({ ...filters, ...(lastId !== undefined && { afterId: lastId }), limit: 500, ...(cursor && { cursor }) }));
+          const backlog = allPages((cursor) =>
+            store.events.list({ ...filters, ...(lastId !== undefined && { afterId: lastId }), limit: 500, ...(cursor && { cursor }) }),
+          );
           for await (const e of backlog) {
             if (raw.destroyed) break;
             write(e);

@@ -82,7 +82,13 @@ export async function listVisible(
 /** A page for a caller with rights in single projects: the store query covers their tenants,
  *  and the page keeps what the caller reaches (a page may then hold fewer items than `limit`;
  *  its cursor still continues exactly). */
-async function listWithProjects(d: KindDescriptor, caller: CallerScope, objects: ObjectStore, access: Access & { allowed: true }, opts: ListOptions): Promise<Page<Resource>> {
+async function listWithProjects(
+  d: KindDescriptor,
+  caller: CallerScope,
+  objects: ObjectStore,
+  access: Access & { allowed: true },
+  opts: ListOptions,
+): Promise<Page<Resource>> {
   const tenantWide = access.scope === 'all' ? [] : access.scope;
   const projects = access.projects ?? [];
   opts.tenants = [...new Set([...tenantWide, ...projects.map((p) => p.tenant)])];
@@ -97,13 +103,7 @@ async function listWithProjects(d: KindDescriptor, caller: CallerScope, objects:
 }
 
 /** One page of the named objects, in the store's order and with its cursor format. */
-async function listByName(
-  d: KindDescriptor,
-  objects: ObjectStore,
-  names: Set<string>,
-  after: string | undefined,
-  opts: ListOptions,
-): Promise<Page<Resource>> {
+async function listByName(d: KindDescriptor, objects: ObjectStore, names: Set<string>, after: string | undefined, opts: ListOptions): Promise<Page<Resource>> {
   // Bytewise order, as the store's "C" collation sorts names.
   const candidates = [...names].filter((n) => after === undefined || n > after).sort();
   const items: Resource[] = [];

@@ -87,18 +87,19 @@ async function secretsToStore(d: KindDescriptor, name: string, secrets: SecretVa
 }
 
 /** The revision a write of a kind with history records: the caller, the role that allowed it. */
-export function revisionAuthor(d: KindDescriptor, caller: CallerScope, verb: Verb, change: RevisionAuthor['change'], reason?: string): RevisionAuthor | undefined {
+export function revisionAuthor(
+  d: KindDescriptor,
+  caller: CallerScope,
+  verb: Verb,
+  change: RevisionAuthor['change'],
+  reason?: string,
+): RevisionAuthor | undefined {
   if (!d.history) return undefined;
   const role = caller.rolesFor(d.kind, verb)[0];
   return { actor: caller.principal.subject, ...(role && { role }), ...(reason !== undefined && { reason }), change };
 }
 
-export async function createObject(
-  d: KindDescriptor,
-  ctx: WriteRequest,
-  body: WriteBody & { name: string },
-  fromUrl: Spec = {},
-): Promise<Resource> {
+export async function createObject(d: KindDescriptor, ctx: WriteRequest, body: WriteBody & { name: string }, fromUrl: Spec = {}): Promise<Resource> {
   const { caller, store } = ctx;
   const spec = withDefaults(d, { ...body.spec, ...fromUrl });
   const secrets = secretsIn(d, body);
@@ -118,8 +119,7 @@ export async function createObject(
 }
 
 function changedFields(fields: readonly string[], before: Spec, after: Spec): string[] {
-  const at = (spec: Spec, path: string) =>
-    path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], spec);
+  const at = (spec: Spec, path: string) => path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], spec);
   return fields.filter((f) => !isDeepStrictEqual(at(before, f), at(after, f)));
 }
 
@@ -149,7 +149,14 @@ export async function updateObject(
     }
   }
   const secrets = secretsIn(d, body);
-  await d.admit(current.name, spec, { caller, objects: store.objects, current, forceTenantPrefix: ctx.forceTenantPrefix, usage: store.usage, force: ctx.force });
+  await d.admit(current.name, spec, {
+    caller,
+    objects: store.objects,
+    current,
+    forceTenantPrefix: ctx.forceTenantPrefix,
+    usage: store.usage,
+    force: ctx.force,
+  });
   const labels = labelsFor(d, body.labels ?? {}, spec);
   const stored = await secretsToStore(d, current.name, secrets, { services: ctx.services, spec, current });
   // Omitted write-only fields keep their values; a value equal to the stored one changes nothing.

@@ -21,7 +21,12 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearerAuth: [] }],
-      tags: [...KIND_DESCRIPTORS.map((d) => ({ name: d.plural, description: `${d.kind} objects` })), { name: 'admin', description: 'Platform administration' }, { name: 'events', description: 'KubeNova events' }, { name: 'operations' }],
+      tags: [
+        ...KIND_DESCRIPTORS.map((d) => ({ name: d.plural, description: `${d.kind} objects` })),
+        { name: 'admin', description: 'Platform administration' },
+        { name: 'events', description: 'KubeNova events' },
+        { name: 'operations' },
+      ],
     },
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PATH });

@@ -40,7 +40,10 @@ export function registerResourceRoutes(app: FastifyInstance, store: Store, servi
     force: (req.query as { force?: unknown } | undefined)?.force === 'true',
   });
   const send = async (reply: FastifyReply, d: KindDescriptor, obj: Resource, status = 200) =>
-    reply.code(status).header('etag', etagOf(obj)).send(await represent(d, obj, store.secrets));
+    reply
+      .code(status)
+      .header('etag', etagOf(obj))
+      .send(await represent(d, obj, store.secrets));
   const sendPage = async (reply: FastifyReply, d: KindDescriptor, page: { items: Resource[]; nextCursor?: string }) => {
     const items = await Promise.all(page.items.map((o) => represent(d, o, store.secrets)));
     return reply.send(page.nextCursor === undefined ? { items } : { items, nextCursor: page.nextCursor });
@@ -135,10 +138,7 @@ export function registerResourceRoutes(app: FastifyInstance, store: Store, servi
           tags,
           params: NameParams,
           headers: IfMatchHeader,
-          response: responses(
-            { 202: described(object, 'Deletion started: the object waits for its finalizers'), 204: NoContent },
-            [...READ_ERRORS, 409],
-          ),
+          response: responses({ 202: described(object, 'Deletion started: the object waits for its finalizers'), 204: NoContent }, [...READ_ERRORS, 409]),
         },
       },
       async (req: NameRequest, reply) => {
@@ -159,9 +159,7 @@ export function registerResourceRoutes(app: FastifyInstance, store: Store, servi
 
 const IfMatchHeader = Type.Object(
   {
-    'if-match': Type.Optional(
-      Type.String({ maxLength: 256, description: 'The object\'s ETag, `"<resourceVersion>"`: write only if unchanged.' }),
-    ),
+    'if-match': Type.Optional(Type.String({ maxLength: 256, description: 'The object\'s ETag, `"<resourceVersion>"`: write only if unchanged.' })),
   },
   { additionalProperties: true },
 );

@@ -1,12 +1,5 @@
 // The HTTP API server: Fastify with every dependency injected, so tests build it in-process.
-import Fastify, {
-  LogController,
-  type FastifyBaseLogger,
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { newCorrelationId, REQUEST_ID_HEADER, requestIdHeaders } from '../observability/request-id.js';
@@ -45,7 +38,14 @@ export interface ServerDeps {
   /** forceTenantPrefix: the tenant prefix rule of project and app names (default on); `limits`:
    *  request timeouts and event stream limits (defaults: DEFAULT_HTTP_LIMITS); `consoleDir`: the
    *  built web console (default: dist/console, see console-routes.ts). */
-  config: { bodyLimitBytes: number; version?: string; forceTenantPrefix?: boolean; limits?: Partial<HttpLimits>; consoleDir?: string; usagePrices?: PriceTable };
+  config: {
+    bodyLimitBytes: number;
+    version?: string;
+    forceTenantPrefix?: boolean;
+    limits?: Partial<HttpLimits>;
+    consoleDir?: string;
+    usagePrices?: PriceTable;
+  };
   /** What kinds' write hooks call out to (cluster registration). */
   writeServices: WriteServices;
   /** The event recorder shared with the runtime; one is made (and closed with the server) if absent. */
@@ -88,10 +88,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.decorateRequest('principal', null);
   app.decorateRequest('auditedStatus', null);
   const events = deps.events ?? createEventRecorder({ store: deps.store, logger: deps.logger, metrics: deps.metrics });
-  if (!deps.events) app.addHook('onClose', (_instance, done) => {
-    events.close();
-    done();
-  });
+  if (!deps.events)
+    app.addHook('onClose', (_instance, done) => {
+      events.close();
+      done();
+    });
 
   registerRequestContext(app, deps.metrics);
   registerAuditTrail(app, deps.store.audit, deps.logger);

@@ -80,7 +80,14 @@ const Showback = Strict(
       description: 'Unit prices per hour used for each cluster listed.',
     }),
     items: Type.Array(
-      Strict({ tenant: Type.String(), cpuCores: Type.Number(), memoryGiB: Type.Number(), storageGiB: Type.Number(), costPerHour: Type.Number(), clusters: Type.Array(Line) }),
+      Strict({
+        tenant: Type.String(),
+        cpuCores: Type.Number(),
+        memoryGiB: Type.Number(),
+        storageGiB: Type.Number(),
+        costPerHour: Type.Number(),
+        clusters: Type.Array(Line),
+      }),
     ),
   },
   { title: 'Showback' },
@@ -118,7 +125,10 @@ export function registerUsageRoutes(app: FastifyInstance, store: Store, opts: Us
       const tenant = await req.caller!.require('Tenant', name, 'get');
       const rows = onPlacedClusters(await store.usage.current(name), tenant.status);
       const view = tenantUsageView(usageByCluster(rows));
-      const updatedAt = rows.map((r) => r.updatedAt).sort().at(-1);
+      const updatedAt = rows
+        .map((r) => r.updatedAt)
+        .sort()
+        .at(-1);
       const pressure = tenant.status.conditions.find((c) => c.type === QUOTA_PRESSURE && c.status === 'True');
       return { tenant: name, ...view, ...(updatedAt && { updatedAt }), ...(pressure && { quotaPressure: pressure.message }) };
     },
@@ -200,7 +210,11 @@ export function registerUsageRoutes(app: FastifyInstance, store: Store, opts: Us
         Object.entries(usageByCluster(rows)).map(([cluster, usage]) => showbackLine(tenant, cluster, usage, pricesFor(prices, cluster))),
       );
       const csv = q.format === 'csv' || (q.format === undefined && wantsCsv(req.headers.accept));
-      if (csv) return reply.type('text/csv; charset=utf-8').serializer((s: unknown) => s as string).send(showbackCsv(lines));
+      if (csv)
+        return reply
+          .type('text/csv; charset=utf-8')
+          .serializer((s: unknown) => s as string)
+          .send(showbackCsv(lines));
       const clusters = [...new Set(lines.map((l) => l.cluster))].sort();
       return { groupBy: 'tenant', prices: Object.fromEntries(clusters.map((c) => [c, pricesFor(prices, c)])), items: showbackByTenant(lines) };
     },

@@ -35,7 +35,13 @@ export function clusterWriteServices(logger: Logger, { clients, bootstrap = DEFA
     async registerCluster(name, adminKubeconfig) {
       const r = await registerCluster(name, adminKubeconfig);
       logger.info(
-        { cluster: name, agent: r.agent.username, tokenExpiresAt: r.agent.tokenExpiresAt.toISOString(), capsuleAdministrator: r.capsuleAdministrator, ms: r.timings },
+        {
+          cluster: name,
+          agent: r.agent.username,
+          tokenExpiresAt: r.agent.tokenExpiresAt.toISOString(),
+          capsuleAdministrator: r.capsuleAdministrator,
+          ms: r.timings,
+        },
         'cluster registered: KubeNova agent set up, admin kubeconfig discarded',
       );
       return r.credentials;
@@ -43,7 +49,8 @@ export function clusterWriteServices(logger: Logger, { clients, bootstrap = DEFA
 
     async bootstrapCluster(name, adminKubeconfig, request, onProgress) {
       const source = chartSourceOf(request.chartSource ?? bootstrap.chartSource, bootstrap.chartDirs);
-      if (running.has(name)) throw new ApiError('CONFLICT', `a bootstrap of cluster "${name}" is already running; wait for it (status.bootstrap shows its progress)`);
+      if (running.has(name))
+        throw new ApiError('CONFLICT', `a bootstrap of cluster "${name}" is already running; wait for it (status.bootstrap shows its progress)`);
       running.add(name);
       const seen = new Map<string, string>();
       try {
@@ -77,7 +84,8 @@ function logTransitions(logger: Logger, cluster: string, report: BootstrapReport
     if (c.status === 'Error') logger.warn({ ...fields, error: c.message }, `bootstrap ${cluster}: ${c.name} failed`);
     else logger.info(fields, `bootstrap ${cluster}: ${c.name} ${c.status}`);
   }
-  if (report.phase !== 'Running') logger.info({ cluster, phase: report.phase, changed: report.changed, dryRun: report.dryRun }, `bootstrap ${cluster}: ${report.message}`);
+  if (report.phase !== 'Running')
+    logger.info({ cluster, phase: report.phase, changed: report.changed, dryRun: report.dryRun }, `bootstrap ${cluster}: ${report.message}`);
 }
 
 /** The request's chart source, refused unless it is well-formed and, for a directory, inside

@@ -124,7 +124,13 @@ const clusterCapabilities = (obj: ApiObject): string | undefined => {
   const caps = at(obj, 'status', 'capabilities');
   if (!caps || typeof caps !== 'object') return undefined;
   const present = Object.entries(caps as Record<string, unknown>)
-    .filter(([, v]) => v === true || (Array.isArray(v) && v.length > 0) || (typeof v === 'string' && v !== '') || (v !== null && typeof v === 'object' && Object.keys(v).length > 0))
+    .filter(
+      ([, v]) =>
+        v === true ||
+        (Array.isArray(v) && v.length > 0) ||
+        (typeof v === 'string' && v !== '') ||
+        (v !== null && typeof v === 'object' && Object.keys(v).length > 0),
+    )
     .map(([k]) => k);
   return listOf(present);
 };

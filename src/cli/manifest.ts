@@ -17,9 +17,7 @@ export interface Manifest {
 }
 
 /** Fields the server owns; dropped from manifests so `get -o yaml` output applies cleanly. */
-const SERVER_FIELDS = new Set([
-  'kind', 'status', 'generation', 'resourceVersion', 'createdAt', 'updatedAt', 'deletionTimestamp', 'finalizers',
-]);
+const SERVER_FIELDS = new Set(['kind', 'status', 'generation', 'resourceVersion', 'createdAt', 'updatedAt', 'deletionTimestamp', 'finalizers']);
 
 export async function readSource(file: string, readStdin: () => Promise<string>): Promise<string> {
   if (file === '-') return readStdin();
@@ -98,11 +96,7 @@ export function toManifest(doc: Record<string, unknown>, kindArg: KindDescriptor
   };
 }
 
-export async function readManifests(
-  file: string,
-  kindArg: KindDescriptor | undefined,
-  readStdin: () => Promise<string>,
-): Promise<Manifest[]> {
+export async function readManifests(file: string, kindArg: KindDescriptor | undefined, readStdin: () => Promise<string>): Promise<Manifest[]> {
   const source = file === '-' ? '<stdin>' : file;
   const docs = parseDocuments(await readSource(file, readStdin), source);
   return docs.map((d, i) => toManifest(d, kindArg, docs.length > 1 ? `${source} (object ${i + 1})` : source));

@@ -52,7 +52,12 @@ export async function discoverIssuer(issuer: string, clientId: string): Promise<
 }
 
 /** Code + PKCE with a loopback redirect. `show` is given the URL the person opens. */
-export async function signInWithBrowser(config: oidc.Configuration, scopes: string, show: (url: string) => void, timeoutMs = LOGIN_TIMEOUT_MS): Promise<SignedIn> {
+export async function signInWithBrowser(
+  config: oidc.Configuration,
+  scopes: string,
+  show: (url: string) => void,
+  timeoutMs = LOGIN_TIMEOUT_MS,
+): Promise<SignedIn> {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
@@ -94,7 +99,8 @@ export async function signInWithDevice(config: oidc.Configuration, scopes: strin
 
 /** A new ID token (and, with rotation, refresh token) for the stored login. */
 export async function refreshLogin(login: OidcLogin): Promise<SignedIn> {
-  if (!login.refreshToken) throw new CliError(`the ID token expired and no refresh token is stored: run \`kubenova login --oidc ${login.issuer}\` again`, EXIT.auth);
+  if (!login.refreshToken)
+    throw new CliError(`the ID token expired and no refresh token is stored: run \`kubenova login --oidc ${login.issuer}\` again`, EXIT.auth);
   const config = await discoverIssuer(login.issuer, login.clientId);
   let tokens: oidc.TokenEndpointResponse;
   try {

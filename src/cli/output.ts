@@ -105,12 +105,7 @@ export function objectRef(d: KindDescriptor, name: string): string {
 }
 
 /** One object (`get kind name`) or a list (`get kind`), in the chosen format. */
-export function formatObjects(
-  d: KindDescriptor,
-  objs: readonly ApiObject[],
-  format: OutputFormat,
-  opts: { single: boolean; now: Date },
-): string {
+export function formatObjects(d: KindDescriptor, objs: readonly ApiObject[], format: OutputFormat, opts: { single: boolean; now: Date }): string {
   switch (format) {
     case 'json':
     case 'yaml':

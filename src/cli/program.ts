@@ -93,7 +93,7 @@ export function buildProgram(ctx: CliContext): Command {
     .argument('[name]', 'object name')
     .option('-l, --selector <selector>', 'label selector, e.g. env=prod,tier!=db')
     .option('--limit <n>', 'return at most n objects (one page; no auto-follow)', positiveInt)
-    .option('--chunk-size <n>', 'page size while following all pages (default: the server\'s)', positiveInt)
+    .option('--chunk-size <n>', "page size while following all pages (default: the server's)", positiveInt)
     .option('--cursor <cursor>', 'continue a list from a previous page')
     .option('--tenant <tenant>', "only this tenant's objects (projects, apps, kubeconfiggrants)")
     .option('--project <project>', "only this project's objects (apps, kubeconfiggrants)")
@@ -198,7 +198,7 @@ export function buildProgram(ctx: CliContext): Command {
 
   program
     .command('usage')
-    .description("quota usage (hard, used, fraction) per cluster and in total")
+    .description('quota usage (hard, used, fraction) per cluster and in total')
     .command('tenant <name>')
     .description("a tenant's quotas on each of its clusters, with bars")
     .addOption(new Option('-o, --output <format>', 'output format: json or yaml (default: table)'))

@@ -28,7 +28,8 @@ export type Owner = TenancyOwner | { definition: string };
 export type TenancyOwner = { tenant: string; project?: string; app?: string };
 
 /** How messages name an owner's kind. */
-export const ownerNoun = (owner: Owner): string => ('definition' in owner ? 'definition' : owner.app !== undefined ? 'app' : owner.project !== undefined ? 'project' : 'tenant');
+export const ownerNoun = (owner: Owner): string =>
+  'definition' in owner ? 'definition' : owner.app !== undefined ? 'app' : owner.project !== undefined ? 'project' : 'tenant';
 
 export function ownershipLabels(owner: Owner): Record<string, string> {
   if ('definition' in owner) return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [DEFINITION_LABEL]: owner.definition };

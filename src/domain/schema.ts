@@ -32,11 +32,11 @@ export function Patterned(pattern: string, reason: string, opts: Record<string, 
 }
 
 /** Object names: DNS-1123 labels, as Kubernetes namespaces and most object names. */
-export const Name = Patterned(
-  `^${DNS_LABEL}$`,
-  'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit',
-  { minLength: 1, maxLength: 63, description: 'DNS-1123 label: lowercase alphanumerics and "-", at most 63 characters.' },
-);
+export const Name = Patterned(`^${DNS_LABEL}$`, 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit', {
+  minLength: 1,
+  maxLength: 63,
+  description: 'DNS-1123 label: lowercase alphanumerics and "-", at most 63 characters.',
+});
 
 /** The name pattern without anchors, for composing (custom-method paths). */
 export const NAME_PATTERN_SOURCE = DNS_LABEL;
@@ -85,8 +85,7 @@ export const Registry = Patterned(`^${DNS_SUBDOMAIN}(?::[0-9]{1,5})?(?:/[a-z0-9.
 });
 
 /** A list of unique items with a bound: every array in the API is bounded. */
-export const List = <T extends TSchema>(items: T, maxItems: number, opts: Record<string, unknown> = {}) =>
-  Type.Array(items, { maxItems, ...opts });
+export const List = <T extends TSchema>(items: T, maxItems: number, opts: Record<string, unknown> = {}) => Type.Array(items, { maxItems, ...opts });
 
 /** Free-form configuration handed to a KubeVela definition (component, trait, policy, step
  *  properties). Its shape is the definition's, not KubeNova's: the one place where unknown fields

@@ -136,13 +136,22 @@ export function tenantUsageView(byCluster: Record<string, ClusterUsage>): Tenant
   }
   const total: Record<string, UsageFigure> = {};
   for (const [resource, s] of [...sums].sort(([a], [b]) => a.localeCompare(b))) {
-    total[resource] = { hard: formatQuantity(s.hard), used: formatQuantity(s.used), hardValue: s.hard, usedValue: s.used, fraction: round(fractionOf(s.hard, s.used)) };
+    total[resource] = {
+      hard: formatQuantity(s.hard),
+      used: formatQuantity(s.used),
+      hardValue: s.hard,
+      usedValue: s.used,
+      fraction: round(fractionOf(s.hard, s.used)),
+    };
   }
   return { clusters, total };
 }
 
 /** What one namespace (project) uses on each cluster, as figures against nothing (no own hard). */
-export function namespaceUsageView(byCluster: Record<string, ClusterUsage>, namespace: string): Record<string, Record<string, { used: string; usedValue: number }>> {
+export function namespaceUsageView(
+  byCluster: Record<string, ClusterUsage>,
+  namespace: string,
+): Record<string, Record<string, { used: string; usedValue: number }>> {
   const out: Record<string, Record<string, { used: string; usedValue: number }>> = {};
   for (const cluster of Object.keys(byCluster).sort()) {
     const used = byCluster[cluster]!.namespaces?.[namespace];

@@ -23,10 +23,7 @@ export class LiveEvents {
     private readonly logger: Logger,
   ) {
     this.#subscribers = new Listeners((err) => logger.warn({ err }, 'event subscriber failed'));
-    this.#offs = [
-      store.events.onAppend((e) => this.#deliver(e), { remote: true }),
-      store.objects.onFeedGap(() => void this.#catchUp()),
-    ];
+    this.#offs = [store.events.onAppend((e) => this.#deliver(e), { remote: true }), store.objects.onFeedGap(() => void this.#catchUp())];
   }
 
   subscribe(listener: (e: EventRecord) => void): () => void {

@@ -98,11 +98,7 @@ const JWKS_ALGORITHMS = ['RS256', 'PS256', 'ES256'];
 const TENANT_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function createTokenVerifier(keys: VerificationKeys, opts: VerifierOptions = {}): TokenVerifier {
-  const algorithms = [
-    ...(keys.hs256Secret ? ['HS256'] : []),
-    ...(keys.rs256PublicKey ? ['RS256'] : []),
-    ...(keys.jwks ? JWKS_ALGORITHMS : []),
-  ];
+  const algorithms = [...(keys.hs256Secret ? ['HS256'] : []), ...(keys.rs256PublicKey ? ['RS256'] : []), ...(keys.jwks ? JWKS_ALGORITHMS : [])];
   if (algorithms.length === 0) throw new Error('no JWT verification key configured');
   const algs = [...new Set(algorithms)];
 

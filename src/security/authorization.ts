@@ -15,7 +15,6 @@ export type Verb = (typeof VERBS)[number];
 export const OPERATIONS = ['rotate-keys', 'read-events', 'read-audit', 'whoami'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
-
 /** The rows of the table. A token's roles map onto them (`tableRolesOf`): `read-only` becomes
  *  `platform-reader` when the token has no `tenants` claim, `tenant-reader` when it has one. */
 export type TableRole = 'platform-admin' | 'platform-reader' | 'tenant-admin' | 'tenant-dev' | 'tenant-reader';
@@ -57,7 +56,17 @@ export const AUTHORIZATION: Readonly<Record<TableRole, RoleRules>> = {
   },
   'platform-reader': {
     scope: 'platform',
-    verbs: { Cluster: READ, Tenant: READ, Project: READ, App: [...READ, 'rollout'], PolicySet: READ, KubeconfigGrant: READ, Definition: READ, RoleRule: READ, ApiToken: READ },
+    verbs: {
+      Cluster: READ,
+      Tenant: READ,
+      Project: READ,
+      App: [...READ, 'rollout'],
+      PolicySet: READ,
+      KubeconfigGrant: READ,
+      Definition: READ,
+      RoleRule: READ,
+      ApiToken: READ,
+    },
     operations: ['read-events'],
     grantable: GRANT_NONE,
   },
@@ -97,16 +106,7 @@ export const AUTHORIZATION: Readonly<Record<TableRole, RoleRules>> = {
 /** Spec fields (dotted paths) that are platform guardrails: a tenant-scoped caller allowed to
  *  update the object must leave them as they are. */
 export const PLATFORM_FIELDS: Partial<Record<Kind, readonly string[]>> = {
-  Tenant: [
-    'quotas',
-    'networkIsolation',
-    'allowedRegistries',
-    'allowedClasses',
-    'policySets',
-    'placement',
-    'driftPolicy',
-    'namespaceOptions.forbiddenLabels',
-  ],
+  Tenant: ['quotas', 'networkIsolation', 'allowedRegistries', 'allowedClasses', 'policySets', 'placement', 'driftPolicy', 'namespaceOptions.forbiddenLabels'],
 };
 
 export function tableRolesOf(principal: Principal): TableRole[] {

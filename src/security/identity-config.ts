@@ -47,10 +47,9 @@ const FileSchema = Type.Object(
   {
     issuers: Type.Optional(Type.Array(IssuerSchema, { maxItems: 32 })),
     roleRules: Type.Optional(
-      Type.Array(
-        Type.Object({ name: Type.String({ pattern: NAME, maxLength: 63 }), ...RoleRuleSpecSchema.properties }, { additionalProperties: false }),
-        { maxItems: 1000 },
-      ),
+      Type.Array(Type.Object({ name: Type.String({ pattern: NAME, maxLength: 63 }), ...RoleRuleSpecSchema.properties }, { additionalProperties: false }), {
+        maxItems: 1000,
+      }),
     ),
   },
   { additionalProperties: false },
@@ -120,8 +119,16 @@ export function parseIdentityConfig(text: string, extraIssuers: readonly IssuerE
       ...(i.consoleClientId !== undefined && { console: { clientId: i.consoleClientId, scopes: i.consoleScopes ?? CONSOLE_SCOPES } }),
     };
   });
-  duplicates(issuers.map((i) => i.name), 'issuers', 'name');
-  duplicates(issuers.map((i) => i.issuerUrl), 'issuers', 'issuerUrl');
+  duplicates(
+    issuers.map((i) => i.name),
+    'issuers',
+    'name',
+  );
+  duplicates(
+    issuers.map((i) => i.issuerUrl),
+    'issuers',
+    'issuerUrl',
+  );
   const names = new Set(issuers.map((i) => i.name));
   const roleRules = (file.roleRules ?? []).map(({ name, ...spec }, n): RoleRule => {
     const problem = ruleProblems(spec)[0];
@@ -129,7 +136,11 @@ export function parseIdentityConfig(text: string, extraIssuers: readonly IssuerE
     if (spec.issuer !== undefined && !names.has(spec.issuer)) throw new IdentityConfigError(`roleRules/${n}/issuer names no configured issuer`);
     return { name, spec, source: `config/${name}` };
   });
-  duplicates(roleRules.map((r) => r.name), 'roleRules', 'name');
+  duplicates(
+    roleRules.map((r) => r.name),
+    'roleRules',
+    'name',
+  );
   return { issuers, roleRules };
 }
 

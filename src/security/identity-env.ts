@@ -43,9 +43,11 @@ export function issuerFromEnvironment(get: (name: OidcVariable) => string | unde
   const issuerUrl = get('KUBENOVA_OIDC_ISSUER_URL');
   if (issuerUrl === undefined) throw new IdentityConfigError(`${set[0]} is set but KUBENOVA_OIDC_ISSUER_URL is not: set the issuer URL too`);
   const clientIds = list(get('KUBENOVA_OIDC_CLIENT_ID') ?? '');
-  if (clientIds.length === 0) throw new IdentityConfigError('KUBENOVA_OIDC_CLIENT_ID is required with KUBENOVA_OIDC_ISSUER_URL (the client ids tokens are issued for)');
+  if (clientIds.length === 0)
+    throw new IdentityConfigError('KUBENOVA_OIDC_CLIENT_ID is required with KUBENOVA_OIDC_ISSUER_URL (the client ids tokens are issued for)');
   const entry: IssuerEntry = { name: get('KUBENOVA_OIDC_ISSUER_NAME') ?? 'oidc', issuerUrl, audiences: clientIds };
-  const mapping = (claim: string | undefined, prefix: string | undefined) => (claim === undefined && prefix === undefined ? undefined : { ...(claim !== undefined && { claim }), ...(prefix !== undefined && { prefix }) });
+  const mapping = (claim: string | undefined, prefix: string | undefined) =>
+    claim === undefined && prefix === undefined ? undefined : { ...(claim !== undefined && { claim }), ...(prefix !== undefined && { prefix }) };
   const username = mapping(get('KUBENOVA_OIDC_USERNAME_CLAIM'), get('KUBENOVA_OIDC_USERNAME_PREFIX'));
   const groups = mapping(get('KUBENOVA_OIDC_GROUPS_CLAIM'), get('KUBENOVA_OIDC_GROUPS_PREFIX'));
   if (username) entry.username = username;

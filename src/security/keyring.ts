@@ -80,7 +80,11 @@ async function readKeyringFile(path: string): Promise<KeyringData> {
     }
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    throw new KeyringError('INVALID', `keyring ${path}: cannot read: ${(err as Error).message}`, `cannot be read${typeof code === 'string' ? ` (${code})` : ''}`);
+    throw new KeyringError(
+      'INVALID',
+      `keyring ${path}: cannot read: ${(err as Error).message}`,
+      `cannot be read${typeof code === 'string' ? ` (${code})` : ''}`,
+    );
   }
   if (!isPrivateMode(mode)) throw new KeyringError('INVALID', `keyring ${path} ${NOT_PRIVATE}`, NOT_PRIVATE);
   let json: unknown;

@@ -60,7 +60,8 @@ export function identityOf(config: IssuerConfig, payload: JWTPayload): Identity 
     }
   }
   for (const [claim, value] of Object.entries(config.requiredClaims)) {
-    if (payload[claim] !== value) throw new AuthenticationError(`invalid bearer token: the "${claim}" claim does not have the required value`, 'required_claim_mismatch');
+    if (payload[claim] !== value)
+      throw new AuthenticationError(`invalid bearer token: the "${claim}" claim does not have the required value`, 'required_claim_mismatch');
   }
   const username = payload[config.username.claim];
   if (typeof username !== 'string' || username === '') {

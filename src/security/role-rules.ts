@@ -16,9 +16,15 @@ export const RoleRuleSpecSchema = Type.Object(
     user: Type.Optional({ ...PRINCIPAL_TEXT, description: 'A username, as the issuer names it after its username prefix.' }),
     anyone: Type.Optional(Type.Literal(true, { description: 'Every person the issuer signs in.' })),
     role: Type.Enum([...ROLES], { type: 'string' }),
-    tenant: Type.Optional(Type.String({ pattern: NAME, maxLength: 63, description: 'The tenant the role applies in; omitted: platform-wide (platform-admin, read-only).' })),
+    tenant: Type.Optional(
+      Type.String({ pattern: NAME, maxLength: 63, description: 'The tenant the role applies in; omitted: platform-wide (platform-admin, read-only).' }),
+    ),
     project: Type.Optional(
-      Type.String({ pattern: NAME, maxLength: 63, description: 'A project of the tenant: the role applies only to that project (its apps, grants and tokens), and lets its tenant be read.' }),
+      Type.String({
+        pattern: NAME,
+        maxLength: 63,
+        description: 'A project of the tenant: the role applies only to that project (its apps, grants and tokens), and lets its tenant be read.',
+      }),
     ),
   },
   { additionalProperties: false },

@@ -64,4 +64,3 @@ export class LocalBroadcast<T> implements Broadcast<T> {
     this.#listeners.clear();
   }
 }
-

@@ -25,7 +25,7 @@ export function decodeCursor(kind: Kind, cursor: string): string {
   let body: Partial<CursorBody> | undefined;
   try {
     const wellFormed = cursor.length <= MAX_CURSOR_LENGTH && /^[A-Za-z0-9_-]+$/.test(cursor);
-    body = wellFormed ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorBody> : undefined;
+    body = wellFormed ? (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorBody>) : undefined;
   } catch {
     body = undefined;
   }

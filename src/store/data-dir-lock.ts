@@ -22,8 +22,7 @@ export class DataDirInUseError extends Error {
   ) {
     const where = owner.host === hostname() ? `process ${owner.pid}` : `process ${owner.pid} on host ${owner.host}`;
     super(
-      `data directory ${dir} is in use by ${where} (lock ${join(dir, LOCK_FILE)}); ` +
-        'stop that KubeNova first, or remove the lock file if none runs there',
+      `data directory ${dir} is in use by ${where} (lock ${join(dir, LOCK_FILE)}); ` + 'stop that KubeNova first, or remove the lock file if none runs there',
     );
   }
 }

@@ -73,10 +73,7 @@ export class SqlShardLeases {
         [replica, lockId, ttlMs],
       );
       if (release.length > 0) {
-        await tx.query(`UPDATE shard_leases SET holder = NULL, expires_at = '-infinity' WHERE holder = $1 AND shard = ANY($2::int[])`, [
-          replica,
-          [...release],
-        ]);
+        await tx.query(`UPDATE shard_leases SET holder = NULL, expires_at = '-infinity' WHERE holder = $1 AND shard = ANY($2::int[])`, [replica, [...release]]);
       }
       const alive = (await tx.query<{ id: string }>(ALIVE, [ttlMs])).map((r) => r.id);
       if (!alive.includes(replica)) alive.push(replica); // its liveness session may be reopening
@@ -138,9 +135,10 @@ export const currentFence = (): Fence | undefined => fences.getStore();
  *  share lock keeps the lease from changing hands until the write commits. */
 export async function checkFence(tx: Sql, fence: Fence | undefined = currentFence()): Promise<void> {
   if (!fence) return;
-  const rows = await tx.query(
-    `SELECT 1 FROM shard_leases WHERE shard = $1 AND holder = $2 AND token = $3::bigint AND expires_at > now() FOR SHARE`,
-    [fence.shard, fence.holder, fence.token],
-  );
+  const rows = await tx.query(`SELECT 1 FROM shard_leases WHERE shard = $1 AND holder = $2 AND token = $3::bigint AND expires_at > now() FOR SHARE`, [
+    fence.shard,
+    fence.holder,
+    fence.token,
+  ]);
   if (rows.length === 0) throw new FencedError(fence);
 }

@@ -123,7 +123,8 @@ export const MIGRATIONS: readonly Migration[] = [
         FOREIGN KEY (kind, name) REFERENCES objects (kind, name) ON DELETE CASCADE
       );
     `,
-  },  {
+  },
+  {
     // Replicas on one PostgreSQL divide the reconcile work by shard (src/orchestrator/shards.ts):
     // each shard has one lease; its token grows with every change of holder (the fencing token
     // writes of a reconcile are checked against). A replica is alive while its heartbeat is

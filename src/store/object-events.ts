@@ -42,4 +42,3 @@ export function eventsOfChange(change: ChangeEvent): NewEvent[] {
   for (const t of change.transitions ?? []) out.push(transitionEvent(change, t));
   return out;
 }
-

@@ -8,7 +8,19 @@ import { currentTraceparent } from '../observability/tracing.js';
 import type { KeySource } from '../security/keyring.js';
 import { jsonEqual } from '../domain/canonical-json.js';
 import type { ChangeFeed } from './changes.js';
-import { type SubscribeOptions, type EventRecord, StoreError, type ChangeEvent, type ListOptions, type NewResource, type ObjectStore, type Page, type ResourcePatch, type SecretValues, type WriteContext } from './types.js';
+import {
+  type SubscribeOptions,
+  type EventRecord,
+  StoreError,
+  type ChangeEvent,
+  type ListOptions,
+  type NewResource,
+  type ObjectStore,
+  type Page,
+  type ResourcePatch,
+  type SecretValues,
+  type WriteContext,
+} from './types.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { checkFence } from './leases.js';
 import { labelSelectorSql } from './label-selector.js';
@@ -125,10 +137,7 @@ export class SqlObjectStore implements ObjectStore {
     }
     if (opts.labelSelector?.length) where.push(labelSelectorSql(opts.labelSelector, p));
     // One row more than the page tells whether another page follows.
-    const rows = await this.db.query<ObjectRow>(
-      `SELECT ${COLUMNS} FROM objects WHERE ${where.join(' AND ')} ORDER BY name LIMIT ${limit + 1}`,
-      p.values,
-    );
+    const rows = await this.db.query<ObjectRow>(`SELECT ${COLUMNS} FROM objects WHERE ${where.join(' AND ')} ORDER BY name LIMIT ${limit + 1}`, p.values);
     const items = rows.slice(0, limit).map((r) => toResource<S>(r));
     const last = items.at(-1);
     return rows.length > limit && last ? { items, nextCursor: encodeCursor(kind, last.name) } : { items };
@@ -208,17 +217,11 @@ export class SqlObjectStore implements ObjectStore {
     const outcome = await this.db.transaction(async (tx) => {
       // A reconcile whose shard lease has moved on must not write (see store/leases.ts).
       await checkFence(tx);
-      const rows = await tx.query<ObjectRow>(`SELECT ${COLUMNS} FROM objects WHERE kind = $1 AND name = $2 FOR UPDATE`, [
-        kind,
-        name,
-      ]);
+      const rows = await tx.query<ObjectRow>(`SELECT ${COLUMNS} FROM objects WHERE kind = $1 AND name = $2 FOR UPDATE`, [kind, name]);
       if (!rows[0]) throw new StoreError('NOT_FOUND', `${displayName(kind, name)} not found`);
       const cur = toResource<S>(rows[0]);
       if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== cur.resourceVersion) {
-        throw new StoreError(
-          'CONFLICT',
-          `${displayName(kind, name)} was modified: resourceVersion is ${cur.resourceVersion}, not ${ctx.expectedVersion}`,
-        );
+        throw new StoreError('CONFLICT', `${displayName(kind, name)} was modified: resourceVersion is ${cur.resourceVersion}, not ${ctx.expectedVersion}`);
       }
       const next = desire(cur);
       const plan: SecretValuesPlan | undefined = secrets && planSecretValues(cur, secretRefsOf(cur.spec), secrets, this.keys);

@@ -24,8 +24,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
   }
   const opened = db;
   return {
-    query: async <R extends Row>(text: string, params?: readonly unknown[]) =>
-      (await opened.query<R>(text, params ? [...params] : undefined)).rows,
+    query: async <R extends Row>(text: string, params?: readonly unknown[]) => (await opened.query<R>(text, params ? [...params] : undefined)).rows,
     exec: async (text) => {
       await opened.exec(text);
     },
@@ -43,8 +42,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
 
 function inTransaction(tx: Transaction): Sql {
   const sql: Sql = {
-    query: async <R extends Row>(text: string, params?: readonly unknown[]) =>
-      (await tx.query<R>(text, params ? [...params] : undefined)).rows,
+    query: async <R extends Row>(text: string, params?: readonly unknown[]) => (await tx.query<R>(text, params ? [...params] : undefined)).rows,
     exec: async (text) => {
       await tx.exec(text);
     },

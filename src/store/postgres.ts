@@ -101,8 +101,7 @@ async function inTransaction<T>(pool: pg.Pool, fn: (tx: Sql) => Promise<T>): Pro
 
 function onClient(client: pg.PoolClient): Sql {
   const sql: Sql = {
-    query: async <R extends Row>(text: string, params?: readonly unknown[]) =>
-      (await client.query<R>(text, params ? [...params] : undefined)).rows,
+    query: async <R extends Row>(text: string, params?: readonly unknown[]) => (await client.query<R>(text, params ? [...params] : undefined)).rows,
     exec: async (text) => {
       await client.query(text);
     },

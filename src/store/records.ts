@@ -4,7 +4,22 @@
 import { LocalBroadcast } from './changes.js';
 import { isStorableText } from './text.js';
 import { Params, toIsoString, type Row, type Sql } from './sql.js';
-import { StoreError, type AuditLog, type AuditOutcome, type AuditQuery, type AuditRecord, type Broadcast, type EventQuery, type EventRecord, type EventStore, type EventType, type NewAuditRecord, type NewEvent, type Page, type SubscribeOptions } from './types.js';
+import {
+  StoreError,
+  type AuditLog,
+  type AuditOutcome,
+  type AuditQuery,
+  type AuditRecord,
+  type Broadcast,
+  type EventQuery,
+  type EventRecord,
+  type EventStore,
+  type EventType,
+  type NewAuditRecord,
+  type NewEvent,
+  type Page,
+  type SubscribeOptions,
+} from './types.js';
 
 const INVALID_CURSOR = 'invalid cursor: pass back the nextCursor of a previous page unchanged';
 
@@ -15,7 +30,10 @@ export function encodeRecordCursor(table: string, id: string): string {
 export function decodeRecordCursor(table: string, cursor: string): string {
   let body: { v?: unknown; t?: unknown; id?: unknown } | undefined;
   try {
-    body = cursor.length <= 256 && /^[A-Za-z0-9_-]+$/.test(cursor) ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; t?: unknown; id?: unknown } : undefined;
+    body =
+      cursor.length <= 256 && /^[A-Za-z0-9_-]+$/.test(cursor)
+        ? (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; t?: unknown; id?: unknown })
+        : undefined;
   } catch {
     body = undefined;
   }
@@ -26,7 +44,8 @@ export function decodeRecordCursor(table: string, cursor: string): string {
 }
 
 /** Text headed for the database: never a NUL or lone surrogate (they would fail the query). */
-const clean = (text: string | undefined): string | null => (text === undefined ? null : isStorableText(text) ? text : text.replace(/[\u0000\uD800-\uDFFF]/g, '\uFFFD'));
+const clean = (text: string | undefined): string | null =>
+  text === undefined ? null : isStorableText(text) ? text : text.replace(/[\u0000\uD800-\uDFFF]/g, '\uFFFD');
 
 /** One page of `table` in id order, after the filters `where` built on `p`. */
 async function pageOf<R extends Row, T>(
@@ -37,7 +56,8 @@ async function pageOf<R extends Row, T>(
   q: { cursor?: string; limit: number; since?: string },
   map: (row: R) => T & { id: string },
 ): Promise<Page<T & { id: string }>> {
-  if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > 500) throw new StoreError('INVALID_ARGUMENT', `limit must be an integer from 1 to 500, got ${q.limit}`);
+  if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > 500)
+    throw new StoreError('INVALID_ARGUMENT', `limit must be an integer from 1 to 500, got ${q.limit}`);
   if (q.cursor !== undefined) where.push(`id > ${p.add(decodeRecordCursor(table, q.cursor))}::bigint`);
   if (q.since !== undefined) where.push(`time >= ${p.add(q.since)}::timestamptz`);
   const rows = await db.query<R>(
@@ -103,7 +123,18 @@ export class SqlEventStore implements EventStore {
       const [row] = await tx.query<EventRow>(
         `INSERT INTO events (type, reason, message, kind, name, tenant, cluster, correlation_id, client_request_id, actor)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *, id::text AS id`,
-        [e.type, clean(e.reason), clean(e.message), clean(e.kind), clean(e.name), clean(e.tenant), clean(e.cluster), clean(e.correlationId), clean(e.clientRequestId), clean(e.actor)],
+        [
+          e.type,
+          clean(e.reason),
+          clean(e.message),
+          clean(e.kind),
+          clean(e.name),
+          clean(e.tenant),
+          clean(e.cluster),
+          clean(e.correlationId),
+          clean(e.clientRequestId),
+          clean(e.actor),
+        ],
       );
       const appended = toEvent(row!);
       await this.appended.stage(tx, appended);

@@ -95,7 +95,7 @@ function decodeCursor(kind: Kind, name: string, cursor: string): number {
   let body: Partial<CursorBody> | undefined;
   try {
     const wellFormed = cursor.length <= 512 && /^[A-Za-z0-9_-]+$/.test(cursor);
-    body = wellFormed ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorBody> : undefined;
+    body = wellFormed ? (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorBody>) : undefined;
   } catch {
     body = undefined;
   }
@@ -129,11 +129,7 @@ export class SqlRevisionStore implements RevisionStore {
   }
 
   async get<S>(kind: Kind, name: string, number: number): Promise<Revision<S> | undefined> {
-    const rows = await this.db.query<RevisionRow>(`SELECT ${COLUMNS} FROM revisions WHERE kind = $1 AND name = $2 AND number = $3`, [
-      kind,
-      name,
-      number,
-    ]);
+    const rows = await this.db.query<RevisionRow>(`SELECT ${COLUMNS} FROM revisions WHERE kind = $1 AND name = $2 AND number = $3`, [kind, name, number]);
     return rows[0] && toRevision<S>(rows[0]);
   }
 

@@ -111,10 +111,11 @@ export class SqlSecretStore implements SecretStore {
   }
 
   async get(ref: SecretRef): Promise<Buffer | undefined> {
-    const [row] = await this.db.query<SecretRow>(
-      'SELECT key_id, wrapped_key, iv, tag, ciphertext FROM secrets WHERE kind = $1 AND name = $2 AND field = $3',
-      [ref.kind, ref.name, ref.field],
-    );
+    const [row] = await this.db.query<SecretRow>('SELECT key_id, wrapped_key, iv, tag, ciphertext FROM secrets WHERE kind = $1 AND name = $2 AND field = $3', [
+      ref.kind,
+      ref.name,
+      ref.field,
+    ]);
     if (!row) return undefined;
     const envelope = {
       keyId: row.key_id,
@@ -166,10 +167,13 @@ export class SqlSecretStore implements SecretStore {
         for (const row of rows) {
           const ref = { kind: row.kind, name: row.name, field: row.field } as SecretRef;
           const w = about(ref, () => rewrap({ keyId: row.key_id, wrappedKey: toBuffer(row.wrapped_key) }, refAad(ref), this.keys));
-          await tx.query(
-            'UPDATE secrets SET key_id = $1, wrapped_key = $2 WHERE kind = $3 AND name = $4 AND field = $5',
-            [w.keyId, w.wrappedKey, ref.kind, ref.name, ref.field],
-          );
+          await tx.query('UPDATE secrets SET key_id = $1, wrapped_key = $2 WHERE kind = $3 AND name = $4 AND field = $5', [
+            w.keyId,
+            w.wrappedKey,
+            ref.kind,
+            ref.name,
+            ref.field,
+          ]);
         }
         return rows.length;
       });

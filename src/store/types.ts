@@ -372,5 +372,3 @@ export interface AuditLog {
   append(r: NewAuditRecord): Promise<AuditRecord>;
   list(q: AuditQuery): Promise<Page<AuditRecord>>;
 }
-
-

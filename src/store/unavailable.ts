@@ -21,7 +21,8 @@ const STATEMENT_TIMEOUT = '57014';
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 // node-postgres reports a lost connection with plain Errors, by message only.
 // pg-pool says "timeout exceeded when trying to connect" when no connection came in time.
-const LOST_CONNECTION = /^(Connection terminated|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect)/;
+const LOST_CONNECTION =
+  /^(Connection terminated|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect)/;
 
 /** Whether `err` says the database connection failed or was lost (not that a statement was wrong). */
 export function isConnectionError(err: unknown): boolean {

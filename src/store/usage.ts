@@ -64,7 +64,14 @@ export class SqlUsageStore implements UsageStore {
     await this.db.query(
       `INSERT INTO usage_samples (at, tenant, cluster, resource, hard, used)
        SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::float8[])`,
-      [samples.map((s) => s.at), samples.map((s) => s.tenant), samples.map((s) => s.cluster), samples.map((s) => s.resource), samples.map((s) => s.hard), samples.map((s) => s.used)],
+      [
+        samples.map((s) => s.at),
+        samples.map((s) => s.tenant),
+        samples.map((s) => s.cluster),
+        samples.map((s) => s.resource),
+        samples.map((s) => s.hard),
+        samples.map((s) => s.used),
+      ],
     );
   }
 
@@ -77,7 +84,9 @@ export class SqlUsageStore implements UsageStore {
   }
 
   async prune(before: string): Promise<number> {
-    const [row] = await this.db.query<{ n: number }>('WITH d AS (DELETE FROM usage_samples WHERE at < $1 RETURNING 1) SELECT count(*)::int AS n FROM d', [before]);
+    const [row] = await this.db.query<{ n: number }>('WITH d AS (DELETE FROM usage_samples WHERE at < $1 RETURNING 1) SELECT count(*)::int AS n FROM d', [
+      before,
+    ]);
     return Number(row?.n ?? 0);
   }
 }

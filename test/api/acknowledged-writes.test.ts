@@ -38,7 +38,16 @@ test('create, update and delete answered 2xx are audited, with their events, in 
     expect(res.statusCode, res.body).toBe(w.status);
     const requestId = res.headers['x-correlation-id'] as string;
     expect(await recordsOf(requestId)).toMatchObject([
-      { action: w.action, kind: 'PolicySet', name: 'baseline', status: w.status, outcome: 'succeeded', actor: 'admin', roles: ['platform-admin'], clientIp: '127.0.0.1' },
+      {
+        action: w.action,
+        kind: 'PolicySet',
+        name: 'baseline',
+        status: w.status,
+        outcome: 'succeeded',
+        actor: 'admin',
+        roles: ['platform-admin'],
+        clientIp: '127.0.0.1',
+      },
     ]);
     expect(await eventsOf(requestId)).toMatchObject([{ reason: w.reason, kind: 'PolicySet', name: 'baseline' }]);
   }
@@ -54,7 +63,9 @@ test('the response hook writes no second record of a write audited with it, and 
       const second = await h2.call(ADMIN, 'POST', '/api/v1/policysets', { name: 'once', spec: {} });
       expect(second.statusCode).toBe(409);
       const [once, twice] = [first, second].map((r) => r.headers['x-correlation-id'] as string);
-      await vi.waitFor(async () => expect(await recordsOf(twice!)).toMatchObject([{ action: 'create', status: 409, outcome: 'failed', reason: 'ALREADY_EXISTS' }]));
+      await vi.waitFor(async () =>
+        expect(await recordsOf(twice!)).toMatchObject([{ action: 'create', status: 409, outcome: 'failed', reason: 'ALREADY_EXISTS' }]),
+      );
       expect(spy.mock.calls.map(([r]) => r.requestId)).toEqual([twice]);
       expect(await recordsOf(once!)).toHaveLength(1);
     } finally {

@@ -79,7 +79,10 @@ describe('API tokens', () => {
 
   it("a token scoped to one project acts on that project's objects only", async () => {
     for (const name of ['acme-web', 'acme-back']) expect((await h.call(ADMIN, 'POST', '/api/v1/tenants/acme/projects', { name })).statusCode).toBe(201);
-    const app = (name: string, project: string) => ({ name, spec: { project, components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' } }] } });
+    const app = (name: string, project: string) => ({
+      name,
+      spec: { project, components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' } }] },
+    });
     expect((await h.call(ADMIN, 'POST', '/api/v1/apps', app('acme-back-api', 'acme-back'))).statusCode).toBe(201);
     const created = await create(ACME_ADMIN, { name: 'acme-web-ci', role: 'tenant-dev', tenant: 'acme', project: 'acme-web' });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -127,7 +130,9 @@ describe('API tokens', () => {
     expect((await h.call(token, 'GET', '/api/v1/tenants')).statusCode).toBe(200);
     expect((await h.call(ACME_ADMIN, 'DELETE', '/api/v1/apitokens/acme-revoked', undefined, { 'x-request-id': 'revoke-1' })).statusCode).toBe(204);
     await expect401(token, 'api_token_unknown');
-    const audit = json<{ items: { clientRequestId?: string; actor: string; action: string; name: string }[] }>(await h.call(ADMIN, 'GET', '/api/v1/audit?kind=ApiToken'));
+    const audit = json<{ items: { clientRequestId?: string; actor: string; action: string; name: string }[] }>(
+      await h.call(ADMIN, 'GET', '/api/v1/audit?kind=ApiToken'),
+    );
     expect(audit.items.find((r) => r.clientRequestId === 'revoke-1')).toMatchObject({ actor: 'acme-admin', action: 'delete', name: 'acme-revoked' });
   });
 

@@ -60,7 +60,9 @@ async function setImage(name: string, image: string, caller: Caller = DEV, reaso
 /** What the App reconciler writes when a generation converges (or fails). */
 async function report(name: string, phase: Phase, message = 'ok'): Promise<void> {
   const app = await h.store.objects.get('App', name);
-  const conditions = [{ type: 'Ready', status: phase === 'Deployed' ? 'True' : 'False', reason: phase, message, lastTransitionTime: new Date().toISOString() }] as const;
+  const conditions = [
+    { type: 'Ready', status: phase === 'Deployed' ? 'True' : 'False', reason: phase, message, lastTransitionTime: new Date().toISOString() },
+  ] as const;
   await h.store.objects.updateStatus('App', name, { phase, observedGeneration: app!.generation, conditions: [...conditions], clusters: {} });
 }
 

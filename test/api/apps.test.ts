@@ -63,14 +63,25 @@ describe('app admission', () => {
     );
     expect(err.code).toBe('UNPROCESSABLE');
     expect(err.details).toEqual([
-      { field: 'body/spec/components/0/traits/0/type', reason: `cluster "${C}" lacks TraitDefinition "gateway" [core.oam.dev/v1beta1/traitdefinitions/gateway]` },
-      { field: 'body/spec/workflow/steps/0/type', reason: `cluster "${C}" lacks WorkflowStepDefinition "notification" [core.oam.dev/v1beta1/workflowstepdefinitions/notification]` },
+      {
+        field: 'body/spec/components/0/traits/0/type',
+        reason: `cluster "${C}" lacks TraitDefinition "gateway" [core.oam.dev/v1beta1/traitdefinitions/gateway]`,
+      },
+      {
+        field: 'body/spec/workflow/steps/0/type',
+        reason: `cluster "${C}" lacks WorkflowStepDefinition "notification" [core.oam.dev/v1beta1/workflowstepdefinitions/notification]`,
+      },
     ]);
   });
 
   it("refuses component types the tenant's policy set does not allow, naming the rule", async () => {
     const err = await refused(app({ components: [{ name: 'bg', type: 'worker', properties: { image: 'busybox' } }] }));
-    expect(err.details).toEqual([{ field: 'body/spec/components/0/type', reason: expect.stringMatching(/component type "worker" is not allowed by policy set "ps-.*" \(allowedComponentTypes: webservice\)/) }]);
+    expect(err.details).toEqual([
+      {
+        field: 'body/spec/components/0/type',
+        reason: expect.stringMatching(/component type "worker" is not allowed by policy set "ps-.*" \(allowedComponentTypes: webservice\)/),
+      },
+    ]);
   });
 
   it('refuses KubeVela metadata keys in labels and anywhere in properties', async () => {
@@ -116,7 +127,12 @@ describe('app admission', () => {
 
   it('names a refused key with markup by position only, never quoting it', async () => {
     const markup = 'oam.dev/<img src=x onerror=alert(1)>';
-    const res = await h.call(ADMIN, 'POST', '/api/v1/apps', app({ components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx', '<b>': { [markup]: 1 } } }] }));
+    const res = await h.call(
+      ADMIN,
+      'POST',
+      '/api/v1/apps',
+      app({ components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx', '<b>': { [markup]: 1 } } }] }),
+    );
     expect(res.statusCode).toBe(422);
     expect(json<ApiErr>(res).details).toEqual([{ field: 'body/spec/components/0/properties/*/*', reason: expect.stringContaining('KubeVela metadata keys') }]);
     expect(res.body).not.toMatch(/<img|<b>|onerror/);

@@ -58,7 +58,14 @@ describe('records', () => {
   it('a nested create names the new object; a deletion waiting for finalizers is initiated', async () => {
     const project = uniq('acme-p');
     await h.call(CALLERS['tenant-admin'], 'POST', '/api/v1/tenants/acme/projects', { name: project }, { 'x-request-id': `np-${project}` });
-    expect(await recordOf(`np-${project}`)).toMatchObject({ actor: 'alice', action: 'create', kind: 'Project', name: project, tenant: 'acme', outcome: 'succeeded' });
+    expect(await recordOf(`np-${project}`)).toMatchObject({
+      actor: 'alice',
+      action: 'create',
+      kind: 'Project',
+      name: project,
+      tenant: 'acme',
+      outcome: 'succeeded',
+    });
     const del = await h.call(CALLERS['tenant-admin'], 'DELETE', `/api/v1/projects/${project}`, undefined, { 'x-request-id': `del-${project}` });
     expect(del.statusCode).toBe(202);
     expect(await recordOf(`del-${project}`)).toMatchObject({ action: 'delete', kind: 'Project', name: project, outcome: 'initiated', status: 202 });
@@ -66,11 +73,27 @@ describe('records', () => {
 
   it('refused requests, reads included: 401 as anonymous, 403 with the caller, each with its reason code', async () => {
     await h.call(undefined, 'GET', '/api/v1/tenants', undefined, { 'x-request-id': 'denied-anon' });
-    expect(await recordOf('denied-anon')).toMatchObject({ actor: 'anonymous', roles: [], action: 'list', kind: 'Tenant', outcome: 'failed', status: 401, reason: 'UNAUTHENTICATED' });
+    expect(await recordOf('denied-anon')).toMatchObject({
+      actor: 'anonymous',
+      roles: [],
+      action: 'list',
+      kind: 'Tenant',
+      outcome: 'failed',
+      status: 401,
+      reason: 'UNAUTHENTICATED',
+    });
     await h.call('not.a.token', 'POST', '/api/v1/tenants', { name: 'x', spec: {} }, { 'x-request-id': 'denied-bad-token' });
     expect(await recordOf('denied-bad-token')).toMatchObject({ actor: 'anonymous', outcome: 'failed', status: 401, reason: 'UNAUTHENTICATED' });
     await h.call(CALLERS['tenant-dev'], 'POST', '/api/v1/clusters', { name: 'c9', kubeconfig: kubeconfigB64() }, { 'x-request-id': 'denied-dev' });
-    expect(await recordOf('denied-dev')).toMatchObject({ actor: 'dave', roles: ['tenant-dev'], action: 'create', kind: 'Cluster', outcome: 'failed', status: 403, reason: 'FORBIDDEN' });
+    expect(await recordOf('denied-dev')).toMatchObject({
+      actor: 'dave',
+      roles: ['tenant-dev'],
+      action: 'create',
+      kind: 'Cluster',
+      outcome: 'failed',
+      status: 403,
+      reason: 'FORBIDDEN',
+    });
     await h.call(CALLERS['tenant-reader'], 'GET', '/api/v1/clusters', undefined, { 'x-request-id': 'denied-read' });
     expect(await recordOf('denied-read')).toMatchObject({ actor: 'rita', action: 'list', kind: 'Cluster', outcome: 'failed', status: 403 });
   });

@@ -22,7 +22,11 @@ beforeAll(async () => {
 afterAll(() => shared?.close());
 const claims = { roles: ['platform-admin'] };
 
-async function sign(key: CryptoKey | Uint8Array, alg: string, opts: { kid?: string; iss?: string; aud?: string; exp?: number; sub?: string | null; extra?: Record<string, unknown> } = {}) {
+async function sign(
+  key: CryptoKey | Uint8Array,
+  alg: string,
+  opts: { kid?: string; iss?: string; aud?: string; exp?: number; sub?: string | null; extra?: Record<string, unknown> } = {},
+) {
   let jwt = new SignJWT({ ...claims, ...opts.extra }).setProtectedHeader({ alg, ...(opts.kid && { kid: opts.kid }) }).setIssuedAt();
   if (opts.sub !== null) jwt = jwt.setSubject(opts.sub ?? 'someone');
   if (opts.exp !== 0) jwt = jwt.setExpirationTime(opts.exp ?? now() + 600);
@@ -57,11 +61,20 @@ describe('HS256', () => {
     ['signed with another secret', () => sign(new TextEncoder().encode('another-secret-another-secret-another!!'), 'HS256')],
     ['with roles that are not a list', () => sign(TEST_SECRET, 'HS256', { extra: { roles: 7 } })],
     ['with tenants that are not tenant names', () => sign(TEST_SECRET, 'HS256', { extra: { tenants: ['Not A Tenant'] } })],
-    ['unsigned (alg none)', () => Promise.resolve(`${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', exp: now() + 60, ...claims })).toString('base64url')}.`)],
-    ['tampered', async () => {
-      const [head, , sig] = (await sign(TEST_SECRET, 'HS256')).split('.');
-      return `${head}.${Buffer.from(JSON.stringify({ sub: 'x', exp: now() + 60, roles: ['platform-admin'], tenants: [] })).toString('base64url')}.${sig}`;
-    }],
+    [
+      'unsigned (alg none)',
+      () =>
+        Promise.resolve(
+          `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', exp: now() + 60, ...claims })).toString('base64url')}.`,
+        ),
+    ],
+    [
+      'tampered',
+      async () => {
+        const [head, , sig] = (await sign(TEST_SECRET, 'HS256')).split('.');
+        return `${head}.${Buffer.from(JSON.stringify({ sub: 'x', exp: now() + 60, roles: ['platform-admin'], tenants: [] })).toString('base64url')}.${sig}`;
+      },
+    ],
   ])('rejects a token %s: 401', async (_what, make) => {
     await expectStatus(h, await make(), 401, 'UNAUTHENTICATED');
   });
@@ -156,7 +169,9 @@ describe('JWKS from an external IdP', () => {
   it('answers 503 when the key set cannot be fetched', async () => {
     const fresh = await startHarness({
       store: shared.store,
-      verifier: createTokenVerifier(await loadVerificationKeys({ createHs256SecretFile: false, jwksUrl: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/.well-known/jwks.json` })),
+      verifier: createTokenVerifier(
+        await loadVerificationKeys({ createHs256SecretFile: false, jwksUrl: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/.well-known/jwks.json` }),
+      ),
     });
     up = false;
     try {

@@ -20,19 +20,29 @@ type Send = (caller: (typeof CALLERS)[CallerName]) => Promise<LightMyRequestResp
 /** Prepares what the request acts on (fresh objects for writes), then returns how to send it. */
 type Operation = () => Promise<Send>;
 
-const get = (url: string): Operation => () => Promise.resolve((c) => h.call(c, 'GET', url));
-const post = (url: string, body: () => unknown): Operation => () => Promise.resolve((c) => h.call(c, 'POST', url, body()));
+const get =
+  (url: string): Operation =>
+  () =>
+    Promise.resolve((c) => h.call(c, 'GET', url));
+const post =
+  (url: string, body: () => unknown): Operation =>
+  () =>
+    Promise.resolve((c) => h.call(c, 'POST', url, body()));
 
 /** GET then PUT back with a changed label (what an edit looks like), on an object made by `make`. */
-const edit = (collection: string, make: () => Promise<string>): Operation => async () => {
-  const name = await make();
-  const current = json<{ labels: Record<string, string>; spec: unknown }>(await h.call(ADMIN, 'GET', `${collection}/${name}`));
-  return (c) => h.call(c, 'PUT', `${collection}/${name}`, { labels: { ...current.labels, edited: 'yes' }, spec: current.spec });
-};
-const remove = (collection: string, make: () => Promise<string>): Operation => async () => {
-  const name = await make();
-  return (c) => h.call(c, 'DELETE', `${collection}/${name}`);
-};
+const edit =
+  (collection: string, make: () => Promise<string>): Operation =>
+  async () => {
+    const name = await make();
+    const current = json<{ labels: Record<string, string>; spec: unknown }>(await h.call(ADMIN, 'GET', `${collection}/${name}`));
+    return (c) => h.call(c, 'PUT', `${collection}/${name}`, { labels: { ...current.labels, edited: 'yes' }, spec: current.spec });
+  };
+const remove =
+  (collection: string, make: () => Promise<string>): Operation =>
+  async () => {
+    const name = await make();
+    return (c) => h.call(c, 'DELETE', `${collection}/${name}`);
+  };
 
 const fresh = {
   cluster: async () => (await adminCreate(h, '/api/v1/clusters', { name: uniq('c'), kubeconfig: kubeconfigB64() })).name as string,
@@ -67,7 +77,11 @@ const MATRIX: [string, Operation, number[]][] = [
   ["list a tenant's projects", get('/api/v1/tenants/acme/projects'), [200, 200, 200, 200, 200, 403, 401]],
   ['update project', edit('/api/v1/projects', fresh.project), [200, 403, 200, 403, 403, 403, 401]],
   ['delete project', remove('/api/v1/projects', fresh.project), [202, 403, 202, 403, 403, 403, 401]],
-  ['issue project kubeconfig', post('/api/v1/projects/acme-web:issue-kubeconfig', () => ({ cluster: 'c1', role: 'edit' })), [501, 403, 501, 501, 403, 403, 401]],
+  [
+    'issue project kubeconfig',
+    post('/api/v1/projects/acme-web:issue-kubeconfig', () => ({ cluster: 'c1', role: 'edit' })),
+    [501, 403, 501, 501, 403, 403, 401],
+  ],
 
   ['create app', post('/api/v1/apps', () => appBody(uniq('acme-a'), 'acme-web')), [201, 403, 201, 201, 403, 403, 401]],
   ['get app', get('/api/v1/apps/acme-shop'), [200, 200, 200, 200, 200, 403, 401]],
@@ -78,9 +92,11 @@ const MATRIX: [string, Operation, number[]][] = [
   ['delete app', remove('/api/v1/apps', fresh.app), [202, 403, 202, 202, 403, 403, 401]],
   ['app rollout', get('/api/v1/apps/acme-shop/rollout'), [200, 200, 200, 200, 200, 403, 401]],
   // Authorized, then 503: these HTTP-only servers have no cluster access.
-  ...(['suspend', 'resume', 'terminate'] as const).map(
-    (m): [string, Operation, number[]] => [`app ${m}`, post(`/api/v1/apps/acme-shop:${m}`, () => ({})), [503, 403, 503, 503, 403, 403, 401]],
-  ),
+  ...(['suspend', 'resume', 'terminate'] as const).map((m): [string, Operation, number[]] => [
+    `app ${m}`,
+    post(`/api/v1/apps/acme-shop:${m}`, () => ({})),
+    [503, 403, 503, 503, 403, 403, 401],
+  ]),
   // Allowed, then refused for want of an earlier revision (nothing is written).
   ['app rollback', post('/api/v1/apps/acme-shop:rollback', () => ({})), [409, 403, 409, 409, 403, 403, 401]],
 
@@ -103,8 +119,16 @@ const MATRIX: [string, Operation, number[]][] = [
 
   ['create role rule', post('/api/v1/rolerules', () => ({ name: uniq('r'), spec: { group: 'g', role: 'read-only' } })), [201, 403, 403, 403, 403, 403, 401]],
   ['list role rules', get('/api/v1/rolerules'), [200, 200, 403, 403, 403, 403, 401]],
-  ['create tenant API token', post('/api/v1/apitokens', () => ({ name: uniq('k'), role: 'read-only', tenant: 'acme', ttlSeconds: 600 })), [201, 403, 201, 403, 403, 403, 401]],
-  ['create project API token', post('/api/v1/apitokens', () => ({ name: uniq('k'), role: 'tenant-dev', tenant: 'acme', project: 'acme-web', ttlSeconds: 600 })), [201, 403, 201, 403, 403, 403, 401]],
+  [
+    'create tenant API token',
+    post('/api/v1/apitokens', () => ({ name: uniq('k'), role: 'read-only', tenant: 'acme', ttlSeconds: 600 })),
+    [201, 403, 201, 403, 403, 403, 401],
+  ],
+  [
+    'create project API token',
+    post('/api/v1/apitokens', () => ({ name: uniq('k'), role: 'tenant-dev', tenant: 'acme', project: 'acme-web', ttlSeconds: 600 })),
+    [201, 403, 201, 403, 403, 403, 401],
+  ],
   ['list API tokens', get('/api/v1/apitokens'), [200, 200, 200, 403, 403, 403, 401]],
   ['whoami', get('/api/v1/whoami'), [200, 200, 200, 200, 200, 200, 401]],
 ];
@@ -112,7 +136,15 @@ const MATRIX: [string, Operation, number[]][] = [
 // The same matrix with rights from role rules instead of token claims: each test caller is a
 // person of issuer "corp" in one group, and rules map groups to roles (plus decoys that must
 // not widen anything in acme).
-const GROUP_OF: Record<string, string> = { root: 'platform', admin: 'platform', auditor: 'auditors', alice: 'acme-admins', dave: 'acme-devs', rita: 'acme-readers', nobody: 'nobody' };
+const GROUP_OF: Record<string, string> = {
+  root: 'platform',
+  admin: 'platform',
+  auditor: 'auditors',
+  alice: 'acme-admins',
+  dave: 'acme-devs',
+  rita: 'acme-readers',
+  nobody: 'nobody',
+};
 const RULES: RoleRule[] = [
   { name: 'platform', spec: { issuer: 'corp', group: 'platform', role: 'platform-admin' } },
   { name: 'auditors', spec: { issuer: 'corp', group: 'auditors', role: 'read-only' } },
@@ -344,7 +376,13 @@ describe('authorization matrix, rights in one project (role rules)', () => {
     const grants = await listed('/api/v1/tenants/acme/kubeconfiggrants');
     expect(grants).toContain('acme-grant');
     expect(grants).not.toContain('acme-back-grant');
-    for (const url of ['/api/v1/projects/acme-back', '/api/v1/apps/acme-back-api', '/api/v1/kubeconfiggrants/acme-back-grant', '/api/v1/tenants/globex', '/api/v1/projects/acme-back/apps']) {
+    for (const url of [
+      '/api/v1/projects/acme-back',
+      '/api/v1/apps/acme-back-api',
+      '/api/v1/kubeconfiggrants/acme-back-grant',
+      '/api/v1/tenants/globex',
+      '/api/v1/projects/acme-back/apps',
+    ]) {
       const res = await h.call(caller, 'GET', url);
       expect(res.statusCode, url).toBe(404);
     }
@@ -359,7 +397,13 @@ describe('authorization matrix, rights in one project (role rules)', () => {
     expect([403, 404, 422]).toContain(grant.statusCode);
     const tenantGrant = await h.call(pam, 'POST', '/api/v1/kubeconfiggrants', grantBody(uniq('acme-g'), 'acme'));
     expect(tenantGrant.statusCode, tenantGrant.body).toBe(403);
-    const token = await h.call(pam, 'POST', '/api/v1/apitokens', { name: uniq('k'), role: 'tenant-dev', tenant: 'acme', project: 'acme-back', ttlSeconds: 600 });
+    const token = await h.call(pam, 'POST', '/api/v1/apitokens', {
+      name: uniq('k'),
+      role: 'tenant-dev',
+      tenant: 'acme',
+      project: 'acme-back',
+      ttlSeconds: 600,
+    });
     expect(token.statusCode, token.body).toBe(403);
     const tenantIssue = await h.call(pam, 'POST', '/api/v1/tenants/acme:issue-kubeconfig', { cluster: 'c1', namespaces: ['acme-web'] });
     expect(tenantIssue.statusCode).toBe(403);
@@ -367,7 +411,13 @@ describe('authorization matrix, rights in one project (role rules)', () => {
 
   it('a rule naming a project under the wrong tenant reaches nothing, not even that tenant', async () => {
     const dan = { roles: [], subject: 'dan' };
-    for (const url of ['/api/v1/tenants/globex', '/api/v1/tenants/acme', '/api/v1/projects/acme-web', '/api/v1/apps/acme-shop', '/api/v1/kubeconfiggrants/acme-grant']) {
+    for (const url of [
+      '/api/v1/tenants/globex',
+      '/api/v1/tenants/acme',
+      '/api/v1/projects/acme-web',
+      '/api/v1/apps/acme-shop',
+      '/api/v1/kubeconfiggrants/acme-grant',
+    ]) {
       expect((await h.call(dan, 'GET', url)).statusCode, url).toBe(404);
     }
     for (const url of ['/api/v1/tenants', '/api/v1/projects', '/api/v1/apps', '/api/v1/kubeconfiggrants']) {

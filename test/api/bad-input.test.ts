@@ -43,17 +43,37 @@ describe('bodies that fail the schema: 400 VALIDATION_FAILED naming each field',
     ['boolean for an enum', '/api/v1/tenants', { name: 'x5', spec: { networkIsolation: true } }, ['body/spec/networkIsolation']],
     ['unknown top-level field', '/api/v1/tenants', { name: 'x6', metadata: {} }, ['body/metadata']],
     ['unknown nested field', '/api/v1/tenants', { name: 'x7', spec: { quotas: { gpus: 1 } } }, ['body/spec/quotas/gpus']],
-    ['unknown field in a list item', '/api/v1/tenants', { name: 'x8', spec: { owners: [{ kind: 'User', name: 'a', email: 'a@b' }] } }, ['body/spec/owners/0/email']],
+    [
+      'unknown field in a list item',
+      '/api/v1/tenants',
+      { name: 'x8', spec: { owners: [{ kind: 'User', name: 'a', email: 'a@b' }] } },
+      ['body/spec/owners/0/email'],
+    ],
     ['owner kind outside the enum', '/api/v1/tenants', { name: 'x9', spec: { owners: [{ kind: 'Robot', name: 'a' }] } }, ['body/spec/owners/0/kind']],
     ['bad quantity', '/api/v1/tenants', { name: 'x10', spec: { quotas: { memory: '1 GB' } } }, ['body/spec/quotas/memory']],
     ['missing required fields', '/api/v1/apps', { name: 'x11', spec: {} }, ['body/spec/project', 'body/spec/components']],
     ['empty component list', '/api/v1/apps', { name: 'x12', spec: { project: 'acme-web', components: [] } }, ['body/spec/components']],
-    ['ttl as a string', '/api/v1/kubeconfiggrants', { name: 'x13', spec: { tenant: 'acme', cluster: 'c1', subject: 's', ttlSeconds: '3600', role: 'view' } }, ['body/spec/ttlSeconds']],
+    [
+      'ttl as a string',
+      '/api/v1/kubeconfiggrants',
+      { name: 'x13', spec: { tenant: 'acme', cluster: 'c1', subject: 's', ttlSeconds: '3600', role: 'view' } },
+      ['body/spec/ttlSeconds'],
+    ],
     ['missing kubeconfig', '/api/v1/clusters', { name: 'x14' }, ['body/kubeconfig']],
     ['kubeconfig not base64', '/api/v1/clusters', { name: 'x15', kubeconfig: 'not base64!' }, ['body/kubeconfig']],
     ['kubeconfig that is not a kubeconfig', '/api/v1/clusters', { name: 'x16', kubeconfig: Buffer.from('hello: [').toString('base64') }, ['body/kubeconfig']],
-    ['kubeconfig without a current context', '/api/v1/clusters', { name: 'x17', kubeconfig: Buffer.from('apiVersion: v1\nclusters: []\n').toString('base64') }, ['body/kubeconfig']],
-    ['proxy URL not https', '/api/v1/clusters', { name: 'x18', kubeconfig: kubeconfigB64(), spec: { capsuleProxy: { url: 'http://proxy' } } }, ['body/spec/capsuleProxy/url']],
+    [
+      'kubeconfig without a current context',
+      '/api/v1/clusters',
+      { name: 'x17', kubeconfig: Buffer.from('apiVersion: v1\nclusters: []\n').toString('base64') },
+      ['body/kubeconfig'],
+    ],
+    [
+      'proxy URL not https',
+      '/api/v1/clusters',
+      { name: 'x18', kubeconfig: kubeconfigB64(), spec: { capsuleProxy: { url: 'http://proxy' } } },
+      ['body/spec/capsuleProxy/url'],
+    ],
     ['a body that is null', '/api/v1/tenants', null, ['body']],
     ['a body that is a string', '/api/v1/tenants', 'tenant', ['body']],
   ])('%s', async (_what, url, body, fields) => {
@@ -88,7 +108,9 @@ describe('sizes', () => {
   });
 
   it('a body over 1 MiB is 413 PAYLOAD_TOO_LARGE', async () => {
-    const res = await raw('POST', '/api/v1/tenants', JSON.stringify({ name: 'huge', labels: { a: 'x'.repeat(1_100_000) } }), { 'content-type': 'application/json' });
+    const res = await raw('POST', '/api/v1/tenants', JSON.stringify({ name: 'huge', labels: { a: 'x'.repeat(1_100_000) } }), {
+      'content-type': 'application/json',
+    });
     expectError(res, 413, 'PAYLOAD_TOO_LARGE');
   });
 
@@ -151,7 +173,9 @@ describe('JSON and content types', () => {
   );
 
   it('application/json with a charset is fine', async () => {
-    expect((await raw('POST', '/api/v1/tenants', JSON.stringify({ name: uniq('t') }), { 'content-type': 'application/json; charset=utf-8' })).statusCode).toBe(201);
+    expect((await raw('POST', '/api/v1/tenants', JSON.stringify({ name: uniq('t') }), { 'content-type': 'application/json; charset=utf-8' })).statusCode).toBe(
+      201,
+    );
   });
 });
 
@@ -196,8 +220,17 @@ describe('errors never quote the input back', () => {
     { reason: 'a label selector word', send: () => raw('GET', `/api/v1/apps?labelSelector=${encodeURIComponent(`a=${MARKUP}`)}`), status: 400 },
     { reason: 'a label selector key', send: () => raw('GET', `/api/v1/apps?labelSelector=${encodeURIComponent(`${MARKUP} in (x)`)}`), status: 400 },
     { reason: 'a label selector operator position', send: () => raw('GET', `/api/v1/apps?labelSelector=${encodeURIComponent(`a ${MARKUP}`)}`), status: 400 },
-    { reason: 'an unknown body field', send: () => raw('POST', '/api/v1/tenants', JSON.stringify({ name: uniq('t'), spec: { [MARKUP]: 1 } }), { 'content-type': 'application/json' }), status: 400 },
-    { reason: 'a label key in the body', send: () => raw('POST', '/api/v1/tenants', JSON.stringify({ name: uniq('t'), spec: {}, labels: { [MARKUP]: 'x' } }), { 'content-type': 'application/json' }), status: 400 },
+    {
+      reason: 'an unknown body field',
+      send: () => raw('POST', '/api/v1/tenants', JSON.stringify({ name: uniq('t'), spec: { [MARKUP]: 1 } }), { 'content-type': 'application/json' }),
+      status: 400,
+    },
+    {
+      reason: 'a label key in the body',
+      send: () =>
+        raw('POST', '/api/v1/tenants', JSON.stringify({ name: uniq('t'), spec: {}, labels: { [MARKUP]: 'x' } }), { 'content-type': 'application/json' }),
+      status: 400,
+    },
     { reason: 'an unknown query parameter', send: () => raw('GET', `/api/v1/apps?${encodeURIComponent(MARKUP)}=1`), status: 400 },
     { reason: 'a path no route has', send: () => raw('GET', `/api/v1/${encodeURIComponent(MARKUP)}`), status: 404 },
   ];
@@ -208,8 +241,16 @@ describe('errors never quote the input back', () => {
   });
 
   it('an unknown field with a plain name is still named', async () => {
-    const err = expectError(await raw('POST', '/api/v1/tenants', JSON.stringify({ name: uniq('t'), spec: { [MARKUP]: 1, colour: 'red' } }), { 'content-type': 'application/json' }), 400);
-    expect(err.details).toEqual(expect.arrayContaining([{ field: 'body/spec/*', reason: 'unknown field' }, { field: 'body/spec/colour', reason: 'unknown field' }]));
+    const err = expectError(
+      await raw('POST', '/api/v1/tenants', JSON.stringify({ name: uniq('t'), spec: { [MARKUP]: 1, colour: 'red' } }), { 'content-type': 'application/json' }),
+      400,
+    );
+    expect(err.details).toEqual(
+      expect.arrayContaining([
+        { field: 'body/spec/*', reason: 'unknown field' },
+        { field: 'body/spec/colour', reason: 'unknown field' },
+      ]),
+    );
   });
 });
 
@@ -240,7 +281,14 @@ describe('path names', () => {
   });
 
   it('odd custom-method targets are 4xx', async () => {
-    for (const url of ['/api/v1/apps/:rollback', '/api/v1/apps/a:', '/api/v1/apps/A:rollback', '/api/v1/apps/a%00:rollback', '/api/v1/apps/a:b:rollback', '/api/v1/apps/%ZZ:rollback']) {
+    for (const url of [
+      '/api/v1/apps/:rollback',
+      '/api/v1/apps/a:',
+      '/api/v1/apps/A:rollback',
+      '/api/v1/apps/a%00:rollback',
+      '/api/v1/apps/a:b:rollback',
+      '/api/v1/apps/%ZZ:rollback',
+    ]) {
       const res = await raw('POST', url, '{}', { 'content-type': 'application/json' });
       expect([400, 404], `${url}: ${res.body}`).toContain(res.statusCode);
       expectError(res, res.statusCode);
@@ -260,33 +308,66 @@ describe('headers', () => {
     expectError(res, 400, 'VALIDATION_FAILED');
   });
 
-  it.each(['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer  ', 'Bearer a b', 'bearer not.a.jwt', `Bearer ${'x'.repeat(10_000)}`])('Authorization %s → 401', async (value) => {
-    const res = await h.app.inject({ method: 'GET', url: '/api/v1/tenants', headers: { authorization: value.slice(0, 60) } });
-    expectError(res, 401, 'UNAUTHENTICATED');
-  });
+  it.each(['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer  ', 'Bearer a b', 'bearer not.a.jwt', `Bearer ${'x'.repeat(10_000)}`])(
+    'Authorization %s → 401',
+    async (value) => {
+      const res = await h.app.inject({ method: 'GET', url: '/api/v1/tenants', headers: { authorization: value.slice(0, 60) } });
+      expectError(res, 401, 'UNAUTHENTICATED');
+    },
+  );
 });
 
 describe('fuzz: random JSON never gives a 500', () => {
   // A small deterministic generator (no dependency): values of every JSON type, some of them
   // near the schema (known field names), some not.
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const FIELDS = ['name', 'labels', 'spec', 'kubeconfig', 'project', 'components', 'owners', 'quotas', 'tenant', 'cluster', 'role', 'verbs', 'properties', 'type', 'ttlSeconds', 'x'];
+  const FIELDS = [
+    'name',
+    'labels',
+    'spec',
+    'kubeconfig',
+    'project',
+    'components',
+    'owners',
+    'quotas',
+    'tenant',
+    'cluster',
+    'role',
+    'verbs',
+    'properties',
+    'type',
+    'ttlSeconds',
+    'x',
+  ];
   const value = (depth: number): unknown => {
     const r = rand();
-    if (depth > 4 || r < 0.3) return pick([null, true, 0, -1, 1.5, 1e308, '', 'acme', 'acme-web', 'c1', 'a'.repeat(300), '\u0000', '\ud800', 'view', 'webservice']);
+    if (depth > 4 || r < 0.3)
+      return pick([null, true, 0, -1, 1.5, 1e308, '', 'acme', 'acme-web', 'c1', 'a'.repeat(300), '\u0000', '\ud800', 'view', 'webservice']);
     if (r < 0.55) return Array.from({ length: Math.floor(rand() * 4) }, () => value(depth + 1));
     return Object.fromEntries(Array.from({ length: Math.floor(rand() * 5) }, () => [pick(FIELDS), value(depth + 1)]));
   };
-  const targets = ['/api/v1/clusters', '/api/v1/tenants', '/api/v1/projects', '/api/v1/apps', '/api/v1/policysets', '/api/v1/kubeconfiggrants', '/api/v1/tenants/acme/projects', '/api/v1/apps/acme-shop:rollback', '/api/v1/tenants/acme:issue-kubeconfig'];
+  const targets = [
+    '/api/v1/clusters',
+    '/api/v1/tenants',
+    '/api/v1/projects',
+    '/api/v1/apps',
+    '/api/v1/policysets',
+    '/api/v1/kubeconfiggrants',
+    '/api/v1/tenants/acme/projects',
+    '/api/v1/apps/acme-shop:rollback',
+    '/api/v1/tenants/acme:issue-kubeconfig',
+  ];
 
   it('1000 random bodies', async () => {
     for (let i = 0; i < 1000; i++) {
       const url = pick(targets);
       const body = rand() < 0.5 ? { name: `fz-${i}`, spec: value(1) } : value(0);
       const res = await raw('POST', url, JSON.stringify(body), { 'content-type': 'application/json' });
-      expect(res.statusCode < 500 || res.statusCode === 501, `${url} ${JSON.stringify(body).slice(0, 300)} → ${res.statusCode} ${res.body.slice(0, 300)}`).toBe(true);
+      expect(res.statusCode < 500 || res.statusCode === 501, `${url} ${JSON.stringify(body).slice(0, 300)} → ${res.statusCode} ${res.body.slice(0, 300)}`).toBe(
+        true,
+      );
     }
   });
 });

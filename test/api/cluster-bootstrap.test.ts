@@ -10,7 +10,9 @@ import { kubeconfigB64 } from '../support/kubeconfig.js';
 import { storeKubeconfigAsGiven } from '../support/write-services.js';
 import { ADMIN, json, startHarness, type Harness } from './support/harness.js';
 
-const real = clusterWriteServices(createLogger({ level: 'silent' }), { bootstrap: { helm: '/nonexistent/helm', chartSource: 'repository', chartDirs: ['/srv/charts'] } });
+const real = clusterWriteServices(createLogger({ level: 'silent' }), {
+  bootstrap: { helm: '/nonexistent/helm', chartSource: 'repository', chartDirs: ['/srv/charts'] },
+});
 // Registration stores the kubeconfig as given (no cluster here); bootstrap is the real service.
 const services: WriteServices = { ...storeKubeconfigAsGiven, bootstrapCluster: real.bootstrapCluster!.bind(real) };
 
@@ -21,8 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const bootstrap = (body: Record<string, unknown>, caller = ADMIN, cluster = 'prod') =>
-  h.call(caller, 'POST', `/api/v1/clusters/${cluster}:bootstrap`, body);
+const bootstrap = (body: Record<string, unknown>, caller = ADMIN, cluster = 'prod') => h.call(caller, 'POST', `/api/v1/clusters/${cluster}:bootstrap`, body);
 
 describe('POST /api/v1/clusters/{name}:bootstrap input errors', () => {
   it.each([

@@ -43,7 +43,7 @@ describe('registering a cluster through the API', () => {
   it.each([
     ['CLUSTER_UNREACHABLE', 'cannot reach https://127.0.0.1:1: connection refused (ECONNREFUSED)'],
     ['CLUSTER_UNAUTHORIZED', 'the kubeconfig\'s user "bob" may not create namespaces'],
-    ['CLUSTER_SETUP_FAILED', 'minting the agent\'s token: boom'],
+    ['CLUSTER_SETUP_FAILED', "minting the agent's token: boom"],
   ] as const)('a refusal %s is a 422 with that code, and nothing is stored', async (code, message) => {
     h = await startHarness({ writeServices: registrar(async () => Promise.reject(new ClusterRegistrationError(code, message))).services });
     const res = await h.call(ADMIN, 'POST', '/api/v1/clusters', { name: 'prod', kubeconfig: kubeconfigB64() });
@@ -57,11 +57,18 @@ describe('registering a cluster through the API', () => {
     h = await startHarness({ writeServices: r.services });
     const forbidden = await h.call({ roles: ['tenant-admin'], tenants: ['acme'] }, 'POST', '/api/v1/clusters', { name: 'x', kubeconfig: kubeconfigB64() });
     expect(forbidden.statusCode).toBe(403);
-    const exec = kubeconfigYaml().replace('    token: cluster-admin-token-should-never-leak', '    exec: {command: /bin/sh, apiVersion: client.authentication.k8s.io/v1}');
+    const exec = kubeconfigYaml().replace(
+      '    token: cluster-admin-token-should-never-leak',
+      '    exec: {command: /bin/sh, apiVersion: client.authentication.k8s.io/v1}',
+    );
     const refused = await h.call(ADMIN, 'POST', '/api/v1/clusters', { name: 'y', kubeconfig: Buffer.from(exec).toString('base64') });
     expect(refused.statusCode).toBe(400);
     expect(json<{ details: unknown[] }>(refused).details).toEqual([
-      { field: 'body/kubeconfig', reason: 'must be a base64-encoded kubeconfig: it uses field "exec" at users[0].user, which runs a command on the KubeNova host; embed a token or client certificate instead' },
+      {
+        field: 'body/kubeconfig',
+        reason:
+          'must be a base64-encoded kubeconfig: it uses field "exec" at users[0].user, which runs a command on the KubeNova host; embed a token or client certificate instead',
+      },
     ]);
     expect(r.calls).toHaveLength(0);
   });

@@ -54,7 +54,11 @@ describe('loadConfig', () => {
   });
 
   it('an IdP configuration turns the generated secret off', () => {
-    const config = loadConfig({ KUBENOVA_JWT_JWKS_URL: 'https://idp.example/jwks', KUBENOVA_JWT_ISSUER: 'https://idp.example', KUBENOVA_JWT_AUDIENCE: 'kubenova' });
+    const config = loadConfig({
+      KUBENOVA_JWT_JWKS_URL: 'https://idp.example/jwks',
+      KUBENOVA_JWT_ISSUER: 'https://idp.example',
+      KUBENOVA_JWT_AUDIENCE: 'kubenova',
+    });
     expect(config.auth).toEqual({ createHs256SecretFile: false, jwksUrl: 'https://idp.example/jwks', issuer: 'https://idp.example', audience: 'kubenova' });
   });
 

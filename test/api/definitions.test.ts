@@ -14,7 +14,11 @@ beforeAll(async () => {
   // What discovery reports for c1 (KubeVela) and c2 (no KubeVela).
   const vela = {
     resources: { 'core.oam.dev/v1beta1': ['componentdefinitions', 'traitdefinitions'] },
-    kubevela: { apiVersions: ['v1beta1'], workflowRun: false, definitions: { components: ['webservice'], traits: ['scaler'], policies: ['topology'], workflowSteps: ['deploy'] } },
+    kubevela: {
+      apiVersions: ['v1beta1'],
+      workflowRun: false,
+      definitions: { components: ['webservice'], traits: ['scaler'], policies: ['topology'], workflowSteps: ['deploy'] },
+    },
     observedAt: '2026-01-01T00:00:00.000Z',
   };
   for (const [cluster, capabilities] of [
@@ -33,7 +37,12 @@ const component = (name: string, spec: Record<string, unknown> = {}) => ({ name,
 describe('Definition writes', () => {
   it('platform admins create one; it is stored with defaults and the cleanup finalizer', async () => {
     const name = uniq('def');
-    const res = await h.call(ADMIN, 'POST', '/api/v1/definitions', component(name, { clusters: ['c1'], workload: { apiVersion: 'apps/v1', kind: 'Deployment' }, description: 'd' }));
+    const res = await h.call(
+      ADMIN,
+      'POST',
+      '/api/v1/definitions',
+      component(name, { clusters: ['c1'], workload: { apiVersion: 'apps/v1', kind: 'Deployment' }, description: 'd' }),
+    );
     expect(res.statusCode, res.body).toBe(201);
     expect(json(res)).toMatchObject({ kind: 'Definition', spec: { type: 'component', clusters: ['c1'] }, finalizers: ['kubenova.io/cleanup'] });
     expect(json(res).tenant).toBeUndefined();
@@ -58,7 +67,11 @@ describe('Definition writes', () => {
     ['a template over the size limit in bytes', component('big2', { template: 'é'.repeat(MAX_TEMPLATE_BYTES / 2 + 1) }), 'body/spec/template'],
     ['no template', { name: 'n', spec: { type: 'component' } }, 'body/spec/template'],
     ['an unknown type', component('u', { type: 'policy' }), 'body/spec/type'],
-    ['a workload on a trait', { name: 't', spec: { type: 'trait', template: TEMPLATE, workload: { apiVersion: 'apps/v1', kind: 'Deployment' } } }, 'body/spec/workload'],
+    [
+      'a workload on a trait',
+      { name: 't', spec: { type: 'trait', template: TEMPLATE, workload: { apiVersion: 'apps/v1', kind: 'Deployment' } } },
+      'body/spec/workload',
+    ],
     ['appliesToWorkloads on a component', component('a', { appliesToWorkloads: ['deployments.apps'] }), 'body/spec/appliesToWorkloads'],
     ['a malformed workload kind', component('k', { workload: { apiVersion: 'apps/v1', kind: 'deployment' } }), 'body/spec/workload/kind'],
     ['an unknown field', component('f', { schematic: {} }), 'body/spec/schematic'],
@@ -75,7 +88,9 @@ describe('Definition writes', () => {
     const bare = await h.call(ADMIN, 'POST', '/api/v1/definitions', component(uniq('d'), { clusters: ['c1', 'c2'] }));
     expect(bare.statusCode).toBe(422);
     expect(json<{ message: string; details: { field: string }[] }>(bare)).toMatchObject({ details: [{ field: 'body/spec/clusters/1' }] });
-    expect(json<{ message: string }>(bare).message).toMatch(/cluster "c2" lacks KubeVela ComponentDefinitions \[core\.oam\.dev\/v1beta1\/componentdefinitions\]/);
+    expect(json<{ message: string }>(bare).message).toMatch(
+      /cluster "c2" lacks KubeVela ComponentDefinitions \[core\.oam\.dev\/v1beta1\/componentdefinitions\]/,
+    );
   });
 
   it('the type cannot change after creation', async () => {
@@ -92,9 +107,21 @@ describe('GET /clusters/{name}/definitions', () => {
     const everywhere = uniq('all');
     const onlyC1 = uniq('one');
     expect((await h.call(ADMIN, 'POST', '/api/v1/definitions', component(everywhere))).statusCode).toBe(201);
-    expect((await h.call(ADMIN, 'POST', '/api/v1/definitions', { name: onlyC1, spec: { type: 'trait', template: TEMPLATE, clusters: ['c1'] } })).statusCode).toBe(201);
-    const c1 = json<Record<string, unknown> & { installed: { name: string }[] }>(await h.call(CALLERS['platform-reader'], 'GET', '/api/v1/clusters/c1/definitions'));
-    expect(c1).toMatchObject({ cluster: 'c1', discovered: true, kubevela: true, components: ['webservice'], traits: ['scaler'], policies: ['topology'], workflowSteps: ['deploy'] });
+    expect(
+      (await h.call(ADMIN, 'POST', '/api/v1/definitions', { name: onlyC1, spec: { type: 'trait', template: TEMPLATE, clusters: ['c1'] } })).statusCode,
+    ).toBe(201);
+    const c1 = json<Record<string, unknown> & { installed: { name: string }[] }>(
+      await h.call(CALLERS['platform-reader'], 'GET', '/api/v1/clusters/c1/definitions'),
+    );
+    expect(c1).toMatchObject({
+      cluster: 'c1',
+      discovered: true,
+      kubevela: true,
+      components: ['webservice'],
+      traits: ['scaler'],
+      policies: ['topology'],
+      workflowSteps: ['deploy'],
+    });
     expect(c1.installed).toEqual(
       expect.arrayContaining([
         { name: everywhere, type: 'component', phase: 'Pending', observedGeneration: 0, generation: 1 },

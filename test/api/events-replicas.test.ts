@@ -39,7 +39,12 @@ it("a replica's event stream shows the events of writes made through the other, 
   expect((await b.call(ADMIN, 'POST', '/api/v1/tenants', { name: viaB, spec: {} })).statusCode).toBe(201);
   const got = sseEvents(await frames).map((d) => [d.event.name, d.event.reason, d.event.correlationId ?? '', d.event.clientRequestId ?? '']);
   // B's own events come at once, A's when heard: in either order, each once.
-  expect(got.filter(([name]) => name === viaA || name === viaB).map(([name, reason]) => [name, reason]).sort()).toEqual([
+  expect(
+    got
+      .filter(([name]) => name === viaA || name === viaB)
+      .map(([name, reason]) => [name, reason])
+      .sort(),
+  ).toEqual([
     [viaA, 'Created'],
     [viaB, 'Created'],
   ]);

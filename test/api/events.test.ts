@@ -71,7 +71,10 @@ describe('events of writes', () => {
     const count = async () => (await h.metrics.eventsTotal.get()).values.find((v) => v.labels.kind === 'App' && v.labels.type === 'Normal')?.value ?? 0;
     const before = await count();
     const name = uniq('acme-app');
-    await h.call(ADMIN, 'POST', '/api/v1/apps', { name, spec: { project: 'acme-web', components: [{ name: 'w', type: 'webservice', properties: { image: 'nginx:1.27' } }] } });
+    await h.call(ADMIN, 'POST', '/api/v1/apps', {
+      name,
+      spec: { project: 'acme-web', components: [{ name: 'w', type: 'webservice', properties: { image: 'nginx:1.27' } }] },
+    });
     await vi.waitFor(async () => expect(await count()).toBe(before + 1), { timeout: 10_000 });
   });
 });
@@ -85,7 +88,13 @@ describe('events of phase transitions', () => {
     await write(status('Applying', 'Applying', 'c2: Applying', { c1: entry('Deployed', 'Deployed'), c2: entry('Applying', 'Applying') }), 'rec-2');
     // Written again unchanged: no transition, no event.
     await write(status('Applying', 'Applying', 'c2: Applying (again)', { c1: entry('Deployed', 'Deployed'), c2: entry('Applying', 'Applying') }), 'rec-2b');
-    await write(status('Error', 'Unreachable', 'c2: Error (cannot reach the cluster)', { c1: entry('Deployed', 'Deployed'), c2: entry('Error', 'Unreachable', 'cannot reach the cluster') }), 'rec-3');
+    await write(
+      status('Error', 'Unreachable', 'c2: Error (cannot reach the cluster)', {
+        c1: entry('Deployed', 'Deployed'),
+        c2: entry('Error', 'Unreachable', 'cannot reach the cluster'),
+      }),
+      'rec-3',
+    );
     await write(status('Drifted', 'Drifted', 'c2 changed by someone else', { c1: entry('Deployed', 'Deployed'), c2: entry('Drifted', 'Drifted') }), 'rec-4');
     await write(status('Deployed', 'Deployed', 'deployed on 2 clusters', { c1: entry('Deployed', 'Deployed'), c2: entry('Deployed', 'Deployed') }), 'rec-5');
     await eventually(`kind=Tenant&name=${name}`, (items) =>
@@ -173,7 +182,9 @@ describe('the live stream (SSE)', () => {
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       const body = json<{ code: string; message: string; details: { field: string; reason: string }[] }>(res);
       expect(body.code).toBe('VALIDATION_FAILED');
-      expect(body.details).toEqual([{ field: 'query/since', reason: expect.stringContaining('RFC 3339 time from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z') }]);
+      expect(body.details).toEqual([
+        { field: 'query/since', reason: expect.stringContaining('RFC 3339 time from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z') },
+      ]);
       expect(res.body).not.toContain(decodeURIComponent(since));
     },
   );
@@ -211,7 +222,11 @@ describe('the live stream (SSE)', () => {
     const resumeAfter = page.items.at(-3)!.id;
     const missed = page.items.slice(-2).map((e) => e.id);
     const frames = await readStream('', CALLERS['tenant-admin'], (f) => dataOf(f).length >= 2, { 'last-event-id': resumeAfter });
-    expect(dataOf(frames).map((d) => d.id).slice(0, 2)).toEqual(missed);
+    expect(
+      dataOf(frames)
+        .map((d) => d.id)
+        .slice(0, 2),
+    ).toEqual(missed);
     expect(dataOf(frames).every((d) => d.event.tenant === 'acme')).toBe(true);
   });
 

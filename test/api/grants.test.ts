@@ -42,12 +42,18 @@ it('authorization comes first: a tenant-dev asking for admin is 403 whatever the
 
 it('the grant record names who requested it, whatever the body claims; the field cannot change afterwards', async () => {
   const forged = { subject: 'someone-else', issuer: 'corp', username: 'ceo@corp.example' };
-  const body = { name: 'acme-requested', spec: { tenant: 'acme', project: 'acme-web', cluster: 'c1', subject: 'bob', ttlSeconds: 3600, role: 'view', requestedBy: forged } };
+  const body = {
+    name: 'acme-requested',
+    spec: { tenant: 'acme', project: 'acme-web', cluster: 'c1', subject: 'bob', ttlSeconds: 3600, role: 'view', requestedBy: forged },
+  };
   const res = await h.call(CALLERS['tenant-admin'], 'POST', '/api/v1/kubeconfiggrants', body);
   expect(res.statusCode, res.body).toBe(201);
   const grant = json<{ spec: Record<string, unknown>; labels: Record<string, string> }>(res);
   expect(grant.spec.requestedBy).toEqual({ subject: 'alice' });
-  const changed = await h.call(CALLERS['tenant-admin'], 'PUT', '/api/v1/kubeconfiggrants/acme-requested', { labels: grant.labels, spec: { ...grant.spec, requestedBy: forged } });
+  const changed = await h.call(CALLERS['tenant-admin'], 'PUT', '/api/v1/kubeconfiggrants/acme-requested', {
+    labels: grant.labels,
+    spec: { ...grant.spec, requestedBy: forged },
+  });
   expect(changed.statusCode).toBe(400);
   expect(json(changed)).toMatchObject({ details: [{ field: 'body/spec/requestedBy', reason: 'cannot be changed after creation' }] });
 });

@@ -64,7 +64,10 @@ describe('request timeouts', () => {
 
   it('an event stream outlives the request timeout', async () => {
     const abort = new AbortController();
-    const res = await fetch(`${base}/api/v1/events?watch=true`, { headers: { authorization: `Bearer ${await h.token({ roles: ['platform-admin'], subject: 'long-reader' })}` }, signal: abort.signal });
+    const res = await fetch(`${base}/api/v1/events?watch=true`, {
+      headers: { authorization: `Bearer ${await h.token({ roles: ['platform-admin'], subject: 'long-reader' })}` },
+      signal: abort.signal,
+    });
     expect(res.status).toBe(200);
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     const started = Date.now();

@@ -14,7 +14,11 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const logLines = () => h.logs.flatMap((l) => l.split('\n')).filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const logLines = () =>
+  h.logs
+    .flatMap((l) => l.split('\n'))
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -82,7 +86,13 @@ describe('request ids', () => {
 
 describe('logs', () => {
   it('are JSON lines with request_id, tenant and the access fields', async () => {
-    await h.call(CALLERS['tenant-admin'], 'POST', '/api/v1/apps', { name: uniq('acme-a'), spec: { project: 'acme-web', components: [{ name: 'c', type: 'webservice' }] } }, { 'x-request-id': 'log-1' });
+    await h.call(
+      CALLERS['tenant-admin'],
+      'POST',
+      '/api/v1/apps',
+      { name: uniq('acme-a'), spec: { project: 'acme-web', components: [{ name: 'c', type: 'webservice' }] } },
+      { 'x-request-id': 'log-1' },
+    );
     const line = logLines().find((l) => l.client_request_id === 'log-1' && l.msg === 'request completed');
     expect(line).toMatchObject({ level: 'info', service: 'kubenova', tenant: 'acme', method: 'POST', route: '/api/v1/apps', status: 201, subject: 'alice' });
     expect(typeof line?.duration_ms).toBe('number');
@@ -127,7 +137,12 @@ describe('secrets', () => {
       await h.call(token, 'PUT', `/api/v1/clusters/${name}`, { kubeconfig, unknown: 1 }),
       await h.call(token, 'POST', '/api/v1/clusters', { name: 'Bad Name', kubeconfig }),
       await h.call(token, 'POST', '/api/v1/clusters', { name: uniq('c'), kubeconfig: Buffer.from(`not a kubeconfig ${credential}`).toString('base64') }),
-      await h.app.inject({ method: 'POST', url: '/api/v1/clusters', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: `{"name":"x","kubeconfig":"${credential}` }),
+      await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/clusters',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        payload: `{"name":"x","kubeconfig":"${credential}`,
+      }),
       await h.app.inject({ method: 'POST', url: '/api/v1/clusters', headers: { authorization: `Bearer ${token}x` }, payload: { name: 'x', kubeconfig } }),
     ];
     const got = json<{ kubeconfig: unknown; spec: unknown }>(responses[1]!);
@@ -148,7 +163,9 @@ describe('secrets', () => {
     const name = uniq('c');
     const created = json<{ generation: number }>(await h.call(ADMIN, 'POST', '/api/v1/clusters', { name, kubeconfig: kubeconfigB64() }));
     const before = (await h.store.objects.get<{ secretRefs: { kubeconfig: string } }>('Cluster', name))!.spec.secretRefs.kubeconfig;
-    const updated = json<{ generation: number }>(await h.call(ADMIN, 'PUT', `/api/v1/clusters/${name}`, { kubeconfig: kubeconfigB64({ server: 'https://new:6443' }) }));
+    const updated = json<{ generation: number }>(
+      await h.call(ADMIN, 'PUT', `/api/v1/clusters/${name}`, { kubeconfig: kubeconfigB64({ server: 'https://new:6443' }) }),
+    );
     const after = (await h.store.objects.get<{ secretRefs: { kubeconfig: string } }>('Cluster', name))!.spec.secretRefs.kubeconfig;
     expect(updated.generation).toBe(created.generation + 1);
     expect(after).not.toBe(before);

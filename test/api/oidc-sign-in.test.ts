@@ -43,7 +43,13 @@ function server(opts: IssuerVerifierOptions = {}): Promise<Harness> {
 
 beforeAll(async () => {
   [idp, other, shared] = await Promise.all([
-    startIdentityProvider({ clients: [{ clientId: 'kubenova', redirectUris: [REDIRECT] }, { clientId: 'another-app', redirectUris: [REDIRECT] }], users: USERS }),
+    startIdentityProvider({
+      clients: [
+        { clientId: 'kubenova', redirectUris: [REDIRECT] },
+        { clientId: 'another-app', redirectUris: [REDIRECT] },
+      ],
+      users: USERS,
+    }),
     startIdentityProvider({ clients: [{ clientId: 'kubenova', redirectUris: [REDIRECT] }], users: USERS }),
     openTestStore(),
   ]);
@@ -72,7 +78,9 @@ const signIn = async (login: string, provider = idp, clientId = 'kubenova') =>
 const tenantNames = async (token: string) => {
   const res = await h.call(token, 'GET', '/api/v1/tenants');
   expect(res.statusCode, res.body).toBe(200);
-  return json<{ items: { name: string }[] }>(res).items.map((t) => t.name).sort();
+  return json<{ items: { name: string }[] }>(res)
+    .items.map((t) => t.name)
+    .sort();
 };
 
 async function expect401(token: string, reason: string, harness = h) {
@@ -131,7 +139,9 @@ describe('signing in through the provider', () => {
 
   it('names the person (issuer and subject) in the audit log', async () => {
     const token = await signIn('alice');
-    expect((await h.call(token, 'POST', '/api/v1/projects', { name: 'acme-audited', spec: { tenant: 'acme' } }, { 'x-request-id': 'oidc-audit-1' })).statusCode).toBe(201);
+    expect(
+      (await h.call(token, 'POST', '/api/v1/projects', { name: 'acme-audited', spec: { tenant: 'acme' } }, { 'x-request-id': 'oidc-audit-1' })).statusCode,
+    ).toBe(201);
     const audit = json<{ items: { actor: string; clientRequestId?: string }[] }>(await h.call(ADMIN, 'GET', '/api/v1/audit?limit=500'));
     expect(audit.items.find((r) => r.clientRequestId === 'oidc-audit-1')?.actor).toBe('oidc:corp:alice');
     // The write's events name the person too; events a token-claims caller caused name that subject.
@@ -151,10 +161,15 @@ describe('API tokens with SSO on', () => {
     expect(created.statusCode, created.body).toBe(201);
     const { token, createdBy } = json<{ token: string; createdBy: string }>(created);
     expect(createdBy).toBe('oidc:corp:alice');
-    expect(json(await h.call(token, 'GET', '/api/v1/whoami'))).toMatchObject({ subject: 'api-token:acme-ci', rights: [{ role: 'tenant-dev', tenant: 'acme', source: 'api-token/acme-ci' }] });
+    expect(json(await h.call(token, 'GET', '/api/v1/whoami'))).toMatchObject({
+      subject: 'api-token:acme-ci',
+      rights: [{ role: 'tenant-dev', tenant: 'acme', source: 'api-token/acme-ci' }],
+    });
     expect(await tenantNames(token)).toEqual(['acme']);
     // Beyond alice's rights: another tenant, or the platform.
-    expect((await h.call(alice, 'POST', '/api/v1/apitokens', { name: 'globex-ci', role: 'read-only', tenant: 'globex', ttlSeconds: 3600 })).statusCode).toBe(403);
+    expect((await h.call(alice, 'POST', '/api/v1/apitokens', { name: 'globex-ci', role: 'read-only', tenant: 'globex', ttlSeconds: 3600 })).statusCode).toBe(
+      403,
+    );
     expect((await h.call(alice, 'POST', '/api/v1/apitokens', { name: 'root-ci', role: 'read-only', ttlSeconds: 3600 })).statusCode).toBe(403);
   });
 });
@@ -171,8 +186,14 @@ describe('role rules managed through the API', () => {
       expect(created.statusCode, created.body).toBe(201);
       expect(json(await h.call(erin, 'GET', '/api/v1/whoami')).rights).toEqual([{ role: 'tenant-dev', tenant: 'initech', source: 'rule/initech-devs' }]);
       expect(await tenantNames(erin)).toEqual(['initech']);
-      const audit = json<{ items: { actor: string; clientRequestId?: string; kind: string; name: string }[] }>(await h.call(ADMIN, 'GET', '/api/v1/audit?kind=RoleRule'));
-      expect(audit.items.find((r) => r.clientRequestId === 'rule-create-1')).toMatchObject({ actor: 'oidc:corp:carol', kind: 'RoleRule', name: 'initech-devs' });
+      const audit = json<{ items: { actor: string; clientRequestId?: string; kind: string; name: string }[] }>(
+        await h.call(ADMIN, 'GET', '/api/v1/audit?kind=RoleRule'),
+      );
+      expect(audit.items.find((r) => r.clientRequestId === 'rule-create-1')).toMatchObject({
+        actor: 'oidc:corp:carol',
+        kind: 'RoleRule',
+        name: 'initech-devs',
+      });
       expect((await h.call(carol, 'DELETE', '/api/v1/rolerules/initech-devs')).statusCode).toBeLessThan(300);
       expect((await h.call(erin, 'GET', '/api/v1/tenants')).statusCode).toBe(403);
     } finally {

@@ -12,7 +12,15 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-type Obj = { name: string; tenant?: string; labels: Record<string, string>; spec: Record<string, unknown>; resourceVersion: string; generation: number; [k: string]: unknown };
+type Obj = {
+  name: string;
+  tenant?: string;
+  labels: Record<string, string>;
+  spec: Record<string, unknown>;
+  resourceVersion: string;
+  generation: number;
+  [k: string]: unknown;
+};
 
 describe('seed paths', () => {
   it('POST /api/v1/clusters takes the seed body {name, kubeconfig, labels}', async () => {
@@ -33,7 +41,11 @@ describe('seed paths', () => {
   });
 
   it('POST /api/v1/tenants, GET /api/v1/tenants/{name}', async () => {
-    const created = await h.call(ADMIN, 'POST', '/api/v1/tenants', { name: 'initech', labels: { tier: 'gold' }, spec: { owners: [{ kind: 'User', name: 'peter' }] } });
+    const created = await h.call(ADMIN, 'POST', '/api/v1/tenants', {
+      name: 'initech',
+      labels: { tier: 'gold' },
+      spec: { owners: [{ kind: 'User', name: 'peter' }] },
+    });
     expect(created.statusCode).toBe(201);
     const got = await h.call(ADMIN, 'GET', '/api/v1/tenants/initech');
     expect(got.statusCode).toBe(200);
@@ -90,7 +102,10 @@ describe('seed paths', () => {
       },
     });
     expect(res.statusCode, res.body).toBe(201);
-    const bad = await h.call(ADMIN, 'POST', '/api/v1/policysets', { name: uniq('ps'), spec: { network: { allowedIngressCIDRs: ['300.1.1.1/8', '10.0.0.0/99'] } } });
+    const bad = await h.call(ADMIN, 'POST', '/api/v1/policysets', {
+      name: uniq('ps'),
+      spec: { network: { allowedIngressCIDRs: ['300.1.1.1/8', '10.0.0.0/99'] } },
+    });
     expect(bad.statusCode).toBe(400);
     expect(json<{ details: { field: string }[] }>(bad).details.map((d) => d.field)).toEqual([
       'body/spec/network/allowedIngressCIDRs/0',
@@ -146,7 +161,7 @@ describe('objects', () => {
     expect(renamed.statusCode).toBe(400);
   });
 
-  it('system labels are KubeNova\'s: clients may repeat them, not set them', async () => {
+  it("system labels are KubeNova's: clients may repeat them, not set them", async () => {
     const ok = await h.call(ADMIN, 'POST', '/api/v1/apps', appBody(uniq('acme-a'), 'acme-web', { 'kubenova.io/project': 'acme-web' }));
     expect(ok.statusCode).toBe(201);
     const forged = await h.call(ADMIN, 'POST', '/api/v1/apps', appBody(uniq('acme-a'), 'acme-web', { 'kubenova.io/project': 'globex-web' }));

@@ -42,7 +42,12 @@ it('a created, changed or deleted rule applies at the next call; other kinds lea
   expect(reads).toBe(2);
 
   const current = await opened.store.objects.get('RoleRule', 'auditors');
-  await opened.store.objects.update('RoleRule', 'auditors', { spec: { group: 'auditors-v2', role: 'read-only' } }, { expectedVersion: current!.resourceVersion });
+  await opened.store.objects.update(
+    'RoleRule',
+    'auditors',
+    { spec: { group: 'auditors-v2', role: 'read-only' } },
+    { expectedVersion: current!.resourceVersion },
+  );
   expect((await cache.rules())[0]!.spec.group).toBe('auditors-v2');
 
   await opened.store.objects.delete('RoleRule', 'auditors');

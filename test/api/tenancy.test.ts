@@ -13,7 +13,12 @@ const WITHOUT_CAPSULE = { resources: { v1: ['namespaces'] } };
 async function cluster(name: string, capabilities?: object, labels: Record<string, string> = {}) {
   await adminCreate(h, '/api/v1/clusters', { name, kubeconfig: kubeconfigB64(), labels });
   if (capabilities) {
-    await h.store.objects.updateStatus('Cluster', name, { phase: 'Deployed', conditions: [], observedGeneration: 1, capabilities: { observedAt: '2026-01-01T00:00:00Z', ...capabilities } });
+    await h.store.objects.updateStatus('Cluster', name, {
+      phase: 'Deployed',
+      conditions: [],
+      observedGeneration: 1,
+      capabilities: { observedAt: '2026-01-01T00:00:00Z', ...capabilities },
+    });
   }
 }
 
@@ -39,7 +44,10 @@ describe('capabilities at the API', () => {
   });
 
   it('the same through a label selector', async () => {
-    const res = await h.call(ADMIN, 'POST', '/api/v1/tenants', { name: uniq('t'), spec: { placement: { clusterSelector: { matchLabels: { tier: 'gold' } } } } });
+    const res = await h.call(ADMIN, 'POST', '/api/v1/tenants', {
+      name: uniq('t'),
+      spec: { placement: { clusterSelector: { matchLabels: { tier: 'gold' } } } },
+    });
     expect(res.statusCode).toBe(422);
     expect(res.body).toContain('plain-b');
     expect(res.body).not.toContain('capsule-a"');
@@ -62,7 +70,9 @@ describe('capabilities at the API', () => {
     const other = uniq('t');
     await adminCreate(h, '/api/v1/tenants', { name: other, spec: { placement: { clusters: [lost] } } });
     await h.store.objects.updateStatus('Cluster', lost, { phase: 'Deployed', conditions: [], observedGeneration: 1, capabilities: WITHOUT_CAPSULE });
-    const owners = await h.call(ADMIN, 'PUT', `/api/v1/tenants/${other}`, { spec: { placement: { clusters: [lost] }, owners: [{ kind: 'User', name: 'alice' }] } });
+    const owners = await h.call(ADMIN, 'PUT', `/api/v1/tenants/${other}`, {
+      spec: { placement: { clusters: [lost] }, owners: [{ kind: 'User', name: 'alice' }] },
+    });
     expect(owners.statusCode).toBe(200);
 
     // But a new project there would land on it: refused.
@@ -90,10 +100,13 @@ describe('the plan view', () => {
     const projectPlan = json<{ clusters: Record<string, { outcome: string; objects?: { kind: string; metadata: { name: string } }[] }> }>(
       await h.call(ADMIN, 'GET', `/api/v1/projects/${project}/plan`),
     );
-    expect(projectPlan.clusters['capsule-a']!.objects!.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([`Namespace/${project}`, 'NetworkPolicy/kubenova-network']);
+    expect(projectPlan.clusters['capsule-a']!.objects!.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      `Namespace/${project}`,
+      'NetworkPolicy/kubenova-network',
+    ]);
   });
 
-  it('is visible to the tenant\'s own callers, like the tenant', async () => {
+  it("is visible to the tenant's own callers, like the tenant", async () => {
     const name = uniq('t');
     await adminCreate(h, '/api/v1/tenants', { name, spec: { placement: { clusters: ['capsule-a'] } } });
     const mine = await h.call({ roles: ['read-only'], tenants: [name] }, 'GET', `/api/v1/tenants/${name}/plan`);
@@ -147,14 +160,23 @@ describe('reserved namespace metadata (namespaceOptions labels and annotations)'
     const mine = tenantAdmin(name);
     const added = await put(mine, name, { annotations: { [NODE_SELECTOR]: 'pool=shared' } });
     expect(added.statusCode).toBe(422);
-    expect(json<ErrorBody>(added).details).toEqual([{ field: 'body/spec/namespaceOptions/annotations/scheduler.alpha.kubernetes.io~1node-selector', reason: expect.stringContaining(NODE_SELECTOR) }]);
+    expect(json<ErrorBody>(added).details).toEqual([
+      { field: 'body/spec/namespaceOptions/annotations/scheduler.alpha.kubernetes.io~1node-selector', reason: expect.stringContaining(NODE_SELECTOR) },
+    ]);
     expect(added.body).not.toContain('pool=shared');
     expect((await put(mine, name, { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } })).statusCode).toBe(422);
     expect((await put(mine, name, { annotations: { 'openshift.io/node-selector': 'x=y' } })).statusCode).toBe(422);
 
     expect((await put(ADMIN, name, { annotations: { [NODE_SELECTOR]: 'pool=acme' } })).statusCode).toBe(200);
     // The tenant admin's round trip keeps it, and may change its own keys beside it.
-    expect((await put(mine, name, { annotations: { [NODE_SELECTOR]: 'pool=acme', 'example.com/owner': 'ops' }, labels: { team: 'blue', 'app.kubernetes.io/part-of': 'shop' } })).statusCode).toBe(200);
+    expect(
+      (
+        await put(mine, name, {
+          annotations: { [NODE_SELECTOR]: 'pool=acme', 'example.com/owner': 'ops' },
+          labels: { team: 'blue', 'app.kubernetes.io/part-of': 'shop' },
+        })
+      ).statusCode,
+    ).toBe(200);
     expect((await put(mine, name, { annotations: { [NODE_SELECTOR]: 'pool=other' } })).statusCode).toBe(422);
     expect((await put(mine, name, { annotations: {} })).statusCode).toBe(422);
     const stored = json<{ spec: { namespaceOptions: { annotations: object } } }>(await h.call(ADMIN, 'GET', `/api/v1/tenants/${name}`));

@@ -24,7 +24,13 @@ const OTHER_TENANT_OBJECTS: [string, string][] = [
 
 /** The same request about globex's object and about a name that exists nowhere must get the
  *  same answer, apart from the name itself. */
-async function sameAsMissing(caller: (typeof CALLERS)[(typeof SCOPED)[number]], method: 'GET' | 'PUT' | 'DELETE' | 'POST', url: (name: string) => string, other: string, body?: (name: string) => unknown) {
+async function sameAsMissing(
+  caller: (typeof CALLERS)[(typeof SCOPED)[number]],
+  method: 'GET' | 'PUT' | 'DELETE' | 'POST',
+  url: (name: string) => string,
+  other: string,
+  body?: (name: string) => unknown,
+) {
   const missing = `missing-${other}`;
   const a = await h.call(caller, method, url(other), body?.(other));
   const b = await h.call(caller, method, url(missing), body?.(missing));
@@ -36,7 +42,7 @@ async function sameAsMissing(caller: (typeof CALLERS)[(typeof SCOPED)[number]], 
 describe.each(SCOPED)('%s of acme', (role) => {
   const caller = CALLERS[role];
 
-  it.each(OTHER_TENANT_OBJECTS)('GET another tenant\'s %s/%s is a 404 like a missing object', async (plural, name) => {
+  it.each(OTHER_TENANT_OBJECTS)("GET another tenant's %s/%s is a 404 like a missing object", async (plural, name) => {
     const res = await sameAsMissing(caller, 'GET', (n) => `/api/v1/${plural}/${n}`, name);
     expect(res.statusCode).toBe(404);
     expect(json(res).code).toBe('NOT_FOUND');
@@ -94,7 +100,7 @@ describe.each(SCOPED)('%s of acme', (role) => {
 describe('references into another tenant fail like missing ones', () => {
   const admin = CALLERS['tenant-admin'];
   it.each([
-    ['an app in another tenant\'s project', '/api/v1/apps', (p: string) => appBody(uniq('a'), p), 'globex-web'],
+    ["an app in another tenant's project", '/api/v1/apps', (p: string) => appBody(uniq('a'), p), 'globex-web'],
     ['a project in another tenant', '/api/v1/projects', (t: string) => ({ name: uniq('p'), spec: { tenant: t } }), 'globex'],
     ['a grant in another tenant', '/api/v1/kubeconfiggrants', (t: string) => grantBody(uniq('g'), t), 'globex'],
     ["a grant on another tenant's project", '/api/v1/kubeconfiggrants', (p: string) => grantBody(uniq('acme-g'), 'acme', p), 'globex-web'],
@@ -108,8 +114,14 @@ describe('references into another tenant fail like missing ones', () => {
   });
 
   it('clusters outside the tenant placement are refused without saying whether they exist', async () => {
-    const outside = await h.call(admin, 'POST', '/api/v1/kubeconfiggrants', { ...grantBody(uniq('acme-g'), 'acme'), spec: { ...grantBody('x', 'acme').spec, cluster: 'c2' } });
-    const missing = await h.call(admin, 'POST', '/api/v1/kubeconfiggrants', { ...grantBody(uniq('acme-g'), 'acme'), spec: { ...grantBody('x', 'acme').spec, cluster: 'c9' } });
+    const outside = await h.call(admin, 'POST', '/api/v1/kubeconfiggrants', {
+      ...grantBody(uniq('acme-g'), 'acme'),
+      spec: { ...grantBody('x', 'acme').spec, cluster: 'c2' },
+    });
+    const missing = await h.call(admin, 'POST', '/api/v1/kubeconfiggrants', {
+      ...grantBody(uniq('acme-g'), 'acme'),
+      spec: { ...grantBody('x', 'acme').spec, cluster: 'c9' },
+    });
     expect(outside.statusCode).toBe(422);
     expect(json<{ message: string }>(outside).message.replace('c2', 'cX')).toBe(json<{ message: string }>(missing).message.replace('c9', 'cX'));
   });

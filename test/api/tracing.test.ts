@@ -88,7 +88,12 @@ describe('tracing', () => {
     });
     expect(server.kind).toBe(SpanKind.SERVER);
     expect(server.name).toBe('POST /api/v1/tenants');
-    expect(server.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/api/v1/tenants', 'http.response.status_code': 201, 'kubenova.client_request_id': `trace-${name}` });
+    expect(server.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'http.route': '/api/v1/tenants',
+      'http.response.status_code': 201,
+      'kubenova.client_request_id': `trace-${name}`,
+    });
     const traceId = server.spanContext().traceId;
     const reconcile = await vi.waitFor(() => {
       const s = spansOfTrace(traceId).find((x) => x.name === 'reconcile Tenant' && parentOf(x) === server.spanContext().spanId);

@@ -33,7 +33,12 @@ beforeAll(async () => {
   // As the tenancy reconciler reports the clusters a tenant is on.
   await placedOn(ACME, ['c1', 'c2']);
   await placedOn(OTHER, ['c1']);
-  await h.store.usage.put(ACME, 'c1', 'quota', quota({ pods: ['5', '4'], 'requests.cpu': ['2', '1500m'], 'requests.memory': ['4Gi', '1Gi'] }, { [`${ACME}-web`]: { pods: '4' } }));
+  await h.store.usage.put(
+    ACME,
+    'c1',
+    'quota',
+    quota({ pods: ['5', '4'], 'requests.cpu': ['2', '1500m'], 'requests.memory': ['4Gi', '1Gi'] }, { [`${ACME}-web`]: { pods: '4' } }),
+  );
   await h.store.usage.put(ACME, 'c1', 'namespaces', quota({ namespaces: ['2', '2'] }));
   await h.store.usage.put(ACME, 'c2', 'quota', quota({ pods: ['5', '1'], 'requests.cpu': ['2', '500m'], 'requests.memory': ['4Gi', '512Mi'] }));
   await h.store.usage.put(OTHER, 'c1', 'quota', quota({ 'requests.cpu': ['1', '250m'] }));
@@ -44,7 +49,10 @@ describe('GET /tenants/{name}/usage', () => {
   it('gives per-cluster figures and totals', async () => {
     const res = await h.call(acmeAdmin, 'GET', `/api/v1/tenants/${ACME}/usage`);
     expect(res.statusCode, res.body).toBe(200);
-    const u = json<{ clusters: Record<string, Record<string, { usedValue: number; fraction: number }>>; total: Record<string, { hardValue: number; usedValue: number; fraction: number }> }>(res);
+    const u = json<{
+      clusters: Record<string, Record<string, { usedValue: number; fraction: number }>>;
+      total: Record<string, { hardValue: number; usedValue: number; fraction: number }>;
+    }>(res);
     expect(u.clusters.c1!.pods).toMatchObject({ usedValue: 4, fraction: 0.8 });
     expect(u.clusters.c1!.namespaces).toMatchObject({ usedValue: 2, fraction: 1 });
     expect(u.total.pods).toEqual({ hard: '10', used: '5', hardValue: 10, usedValue: 5, fraction: 0.5 });
@@ -53,7 +61,9 @@ describe('GET /tenants/{name}/usage', () => {
 
   it('leaves out what a cluster the tenant is no longer on reported', async () => {
     await h.store.usage.put(ACME, 'gone', 'quota', quota({ pods: ['5', '5'] }));
-    const u = json<{ clusters: Record<string, unknown>; total: Record<string, { hardValue: number }> }>(await h.call(ADMIN, 'GET', `/api/v1/tenants/${ACME}/usage`));
+    const u = json<{ clusters: Record<string, unknown>; total: Record<string, { hardValue: number }> }>(
+      await h.call(ADMIN, 'GET', `/api/v1/tenants/${ACME}/usage`),
+    );
     expect(Object.keys(u.clusters)).toEqual(['c1', 'c2']);
     expect(u.total.pods!.hardValue).toBe(10);
     const csv = (await h.call(ADMIN, 'GET', '/api/v1/usage?format=csv')).body;
@@ -75,7 +85,10 @@ describe('GET /usage (showback)', () => {
   it('prices each tenant per cluster with that cluster’s prices, in JSON', async () => {
     const res = await h.call(ADMIN, 'GET', '/api/v1/usage?groupBy=tenant');
     expect(res.statusCode, res.body).toBe(200);
-    const body = json<{ prices: Record<string, { cpu: number }>; items: { tenant: string; costPerHour: number; clusters: { cluster: string; costPerHour: number }[] }[] }>(res);
+    const body = json<{
+      prices: Record<string, { cpu: number }>;
+      items: { tenant: string; costPerHour: number; clusters: { cluster: string; costPerHour: number }[] }[];
+    }>(res);
     const acme = body.items.find((i) => i.tenant === ACME)!;
     const c1 = 1.5 * 0.04 + 1 * 0.01;
     const c2 = 0.5 * 0.05 + 0.5 * 0.01;
@@ -148,7 +161,10 @@ describe('quota checks from the counts held', () => {
     const body = { spec: { ...current.spec, quotas: { namespaces: 2, pods: 3, cpu: '2', memory: '4Gi' } } };
     const res = await h.call(ADMIN, 'PUT', `/api/v1/tenants/${ACME}`, body);
     expect(res.statusCode, res.body).toBe(409);
-    expect(json(res)).toMatchObject({ code: 'QUOTA_BELOW_USED', details: [{ field: 'body/spec/quotas/pods', reason: 'pods on cluster c1 uses 4, more than 3' }] });
+    expect(json(res)).toMatchObject({
+      code: 'QUOTA_BELOW_USED',
+      details: [{ field: 'body/spec/quotas/pods', reason: 'pods on cluster c1 uses 4, more than 3' }],
+    });
     // Unchanged quotas are never checked, even where used is at hard (namespaces on c1).
     const forced = await h.call(ADMIN, 'PUT', `/api/v1/tenants/${ACME}?force=true`, body);
     expect(forced.statusCode, forced.body).toBe(200);

@@ -82,7 +82,14 @@ describe('whoami', () => {
     const envOnly = { ...env, KUBENOVA_SERVER: 'http://127.0.0.1:9', KUBENOVA_TOKEN: fakeJwt({ sub: 'ci', roles: 'read-only' }) };
     const r = await kubenova(envOnly, ['whoami', '-o', 'json'], { now });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ server: 'http://127.0.0.1:9', subject: 'ci', roles: ['read-only'], tenants: [], expired: false, tokenSource: 'KUBENOVA_TOKEN' });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      server: 'http://127.0.0.1:9',
+      subject: 'ci',
+      roles: ['read-only'],
+      tenants: [],
+      expired: false,
+      tokenSource: 'KUBENOVA_TOKEN',
+    });
     const y = await kubenova(envOnly, ['whoami', '-o', 'yaml'], { now });
     expect((YAML.parse(y.stdout) as { subject: string }).subject).toBe('ci');
   });

@@ -2,14 +2,7 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  configPath,
-  isPlaintextRemote,
-  loadConfig,
-  normaliseServer,
-  resolveCredentials,
-  saveConfig,
-} from '../../src/cli/config.js';
+import { configPath, isPlaintextRemote, loadConfig, normaliseServer, resolveCredentials, saveConfig } from '../../src/cli/config.js';
 import { CliError, EXIT } from '../../src/cli/errors.js';
 
 let dir: string;
@@ -67,12 +60,22 @@ describe('resolveCredentials', () => {
   it('lets KUBENOVA_SERVER and KUBENOVA_TOKEN override the file, each on its own', () => {
     const file = { server: 'https://file.example', token: 'file-token' };
     expect(resolveCredentials({}, file)).toMatchObject({ server: 'https://file.example', token: 'file-token', source: { server: 'config', token: 'config' } });
-    expect(resolveCredentials({ KUBENOVA_TOKEN: 'env-token' }, file)).toMatchObject({ server: 'https://file.example', token: 'env-token', source: { token: 'env' } });
-    expect(resolveCredentials({ KUBENOVA_SERVER: 'http://127.0.0.1:8080/' }, file)).toMatchObject({ server: 'http://127.0.0.1:8080', source: { server: 'env' } });
+    expect(resolveCredentials({ KUBENOVA_TOKEN: 'env-token' }, file)).toMatchObject({
+      server: 'https://file.example',
+      token: 'env-token',
+      source: { token: 'env' },
+    });
+    expect(resolveCredentials({ KUBENOVA_SERVER: 'http://127.0.0.1:8080/' }, file)).toMatchObject({
+      server: 'http://127.0.0.1:8080',
+      source: { server: 'env' },
+    });
   });
 
   it('fails with the auth exit code when server or token is missing', () => {
-    for (const [env, cfg] of [[{}, {}], [{}, { server: 'https://a' }]] as const) {
+    for (const [env, cfg] of [
+      [{}, {}],
+      [{}, { server: 'https://a' }],
+    ] as const) {
       let err: unknown;
       try {
         resolveCredentials(env, cfg);

@@ -31,7 +31,11 @@ const file = async (name: string, content: string) => {
   return path;
 };
 /** Table rows as cells (columns are separated by at least two spaces). */
-const rows = (table: string) => table.trimEnd().split('\n').map((l) => l.split(/\s{2,}/));
+const rows = (table: string) =>
+  table
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.split(/\s{2,}/));
 
 describe('platform setup: clusters, tenants, projects', () => {
   it('login stores the server; an empty list says so on stderr', async () => {
@@ -96,9 +100,16 @@ describe('platform setup: clusters, tenants, projects', () => {
   });
 
   it('creates an app and lists it by tenant and by project', async () => {
-    const app = { kind: 'App', name: 'acme-web', spec: { project: 'acme-shop', components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx' } }] } };
+    const app = {
+      kind: 'App',
+      name: 'acme-web',
+      spec: { project: 'acme-shop', components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx' } }] },
+    };
     expect(await cli(['create', '-f', await file('web.json', JSON.stringify(app))])).toMatchObject({ code: 0, stdout: 'app/acme-web created\n' });
-    for (const scope of [['--tenant', 'acme'], ['--project', 'acme-shop']]) {
+    for (const scope of [
+      ['--tenant', 'acme'],
+      ['--project', 'acme-shop'],
+    ]) {
       const r = await cli(['get', 'apps', ...scope]);
       expect(rows(r.stdout)[1]!.slice(0, 5)).toEqual(['acme-web', 'acme', 'Pending', 'acme-shop', 'web']);
     }
@@ -125,7 +136,12 @@ describe('apply and update', () => {
   });
 
   it('re-applies `get -o yaml` output unchanged, including a cluster with its write-only kubeconfig', async () => {
-    for (const what of [['tenant', 'acme'], ['cluster', 'prod-a'], ['app', 'acme-web'], ['project', 'acme-shop']]) {
+    for (const what of [
+      ['tenant', 'acme'],
+      ['cluster', 'prod-a'],
+      ['app', 'acme-web'],
+      ['project', 'acme-shop'],
+    ]) {
       const yaml = (await cli(['get', ...what, '-o', 'yaml'])).stdout;
       const r = await cli(['apply', '-f', '-'], admin, yaml);
       expect({ ...r, what }).toMatchObject({ code: 0, stdout: `${what.join('/')} unchanged\n`, stderr: '' });
@@ -301,7 +317,10 @@ describe('keys rotate', () => {
     const rotated = await cli(['keys', 'rotate']);
     expect(rotated).toMatchObject({ code: 0, stderr: '' });
     expect(rotated.stdout).toMatch(/^Keys rotated: active key k2, [1-9]\d* secret\(s\) re-wrapped\n$/);
-    expect((JSON.parse((await cli(['get', 'cl', 'prod-a', '-o', 'json'])).stdout) as { kubeconfig: unknown }).kubeconfig).toMatchObject({ set: true, keyId: 'k2' });
+    expect((JSON.parse((await cli(['get', 'cl', 'prod-a', '-o', 'json'])).stdout) as { kubeconfig: unknown }).kubeconfig).toMatchObject({
+      set: true,
+      keyId: 'k2',
+    });
     expect(JSON.parse((await cli(['keys', 'rotate', '-o', 'json'])).stdout)).toEqual({ activeKeyId: 'k2', rewrapped: 0 });
   });
 
@@ -318,8 +337,11 @@ describe('the kubenova binary', () => {
     const { execFile } = await import('node:child_process');
     const runBin = (args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, ...admin }, cwd: process.cwd() }, (err, stdout, stderr) =>
-          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'src/cli/main.ts', ...args],
+          { env: { ...process.env, ...admin }, cwd: process.cwd() },
+          (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
       });
     const ok = await runBin(['get', 'tenants', '-o', 'json']);

@@ -31,11 +31,7 @@ export function captureIo(env: Record<string, string | undefined>, opts: { stdin
 }
 
 /** Runs `kubenova <argv>` in-process with the given env. */
-export async function kubenova(
-  env: Record<string, string | undefined>,
-  argv: string[],
-  opts: { stdin?: string; now?: Date } = {},
-): Promise<CapturedRun> {
+export async function kubenova(env: Record<string, string | undefined>, argv: string[], opts: { stdin?: string; now?: Date } = {}): Promise<CapturedRun> {
   const cap = captureIo(env, opts);
   const code = await run(argv, cap.io);
   return { code, stdout: cap.stdout, stderr: cap.stderr };

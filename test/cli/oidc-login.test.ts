@@ -28,7 +28,12 @@ issuers: [{ name: corp, issuerUrl: "${idp.issuer}", audiences: [kubenova-cli], u
 roleRules: [{ name: platform, issuer: corp, group: platform, role: platform-admin }]
 `);
   server = await startServer({
-    verifier: (local) => createIdentityVerifier({ issuers: identity.issuers.map((i) => createIssuerVerifier(i)), rules: { rules: () => Promise.resolve(identity.roleRules) }, local }),
+    verifier: (local) =>
+      createIdentityVerifier({
+        issuers: identity.issuers.map((i) => createIssuerVerifier(i)),
+        rules: { rules: () => Promise.resolve(identity.roleRules) },
+        local,
+      }),
   });
   const admin = await server.token({ roles: ['platform-admin'] });
   const created = await fetch(`${server.url}/api/v1/tenants`, {
@@ -50,7 +55,10 @@ const stored = async () => JSON.parse(await readFile(env.KUBENOVA_CONFIG!, 'utf8
 /** `kubenova login --oidc`, with the person signing in at the URL it prints. */
 async function loginThroughBrowser(login: string, password: string) {
   const cap = captureIo(env);
-  const done = run(['login', '--server', server.url, '--oidc', idp.issuer, '--client-id', 'kubenova-cli', '--scopes', 'openid email groups offline_access'], cap.io);
+  const done = run(
+    ['login', '--server', server.url, '--oidc', idp.issuer, '--client-id', 'kubenova-cli', '--scopes', 'openid email groups offline_access'],
+    cap.io,
+  );
   let url: string | undefined;
   for (let i = 0; i < 200 && !url; i++) {
     url = /https?:\/\/\S+\/auth\?\S+/.exec(cap.stderr)?.[0];
@@ -75,7 +83,11 @@ describe('kubenova login --oidc', () => {
     expect((await stat(env.KUBENOVA_CONFIG!)).mode & 0o777).toBe(0o600);
     const config = await stored();
     expect(config.oidc).toMatchObject({ issuer: idp.issuer, clientId: 'kubenova-cli', refreshToken: expect.any(String) });
-    expect(JSON.parse(Buffer.from(config.token.split('.')[1]!, 'base64url').toString())).toMatchObject({ iss: idp.issuer, aud: 'kubenova-cli', email: 'ana@corp.example' });
+    expect(JSON.parse(Buffer.from(config.token.split('.')[1]!, 'base64url').toString())).toMatchObject({
+      iss: idp.issuer,
+      aud: 'kubenova-cli',
+      email: 'ana@corp.example',
+    });
 
     const got = await kubenova(env, ['get', 'tenants', '-o', 'name']);
     expect(got.code, got.stderr).toBe(0);
@@ -114,7 +126,10 @@ describe('kubenova login --oidc', () => {
 
   it('signs in with the device authorization grant: the code confirmed from another device, then the API works', { timeout: 60_000 }, async () => {
     const cap = captureIo(env);
-    const done = run(['login', '--server', server.url, '--oidc', idp.issuer, '--client-id', 'kubenova-cli', '--scopes', 'openid email groups offline_access', '--device'], cap.io);
+    const done = run(
+      ['login', '--server', server.url, '--oidc', idp.issuer, '--client-id', 'kubenova-cli', '--scopes', 'openid email groups offline_access', '--device'],
+      cap.io,
+    );
     let prompt: RegExpExecArray | null = null;
     for (let i = 0; i < 200 && !prompt; i++) {
       prompt = /Open (\S+) and enter the code (\S+)/.exec(cap.stderr);

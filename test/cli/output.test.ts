@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { resolveKind, type ApiObject } from '../../src/cli/kinds.js';
-import {
-  formatAge,
-  formatData,
-  formatExpiry,
-  formatObjects,
-  parseOutputFormat,
-  redactSecrets,
-  renderTable,
-} from '../../src/cli/output.js';
+import { formatAge, formatData, formatExpiry, formatObjects, parseOutputFormat, redactSecrets, renderTable } from '../../src/cli/output.js';
 
 const now = new Date('2026-01-10T12:00:00Z');
 const ago = (seconds: number) => new Date(now.getTime() - seconds * 1000).toISOString();
@@ -44,9 +36,15 @@ describe('formatAge', () => {
 
 describe('renderTable', () => {
   it('aligns columns with three spaces and no trailing blanks', () => {
-    expect(renderTable(['NAME', 'PHASE'], [['a', 'Deployed'], ['longer-name', 'Pending']])).toBe(
-      'NAME          PHASE\na             Deployed\nlonger-name   Pending\n',
-    );
+    expect(
+      renderTable(
+        ['NAME', 'PHASE'],
+        [
+          ['a', 'Deployed'],
+          ['longer-name', 'Pending'],
+        ],
+      ),
+    ).toBe('NAME          PHASE\na             Deployed\nlonger-name   Pending\n');
   });
 });
 
@@ -75,7 +73,12 @@ describe('formatObjects', () => {
   it('leaves TENANT out for platform-scoped kinds and marks terminating objects', () => {
     const tenant: ApiObject = {
       name: 'acme',
-      spec: { owners: [{ kind: 'User', name: 'alice' }, { kind: 'Group', name: 'devs' }] },
+      spec: {
+        owners: [
+          { kind: 'User', name: 'alice' },
+          { kind: 'Group', name: 'devs' },
+        ],
+      },
       status: { phase: 'Applying', observedGeneration: 1, clusters: { a: {}, b: {} } },
       generation: 1,
       createdAt: ago(60),

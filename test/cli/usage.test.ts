@@ -36,7 +36,10 @@ describe('kubenova usage tenant', () => {
   it('prints a row with a bar per cluster and resource, and the totals', async () => {
     const r = await kubenova(admin, ['usage', 'tenant', 'acme']);
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trimEnd().split('\n').map((l) => l.split(/\s{2,}/));
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(/\s{2,}/));
     expect(lines[0]).toEqual(['CLUSTER', 'RESOURCE', 'USED', 'HARD', 'USAGE']);
     expect(lines).toContainEqual(['prod-a', 'pods', '8', '10', usageBar(0.8)]);
     expect(lines).toContainEqual(['prod-b', 'pods', '1', '10', usageBar(0.1)]);

@@ -22,7 +22,13 @@ describe('console rights', () => {
 
   it('read-only of a tenant reads it and writes nothing; read-only of none is a platform reader', () => {
     const tenantReader = rightsOf({ subject: 'r', rights: [{ role: 'read-only', tenant: 'acme' }] });
-    for (const [kind, verb] of [['App', 'update'], ['App', 'rollback'], ['App', 'control-workflow'], ['Project', 'create'], ['Tenant', 'issue-kubeconfig']] as const) {
+    for (const [kind, verb] of [
+      ['App', 'update'],
+      ['App', 'rollback'],
+      ['App', 'control-workflow'],
+      ['Project', 'create'],
+      ['Tenant', 'issue-kubeconfig'],
+    ] as const) {
       expect(tenantReader.can(kind, verb, 'acme'), `${kind} ${verb}`).toBe(false);
     }
     expect(tenantReader.can('App', 'get', 'acme')).toBe(true);

@@ -41,13 +41,36 @@ describe('reservedKeyProblems', () => {
     refused: string[];
   }[] = [
     { reason: 'ordinary keys are free', requested: { team: 'a', 'example.com/x': 'y' }, platformAdmin: false, refused: [] },
-    { reason: "a tenant may not take another tenant's identity", requested: { 'capsule.clastix.io/tenant': 'b', 'kubenova.io/tenant': 'b' }, platformAdmin: false, refused: ['capsule.clastix.io/tenant', 'kubenova.io/tenant'] },
+    {
+      reason: "a tenant may not take another tenant's identity",
+      requested: { 'capsule.clastix.io/tenant': 'b', 'kubenova.io/tenant': 'b' },
+      platformAdmin: false,
+      refused: ['capsule.clastix.io/tenant', 'kubenova.io/tenant'],
+    },
     { reason: 'nor may a platform admin', requested: { 'capsule.clastix.io/tenant': 'b' }, platformAdmin: true, refused: ['capsule.clastix.io/tenant'] },
-    { reason: 'identity keys are refused even when already stored', requested: { 'kubenova.io/x': 'y' }, platformAdmin: false, current: { 'kubenova.io/x': 'y' }, refused: ['kubenova.io/x'] },
+    {
+      reason: 'identity keys are refused even when already stored',
+      requested: { 'kubenova.io/x': 'y' },
+      platformAdmin: false,
+      current: { 'kubenova.io/x': 'y' },
+      refused: ['kubenova.io/x'],
+    },
     { reason: 'a platform admin may set scheduling keys', requested: { [nodeSelector]: 'pool=a' }, platformAdmin: true, refused: [] },
     { reason: 'a tenant may not add one', requested: { [nodeSelector]: 'pool=a' }, platformAdmin: false, refused: [nodeSelector] },
-    { reason: 'a tenant keeps the one a platform admin set (round trip)', requested: { [nodeSelector]: 'pool=a', team: 'x' }, platformAdmin: false, current: { [nodeSelector]: 'pool=a' }, refused: [] },
-    { reason: 'a tenant may not change it', requested: { [nodeSelector]: 'pool=b' }, platformAdmin: false, current: { [nodeSelector]: 'pool=a' }, refused: [nodeSelector] },
+    {
+      reason: 'a tenant keeps the one a platform admin set (round trip)',
+      requested: { [nodeSelector]: 'pool=a', team: 'x' },
+      platformAdmin: false,
+      current: { [nodeSelector]: 'pool=a' },
+      refused: [],
+    },
+    {
+      reason: 'a tenant may not change it',
+      requested: { [nodeSelector]: 'pool=b' },
+      platformAdmin: false,
+      current: { [nodeSelector]: 'pool=a' },
+      refused: [nodeSelector],
+    },
     { reason: 'a tenant may not remove it', requested: {}, platformAdmin: false, current: { [nodeSelector]: 'pool=a' }, refused: [nodeSelector] },
     { reason: 'a platform admin may remove it', requested: {}, platformAdmin: true, current: { [nodeSelector]: 'pool=a' }, refused: [] },
     { reason: 'a tenant may remove its own ordinary keys', requested: {}, platformAdmin: false, current: { team: 'x' }, refused: [] },
@@ -67,7 +90,9 @@ describe('reservedKeyProblems', () => {
 });
 
 it('withoutIdentityKeys keeps everything but identity keys', () => {
-  expect(withoutIdentityKeys({ 'capsule.clastix.io/tenant': 'b', 'kubenova.io/tenant': 'b', team: 'a', 'pod-security.kubernetes.io/enforce': 'baseline' })).toEqual({
+  expect(
+    withoutIdentityKeys({ 'capsule.clastix.io/tenant': 'b', 'kubenova.io/tenant': 'b', team: 'a', 'pod-security.kubernetes.io/enforce': 'baseline' }),
+  ).toEqual({
     team: 'a',
     'pod-security.kubernetes.io/enforce': 'baseline',
   });

@@ -6,13 +6,19 @@ import { placedClusters, placementSelects } from '../../src/domain/placement.js'
 
 describe('ownership', () => {
   it('a project object carries the tenant and the project; a tenant object only the tenant', () => {
-    expect(ownershipLabels({ tenant: 't', project: 'p' })).toEqual({ 'app.kubernetes.io/managed-by': 'kubenova', 'kubenova.io/tenant': 't', 'kubenova.io/project': 'p' });
+    expect(ownershipLabels({ tenant: 't', project: 'p' })).toEqual({
+      'app.kubernetes.io/managed-by': 'kubenova',
+      'kubenova.io/tenant': 't',
+      'kubenova.io/project': 'p',
+    });
     expect(ownershipLabels({ tenant: 't' })).toEqual({ 'app.kubernetes.io/managed-by': 'kubenova', 'kubenova.io/tenant': 't' });
   });
 
   it("a tenant's selector excludes its projects' objects (each reconciler prunes only its own)", () => {
     expect(ownershipSelector({ tenant: 't' })).toBe('app.kubernetes.io/managed-by=kubenova,kubenova.io/tenant=t,!kubenova.io/project');
-    expect(ownershipSelector({ tenant: 't', project: 'p' })).toBe('app.kubernetes.io/managed-by=kubenova,kubenova.io/tenant=t,kubenova.io/project=p,!kubenova.io/app');
+    expect(ownershipSelector({ tenant: 't', project: 'p' })).toBe(
+      'app.kubernetes.io/managed-by=kubenova,kubenova.io/tenant=t,kubenova.io/project=p,!kubenova.io/app',
+    );
     expect(ownershipSelector({ tenant: 't', project: 'p', app: 'a' })).toBe(
       'app.kubernetes.io/managed-by=kubenova,kubenova.io/tenant=t,kubenova.io/project=p,kubenova.io/app=a',
     );
@@ -43,7 +49,11 @@ describe('placement', () => {
   ];
   const cases: { reason: string; placement: Parameters<typeof placedClusters>[0]; expected: string[] }[] = [
     { reason: 'clusters named', placement: { clusters: ['a', 'c'] }, expected: ['a', 'c'] },
-    { reason: 'clusters matching every label of the selector', placement: { clusterSelector: { matchLabels: { tier: 'gold', region: 'us' } } }, expected: ['b'] },
+    {
+      reason: 'clusters matching every label of the selector',
+      placement: { clusterSelector: { matchLabels: { tier: 'gold', region: 'us' } } },
+      expected: ['b'],
+    },
     { reason: 'named plus selected, once each', placement: { clusters: ['a'], clusterSelector: { matchLabels: { tier: 'gold' } } }, expected: ['a', 'b'] },
     { reason: 'a named cluster that is not registered is still listed (the reconciler reports it)', placement: { clusters: ['zz'] }, expected: ['zz'] },
     { reason: 'an empty placement selects nothing (not everything)', placement: {}, expected: [] },

@@ -75,7 +75,12 @@ describe('warning levels', () => {
     { used: '80', previous: [], level: 0.8, reason: 'reaching a level crosses it' },
     { used: '96', previous: [], level: 0.95, reason: 'the highest level reached is named' },
     { used: '77', previous: [{ cluster: 'a', resource: 'pods', level: 0.8, fraction: 0.8 }], level: 0.8, reason: 'within the hysteresis band it stays' },
-    { used: '74', previous: [{ cluster: 'a', resource: 'pods', level: 0.8, fraction: 0.8 }], level: undefined, reason: 'falling below level minus 5 points clears it' },
+    {
+      used: '74',
+      previous: [{ cluster: 'a', resource: 'pods', level: 0.8, fraction: 0.8 }],
+      level: undefined,
+      reason: 'falling below level minus 5 points clears it',
+    },
     { used: '92', previous: [{ cluster: 'a', resource: 'pods', level: 0.95, fraction: 0.95 }], level: 0.95, reason: 'a higher level held in its band' },
     { used: '89', previous: [{ cluster: 'a', resource: 'pods', level: 0.95, fraction: 0.95 }], level: 0.8, reason: 'falling out of 95 % leaves 80 %' },
     { used: '77', previous: [], level: undefined, reason: 'the band only holds a level already crossed' },
@@ -115,7 +120,12 @@ describe('warning levels', () => {
 describe('showback', () => {
   const prices = { cpu: 0.04, memoryGiB: 0.01, storageGiB: 0.001 };
   it('prices requested cpu, memory and storage per hour', () => {
-    const l = showbackLine('acme', 'a', cluster({ 'requests.cpu': ['4', '1500m'], 'requests.memory': ['8Gi', '3Gi'], 'requests.storage': ['100Gi', '10Gi'], pods: ['5', '2'] }), prices);
+    const l = showbackLine(
+      'acme',
+      'a',
+      cluster({ 'requests.cpu': ['4', '1500m'], 'requests.memory': ['8Gi', '3Gi'], 'requests.storage': ['100Gi', '10Gi'], pods: ['5', '2'] }),
+      prices,
+    );
     expect(l).toMatchObject({ tenant: 'acme', cluster: 'a', cpuCores: 1.5, memoryGiB: 3, storageGiB: 10 });
     expect(l.costPerHour).toBeCloseTo(1.5 * 0.04 + 3 * 0.01 + 10 * 0.001, 6);
   });
@@ -135,6 +145,8 @@ describe('showback', () => {
     expect(groups[0]).toMatchObject({ cpuCores: 3 });
     expect(groups[0]!.costPerHour).toBeCloseTo(0.04 + 0.1, 6);
     expect(groups[0]!.clusters.map((c) => c.cluster)).toEqual(['a', 'b']);
-    expect(showbackCsv(lines)).toBe('tenant,cluster,cpuCores,memoryGiB,storageGiB,costPerHour\r\nzeta,a,1,0,0,0.04\r\nacme,b,2,0,0,0.1\r\nacme,a,1,0,0,0.04\r\n');
+    expect(showbackCsv(lines)).toBe(
+      'tenant,cluster,cpuCores,memoryGiB,storageGiB,costPerHour\r\nzeta,a,1,0,0,0.04\r\nacme,b,2,0,0,0.1\r\nacme,a,1,0,0,0.04\r\n',
+    );
   });
 });

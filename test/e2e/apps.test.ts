@@ -93,10 +93,13 @@ beforeAll(async () => {
   });
   // As in the server: revisions become succeeded/failed from the app's status.
   outcomes = startRevisionOutcomes({ store: h.store, logger, kinds: ['App'] });
-  await vi.waitFor(async () => expect((await read('Cluster', C))?.status.capabilities).toMatchObject({ kubevela: { apiVersions: expect.arrayContaining(['v1beta1']) } }), {
-    timeout: 60_000,
-    interval: 100,
-  });
+  await vi.waitFor(
+    async () => expect((await read('Cluster', C))?.status.capabilities).toMatchObject({ kubevela: { apiVersions: expect.arrayContaining(['v1beta1']) } }),
+    {
+      timeout: 60_000,
+      interval: 100,
+    },
+  );
   for (const [tenant, project] of [
     [TA, PA],
     [TB, PB],
@@ -117,16 +120,22 @@ afterAll(async () => {
   if (h && runtime) {
     for (const name of apps) await h.call(ADMIN, 'DELETE', `/api/v1/apps/${name}`);
     await vi
-      .waitFor(async () => {
-        for (const name of apps) expect(await read('App', name)).toBeUndefined();
-      }, { timeout: 120_000, interval: 250 })
+      .waitFor(
+        async () => {
+          for (const name of apps) expect(await read('App', name)).toBeUndefined();
+        },
+        { timeout: 120_000, interval: 250 },
+      )
       .catch((err: unknown) => report(`apps not cleaned up: ${String(err)}`));
     for (const p of [PA, PB]) await h.call(ADMIN, 'DELETE', `/api/v1/projects/${p}`);
     for (const t of [TA, TB]) await h.call(ADMIN, 'DELETE', `/api/v1/tenants/${t}`);
     await vi
-      .waitFor(async () => {
-        for (const t of [TA, TB]) expect(await read('Tenant', t)).toBeUndefined();
-      }, { timeout: 120_000, interval: 250 })
+      .waitFor(
+        async () => {
+          for (const t of [TA, TB]) expect(await read('Tenant', t)).toBeUndefined();
+        },
+        { timeout: 120_000, interval: 250 },
+      )
       .catch((err: unknown) => report(`tenancy not cleaned up: ${String(err)}`));
   }
   await outcomes?.stop();
@@ -138,7 +147,7 @@ afterAll(async () => {
 describe('an app with a webservice and a scaler', () => {
   const APP = `${TA}-shop`;
 
-  it('reaches Deployed: 2 replicas, Pods Running on kwok, written as the app\'s own identity', { timeout: 180_000 }, async () => {
+  it("reaches Deployed: 2 replicas, Pods Running on kwok, written as the app's own identity", { timeout: 180_000 }, async () => {
     const t0 = performance.now();
     await createApp(APP, PA, { components: [{ ...webservice('nginx:1.27'), traits: [{ type: 'scaler', properties: { replicas: 2 } }] }] });
     await phase(APP, 'Deployed');
@@ -182,7 +191,14 @@ describe('an app with a webservice and a scaler', () => {
   });
 
   it("a rollback restores the earlier image through KubeVela, and KubeNova's history shows the update and the rollback", { timeout: 180_000 }, async () => {
-    interface Rev { revision: number; change: { type?: string; from?: number; to?: number }; actor: string; reason?: string; outcome: { state: string; message?: string }; spec: { components: { properties: { image: string } }[] } }
+    interface Rev {
+      revision: number;
+      change: { type?: string; from?: number; to?: number };
+      actor: string;
+      reason?: string;
+      outcome: { state: string; message?: string };
+      spec: { components: { properties: { image: string } }[] };
+    }
     const history = async () => json<{ items: Rev[] }>(await h.call(ADMIN, 'GET', `/api/v1/apps/${APP}/revisions`)).items;
     // The default target is the newest earlier revision that succeeded: the first one (nginx:1.27).
     await vi.waitFor(async () => expect((await history()).find((r) => r.revision === 1)?.outcome.state).toBe('succeeded'), { timeout: 60_000, interval: 100 });
@@ -263,7 +279,11 @@ describe("status-only changes of an app's Application", () => {
     const image = (app: KubeObject) => (app.spec as { components: { properties: { image: string } }[] }).components[0]!.properties.image;
     await vi.waitFor(async () => expect(image((await admin.get(ref))!)).toBe('nginx:1.27'), { timeout: 60_000, interval: 100 });
     await phase(APP, 'Deployed');
-    expect(statuses('App', APP).slice(fromStatus).map((s) => s.phase)).toContain('Drifted');
+    expect(
+      statuses('App', APP)
+        .slice(fromStatus)
+        .map((s) => s.phase),
+    ).toContain('Drifted');
     expect(writes(callsFor(from))).toContain(`apply Application ${APP}`);
   });
 });
@@ -273,7 +293,12 @@ describe('workflows', () => {
     const APP = `${TA}-gated`;
     await createApp(APP, PA, {
       components: [webservice('nginx:1.27', 'gate')],
-      workflow: { steps: [{ name: 'approve', type: 'suspend' }, { name: 'ship', type: 'deploy', properties: { policies: [] } }] },
+      workflow: {
+        steps: [
+          { name: 'approve', type: 'suspend' },
+          { name: 'ship', type: 'deploy', properties: { policies: [] } },
+        ],
+      },
     });
     await vi.waitFor(
       async () => {
@@ -299,9 +324,14 @@ describe('workflows', () => {
 
 describe('failures', () => {
   it('an unknown component type is 422, naming the type and the cluster, before anything is stored', async () => {
-    const res = await h.call(ADMIN, 'POST', '/api/v1/apps', { name: `${TA}-bad`, spec: { project: PA, components: [{ name: 'fn', type: 'lambda-function' }] } });
+    const res = await h.call(ADMIN, 'POST', '/api/v1/apps', {
+      name: `${TA}-bad`,
+      spec: { project: PA, components: [{ name: 'fn', type: 'lambda-function' }] },
+    });
     expect(res.statusCode, res.body).toBe(422);
-    expect(json(res)).toMatchObject({ details: [{ field: 'body/spec/components/0/type', reason: expect.stringContaining(`cluster "${C}" lacks ComponentDefinition "lambda-function"`) }] });
+    expect(json(res)).toMatchObject({
+      details: [{ field: 'body/spec/components/0/type', reason: expect.stringContaining(`cluster "${C}" lacks ComponentDefinition "lambda-function"`) }],
+    });
     expect(await read('App', `${TA}-bad`)).toBeUndefined();
   });
 
@@ -345,7 +375,13 @@ describe("an app runs with its tenant's identity", () => {
   it('cannot escalate through KubeVela metadata: refused by the API, never passed to the Application', async () => {
     for (const body of [
       { name: `${TA}-esc1`, labels: { 'app.oam.dev/username': 'kubernetes-admin' }, spec: { project: PA, components: [webservice('nginx')] } },
-      { name: `${TA}-esc2`, spec: { project: PA, components: [{ ...webservice('nginx'), traits: [{ type: 'annotations', properties: { 'app.oam.dev/group': 'system:masters' } }] }] } },
+      {
+        name: `${TA}-esc2`,
+        spec: {
+          project: PA,
+          components: [{ ...webservice('nginx'), traits: [{ type: 'annotations', properties: { 'app.oam.dev/group': 'system:masters' } }] }],
+        },
+      },
     ]) {
       const res = await h.call(ADMIN, 'POST', '/api/v1/apps', body);
       expect(res.statusCode, res.body).toBe(422);

@@ -47,7 +47,8 @@ async function bootstrap(body: Record<string, unknown>): Promise<Response> {
   const res = await h.call(ADMIN, 'POST', `/api/v1/clusters/${name}:bootstrap`, { kubeconfig: b64(adminKubeconfig), ...body });
   expect(res.statusCode, res.body).toBe(200);
   const r = json<Response>(res);
-  for (const c of r.components) report(`${r.dryRun ? 'dry run ' : ''}${c.name}: ${c.status} ${c.version} ${JSON.stringify(c.timings ?? {})} ${c.message ?? ''}`);
+  for (const c of r.components)
+    report(`${r.dryRun ? 'dry run ' : ''}${c.name}: ${c.status} ${c.version} ${JSON.stringify(c.timings ?? {})} ${c.message ?? ''}`);
   return r;
 }
 
@@ -116,7 +117,12 @@ describe('cluster bootstrap with Helm', () => {
       source: join(goodCharts, 'capsule'),
       values: { manager: { options: { leaderElection: { enabled: true }, administrators: [{ kind: 'ServiceAccount', name: AGENT.username }] } } },
     });
-    expect(component(r, 'vela-core')).toMatchObject({ status: 'WouldInstall', version: '1.10.9', namespace: 'vela-system', values: { admissionWebhooks: { enabled: true } } });
+    expect(component(r, 'vela-core')).toMatchObject({
+      status: 'WouldInstall',
+      version: '1.10.9',
+      namespace: 'vela-system',
+      values: { admissionWebhooks: { enabled: true } },
+    });
     expect(component(r, 'capsule-proxy')).toMatchObject({ status: 'Error' });
     expect(component(r, 'capsule-proxy').message).toContain('chart source not found');
     // Nothing in the cluster, nothing recorded on the Cluster.
@@ -128,7 +134,10 @@ describe('cluster bootstrap with Helm', () => {
   it('installs Capsule and vela-core, waits for their rollouts, reports capsule-proxy as not found, re-discovers capabilities', async () => {
     const r = await bootstrap({});
     expect(r).toMatchObject({ dryRun: false, phase: 'Error', changed: true });
-    for (const [c, version] of [['capsule', '0.14.0'], ['vela-core', '1.10.9']] as const) {
+    for (const [c, version] of [
+      ['capsule', '0.14.0'],
+      ['vela-core', '1.10.9'],
+    ] as const) {
       const cr = component(r, c);
       expect(cr).toMatchObject({ status: 'Installed', version });
       expect(cr.timings?.helmMs).toBeGreaterThan(0);
@@ -138,14 +147,20 @@ describe('cluster bootstrap with Helm', () => {
     expect(r.message).toContain('capsule-proxy failed');
 
     // Rolled out: the Deployments are available (kwok runs their Pods).
-    for (const [ns, deploy] of [['capsule-system', 'capsule-controller-manager'], ['vela-system', 'vela-core']] as const) {
+    for (const [ns, deploy] of [
+      ['capsule-system', 'capsule-controller-manager'],
+      ['vela-system', 'vela-core'],
+    ] as const) {
       const d = await admin.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: deploy });
       expect((d?.status as { availableReplicas?: number }).availableReplicas, `${ns}/${deploy}`).toBeGreaterThanOrEqual(1);
     }
     // The seed's groups and KubeNova's agent where Capsule reads them.
     const config = await admin.get({ ...CAPSULE_CONFIGURATION });
     expect((config?.spec as { users: unknown[] }).users).toEqual(
-      expect.arrayContaining([{ kind: 'Group', name: 'tenant-admins' }, { kind: 'Group', name: 'tenant-maintainers' }]),
+      expect.arrayContaining([
+        { kind: 'Group', name: 'tenant-admins' },
+        { kind: 'Group', name: 'tenant-maintainers' },
+      ]),
     );
     expect((config?.spec as { administrators: unknown[] }).administrators).toContainEqual({ kind: 'ServiceAccount', name: AGENT.username });
     expect(component(r, 'capsule').message).toContain('tenant-admins');
@@ -161,10 +176,14 @@ describe('cluster bootstrap with Helm', () => {
     expect(seen.get('capsule')!.indexOf('Installing')).toBeLessThan(seen.get('capsule')!.indexOf('Installed'));
 
     // Capabilities: the ClusterReconciler finds Capsule and KubeVela now.
-    const caps = await poll('capabilities with Capsule and KubeVela', async () => {
-      const c = ((await h.store.objects.get('Cluster', name)) as ClusterObject).status.capabilities;
-      return c?.capsule?.apiVersions.length && c.kubevela?.apiVersions.length ? c : undefined;
-    }, 300_000);
+    const caps = await poll(
+      'capabilities with Capsule and KubeVela',
+      async () => {
+        const c = ((await h.store.objects.get('Cluster', name)) as ClusterObject).status.capabilities;
+        return c?.capsule?.apiVersions.length && c.kubevela?.apiVersions.length ? c : undefined;
+      },
+      300_000,
+    );
     expect(caps.capsule?.agentIsAdministrator).toBe(true);
     expect(caps.kubevela?.definitions.components).toContain('webservice');
     // Generous: Helm's install and rollout wait measured 2-5 min per component on the shared

@@ -226,8 +226,7 @@ describe('the ClusterReconciler', () => {
     // unreachable, and an HTTPS server with the given CA (the API server's) answers.
     const port = await closedPort();
     const ca = (await readFile(cluster.caFile)).toString('base64');
-    const put = (url: string) =>
-      h.call(ADMIN, 'PUT', `/api/v1/clusters/${name}`, { labels: { region: 'local' }, spec: { capsuleProxy: { url, caData: ca } } });
+    const put = (url: string) => h.call(ADMIN, 'PUT', `/api/v1/clusters/${name}`, { labels: { region: 'local' }, spec: { capsuleProxy: { url, caData: ca } } });
     expect((await put(`https://127.0.0.1:${port}`)).statusCode).toBe(200);
     await vi.waitFor(async () => expect((await readCluster())!.status.capabilities?.capsuleProxy).toMatchObject({ configured: true, reachable: false }), {
       timeout: 15_000,
@@ -273,7 +272,7 @@ describe('the ClusterReconciler', () => {
     }
   });
 
-  it('rotates the agent token before it expires, with the agent\'s own rights', async () => {
+  it("rotates the agent token before it expires, with the agent's own rights", async () => {
     await runtime!.stop();
     const before = await storedCredentials();
     const beforeObj = (await readCluster())!;
@@ -339,9 +338,9 @@ describe('ClusterClient against the real cluster', () => {
         admission: { webhook: 'namespaces.validating.projectcapsule.dev', message: expect.stringContaining('Cannot exceed Namespace quota') },
       });
 
-      expect((await client.list({ apiVersion: 'v1', kind: 'Namespace' }, { labelSelector: `capsule.clastix.io/tenant=${tenant}` })).map((n) => n.metadata.name)).toEqual([
-        `${tenant}-one`,
-      ]);
+      expect(
+        (await client.list({ apiVersion: 'v1', kind: 'Namespace' }, { labelSelector: `capsule.clastix.io/tenant=${tenant}` })).map((n) => n.metadata.name),
+      ).toEqual([`${tenant}-one`]);
       expect(await client.get({ apiVersion: 'v1', kind: 'Namespace', name: `${tenant}-two` })).toBeUndefined();
       await vi.waitFor(() => expect(events).toContainEqual(['ADDED', `${tenant}-one`]), { timeout: 10_000, interval: 50 });
 

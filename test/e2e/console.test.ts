@@ -106,13 +106,19 @@ beforeAll(async () => {
     timeout: 60_000,
     interval: 100,
   });
-  await created('/api/v1/policysets', { name: PS, spec: { defaultLimits: { defaultRequest: { cpu: '100m', memory: '64Mi' }, default: { cpu: '0.5', memory: '128Mi' } } } });
+  await created('/api/v1/policysets', {
+    name: PS,
+    spec: { defaultLimits: { defaultRequest: { cpu: '100m', memory: '64Mi' }, default: { cpu: '0.5', memory: '128Mi' } } },
+  });
   for (const [tenant, project, extra] of [
     [TA, PA, {}],
     [TB, PB, {}],
     [TD, PD, { policySets: [PS], driftPolicy: 'detect' }],
   ] as const) {
-    await created('/api/v1/tenants', { name: tenant, spec: { owners: [{ kind: 'User', name: `owner-${tenant}` }], quotas: { namespaces: 5 }, placement: { clusters: [C] }, ...extra } });
+    await created('/api/v1/tenants', {
+      name: tenant,
+      spec: { owners: [{ kind: 'User', name: `owner-${tenant}` }], quotas: { namespaces: 5 }, placement: { clusters: [C] }, ...extra },
+    });
     await created(`/api/v1/tenants/${tenant}/projects`, { name: project });
   }
   await Promise.all([PA, PB, PD].map((p) => untilPhase(h.store.objects, 'Project', p, 'Deployed', 120_000)));
@@ -121,15 +127,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   if (h && runtime) {
-    for (const g of json<{ items: { name: string }[] }>(await h.call(ADMIN, 'GET', '/api/v1/kubeconfiggrants?limit=500')).items) await h.call(ADMIN, 'DELETE', `/api/v1/kubeconfiggrants/${g.name}`);
+    for (const g of json<{ items: { name: string }[] }>(await h.call(ADMIN, 'GET', '/api/v1/kubeconfiggrants?limit=500')).items)
+      await h.call(ADMIN, 'DELETE', `/api/v1/kubeconfiggrants/${g.name}`);
     await h.call(ADMIN, 'DELETE', `/api/v1/apps/${APP}`);
-    await vi.waitFor(async () => expect(await h.store.objects.get('App', APP)).toBeUndefined(), { timeout: 120_000, interval: 250 }).catch((err: unknown) => report(`app not cleaned up: ${String(err)}`));
+    await vi
+      .waitFor(async () => expect(await h.store.objects.get('App', APP)).toBeUndefined(), { timeout: 120_000, interval: 250 })
+      .catch((err: unknown) => report(`app not cleaned up: ${String(err)}`));
     for (const p of [PA, PB, PD, NEW_PROJECT]) await h.call(ADMIN, 'DELETE', `/api/v1/projects/${p}`);
     for (const t of [TA, TB, TD]) await h.call(ADMIN, 'DELETE', `/api/v1/tenants/${t}`);
     await vi
-      .waitFor(async () => {
-        for (const t of [TA, TB, TD]) expect(await h.store.objects.get('Tenant', t)).toBeUndefined();
-      }, { timeout: 120_000, interval: 250 })
+      .waitFor(
+        async () => {
+          for (const t of [TA, TB, TD]) expect(await h.store.objects.get('Tenant', t)).toBeUndefined();
+        },
+        { timeout: 120_000, interval: 250 },
+      )
       .catch((err: unknown) => report(`tenancy not cleaned up: ${String(err)}`));
   }
   await outcomes?.stop();
@@ -167,7 +179,10 @@ describe('a tenant admin', () => {
     await page.getByRole('button', { name: 'Create app' }).click();
     await page.getByRole('heading', { name: new RegExp(`App ${APP}`) }).waitFor();
     await appPhase(page).filter({ hasText: 'Deployed' }).waitFor({ timeout: 180_000 });
-    await page.locator('.components li', { hasText: /: healthy$/ }).first().waitFor({ timeout: 60_000 });
+    await page
+      .locator('.components li', { hasText: /: healthy$/ })
+      .first()
+      .waitFor({ timeout: 60_000 });
     await shot(page, 'app');
   });
 
@@ -177,7 +192,9 @@ describe('a tenant admin', () => {
     await editor.fill((await editor.inputValue()).replace('nginx:1.27', 'nginx:1.28'));
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('cell', { name: '2', exact: true }).waitFor({ timeout: 30_000 });
-    expect((await h.store.objects.get<{ components: { properties: { image: string } }[] }>('App', APP))!.spec.components[0]!.properties.image).toBe('nginx:1.28');
+    expect((await h.store.objects.get<{ components: { properties: { image: string } }[] }>('App', APP))!.spec.components[0]!.properties.image).toBe(
+      'nginx:1.28',
+    );
 
     // Someone else writes while this editor is open: saving it must not overwrite their change.
     await page.getByRole('button', { name: 'Edit JSON' }).click();
@@ -321,7 +338,9 @@ describe("the platform admin's fleet view", () => {
     const before = await admin.get(LIMIT_RANGE);
     const limits = (before!.spec as { limits: unknown[] }).limits;
     // As `kubectl patch` would: another writer changes what KubeNova projected.
-    await patchLimitRange({ spec: { limits: [{ type: 'Container', default: { cpu: '3', memory: '128Mi' }, defaultRequest: { cpu: '100m', memory: '64Mi' } }] } });
+    await patchLimitRange({
+      spec: { limits: [{ type: 'Container', default: { cpu: '3', memory: '128Mi' }, defaultRequest: { cpu: '100m', memory: '64Mi' } }] },
+    });
     await expectText(row, 'Drifted', 60_000);
     await shot(page, 'fleet');
     await patchLimitRange({ spec: { limits } });

@@ -60,7 +60,13 @@ patch: spec: template: metadata: annotations: "kubenova.io/note": parameter.note
 parameter: note: *"hello" | string
 `;
 
-type DefinitionsView = { discovered: boolean; kubevela: boolean; components: string[]; traits: string[]; installed: { name: string; type: string; phase: string }[] };
+type DefinitionsView = {
+  discovered: boolean;
+  kubevela: boolean;
+  components: string[];
+  traits: string[];
+  installed: { name: string; type: string; phase: string }[];
+};
 
 const definitionsOf = async (cluster = CLUSTER): Promise<DefinitionsView> => {
   const res = await h.call(ADMIN, 'GET', `/api/v1/clusters/${cluster}/definitions`);
@@ -117,10 +123,14 @@ afterAll(async () => {
 }, 120_000);
 
 describe('platform Definitions', () => {
-  it("registration gives the agent write access to definitions in vela-system only", async () => {
+  it('registration gives the agent write access to definitions in vela-system only', async () => {
     const role = await admin.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', name: AGENT.roleName, namespace: VELA_SYSTEM });
     expect((role as { rules?: unknown[] } | undefined)?.rules).toEqual([
-      { apiGroups: ['core.oam.dev'], resources: ['componentdefinitions', 'traitdefinitions'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+      {
+        apiGroups: ['core.oam.dev'],
+        resources: ['componentdefinitions', 'traitdefinitions'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+      },
     ]);
     // What RBAC decides for the agent (a SubjectAccessReview, as the admin).
     const allowed = async (namespace: string) => {
@@ -143,13 +153,16 @@ describe('platform Definitions', () => {
     expect(await allowed('default')).toBe(false);
   });
 
-  it('a component and a trait installed through the API appear in vela-system and in the cluster\'s definitions', { timeout: 180_000 }, async () => {
+  it("a component and a trait installed through the API appear in vela-system and in the cluster's definitions", { timeout: 180_000 }, async () => {
     const before = await definitionsOf();
     expect(before.components).toContain('webservice');
     expect(before.components).not.toContain(COMPONENT);
 
     const t0 = performance.now();
-    await create({ name: COMPONENT, spec: { type: 'component', description: 'web from KubeNova', template: COMPONENT_TEMPLATE, workload: { apiVersion: 'apps/v1', kind: 'Deployment' } } });
+    await create({
+      name: COMPONENT,
+      spec: { type: 'component', description: 'web from KubeNova', template: COMPONENT_TEMPLATE, workload: { apiVersion: 'apps/v1', kind: 'Deployment' } },
+    });
     await create({ name: TRAIT, spec: { type: 'trait', clusters: [CLUSTER], template: TRAIT_TEMPLATE, appliesToWorkloads: ['deployments.apps'] } });
     await Promise.all([phaseOf(COMPONENT, 'Deployed'), phaseOf(TRAIT, 'Deployed')]);
     const deployedMs = performance.now() - t0;
@@ -157,7 +170,10 @@ describe('platform Definitions', () => {
     const cd = await admin.get({ ...COMPONENT_DEFINITION_TYPE, name: COMPONENT, namespace: VELA_SYSTEM });
     expect(cd?.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'kubenova', 'kubenova.io/definition': COMPONENT });
     expect(cd?.metadata.annotations?.['definition.oam.dev/description']).toBe('web from KubeNova');
-    expect(cd?.spec).toMatchObject({ workload: { definition: { apiVersion: 'apps/v1', kind: 'Deployment' } }, schematic: { cue: { template: COMPONENT_TEMPLATE } } });
+    expect(cd?.spec).toMatchObject({
+      workload: { definition: { apiVersion: 'apps/v1', kind: 'Deployment' } },
+      schematic: { cue: { template: COMPONENT_TEMPLATE } },
+    });
     const td = await admin.get({ ...TRAIT_DEFINITION_TYPE, name: TRAIT, namespace: VELA_SYSTEM });
     expect(td?.spec).toMatchObject({ appliesToWorkloads: ['deployments.apps'] });
 
@@ -197,7 +213,11 @@ describe('platform Definitions', () => {
       apiVersion: 'core.oam.dev/v1beta1',
       kind: 'Application',
       metadata: { name: app, namespace: APP_NAMESPACE },
-      spec: { components: [{ name: app, type: COMPONENT, properties: { image: 'nginx:1.27', replicas: 2 }, traits: [{ type: TRAIT, properties: { note: 'from-kubenova' } }] }] },
+      spec: {
+        components: [
+          { name: app, type: COMPONENT, properties: { image: 'nginx:1.27', replicas: 2 }, traits: [{ type: TRAIT, properties: { note: 'from-kubenova' } }] },
+        ],
+      },
     });
     await vi.waitFor(
       async () => {
@@ -222,7 +242,7 @@ describe('platform Definitions', () => {
     await vi.waitFor(async () => expect(await read(BROKEN)).toBeUndefined(), { timeout: 60_000, interval: 100 });
   });
 
-  it('deleting a Definition removes it from the cluster and from the cluster\'s definitions', { timeout: 180_000 }, async () => {
+  it("deleting a Definition removes it from the cluster and from the cluster's definitions", { timeout: 180_000 }, async () => {
     const res = await h.call(ADMIN, 'DELETE', `/api/v1/definitions/${COMPONENT}`);
     expect(res.statusCode, res.body).toBe(202);
     await vi.waitFor(async () => expect(await read(COMPONENT)).toBeUndefined(), { timeout: 90_000, interval: 100 });

@@ -45,7 +45,10 @@ let capsuleAdmin: KubeClusterClient;
 
 /** Every status the reconcilers wrote, per object, in order (what the store really received). */
 let history: (kind: Kind, name: string) => ResourceStatus[] = () => [];
-const phases = (kind: Kind, name: string, from = 0) => history(kind, name).slice(from).map((s) => s.phase);
+const phases = (kind: Kind, name: string, from = 0) =>
+  history(kind, name)
+    .slice(from)
+    .map((s) => s.phase);
 
 const read = (kind: 'Tenant' | 'Project' | 'Cluster', name: string) => h.store.objects.get<Record<string, unknown>>(kind, name);
 
@@ -96,7 +99,10 @@ async function driftedThenDeployed(kind: Kind, name: string, from: number): Prom
       const seen = history(kind, name).slice(from);
       const i = seen.findIndex((s) => s.phase === 'Drifted');
       expect(i, `${kind}/${name} phases written: ${phases(kind, name, from).join(' → ')}`).toBeGreaterThanOrEqual(0);
-      expect(seen.slice(i + 1).some((s) => s.phase === 'Deployed'), `phases: ${phases(kind, name, from).join(' → ')}`).toBe(true);
+      expect(
+        seen.slice(i + 1).some((s) => s.phase === 'Deployed'),
+        `phases: ${phases(kind, name, from).join(' → ')}`,
+      ).toBe(true);
       drifted = seen[i];
     },
     { timeout: 60_000, interval: 50 },
@@ -116,7 +122,10 @@ beforeAll(async () => {
 
   const kubeconfig = await readFile(shared.kubeconfig, 'utf8');
   admin = await KubeClusterClient.fromKubeconfigText('admin', kubeconfig);
-  capsuleAdmin = await KubeClusterClient.fromKubeConfig('capsule-admin', await userKubeConfig(shared, `ops-${suffix}`, ['system:masters', 'kubenova:capsule-administrators']));
+  capsuleAdmin = await KubeClusterClient.fromKubeConfig(
+    'capsule-admin',
+    await userKubeConfig(shared, `ops-${suffix}`, ['system:masters', 'kubenova:capsule-administrators']),
+  );
   await call('POST', '/api/v1/clusters', { name: CLUSTER, kubeconfig: Buffer.from(kubeconfig).toString('base64') });
   runtime = startRuntime({
     store: h.store,
@@ -163,10 +172,14 @@ afterAll(async () => {
 
 describe('the namespace tenant-label admission policy', () => {
   it('is installed by the cluster reconciler and refuses an admin removing or changing a tenant namespace’s label', { timeout: 60_000 }, async () => {
-    await vi.waitFor(async () => expect((await read('Cluster', CLUSTER))!.status.conditions).toContainEqual(expect.objectContaining({ type: NAMESPACE_GUARD, status: 'True' })), {
-      timeout: 60_000,
-      interval: 100,
-    });
+    await vi.waitFor(
+      async () =>
+        expect((await read('Cluster', CLUSTER))!.status.conditions).toContainEqual(expect.objectContaining({ type: NAMESPACE_GUARD, status: 'True' })),
+      {
+        timeout: 60_000,
+        interval: 100,
+      },
+    );
     const ns: ObjectRef = { apiVersion: 'v1', kind: 'Namespace', name: PROJECT };
     const attempts = [{ 'capsule.clastix.io/tenant': null }, { 'capsule.clastix.io/tenant': 'someone-else' }, { 'kubenova.io/tenant': null }];
     const attempt = (labels: object, client: KubeClusterClient) =>
@@ -196,7 +209,9 @@ describe('the namespace tenant-label admission policy', () => {
     for (const labels of attempts) {
       const err = await attempt(labels, capsuleAdmin);
       if (err !== undefined) expect((err as KubeError).status).toBe(403);
-      report(`Capsule administrator patching ${JSON.stringify(labels)}: ${err === undefined ? 'accepted with the label restored by Capsule' : (err as KubeError).message}`);
+      report(
+        `Capsule administrator patching ${JSON.stringify(labels)}: ${err === undefined ? 'accepted with the label restored by Capsule' : (err as KubeError).message}`,
+      );
       expect((await admin.get(ns))!.metadata.labels).toMatchObject({ 'capsule.clastix.io/tenant': TENANT, 'kubenova.io/tenant': TENANT });
     }
     const lastByAdmin = await attempt({ 'kubenova.io/tenant': null }, capsuleAdmin);
@@ -212,10 +227,13 @@ describe('an idle tenant', () => {
     await Promise.all([deployed('Tenant', TENANT), deployed('Project', PROJECT)]);
     const from = { t: history('Tenant', TENANT).length, p: history('Project', PROJECT).length };
     const start = { t: await reconciles('Tenant'), p: await reconciles('Project') };
-    await vi.waitFor(async () => {
-      expect(await reconciles('Tenant')).toBeGreaterThanOrEqual(start.t + 4);
-      expect(await reconciles('Project')).toBeGreaterThanOrEqual(start.p + 4);
-    }, { timeout: 90_000, interval: 200 });
+    await vi.waitFor(
+      async () => {
+        expect(await reconciles('Tenant')).toBeGreaterThanOrEqual(start.t + 4);
+        expect(await reconciles('Project')).toBeGreaterThanOrEqual(start.p + 4);
+      },
+      { timeout: 90_000, interval: 200 },
+    );
     expect(phases('Tenant', TENANT, from.t).filter((p) => p !== 'Deployed')).toEqual([]);
     expect(phases('Project', PROJECT, from.p).filter((p) => p !== 'Deployed')).toEqual([]);
     expect((await read('Tenant', TENANT))!.status.phase).toBe('Deployed');
@@ -225,7 +243,10 @@ describe('an idle tenant', () => {
     expect((t.spec as { owners: Array<{ clusterRoles?: string[] }> }).owners[0]!.clusterRoles).toBeDefined();
     // KubeNova's matchOwners, with the CRD's default for the rest of `permissions` beside it.
     expect(t.spec).toMatchObject({
-      permissions: { matchOwners: [{ matchLabels: { 'app.kubernetes.io/managed-by': 'kubenova', 'projectcapsule.dev/tenant': TENANT } }], allowOwnerPromotion: true },
+      permissions: {
+        matchOwners: [{ matchLabels: { 'app.kubernetes.io/managed-by': 'kubenova', 'projectcapsule.dev/tenant': TENANT } }],
+        allowOwnerPromotion: true,
+      },
     });
     const lr = (await admin.get(LIMIT_RANGE))!;
     expect((lr.spec as { limits: Array<{ default: { cpu: string } }> }).limits[0]!.default.cpu).toBe('500m');
@@ -239,7 +260,10 @@ describe('repair (the default policy)', () => {
       const ms = await deleteAndTimeRepair(ref);
       const drifted = await driftedThenDeployed('Project', PROJECT, from);
       report(`${ref.kind} deleted → back on the cluster: ${ms.toFixed(0)} ms; phases written: ${phases('Project', PROJECT, from).join(' → ')}`);
-      expect(drifted.clusters![CLUSTER]).toMatchObject({ phase: 'Drifted', drift: [{ object: `${ref.kind} ${PROJECT}/${ref.name}`, field: '*', desired: 'present', live: 'absent' }] });
+      expect(drifted.clusters![CLUSTER]).toMatchObject({
+        phase: 'Drifted',
+        drift: [{ object: `${ref.kind} ${PROJECT}/${ref.name}`, field: '*', desired: 'present', live: 'absent' }],
+      });
       expect((await read('Project', PROJECT))!.status.clusters![CLUSTER]!.drift).toBeUndefined();
     }
     const repairs = (await h.metrics.driftRepairsTotal.get()).values.find((v) => v.labels.kind === 'Project' && v.labels.adapter === 'capsule');
@@ -253,7 +277,9 @@ describe('repair (the default policy)', () => {
     expect(drifted.clusters![CLUSTER]!.drift).toEqual([
       { object: `Namespace ${PROJECT}`, field: 'metadata.labels["app.kubernetes.io/managed-by"]', desired: 'kubenova', live: null },
     ]);
-    expect((await admin.get({ apiVersion: 'v1', kind: 'Namespace', name: PROJECT }))!.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'kubenova' });
+    expect((await admin.get({ apiVersion: 'v1', kind: 'Namespace', name: PROJECT }))!.metadata.labels).toMatchObject({
+      'app.kubernetes.io/managed-by': 'kubenova',
+    });
 
     const tFrom = history('Tenant', TENANT).length;
     await patch({ ...TENANT_TYPE, name: TENANT }, { spec: { namespaceOptions: { quota: 99 } } }, 'kubectl-edit');
@@ -295,7 +321,9 @@ describe('detect', () => {
         expect(p.status.clusters![CLUSTER]).toMatchObject({
           phase: 'Drifted',
           drift: [{ object: `LimitRange ${PROJECT}/kubenova-defaults`, field: '*', desired: 'present', live: 'absent' }],
-          conditions: [expect.objectContaining({ type: 'Ready', status: 'False', reason: 'Drifted', message: expect.stringContaining('drift policy "detect"') })],
+          conditions: [
+            expect.objectContaining({ type: 'Ready', status: 'False', reason: 'Drifted', message: expect.stringContaining('drift policy "detect"') }),
+          ],
         });
       },
       { timeout: 60_000, interval: 100 },
@@ -361,14 +389,21 @@ describe('repair delay', () => {
     // ordinary repair path with a runtime whose threshold is out of reach (a fresh one also
     // forgets the fight of the previous test).
     await runtime!.stop();
-    runtime = startRuntime({ store: h.store, logger, metrics: h.metrics, reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations({ resyncMs: RESYNC_MS, fighting: { threshold: 1_000 } })] });
+    runtime = startRuntime({
+      store: h.store,
+      logger,
+      metrics: h.metrics,
+      reconcilers: [clusterReconcilerRegistration(), ...tenancyRegistrations({ resyncMs: RESYNC_MS, fighting: { threshold: 1_000 } })],
+    });
     const runs: number[] = [];
     for (let i = 0; i < 10; i++) {
       await deployed('Project', PROJECT);
       runs.push(await deleteAndTimeRepair(NETWORK_POLICY));
     }
     const sorted = [...runs].sort((a, b) => a - b);
-    report(`drift repair delay (NetworkPolicy deleted → back), ${runs.length} runs: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms, worst ${sorted[sorted.length - 1]!.toFixed(0)} ms (runs: ${runs.map((x) => x.toFixed(0)).join(', ')})`);
+    report(
+      `drift repair delay (NetworkPolicy deleted → back), ${runs.length} runs: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms, worst ${sorted[sorted.length - 1]!.toFixed(0)} ms (runs: ${runs.map((x) => x.toFixed(0)).join(', ')})`,
+    );
     expect(runs).toHaveLength(10);
   });
 });

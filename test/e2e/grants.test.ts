@@ -120,7 +120,7 @@ async function outcome(p: Promise<unknown>): Promise<'ok' | number> {
 }
 
 /** A Capsule Tenant's resolved owners (`status.owners`, what capsule-proxy indexes). */
-const ownersOf = (tenant: KubeObject | undefined) => ((tenant?.status as { owners?: Array<{ kind: string; name: string }> } | undefined)?.owners ?? []);
+const ownersOf = (tenant: KubeObject | undefined) => (tenant?.status as { owners?: Array<{ kind: string; name: string }> } | undefined)?.owners ?? [];
 
 const configMap = (namespace: string, name = `cm-${randomBytes(3).toString('hex')}`) => ({
   ...CONFIG_MAP,
@@ -167,7 +167,10 @@ beforeAll(async () => {
     [U, [Q1], {}],
     [V, [V1], { namespaces: 1 }],
   ] as const) {
-    await created('/api/v1/tenants', { name: tenant, spec: { owners: [{ kind: 'User', name: `owner-${tenant}` }], quotas, placement: { clusters: [CLUSTER] } } });
+    await created('/api/v1/tenants', {
+      name: tenant,
+      spec: { owners: [{ kind: 'User', name: `owner-${tenant}` }], quotas, placement: { clusters: [CLUSTER] } },
+    });
     for (const p of projects) await created(`/api/v1/tenants/${tenant}/projects`, { name: p });
   }
   await Promise.all([T, U, V].map((t) => deployed('Tenant', t)));
@@ -178,7 +181,10 @@ afterAll(async () => {
   const grants = json<{ items: Array<{ name: string }> }>(await h.call(ADMIN, 'GET', '/api/v1/kubeconfiggrants?limit=500')).items;
   for (const g of grants) await h.call(ADMIN, 'DELETE', `/api/v1/kubeconfiggrants/${g.name}`);
   await vi
-    .waitFor(async () => expect(json<{ items: unknown[] }>(await h.call(ADMIN, 'GET', '/api/v1/kubeconfiggrants')).items).toEqual([]), { timeout: 60_000, interval: 250 })
+    .waitFor(async () => expect(json<{ items: unknown[] }>(await h.call(ADMIN, 'GET', '/api/v1/kubeconfiggrants')).items).toEqual([]), {
+      timeout: 60_000,
+      interval: 250,
+    })
     .catch((err: unknown) => report(`cleanup: grants still there: ${String(err)}`));
   for (const t of [T, U, V]) {
     const projects = json<{ items: Array<{ name: string }> }>(await h.call(ADMIN, 'GET', `/api/v1/tenants/${t}/projects`)).items;
@@ -186,9 +192,12 @@ afterAll(async () => {
   }
   for (const t of [T, U, V]) await h.call(ADMIN, 'DELETE', `/api/v1/tenants/${t}`);
   await vi
-    .waitFor(async () => {
-      for (const t of [T, U, V]) expect(await admin.get({ ...TENANT_TYPE, name: t })).toBeUndefined();
-    }, { timeout: 120_000, interval: 250 })
+    .waitFor(
+      async () => {
+        for (const t of [T, U, V]) expect(await admin.get({ ...TENANT_TYPE, name: t })).toBeUndefined();
+      },
+      { timeout: 120_000, interval: 250 },
+    )
     .catch((err: unknown) => report(`cleanup: tenants still there: ${String(err)}`));
   await runtime?.stop();
   admin?.close();
@@ -206,7 +215,9 @@ describe('registration', () => {
 });
 
 describe('issuing', () => {
-  it('a project edit grant: granted verbs in its namespace, 403 in the tenant\'s other namespace, other tenants and cluster-wide', { timeout: 120_000 }, async () => {
+  it("a project edit grant: granted verbs in its namespace, 403 in the tenant's other namespace, other tenants and cluster-wide", {
+    timeout: 120_000,
+  }, async () => {
     const g = await issue(`/api/v1/projects/${P1}:issue-kubeconfig`, { role: 'edit', ttlSeconds: 3600 });
     try {
       expect(await outcome(g.client.apply(configMap(P1)))).toBe('ok');
@@ -272,7 +283,8 @@ describe('issuing', () => {
       // never showed within 30 s; run alone, it sometimes showed, Capsule reconciling the Tenant
       // for another reason, but then stayed after the revocation.)
       const username = usernameOf(g.grant.name);
-      const listed = async (tenant: string) => ownersOf(await admin.get({ ...TENANT_TYPE, name: tenant })).some((o) => o.kind === 'ServiceAccount' && o.name === username);
+      const listed = async (tenant: string) =>
+        ownersOf(await admin.get({ ...TENANT_TYPE, name: tenant })).some((o) => o.kind === 'ServiceAccount' && o.name === username);
       let t0 = performance.now();
       await vi.waitFor(async () => expect(await listed(T)).toBe(true), { timeout: 30_000, interval: 100 });
       report(`TenantOwner → Tenant.status.owners: ${(performance.now() - t0).toFixed(0)} ms`);
@@ -349,12 +361,21 @@ roleRules: [{ name: web-devs, issuer: corp, group: web-devs, role: tenant-dev, t
     const person = await startHarness({
       store: h.store,
       writeServices: services,
-      verifier: createIdentityVerifier({ issuers: identity.issuers.map((i) => createIssuerVerifier(i)), rules: { rules: () => Promise.resolve(identity.roleRules) } }),
+      verifier: createIdentityVerifier({
+        issuers: identity.issuers.map((i) => createIssuerVerifier(i)),
+        rules: { rules: () => Promise.resolve(identity.roleRules) },
+      }),
     });
     try {
       const token = (await loginWithCode({ issuer: idp.issuer, clientId: 'kubenova', redirectUri: redirect, login: 'kim', password: 'kim-pw' })).idToken;
       expect((await person.call(token, 'POST', `/api/v1/projects/${P2}:issue-kubeconfig`, { cluster: CLUSTER, role: 'edit' })).statusCode).toBe(404);
-      const res = await person.call(token, 'POST', `/api/v1/projects/${P1}:issue-kubeconfig`, { cluster: CLUSTER, role: 'edit' }, { 'x-request-id': `kim-${suffix}` });
+      const res = await person.call(
+        token,
+        'POST',
+        `/api/v1/projects/${P1}:issue-kubeconfig`,
+        { cluster: CLUSTER, role: 'edit' },
+        { 'x-request-id': `kim-${suffix}` },
+      );
       expect(res.statusCode, res.body).toBe(201);
       const { grant } = json<Issued>(res);
       const kim = { subject: 'oidc:corp:kim', issuer: 'corp', username: 'kim@corp.example' };
@@ -405,7 +426,10 @@ describe('a tenant whose second project Capsule refused (namespace quota 1)', ()
         async () => {
           const grant = await h.store.objects.get('KubeconfigGrant', g.grant.name);
           expect(grant?.status, JSON.stringify(grant?.status)).toMatchObject({ phase: 'Deployed', namespaces: [V1], skippedNamespaces: skipped });
-          expect(grant!.status.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', message: expect.stringContaining('1 not bound (see skippedNamespaces)') });
+          expect(grant!.status.conditions.find((c) => c.type === 'Ready')).toMatchObject({
+            status: 'True',
+            message: expect.stringContaining('1 not bound (see skippedNamespaces)'),
+          });
         },
         { timeout: 30_000, interval: 100 },
       );
@@ -441,9 +465,13 @@ describe('who may issue what', () => {
     }
   });
   it("read-only never issues; a tenant-admin cannot reach another tenant's projects", async () => {
-    const reader = await h.call({ roles: ['read-only'], tenants: [T], subject: 'rita' }, 'POST', `/api/v1/projects/${P1}:issue-kubeconfig`, { cluster: CLUSTER });
+    const reader = await h.call({ roles: ['read-only'], tenants: [T], subject: 'rita' }, 'POST', `/api/v1/projects/${P1}:issue-kubeconfig`, {
+      cluster: CLUSTER,
+    });
     expect(reader.statusCode).toBe(403);
-    const other = await h.call({ roles: ['tenant-admin'], tenants: [U], subject: 'ursula' }, 'POST', `/api/v1/projects/${P1}:issue-kubeconfig`, { cluster: CLUSTER });
+    const other = await h.call({ roles: ['tenant-admin'], tenants: [U], subject: 'ursula' }, 'POST', `/api/v1/projects/${P1}:issue-kubeconfig`, {
+      cluster: CLUSTER,
+    });
     expect(other.statusCode).toBe(404);
   });
 });
@@ -491,8 +519,12 @@ describe('revocation and expiry', () => {
         },
         { timeout: 60_000, interval: 100 },
       );
-      expect(await admin.get({ apiVersion: 'v1', kind: 'ServiceAccount', name: serviceAccountOf(g.grant.name), namespace: AGENT.grantsNamespace })).toBeUndefined();
-      expect(await admin.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', name: serviceAccountOf(g.grant.name), namespace: P2 })).toBeUndefined();
+      expect(
+        await admin.get({ apiVersion: 'v1', kind: 'ServiceAccount', name: serviceAccountOf(g.grant.name), namespace: AGENT.grantsNamespace }),
+      ).toBeUndefined();
+      expect(
+        await admin.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', name: serviceAccountOf(g.grant.name), namespace: P2 }),
+      ).toBeUndefined();
       await vi.waitFor(async () => expect(await outcome(g.client.whoAmI())).toBe(401), { timeout: 30_000, interval: 50 });
     } finally {
       clockOffsetMs = 0;

@@ -119,9 +119,12 @@ beforeAll(async () => {
   replicas = await startReplicas({ n: 3, databaseUrl, logLevel: 'debug' });
   call = apiClient(await replicas.token({ roles: ['platform-admin'] }));
   // The work is divided once every replica holds its share.
-  await vi.waitFor(async () => {
-    for (let i = 0; i < replicas.size; i++) expect(await shardsHeldBy(replicas.id(i))).toBeGreaterThanOrEqual(10);
-  }, { timeout: 60_000, interval: 250 });
+  await vi.waitFor(
+    async () => {
+      for (let i = 0; i < replicas.size; i++) expect(await shardsHeldBy(replicas.id(i))).toBeGreaterThanOrEqual(10);
+    },
+    { timeout: 60_000, interval: 250 },
+  );
   const kubeconfig = await readFile(cluster.info.kubeconfig, 'utf8');
   await write(0, '/clusters', { name: C, kubeconfig: Buffer.from(kubeconfig).toString('base64') } as { name: string });
   await vi.waitFor(
@@ -157,13 +160,21 @@ describe(`three replicas, ${TENANTS} tenants and ${APPS} apps`, () => {
       killedAt.set(victim.pid, killed);
       await vi.waitFor(async () => expect(await shardsHeldBy(replicas.id(1))).toBe(0), { timeout: 60_000, interval: 20 });
       takeoverMs = Date.now() - killed;
-      await vi.waitFor(async () => expect((await shardsHeldBy(replicas.id(0))) + (await shardsHeldBy(replicas.id(2)))).toBe(32), { timeout: 60_000, interval: 20 });
-      report(`replica-1 (held ${before} shards) SIGKILLed at ${elapsed()}: its shards taken over in ${takeoverMs} ms; all 32 held by the others ${Date.now() - killed} ms after the kill`);
+      await vi.waitFor(async () => expect((await shardsHeldBy(replicas.id(0))) + (await shardsHeldBy(replicas.id(2)))).toBe(32), {
+        timeout: 60_000,
+        interval: 20,
+      });
+      report(
+        `replica-1 (held ${before} shards) SIGKILLed at ${elapsed()}: its shards taken over in ${takeoverMs} ms; all 32 held by the others ${Date.now() - killed} ms after the kill`,
+      );
     };
     await writeAll(
       0,
       TENANTS,
-      (i) => write(i, '/tenants', { name: tenantName(i), spec: { owners: [{ kind: 'User', name: `owner-${i}` }], placement: { clusters: [C] } } } as { name: string }),
+      (i) =>
+        write(i, '/tenants', { name: tenantName(i), spec: { owners: [{ kind: 'User', name: `owner-${i}` }], placement: { clusters: [C] } } } as {
+          name: string;
+        }),
       { at: Math.floor(TENANTS / 2), run: killOne },
     );
     report(`${TENANTS} tenants written at ${elapsed()}`);
@@ -181,7 +192,10 @@ describe(`three replicas, ${TENANTS} tenants and ${APPS} apps`, () => {
       report(`PostgreSQL restarted at ${elapsed()} (down for ${(performance.now() - started).toFixed(0)} ms)`);
     };
     const app = (i: number) =>
-      write(i, '/apps', { name: appName(i), spec: { project: projectName(i % PROJECTS), components: [{ name: `web${i}`, type: 'webservice', properties: { image: 'nginx:1.27' } }] } } as {
+      write(i, '/apps', {
+        name: appName(i),
+        spec: { project: projectName(i % PROJECTS), components: [{ name: `web${i}`, type: 'webservice', properties: { image: 'nginx:1.27' } }] },
+      } as {
         name: string;
       });
     await writeAll(0, Math.floor(APPS / 2), app, { at: Math.floor(APPS / 4), run: rejoin });

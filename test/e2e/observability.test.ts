@@ -84,7 +84,10 @@ async function deployed(kind: 'Tenant' | 'Project', name: string): Promise<void>
 
 /** The Kubernetes Events KubeNova emitted about `regarding` (kind/name) in the `default` namespace. */
 async function kubeEventsAbout(kind: string, name: string): Promise<KubeObject[]> {
-  const all = await admin!.list({ apiVersion: 'events.k8s.io/v1', kind: 'Event' }, { namespace: 'default', labelSelector: 'app.kubernetes.io/managed-by=kubenova' });
+  const all = await admin!.list(
+    { apiVersion: 'events.k8s.io/v1', kind: 'Event' },
+    { namespace: 'default', labelSelector: 'app.kubernetes.io/managed-by=kubenova' },
+  );
   return all.filter((e) => {
     const regarding = e.regarding as { kind?: string; name?: string } | undefined;
     return regarding?.kind === kind && regarding.name === name;
@@ -93,7 +96,13 @@ async function kubeEventsAbout(kind: string, name: string): Promise<KubeObject[]
 
 describe('one write followed from the API to the cluster', () => {
   it('POST /api/v1/tenants: API span → reconcile span → Kubernetes calls, one trace', { timeout: 180_000 }, async () => {
-    const res = await h.call(ADMIN, 'POST', '/api/v1/tenants', { name: TENANT, spec: { owners: [{ kind: 'User', name: `alice-${suffix}` }], placement: { clusters: [CLUSTER] } } }, { 'x-request-id': `obs-create-${suffix}` });
+    const res = await h.call(
+      ADMIN,
+      'POST',
+      '/api/v1/tenants',
+      { name: TENANT, spec: { owners: [{ kind: 'User', name: `alice-${suffix}` }], placement: { clusters: [CLUSTER] } } },
+      { 'x-request-id': `obs-create-${suffix}` },
+    );
     expect(res.statusCode, res.body).toBe(201);
     // KubeNova's own id of the request, whatever X-Request-Id the client sent.
     const requestId = String(res.headers['x-correlation-id']);
@@ -122,17 +131,20 @@ describe('one write followed from the API to the cluster', () => {
     // KubeNova's events of this write: created, then the phases, all with its request id.
     // The transition to Deployed carries this id when the reconcile this write started reaches it;
     // under load a later reconcile, woken by the cluster's own watch, may reach it under its own id.
-    await vi.waitFor(async () => {
-      const page = json<{ items: EventRecord[] }>(await h.call(ADMIN, 'GET', `/api/v1/events?correlationId=${requestId}&kind=Tenant`));
-      const reasons = page.items.map((e) => `${e.reason}${e.cluster ? `@${e.cluster}` : ''}`);
-      expect(reasons[0]).toBe('Created');
-      expect(reasons).toContain('Applying');
-      const all = json<{ items: EventRecord[] }>(await h.call(ADMIN, 'GET', `/api/v1/events?kind=Tenant&name=${TENANT}`));
-      const deployed = all.items.filter((e) => e.reason === 'Deployed').map((e) => `${e.reason}${e.cluster ? `@${e.cluster}` : ''}`);
-      expect(deployed).toContain('Deployed');
-      expect(deployed).toContain(`Deployed@${CLUSTER}`);
-      for (const e of all.items) expect(e.correlationId).toBeTruthy();
-    }, { timeout: 10_000 });
+    await vi.waitFor(
+      async () => {
+        const page = json<{ items: EventRecord[] }>(await h.call(ADMIN, 'GET', `/api/v1/events?correlationId=${requestId}&kind=Tenant`));
+        const reasons = page.items.map((e) => `${e.reason}${e.cluster ? `@${e.cluster}` : ''}`);
+        expect(reasons[0]).toBe('Created');
+        expect(reasons).toContain('Applying');
+        const all = json<{ items: EventRecord[] }>(await h.call(ADMIN, 'GET', `/api/v1/events?kind=Tenant&name=${TENANT}`));
+        const deployed = all.items.filter((e) => e.reason === 'Deployed').map((e) => `${e.reason}${e.cluster ? `@${e.cluster}` : ''}`);
+        expect(deployed).toContain('Deployed');
+        expect(deployed).toContain(`Deployed@${CLUSTER}`);
+        for (const e of all.items) expect(e.correlationId).toBeTruthy();
+      },
+      { timeout: 10_000 },
+    );
 
     // And the Kubernetes Event on the projected Capsule Tenant, with the same id.
     await vi.waitFor(

@@ -61,10 +61,13 @@ const read = (kind: 'Tenant' | 'Project' | 'Cluster', name: string) => h.store.o
 const deployed = (kind: 'Tenant' | 'Project', name: string, timeout = 90_000) => untilPhase(h.store.objects, kind, name, 'Deployed', timeout);
 
 async function gone(kind: 'Tenant' | 'Project', name: string, timeout = 120_000): Promise<void> {
-  await vi.waitFor(async () => expect(await read(kind, name), `${kind}/${name} still there: ${JSON.stringify((await read(kind, name))?.status)}`).toBeUndefined(), {
-    timeout,
-    interval: 100,
-  });
+  await vi.waitFor(
+    async () => expect(await read(kind, name), `${kind}/${name} still there: ${JSON.stringify((await read(kind, name))?.status)}`).toBeUndefined(),
+    {
+      timeout,
+      interval: 100,
+    },
+  );
 }
 
 async function register(name: string, info: ClusterInfo): Promise<void> {
@@ -184,10 +187,16 @@ describe('a tenant with quotas and two projects on two clusters', () => {
         );
         // Owner RoleBindings: Capsule's, for the tenant's owner.
         const bindings = await c.list({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' }, { namespace: project });
-        expect(bindings.some((b) => (b.subjects as { name: string }[] | undefined)?.some((s) => s.name === OWNER) && (b.roleRef as { name: string }).name === 'admin')).toBe(true);
+        expect(
+          bindings.some(
+            (b) => (b.subjects as { name: string }[] | undefined)?.some((s) => s.name === OWNER) && (b.roleRef as { name: string }).name === 'admin',
+          ),
+        ).toBe(true);
         // KubeNova's own: the isolation NetworkPolicy and the policy set's LimitRange.
         const np = (await c.get({ ...NETWORK_POLICY, namespace: project, name: 'kubenova-network' }))!;
-        expect((np.spec as { ingress: unknown }).ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'capsule.clastix.io/tenant': TENANT } } }] }]);
+        expect((np.spec as { ingress: unknown }).ingress).toEqual([
+          { from: [{ namespaceSelector: { matchLabels: { 'capsule.clastix.io/tenant': TENANT } } }] },
+        ]);
         const lr = (await c.get({ apiVersion: 'v1', kind: 'LimitRange', namespace: project, name: 'kubenova-defaults' }))!;
         expect(lr.metadata.labels).toMatchObject({ 'kubenova.io/project': project });
       }
@@ -261,8 +270,13 @@ describe("a tenant never labels its namespaces as another tenant's", () => {
     const before = (await read('Tenant', TENANT))!;
     const spec = before.spec as { namespaceOptions: Record<string, unknown> };
     const victim = `globex-${suffix}`;
-    const escape = { labels: { team: 'acme', 'capsule.clastix.io/tenant': victim, 'kubenova.io/tenant': victim }, annotations: { 'kubenova.io/project': victim } };
-    const refused = await h.call({ roles: ['tenant-admin'], tenants: [TENANT] }, 'PUT', `/api/v1/tenants/${TENANT}`, { spec: { ...spec, namespaceOptions: { ...spec.namespaceOptions, ...escape } } });
+    const escape = {
+      labels: { team: 'acme', 'capsule.clastix.io/tenant': victim, 'kubenova.io/tenant': victim },
+      annotations: { 'kubenova.io/project': victim },
+    };
+    const refused = await h.call({ roles: ['tenant-admin'], tenants: [TENANT] }, 'PUT', `/api/v1/tenants/${TENANT}`, {
+      spec: { ...spec, namespaceOptions: { ...spec.namespaceOptions, ...escape } },
+    });
     expect(refused.statusCode, refused.body).toBe(422);
     expect(json<{ code: string; details: { field: string }[] }>(refused)).toMatchObject({
       code: 'UNPROCESSABLE',

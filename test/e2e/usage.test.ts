@@ -70,7 +70,11 @@ async function usage(): Promise<TenantUsage> {
 async function scale(replicas: number): Promise<void> {
   const current = json<{ resourceVersion: string }>(await h.call(ADMIN, 'GET', `/api/v1/apps/${APP}`));
   const res = await h.call(ADMIN, 'PUT', `/api/v1/apps/${APP}`, {
-    spec: { project: PROJECT, clusters: [A], components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' }, traits: [{ type: 'scaler', properties: { replicas } }] }] },
+    spec: {
+      project: PROJECT,
+      clusters: [A],
+      components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' }, traits: [{ type: 'scaler', properties: { replicas } }] }],
+    },
     resourceVersion: current.resourceVersion,
   });
   expect(res.statusCode, res.body).toBe(200);
@@ -154,20 +158,29 @@ beforeAll(async () => {
   await vi.waitFor(async () => expect((await store.objects.get('Project', PROJECT))?.status.phase).toBe('Deployed'), { timeout: 120_000, interval: 200 });
   await created('/api/v1/apps', {
     name: APP,
-    spec: { project: PROJECT, clusters: [A], components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' }, traits: [{ type: 'scaler', properties: { replicas: 2 } }] }] },
+    spec: {
+      project: PROJECT,
+      clusters: [A],
+      components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' }, traits: [{ type: 'scaler', properties: { replicas: 2 } }] }],
+    },
   });
 }, 400_000);
 
 afterAll(async () => {
   if (h && runtime) {
     await h.call(ADMIN, 'DELETE', `/api/v1/apps/${APP}`);
-    await vi.waitFor(async () => expect(await h.store.objects.get('App', APP)).toBeUndefined(), { timeout: 120_000, interval: 250 }).catch((err: unknown) => report(`app not cleaned up: ${String(err)}`));
+    await vi
+      .waitFor(async () => expect(await h.store.objects.get('App', APP)).toBeUndefined(), { timeout: 120_000, interval: 250 })
+      .catch((err: unknown) => report(`app not cleaned up: ${String(err)}`));
     await h.call(ADMIN, 'DELETE', `/api/v1/projects/${PROJECT}`);
     for (const t of [TENANT, OTHER]) await h.call(ADMIN, 'DELETE', `/api/v1/tenants/${t}`);
     await vi
-      .waitFor(async () => {
-        for (const t of [TENANT, OTHER]) expect(await h.store.objects.get('Tenant', t)).toBeUndefined();
-      }, { timeout: 120_000, interval: 250 })
+      .waitFor(
+        async () => {
+          for (const t of [TENANT, OTHER]) expect(await h.store.objects.get('Tenant', t)).toBeUndefined();
+        },
+        { timeout: 120_000, interval: 250 },
+      )
       .catch((err: unknown) => report(`tenancy not cleaned up: ${String(err)}`));
   }
   await runtime?.stop();
@@ -204,8 +217,14 @@ describe('usage of one tenant on two clusters', () => {
     const u = await usage();
     for (const c of [A, B]) {
       for (const r of ['pods', 'namespaces', 'requests.cpu']) {
-        expect(await metric('kubenova_tenant_quota_used', { tenant: TENANT, cluster: c, resource: r }), `${c} ${r}`).toBeCloseTo(u.clusters[c]![r]!.usedValue, 6);
-        expect(await metric('kubenova_tenant_quota_hard', { tenant: TENANT, cluster: c, resource: r }), `${c} ${r}`).toBeCloseTo(u.clusters[c]![r]!.hardValue, 6);
+        expect(await metric('kubenova_tenant_quota_used', { tenant: TENANT, cluster: c, resource: r }), `${c} ${r}`).toBeCloseTo(
+          u.clusters[c]![r]!.usedValue,
+          6,
+        );
+        expect(await metric('kubenova_tenant_quota_hard', { tenant: TENANT, cluster: c, resource: r }), `${c} ${r}`).toBeCloseTo(
+          u.clusters[c]![r]!.hardValue,
+          6,
+        );
       }
     }
   });
@@ -218,16 +237,20 @@ describe('usage of one tenant on two clusters', () => {
     }
     const showback = json<{ items: { tenant: string }[] }>(await h.call(outsider, 'GET', '/api/v1/usage?groupBy=tenant'));
     expect(showback.items.map((i) => i.tenant)).not.toContain(TENANT);
-    const own = await h.call({ roles: ['tenant-admin'], tenants: [TENANT], subject: `owner-${suffix}` } satisfies Caller, 'GET', `/api/v1/tenants/${TENANT}/usage`);
+    const own = await h.call(
+      { roles: ['tenant-admin'], tenants: [TENANT], subject: `owner-${suffix}` } satisfies Caller,
+      'GET',
+      `/api/v1/tenants/${TENANT}/usage`,
+    );
     expect(own.statusCode).toBe(200);
   });
 
   it('the showback equals the requests priced by hand', { timeout: 60_000 }, async () => {
     const res = await h.call(ADMIN, 'GET', '/api/v1/usage?groupBy=tenant');
     expect(res.statusCode, res.body).toBe(200);
-    const line = json<{ items: { tenant: string; costPerHour: number; clusters: { cluster: string; cpuCores: number; memoryGiB: number; costPerHour: number }[] }[] }>(res).items.find(
-      (i) => i.tenant === TENANT,
-    )!;
+    const line = json<{
+      items: { tenant: string; costPerHour: number; clusters: { cluster: string; cpuCores: number; memoryGiB: number; costPerHour: number }[] }[];
+    }>(res).items.find((i) => i.tenant === TENANT)!;
     // Two pods on A at 100m / 64Mi each, none on B.
     const costA = 2 * POD_CPU_CORES * 0.04 + 2 * POD_MEMORY_GIB * 0.01;
     expect(line.clusters.find((c) => c.cluster === A)).toMatchObject({ cpuCores: 0.2, memoryGiB: 0.125 });

@@ -34,12 +34,28 @@ describe('ownedDiff (plain comparison)', () => {
       ),
       fields: [],
     },
-    { reason: 'a changed value KubeNova set', desired: desiredTenant, live: tenant({ ...desiredTenant.spec as object, namespaceOptions: { quota: 99 } }), fields: ['spec.namespaceOptions.quota'] },
-    { reason: 'a removed label KubeNova set', desired: ns(labels), live: ns({ 'app.kubernetes.io/managed-by': 'kubenova', team: 'x' }), fields: ['metadata.labels["capsule.clastix.io/tenant"]'] },
+    {
+      reason: 'a changed value KubeNova set',
+      desired: desiredTenant,
+      live: tenant({ ...(desiredTenant.spec as object), namespaceOptions: { quota: 99 } }),
+      fields: ['spec.namespaceOptions.quota'],
+    },
+    {
+      reason: 'a removed label KubeNova set',
+      desired: ns(labels),
+      live: ns({ 'app.kubernetes.io/managed-by': 'kubenova', team: 'x' }),
+      fields: ['metadata.labels["capsule.clastix.io/tenant"]'],
+    },
     {
       reason: 'an element added to a list KubeNova set',
       desired: desiredTenant,
-      live: tenant({ ...desiredTenant.spec as object, owners: [{ kind: 'User', name: 'alice' }, { kind: 'User', name: 'mallory' }] }),
+      live: tenant({
+        ...(desiredTenant.spec as object),
+        owners: [
+          { kind: 'User', name: 'alice' },
+          { kind: 'User', name: 'mallory' },
+        ],
+      }),
       fields: ['spec.owners'],
     },
     { reason: 'a deleted object', desired: ns(labels), live: undefined, fields: ['*'] },
@@ -52,7 +68,7 @@ describe('ownedDiff (plain comparison)', () => {
   }
 
   it('names the object and shows both values', () => {
-    expect(ownedDiff(desiredTenant, tenant({ ...desiredTenant.spec as object, namespaceOptions: { quota: 99 } }))).toEqual([
+    expect(ownedDiff(desiredTenant, tenant({ ...(desiredTenant.spec as object), namespaceOptions: { quota: 99 } }))).toEqual([
       { object: 'Tenant acme', field: 'spec.namespaceOptions.quota', desired: 3, live: 99 },
     ]);
     expect(ownedDiff(ns(labels), ns({}))).toEqual([
@@ -77,10 +93,22 @@ describe('ownedDiff against the dry-run result', () => {
   });
   it('still finds a real change, with the server’s value as the wanted one', () => {
     const fields = ownedDiff(lr('0.5'), lr('2', { defaultRequest: { cpu: '2' } }), lr('500m', { defaultRequest: { cpu: '500m' } }));
-    expect(fields).toEqual([{ object: 'LimitRange acme-web/kubenova-defaults', field: 'spec.limits', desired: [{ type: 'Container', default: { cpu: '500m' }, defaultRequest: { cpu: '500m' } }], live: [{ type: 'Container', default: { cpu: '2' }, defaultRequest: { cpu: '2' } }] }]);
+    expect(fields).toEqual([
+      {
+        object: 'LimitRange acme-web/kubenova-defaults',
+        field: 'spec.limits',
+        desired: [{ type: 'Container', default: { cpu: '500m' }, defaultRequest: { cpu: '500m' } }],
+        live: [{ type: 'Container', default: { cpu: '2' }, defaultRequest: { cpu: '2' } }],
+      },
+    ]);
   });
   it('keeps elements others own in a keyed list when the apply would keep them too', () => {
-    const withOther = tenant({ owners: [{ kind: 'User', name: 'alice' }, { kind: 'User', name: 'bob' }] });
+    const withOther = tenant({
+      owners: [
+        { kind: 'User', name: 'alice' },
+        { kind: 'User', name: 'bob' },
+      ],
+    });
     expect(ownedDiff(tenant({ owners: [{ kind: 'User', name: 'alice' }] }), withOther, withOther)).toEqual([]);
   });
 });
@@ -96,7 +124,12 @@ describe('paths', () => {
 
 describe('otherWriter', () => {
   const live = (managedFields: KubeObject['metadata']['managedFields']) => ({ ...desiredTenant, metadata: { ...desiredTenant.metadata, managedFields } });
-  const kubenova = { manager: 'kubenova', operation: 'Apply', time: '2026-01-01T00:00:03Z', fieldsV1: { 'f:spec': { 'f:owners': {}, 'f:preventDeletion': {} } } };
+  const kubenova = {
+    manager: 'kubenova',
+    operation: 'Apply',
+    time: '2026-01-01T00:00:03Z',
+    fieldsV1: { 'f:spec': { 'f:owners': {}, 'f:preventDeletion': {} } },
+  };
   it('is the manager that owns the drifted field, not KubeNova, not another field’s owner', () => {
     const found = otherWriter(
       live([

@@ -18,7 +18,11 @@ describe('clusterStatus', () => {
   for (const c of cases) {
     it(c.reason, () => {
       const s = clusterStatus(c.outcome, 3, undefined, T0);
-      expect(s).toEqual({ phase: c.phase, observedGeneration: 3, conditions: [{ type: 'Ready', status: c.ready, reason: c.outcome.reason, message: 'm', lastTransitionTime: T0 }] });
+      expect(s).toEqual({
+        phase: c.phase,
+        observedGeneration: 3,
+        conditions: [{ type: 'Ready', status: c.ready, reason: c.outcome.reason, message: 'm', lastTransitionTime: T0 }],
+      });
     });
   }
 
@@ -35,10 +39,30 @@ describe('overallStatus', () => {
   const clusters = (...states: [string, ClusterOutcome['state'], string?][]) =>
     Object.fromEntries(states.map(([name, s, reason]) => [name, clusterStatus(out(s, reason ?? s, `${name} says ${s}`), 2, undefined, T0)]));
   const cases: { reason: string; clusters: ReturnType<typeof clusters>; phase: string; readyReason: string }[] = [
-    { reason: 'all clusters deployed → Deployed', clusters: clusters(['a', 'ready', 'Deployed'], ['b', 'ready', 'Deployed']), phase: 'Deployed', readyReason: 'Deployed' },
-    { reason: 'one cluster unreachable → Error, named in the message', clusters: clusters(['a', 'ready', 'Deployed'], ['b', 'failed', 'Unreachable']), phase: 'Error', readyReason: 'Unreachable' },
-    { reason: 'one still applying → Applying', clusters: clusters(['a', 'progressing', 'CapsuleReconciling'], ['b', 'ready', 'Deployed']), phase: 'Applying', readyReason: 'CapsuleReconciling' },
-    { reason: 'Error beats Applying beats Pending', clusters: clusters(['a', 'pending'], ['b', 'progressing'], ['c', 'failed', 'MissingCapability']), phase: 'Error', readyReason: 'MissingCapability' },
+    {
+      reason: 'all clusters deployed → Deployed',
+      clusters: clusters(['a', 'ready', 'Deployed'], ['b', 'ready', 'Deployed']),
+      phase: 'Deployed',
+      readyReason: 'Deployed',
+    },
+    {
+      reason: 'one cluster unreachable → Error, named in the message',
+      clusters: clusters(['a', 'ready', 'Deployed'], ['b', 'failed', 'Unreachable']),
+      phase: 'Error',
+      readyReason: 'Unreachable',
+    },
+    {
+      reason: 'one still applying → Applying',
+      clusters: clusters(['a', 'progressing', 'CapsuleReconciling'], ['b', 'ready', 'Deployed']),
+      phase: 'Applying',
+      readyReason: 'CapsuleReconciling',
+    },
+    {
+      reason: 'Error beats Applying beats Pending',
+      clusters: clusters(['a', 'pending'], ['b', 'progressing'], ['c', 'failed', 'MissingCapability']),
+      phase: 'Error',
+      readyReason: 'MissingCapability',
+    },
     { reason: 'no clusters → Pending (nothing deployed anywhere)', clusters: {}, phase: 'Pending', readyReason: 'NoClusters' },
   ];
   for (const c of cases) {

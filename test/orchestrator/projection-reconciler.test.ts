@@ -88,7 +88,11 @@ const adapter: ProjectionAdapter<Intent, void, void> = {
   // Widgets are protected against deletion (a webhook refuses it) until the guard is lifted.
   beforeDelete: (obj) =>
     obj.kind === WIDGET.kind && (obj.spec as { protected?: boolean }).protected
-      ? { ...WIDGET, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, labels: obj.metadata.labels }, spec: { ...(obj.spec as object), protected: false } }
+      ? {
+          ...WIDGET,
+          metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, labels: obj.metadata.labels },
+          spec: { ...(obj.spec as object), protected: false },
+        }
       : undefined,
   writeAs: (obj) => obj.metadata.annotations?.[RUN_AS],
   readiness(obj) {
@@ -207,7 +211,9 @@ class World {
       // Every cluster has the namespace the kind projects into, and the widgets' guard.
       this.cluster(c).apply('kubectl', { ...NAMESPACE, metadata: { name: NS } });
       this.cluster(c).admit((op, o) =>
-        op === 'delete' && o.kind === WIDGET.kind && (o.spec as { protected?: boolean }).protected ? admissionDenied('widgets.example.io', `widget ${o.metadata.name} is protected`) : undefined,
+        op === 'delete' && o.kind === WIDGET.kind && (o.spec as { protected?: boolean }).protected
+          ? admissionDenied('widgets.example.io', `widget ${o.metadata.name} is protected`)
+          : undefined,
       );
     }
   }
@@ -237,7 +243,14 @@ class World {
   }
 
   async create(spec: Partial<Spec> = {}, labels: Record<string, string> = {}): Promise<void> {
-    await store.objects.create({ kind: 'Tenant', name: this.name, tenant: this.name, labels, spec: { clusters: ['east'], color: 'blue', ...spec }, finalizers: [CLEANUP_FINALIZER] });
+    await store.objects.create({
+      kind: 'Tenant',
+      name: this.name,
+      tenant: this.name,
+      labels,
+      spec: { clusters: ['east'], color: 'blue', ...spec },
+      finalizers: [CLEANUP_FINALIZER],
+    });
   }
 
   async update(spec: Partial<Spec>): Promise<void> {
@@ -364,8 +377,10 @@ function runCases(cases: readonly Case[]): void {
       expect(result).toMatchObject(c.want.result);
       if (c.want.phases) expect(phasesOf(w.statuses)).toEqual(c.want.phases);
       if (c.want.status) expect(await w.status()).toMatchObject(c.want.status);
-      for (const [cluster, writes] of Object.entries(c.want.writes ?? {})) expect(w.writes(cluster), `writes to ${cluster}`).toEqual(writes.map((x) => x.replaceAll('$', w.name)));
-      for (const [cluster, objects] of Object.entries(c.want.objects ?? {})) expect(w.objects(cluster), `objects on ${cluster}`).toEqual(objects.map((x) => x.replaceAll('$', w.name)));
+      for (const [cluster, writes] of Object.entries(c.want.writes ?? {}))
+        expect(w.writes(cluster), `writes to ${cluster}`).toEqual(writes.map((x) => x.replaceAll('$', w.name)));
+      for (const [cluster, objects] of Object.entries(c.want.objects ?? {}))
+        expect(w.objects(cluster), `objects on ${cluster}`).toEqual(objects.map((x) => x.replaceAll('$', w.name)));
       await c.want.then?.(w);
     });
   }
@@ -423,7 +438,9 @@ describe('create', () => {
         status: {
           phase: 'Deployed',
           conditions: [{ type: 'Ready', status: 'True', reason: 'Deployed', message: 'deployed on cluster east' }],
-          clusters: { east: { phase: 'Deployed', conditions: [{ type: 'Ready', status: 'True', reason: 'Deployed', message: '2 objects applied and ready' }] } },
+          clusters: {
+            east: { phase: 'Deployed', conditions: [{ type: 'Ready', status: 'True', reason: 'Deployed', message: '2 objects applied and ready' }] },
+          },
         },
         then: (w) => {
           expect(w.callsOf('east', 'list')).toBe(0);
@@ -619,7 +636,10 @@ describe('drift', () => {
         phases: ['Drifted', 'Deployed'],
         writes: { east: [`apply ${cm}`] },
         objects: { east: [cm, widget] },
-        then: (w) => expect(w.statuses[0]!.clusters!.east!.drift).toEqual([{ object: `ConfigMap ${NS}/${w.name}-settings`, field: '*', desired: 'present', live: 'absent' }]),
+        then: (w) =>
+          expect(w.statuses[0]!.clusters!.east!.drift).toEqual([
+            { object: `ConfigMap ${NS}/${w.name}-settings`, field: '*', desired: 'present', live: 'absent' },
+          ]),
       },
     },
     {
@@ -635,7 +655,9 @@ describe('drift', () => {
         phases: ['Drifted', 'Deployed'],
         writes: { east: [`apply ${widget}`] },
         then: (w) => {
-          expect(w.statuses[0]!.clusters!.east!.drift).toMatchObject([{ field: 'metadata.labels["app.kubernetes.io/managed-by"]', desired: 'kubenova', live: null }]);
+          expect(w.statuses[0]!.clusters!.east!.drift).toMatchObject([
+            { field: 'metadata.labels["app.kubernetes.io/managed-by"]', desired: 'kubenova', live: null },
+          ]);
           expect(w.east.peek(w.widget)!.metadata.labels).toEqual(ownershipLabels({ tenant: w.name }));
         },
       },
@@ -681,7 +703,10 @@ describe('a fight with another writer', () => {
       }
       if (s.want.paused !== undefined) {
         expect(status.phase, s.step).toBe('Drifted');
-        expect(ready(east), s.step).toMatchObject({ reason: DRIFT_FIGHTING, message: expect.stringMatching(new RegExp(`repairs paused for ${s.want.paused} s: someone keeps changing it back$`)) });
+        expect(ready(east), s.step).toMatchObject({
+          reason: DRIFT_FIGHTING,
+          message: expect.stringMatching(new RegExp(`repairs paused for ${s.want.paused} s: someone keeps changing it back$`)),
+        });
         expect(east.drift, s.step).toEqual(driftOf(w, 'red'));
       } else {
         expect(status.phase, s.step).toBe('Deployed');
@@ -894,7 +919,17 @@ describe('cluster unreachable and refusals', () => {
           conditions: [{ type: 'Ready', status: 'False', reason: 'Unreachable' }],
           clusters: {
             east: { phase: 'Applying' },
-            west: { phase: 'Error', conditions: [{ type: 'Ready', status: 'False', reason: 'Unreachable', message: 'connecting: cannot reach https://west.test:6443: connection refused (ECONNREFUSED)' }] },
+            west: {
+              phase: 'Error',
+              conditions: [
+                {
+                  type: 'Ready',
+                  status: 'False',
+                  reason: 'Unreachable',
+                  message: 'connecting: cannot reach https://west.test:6443: connection refused (ECONNREFUSED)',
+                },
+              ],
+            },
           },
         },
       },
@@ -907,7 +942,12 @@ describe('cluster unreachable and refusals', () => {
       },
       want: {
         result: retry('ClusterUnavailable'),
-        status: { phase: 'Error', clusters: { west: { phase: 'Error', conditions: [{ reason: 'ClusterUnavailable', message: 'connecting: no kubeconfig is stored for cluster "west"' }] } } },
+        status: {
+          phase: 'Error',
+          clusters: {
+            west: { phase: 'Error', conditions: [{ reason: 'ClusterUnavailable', message: 'connecting: no kubeconfig is stored for cluster "west"' }] },
+          },
+        },
       },
     },
     {
@@ -958,7 +998,10 @@ describe('cluster unreachable and refusals', () => {
           phase: 'Error',
           clusters: { east: { phase: 'Error', conditions: [{ reason: 'WidgetRefused' }] } },
         },
-        then: async (w) => expect(ready((await w.status()).clusters!.east)!.message).toBe(`applying Widget ${NS}/${w.name}: refused by widgets.example.io: size must be at most 10`),
+        then: async (w) =>
+          expect(ready((await w.status()).clusters!.east)!.message).toBe(
+            `applying Widget ${NS}/${w.name}: refused by widgets.example.io: size must be at most 10`,
+          ),
       },
     },
     {
@@ -967,7 +1010,11 @@ describe('cluster unreachable and refusals', () => {
       want: {
         result: { type: 'requeueAfter', delayMs: WAIT_MS },
         writes: { east: applied },
-        then: (w) => expect(w.east.calls.filter((c) => c.verb === 'apply' && c.kind !== 'Event').map((c) => [c.kind, c.as])).toEqual([['ConfigMap', undefined], ['Widget', 'alice']]),
+        then: (w) =>
+          expect(w.east.calls.filter((c) => c.verb === 'apply' && c.kind !== 'Event').map((c) => [c.kind, c.as])).toEqual([
+            ['ConfigMap', undefined],
+            ['Widget', 'alice'],
+          ]),
       },
     },
     {
@@ -979,7 +1026,9 @@ describe('cluster unreachable and refusals', () => {
       want: {
         result: retry('WidgetRefused'),
         then: async (w) =>
-          expect(ready((await w.status()).clusters!.east)!.message).toBe(`applying Widget ${NS}/${w.name} as alice: refused by widgets.example.io: alice may not create widgets`),
+          expect(ready((await w.status()).clusters!.east)!.message).toBe(
+            `applying Widget ${NS}/${w.name} as alice: refused by widgets.example.io: alice may not create widgets`,
+          ),
       },
     },
     {
@@ -996,10 +1045,19 @@ describe('cluster unreachable and refusals', () => {
     {
       reason: 'a conflict (409) is retried with the KubeError’s reason',
       async given(w) {
-        w.east.fail({ verb: 'apply', kind: 'ConfigMap', times: 1, error: statusError(409, 'Operation cannot be fulfilled on configmaps: the object has been modified') });
+        w.east.fail({
+          verb: 'apply',
+          kind: 'ConfigMap',
+          times: 1,
+          error: statusError(409, 'Operation cannot be fulfilled on configmaps: the object has been modified'),
+        });
         await w.create();
       },
-      want: { result: retry(/^Conflict: applying ConfigMap demo\/t\d+-settings: Operation cannot be fulfilled/), writes: { east: [`apply ${cm}`] }, objects: { east: [] } },
+      want: {
+        result: retry(/^Conflict: applying ConfigMap demo\/t\d+-settings: Operation cannot be fulfilled/),
+        writes: { east: [`apply ${cm}`] },
+        objects: { east: [] },
+      },
     },
     {
       reason: 'a failed dry run is no reason to stop: the plain comparison stands and the drift is repaired',
@@ -1042,14 +1100,19 @@ describe('preconditions and placement', () => {
         result: { type: 'requeueAfter', delayMs: RESYNC_MS },
         status: {
           phase: 'Error',
-          clusters: { old: { phase: 'Error', conditions: [{ reason: 'MissingCapability', message: `the cluster lacks the Widget API [${WIDGET.apiVersion}/widgets]` }] } },
+          clusters: {
+            old: { phase: 'Error', conditions: [{ reason: 'MissingCapability', message: `the cluster lacks the Widget API [${WIDGET.apiVersion}/widgets]` }] },
+          },
         },
       },
     },
     {
       reason: 'a cluster that is not registered: Error ClusterNotRegistered',
       given: (w) => w.create({ clusters: ['nowhere'] }),
-      want: { result: { type: 'requeueAfter', delayMs: RESYNC_MS }, status: { phase: 'Error', clusters: { nowhere: { conditions: [{ reason: 'ClusterNotRegistered' }] } } } },
+      want: {
+        result: { type: 'requeueAfter', delayMs: RESYNC_MS },
+        status: { phase: 'Error', clusters: { nowhere: { conditions: [{ reason: 'ClusterNotRegistered' }] } } },
+      },
     },
     {
       reason: 'a cluster taken out of the placement: what was projected there is removed, and its entry goes',

@@ -3,7 +3,16 @@
 import { describe, expect, it } from 'vitest';
 import { concurrentReconciles, reconcileIntervals, tokensGoingBack } from '../support/reconcile-audit.js';
 
-const line = (msg: string, pid: number, key: string, at: number, token = '1', shard = 3) => ({ level: 'debug', msg, pid, key, at, fence: token, shard, replica: `r${pid}` });
+const line = (msg: string, pid: number, key: string, at: number, token = '1', shard = 3) => ({
+  level: 'debug',
+  msg,
+  pid,
+  key,
+  at,
+  fence: token,
+  shard,
+  replica: `r${pid}`,
+});
 const run = (pid: number, key: string, start: number, end: number, token = '1') => [
   line('reconcile started', pid, key, start, token),
   line('reconcile finished', pid, key, end, token),

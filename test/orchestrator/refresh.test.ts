@@ -14,9 +14,19 @@ const desired: KubeObject = {
   metadata: { name: 'shop', namespace: 'acme-web', labels },
   spec: { components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' } }] },
 };
-const live = (rv: string, patch: { spec?: unknown; status?: unknown; labels?: Record<string, string>; annotations?: Record<string, string>; uid?: string } = {}): KubeObject => ({
+const live = (
+  rv: string,
+  patch: { spec?: unknown; status?: unknown; labels?: Record<string, string>; annotations?: Record<string, string>; uid?: string } = {},
+): KubeObject => ({
   ...desired,
-  metadata: { ...desired.metadata, uid: patch.uid ?? 'u1', resourceVersion: rv, generation: 1, labels: patch.labels ?? labels, ...(patch.annotations && { annotations: patch.annotations }) },
+  metadata: {
+    ...desired.metadata,
+    uid: patch.uid ?? 'u1',
+    resourceVersion: rv,
+    generation: 1,
+    labels: patch.labels ?? labels,
+    ...(patch.annotations && { annotations: patch.annotations }),
+  },
   spec: patch.spec ?? desired.spec,
   status: patch.status ?? { status: 'running' },
 });
@@ -27,7 +37,11 @@ describe('stillInSync', () => {
   const cases: Array<{ reason: string; live: KubeObject | undefined; inSync: boolean }> = [
     { reason: 'the very version seen', live: live('100'), inSync: true },
     { reason: 'only the status changed (vela-core running the workflow)', live: live('107', { status: { status: 'runningWorkflow' } }), inSync: true },
-    { reason: 'a field KubeNova does not set was added (an annotation of a webhook)', live: live('108', { annotations: { 'app.oam.dev/username': 'x' } }), inSync: true },
+    {
+      reason: 'a field KubeNova does not set was added (an annotation of a webhook)',
+      live: live('108', { annotations: { 'app.oam.dev/username': 'x' } }),
+      inSync: true,
+    },
     {
       reason: 'a field KubeNova sets was edited (kubectl edit of the image)',
       live: live('109', { spec: { components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:edited' } }] } }),
@@ -51,7 +65,8 @@ describe('LastChecks.fresh: when a reconcile may skip the full check', () => {
   it('not once fullCheckMs has passed (a resync checks in full)', () => expect(checks.fresh('App/shop/c1', 'd1', 3, 61_000)).toBe(false));
   it('not for another plan (digest)', () => expect(checks.fresh('App/shop/c1', 'd2', 3, 30_000)).toBe(false));
   it('not for another generation of the intent', () => expect(checks.fresh('App/shop/c1', 'd1', 4, 30_000)).toBe(false));
-  it('not on a cluster never checked (newly placed; a restarted process; another replica)', () => expect(checks.fresh('App/shop/c2', 'd1', 3, 30_000)).toBe(false));
+  it('not on a cluster never checked (newly placed; a restarted process; another replica)', () =>
+    expect(checks.fresh('App/shop/c2', 'd1', 3, 30_000)).toBe(false));
 
   it('not after forget, exactly or by prefix', () => {
     const c = new LastChecks(60_000);

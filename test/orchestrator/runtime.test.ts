@@ -51,7 +51,9 @@ describe('runtime', () => {
     await vi.waitFor(() => expect(tenants.seen.map((r) => r.key)).toContain('Tenant/before'));
 
     await store.objects.create({ kind: 'Tenant', name: 'acme', tenant: 'acme', spec: {} }, { correlationId: 'req-123' });
-    await vi.waitFor(() => expect(tenants.seen.find((r) => r.key === 'Tenant/acme')).toMatchObject({ correlationId: 'req-123', requestId: 'req-123', tenant: 'acme' }));
+    await vi.waitFor(() =>
+      expect(tenants.seen.find((r) => r.key === 'Tenant/acme')).toMatchObject({ correlationId: 'req-123', requestId: 'req-123', tenant: 'acme' }),
+    );
     // Without a causing write a reconcile still has an id of its own.
     expect(tenants.seen.find((r) => r.key === 'Tenant/before')?.requestId).toMatch(/^reconcile-/);
   });
@@ -136,8 +138,15 @@ describe('runtime', () => {
   it('refuses two reconcilers for one kind', async () => {
     const store = await setup();
     const r = recorder().reconciler;
-    expect(() => startRuntime({ store, logger, reconcilers: [{ kind: 'Tenant', reconciler: r }, { kind: 'Tenant', reconciler: r }] })).toThrow(
-      'two reconcilers registered for Tenant',
-    );
+    expect(() =>
+      startRuntime({
+        store,
+        logger,
+        reconcilers: [
+          { kind: 'Tenant', reconciler: r },
+          { kind: 'Tenant', reconciler: r },
+        ],
+      }),
+    ).toThrow('two reconcilers registered for Tenant');
   });
 });

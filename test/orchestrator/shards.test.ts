@@ -129,7 +129,9 @@ describe('shard leases', () => {
     const again = a.share.claim(key)!;
     again.done();
     expect(again.fence!.token).not.toBe(claim.fence!.token);
-    const stale = runFenced(claim.fence!, () => a.store.objects.updateStatus('Tenant', 't3', { phase: 'Error', conditions: [], observedGeneration: 1, message: 'stale' }));
+    const stale = runFenced(claim.fence!, () =>
+      a.store.objects.updateStatus('Tenant', 't3', { phase: 'Error', conditions: [], observedGeneration: 1, message: 'stale' }),
+    );
     await expect(stale).rejects.toBeInstanceOf(FencedError);
   });
 

@@ -64,7 +64,11 @@ describe('UsageTracker', () => {
   it('crossing a level sets QuotaPressure and records one Warning event with a correlation id', async () => {
     tracker.observe('c1', 'MODIFIED', grq(8));
     await tracker.flush();
-    expect(await pressure()).toMatchObject({ status: 'True', reason: 'WarningLevelReached', message: 'pods on cluster c1 at 80 % of its quota (warning level 80 %)' });
+    expect(await pressure()).toMatchObject({
+      status: 'True',
+      reason: 'WarningLevelReached',
+      message: 'pods on cluster c1 at 80 % of its quota (warning level 80 %)',
+    });
     const warnings = (await tenantEvents()).filter((e) => e.reason === 'QuotaPressure');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ type: 'Warning', cluster: 'c1', tenant: TENANT, correlationId: expect.stringMatching(/^usage-/) });

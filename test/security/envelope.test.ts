@@ -53,7 +53,11 @@ describe('envelope encryption', () => {
     { reason: 'the wrapped data key itself', tamper: (e) => flip(e, 'wrappedKey', 20), error: /data key wrapped by "k1" failed/ },
     { reason: "the wrapped key's tag", tamper: (e) => flip(e, 'wrappedKey', -1), error: /data key wrapped by "k1" failed/ },
     { reason: 'a truncated ciphertext', tamper: (e) => ({ ...e, ciphertext: e.ciphertext.subarray(1) }), error: /failed authentication/ },
-    { reason: 'a truncated tag (GCM accepts short tags unless told not to)', tamper: (e) => ({ ...e, tag: e.tag.subarray(0, 4) }), error: /malformed iv or tag/ },
+    {
+      reason: 'a truncated tag (GCM accepts short tags unless told not to)',
+      tamper: (e) => ({ ...e, tag: e.tag.subarray(0, 4) }),
+      error: /malformed iv or tag/,
+    },
     { reason: 'a truncated wrapped key', tamper: (e) => ({ ...e, wrappedKey: e.wrappedKey.subarray(0, 59) }), error: /malformed \(59 bytes\)/ },
     { reason: 'the key id relabelled to another existing key', tamper: (e) => ({ ...e, keyId: 'k2' }), error: /wrapped by "k2" failed authentication/ },
   ];

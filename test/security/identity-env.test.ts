@@ -43,7 +43,14 @@ describe('KUBENOVA_OIDC_* variables', () => {
     try {
       const file = join(dir, 'identity.yaml');
       await writeFile(file, 'issuers: [{ name: corp, issuerUrl: "https://idp.corp.example", audiences: [kubenova] }]\n');
-      const env = (name: string) => loadConfig({ ...PG, KUBENOVA_OIDC_CONFIG: file, KUBENOVA_OIDC_ISSUER_URL: 'https://other.example', KUBENOVA_OIDC_ISSUER_NAME: name, KUBENOVA_OIDC_CLIENT_ID: 'k' });
+      const env = (name: string) =>
+        loadConfig({
+          ...PG,
+          KUBENOVA_OIDC_CONFIG: file,
+          KUBENOVA_OIDC_ISSUER_URL: 'https://other.example',
+          KUBENOVA_OIDC_ISSUER_NAME: name,
+          KUBENOVA_OIDC_CLIENT_ID: 'k',
+        });
       const both = await loadIdentityConfig(file, env('other').auth.oidcIssuerFromEnv);
       expect(both.issuers.map((i) => i.name)).toEqual(['corp', 'other']);
       await expect(loadIdentityConfig(file, env('corp').auth.oidcIssuerFromEnv)).rejects.toThrow(/issuers\/1\/name repeats/);
@@ -55,9 +62,21 @@ describe('KUBENOVA_OIDC_* variables', () => {
   it.each([
     ['a setting without the issuer URL', { KUBENOVA_OIDC_CLIENT_ID: 'k' }, /KUBENOVA_OIDC_CLIENT_ID is set but KUBENOVA_OIDC_ISSUER_URL is not/],
     ['the issuer URL without a client id', { KUBENOVA_OIDC_ISSUER_URL: 'https://idp.example' }, /KUBENOVA_OIDC_CLIENT_ID is required/],
-    ['a plain-http issuer off loopback', { KUBENOVA_OIDC_ISSUER_URL: 'http://idp.example', KUBENOVA_OIDC_CLIENT_ID: 'k' }, /KUBENOVA_OIDC_ISSUER_URL is invalid: .*https:\/\//],
-    ['a name that is not a DNS label', { KUBENOVA_OIDC_ISSUER_URL: 'https://idp.example', KUBENOVA_OIDC_CLIENT_ID: 'k', KUBENOVA_OIDC_ISSUER_NAME: 'Corp IdP' }, /^KUBENOVA_OIDC_ISSUER_NAME is invalid/],
-    ['required claims that are not pairs', { KUBENOVA_OIDC_ISSUER_URL: 'https://idp.example', KUBENOVA_OIDC_CLIENT_ID: 'k', KUBENOVA_OIDC_REQUIRED_CLAIMS: 'hd' }, /KUBENOVA_OIDC_REQUIRED_CLAIMS must be claim=value pairs/],
+    [
+      'a plain-http issuer off loopback',
+      { KUBENOVA_OIDC_ISSUER_URL: 'http://idp.example', KUBENOVA_OIDC_CLIENT_ID: 'k' },
+      /KUBENOVA_OIDC_ISSUER_URL is invalid: .*https:\/\//,
+    ],
+    [
+      'a name that is not a DNS label',
+      { KUBENOVA_OIDC_ISSUER_URL: 'https://idp.example', KUBENOVA_OIDC_CLIENT_ID: 'k', KUBENOVA_OIDC_ISSUER_NAME: 'Corp IdP' },
+      /^KUBENOVA_OIDC_ISSUER_NAME is invalid/,
+    ],
+    [
+      'required claims that are not pairs',
+      { KUBENOVA_OIDC_ISSUER_URL: 'https://idp.example', KUBENOVA_OIDC_CLIENT_ID: 'k', KUBENOVA_OIDC_REQUIRED_CLAIMS: 'hd' },
+      /KUBENOVA_OIDC_REQUIRED_CLAIMS must be claim=value pairs/,
+    ],
   ])('refuse %s at start, naming the variable', (_why, env, message) => {
     let error: unknown;
     try {

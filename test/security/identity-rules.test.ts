@@ -26,8 +26,16 @@ describe('parseIdentityConfig', () => {
     ['a plain http issuer off loopback', 'issuers: [{ name: corp, issuerUrl: "http://idp.example", audiences: [a] }]', /issuerUrl must be an https/],
     ['an issuer URL with a query', 'issuers: [{ name: corp, issuerUrl: "https://i/?x=1", audiences: [a] }]', /issuerUrl/],
     ['HS256 as an algorithm', 'issuers: [{ name: corp, issuerUrl: "https://i", audiences: [a], algorithms: [HS256] }]', /algorithms/],
-    ['two issuers of one name', 'issuers: [{ name: a, issuerUrl: "https://i", audiences: [a] }, { name: a, issuerUrl: "https://j", audiences: [a] }]', /issuers\/1\/name repeats/],
-    ['a rule naming no configured issuer', `${ISSUER}\nroleRules: [{ name: r, issuer: other, group: g, role: platform-admin }]`, /roleRules\/0\/issuer names no configured issuer/],
+    [
+      'two issuers of one name',
+      'issuers: [{ name: a, issuerUrl: "https://i", audiences: [a] }, { name: a, issuerUrl: "https://j", audiences: [a] }]',
+      /issuers\/1\/name repeats/,
+    ],
+    [
+      'a rule naming no configured issuer',
+      `${ISSUER}\nroleRules: [{ name: r, issuer: other, group: g, role: platform-admin }]`,
+      /roleRules\/0\/issuer names no configured issuer/,
+    ],
     ['a tenant-admin rule without tenant', 'roleRules: [{ name: r, group: g, role: tenant-admin }]', /roleRules\/0 tenant is required/],
     ['a rule of an unknown role', 'roleRules: [{ name: r, group: g, role: owner }]', /roleRules\/0\/role/],
     ['YAML merge keys', 'a: &x { b: 1 }\nissuers: [{ <<: *x }]', /invalid|not valid/],
@@ -46,13 +54,25 @@ describe('role rules', () => {
   const rule = (name: string, spec: RoleRuleSpec): RoleRule => ({ name, spec });
 
   it.each([
-    ['a group of the issuer matches', rule('r', { issuer: 'corp', group: 'acme-admins', role: 'tenant-admin', tenant: 'acme' }), [{ role: 'tenant-admin', tenant: 'acme', source: 'rule/r' }]],
+    [
+      'a group of the issuer matches',
+      rule('r', { issuer: 'corp', group: 'acme-admins', role: 'tenant-admin', tenant: 'acme' }),
+      [{ role: 'tenant-admin', tenant: 'acme', source: 'rule/r' }],
+    ],
     ['the same group of another issuer does not', rule('r', { issuer: 'other', group: 'acme-admins', role: 'platform-admin' }), []],
     ['a rule without issuer matches any issuer', rule('r', { group: 'staff', role: 'read-only' }), [{ role: 'read-only', source: 'rule/r' }]],
-    ['a user rule matches the username', rule('r', { user: 'bob@corp', role: 'tenant-dev', tenant: 'web' }), [{ role: 'tenant-dev', tenant: 'web', source: 'rule/r' }]],
+    [
+      'a user rule matches the username',
+      rule('r', { user: 'bob@corp', role: 'tenant-dev', tenant: 'web' }),
+      [{ role: 'tenant-dev', tenant: 'web', source: 'rule/r' }],
+    ],
     ['a user rule does not match the subject', rule('r', { user: 's1', role: 'platform-admin' }), []],
     ['a group name is matched exactly (no prefix match)', rule('r', { group: 'acme', role: 'platform-admin' }), []],
-    ['anyone matches every person', rule('r', { anyone: true, role: 'read-only', tenant: 'lobby' }), [{ role: 'read-only', tenant: 'lobby', source: 'rule/r' }]],
+    [
+      'anyone matches every person',
+      rule('r', { anyone: true, role: 'read-only', tenant: 'lobby' }),
+      [{ role: 'read-only', tenant: 'lobby', source: 'rule/r' }],
+    ],
   ])('%s', (_reason, r, expected) => {
     expect(bindingsFor([r], who)).toEqual(expected);
   });
@@ -92,7 +112,11 @@ describe('claims beyond the signature (identityOf)', () => {
     ['no username claim', { email: undefined }, 'claims_invalid'],
     ['an unverified email as username', { email_verified: false }, 'claims_invalid'],
     ['groups that are not strings', { groups: [1] }, 'claims_invalid'],
-    ['group overage (distributed groups claim)', { groups: undefined, _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://graph.example/x' } } }, 'groups_overage'],
+    [
+      'group overage (distributed groups claim)',
+      { groups: undefined, _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://graph.example/x' } } },
+      'groups_overage',
+    ],
     ['group overage (hasgroups)', { groups: undefined, hasgroups: true }, 'groups_overage'],
   ])('refuses %s', (_reason, change, reason) => {
     const err = (() => {
@@ -138,7 +162,11 @@ describe('authorize with per-tenant rights', () => {
   });
 
   it('read-only without a tenant reads the platform; with one, that tenant', () => {
-    const reader = (tenant?: string): Principal => ({ subject: 'r', roles: ['read-only'], bindings: [{ role: 'read-only', ...(tenant && { tenant }), source: 'rule/r' }] });
+    const reader = (tenant?: string): Principal => ({
+      subject: 'r',
+      roles: ['read-only'],
+      bindings: [{ role: 'read-only', ...(tenant && { tenant }), source: 'rule/r' }],
+    });
     expect(authorize(reader(), 'Cluster', 'list')).toMatchObject({ allowed: true, scope: 'all' });
     expect(authorize(reader('acme'), 'Tenant', 'list')).toMatchObject({ allowed: true, scope: ['acme'] });
     expect(authorize(reader('acme'), 'Cluster', 'list')).toEqual({ allowed: false });
@@ -149,7 +177,14 @@ describe('rights held in one project', () => {
   const dev: Principal = { subject: 'bob', roles: ['tenant-dev'], bindings: [{ role: 'tenant-dev', tenant: 'acme', project: 'acme-web', source: 'rule/bob' }] };
 
   it.each([
-    ['apps are listed in the project only', 'App', 'list', undefined, undefined, { allowed: true, scope: [], projects: [{ tenant: 'acme', project: 'acme-web' }] }],
+    [
+      'apps are listed in the project only',
+      'App',
+      'list',
+      undefined,
+      undefined,
+      { allowed: true, scope: [], projects: [{ tenant: 'acme', project: 'acme-web' }] },
+    ],
     ['apps are created in the project', 'App', 'create', 'acme', 'acme-web', { allowed: true, roles: ['tenant-dev'] }],
     ['not in another project of the tenant', 'App', 'create', 'acme', 'acme-back', { allowed: false }],
     ['not tenant-wide', 'KubeconfigGrant', 'list', 'acme', undefined, { allowed: false }],

@@ -100,7 +100,9 @@ describe.each(backends)('secrets ($name)', (backend) => {
     await db.query(`UPDATE secrets SET ciphertext = set_byte(ciphertext, 0, get_byte(ciphertext, 0) # 1) WHERE name = 'tampered'`);
     const err = await store.secrets.get(kubeconfig('tampered')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EnvelopeError);
-    expect((err as Error).message).toBe('secret of Cluster "tampered" field "kubeconfig": secret value failed authentication: tampered, or stored for another secret');
+    expect((err as Error).message).toBe(
+      'secret of Cluster "tampered" field "kubeconfig": secret value failed authentication: tampered, or stored for another secret',
+    );
   });
 
   test("a row copied onto another object's secret fails to decrypt", async () => {

@@ -64,7 +64,12 @@ async function send(r: Request): Promise<{ status: number; text: string }> {
   const token = tokens[r.as];
   if (token) headers.authorization = `Bearer ${token}`;
   if (r.contentType) headers['content-type'] = r.contentType;
-  const res = await fetch(`${server.url}${r.path}`, { method: r.method, headers, body: r.method === 'GET' || r.method === 'DELETE' ? undefined : r.body, signal: AbortSignal.timeout(15_000) });
+  const res = await fetch(`${server.url}${r.path}`, {
+    method: r.method,
+    headers,
+    body: r.method === 'GET' || r.method === 'DELETE' ? undefined : r.body,
+    signal: AbortSignal.timeout(15_000),
+  });
   if (res.headers.get('content-type')?.includes('text/event-stream')) {
     await res.body?.cancel();
     return { status: res.status, text: '' };
@@ -75,7 +80,27 @@ async function send(r: Request): Promise<{ status: number; text: string }> {
 // ---- generators -------------------------------------------------------------------------
 
 const oddText = fc.oneof(
-  fc.constantFrom('', ' ', '..', '%', '%00', '\u0000', '\ud800', 'a'.repeat(300), '-1', '0', '1e400', 'NaN', 'null', '{}', '[]', MARKER, '../../etc/passwd', 'acme', 'baseline'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '..',
+    '%',
+    '%00',
+    '\u0000',
+    '\ud800',
+    'a'.repeat(300),
+    '-1',
+    '0',
+    '1e400',
+    'NaN',
+    'null',
+    '{}',
+    '[]',
+    MARKER,
+    '../../etc/passwd',
+    'acme',
+    'baseline',
+  ),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
 );
@@ -100,7 +125,13 @@ const timeText = fc.oneof(
 const queryParam = fc.oneof(
   fc.tuple(fc.constantFrom('since', 'until'), timeText),
   fc.tuple(fc.constant('limit'), fc.oneof(fc.integer().map(String), oddText)),
-  fc.tuple(fc.constant('cursor'), fc.oneof(oddText, fc.json().map((j) => Buffer.from(j).toString('base64url')))),
+  fc.tuple(
+    fc.constant('cursor'),
+    fc.oneof(
+      oddText,
+      fc.json().map((j) => Buffer.from(j).toString('base64url')),
+    ),
+  ),
   fc.tuple(fc.constant('watch'), fc.constantFrom('true', 'false', '1', MARKER)),
   fc.tuple(fc.constant('labelSelector'), fc.oneof(fc.constantFrom('a=b', 'a in (b,c)', '!a', 'a!=', '===', MARKER), oddText)),
   fc.tuple(fc.constantFrom('kind', 'name', 'actor', 'outcome', 'tenant', 'correlationId', 'resourceVersion', 'revision', MARKER), oddText),
@@ -128,15 +159,52 @@ const kubeconfigText = fc
   })
   .map((parts) => kubeconfigYaml(parts));
 
-const FIELDS = ['name', 'labels', 'annotations', 'spec', 'kubeconfig', 'project', 'components', 'owners', 'quotas', 'tenant', 'cluster', 'role', 'verbs', 'namespaceOptions', 'placement', 'ttlSeconds', 'reason', 'revision', 'dryRun'];
-const nearSchema = fc.dictionary(fc.constantFrom(...FIELDS), fc.oneof(fc.jsonValue({ maxDepth: 3 }), oddText, kubeconfigText.map((k) => Buffer.from(k).toString('base64'))), { maxKeys: 6 });
+const FIELDS = [
+  'name',
+  'labels',
+  'annotations',
+  'spec',
+  'kubeconfig',
+  'project',
+  'components',
+  'owners',
+  'quotas',
+  'tenant',
+  'cluster',
+  'role',
+  'verbs',
+  'namespaceOptions',
+  'placement',
+  'ttlSeconds',
+  'reason',
+  'revision',
+  'dryRun',
+];
+const nearSchema = fc.dictionary(
+  fc.constantFrom(...FIELDS),
+  fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }),
+    oddText,
+    kubeconfigText.map((k) => Buffer.from(k).toString('base64')),
+  ),
+  { maxKeys: 6 },
+);
 
 const body = fc.oneof(
   { weight: 3, arbitrary: nearSchema.map((b) => ({ text: JSON.stringify(b), contentType: 'application/json' })) },
-  { weight: 2, arbitrary: kubeconfigText.map((k) => ({ text: JSON.stringify({ name: 'c1', kubeconfig: Buffer.from(k).toString('base64') }), contentType: 'application/json' })) },
+  {
+    weight: 2,
+    arbitrary: kubeconfigText.map((k) => ({
+      text: JSON.stringify({ name: 'c1', kubeconfig: Buffer.from(k).toString('base64') }),
+      contentType: 'application/json',
+    })),
+  },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => ({ text: JSON.stringify(v), contentType: 'application/json' })) },
   { weight: 1, arbitrary: fc.string({ maxLength: 200 }).map((t) => ({ text: t, contentType: 'application/json' })) },
-  { weight: 1, arbitrary: fc.record({ text: oddText, contentType: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/yaml', MARKER) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ text: oddText, contentType: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/yaml', MARKER) }),
+  },
 );
 
 const request = (ops: readonly Operation[]) =>

@@ -35,7 +35,9 @@ async function readiness(i: number, status: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   const r = replicas.replica(i);
-  throw new Error(`replica ${i}: /readyz did not answer ${status} within ${DEADLINE_MS} ms (last: ${last}; ${r.running() ? 'running' : 'exited'}):\n${r.stderr()}`);
+  throw new Error(
+    `replica ${i}: /readyz did not answer ${status} within ${DEADLINE_MS} ms (last: ${last}; ${r.running() ? 'running' : 'exited'}):\n${r.stderr()}`,
+  );
 }
 
 // Skipped until src/store/postgres.ts listens for 'error' on the client it holds for a

@@ -75,7 +75,10 @@ describe('three replicas on one PostgreSQL database', { timeout: 240_000 }, () =
         [0, 1, 2].map((i) => call(url(i), 'PUT', '/tenants/acme', { labels: { team: `round-${round}-by-${i}` }, spec: base.body.spec }, headers)),
       );
       const statuses = writes.map((w) => w.status);
-      expect(statuses.filter((s) => s !== 200 && s !== 409), JSON.stringify(writes.map((w) => w.body))).toEqual([]);
+      expect(
+        statuses.filter((s) => s !== 200 && s !== 409),
+        JSON.stringify(writes.map((w) => w.body)),
+      ).toEqual([]);
       const winners = writes.filter((w) => w.status === 200);
       expect(winners.length, `statuses ${statuses.join(',')}`).toBeLessThanOrEqual(1);
       if (winners.length === 1) {
@@ -131,8 +134,10 @@ describe('three replicas on one PostgreSQL database', { timeout: 240_000 }, () =
     server.kill('SIGTERM');
     expect(await server.exited, server.stderr()).toBe(0);
     // The server ended the stream: reading finishes (cleanly or with the connection closed).
-    await expect((async () => {
-      for (;;) if ((await reader.read()).done) return 'ended';
-    })().catch(() => 'ended')).resolves.toBe('ended');
+    await expect(
+      (async () => {
+        for (;;) if ((await reader.read()).done) return 'ended';
+      })().catch(() => 'ended'),
+    ).resolves.toBe('ended');
   });
 });

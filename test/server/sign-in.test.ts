@@ -69,9 +69,15 @@ const signIn = async (login: string, password: string) =>
 
 it('a person signs in; rules from the file and the API give rights; an API token works until revoked', async () => {
   const pat = apiClient(await signIn('pat', 'pat-pw'));
-  expect((await pat(server.url, 'GET', '/whoami')).body).toMatchObject({ subject: 'oidc:corp:pat', rights: [{ role: 'platform-admin', source: 'config/platform-team' }] });
+  expect((await pat(server.url, 'GET', '/whoami')).body).toMatchObject({
+    subject: 'oidc:corp:pat',
+    rights: [{ role: 'platform-admin', source: 'config/platform-team' }],
+  });
   expect((await pat(server.url, 'POST', '/tenants', { name: 'web', spec: {} })).status).toBe(201);
-  expect((await pat(server.url, 'POST', '/rolerules', { name: 'web-team', spec: { issuer: 'corp', group: 'web-team', role: 'tenant-admin', tenant: 'web' } })).status).toBe(201);
+  expect(
+    (await pat(server.url, 'POST', '/rolerules', { name: 'web-team', spec: { issuer: 'corp', group: 'web-team', role: 'tenant-admin', tenant: 'web' } }))
+      .status,
+  ).toBe(201);
 
   const sam = apiClient(await signIn('sam', 'sam-pw'));
   expect((await sam(server.url, 'GET', '/tenants')).body).toMatchObject({ items: [{ name: 'web' }] });
@@ -103,7 +109,14 @@ it('lists the console sign-in providers without a token; a token the console cli
 
   // What the console does: code + PKCE at the issuer with its own client and /ui/callback.
   const token = (
-    await loginWithCode({ issuer: partner.issuer, clientId: 'partner-console', redirectUri: `${server.url}/ui/callback`, login: 'uma', password: 'uma-pw', scope: 'openid email groups' })
+    await loginWithCode({
+      issuer: partner.issuer,
+      clientId: 'partner-console',
+      redirectUri: `${server.url}/ui/callback`,
+      login: 'uma',
+      password: 'uma-pw',
+      scope: 'openid email groups',
+    })
   ).idToken;
   const uma = apiClient(token);
   expect((await uma(server.url, 'GET', '/whoami')).body).toEqual({

@@ -174,7 +174,11 @@ describe.each(backends)('listing ($name)', (backend) => {
       { opts: { tenants: ['acme', 'beta'] }, want: ['p-a1', 'p-a2', 'p-b1'], reason: 'a caller with two tenants' },
       { opts: { tenants: [] }, want: [], reason: 'a caller with no tenants sees nothing' },
       { opts: { tenants: ['acme'], tenant: 'beta' }, want: [], reason: 'tenant and tenants both apply' },
-      { opts: { tenants: ['acme', 'gamma'], labelSelector: parseLabelSelector('tier=one') }, want: ['p-a1', 'p-c1'], reason: 'scoping combines with selectors' },
+      {
+        opts: { tenants: ['acme', 'gamma'], labelSelector: parseLabelSelector('tier=one') },
+        want: ['p-a1', 'p-c1'],
+        reason: 'scoping combines with selectors',
+      },
       { opts: { tenant: 'nobody' }, want: [], reason: 'an unknown tenant has no objects' },
     ];
     test.each(cases)('$reason', async ({ opts, want }) => {

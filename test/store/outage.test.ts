@@ -121,7 +121,7 @@ describe('PostgreSQL outages', () => {
     }
   });
 
-  test("events recorded while a replica was not listening reach its live subscribers once it listens again", async () => {
+  test('events recorded while a replica was not listening reach its live subscribers once it listens again', async () => {
     const logger = createLogger({ level: 'silent' });
     const ra = createEventRecorder({ store: a, logger });
     const rb = createEventRecorder({ store: b, logger });

@@ -10,7 +10,15 @@ describe.each(backends)('records ($name)', (backend) => {
   let store: OpenedStore;
   beforeAll(async () => {
     store = await createStore((await backend.fresh()).config(testKeyring()));
-    await store.events.append({ type: 'Normal', reason: 'Created', message: 'm', kind: 'Tenant', name: 'acme', correlationId: 'c-1', clientRequestId: 'client:1' });
+    await store.events.append({
+      type: 'Normal',
+      reason: 'Created',
+      message: 'm',
+      kind: 'Tenant',
+      name: 'acme',
+      correlationId: 'c-1',
+      clientRequestId: 'client:1',
+    });
     await store.audit.append({ actor: 'a', roles: [], action: 'create', outcome: 'succeeded', status: 201, requestId: 'c-1', clientRequestId: 'client:1' });
   });
   afterAll(() => store?.close());
@@ -25,7 +33,9 @@ describe.each(backends)('records ($name)', (backend) => {
   });
 
   test("a client's request id is stored beside the correlation id", async () => {
-    expect((await store.events.list({ limit: 10, clientRequestId: 'client:1' })).items).toEqual([expect.objectContaining({ correlationId: 'c-1', clientRequestId: 'client:1' })]);
+    expect((await store.events.list({ limit: 10, clientRequestId: 'client:1' })).items).toEqual([
+      expect.objectContaining({ correlationId: 'c-1', clientRequestId: 'client:1' }),
+    ]);
     expect((await store.audit.list({ limit: 10 })).items).toEqual([expect.objectContaining({ requestId: 'c-1', clientRequestId: 'client:1' })]);
   });
 });

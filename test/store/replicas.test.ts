@@ -106,7 +106,13 @@ describe('change feed across replicas (postgres)', () => {
 
   test('an announcement too large for NOTIFY travels without its transitions', async () => {
     const name = unique('t');
-    const transitions = Array.from({ length: 200 }, (_, i) => ({ cluster: `c${i}`, from: 'Applying' as const, to: 'Error' as const, reason: 'Failed', message: 'x'.repeat(100) }));
+    const transitions = Array.from({ length: 200 }, (_, i) => ({
+      cluster: `c${i}`,
+      from: 'Applying' as const,
+      to: 'Error' as const,
+      reason: 'Failed',
+      message: 'x'.repeat(100),
+    }));
     const big: ChangeEvent = { type: 'updated', kind: 'Tenant', name, resourceVersion: '42', correlationId: 'req-1', transitions };
     expect(Buffer.byteLength(JSON.stringify(big))).toBeGreaterThan(MAX_PAYLOAD_BYTES);
     await rawDb.transaction((tx) => raw.changes.stage(tx, big));
@@ -148,7 +154,7 @@ describe('change feed across replicas (postgres)', () => {
       seenB.stop();
     });
 
-    test("each replica records the events of its own writes only", async () => {
+    test('each replica records the events of its own writes only', async () => {
       const name = unique('t');
       await a.objects.create({ kind: 'Tenant', name, spec: {} });
       await barrier();

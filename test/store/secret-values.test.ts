@@ -26,8 +26,7 @@ describe.each(backends)('secret values written with their object ($name)', (back
   afterAll(() => store?.close());
 
   const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
-  const read = async (obj: Pick<Resource<unknown>, 'kind' | 'name' | 'spec'>) =>
-    (await store.secrets.get(secretRefOf(obj, 'kubeconfig')!))?.toString();
+  const read = async (obj: Pick<Resource<unknown>, 'kind' | 'name' | 'spec'>) => (await store.secrets.get(secretRefOf(obj, 'kubeconfig')!))?.toString();
   const rowsOf = async (name: string) =>
     (await db.query<{ field: string }>(`SELECT field FROM secrets WHERE kind = 'Cluster' AND name = $1`, [name])).map((r) => r.field);
 
@@ -120,9 +119,7 @@ describe.each(backends)('secret values written with their object ($name)', (back
     test('create: no object without its kubeconfig, no event', async () => {
       const name = uniqueName('doomed');
       const events = await eventsDuring(name, async () => {
-        await expect(store.objects.create({ kind: 'Cluster', name, spec: {}, secrets: { kubeconfig: value('v') } })).rejects.toThrow(
-          /simulated failure/,
-        );
+        await expect(store.objects.create({ kind: 'Cluster', name, spec: {}, secrets: { kubeconfig: value('v') } })).rejects.toThrow(/simulated failure/);
       });
       expect(events).toEqual([]);
       expect(await store.objects.get('Cluster', name)).toBeUndefined();
@@ -134,9 +131,7 @@ describe.each(backends)('secret values written with their object ($name)', (back
       await db.exec('ALTER TABLE secrets DISABLE TRIGGER fail_doomed');
       const before = await store.objects.create({ kind: 'Cluster', name, spec: { v: 1 }, secrets: { kubeconfig: value('old') } });
       await db.exec('ALTER TABLE secrets ENABLE TRIGGER fail_doomed');
-      await expect(store.objects.update('Cluster', name, { spec: { v: 2 }, secrets: { kubeconfig: value('new') } })).rejects.toThrow(
-        /simulated failure/,
-      );
+      await expect(store.objects.update('Cluster', name, { spec: { v: 2 }, secrets: { kubeconfig: value('new') } })).rejects.toThrow(/simulated failure/);
       expect(await store.objects.get('Cluster', name)).toEqual(before);
       expect(await read(before)).toBe('old');
     });

@@ -33,13 +33,23 @@ describe.each(backends)('a write commits with its audit record and events ($name
     expect(await audit()).toMatchObject([{ action: 'create', status: 201, outcome: 'succeeded', requestId: 'req-create', actor: 'alice' }]);
     expect(await events()).toMatchObject([{ type: 'Normal', reason: 'Created', kind: 'PolicySet', correlationId: 'req-create' }]);
 
-    await store.objects.update('PolicySet', 'baseline', { spec: { podSecurity: 'restricted' } }, {
-      correlationId: 'req-update',
-      expectedVersion: created.resourceVersion,
-      audit: () => record('update', 200),
-    });
+    await store.objects.update(
+      'PolicySet',
+      'baseline',
+      { spec: { podSecurity: 'restricted' } },
+      {
+        correlationId: 'req-update',
+        expectedVersion: created.resourceVersion,
+        audit: () => record('update', 200),
+      },
+    );
     // A write that changes nothing was still acknowledged: audited, with no event.
-    await store.objects.update('PolicySet', 'baseline', { spec: { podSecurity: 'restricted' } }, { correlationId: 'req-noop', audit: () => record('noop', 200) });
+    await store.objects.update(
+      'PolicySet',
+      'baseline',
+      { spec: { podSecurity: 'restricted' } },
+      { correlationId: 'req-noop', audit: () => record('noop', 200) },
+    );
     const removedSeen: boolean[] = [];
     await store.objects.delete('PolicySet', 'baseline', {
       correlationId: 'req-delete',

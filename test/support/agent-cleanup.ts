@@ -20,7 +20,8 @@ export async function removeAgentIdentity(client: KubeClusterClient): Promise<vo
     });
   }
   for (const obj of namespaceGuardObjects().reverse()) await client.delete({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name });
-  for (const kind of ['ClusterRoleBinding', 'ClusterRole'] as const) await client.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: AGENT.roleName });
+  for (const kind of ['ClusterRoleBinding', 'ClusterRole'] as const)
+    await client.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: AGENT.roleName });
   for (const ns of [AGENT.namespace, AGENT.grantsNamespace]) await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
   await vi.waitFor(
     async () => {

@@ -11,7 +11,12 @@ export interface KubeconfigOptions {
   extra?: string;
 }
 
-export function kubeconfigYaml({ server = 'https://127.0.0.1:6443', token = 'cluster-admin-token-should-never-leak', user, extra = '' }: KubeconfigOptions = {}): string {
+export function kubeconfigYaml({
+  server = 'https://127.0.0.1:6443',
+  token = 'cluster-admin-token-should-never-leak',
+  user,
+  extra = '',
+}: KubeconfigOptions = {}): string {
   return [
     'apiVersion: v1',
     'kind: Config',

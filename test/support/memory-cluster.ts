@@ -151,7 +151,12 @@ export class MemoryCluster {
   private readonly objects = new Map<string, Stored>();
   private readonly failures: Failure[] = [];
   private readonly admission: Array<(op: 'apply' | 'delete', obj: KubeObject) => Error | undefined> = [];
-  private readonly watchers = new Set<{ type: TypeRef; namespace?: string; selector: ReturnType<typeof parseLabelSelector>; onEvent: (t: WatchEventType, o: KubeObject) => void }>();
+  private readonly watchers = new Set<{
+    type: TypeRef;
+    namespace?: string;
+    selector: ReturnType<typeof parseLabelSelector>;
+    onEvent: (t: WatchEventType, o: KubeObject) => void;
+  }>();
   private version = 0;
   private uids = 0;
 
@@ -240,7 +245,11 @@ export class MemoryCluster {
   private call(c: Call): void {
     this.calls.push(c);
     const i = this.failures.findIndex(
-      (f) => (f.verb === undefined || f.verb === c.verb) && (f.kind === undefined || f.kind === c.kind) && (f.name === undefined || f.name === c.name) && (f.dryRun === undefined || f.dryRun === (c.dryRun === true)),
+      (f) =>
+        (f.verb === undefined || f.verb === c.verb) &&
+        (f.kind === undefined || f.kind === c.kind) &&
+        (f.name === undefined || f.name === c.name) &&
+        (f.dryRun === undefined || f.dryRun === (c.dryRun === true)),
     );
     if (i < 0) return;
     const f = this.failures[i]!;
@@ -329,7 +338,11 @@ export class MemoryCluster {
     const cur = this.mustGet(ref);
     const expected = isMap(patch.metadata) ? patch.metadata.resourceVersion : undefined;
     if (expected !== undefined && expected !== cur.obj.metadata.resourceVersion) {
-      throw errorFromStatus(409, { kind: 'Status', code: 409, reason: 'Conflict', message: `Operation cannot be fulfilled on ${ref.kind} "${ref.name}": the object has been modified` }, 'PATCH');
+      throw errorFromStatus(
+        409,
+        { kind: 'Status', code: 409, reason: 'Conflict', message: `Operation cannot be fulfilled on ${ref.kind} "${ref.name}": the object has been modified` },
+        'PATCH',
+      );
     }
     const next = clone(cur.obj);
     next.status = mergePatch(isMap(next.status) ? next.status : {}, isMap(patch.status) ? patch.status : {});
@@ -369,7 +382,11 @@ export class MemoryCluster {
     this.commit(keyOf(ref), cur, next, cur.owners, false);
   }
 
-  watch(type: TypeRef, opts: { namespace?: string; labelSelector?: string }, onEvent: (t: WatchEventType, o: KubeObject) => void): Stoppable & { synced: Promise<void> } {
+  watch(
+    type: TypeRef,
+    opts: { namespace?: string; labelSelector?: string },
+    onEvent: (t: WatchEventType, o: KubeObject) => void,
+  ): Stoppable & { synced: Promise<void> } {
     const w = { type, namespace: opts.namespace, selector: parseLabelSelector(opts.labelSelector ?? ''), onEvent };
     for (const o of this.list(type, opts)) onEvent('ADDED', o);
     this.watchers.add(w);
@@ -430,7 +447,9 @@ export class MemoryCluster {
   }
 
   private stamp(): string {
-    return this.now().toISOString().replace(/\.\d+Z$/, 'Z');
+    return this.now()
+      .toISOString()
+      .replace(/\.\d+Z$/, 'Z');
   }
 }
 

@@ -23,10 +23,10 @@ export async function untilPhase(objects: ObjectStore, kind: Kind, name: string,
 export function recordStatuses(objects: ObjectStore): (kind: Kind, name: string) => ResourceStatus[] {
   const written = new Map<string, ResourceStatus[]>();
   const updateStatus = objects.updateStatus.bind(objects);
-  objects.updateStatus = (async (kind: Kind, name: string, status: ResourceStatus, ctx?: object) => {
+  objects.updateStatus = async (kind: Kind, name: string, status: ResourceStatus, ctx?: object) => {
     const key = `${kind}/${name}`;
     written.set(key, [...(written.get(key) ?? []), structuredClone(status)]);
     return updateStatus(kind, name, status, ctx);
-  });
+  };
   return (kind, name) => written.get(`${kind}/${name}`) ?? [];
 }

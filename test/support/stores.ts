@@ -99,10 +99,7 @@ export function testKeyring(): Keyring {
 }
 
 /** Writes a keyring file (for tests of reload and rotation) and loads it. */
-export async function keyringFile(
-  path: string,
-  doc: { active: string; keys: Record<string, string> },
-): Promise<Keyring> {
+export async function keyringFile(path: string, doc: { active: string; keys: Record<string, string> }): Promise<Keyring> {
   await writeFile(path, JSON.stringify(doc), { mode: 0o600 });
   return Keyring.fromFile(path);
 }

@@ -112,7 +112,7 @@ describe('stopping and starting one component', () => {
     );
   });
 
-  it("vela-core: Applications are refused while it is stopped, admitted by its webhook once it runs again", SLOW, async () => {
+  it('vela-core: Applications are refused while it is stopped, admitted by its webhook once it runs again', SLOW, async () => {
     const application = (name: string) => ({
       apiVersion: 'core.oam.dev/v1beta1',
       kind: 'Application',

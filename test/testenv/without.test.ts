@@ -69,10 +69,10 @@ describe('a cluster started without some components', () => {
       await core.createNamespace({ body: { metadata: { name: 'plain' } } });
       await vi.waitFor(() => core.readNamespacedServiceAccount({ namespace: 'plain', name: 'default' }), { timeout: 30_000, interval: 250 });
       await core.createNamespacedPod({ namespace: 'plain', body: { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } });
-      await vi.waitFor(
-        async () => expect((await core.readNamespacedPod({ namespace: 'plain', name: 'p' })).status?.phase).toBe('Running'),
-        { timeout: 60_000, interval: 500 },
-      );
+      await vi.waitFor(async () => expect((await core.readNamespacedPod({ namespace: 'plain', name: 'p' })).status?.phase).toBe('Running'), {
+        timeout: 60_000,
+        interval: 500,
+      });
 
       info = await stopComponent(info, 'kube-apiserver');
       expect(info.pids['kube-apiserver']).toBeUndefined();

@@ -20,8 +20,7 @@ import Provider from 'oidc-provider';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 // Read anew on every use: a test edits the file to change a password or groups.
-const users = () =>
-  Object.entries(JSON.parse(readFileSync(config.usersFile, 'utf8'))).map(([login, u]) => ({ login, ...u, sub: u.sub ?? login }));
+const users = () => Object.entries(JSON.parse(readFileSync(config.usersFile, 'utf8'))).map(([login, u]) => ({ login, ...u, sub: u.sub ?? login }));
 const userByLogin = (login) => users().find((u) => u.login === login);
 const userBySub = (sub) => users().find((u) => u.sub === sub);
 
@@ -71,8 +70,7 @@ const provider = new Provider(issuer, {
 });
 provider.on('server_error', (_ctx, err) => process.stderr.write(`oidc-provider server_error: ${err.stack}\n`));
 
-const page = (title, body) =>
-  `<!doctype html><html><head><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`;
+const page = (title, body) => `<!doctype html><html><head><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`;
 const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 async function formBody(req) {
@@ -126,9 +124,7 @@ async function interaction(req, res, uid, action) {
     return;
   }
   // confirm: grant what the client asked for.
-  const grant = details.grantId
-    ? await provider.Grant.find(details.grantId)
-    : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+  const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
   if (prompt.details.missingOIDCScope) grant.addOIDCScope(prompt.details.missingOIDCScope.join(' '));
   if (prompt.details.missingOIDCClaims) grant.addOIDCClaims(prompt.details.missingOIDCClaims);
   const grantId = await grant.save();

@@ -6,17 +6,19 @@ const upstreamVersion = process.argv[2];
 // k8s.io/kubernetes v1.X.Y publishes its staging modules as v0.X.Y and requires them at v0.0.0.
 const stagingVersion = upstreamVersion.replace(/^v1\./, 'v0.');
 let input = '';
-process.stdin.on('data', (d) => (input += d)).on('end', () => {
-  const mod = JSON.parse(input);
-  const required = new Map((mod.Require ?? []).map((r) => [r.Path, r.Version]));
-  for (const { Old, New } of mod.Replace ?? []) {
-    const old = Old.Version ? `${Old.Path}@${Old.Version}` : Old.Path;
-    if (New.Path.startsWith('./') || New.Path.startsWith('../')) {
-      // A local module the upstream does not require is outside the build graph: skip it.
-      const v = required.get(Old.Path);
-      if (v) console.log(`-replace=${old}=${Old.Path}@${v === 'v0.0.0' ? stagingVersion : v}`);
-    } else {
-      console.log(`-replace=${old}=${New.Path}${New.Version ? `@${New.Version}` : ''}`);
+process.stdin
+  .on('data', (d) => (input += d))
+  .on('end', () => {
+    const mod = JSON.parse(input);
+    const required = new Map((mod.Require ?? []).map((r) => [r.Path, r.Version]));
+    for (const { Old, New } of mod.Replace ?? []) {
+      const old = Old.Version ? `${Old.Path}@${Old.Version}` : Old.Path;
+      if (New.Path.startsWith('./') || New.Path.startsWith('../')) {
+        // A local module the upstream does not require is outside the build graph: skip it.
+        const v = required.get(Old.Path);
+        if (v) console.log(`-replace=${old}=${Old.Path}@${v === 'v0.0.0' ? stagingVersion : v}`);
+      } else {
+        console.log(`-replace=${old}=${New.Path}${New.Version ? `@${New.Version}` : ''}`);
+      }
     }
-  }
-});
+  });

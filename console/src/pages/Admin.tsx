@@ -38,7 +38,9 @@ export default function Admin({ tab }: { tab?: string }) {
       </nav>
       {current === 'fleet' && <Fleet />}
       {current === 'clusters' && <Objects path="/api/v1/clusters" title="Clusters" details={clusterDetails} />}
-      {current === 'tenants' && <Objects path="/api/v1/tenants" title="Tenants" creatable example={{ owners: [{ kind: 'User', name: 'alice' }], quotas: { namespaces: 3 } }} />}
+      {current === 'tenants' && (
+        <Objects path="/api/v1/tenants" title="Tenants" creatable example={{ owners: [{ kind: 'User', name: 'alice' }], quotas: { namespaces: 3 } }} />
+      )}
       {current === 'policysets' && <Objects path="/api/v1/policysets" title="Policy sets" creatable example={{ quotas: { pods: 50 } }} />}
       {current === 'definitions' && <Objects path="/api/v1/definitions" title="Definitions" />}
       {current === 'audit' && <Audit />}
@@ -100,8 +102,7 @@ function Fleet() {
                 {Object.entries(r.status.clusters ?? {})
                   .filter(([, c]) => c.phase === r.status.phase)
                   .map(([name, c]) => `${name}: ${c.conditions.find((k) => k.status !== 'True')?.message ?? c.phase}`)
-                  .join('; ') ||
-                  ready(r)?.message}
+                  .join('; ') || ready(r)?.message}
               </td>
             </tr>
           ))}
@@ -111,13 +112,27 @@ function Fleet() {
   );
 }
 
-function Objects({ path, title, details, creatable, example }: { path: Collection; title: string; details?: (r: Resource) => React.ReactNode; creatable?: boolean; example?: unknown }) {
+function Objects({
+  path,
+  title,
+  details,
+  creatable,
+  example,
+}: {
+  path: Collection;
+  title: string;
+  details?: (r: Resource) => React.ReactNode;
+  creatable?: boolean;
+  example?: unknown;
+}) {
   const rights = useRights();
   const list = useData(() => listAll(path), [path]);
   const kind = ({ '/api/v1/tenants': 'Tenant', '/api/v1/policysets': 'PolicySet' } as const)[path as '/api/v1/tenants'];
   return (
     <div className="grid">
-      {creatable && kind && rights.can(kind, 'create') && <CreateObject path={path as '/api/v1/tenants'} title={`New ${kind}`} example={example} onDone={list.reload} />}
+      {creatable && kind && rights.can(kind, 'create') && (
+        <CreateObject path={path as '/api/v1/tenants'} title={`New ${kind}`} example={example} onDone={list.reload} />
+      )}
       <Section title={title}>
         <Problem problem={list.error} what={`list ${title.toLowerCase()}`} />
         <table aria-label={title}>
@@ -176,14 +191,29 @@ function CreateObject({ path, title, example, onDone }: { path: '/api/v1/tenants
     <Section title={title}>
       <form onSubmit={submit} aria-label={title}>
         <label htmlFor={`${id}-name`}>Name</label>
-        <input id={`${id}-name`} value={name} onChange={(e) => setName(e.target.value)} aria-invalid={!!nameError} aria-describedby={nameError ? `${id}-name-err` : undefined} />
+        <input
+          id={`${id}-name`}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          aria-invalid={!!nameError}
+          aria-describedby={nameError ? `${id}-name-err` : undefined}
+        />
         {nameError && (
           <p id={`${id}-name-err`} className="field-error">
             {nameError}
           </p>
         )}
         <label htmlFor={`${id}-spec`}>Spec (JSON)</label>
-        <textarea id={`${id}-spec`} className="code" rows={8} value={spec} onChange={(e) => setSpec(e.target.value)} aria-invalid={specErrors.length > 0} aria-describedby={specErrors.length ? `${id}-spec-err` : undefined} spellCheck={false} />
+        <textarea
+          id={`${id}-spec`}
+          className="code"
+          rows={8}
+          value={spec}
+          onChange={(e) => setSpec(e.target.value)}
+          aria-invalid={specErrors.length > 0}
+          aria-describedby={specErrors.length ? `${id}-spec-err` : undefined}
+          spellCheck={false}
+        />
         {specErrors.length > 0 && (
           <ul id={`${id}-spec-err`} className="field-error">
             {specErrors.map((d) => (

@@ -34,9 +34,22 @@ interface ClusterView {
 export default function AppPage({ name }: { name: string }) {
   const rights = useRights();
   const app = useData(async () => (await ok(api.GET('/api/v1/apps/{name}', { params: { path: { name } } }))) as unknown as Resource, [name]);
-  const rollout = useData(async () => (await ok(api.GET('/api/v1/apps/{name}/rollout', { params: { path: { name } } }))) as unknown as { phase: string; generation: number; observedGeneration?: number; revision?: string; clusters: Record<string, ClusterView> }, [name]);
+  const rollout = useData(
+    async () =>
+      (await ok(api.GET('/api/v1/apps/{name}/rollout', { params: { path: { name } } }))) as unknown as {
+        phase: string;
+        generation: number;
+        observedGeneration?: number;
+        revision?: string;
+        clusters: Record<string, ClusterView>;
+      },
+    [name],
+  );
   const revisions = useData(
-    async () => (await allPages((cursor) => ok(api.GET('/api/v1/apps/{name}/revisions', { params: { path: { name }, query: { limit: 500, ...(cursor && { cursor }) } } })))) as Revision[],
+    async () =>
+      (await allPages((cursor) =>
+        ok(api.GET('/api/v1/apps/{name}/revisions', { params: { path: { name }, query: { limit: 500, ...(cursor && { cursor }) } } })),
+      )) as Revision[],
     [name],
   );
   const [problem, setProblem] = useState<ApiProblem>();
@@ -122,7 +135,13 @@ export default function AppPage({ name }: { name: string }) {
         )}
       </Section>
       <RevisionsSection name={name} app={a} revisions={revisions.data ?? []} mayRollback={rights.can('App', 'rollback', tenant)} />
-      {rights.can('App', 'update', tenant) ? <Editor app={a} onSaved={app.reload} /> : <Section title="Spec"><pre>{JSON.stringify(a.spec, null, 2)}</pre></Section>}
+      {rights.can('App', 'update', tenant) ? (
+        <Editor app={a} onSaved={app.reload} />
+      ) : (
+        <Section title="Spec">
+          <pre>{JSON.stringify(a.spec, null, 2)}</pre>
+        </Section>
+      )}
     </div>
   );
 }
@@ -143,7 +162,9 @@ function RevisionsSection({ name, app, revisions, mayRollback }: { name: string;
   const targetRev = byNumber(target);
   const rollback = async () => {
     try {
-      const res = await ok(api.POST('/api/v1/apps/{name}:rollback', { params: { path: { name } }, body: { revision: target, ...(reason && { reason }) } as never }));
+      const res = await ok(
+        api.POST('/api/v1/apps/{name}:rollback', { params: { path: { name } }, body: { revision: target, ...(reason && { reason }) } as never }),
+      );
       setDone(`Rolled back to revision ${(res as { toRevision: number }).toRevision}.`);
       setTarget(undefined);
       setReason('');
@@ -154,15 +175,15 @@ function RevisionsSection({ name, app, revisions, mayRollback }: { name: string;
   };
   const select = (label: string, value: number | undefined, set: (n: number) => void) => (
     <SelectField label={label} value={value ?? ''} onChange={(e) => set(Number(e.target.value))}>
-        <option value="" disabled>
-          choose
+      <option value="" disabled>
+        choose
+      </option>
+      {revisions.map((r) => (
+        <option key={r.revision} value={r.revision}>
+          {r.revision}
         </option>
-        {revisions.map((r) => (
-          <option key={r.revision} value={r.revision}>
-            {r.revision}
-          </option>
-        ))}
-      </SelectField>
+      ))}
+    </SelectField>
   );
   return (
     <Section title="Revisions">
@@ -182,7 +203,10 @@ function RevisionsSection({ name, app, revisions, mayRollback }: { name: string;
           {revisions.map((r) => (
             <tr key={r.revision}>
               <td>{r.revision}</td>
-              <td>{r.outcome.state}{r.outcome.message ? `: ${r.outcome.message}` : ''}</td>
+              <td>
+                {r.outcome.state}
+                {r.outcome.message ? `: ${r.outcome.message}` : ''}
+              </td>
               <td>
                 {r.change.type}
                 {r.change.type === 'rolled-back' && ` ${r.change.from} → ${r.change.to}`}
@@ -246,7 +270,13 @@ export function Editor({ app, onSaved }: { app: Resource; onSaved(): void }) {
       return;
     }
     try {
-      await ok(api.PUT('/api/v1/apps/{name}', { params: { path: { name: app.name }, header: { 'if-match': `"${opened.version}"` } as never }, body: body as never, headers: { 'if-match': `"${opened.version}"` } }));
+      await ok(
+        api.PUT('/api/v1/apps/{name}', {
+          params: { path: { name: app.name }, header: { 'if-match': `"${opened.version}"` } as never },
+          body: body as never,
+          headers: { 'if-match': `"${opened.version}"` },
+        }),
+      );
       setOpened(undefined);
       setProblem(undefined);
       onSaved();
@@ -259,7 +289,10 @@ export function Editor({ app, onSaved }: { app: Resource; onSaved(): void }) {
       title="Spec"
       actions={
         !opened && (
-          <button type="button" onClick={() => setOpened({ text: JSON.stringify({ labels: app.labels, spec: app.spec }, null, 2), version: app.resourceVersion })}>
+          <button
+            type="button"
+            onClick={() => setOpened({ text: JSON.stringify({ labels: app.labels, spec: app.spec }, null, 2), version: app.resourceVersion })}
+          >
             Edit JSON
           </button>
         )
@@ -268,7 +301,14 @@ export function Editor({ app, onSaved }: { app: Resource; onSaved(): void }) {
       {opened ? (
         <>
           <label htmlFor="editor">Labels and spec (JSON), opened at version {opened.version}</label>
-          <textarea id="editor" className="code" rows={18} value={opened.text} onChange={(e) => setOpened({ ...opened, text: e.target.value })} spellCheck={false} />
+          <textarea
+            id="editor"
+            className="code"
+            rows={18}
+            value={opened.text}
+            onChange={(e) => setOpened({ ...opened, text: e.target.value })}
+            spellCheck={false}
+          />
           <div className="actions">
             <button type="button" className="primary" onClick={() => void save()}>
               Save

@@ -11,7 +11,11 @@ import { Problem, Section, SelectField, when } from '../ui';
 const GRANT_ROLES = ['view', 'edit', 'admin'] as const;
 
 export default function Grants({ tenant }: { tenant?: string }) {
-  const tenants = useData(async () => (await allPages((cursor) => ok(api.GET('/api/v1/tenants', { params: { query: { limit: 500, ...(cursor && { cursor }) } } })))) as unknown as Resource[], []);
+  const tenants = useData(
+    async () =>
+      (await allPages((cursor) => ok(api.GET('/api/v1/tenants', { params: { query: { limit: 500, ...(cursor && { cursor }) } } })))) as unknown as Resource[],
+    [],
+  );
   const [, navigate] = useLocation();
   if (tenants.error) return <Problem problem={tenants.error} what="list tenants" />;
   if (!tenants.data) return <p className="loading">Loading…</p>;
@@ -23,10 +27,10 @@ export default function Grants({ tenant }: { tenant?: string }) {
         <h1>Kubeconfigs of {current}</h1>
         {tenants.data.length > 1 && (
           <SelectField label="Tenant" value={current} onChange={(e) => navigate(`/tenants/${e.target.value}/kubeconfigs`)}>
-              {tenants.data.map((t) => (
-                <option key={t.name}>{t.name}</option>
-              ))}
-            </SelectField>
+            {tenants.data.map((t) => (
+              <option key={t.name}>{t.name}</option>
+            ))}
+          </SelectField>
         )}
         <Link href={`/tenants/${current}`}>Tenant {current}</Link>
       </div>
@@ -38,11 +42,17 @@ export default function Grants({ tenant }: { tenant?: string }) {
 function GrantsOf({ tenant, placement }: { tenant: string; placement: string[] }) {
   const rights = useRights();
   const grants = useData(
-    async () => (await allPages((cursor) => ok(api.GET('/api/v1/tenants/{name}/kubeconfiggrants', { params: { path: { name: tenant }, query: { limit: 500, ...(cursor && { cursor }) } } })))) as unknown as Resource[],
+    async () =>
+      (await allPages((cursor) =>
+        ok(api.GET('/api/v1/tenants/{name}/kubeconfiggrants', { params: { path: { name: tenant }, query: { limit: 500, ...(cursor && { cursor }) } } })),
+      )) as unknown as Resource[],
     [tenant],
   );
   const projects = useData(
-    async () => (await allPages((cursor) => ok(api.GET('/api/v1/tenants/{name}/projects', { params: { path: { name: tenant }, query: { limit: 500, ...(cursor && { cursor }) } } })))) as unknown as Resource[],
+    async () =>
+      (await allPages((cursor) =>
+        ok(api.GET('/api/v1/tenants/{name}/projects', { params: { path: { name: tenant }, query: { limit: 500, ...(cursor && { cursor }) } } })),
+      )) as unknown as Resource[],
     [tenant],
   );
   const [problem, setProblem] = useState<ApiProblem>();
@@ -136,23 +146,23 @@ function Issue({ tenant, clusters, projects, onIssued }: { tenant: string; clust
     <Section title="Issue a kubeconfig">
       <form onSubmit={submit} className="inline-form" aria-label="Issue a kubeconfig">
         <SelectField label="Cluster" value={cluster} onChange={(e) => setCluster(e.target.value)}>
-            {clusters.map((c) => (
-              <option key={c}>{c}</option>
-            ))}
-          </SelectField>
+          {clusters.map((c) => (
+            <option key={c}>{c}</option>
+          ))}
+        </SelectField>
         <SelectField label="Scope" value={project} onChange={(e) => setProject(e.target.value)}>
-            <option value="">whole tenant</option>
-            {projects.map((p) => (
-              <option key={p} value={p}>
-                project {p}
-              </option>
-            ))}
-          </SelectField>
+          <option value="">whole tenant</option>
+          {projects.map((p) => (
+            <option key={p} value={p}>
+              project {p}
+            </option>
+          ))}
+        </SelectField>
         <SelectField label="Role" value={role} onChange={(e) => setRole(e.target.value as typeof role)}>
-            {GRANT_ROLES.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </SelectField>
+          {GRANT_ROLES.map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </SelectField>
         <label>
           Valid for (hours)
           <input type="number" min={0.17} max={168} step="any" value={hours} onChange={(e) => setHours(Number(e.target.value))} />

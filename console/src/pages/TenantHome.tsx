@@ -14,7 +14,10 @@ type R = Resource;
 const asResources = (items: unknown[]): R[] => items as R[];
 
 export function TenantHome({ tenant }: { tenant?: string }) {
-  const tenants = useData(async () => asResources(await allPages((cursor) => ok(api.GET('/api/v1/tenants', { params: { query: { limit: 500, ...(cursor && { cursor }) } } })))), []);
+  const tenants = useData(
+    async () => asResources(await allPages((cursor) => ok(api.GET('/api/v1/tenants', { params: { query: { limit: 500, ...(cursor && { cursor }) } } })))),
+    [],
+  );
   const [, navigate] = useLocation();
   if (tenants.error) return <Problem problem={tenants.error} what="list tenants" />;
   if (!tenants.data) return <p className="loading">Loading…</p>;
@@ -26,10 +29,10 @@ export function TenantHome({ tenant }: { tenant?: string }) {
         <h1>Tenant {current}</h1>
         {tenants.data.length > 1 && (
           <SelectField label="Tenant" value={current} onChange={(e) => navigate(`/tenants/${e.target.value}`)}>
-              {tenants.data.map((t) => (
-                <option key={t.name}>{t.name}</option>
-              ))}
-            </SelectField>
+            {tenants.data.map((t) => (
+              <option key={t.name}>{t.name}</option>
+            ))}
+          </SelectField>
         )}
         <Link href={`/tenants/${current}/kubeconfigs`}>Kubeconfigs of {current}</Link>
       </div>
@@ -43,11 +46,21 @@ function TenantView({ tenant }: { tenant: string }) {
   const [correlation, setCorrelation] = useState<string>();
   const t = useData(async () => (await ok(api.GET('/api/v1/tenants/{name}', { params: { path: { name: tenant } } }))) as unknown as R, [tenant]);
   const projects = useData(
-    async () => asResources(await allPages((cursor) => ok(api.GET('/api/v1/tenants/{name}/projects', { params: { path: { name: tenant }, query: { limit: 500, ...(cursor && { cursor }) } } })))),
+    async () =>
+      asResources(
+        await allPages((cursor) =>
+          ok(api.GET('/api/v1/tenants/{name}/projects', { params: { path: { name: tenant }, query: { limit: 500, ...(cursor && { cursor }) } } })),
+        ),
+      ),
     [tenant],
   );
   const apps = useData(
-    async () => asResources(await allPages((cursor) => ok(api.GET('/api/v1/tenants/{name}/apps', { params: { path: { name: tenant }, query: { limit: 500, ...(cursor && { cursor }) } } })))),
+    async () =>
+      asResources(
+        await allPages((cursor) =>
+          ok(api.GET('/api/v1/tenants/{name}/apps', { params: { path: { name: tenant }, query: { limit: 500, ...(cursor && { cursor }) } } })),
+        ),
+      ),
     [tenant],
   );
   // Read after the apps: the page is usable once they are listed; the events are secondary.
@@ -63,7 +76,11 @@ function TenantView({ tenant }: { tenant: string }) {
     const fresh: LiveEvent[] = [];
     let cursor: string | undefined;
     for (let pages = 0; pages < 20; pages++) {
-      const page = await ok(api.GET('/api/v1/events', { params: { query: { tenant, limit: 500, since, ...(cursor && { cursor }), ...(correlation && { correlationId: correlation }) } } }));
+      const page = await ok(
+        api.GET('/api/v1/events', {
+          params: { query: { tenant, limit: 500, since, ...(cursor && { cursor }), ...(correlation && { correlationId: correlation }) } },
+        }),
+      );
       fresh.push(...(page.items as LiveEvent[]));
       cursor = page.nextCursor;
       if (!cursor) break;
@@ -165,7 +182,11 @@ function TenantView({ tenant }: { tenant: string }) {
       </Section>
       <Section
         title="Apps"
-        actions={rights.can('App', 'create', tenant) && projects.data && projects.data.length > 0 ? <NewApp projects={projects.data.map((p) => p.name)} onDone={apps.reload} /> : undefined}
+        actions={
+          rights.can('App', 'create', tenant) && projects.data && projects.data.length > 0 ? (
+            <NewApp projects={projects.data.map((p) => p.name)} onDone={apps.reload} />
+          ) : undefined
+        }
       >
         <Problem problem={apps.error} what="list apps" />
         {apps.data && <AppsTable apps={apps.data} touched={touched} />}
@@ -178,7 +199,12 @@ function TenantView({ tenant }: { tenant: string }) {
             <li key={e.id} className={e.type === 'Warning' ? 'warn' : undefined}>
               <time dateTime={e.time}>{when(e.time)}</time> {e.kind} {e.name} <strong>{e.reason}</strong> {e.message}
               {e.correlationId && (
-                <button type="button" className="link" onClick={() => setCorrelation(e.correlationId)} aria-label={`Show only what request ${e.correlationId} touched`}>
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => setCorrelation(e.correlationId)}
+                  aria-label={`Show only what request ${e.correlationId} touched`}
+                >
                   {e.correlationId}
                 </button>
               )}
@@ -244,7 +270,13 @@ function NewProject({ tenant, onDone }: { tenant: string; onDone(): void }) {
     <form onSubmit={submit} className="inline-form" aria-label="Create a project">
       <label>
         New project
-        <input value={name} onChange={(e) => setName(e.target.value)} required aria-invalid={!!nameProblem} aria-describedby={nameProblem ? 'np-err' : undefined} />
+        <input
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          required
+          aria-invalid={!!nameProblem}
+          aria-describedby={nameProblem ? 'np-err' : undefined}
+        />
       </label>
       <button type="submit">Create project</button>
       {nameProblem && (
@@ -277,10 +309,10 @@ function NewApp({ projects, onDone }: { projects: string[]; onDone(): void }) {
   return (
     <form onSubmit={submit} className="inline-form" aria-label="Create an app">
       <SelectField label="Project" value={project} onChange={(e) => setProject(e.target.value)}>
-          {projects.map((p) => (
-            <option key={p}>{p}</option>
-          ))}
-        </SelectField>
+        {projects.map((p) => (
+          <option key={p}>{p}</option>
+        ))}
+      </SelectField>
       <label>
         App name
         <input value={name} onChange={(e) => setName(e.target.value)} required aria-invalid={!!fieldProblem(problem, 'name')} />

@@ -28,8 +28,8 @@ function rethrowIfClusterDown(err: unknown): void {
 async function webhooksRegistered(client: KubeClusterClient, signal?: AbortSignal): Promise<{ registered: boolean; message?: string }> {
   const kinds = ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'] as const;
   const lists = await Promise.all(kinds.map((kind) => client.list({ apiVersion: 'admissionregistration.k8s.io/v1', kind }, { signal })));
-  const missing = kinds.filter((_, i) =>
-    !lists[i]!.some((cfg) => ((cfg.webhooks as Array<{ name?: string }> | undefined) ?? []).some((w) => CAPSULE_WEBHOOK.test(w.name ?? ''))),
+  const missing = kinds.filter(
+    (_, i) => !lists[i]!.some((cfg) => ((cfg.webhooks as Array<{ name?: string }> | undefined) ?? []).some((w) => CAPSULE_WEBHOOK.test(w.name ?? ''))),
   );
   return missing.length === 0 ? { registered: true } : { registered: false, message: `no Capsule webhooks in any ${missing.join(' or ')}` };
 }
@@ -52,7 +52,10 @@ function controllerState(config: KubeObject | undefined): { running: boolean; me
   const status = (config.status ?? {}) as { observedGeneration?: number; conditions?: Array<{ type: string; status: string; message?: string }> };
   const generation = config.metadata.generation ?? 0;
   if ((status.observedGeneration ?? 0) < generation) {
-    return { running: false, message: `Capsule has not reconciled CapsuleConfiguration generation ${generation} (observed ${status.observedGeneration ?? 'none'})` };
+    return {
+      running: false,
+      message: `Capsule has not reconciled CapsuleConfiguration generation ${generation} (observed ${status.observedGeneration ?? 'none'})`,
+    };
   }
   const ready = status.conditions?.find((c) => c.type === 'Ready');
   if (ready?.status !== 'True') return { running: false, message: `CapsuleConfiguration not Ready: ${ready?.message ?? 'no Ready condition'}` };

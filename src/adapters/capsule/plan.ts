@@ -7,15 +7,7 @@ import { unmetNeeds, type CapabilityNeed, type ClusterCapabilities } from '../..
 import { withoutIdentityKeys } from './metadata-keys.js';
 import { ownershipLabels, type Owner } from '../../domain/ownership.js';
 import type { KubeObject } from '../kube/types.js';
-import {
-  CAPSULE_TENANT_LABEL,
-  QUOTA_RULE_NAME,
-  ruleDialect,
-  TENANT_API_NEED,
-  TENANT_TYPE,
-  tenantOwnerLabels,
-  type RuleDialect,
-} from './capsule-api.js';
+import { CAPSULE_TENANT_LABEL, QUOTA_RULE_NAME, ruleDialect, TENANT_API_NEED, TENANT_TYPE, tenantOwnerLabels, type RuleDialect } from './capsule-api.js';
 import { effectivePolicy, type EffectivePolicy } from './policy.js';
 
 /** A tenant as the planners need it: its intent and the policy sets it attaches, in order. */
@@ -159,8 +151,7 @@ function legacyFields(tenant: TenantIntent, policy: EffectivePolicy): { top: Jso
   return {
     top: compact({
       resourceQuotas: hard ? { scope: 'Tenant', items: [{ hard }] } : undefined,
-      containerRegistries:
-        policy.registries.length > 0 ? { allowedRegex: policy.registries.map((r) => `(?:${registryExpression(r)})`).join('|') } : undefined,
+      containerRegistries: policy.registries.length > 0 ? { allowedRegex: policy.registries.map((r) => `(?:${registryExpression(r)})`).join('|') } : undefined,
     }),
     namespaceOptions: compact({
       additionalMetadata: nonEmpty(metadata),
@@ -228,7 +219,13 @@ function networkPolicy(tenant: string, namespace: string, policy: EffectivePolic
   }
   if (isolateEgress) {
     (spec.policyTypes as string[]).push('Egress');
-    const dns = { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] };
+    const dns = {
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+      ports: [
+        { protocol: 'UDP', port: 53 },
+        { protocol: 'TCP', port: 53 },
+      ],
+    };
     spec.egress = [{ to: [scopePeer ?? { namespaceSelector: {} }, ...ipBlocks(policy.egressCIDRs)] }, dns];
   }
   return {

@@ -39,7 +39,8 @@ function firstSet<T extends object>(candidates: (T | undefined)[]): T {
   return out as T;
 }
 
-const isEmpty = (o: object | undefined): boolean => o === undefined || Object.values(o).every((v) => v === undefined || (typeof v === 'object' && isEmpty(v as object)));
+const isEmpty = (o: object | undefined): boolean =>
+  o === undefined || Object.values(o).every((v) => v === undefined || (typeof v === 'object' && isEmpty(v as object)));
 
 /**
  * Merge rules, each chosen so that attaching a policy set never loosens what the tenant says and
@@ -66,8 +67,7 @@ export function effectivePolicy(tenant: TenantSpec, policySets: readonly PolicyS
       POD_SECURITY_ORDER,
       policySets.map((p) => p.podSecurity),
     ),
-    isolation:
-      stricter(ISOLATION_ORDER, [tenant.networkIsolation ?? 'tenant', ...policySets.map((p) => p.network?.isolation)]) ?? 'tenant',
+    isolation: stricter(ISOLATION_ORDER, [tenant.networkIsolation ?? 'tenant', ...policySets.map((p) => p.network?.isolation)]) ?? 'tenant',
     ingressCIDRs: union(policySets.map((p) => p.network?.allowedIngressCIDRs)),
     egressCIDRs: union(policySets.map((p) => p.network?.allowedEgressCIDRs)),
     ...(Object.keys(limitsSet).length > 0 && { limits: limitsSet }),

@@ -20,9 +20,7 @@ export const QUOTA_USAGE_SELECTOR = `projectcapsule.dev/rule-quota=${QUOTA_RULE_
 export const NAMESPACES_RESOURCE = 'namespaces';
 
 /** What a watched object says about a tenant's usage on its cluster. */
-export type UsageReport =
-  | { tenant: string; source: 'quota'; usage: ClusterUsage }
-  | { tenant: string; source: 'namespaces'; usage: ClusterUsage };
+export type UsageReport = { tenant: string; source: 'quota'; usage: ClusterUsage } | { tenant: string; source: 'namespaces'; usage: ClusterUsage };
 
 type ResourceList = Record<string, string>;
 
@@ -55,7 +53,7 @@ export function usageReport(obj: KubeObject): UsageReport | undefined {
     const status = (obj.status ?? {}) as GlobalQuotaStatus;
     const used = status.total?.used;
     if (!tenant || !used) return undefined;
-    const hard = status.total?.hard ?? ((obj.spec as { quota?: { hard?: ResourceList } } | undefined)?.quota?.hard ?? {});
+    const hard = status.total?.hard ?? (obj.spec as { quota?: { hard?: ResourceList } } | undefined)?.quota?.hard ?? {};
     const resources: Record<string, ResourceUsage> = {};
     for (const [name, h] of Object.entries(hard)) if (used[name] !== undefined) resources[name] = { hard: h, used: used[name] };
     const namespaces = Object.fromEntries(Object.entries(status.namespaceUsage ?? {}).map(([ns, u]) => [ns, { ...u.used }]));

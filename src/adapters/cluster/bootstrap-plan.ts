@@ -150,7 +150,5 @@ export function planComponents(only: readonly BootstrapComponent[] | undefined, 
 /** The chart reference Helm is given for a repository or OCI source (a directory source is
  *  looked up on disk by the caller). */
 export function remoteChartArgs(c: ComponentDefinition, source: Exclude<ChartSource, { type: 'directory' }>): string[] {
-  return source.type === 'oci'
-    ? [`${source.url}/${c.chart}`, '--version', c.version]
-    : [c.chart, '--repo', c.repository, '--version', c.version];
+  return source.type === 'oci' ? [`${source.url}/${c.chart}`, '--version', c.version] : [c.chart, '--repo', c.repository, '--version', c.version];
 }

@@ -19,7 +19,17 @@ import { KubeClusterClient } from '../kube/client.js';
 import { kubeConfigOf, kubeconfigText, readKubeconfig } from '../kube/kubeconfig.js';
 import type { KubeObject } from '../kube/types.js';
 import { AGENT } from './agent-identity.js';
-import { CAPSULE_USER_GROUPS, describeSource, planComponents, remoteChartArgs, valuesDigest, type BootstrapComponent, type ChartSource, type ComponentPlan, type Values } from './bootstrap-plan.js';
+import {
+  CAPSULE_USER_GROUPS,
+  describeSource,
+  planComponents,
+  remoteChartArgs,
+  valuesDigest,
+  type BootstrapComponent,
+  type ChartSource,
+  type ComponentPlan,
+  type Values,
+} from './bootstrap-plan.js';
 
 export type ComponentStatus = 'Pending' | 'Installing' | 'Installed' | 'Upgraded' | 'Unchanged' | 'WouldInstall' | 'WouldUpgrade' | 'Error';
 
@@ -217,7 +227,13 @@ async function chartArgs(plan: ComponentPlan, source: ChartSource): Promise<{ ar
     return { args: [dir], version };
   }
   const archive = join(source.path, `${plan.chart}-${plan.version}.tgz`);
-  if (await stat(archive).then((s) => s.isFile(), () => false)) return { args: [archive], version: plan.version };
+  if (
+    await stat(archive).then(
+      (s) => s.isFile(),
+      () => false,
+    )
+  )
+    return { args: [archive], version: plan.version };
   throw new Error(`chart source not found: neither ${dir}/Chart.yaml nor ${archive} exists`);
 }
 
@@ -249,7 +265,8 @@ export function rolloutProblem(d: KubeObject): string | undefined {
   const want = spec.replicas ?? 1;
   if ((status.observedGeneration ?? 0) < (d.metadata.generation ?? 0)) return 'new spec not yet observed';
   if ((status.updatedReplicas ?? 0) < want) return `${status.updatedReplicas ?? 0}/${want} updated`;
-  if ((status.replicas ?? 0) > (status.updatedReplicas ?? 0)) return `${(status.replicas ?? 0) - (status.updatedReplicas ?? 0)} old replicas pending termination`;
+  if ((status.replicas ?? 0) > (status.updatedReplicas ?? 0))
+    return `${(status.replicas ?? 0) - (status.updatedReplicas ?? 0)} old replicas pending termination`;
   if ((status.availableReplicas ?? 0) < want) return `${status.availableReplicas ?? 0}/${want} available`;
   return undefined;
 }
@@ -262,6 +279,7 @@ async function verifyCapsuleConfiguration(admin: KubeClusterClient, signal?: Abo
   const users = ((config.spec as { users?: { kind?: string; name?: string }[] } | undefined)?.users ?? []).filter((u) => u.kind === 'Group').map((u) => u.name);
   const missing = CAPSULE_USER_GROUPS.filter((g) => !users.includes(g));
   if (missing.length > 0) throw new Error(`CapsuleConfiguration ${CAPSULE_CONFIGURATION.name} lacks the user groups ${missing.join(', ')}`);
-  if (!isAdministrator(config, AGENT.username)) throw new Error(`CapsuleConfiguration ${CAPSULE_CONFIGURATION.name} does not list ${AGENT.username} as administrator`);
+  if (!isAdministrator(config, AGENT.username))
+    throw new Error(`CapsuleConfiguration ${CAPSULE_CONFIGURATION.name} does not list ${AGENT.username} as administrator`);
   return `CapsuleConfiguration ${CAPSULE_CONFIGURATION.name}: users ${CAPSULE_USER_GROUPS.join(', ')}; administrator ${AGENT.username}`;
 }

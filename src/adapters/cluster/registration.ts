@@ -43,7 +43,7 @@ export interface RegistrationOptions {
   signal?: AbortSignal;
 }
 
-const REGISTER_WITH = 'register the cluster with a cluster-admin kubeconfig (it is used once to set up KubeNova\'s own ServiceAccount and is not stored)';
+const REGISTER_WITH = "register the cluster with a cluster-admin kubeconfig (it is used once to set up KubeNova's own ServiceAccount and is not stored)";
 
 /** What the kubeconfig's user must be allowed to do for step 2 and 3. */
 function setupChecks(capsule: boolean, kubevela: boolean): AccessCheck[] {

@@ -69,11 +69,20 @@ export class HelmSession {
     await writeFile(valuesFile, JSON.stringify(opts.values), { mode: 0o600 });
     await this.run(
       [
-        'upgrade', '--install', opts.release, ...opts.chartArgs,
-        '--namespace', opts.namespace, '--create-namespace',
-        '--values', valuesFile,
-        '--wait', '--timeout', `${opts.timeoutSeconds}s`,
-        '--history-max', '10',
+        'upgrade',
+        '--install',
+        opts.release,
+        ...opts.chartArgs,
+        '--namespace',
+        opts.namespace,
+        '--create-namespace',
+        '--values',
+        valuesFile,
+        '--wait',
+        '--timeout',
+        `${opts.timeoutSeconds}s`,
+        '--history-max',
+        '10',
       ],
       opts.signal,
     );
@@ -91,18 +100,13 @@ export class HelmSession {
       ...(process.env.NO_PROXY && { NO_PROXY: process.env.NO_PROXY }),
     };
     return new Promise((resolve, reject) => {
-      execFile(
-        this.helm,
-        [...args, '--kubeconfig', this.kubeconfig],
-        { env, signal, maxBuffer: 32 * 1024 * 1024 },
-        (err, stdout, stderr) => {
-          if (!err) return resolve(stdout);
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-            return reject(new HelmError(`helm not found at "${this.helm}": install Helm 3 or set KUBENOVA_HELM to its path`));
-          }
-          reject(new HelmError(helmMessage(stderr || err.message, this.dir)));
-        },
-      );
+      execFile(this.helm, [...args, '--kubeconfig', this.kubeconfig], { env, signal, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+          return reject(new HelmError(`helm not found at "${this.helm}": install Helm 3 or set KUBENOVA_HELM to its path`));
+        }
+        reject(new HelmError(helmMessage(stderr || err.message, this.dir)));
+      });
     });
   }
 }
@@ -110,7 +114,10 @@ export class HelmSession {
 /** Helm's error text, made short and free of the private directory's path. */
 function helmMessage(stderr: string, dir: string): string {
   const text = stderr.split(dir).join('<session>').trim();
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   // Helm prints warnings first, then `Error: ...` with its causes on the following lines.
   const first = lines.findIndex((l) => l.startsWith('Error:'));
   const message = (first >= 0 ? lines.slice(first) : lines.slice(-3)).join(' ');

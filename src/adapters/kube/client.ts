@@ -8,16 +8,7 @@ import { Discovery, objectPath, collectionPath } from './discovery.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import { KubeRest } from './rest.js';
 import { requestServiceAccountToken, type IssuedToken, type TokenRequestSpec } from './token-request.js';
-import {
-  FIELD_MANAGER,
-  KubeError,
-  type ClusterClient,
-  type KubeObject,
-  type ObjectRef,
-  type Stoppable,
-  type TypeRef,
-  type WatchEventType,
-} from './types.js';
+import { FIELD_MANAGER, KubeError, type ClusterClient, type KubeObject, type ObjectRef, type Stoppable, type TypeRef, type WatchEventType } from './types.js';
 import { DEFAULT_WATCH_TUNING, startWatch, type WatchTuning } from './watch.js';
 
 export interface ClientOptions {
@@ -100,10 +91,7 @@ export class KubeClusterClient implements ClusterClient {
 
   /** All pages. A type the cluster does not serve is KubeError NotFound. `metadataOnly`: the
    *  objects carry only apiVersion, kind and metadata (PartialObjectMetadata), for names. */
-  async list(
-    type: TypeRef,
-    opts: { namespace?: string; labelSelector?: string; signal?: AbortSignal; metadataOnly?: boolean } = {},
-  ): Promise<KubeObject[]> {
+  async list(type: TypeRef, opts: { namespace?: string; labelSelector?: string; signal?: AbortSignal; metadataOnly?: boolean } = {}): Promise<KubeObject[]> {
     const r = await this.discovery.resource(type.apiVersion, type.kind, opts.signal);
     const items: KubeObject[] = [];
     let cont: string | undefined;

@@ -67,9 +67,7 @@ const KubeconfigSchema = Type.Object(
   {
     apiVersion: Type.Optional(Type.Literal('v1')),
     kind: Type.Optional(Type.Literal('Config')),
-    preferences: Type.Optional(
-      Type.Object({ colors: Type.Optional(Type.Boolean()), extensions: Type.Optional(Extensions) }, { additionalProperties: false }),
-    ),
+    preferences: Type.Optional(Type.Object({ colors: Type.Optional(Type.Boolean()), extensions: Type.Optional(Extensions) }, { additionalProperties: false })),
     clusters: Clusters,
     users: Users,
     contexts: Contexts,

@@ -229,7 +229,8 @@ export class KubeRest {
         req.destroy();
       }
       const timer = setTimeout(
-        () => fail(new KubeError('Unreachable', `cannot reach ${this.server}: no answer within ${Math.round(timeoutMs / 1000)}s (${call.method} ${call.path})`)),
+        () =>
+          fail(new KubeError('Unreachable', `cannot reach ${this.server}: no answer within ${Math.round(timeoutMs / 1000)}s (${call.method} ${call.path})`)),
         timeoutMs,
       );
       timer.unref?.();

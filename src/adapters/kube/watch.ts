@@ -23,7 +23,8 @@ export const DEFAULT_WATCH_TUNING: WatchTuning = { minBackoffMs: 500, maxBackoff
 
 export type WatchHandler = (type: WatchEventType, obj: KubeObject) => void;
 
-const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+const METADATA_ONLY =
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 const namespacedName = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 

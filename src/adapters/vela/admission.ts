@@ -18,7 +18,11 @@ const IMPERSONATION = /cannot impersonate resource "serviceaccounts"/;
 export function explainVela(err: unknown): VelaExplanation | undefined {
   if (!(err instanceof KubeError)) return undefined;
   if (WEBHOOK_DOWN.test(err.message)) {
-    return { code: 'KUBEVELA_WEBHOOK_UNAVAILABLE', summary: "KubeVela's admission webhook did not answer; apps cannot be written until it does", detail: err.message };
+    return {
+      code: 'KUBEVELA_WEBHOOK_UNAVAILABLE',
+      summary: "KubeVela's admission webhook did not answer; apps cannot be written until it does",
+      detail: err.message,
+    };
   }
   if (IMPERSONATION.test(err.message)) {
     return {

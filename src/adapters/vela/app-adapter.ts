@@ -45,7 +45,9 @@ export const velaAppAdapter: ProjectionAdapter<AppIntent, void, void> = {
   async observe(client, intent, signal) {
     const ns = await client.get({ ...NAMESPACE_TYPE, name: intent.project }, { signal });
     if (!ns || ns.metadata.deletionTimestamp || !isOwnedBy(ns.metadata.labels, { tenant: intent.tenant, project: intent.project })) {
-      return { stop: { state: 'progressing', reason: 'WaitingForProject', message: `the namespace of project "${intent.project}" is not on this cluster yet` } };
+      return {
+        stop: { state: 'progressing', reason: 'WaitingForProject', message: `the namespace of project "${intent.project}" is not on this cluster yet` },
+      };
     }
     return { ctx: undefined, input: undefined };
   },

@@ -26,7 +26,10 @@ export async function observeKubeVela(
   if (!apiVersions.includes('v1beta1')) return { apiVersions, workflowRun, definitions };
   await Promise.all(
     (Object.keys(DEFINITION_KINDS) as Array<keyof typeof DEFINITION_KINDS>).map(async (key) => {
-      const items = await client.list({ apiVersion: `${VELA_GROUP}/v1beta1`, kind: DEFINITION_KINDS[key] }, { namespace: VELA_SYSTEM_NAMESPACE, signal, metadataOnly: true });
+      const items = await client.list(
+        { apiVersion: `${VELA_GROUP}/v1beta1`, kind: DEFINITION_KINDS[key] },
+        { namespace: VELA_SYSTEM_NAMESPACE, signal, metadataOnly: true },
+      );
       definitions[key] = items.map((d) => d.metadata.name).sort();
     }),
   );

@@ -19,7 +19,6 @@ export const DESCRIPTION_ANNOTATION = 'definition.oam.dev/description';
 /** Lets KubeVela detect the workload from the CUE output (KubeVela's own default). */
 export const AUTODETECT_WORKLOAD = 'autodetects.core.oam.dev';
 
-
 export interface DefinitionIntent {
   name: string;
   type: DefinitionType;

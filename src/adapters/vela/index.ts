@@ -9,5 +9,16 @@ export { explainVela } from './admission.js';
 export { APPLICATION_TYPE, VELA_METADATA_PREFIXES, isApplication } from './application-api.js';
 export { appServiceAccount, appUsername } from './identity.js';
 export { applicationReadiness, rolloutOf, type ClusterRollout, type RolloutStep } from './observe.js';
-export { appCapabilityGaps, appNamespace, appNeeds, appOwner, describeDefinition, missingDefinitions, planApp, typesUsed, type AppIntent, type TypeUse } from './plan.js';
+export {
+  appCapabilityGaps,
+  appNamespace,
+  appNeeds,
+  appOwner,
+  describeDefinition,
+  missingDefinitions,
+  planApp,
+  typesUsed,
+  type AppIntent,
+  type TypeUse,
+} from './plan.js';
 export { controlWorkflow, operateWorkflow, WORKFLOW_ACTIONS, WorkflowStateError, type WorkflowAction } from './workflow.js';

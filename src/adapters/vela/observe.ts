@@ -43,7 +43,8 @@ const componentView = (s: ServiceStatus): ClusterRollout['components'][number] =
   name: s.name,
   healthy: s.healthy === true,
   ...(s.message && { message: s.message }),
-  ...(s.traits && s.traits.length > 0 && { traits: s.traits.map((t) => ({ type: t.type, healthy: t.healthy === true, ...(t.message && { message: t.message }) })) }),
+  ...(s.traits &&
+    s.traits.length > 0 && { traits: s.traits.map((t) => ({ type: t.type, healthy: t.healthy === true, ...(t.message && { message: t.message }) })) }),
 });
 
 export function rolloutOf(app: KubeObject | undefined): ClusterRollout {
@@ -52,7 +53,9 @@ export function rolloutOf(app: KubeObject | undefined): ClusterRollout {
   const wf = s.workflow;
   return {
     ...(s.status && { state: s.status }),
-    ...(s.latestRevision && { revision: { name: s.latestRevision.name, ...(s.latestRevision.revision !== undefined && { number: s.latestRevision.revision }) } }),
+    ...(s.latestRevision && {
+      revision: { name: s.latestRevision.name, ...(s.latestRevision.revision !== undefined && { number: s.latestRevision.revision }) },
+    }),
     ...(wf && {
       workflow: {
         suspended: wf.suspend === true,

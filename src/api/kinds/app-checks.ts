@@ -20,7 +20,8 @@ import { registeredClusters } from './tenancy.js';
 /** Why a key may not appear in properties, or undefined. The key itself is not quoted: it is
  *  the client's text, named only through the field's pointer (plain keys only). */
 function keyProblem(key: string): string | undefined {
-  if (VELA_METADATA_PREFIXES.some((p) => key.startsWith(p))) return `KubeVela metadata keys (${VELA_METADATA_PREFIXES.map((p) => `${p}*`).join(', ')}) are set by KubeNova and KubeVela only`;
+  if (VELA_METADATA_PREFIXES.some((p) => key.startsWith(p)))
+    return `KubeVela metadata keys (${VELA_METADATA_PREFIXES.map((p) => `${p}*`).join(', ')}) are set by KubeNova and KubeVela only`;
   return reservedClass(key) === 'identity' ? 'reserved for KubeNova and Capsule (tenant identity); no one may set it' : undefined;
 }
 
@@ -62,7 +63,8 @@ export async function requireAppCapabilities(spec: AppSpec, clusters: readonly s
       problems.push({ field: `body/${field ?? 'spec/clusters'}`, reason: `cluster "${name}" lacks ${need.description} [${need.capability}]` });
     }
   }
-  if (problems.length > 0) throw new ApiError('UNPROCESSABLE', `the app cannot be deployed: ${problems.map((p) => `${p.field.slice(5)}: ${p.reason}`).join('; ')}`, problems);
+  if (problems.length > 0)
+    throw new ApiError('UNPROCESSABLE', `the app cannot be deployed: ${problems.map((p) => `${p.field.slice(5)}: ${p.reason}`).join('; ')}`, problems);
 }
 
 /** 422 for component types a policy set of the tenant does not allow (`allowedComponentTypes`). */

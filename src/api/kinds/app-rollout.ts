@@ -72,7 +72,11 @@ function workflowMethod(action: WorkflowAction): CustomMethod {
       const wanted = (body.clusters as string[] | undefined) ?? on;
       const unknown = wanted.filter((c) => !on.includes(c));
       if (unknown.length > 0) {
-        throw new ApiError('UNPROCESSABLE', `the app is not on cluster(s) ${unknown.join(', ')}`, unknown.map((c) => ({ field: 'body/clusters', reason: `the app is not on cluster "${c}"` })));
+        throw new ApiError(
+          'UNPROCESSABLE',
+          `the app is not on cluster(s) ${unknown.join(', ')}`,
+          unknown.map((c) => ({ field: 'body/clusters', reason: `the app is not on cluster "${c}"` })),
+        );
       }
       if (wanted.length === 0) throw new ApiError('CONFLICT', 'the app is not on any cluster yet');
       const namespace = (target.spec as unknown as AppSpec).project;
@@ -89,7 +93,9 @@ function workflowMethod(action: WorkflowAction): CustomMethod {
       if (Object.values(results).every((r) => !r.done)) {
         throw new ApiError(
           'CONFLICT',
-          `cannot ${action} the workflow: ${Object.entries(results).map(([c, r]) => `${c}: ${r.message}`).join('; ')}`,
+          `cannot ${action} the workflow: ${Object.entries(results)
+            .map(([c, r]) => `${c}: ${r.message}`)
+            .join('; ')}`,
           Object.entries(results).map(([c, r]) => ({ field: `cluster/${c}`, reason: r.message ?? '' })),
         );
       }

@@ -43,7 +43,11 @@ export const appKind: KindDescriptor = {
     ]);
     const metadata = metadataProblems(spec);
     if (metadata.length > 0) {
-      throw new ApiError('UNPROCESSABLE', metadata.map((p) => `${p.field}: ${p.reason}`).join('; '), metadata.map((p) => ({ ...p, field: `body/${p.field}` })));
+      throw new ApiError(
+        'UNPROCESSABLE',
+        metadata.map((p) => `${p.field}: ${p.reason}`).join('; '),
+        metadata.map((p) => ({ ...p, field: `body/${p.field}` })),
+      );
     }
     const project = await resolveReference(ctx, 'Project', spec.project, 'spec/project');
     const tenant = await ctx.objects.get<TenantSpec>('Tenant', project.tenant!);
@@ -68,7 +72,13 @@ export const appKind: KindDescriptor = {
       summary: "Roll the app back to an earlier revision of KubeNova's history (a new revision restoring its spec)",
       body: RollbackBody,
       async handle(target, body, ctx) {
-        const r = await rollback(appKind, { caller: ctx.caller, store: ctx.store, requestId: ctx.requestId, services: ctx.services }, target, body, ctx.expectedVersion);
+        const r = await rollback(
+          appKind,
+          { caller: ctx.caller, store: ctx.store, requestId: ctx.requestId, services: ctx.services },
+          target,
+          body,
+          ctx.expectedVersion,
+        );
         return {
           fromRevision: r.from,
           toRevision: r.to,

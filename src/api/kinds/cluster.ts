@@ -20,7 +20,6 @@ import type { BootstrapRequest, KindDescriptor, MethodContext, SecretField } fro
 
 const KUBECONFIG_MAX_BASE64 = 768 * 1024;
 
-
 const kubeconfig: SecretField = {
   schema: Base64(KUBECONFIG_MAX_BASE64, 'The kubeconfig KubeNova uses to manage the cluster, base64-encoded. Write-only.'),
   description: 'The kubeconfig is write-only; responses show only that it is set.',
@@ -32,7 +31,10 @@ const kubeconfig: SecretField = {
   },
 };
 
-const ChartValues = Type.Object({}, { additionalProperties: true, maxProperties: 256, description: 'Helm values merged over the seed settings for this component.' });
+const ChartValues = Type.Object(
+  {},
+  { additionalProperties: true, maxProperties: 256, description: 'Helm values merged over the seed settings for this component.' },
+);
 
 const BootstrapBody = Strict({
   kubeconfig: Base64(KUBECONFIG_MAX_BASE64, 'An admin kubeconfig, base64-encoded: used for this call only (Helm needs cluster-admin rights), never stored.'),
@@ -41,11 +43,16 @@ const BootstrapBody = Strict({
     Type.String({
       minLength: 1,
       maxLength: 1024,
-      description: 'repository (the public chart repositories), oci://<registry>/<path> holding every chart, or an absolute directory on the KubeNova server (inside KUBENOVA_CHART_DIRS) holding <chart>/ or <chart>-<version>.tgz. Default: the server\'s (KUBENOVA_CHART_SOURCE).',
+      description:
+        "repository (the public chart repositories), oci://<registry>/<path> holding every chart, or an absolute directory on the KubeNova server (inside KUBENOVA_CHART_DIRS) holding <chart>/ or <chart>-<version>.tgz. Default: the server's (KUBENOVA_CHART_SOURCE).",
     }),
   ),
   components: Type.Optional(
-    List(StringEnum(BOOTSTRAP_COMPONENTS), BOOTSTRAP_COMPONENTS.length, { minItems: 1, uniqueItems: true, description: 'Only these components; default: all.' }),
+    List(StringEnum(BOOTSTRAP_COMPONENTS), BOOTSTRAP_COMPONENTS.length, {
+      minItems: 1,
+      uniqueItems: true,
+      description: 'Only these components; default: all.',
+    }),
   ),
   values: Type.Optional(Strict(Object.fromEntries(BOOTSTRAP_COMPONENTS.map((c) => [c, Type.Optional(ChartValues)])))),
   timeoutSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 3600, description: "Bound of each component's rollout wait (default 300)." })),

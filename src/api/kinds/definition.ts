@@ -14,7 +14,6 @@ import { rejectProblems, unprocessable } from './references.js';
 
 export type DefinitionResource = Resource<DefinitionSpec>;
 
-
 function shapeProblems(spec: DefinitionSpec): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (spec.template.trim() === '') problems.push({ field: 'spec/template', reason: 'must contain a CUE template' });
@@ -65,7 +64,13 @@ export const clusterDefinitionsView: Subresource = {
     for (const d of (await listAll(ctx.objects, 'Definition')) as unknown as DefinitionResource[]) {
       if (!definitionClusters(d.spec.clusters, registered).includes(cluster.name)) continue;
       const here = d.status.clusters?.[cluster.name];
-      installed.push({ name: d.name, type: d.spec.type, phase: here?.phase ?? 'Pending', observedGeneration: here?.observedGeneration ?? 0, generation: d.generation });
+      installed.push({
+        name: d.name,
+        type: d.spec.type,
+        phase: here?.phase ?? 'Pending',
+        observedGeneration: here?.observedGeneration ?? 0,
+        generation: d.generation,
+      });
     }
     return {
       cluster: cluster.name,

@@ -63,7 +63,12 @@ export interface WriteServices {
   /** Cluster bootstrap (adapters/cluster/bootstrap.ts): installs or upgrades Capsule,
    *  capsule-proxy and vela-core with Helm using an admin kubeconfig given for this call only.
    *  Throws ApiError for requests it refuses (chart source, a run in progress). Absent: 501. */
-  bootstrapCluster?(name: string, adminKubeconfig: Buffer, request: BootstrapRequest, onProgress?: (report: BootstrapReport) => Promise<void>): Promise<BootstrapReport>;
+  bootstrapCluster?(
+    name: string,
+    adminKubeconfig: Buffer,
+    request: BootstrapRequest,
+    onProgress?: (report: BootstrapReport) => Promise<void>,
+  ): Promise<BootstrapReport>;
   /** Issuing kubeconfigs (orchestrator/grant-issuer.ts); absent: issue-kubeconfig answers 501. */
   grants?: GrantIssuing;
 }

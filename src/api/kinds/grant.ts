@@ -120,4 +120,3 @@ export function issueKubeconfigMethod(scope: 'Tenant' | 'Project'): CustomMethod
     },
   };
 }
-

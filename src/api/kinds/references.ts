@@ -20,26 +20,15 @@ export function unprocessable(field: string, reason: string): ApiError {
 }
 
 /** The referenced object, if it exists and the caller can see it; 422 otherwise. */
-export async function resolveReference<S = Record<string, unknown>>(
-  ctx: AdmissionContext,
-  kind: Kind,
-  name: string,
-  field: string,
-): Promise<Resource<S>> {
+export async function resolveReference<S = Record<string, unknown>>(ctx: AdmissionContext, kind: Kind, name: string, field: string): Promise<Resource<S>> {
   const found = await ctx.caller.find<S>(kind, name);
   if (!found) throw unprocessable(field, `${kind} "${name}" not found`);
   return found;
 }
 
-
 /** 422 unless the cluster exists and the tenant is placed on it. Both cases give one message:
  *  tenants do not learn which clusters exist outside their placement. */
-export async function requirePlacedCluster(
-  ctx: AdmissionContext,
-  tenant: Resource<{ placement?: Placement }>,
-  cluster: string,
-  field: string,
-): Promise<void> {
+export async function requirePlacedCluster(ctx: AdmissionContext, tenant: Resource<{ placement?: Placement }>, cluster: string, field: string): Promise<void> {
   const found = await ctx.objects.get('Cluster', cluster);
   if (!found || !placementSelects(tenant.spec.placement, found)) {
     throw unprocessable(field, `cluster "${cluster}" is not in the placement of tenant "${tenant.name}"`);
@@ -56,7 +45,9 @@ export async function requirePlacedCluster(
 export function requireTenantPrefix(ctx: AdmissionContext, name: string, tenant: string): void {
   if (ctx.current || ctx.forceTenantPrefix === false || name.startsWith(`${tenant}-`)) return;
   const reason = `must start with "${tenant}-"`;
-  throw new ApiError('UNPROCESSABLE', `name ${reason}: names of a tenant's projects, apps and grants start with the tenant's name and a dash`, [{ field: 'body/name', reason }]);
+  throw new ApiError('UNPROCESSABLE', `name ${reason}: names of a tenant's projects, apps and grants start with the tenant's name and a dash`, [
+    { field: 'body/name', reason },
+  ]);
 }
 
 /** With the tenant prefix rule on, 422 for a new tenant whose name is another's plus `-...` (or

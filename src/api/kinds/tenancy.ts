@@ -57,13 +57,19 @@ async function tenantIntent(tenant: Resource<TenantSpec>, objects: ObjectStore):
 
 type PlanView = { clusters: Record<string, ClusterPlan> };
 
-async function planPerCluster(tenant: Resource<TenantSpec>, objects: ObjectStore, planFor: (intent: TenantIntent, cluster: Resource) => ClusterPlan): Promise<PlanView> {
+async function planPerCluster(
+  tenant: Resource<TenantSpec>,
+  objects: ObjectStore,
+  planFor: (intent: TenantIntent, cluster: Resource) => ClusterPlan,
+): Promise<PlanView> {
   const intent = await tenantIntent(tenant, objects);
   const registered = await registeredClusters(objects);
   const clusters: Record<string, ClusterPlan> = {};
   for (const name of placedClusters(tenant.spec.placement, registered)) {
     const cluster = registered.find((c) => c.name === name);
-    clusters[name] = cluster ? planFor(intent, cluster) : { outcome: 'unsupported', missing: [{ capability: 'registered', description: 'registration (no such cluster)' }] };
+    clusters[name] = cluster
+      ? planFor(intent, cluster)
+      : { outcome: 'unsupported', missing: [{ capability: 'registered', description: 'registration (no such cluster)' }] };
   }
   return { clusters };
 }
@@ -79,7 +85,11 @@ export const tenantPlanView: Subresource = {
     return planPerCluster(tenant, ctx.objects, (intent, cluster) => {
       // Namespaces the tenant's owners created, as last observed on that cluster.
       const seen = (tenant.status.clusters?.[cluster.name] as { namespaces?: string[] } | undefined)?.namespaces ?? [];
-      return planTenant(intent, capabilitiesOf(cluster), seen.filter((ns) => !projects.has(ns)));
+      return planTenant(
+        intent,
+        capabilitiesOf(cluster),
+        seen.filter((ns) => !projects.has(ns)),
+      );
     });
   },
 };
@@ -88,7 +98,7 @@ export const tenantPlanView: Subresource = {
 export const projectPlanView: Subresource = {
   name: 'plan',
   verb: 'get',
-  summary: 'What KubeNova applies for the project on each of its tenant\'s clusters (computed, nothing applied)',
+  summary: "What KubeNova applies for the project on each of its tenant's clusters (computed, nothing applied)",
   async handle(target, ctx) {
     const tenant = await ctx.objects.get<TenantSpec>('Tenant', (target.spec as unknown as ProjectSpec).tenant);
     if (!tenant) return { clusters: {} };

@@ -22,7 +22,11 @@ export async function requireNamespaceRoom(ctx: AdmissionContext, tenant: string
     .sort((a, b) => a.cluster.localeCompare(b.cluster));
   if (full.length === 0) return;
   const reasons = full.map((f) => `tenant "${tenant}" has reached its namespace quota (${f.hard}) on cluster ${f.cluster}`);
-  throw new ApiError('NAMESPACE_QUOTA_EXCEEDED', reasons.join('; '), reasons.map((reason) => ({ field: 'body/spec/tenant', reason })));
+  throw new ApiError(
+    'NAMESPACE_QUOTA_EXCEEDED',
+    reasons.join('; '),
+    reasons.map((reason) => ({ field: 'body/spec/tenant', reason })),
+  );
 }
 
 /**
@@ -46,7 +50,10 @@ export async function requireQuotaAboveUsed(ctx: AdmissionContext, tenant: strin
     for (const cluster of Object.keys(byCluster).sort()) {
       const used = byCluster[cluster]!.resources[QUOTA_RESOURCES[key]]?.used;
       if (used !== undefined && quantityValue(used) > hard) {
-        problems.push({ field: `body/spec/quotas/${key}`, reason: `${QUOTA_RESOURCES[key]} on cluster ${cluster} uses ${used}, more than ${String(quotas![key])}` });
+        problems.push({
+          field: `body/spec/quotas/${key}`,
+          reason: `${QUOTA_RESOURCES[key]} on cluster ${cluster} uses ${used}, more than ${String(quotas![key])}`,
+        });
       }
     }
   }

@@ -24,10 +24,7 @@ export const Status = Type.Object(
     clusters: Type.Optional(
       Type.Record(
         Type.String(),
-        Type.Object(
-          { phase: PhaseSchema, conditions: Type.Array(Condition), observedGeneration: Type.Integer() },
-          { additionalProperties: true },
-        ),
+        Type.Object({ phase: PhaseSchema, conditions: Type.Array(Condition), observedGeneration: Type.Integer() }, { additionalProperties: true }),
       ),
     ),
   },
@@ -41,22 +38,18 @@ export const SecretInfo = Strict({
   updatedAt: Type.Optional(Type.String({ format: 'date-time' })),
 });
 
-export const ErrorBody = Strict(
-  {
-    code: Type.String({ description: 'Stable error code, e.g. VALIDATION_FAILED, NOT_FOUND, CONFLICT.' }),
-    message: Type.String(),
-    details: Type.Array(Strict({ field: Type.String(), reason: Type.String() })),
-  },
-);
+export const ErrorBody = Strict({
+  code: Type.String({ description: 'Stable error code, e.g. VALIDATION_FAILED, NOT_FOUND, CONFLICT.' }),
+  message: Type.String(),
+  details: Type.Array(Strict({ field: Type.String(), reason: Type.String() })),
+});
 
 export const DEFAULT_PAGE_SIZE = 100;
 
 export const ListQuery = Strict({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: DEFAULT_PAGE_SIZE, description: 'Page size.' })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_CURSOR_LENGTH, description: 'The `nextCursor` of the previous page.' })),
-  labelSelector: Type.Optional(
-    Type.String({ maxLength: 4096, description: 'Kubernetes label selector: `a=b,c!=d,e in (x,y),f notin (z),g,!h`.' }),
-  ),
+  labelSelector: Type.Optional(Type.String({ maxLength: 4096, description: 'Kubernetes label selector: `a=b,c!=d,e in (x,y),f notin (z),g,!h`.' })),
 });
 
 export const NameParams = Strict({ name: Name });

@@ -7,7 +7,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'VALIDATION_FAILED or MALFORMED_JSON: `details` names each field and why',
   401: 'UNAUTHENTICATED: no bearer token, or an invalid one',
   403: 'FORBIDDEN: the caller may see the object but not do this',
-  404: "NOT_FOUND: does not exist, or belongs to another tenant",
+  404: 'NOT_FOUND: does not exist, or belongs to another tenant',
   409: 'ALREADY_EXISTS, CONFLICT (stale If-Match / resourceVersion), HAS_DEPENDENTS; rollback: NO_ROLLBACK_TARGET, ROLLBACK_NO_CHANGE; issue-kubeconfig: PROXY_NOT_CONFIGURED (register a capsule-proxy endpoint for the cluster)',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE: bodies are application/json',

@@ -15,6 +15,9 @@ export async function rotateKeys(ctx: CliContext, opts: { output?: string }): Pr
   const b = body ?? {};
   const key = b.activeKeyId ?? b.keyId ?? b.activeKey;
   const n = b.rewrapped ?? b.rewrappedCount ?? b.count;
-  const parts = [key !== undefined && `active key ${typeof key === 'string' ? key : JSON.stringify(key)}`, n !== undefined && `${typeof n === 'number' ? n : JSON.stringify(n)} secret(s) re-wrapped`].filter(Boolean);
+  const parts = [
+    key !== undefined && `active key ${typeof key === 'string' ? key : JSON.stringify(key)}`,
+    n !== undefined && `${typeof n === 'number' ? n : JSON.stringify(n)} secret(s) re-wrapped`,
+  ].filter(Boolean);
   ctx.print(`Keys rotated${parts.length ? `: ${parts.join(', ')}` : ''}`);
 }

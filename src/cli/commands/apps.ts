@@ -23,8 +23,7 @@ export async function rollout(ctx: CliContext, name: string, opts: { output?: st
 
 type Rec = Record<string, unknown>;
 
-const scalar = (v: unknown): string | undefined =>
-  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+const scalar = (v: unknown): string | undefined => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
 
 function pick(o: Rec, ...keys: string[]): string | undefined {
   for (const k of keys) {

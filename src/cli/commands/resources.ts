@@ -4,24 +4,8 @@ import { readFile } from 'node:fs/promises';
 import type { ApiClient } from '../client.js';
 import type { CliContext } from '../context.js';
 import { ApiError, CliError, describeError, ReportedError, usageError } from '../errors.js';
-import {
-  childCollectionPath,
-  collectionPath,
-  objectPath,
-  resolveKind,
-  type ApiObject,
-  type KindDescriptor,
-  type ParentScope,
-} from '../kinds.js';
-import {
-  manifestBody,
-  parseDocuments,
-  parseLabels,
-  readManifests,
-  readSource,
-  toManifest,
-  type Manifest,
-} from '../manifest.js';
+import { childCollectionPath, collectionPath, objectPath, resolveKind, type ApiObject, type KindDescriptor, type ParentScope } from '../kinds.js';
+import { manifestBody, parseDocuments, parseLabels, readManifests, readSource, toManifest, type Manifest } from '../manifest.js';
 import { formatData, formatObjects, objectRef, parseOutputFormat, type OutputFormat } from '../output.js';
 
 export interface GetOptions {
@@ -123,12 +107,7 @@ export async function create(ctx: CliContext, kindArg: string | undefined, name:
   });
 }
 
-async function manifestsFromArgs(
-  ctx: CliContext,
-  kind: KindDescriptor | undefined,
-  name: string | undefined,
-  opts: CreateOptions,
-): Promise<Manifest[]> {
+async function manifestsFromArgs(ctx: CliContext, kind: KindDescriptor | undefined, name: string | undefined, opts: CreateOptions): Promise<Manifest[]> {
   if (opts.file !== undefined) {
     if (name !== undefined || opts.label || opts.kubeconfigFile) throw usageError('-f cannot be combined with a name, --label or --kubeconfig-file');
     return readManifests(opts.file, kind, () => ctx.io.readStdin());
@@ -233,7 +212,8 @@ export async function update(ctx: CliContext, kindArg: string, name: string, opt
   const docs = parseDocuments(await readSource(opts.file, () => ctx.io.readStdin()), source);
   if (docs.length !== 1) throw usageError(`${source}: update takes exactly one object, found ${docs.length}`);
   const doc = docs[0]!;
-  if (doc.name !== undefined && doc.name !== name) throw usageError(`${source}: name "${typeof doc.name === 'string' ? doc.name : JSON.stringify(doc.name)}" does not match "${name}"`);
+  if (doc.name !== undefined && doc.name !== name)
+    throw usageError(`${source}: name "${typeof doc.name === 'string' ? doc.name : JSON.stringify(doc.name)}" does not match "${name}"`);
   const m = toManifest({ ...doc, name }, kind, source);
   const client = await ctx.client();
   const current = opts.resourceVersion === undefined ? await fetchObject(client, kind, name) : undefined;

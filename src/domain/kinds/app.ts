@@ -17,7 +17,11 @@ const Component = Strict({
   traits: Type.Optional(List(Trait, 32, { default: [] })),
 });
 
-const Policy = Strict({ name: Name, type: DefinitionType('Policy type (a policy definition on the cluster), e.g. topology, override.'), properties: Properties });
+const Policy = Strict({
+  name: Name,
+  type: DefinitionType('Policy type (a policy definition on the cluster), e.g. topology, override.'),
+  properties: Properties,
+});
 const Step = Strict({
   name: Name,
   type: DefinitionType('Workflow step type (a step definition on the cluster), e.g. deploy, suspend.'),
@@ -32,14 +36,12 @@ const Step = Strict({
 
 /** The app spec's fields, as the API validates them. */
 export const APP_SPEC = {
-    project: { ...Name, description: 'The project (namespace) the app is deployed to; its tenant owns the app.' },
-    clusters: Type.Optional(
-      List(Name, 64, { uniqueItems: true, description: "Clusters to deploy to, within the tenant's placement; default: all of them." }),
-    ),
-    components: List(Component, 64, { minItems: 1 }),
-    policies: Type.Optional(List(Policy, 64, { default: [] })),
-    workflow: Type.Optional(Strict({ steps: List(Step, 64, { minItems: 1 }) })),
-    driftPolicy: Type.Optional(DriftPolicy),
+  project: { ...Name, description: 'The project (namespace) the app is deployed to; its tenant owns the app.' },
+  clusters: Type.Optional(List(Name, 64, { uniqueItems: true, description: "Clusters to deploy to, within the tenant's placement; default: all of them." })),
+  components: List(Component, 64, { minItems: 1 }),
+  policies: Type.Optional(List(Policy, 64, { default: [] })),
+  workflow: Type.Optional(Strict({ steps: List(Step, 64, { minItems: 1 }) })),
+  driftPolicy: Type.Optional(DriftPolicy),
 };
 
 export const AppSpecSchema = Strict(APP_SPEC);

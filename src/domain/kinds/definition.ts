@@ -17,23 +17,23 @@ const WorkloadRef = Patterned('^(?:\\*|[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?)$', 'mus
 
 /** The definition spec's fields, as the API validates them. */
 export const DEFINITION_SPEC = {
-    type: StringEnum(['component', 'trait'], { description: 'component: a KubeVela ComponentDefinition; trait: a TraitDefinition.' }),
-    clusters: Type.Optional(List(Name, 64, { uniqueItems: true, description: 'Clusters to install it on; default: every registered cluster.' })),
-    description: Type.Optional(Type.String({ maxLength: 1024, description: "Shown by KubeVela tools as the definition's description." })),
-    template: Type.String({
-      minLength: 1,
-      maxLength: MAX_TEMPLATE_BYTES,
-      description: "The CUE template (KubeVela's schematic.cue.template). KubeVela's webhook on each cluster checks that it compiles.",
-    }),
-    workload: Type.Optional(
-      Strict(
-        { apiVersion: ApiVersion, kind: KindName },
-        { description: 'component: the workload the template outputs, e.g. apps/v1 Deployment; default: detected by KubeVela.' },
-      ),
+  type: StringEnum(['component', 'trait'], { description: 'component: a KubeVela ComponentDefinition; trait: a TraitDefinition.' }),
+  clusters: Type.Optional(List(Name, 64, { uniqueItems: true, description: 'Clusters to install it on; default: every registered cluster.' })),
+  description: Type.Optional(Type.String({ maxLength: 1024, description: "Shown by KubeVela tools as the definition's description." })),
+  template: Type.String({
+    minLength: 1,
+    maxLength: MAX_TEMPLATE_BYTES,
+    description: "The CUE template (KubeVela's schematic.cue.template). KubeVela's webhook on each cluster checks that it compiles.",
+  }),
+  workload: Type.Optional(
+    Strict(
+      { apiVersion: ApiVersion, kind: KindName },
+      { description: 'component: the workload the template outputs, e.g. apps/v1 Deployment; default: detected by KubeVela.' },
     ),
-    appliesToWorkloads: Type.Optional(
-      List(WorkloadRef, 32, { uniqueItems: true, description: 'trait: workloads it may be attached to, e.g. deployments.apps or *.' }),
-    ),
+  ),
+  appliesToWorkloads: Type.Optional(
+    List(WorkloadRef, 32, { uniqueItems: true, description: 'trait: workloads it may be attached to, e.g. deployments.apps or *.' }),
+  ),
 };
 
 export const DefinitionSpecSchema = Strict(DEFINITION_SPEC);

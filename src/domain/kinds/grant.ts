@@ -53,15 +53,14 @@ export const GrantTtl = Type.Integer({
   description: 'Lifetime of the issued token, in seconds.',
 });
 
-
 /** The grant spec's fields, as the API validates them. */
 export const GRANT_SPEC = {
-    tenant: Name,
-    project: Type.Optional({ ...Name, description: 'Limits the grant to this project of the tenant.' }),
-    cluster: Name,
-    subject: GrantSubject,
-    ttlSeconds: GrantTtl,
-    ...GRANT_ACCESS,
+  tenant: Name,
+  project: Type.Optional({ ...Name, description: 'Limits the grant to this project of the tenant.' }),
+  cluster: Name,
+  subject: GrantSubject,
+  ttlSeconds: GrantTtl,
+  ...GRANT_ACCESS,
   requestedBy: Type.Optional(RequestedBy),
 };
 

@@ -5,8 +5,8 @@ import { Name, Strict } from '../schema.js';
 
 /** The project spec's fields, as the API validates them. */
 export const PROJECT_SPEC = {
-    tenant: { ...Name, description: 'The owning tenant; taken from the URL when created under /tenants/{name}/projects.' },
-    description: Type.Optional(Type.String({ maxLength: 1024 })),
+  tenant: { ...Name, description: 'The owning tenant; taken from the URL when created under /tenants/{name}/projects.' },
+  description: Type.Optional(Type.String({ maxLength: 1024 })),
 };
 
 export const ProjectSpecSchema = Strict(PROJECT_SPEC);

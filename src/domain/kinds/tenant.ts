@@ -46,9 +46,7 @@ const NamespaceOptions = Strict(
   {
     labels: Type.Optional(withDefault(Labels, {})),
     annotations: Type.Optional(withDefault(Annotations, {})),
-    forbiddenLabels: Type.Optional(
-      List(LabelKey, 64, { default: [], uniqueItems: true, description: 'Label keys tenants may not set on their namespaces.' }),
-    ),
+    forbiddenLabels: Type.Optional(List(LabelKey, 64, { default: [], uniqueItems: true, description: 'Label keys tenants may not set on their namespaces.' })),
   },
   { default: {}, description: 'Labels and annotations stamped on every namespace of the tenant.' },
 );
@@ -75,15 +73,15 @@ const QuotaWarnings = List(Type.Number({ exclusiveMinimum: 0, maximum: 1 }), 8, 
 
 /** The tenant spec's fields, as the API validates them (defaults applied before storing). */
 export const TENANT_SPEC = {
-    owners: Type.Optional(List(Owner, 64, { default: [] })),
-    quotas: Type.Optional(Quotas),
-    namespaceOptions: Type.Optional(NamespaceOptions),
-    networkIsolation: Type.Optional(withDefault(NetworkIsolation, 'tenant')),
-    allowedRegistries: Type.Optional(List(Registry, 64, { default: [], uniqueItems: true, description: 'Empty: any registry.' })),
-    allowedClasses: Type.Optional(AllowedClasses),
-    policySets: Type.Optional(List(Name, 32, { default: [], uniqueItems: true, description: 'PolicySets applied to the tenant.' })),
-    placement: Type.Optional(Placement),
-    driftPolicy: Type.Optional(DriftPolicy),
+  owners: Type.Optional(List(Owner, 64, { default: [] })),
+  quotas: Type.Optional(Quotas),
+  namespaceOptions: Type.Optional(NamespaceOptions),
+  networkIsolation: Type.Optional(withDefault(NetworkIsolation, 'tenant')),
+  allowedRegistries: Type.Optional(List(Registry, 64, { default: [], uniqueItems: true, description: 'Empty: any registry.' })),
+  allowedClasses: Type.Optional(AllowedClasses),
+  policySets: Type.Optional(List(Name, 32, { default: [], uniqueItems: true, description: 'PolicySets applied to the tenant.' })),
+  placement: Type.Optional(Placement),
+  driftPolicy: Type.Optional(DriftPolicy),
   quotaWarnings: Type.Optional(QuotaWarnings),
 };
 

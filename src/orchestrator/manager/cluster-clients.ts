@@ -37,14 +37,15 @@ interface Entry {
   client: Promise<KubeClusterClient>;
 }
 
-export function createClusterClients(
-  store: Pick<Store, 'objects' | 'secrets'>,
-  opts: { client?: ClientOptions; retireAfterMs?: number } = {},
-): ClusterClients {
+export function createClusterClients(store: Pick<Store, 'objects' | 'secrets'>, opts: { client?: ClientOptions; retireAfterMs?: number } = {}): ClusterClients {
   const entries = new Map<string, Entry>();
   const retiring = new Map<NodeJS.Timeout, Entry>();
   const retireAfterMs = opts.retireAfterMs ?? 60_000;
-  const closeEntry = (entry: Entry) => void entry.client.then((c) => c.close(), () => undefined);
+  const closeEntry = (entry: Entry) =>
+    void entry.client.then(
+      (c) => c.close(),
+      () => undefined,
+    );
 
   const retire = (entry: Entry | undefined, delayMs: number) => {
     if (!entry) return;

@@ -127,7 +127,10 @@ export class Controller {
     let result: ReconcileResult | { type: 'error'; error: Error };
     try {
       const attempt = this.backoff.failuresOf(key);
-      result = await Promise.race([this.reconciler.reconcile({ key, correlationId: cause?.correlationId, traceparent: cause?.traceparent, signal: abort.signal, attempt }), timeout]);
+      result = await Promise.race([
+        this.reconciler.reconcile({ key, correlationId: cause?.correlationId, traceparent: cause?.traceparent, signal: abort.signal, attempt }),
+        timeout,
+      ]);
     } catch (e) {
       result = { type: 'error', error: e instanceof Error ? e : new Error(String(e)) };
     } finally {

@@ -211,21 +211,24 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
   }
 
   // Other replicas' writes too: a key of this replica's shards may be written through any of them.
-  const unsubscribe = store.objects.onChange((event) => {
-    enqueue(reconcileKey(event.kind, event.name), event.correlationId, event.traceparent);
-    for (const reg of opts.reconcilers) {
-      for (const trigger of reg.triggers ?? []) {
-        if (trigger.kind !== event.kind) continue;
-        void (async () => {
-          try {
-            for (const key of await trigger.keys(event, services)) enqueue(key, event.correlationId, event.traceparent);
-          } catch (err) {
-            logger.warn({ err, event: { kind: event.kind, name: event.name } }, `trigger ${event.kind} → ${reg.kind} failed`);
-          }
-        })();
+  const unsubscribe = store.objects.onChange(
+    (event) => {
+      enqueue(reconcileKey(event.kind, event.name), event.correlationId, event.traceparent);
+      for (const reg of opts.reconcilers) {
+        for (const trigger of reg.triggers ?? []) {
+          if (trigger.kind !== event.kind) continue;
+          void (async () => {
+            try {
+              for (const key of await trigger.keys(event, services)) enqueue(key, event.correlationId, event.traceparent);
+            } catch (err) {
+              logger.warn({ err, event: { kind: event.kind, name: event.name } }, `trigger ${event.kind} → ${reg.kind} failed`);
+            }
+          })();
+        }
       }
-    }
-  }, { remote: true });
+    },
+    { remote: true },
+  );
   // Changes of other replicas missed while the database connection was down: look at everything.
   const stopGap = store.objects.onFeedGap(() => void resync());
 

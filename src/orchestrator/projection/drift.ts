@@ -45,7 +45,11 @@ function content(obj: KubeObject): Json {
 
 /** A digest of what drift compares (labels, annotations, everything but the rest of the metadata
  *  and the status): equal digests of one object mean only its status or bookkeeping changed. */
-export const contentDigest = (obj: KubeObject): string => createHash('sha256').update(JSON.stringify(content(obj))).digest('hex').slice(0, 16);
+export const contentDigest = (obj: KubeObject): string =>
+  createHash('sha256')
+    .update(JSON.stringify(content(obj)))
+    .digest('hex')
+    .slice(0, 16);
 
 const MAX_VALUE_CHARS = 240;
 
@@ -111,9 +115,7 @@ function depthOwned(fields: unknown, path: readonly Segment[]): number {
   for (const seg of path) {
     if (!isMap(node)) break;
     const next =
-      typeof seg === 'number'
-        ? Object.entries(node).find(([k]) => k.startsWith('k:') || k.startsWith('v:') || k.startsWith('i:'))?.[1]
-        : node[`f:${seg}`];
+      typeof seg === 'number' ? Object.entries(node).find(([k]) => k.startsWith('k:') || k.startsWith('v:') || k.startsWith('i:'))?.[1] : node[`f:${seg}`];
     if (next === undefined) break;
     node = next;
     depth++;

@@ -92,13 +92,18 @@ export function overallStatus(input: OverallInput): ResourceStatus {
     const why = input.empty ?? { reason: 'NoClusters', message: 'not placed on any cluster' };
     ready = condition(READY, 'False', why.reason, why.message, previous.conditions, now);
   } else if (lagging.length === 0) {
-    ready = condition(READY, 'True', 'Deployed', `deployed on ${names.length === 1 ? `cluster ${names[0]}` : `${names.length} clusters`}`, previous.conditions, now);
+    ready = condition(
+      READY,
+      'True',
+      'Deployed',
+      `deployed on ${names.length === 1 ? `cluster ${names[0]}` : `${names.length} clusters`}`,
+      previous.conditions,
+      now,
+    );
   } else {
     const worst = lagging.find((n) => clusters[n]!.phase === phase)!;
     const reason = clusters[worst]!.conditions.find((c) => c.type === READY)?.reason ?? phase;
-    const message = lagging
-      .map((n) => `${n}: ${clusters[n]!.phase}${suffix(clusters[n]!.conditions.find((c) => c.type === READY)?.message)}`)
-      .join('; ');
+    const message = lagging.map((n) => `${n}: ${clusters[n]!.phase}${suffix(clusters[n]!.conditions.find((c) => c.type === READY)?.message)}`).join('; ');
     ready = condition(READY, 'False', reason, message, previous.conditions, now);
   }
   const extra = (input.extra ?? []).map((c) => condition(c.type, c.status, c.reason, c.message, previous.conditions, now));

@@ -152,7 +152,9 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     const placed = new Set(loaded.clusters);
     const policy = this.kind.driftPolicy?.(loaded.intent) ?? 'repair';
     const prepared = await Promise.all(loaded.clusters.map((c) => inClusterLogContext(c, () => this.planOn(c, obj!, loaded.intent, req.signal))));
-    const looked = await Promise.all(prepared.map((p) => ('client' in p ? inClusterLogContext(p.name, () => this.look(p, obj!, previous[p.name], req.signal)) : Promise.resolve(undefined))));
+    const looked = await Promise.all(
+      prepared.map((p) => ('client' in p ? inClusterLogContext(p.name, () => this.look(p, obj!, previous[p.name], req.signal)) : Promise.resolve(undefined))),
+    );
     // Clusters with nothing to apply: stopped before a plan, drift left or paused, or refreshed.
     const held: ClusterRun[] = [];
     const toApply: Array<{ planned: Planned<Ctx>; observed?: DriftObservation; repairing: boolean }> = [];
@@ -165,10 +167,20 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
       const drift = observed?.drifted ?? [];
       if (drift.length === 0) return toApply.push({ planned: p, observed, repairing: false });
       const fields = drift.flatMap((d) => d.fields);
-      if (policy === 'detect') return held.push(this.driftedRun(p, fields, 'Drifted', `${summary(fields)}; drift policy "detect": left as is`, previous[p.name]));
+      if (policy === 'detect')
+        return held.push(this.driftedRun(p, fields, 'Drifted', `${summary(fields)}; drift policy "detect": left as is`, previous[p.name]));
       const wait = Math.max(...drift.map((d) => this.fighting.check(this.fightKey(obj!, p.name, d.desired), now)).map((v) => (v.fighting ? v.waitMs : 0)));
       if (wait > 0) {
-        return held.push({ ...this.driftedRun(p, fields, DRIFT_FIGHTING, `${summary(fields)}; repairs paused for ${Math.ceil(wait / 1000)} s: someone keeps changing it back`, previous[p.name]), requeueMs: wait });
+        return held.push({
+          ...this.driftedRun(
+            p,
+            fields,
+            DRIFT_FIGHTING,
+            `${summary(fields)}; repairs paused for ${Math.ceil(wait / 1000)} s: someone keeps changing it back`,
+            previous[p.name],
+          ),
+          requeueMs: wait,
+        });
       }
       toApply.push({ planned: p, observed, repairing: true });
     });
@@ -179,14 +191,36 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     if (repairing.length > 0) {
       const drifted = Object.fromEntries(
         repairing.map((a) => {
-          const run = this.driftedRun(a.planned, a.observed!.drifted.flatMap((d) => d.fields), 'Drifted', `${summary(a.observed!.drifted.flatMap((d) => d.fields))}; repairing`, previous[a.planned.name]);
+          const run = this.driftedRun(
+            a.planned,
+            a.observed!.drifted.flatMap((d) => d.fields),
+            'Drifted',
+            `${summary(a.observed!.drifted.flatMap((d) => d.fields))}; repairing`,
+            previous[a.planned.name],
+          );
           return [run.name, { ...clusterStatus(run.outcome, obj!.generation, previous[run.name], this.stamp()), ...run.detail }];
         }),
       );
       const clusters = { ...previous, ...drifted } as Record<string, ClusterStatus>;
       const before = obj;
-      obj = await this.writeStatus(obj, overallStatus({ generation: obj.status.observedGeneration, clusters, previous: obj.status, now: this.stamp(), extra: this.fightConditions(obj, Object.keys(clusters)) }), req);
-      if (obj !== before) await this.emitKubeEvents(before.status, obj.status, repairing.map((a) => ({ name: a.planned.name, regarding: a.planned.objects[0] })), req);
+      obj = await this.writeStatus(
+        obj,
+        overallStatus({
+          generation: obj.status.observedGeneration,
+          clusters,
+          previous: obj.status,
+          now: this.stamp(),
+          extra: this.fightConditions(obj, Object.keys(clusters)),
+        }),
+        req,
+      );
+      if (obj !== before)
+        await this.emitKubeEvents(
+          before.status,
+          obj.status,
+          repairing.map((a) => ({ name: a.planned.name, regarding: a.planned.objects[0] })),
+          req,
+        );
     }
 
     const runs = [
@@ -206,7 +240,13 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
       const fights = this.fightConditions(obj, [run.name], previous[run.name]?.conditions);
       clusters[run.name] = { ...base, conditions: [...base.conditions, ...fights], ...run.detail };
     }
-    const status = overallStatus({ generation: obj.generation, clusters, previous: obj.status, now: this.stamp(), extra: this.fightConditions(obj, Object.keys(clusters)) });
+    const status = overallStatus({
+      generation: obj.generation,
+      clusters,
+      previous: obj.status,
+      now: this.stamp(),
+      extra: this.fightConditions(obj, Object.keys(clusters)),
+    });
     const written = await this.writeStatus(obj, status, req);
     if (written !== obj) await this.emitKubeEvents(obj.status, written.status, kept, req);
     const result = this.resultOf(kept.map((r) => r.outcome));
@@ -245,7 +285,10 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   private async planOn(cluster: string, obj: Resource, intent: Intent, signal: AbortSignal): Promise<Planned<Ctx> | ClusterRun> {
     const registered = await this.deps.objects.get('Cluster', cluster);
     if (!registered) {
-      return { name: cluster, outcome: { state: 'failed', reason: 'ClusterNotRegistered', message: `no cluster "${cluster}" is registered`, retryable: false } };
+      return {
+        name: cluster,
+        outcome: { state: 'failed', reason: 'ClusterNotRegistered', message: `no cluster "${cluster}" is registered`, retryable: false },
+      };
     }
     const caps = capabilitiesOf(registered);
     const adapter = this.kind.adapter;
@@ -265,7 +308,10 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     if ('stop' in prepared) return { name: cluster, outcome: prepared.stop };
     const plan = adapter.plan(intent, caps, prepared.input);
     if (plan.outcome === 'undiscovered') {
-      return { name: cluster, outcome: { state: 'pending', reason: 'CapabilitiesUnknown', message: "the cluster's capabilities have not been discovered yet" } };
+      return {
+        name: cluster,
+        outcome: { state: 'pending', reason: 'CapabilitiesUnknown', message: "the cluster's capabilities have not been discovered yet" },
+      };
     }
     if (plan.outcome === 'unsupported') {
       const missing = plan.missing.map((m) => `${m.description} [${m.capability}]`).join(', ');
@@ -280,7 +326,12 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
    * they are now, as a full reconcile that found nothing to write would make it. Otherwise its
    * drift is observed for the full path.
    */
-  private async look(p: Planned<Ctx>, obj: Resource, previous: ClusterStatus | undefined, signal: AbortSignal): Promise<{ refreshed: ClusterRun } | { observed?: DriftObservation }> {
+  private async look(
+    p: Planned<Ctx>,
+    obj: Resource,
+    previous: ClusterStatus | undefined,
+    signal: AbortSignal,
+  ): Promise<{ refreshed: ClusterRun } | { observed?: DriftObservation }> {
     const key = this.checkKey(obj, p.name);
     const unchanged = obj.status.observedGeneration === obj.generation && (previous as ClusterDriftStatus | undefined)?.appliedDigest === p.digest;
     if (unchanged && this.checks.fresh(key, p.digest, obj.generation, this.now().getTime())) {
@@ -323,7 +374,11 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
         this.fighting.record(this.fightKey(obj, p.name, d.desired), now, {
           object: field.object,
           field: field.field,
-          writer: writer ? `${writer.manager}${writer.operation ? ` (${writer.operation})` : ''}` : field.field === MISSING_FIELD ? 'unknown (the object was deleted; deletions leave no field owner)' : 'unknown',
+          writer: writer
+            ? `${writer.manager}${writer.operation ? ` (${writer.operation})` : ''}`
+            : field.field === MISSING_FIELD
+              ? 'unknown (the object was deleted; deletions leave no field owner)'
+              : 'unknown',
         });
         this.deps.driftRepairs?.counter.inc({ kind: this.kind.kind, adapter: this.deps.driftRepairs.adapter });
       }
@@ -335,14 +390,24 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   /** A cluster's run from the objects as the cluster holds them; `whole`: the plan is all there. */
   private runOf(p: Planned<Ctx>, outcome: ClusterOutcome, applied: KubeObject[], whole: boolean): ClusterRun {
     const regarding = applied[0] ?? p.objects[0];
-    return { name: p.name, outcome, detail: { ...this.kind.adapter.detail?.(applied), ...(whole && { appliedDigest: p.digest }) }, ...(regarding && { regarding }) };
+    return {
+      name: p.name,
+      outcome,
+      detail: { ...this.kind.adapter.detail?.(applied), ...(whole && { appliedDigest: p.digest }) },
+      ...(regarding && { regarding }),
+    };
   }
 
   /** A cluster left (or about to be shown) Drifted: the diff, and the digest it was found against. */
   private driftedRun(p: Planned<Ctx>, fields: DriftField[], reason: string, message: string, previous: ClusterStatus | undefined): ClusterRun {
     const { phase: _p, conditions: _c, observedGeneration: _o, ...detail } = previous ?? ({} as ClusterStatus);
     const regarding = p.objects[0];
-    return { name: p.name, outcome: { state: 'drifted', reason, message }, detail: { ...detail, appliedDigest: p.digest, drift: fields }, ...(regarding && { regarding }) };
+    return {
+      name: p.name,
+      outcome: { state: 'drifted', reason, message },
+      detail: { ...detail, appliedDigest: p.digest, drift: fields },
+      ...(regarding && { regarding }),
+    };
   }
 
   private fightKey(obj: Resource, cluster: string, desired: KubeObject): string {
@@ -352,10 +417,15 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   /** `DriftFighting=True` naming each fight on these clusters, while it lasts. */
   private fightConditions(obj: Resource, clusters: readonly string[], previous?: ClusterStatus['conditions']): ClusterStatus['conditions'] {
     const now = this.now().getTime();
-    const fights: Array<Fight & { cluster: string }> = clusters.flatMap((c) => this.fighting.active(`${this.kind.kind}/${obj.name}/${c}/`, now).map((f) => ({ ...f, cluster: c })));
+    const fights: Array<Fight & { cluster: string }> = clusters.flatMap((c) =>
+      this.fighting.active(`${this.kind.kind}/${obj.name}/${c}/`, now).map((f) => ({ ...f, cluster: c })),
+    );
     if (fights.length === 0) return [];
     const message = fights
-      .map((f) => `${clusters.length > 1 ? `${f.cluster}: ` : ''}${f.object} field ${f.field === MISSING_FIELD ? '(the whole object)' : f.field} repaired ${f.repairs} times; other writer: ${f.writer}`)
+      .map(
+        (f) =>
+          `${clusters.length > 1 ? `${f.cluster}: ` : ''}${f.object} field ${f.field === MISSING_FIELD ? '(the whole object)' : f.field} repaired ${f.repairs} times; other writer: ${f.writer}`,
+      )
       .join('; ');
     return [condition(DRIFT_FIGHTING, 'True', 'RepeatedRepairs', message, previous ?? obj.status.conditions, this.stamp())];
   }
@@ -395,7 +465,12 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
       this.fighting.forget(`${this.kind.kind}/${obj.name}/`);
       this.checks.forget(`${this.kind.kind}/${obj.name}/`);
       try {
-        await this.deps.objects.update(this.kind.kind, obj.name, { finalizers: obj.finalizers.filter((f) => f !== CLEANUP_FINALIZER) }, { correlationId: req.correlationId });
+        await this.deps.objects.update(
+          this.kind.kind,
+          obj.name,
+          { finalizers: obj.finalizers.filter((f) => f !== CLEANUP_FINALIZER) },
+          { correlationId: req.correlationId },
+        );
       } catch (err) {
         if (err instanceof StoreError && err.code === 'NOT_FOUND') return { type: 'done' };
         throw err;
@@ -415,13 +490,26 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
       previous: obj.status,
       now: this.stamp(),
       empty: { reason: 'Deleting', message: blocker ?? 'removing projected objects' },
-      extra: [{ type: 'Deleting', status: 'True', reason: blocker ? 'WaitingForDependents' : 'RemovingProjections', message: blocker ?? 'removing what was projected into clusters' }],
+      extra: [
+        {
+          type: 'Deleting',
+          status: 'True',
+          reason: blocker ? 'WaitingForDependents' : 'RemovingProjections',
+          message: blocker ?? 'removing what was projected into clusters',
+        },
+      ],
     });
     return Object.keys(clusters).length === 0 ? { ...status, phase: 'Applying' } : status;
   }
 
   private invalidStatus(obj: Resource, why: string): ResourceStatus {
-    const status = overallStatus({ generation: obj.generation, clusters: {}, previous: obj.status, now: this.stamp(), empty: { reason: 'InvalidIntent', message: why } });
+    const status = overallStatus({
+      generation: obj.generation,
+      clusters: {},
+      previous: obj.status,
+      now: this.stamp(),
+      empty: { reason: 'InvalidIntent', message: why },
+    });
     const { clusters: _none, ...rest } = status;
     return { ...rest, phase: 'Error', ...(obj.status.clusters && { clusters: obj.status.clusters }) };
   }

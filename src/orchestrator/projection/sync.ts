@@ -21,8 +21,7 @@ export const refOf = (o: KubeObject): ObjectRef => ({
   ...(o.metadata.namespace !== undefined && { namespace: o.metadata.namespace }),
 });
 
-export const describe = (o: Pick<KubeObject, 'kind' | 'metadata'>) =>
-  `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+export const describe = (o: Pick<KubeObject, 'kind' | 'metadata'>) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
 /** A failure while talking to a cluster, as an outcome. */
 export function failureOutcome(err: unknown, adapter: Pick<ProjectionAdapter<never, never>, 'explain'>, doing: string): ClusterOutcome {
@@ -125,7 +124,12 @@ export function readinessOutcome<Ctx>(applied: readonly KubeObject[], adapter: P
 }
 
 /** What the owner projected on the cluster, found by its labels, by `objectKey`. */
-export async function listOwned(client: ClusterClient, owner: Owner, adapter: Pick<ProjectionAdapter<never, never>, 'ownedTypes'>, signal?: AbortSignal): Promise<Map<string, KubeObject>> {
+export async function listOwned(
+  client: ClusterClient,
+  owner: Owner,
+  adapter: Pick<ProjectionAdapter<never, never>, 'ownedTypes'>,
+  signal?: AbortSignal,
+): Promise<Map<string, KubeObject>> {
   const owned = new Map<string, KubeObject>();
   for (const type of adapter.ownedTypes) {
     for (const found of await client.list(type, { namespace: type.namespace, labelSelector: ownershipSelector(owner), signal })) {
@@ -192,7 +196,12 @@ export async function observeDrift(
   return { listed, drifted, inSync };
 }
 
-async function remove(client: ClusterClient, obj: KubeObject, adapter: Pick<ProjectionAdapter<never, never>, 'beforeDelete'>, signal?: AbortSignal): Promise<void> {
+async function remove(
+  client: ClusterClient,
+  obj: KubeObject,
+  adapter: Pick<ProjectionAdapter<never, never>, 'beforeDelete'>,
+  signal?: AbortSignal,
+): Promise<void> {
   if (obj.metadata.deletionTimestamp) return;
   const release = adapter.beforeDelete?.(obj);
   if (release) await client.apply(release, { signal });
@@ -204,12 +213,7 @@ async function remove(client: ClusterClient, obj: KubeObject, adapter: Pick<Proj
  * the adapter's deletion order. `ready` once nothing is left; `progressing` while objects are
  * still terminating (namespaces, Tenants with finalizers).
  */
-export async function unproject(
-  client: ClusterClient,
-  owner: Owner,
-  adapter: ProjectionAdapter<never, never>,
-  signal?: AbortSignal,
-): Promise<ClusterOutcome> {
+export async function unproject(client: ClusterClient, owner: Owner, adapter: ProjectionAdapter<never, never>, signal?: AbortSignal): Promise<ClusterOutcome> {
   if (adapter.deleteInOrder) {
     // One type at a time: the next only once everything of this one is gone.
     for (const type of adapter.ownedTypes) {

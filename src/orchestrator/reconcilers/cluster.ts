@@ -90,11 +90,17 @@ export class ClusterReconciler implements Reconciler {
       caps = await discoverCapabilities(client, { capsuleProxy: obj.spec.capsuleProxy, signal: req.signal });
     } catch (err) {
       if (err instanceof KubeError && err.reason === 'Unauthorized') {
-        await this.writeStatus(obj, now, { status: 'True', reason: 'Connected', message: `the API server at ${client.server} answers` }, {
-          status: 'False',
-          reason: 'Rejected',
-          message: `the API server rejects the agent's token (401); register the cluster again (PUT /api/v1/clusters/${name} with an admin kubeconfig)`,
-        }, token);
+        await this.writeStatus(
+          obj,
+          now,
+          { status: 'True', reason: 'Connected', message: `the API server at ${client.server} answers` },
+          {
+            status: 'False',
+            reason: 'Rejected',
+            message: `the API server rejects the agent's token (401); register the cluster again (PUT /api/v1/clusters/${name} with an admin kubeconfig)`,
+          },
+          token,
+        );
         return { type: 'requeueAfter', delayMs: this.refreshMs };
       }
       if (err instanceof KubeError && err.reason === 'Unreachable') {
@@ -111,7 +117,11 @@ export class ClusterReconciler implements Reconciler {
     const due = rotationDueAt(token, this.opts.rotateAtFraction);
     let rotationFailed = false;
     if (!due) {
-      credentialsHealth = { status: 'Unknown', reason: 'NotAgentCredentials', message: `the stored credentials are not KubeNova agent credentials; register the cluster again` };
+      credentialsHealth = {
+        status: 'Unknown',
+        reason: 'NotAgentCredentials',
+        message: `the stored credentials are not KubeNova agent credentials; register the cluster again`,
+      };
     } else if (now >= due) {
       try {
         const next = await rotateAgentToken(name, client, credentials, { tokenSeconds: this.opts.tokenSeconds, signal: req.signal, now });
@@ -165,7 +175,11 @@ export class ClusterReconciler implements Reconciler {
   private async ensureNamespaceGuard(client: KubeClusterClient, signal: AbortSignal): Promise<Health> {
     try {
       for (const obj of namespaceGuardObjects()) await client.apply(obj, { signal });
-      return { status: 'True', reason: 'Installed', message: `ValidatingAdmissionPolicy ${NAMESPACE_GUARD_NAME} refuses changes of namespaces' tenant labels by anyone but KubeNova and Capsule` };
+      return {
+        status: 'True',
+        reason: 'Installed',
+        message: `ValidatingAdmissionPolicy ${NAMESPACE_GUARD_NAME} refuses changes of namespaces' tenant labels by anyone but KubeNova and Capsule`,
+      };
     } catch (err) {
       if (!(err instanceof KubeError)) throw err;
       return { status: 'False', reason: 'InstallFailed', message: `installing ValidatingAdmissionPolicy ${NAMESPACE_GUARD_NAME}: ${err.message}` };

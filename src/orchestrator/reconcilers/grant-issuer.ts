@@ -55,10 +55,17 @@ export function grantIssuer(deps: GrantIssuerDeps): GrantIssuing {
           `cluster "${spec.cluster}" has no capsule-proxy endpoint: kubeconfigs are issued for capsule-proxy only; register one (PUT /api/v1/clusters/${spec.cluster} with spec.capsuleProxy {url, caData})`,
         );
       }
-      let grant = (await objects.create<GrantSpec>(
-        { kind: 'KubeconfigGrant', name: grantName(spec.project ?? spec.tenant), tenant: input.tenant, labels: input.labels, spec, finalizers: [CLEANUP_FINALIZER] },
+      let grant = await objects.create<GrantSpec>(
+        {
+          kind: 'KubeconfigGrant',
+          name: grantName(spec.project ?? spec.tenant),
+          tenant: input.tenant,
+          labels: input.labels,
+          spec,
+          finalizers: [CLEANUP_FINALIZER],
+        },
         { correlationId: ctx.correlationId },
-      ));
+      );
       let token: { token: string; expiresAt: Date };
       let intent = await grantIntent(grant, objects);
       try {
@@ -80,7 +87,14 @@ export function grantIssuer(deps: GrantIssuerDeps): GrantIssuing {
       }
       grant = await recordIssue(objects, grant.name, intent, token.expiresAt, cluster!);
       logger.info(
-        { grant: grant.name, tenant: spec.tenant, cluster: spec.cluster, subject: spec.subject, expiresAt: token.expiresAt.toISOString(), ms: Math.round(performance.now() - t0) },
+        {
+          grant: grant.name,
+          tenant: spec.tenant,
+          cluster: spec.cluster,
+          subject: spec.subject,
+          expiresAt: token.expiresAt.toISOString(),
+          ms: Math.round(performance.now() - t0),
+        },
         'kubeconfig issued',
       );
       const namespace = intent.namespaces[0];
@@ -107,7 +121,7 @@ async function recordIssue(objects: ObjectStore, name: string, intent: GrantInte
       now,
     });
     try {
-      return (await objects.updateStatus<GrantSpec>('KubeconfigGrant', name, status, { expectedVersion: current.resourceVersion }));
+      return await objects.updateStatus<GrantSpec>('KubeconfigGrant', name, status, { expectedVersion: current.resourceVersion });
     } catch (err) {
       if (!(err instanceof StoreError && err.code === 'CONFLICT') || attempt >= 10) throw err;
     }

@@ -96,7 +96,6 @@ export async function grantIntent(grant: GrantResource, objects: ObjectStore): P
   };
 }
 
-
 /** Lists the grant's objects of `type`; none when the cluster does not serve the type (a
  *  TenantOwner without Capsule). */
 async function owned(client: ClusterClient, type: TypeRef, grant: string, signal?: AbortSignal): Promise<KubeObject[]> {
@@ -159,7 +158,10 @@ export function proxyProblem(cluster: Resource | undefined): { reason: string; m
   const probed = capabilitiesOf(cluster)?.capsuleProxy;
   if (!probed) return undefined; // not probed yet: nothing known against it
   if (!probed.reachable) {
-    return { reason: 'Unreachable', message: `tenant access blocked: capsule-proxy at ${spec.capsuleProxy.url} is not reachable${probed.message ? ` (${probed.message})` : ''}` };
+    return {
+      reason: 'Unreachable',
+      message: `tenant access blocked: capsule-proxy at ${spec.capsuleProxy.url} is not reachable${probed.message ? ` (${probed.message})` : ''}`,
+    };
   }
   return undefined;
 }
@@ -198,9 +200,26 @@ export function grantStatus(
   const issued = prev.issuedAt !== undefined;
   const conditions = [
     c(READY, outcome.ready.status, outcome.ready.reason, outcome.ready.message),
-    c(ISSUED, issued ? 'True' : 'False', issued ? 'KubeconfigIssued' : 'NotIssued', issued ? `a kubeconfig was issued at ${prev.issuedAt}` : 'no kubeconfig issued (POST /tenants/{name}:issue-kubeconfig or /projects/{name}:issue-kubeconfig issues one)'),
-    c(EXPIRED, state === 'Expired' ? 'True' : 'False', state === 'Expired' ? 'TTLElapsed' : 'Valid', `${state === 'Expired' ? 'expired' : 'expires'} at ${expiresAt.toISOString()}`),
-    c(REVOKED, state === 'Revoking' ? 'True' : 'False', state === 'Revoking' ? 'Deleted' : 'NotRevoked', state === 'Revoking' ? 'the grant was deleted: its ServiceAccount, anchor Secret and bindings are being removed' : 'not revoked'),
+    c(
+      ISSUED,
+      issued ? 'True' : 'False',
+      issued ? 'KubeconfigIssued' : 'NotIssued',
+      issued
+        ? `a kubeconfig was issued at ${prev.issuedAt}`
+        : 'no kubeconfig issued (POST /tenants/{name}:issue-kubeconfig or /projects/{name}:issue-kubeconfig issues one)',
+    ),
+    c(
+      EXPIRED,
+      state === 'Expired' ? 'True' : 'False',
+      state === 'Expired' ? 'TTLElapsed' : 'Valid',
+      `${state === 'Expired' ? 'expired' : 'expires'} at ${expiresAt.toISOString()}`,
+    ),
+    c(
+      REVOKED,
+      state === 'Revoking' ? 'True' : 'False',
+      state === 'Revoking' ? 'Deleted' : 'NotRevoked',
+      state === 'Revoking' ? 'the grant was deleted: its ServiceAccount, anchor Secret and bindings are being removed' : 'not revoked',
+    ),
     c(PROXY_UNAVAILABLE, proxy ? 'True' : 'False', proxy?.reason ?? 'Reachable', proxy?.message ?? "the cluster's capsule-proxy is reachable"),
   ];
   return {
@@ -255,7 +274,14 @@ export class GrantReconciler implements Reconciler {
       const client = await this.deps.clients.forCluster(grant.spec.cluster);
       if (expired) {
         const removed = await removeGrant(client, name, req.signal);
-        outcome = { phase: 'Deployed', ready: { status: 'True', reason: 'Removed', message: `expired: ${removed > 0 ? `removed ${removed} objects` : 'nothing left'} on cluster ${grant.spec.cluster}` } };
+        outcome = {
+          phase: 'Deployed',
+          ready: {
+            status: 'True',
+            reason: 'Removed',
+            message: `expired: ${removed > 0 ? `removed ${removed} objects` : 'nothing left'} on cluster ${grant.spec.cluster}`,
+          },
+        };
       } else {
         intent = (await applyGrant(client, intent, req.signal)).applied;
         outcome = { phase: 'Deployed', ready: { status: 'True', reason: 'Deployed', message: deployedMessage(intent, grant.spec.cluster) } };
@@ -288,7 +314,10 @@ export class GrantReconciler implements Reconciler {
       const status = grantStatus(grant, await grantIntent(grant, this.deps.objects), {
         expiresAt: expiryOf(grant),
         state: 'Revoking',
-        outcome: { phase: 'Error', ready: { status: 'False', reason: err instanceof KubeError ? err.reason : 'ClusterUnavailable', message: `revoking: ${err.message}` } },
+        outcome: {
+          phase: 'Error',
+          ready: { status: 'False', reason: err instanceof KubeError ? err.reason : 'ClusterUnavailable', message: `revoking: ${err.message}` },
+        },
         proxy: undefined,
         now: this.now(),
       });
@@ -296,7 +325,12 @@ export class GrantReconciler implements Reconciler {
       return { type: 'retry', error: err };
     }
     try {
-      await this.deps.objects.update('KubeconfigGrant', grant.name, { finalizers: grant.finalizers.filter((f) => f !== CLEANUP_FINALIZER) }, { correlationId: req.correlationId });
+      await this.deps.objects.update(
+        'KubeconfigGrant',
+        grant.name,
+        { finalizers: grant.finalizers.filter((f) => f !== CLEANUP_FINALIZER) },
+        { correlationId: req.correlationId },
+      );
     } catch (err) {
       if (err instanceof StoreError && err.code === 'NOT_FOUND') return { type: 'done' };
       if (err instanceof StoreError && err.code === 'CONFLICT') return { type: 'requeueAfter', delayMs: 0 };

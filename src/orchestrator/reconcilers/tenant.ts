@@ -56,9 +56,7 @@ export async function tenancyKeysFor(e: ChangeEvent, objects: ObjectStore): Prom
     }
     case 'PolicySet':
     case 'Cluster': {
-      const tenants = (await listAll<TenantSpec>(objects, 'Tenant')).filter((t) =>
-        e.kind === 'PolicySet' ? t.spec.policySets?.includes(e.name) : true,
-      );
+      const tenants = (await listAll<TenantSpec>(objects, 'Tenant')).filter((t) => (e.kind === 'PolicySet' ? t.spec.policySets?.includes(e.name) : true));
       const keys = tenants.map((t) => `Tenant/${t.name}`);
       for (const t of tenants) keys.push(...(await projectKeys(objects, t.name)));
       return keys;

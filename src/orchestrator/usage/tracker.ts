@@ -234,7 +234,8 @@ export class UsageTracker {
         for (const [resource, u] of Object.entries(r.usage.resources)) {
           const hard = quantityValue(u.hard);
           const used = quantityValue(u.used);
-          if (Number.isFinite(hard) && Number.isFinite(used)) samples.push({ at: at.toISOString(), tenant: r.tenant, cluster: r.cluster, resource, hard, used });
+          if (Number.isFinite(hard) && Number.isFinite(used))
+            samples.push({ at: at.toISOString(), tenant: r.tenant, cluster: r.cluster, resource, hard, used });
         }
       }
       await this.services.store.usage.addSamples(samples);

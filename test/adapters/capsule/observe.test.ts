@@ -13,7 +13,12 @@ const ready = (status: string, reason = 'Succeeded', message = 'reconciled') => 
 
 describe('tenantReadiness', () => {
   const cases: { reason: string; tenant: KubeObject | undefined; state: string; why: string }[] = [
-    { reason: 'Ready=True for the applied generation: ready', tenant: capsuleTenant({}, { observedGeneration: 2, conditions: [ready('True')] }), state: 'ready', why: 'TenantReady' },
+    {
+      reason: 'Ready=True for the applied generation: ready',
+      tenant: capsuleTenant({}, { observedGeneration: 2, conditions: [ready('True')] }),
+      state: 'ready',
+      why: 'TenantReady',
+    },
     {
       reason: 'Ready=True but for an older generation: Capsule has not seen the change yet',
       tenant: capsuleTenant({}, { observedGeneration: 1, conditions: [ready('True')] }),
@@ -27,7 +32,12 @@ describe('tenantReadiness', () => {
       state: 'failed',
       why: 'CapsuleReconcileFailed',
     },
-    { reason: 'a Tenant being deleted is not ready', tenant: capsuleTenant({ deletionTimestamp: '2026-01-01T00:00:00Z' }), state: 'progressing', why: 'TenantTerminating' },
+    {
+      reason: 'a Tenant being deleted is not ready',
+      tenant: capsuleTenant({ deletionTimestamp: '2026-01-01T00:00:00Z' }),
+      state: 'progressing',
+      why: 'TenantTerminating',
+    },
     { reason: 'no Tenant at all', tenant: undefined, state: 'progressing', why: 'TenantMissing' },
   ];
   for (const c of cases) {
@@ -39,7 +49,7 @@ describe('tenantReadiness', () => {
     expect(r.message).toContain('boom');
   });
 
-  it('the per-cluster detail is the Tenant\'s state and sorted namespaces', () => {
+  it("the per-cluster detail is the Tenant's state and sorted namespaces", () => {
     expect(tenantDetail(capsuleTenant({}, { state: 'Active', namespaces: ['b', 'a'] }))).toEqual({ state: 'Active', namespaces: ['a', 'b'] });
     expect(tenantDetail(undefined)).toEqual({ namespaces: [] });
   });
@@ -54,9 +64,14 @@ describe('namespaceAdoption', () => {
   const ns = (meta: Partial<KubeObject['metadata']>): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'acme-web', ...meta } });
   const ref = (name: string, uid: string) => ({ apiVersion: 'capsule.clastix.io/v1beta2', kind: 'Tenant', name, uid });
   const cases: { reason: string; ns: KubeObject | undefined; state: string; why: string }[] = [
-    { reason: 'an ownerReference to the live Tenant (same uid): adopted', ns: ns({ ownerReferences: [ref('acme', 'u1')] }), state: 'ready', why: 'NamespaceAdopted' },
     {
-      reason: "the label alone is not membership: no ownerReference means Capsule refused or skipped adoption (KubeNova not an administrator)",
+      reason: 'an ownerReference to the live Tenant (same uid): adopted',
+      ns: ns({ ownerReferences: [ref('acme', 'u1')] }),
+      state: 'ready',
+      why: 'NamespaceAdopted',
+    },
+    {
+      reason: 'the label alone is not membership: no ownerReference means Capsule refused or skipped adoption (KubeNova not an administrator)',
       ns: ns({ labels: { 'capsule.clastix.io/tenant': 'acme' } }),
       state: 'failed',
       why: 'NamespaceNotAdopted',
@@ -68,7 +83,12 @@ describe('namespaceAdoption', () => {
       why: 'NamespaceOwnershipInconsistent',
     },
     { reason: 'owned by another tenant', ns: ns({ ownerReferences: [ref('globex', 'u1')] }), state: 'failed', why: 'NamespaceOwnershipInconsistent' },
-    { reason: 'terminating: wait', ns: ns({ deletionTimestamp: '2026-01-01T00:00:00Z', ownerReferences: [ref('acme', 'u1')] }), state: 'progressing', why: 'NamespaceTerminating' },
+    {
+      reason: 'terminating: wait',
+      ns: ns({ deletionTimestamp: '2026-01-01T00:00:00Z', ownerReferences: [ref('acme', 'u1')] }),
+      state: 'progressing',
+      why: 'NamespaceTerminating',
+    },
     { reason: 'missing: wait', ns: undefined, state: 'progressing', why: 'NamespaceMissing' },
   ];
   for (const c of cases) {
@@ -78,9 +98,16 @@ describe('namespaceAdoption', () => {
 
 describe('explainAdmission: Capsule denials by meaning, whatever the webhook name or HTTP status', () => {
   const denied = (message: string, status = 403, webhook = 'namespaces.validating.projectcapsule.dev') =>
-    new KubeError('AdmissionDenied', `namespaces "x" is forbidden: admission webhook "${webhook}" denied the request: ${message}`, status, { webhook, message });
+    new KubeError('AdmissionDenied', `namespaces "x" is forbidden: admission webhook "${webhook}" denied the request: ${message}`, status, {
+      webhook,
+      message,
+    });
   const cases: { reason: string; err: unknown; code: string | undefined }[] = [
-    { reason: 'namespace quota reached', err: denied('Cannot exceed Namespace quota: please, reach out to the system administrators'), code: 'TENANT_NAMESPACE_QUOTA_EXCEEDED' },
+    {
+      reason: 'namespace quota reached',
+      err: denied('Cannot exceed Namespace quota: please, reach out to the system administrators'),
+      code: 'TENANT_NAMESPACE_QUOTA_EXCEEDED',
+    },
     {
       reason: 'the same meaning from an older release with another webhook name',
       err: denied('Cannot exceed Namespace quota: please, reach out to the system administrators', 403, 'quota.namespace.capsule.clastix.io'),
@@ -91,27 +118,55 @@ describe('explainAdmission: Capsule denials by meaning, whatever the webhook nam
       err: denied('resource exceeds GlobalResourceQuota "acme-kubenova": pods (requested=1, current=2, projected=3, hard=2, exceededBy=1)'),
       code: 'TENANT_RESOURCE_QUOTA_EXCEEDED',
     },
-    { reason: 'label without ownerReference (500 from Capsule): KubeNova is not an administrator', err: denied('namespace has tenant label "acme" but no Tenant ownerReference', 500), code: 'NAMESPACE_NOT_ADOPTED' },
+    {
+      reason: 'label without ownerReference (500 from Capsule): KubeNova is not an administrator',
+      err: denied('namespace has tenant label "acme" but no Tenant ownerReference', 500),
+      code: 'NAMESPACE_NOT_ADOPTED',
+    },
     { reason: 'non-owned tenant (400 from Capsule)', err: denied('can not assign the desired namespace to a non-owned Tenant', 400), code: 'NOT_TENANT_OWNER' },
-    { reason: 'registry rule', err: denied('registry "nginx" at containers[0] is not allowed by namespace rule: value did not match any allowed rule'), code: 'REGISTRY_NOT_ALLOWED' },
-    { reason: 'forbidden metadata rule', err: denied('metadata label "1" at metadata.labels["acme.io/tier"] is denied by namespace rule: matched denied rule exp: .*'), code: 'FORBIDDEN_METADATA' },
+    {
+      reason: 'registry rule',
+      err: denied('registry "nginx" at containers[0] is not allowed by namespace rule: value did not match any allowed rule'),
+      code: 'REGISTRY_NOT_ALLOWED',
+    },
+    {
+      reason: 'forbidden metadata rule',
+      err: denied('metadata label "1" at metadata.labels["acme.io/tier"] is denied by namespace rule: matched denied rule exp: .*'),
+      code: 'FORBIDDEN_METADATA',
+    },
     { reason: 'protected tenant deletion', err: denied('tenant is protected and cannot be deleted'), code: 'TENANT_DELETE_PROTECTED' },
     { reason: 'cordoned tenant', err: denied('the selected tenant is cordoned'), code: 'TENANT_CORDONED' },
     { reason: 'moving a namespace between tenants', err: denied('namespace can not be migrated between tenants'), code: 'NAMESPACE_TENANT_IMMUTABLE' },
-    { reason: 'prefix enforcement', err: denied("The Namespace name must start with 'acme-' when ForceTenantPrefix is enabled in the Tenant."), code: 'NAMESPACE_PREFIX_REQUIRED' },
+    {
+      reason: 'prefix enforcement',
+      err: denied("The Namespace name must start with 'acme-' when ForceTenantPrefix is enabled in the Tenant."),
+      code: 'NAMESPACE_PREFIX_REQUIRED',
+    },
     { reason: 'storage class', err: denied('Storage Class slow is forbidden for the current Tenant: allowed are fast'), code: 'CLASS_NOT_ALLOWED' },
     {
       reason: 'a Tenant rule Capsule cannot accept is an invalid tenant definition',
-      err: denied('rules[3].enforce.metadata[0].labels["a\\.b"] is invalid: default and managed require a concrete metadata key', 403, 'tenants.validating.projectcapsule.dev'),
+      err: denied(
+        'rules[3].enforce.metadata[0].labels["a\\.b"] is invalid: default and managed require a concrete metadata key',
+        403,
+        'tenants.validating.projectcapsule.dev',
+      ),
       code: 'TENANT_SPEC_INVALID',
     },
     { reason: 'an unknown denial is still an admission denial', err: denied('something new'), code: 'ADMISSION_DENIED' },
     {
       reason: "Capsule's webhook down: writes into tenants are blocked",
-      err: new KubeError('Unknown', 'Internal error occurred: failed calling webhook "namespaces.mutating.projectcapsule.dev": failed to call webhook: no endpoints available', 500),
+      err: new KubeError(
+        'Unknown',
+        'Internal error occurred: failed calling webhook "namespaces.mutating.projectcapsule.dev": failed to call webhook: no endpoints available',
+        500,
+      ),
       code: 'CAPSULE_WEBHOOK_UNAVAILABLE',
     },
-    { reason: 'RBAC refusals are not admission denials', err: new KubeError('Forbidden', 'namespaces is forbidden: User "x" cannot create resource', 403), code: undefined },
+    {
+      reason: 'RBAC refusals are not admission denials',
+      err: new KubeError('Forbidden', 'namespaces is forbidden: User "x" cannot create resource', 403),
+      code: undefined,
+    },
     { reason: 'not a KubeError at all', err: new Error('boom'), code: undefined },
   ];
   for (const c of cases) {

@@ -11,7 +11,6 @@ import {
   quotaHard,
   registryExpression,
   releasedTenant,
-  
   type TenantIntent,
 } from '../../../src/adapters/capsule/index.js';
 import type { ClusterCapabilities } from '../../../src/domain/capabilities.js';
@@ -56,21 +55,33 @@ const objectsOf = (plan: ClusterPlan): KubeObject[] => {
   if (plan.outcome !== 'planned') throw new Error(`expected a plan, got ${plan.outcome}`);
   return plan.objects;
 };
-const find = (objects: KubeObject[], kind: string, namespace?: string) =>
-  objects.find((o) => o.kind === kind && o.metadata.namespace === namespace);
+const find = (objects: KubeObject[], kind: string, namespace?: string) => objects.find((o) => o.kind === kind && o.metadata.namespace === namespace);
 const specOf = (objects: KubeObject[], kind: string, namespace?: string) => find(objects, kind, namespace)?.spec as Record<string, unknown> | undefined;
 
 describe('planTenant: the Capsule Tenant', () => {
   const cases: { reason: string; intent: TenantIntent; caps?: ClusterCapabilities; expected: Record<string, unknown> }[] = [
     {
-      reason: "a bare tenant is a Tenant with no owners, guarded against deletion, selecting KubeNova's TenantOwners of the tenant (so Capsule re-reconciles it when one comes or goes), and nothing else",
+      reason:
+        "a bare tenant is a Tenant with no owners, guarded against deletion, selecting KubeNova's TenantOwners of the tenant (so Capsule re-reconciles it when one comes or goes), and nothing else",
       intent: tenant(),
       expected: { owners: [], preventDeletion: true, permissions: KUBENOVA_OWNERS },
     },
     {
       reason: 'owners keep their kind and name; Capsule gives them its default cluster roles',
-      intent: tenant({ owners: [{ kind: 'User', name: 'alice' }, { kind: 'Group', name: 'acme-devs' }] }),
-      expected: { owners: [{ kind: 'User', name: 'alice' }, { kind: 'Group', name: 'acme-devs' }], preventDeletion: true, permissions: KUBENOVA_OWNERS },
+      intent: tenant({
+        owners: [
+          { kind: 'User', name: 'alice' },
+          { kind: 'Group', name: 'acme-devs' },
+        ],
+      }),
+      expected: {
+        owners: [
+          { kind: 'User', name: 'alice' },
+          { kind: 'Group', name: 'acme-devs' },
+        ],
+        preventDeletion: true,
+        permissions: KUBENOVA_OWNERS,
+      },
     },
     {
       reason: 'the namespaces quota is the stable namespaceOptions.quota; the rest becomes one quota rule (GlobalResourceQuota) counting requests',
@@ -80,14 +91,22 @@ describe('planTenant: the Capsule Tenant', () => {
         preventDeletion: true,
         permissions: KUBENOVA_OWNERS,
         namespaceOptions: { quota: 3 },
-        rules: [{ quota: [{ name: 'kubenova', hard: { pods: '10', 'requests.cpu': '2', 'requests.memory': '4Gi', 'requests.storage': '10Gi' } }], permissions: {} }],
+        rules: [
+          { quota: [{ name: 'kubenova', hard: { pods: '10', 'requests.cpu': '2', 'requests.memory': '4Gi', 'requests.storage': '10Gi' } }], permissions: {} },
+        ],
       },
     },
     {
       reason: 'on a Capsule without rules the same quota goes to the deprecated tenant-scoped resourceQuotas',
       intent: tenant({ quotas: { namespaces: 3, pods: 10 } }),
       caps: CAPSULE_OLD,
-      expected: { owners: [], preventDeletion: true, permissions: KUBENOVA_OWNERS, namespaceOptions: { quota: 3 }, resourceQuotas: { scope: 'Tenant', items: [{ hard: { pods: '10' } }] } },
+      expected: {
+        owners: [],
+        preventDeletion: true,
+        permissions: KUBENOVA_OWNERS,
+        namespaceOptions: { quota: 3 },
+        resourceQuotas: { scope: 'Tenant', items: [{ hard: { pods: '10' } }] },
+      },
     },
     {
       reason: 'allowed registries become an allow rule: anything not matching one expression is refused',
@@ -98,14 +117,20 @@ describe('planTenant: the Capsule Tenant', () => {
         permissions: KUBENOVA_OWNERS,
         rules: [
           {
-            enforce: { action: 'allow', ingress: {}, services: {}, workloads: { registries: [{ exp: '^ghcr\\.io/acme/' }, { exp: '^registry\\.local:5000/' }] } },
+            enforce: {
+              action: 'allow',
+              ingress: {},
+              services: {},
+              workloads: { registries: [{ exp: '^ghcr\\.io/acme/' }, { exp: '^registry\\.local:5000/' }] },
+            },
             permissions: {},
           },
         ],
       },
     },
     {
-      reason: 'forbidden labels are a deny rule on namespaces for Capsule users only (administrators, KubeNova included, are not the audience); keys are escaped to match exactly',
+      reason:
+        'forbidden labels are a deny rule on namespaces for Capsule users only (administrators, KubeNova included, are not the audience); keys are escaped to match exactly',
       intent: tenant({ namespaceOptions: { labels: {}, annotations: {}, forbiddenLabels: ['acme.io/tier'] } }),
       expected: {
         owners: [],
@@ -114,15 +139,24 @@ describe('planTenant: the Capsule Tenant', () => {
         rules: [
           {
             audience: [{ kind: 'Custom', name: 'CapsuleUser' }],
-            enforce: { action: 'deny', ingress: {}, services: {}, workloads: {}, metadata: [{ kinds: ['Namespace'], labels: { 'acme\\.io/tier': { values: [{ exp: '.*' }] } } }] },
+            enforce: {
+              action: 'deny',
+              ingress: {},
+              services: {},
+              workloads: {},
+              metadata: [{ kinds: ['Namespace'], labels: { 'acme\\.io/tier': { values: [{ exp: '.*' }] } } }],
+            },
             permissions: {},
           },
         ],
       },
     },
     {
-      reason: "namespace labels and annotations, and the policy sets' pod security level, are managed metadata Capsule stamps on every namespace of the tenant (concrete keys: not escaped)",
-      intent: tenant({ namespaceOptions: { labels: { team: 'blue' }, annotations: { 'acme.io/owner': 'ops' }, forbiddenLabels: [] } }, [{ podSecurity: 'restricted' }]),
+      reason:
+        "namespace labels and annotations, and the policy sets' pod security level, are managed metadata Capsule stamps on every namespace of the tenant (concrete keys: not escaped)",
+      intent: tenant({ namespaceOptions: { labels: { team: 'blue' }, annotations: { 'acme.io/owner': 'ops' }, forbiddenLabels: [] } }, [
+        { podSecurity: 'restricted' },
+      ]),
       expected: {
         owners: [],
         preventDeletion: true,
@@ -164,7 +198,8 @@ describe('planTenant: the Capsule Tenant', () => {
       },
     },
     {
-      reason: "tenant-identity keys stored in the spec (written before the API refused them) never reach Capsule: a tenant's namespaces never carry another tenant's identity",
+      reason:
+        "tenant-identity keys stored in the spec (written before the API refused them) never reach Capsule: a tenant's namespaces never carry another tenant's identity",
       intent: tenant({
         namespaceOptions: {
           labels: { 'capsule.clastix.io/tenant': 'globex', 'kubenova.io/tenant': 'globex', 'projectcapsule.dev/x': 'y', team: 'blue' },
@@ -183,7 +218,13 @@ describe('planTenant: the Capsule Tenant', () => {
               ingress: {},
               services: {},
               workloads: {},
-              metadata: [{ kinds: ['Namespace'], labels: { team: { managed: 'blue' } }, annotations: { 'scheduler.alpha.kubernetes.io/node-selector': { managed: 'pool=acme' } } }],
+              metadata: [
+                {
+                  kinds: ['Namespace'],
+                  labels: { team: { managed: 'blue' } },
+                  annotations: { 'scheduler.alpha.kubernetes.io/node-selector': { managed: 'pool=acme' } },
+                },
+              ],
             },
           },
         ],
@@ -191,7 +232,13 @@ describe('planTenant: the Capsule Tenant', () => {
     },
     {
       reason: 'the same on legacy clusters: identity keys are dropped from the additional metadata',
-      intent: tenant({ namespaceOptions: { labels: { 'capsule.clastix.io/tenant': 'globex', team: 'blue' }, annotations: { 'kubenova.io/tenant': 'globex' }, forbiddenLabels: [] } }),
+      intent: tenant({
+        namespaceOptions: {
+          labels: { 'capsule.clastix.io/tenant': 'globex', team: 'blue' },
+          annotations: { 'kubenova.io/tenant': 'globex' },
+          forbiddenLabels: [],
+        },
+      }),
       caps: CAPSULE_OLD,
       expected: { owners: [], preventDeletion: true, permissions: KUBENOVA_OWNERS, namespaceOptions: { additionalMetadata: { labels: { team: 'blue' } } } },
     },
@@ -247,7 +294,7 @@ describe('planTenant: clusters that cannot take it', () => {
 });
 
 describe('planTenant: guards in namespaces the owners created', () => {
-  it('each such namespace gets the isolation NetworkPolicy, labelled as the tenant\'s (no project label)', () => {
+  it("each such namespace gets the isolation NetworkPolicy, labelled as the tenant's (no project label)", () => {
     const objects = objectsOf(planTenant(tenant(), CAPSULE_V014, ['acme-scratch']));
     const np = find(objects, 'NetworkPolicy', 'acme-scratch')!;
     expect(np.metadata).toEqual({ name: 'kubenova-network', namespace: 'acme-scratch', labels: OURS() });
@@ -282,7 +329,7 @@ describe('planProject', () => {
       kinds: ['Namespace'],
     },
     {
-      reason: "a policy set stricter than the tenant wins (project over tenant), and its ingress CIDRs are let in",
+      reason: 'a policy set stricter than the tenant wins (project over tenant), and its ingress CIDRs are let in',
       intent: tenant({}, [{ network: { isolation: 'project', allowedIngressCIDRs: ['10.0.0.0/8'] } }]),
       kinds: ['Namespace', 'NetworkPolicy'],
       network: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: {} }, { ipBlock: { cidr: '10.0.0.0/8' } }] }] },
@@ -299,7 +346,10 @@ describe('planProject', () => {
           { to: [{ namespaceSelector: { matchLabels: { 'capsule.clastix.io/tenant': 'acme' } } }, { ipBlock: { cidr: '192.168.0.0/16' } }] },
           {
             to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
-            ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+            ports: [
+              { protocol: 'UDP', port: 53 },
+              { protocol: 'TCP', port: 53 },
+            ],
           },
         ],
       },
@@ -359,7 +409,7 @@ describe('effectivePolicy: a tenant merged with its policy sets', () => {
       expected: { registries: ['ghcr.io/acme'] },
     },
     {
-      reason: 'without a tenant list, the union of the policy sets\' registries',
+      reason: "without a tenant list, the union of the policy sets' registries",
       spec: {},
       sets: [{ allowedRegistries: ['docker.io'] }, { allowedRegistries: ['quay.io', 'docker.io'] }],
       expected: { registries: ['docker.io', 'quay.io'] },

@@ -28,7 +28,10 @@ describe('usageReport', () => {
     expect(r).toEqual({
       tenant: 'acme',
       source: 'quota',
-      usage: { resources: { pods: { hard: '5', used: '3' }, 'requests.cpu': { hard: '2', used: '300m' } }, namespaces: { 'acme-web': { pods: '3', 'requests.cpu': '300m' } } },
+      usage: {
+        resources: { pods: { hard: '5', used: '3' }, 'requests.cpu': { hard: '2', used: '300m' } },
+        namespaces: { 'acme-web': { pods: '3', 'requests.cpu': '300m' } },
+      },
     });
   });
 
@@ -41,7 +44,7 @@ describe('usageReport', () => {
     expect(usageReport(grq('acme-kubenova', { total: { hard: { pods: '5' } } }))).toBeUndefined();
   });
 
-  it("a resource in hard without used is left out until it is reported", () => {
+  it('a resource in hard without used is left out until it is reported', () => {
     const r = usageReport(grq('acme-kubenova', { total: { hard: { pods: '5', 'requests.cpu': '2' }, used: { pods: '1' } } }));
     expect(Object.keys(r!.usage.resources)).toEqual(['pods']);
   });

@@ -36,7 +36,7 @@ describe("the agent's identity", () => {
     }
   });
 
-  it('may mint tokens only for itself, and impersonate only ServiceAccounts of its own namespace (apps\' identities)', () => {
+  it("may mint tokens only for itself, and impersonate only ServiceAccounts of its own namespace (apps' identities)", () => {
     const self = agentObjects()[1]!.find((o) => o.kind === 'Role' && o.metadata.namespace === AGENT.namespace)!;
     expect(self.rules).toEqual([
       { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'], resourceNames: ['kubenova-agent'] },

@@ -67,13 +67,27 @@ describe('remoteChartArgs', () => {
 });
 
 describe('rolloutProblem', () => {
-  const d = (spec: object, status: object, generation = 2) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', generation }, spec, status });
+  const d = (spec: object, status: object, generation = 2) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'x', generation },
+    spec,
+    status,
+  });
   it.each([
     { obj: d({ replicas: 1 }, { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 1 }), want: undefined, reason: 'rolled out' },
     { obj: d({}, { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 1 }), want: undefined, reason: 'replicas default to 1' },
-    { obj: d({ replicas: 1 }, { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1 }), want: 'new spec not yet observed', reason: 'old generation' },
+    {
+      obj: d({ replicas: 1 }, { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1 }),
+      want: 'new spec not yet observed',
+      reason: 'old generation',
+    },
     { obj: d({ replicas: 2 }, { observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 2 }), want: '1/2 updated', reason: 'half updated' },
-    { obj: d({ replicas: 1 }, { observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 1 }), want: '1 old replicas pending termination', reason: 'old pod still there' },
+    {
+      obj: d({ replicas: 1 }, { observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 1 }),
+      want: '1 old replicas pending termination',
+      reason: 'old pod still there',
+    },
     { obj: d({ replicas: 1 }, { observedGeneration: 2, replicas: 1, updatedReplicas: 1 }), want: '0/1 available', reason: 'pod not ready' },
   ])('$reason', ({ obj, want }) => {
     expect(rolloutProblem(obj)).toBe(want);

@@ -21,7 +21,7 @@ describe('agent credentials', () => {
     expect(kc.getCurrentCluster()).toMatchObject({ server: endpoint.server, tlsServerName: 'api.internal' });
   });
 
-  it('credentials that are not the agent\'s have no token info', () => {
+  it("credentials that are not the agent's have no token info", () => {
     expect(agentTokenInfo('apiVersion: v1\nkind: Config\n')).toEqual({ username: undefined, issuedAt: undefined, expiresAt: undefined });
     expect(rotationDueAt({})).toBeUndefined();
   });

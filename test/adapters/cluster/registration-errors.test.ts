@@ -37,7 +37,23 @@ afterAll(async () => {
 
 const kubeconfig = (server: string, user = '    token: scanner-token') =>
   Buffer.from(
-    ['apiVersion: v1', 'clusters:', '- name: c', '  cluster:', `    server: ${server}`, `    certificate-authority-data: ${caData}`, 'users:', '- name: u', '  user:', user, 'contexts:', '- name: x', '  context: {cluster: c, user: u}', 'current-context: x', ''].join('\n'),
+    [
+      'apiVersion: v1',
+      'clusters:',
+      '- name: c',
+      '  cluster:',
+      `    server: ${server}`,
+      `    certificate-authority-data: ${caData}`,
+      'users:',
+      '- name: u',
+      '  user:',
+      user,
+      'contexts:',
+      '- name: x',
+      '  context: {cluster: c, user: u}',
+      'current-context: x',
+      '',
+    ].join('\n'),
   );
 
 describe('registration errors relay nothing of the target', () => {

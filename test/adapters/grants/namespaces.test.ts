@@ -13,13 +13,19 @@ describe('bindableNamespaces', () => {
   const cases: { reason: string; live: KubeObject | undefined; bound: boolean; skipReason?: string; message?: RegExp }[] = [
     { reason: 'a namespace Capsule adopted into the tenant is bound', live: ns('t-a'), bound: true },
     {
-      reason: "a project whose namespace was never created (Capsule refused it over the namespace quota) is skipped, not an error: retrying could not create it",
+      reason:
+        'a project whose namespace was never created (Capsule refused it over the namespace quota) is skipped, not an error: retrying could not create it',
       live: undefined,
       bound: false,
       skipReason: 'NamespaceMissing',
       message: /does not exist on the cluster/,
     },
-    { reason: 'a namespace being deleted is skipped (RoleBindings cannot be created in it)', live: ns('t-a', { deletionTimestamp: '2026-01-01T00:00:00Z' }), bound: false, skipReason: 'NamespaceTerminating' },
+    {
+      reason: 'a namespace being deleted is skipped (RoleBindings cannot be created in it)',
+      live: ns('t-a', { deletionTimestamp: '2026-01-01T00:00:00Z' }),
+      bound: false,
+      skipReason: 'NamespaceTerminating',
+    },
     {
       reason: 'a same-named namespace outside any tenant is never bound (it is not the project)',
       live: ns('t-a', { ownerReferences: [] }),
@@ -28,7 +34,7 @@ describe('bindableNamespaces', () => {
       message: /not in tenant "t"/,
     },
     {
-      reason: "a namespace of another tenant is never bound, and the message does not name that tenant",
+      reason: 'a namespace of another tenant is never bound, and the message does not name that tenant',
       live: ns('t-a', { ownerReferences: [{ apiVersion: 'capsule.clastix.io/v1beta2', kind: 'Tenant', name: 'other-tenant', uid: 'u2' }] }),
       bound: false,
       skipReason: 'NamespaceOwnershipInconsistent',

@@ -40,7 +40,10 @@ describe('planGrant', () => {
   });
 
   it('verbs: one RoleBinding per verb to the per-verb ClusterRoles', () => {
-    expect(bindings({ ...base, role: undefined, verbs: ['get', 'list'], namespaces: ['t-a'] })).toEqual(['t-a/g-g1-get→kubenova-grant-get', 't-a/g-g1-list→kubenova-grant-list']);
+    expect(bindings({ ...base, role: undefined, verbs: ['get', 'list'], namespaces: ['t-a'] })).toEqual([
+      't-a/g-g1-get→kubenova-grant-get',
+      't-a/g-g1-list→kubenova-grant-list',
+    ]);
   });
 
   it('a TenantOwner only when the intent says so, labelled for the tenant', () => {
@@ -76,14 +79,21 @@ describe('planGrant', () => {
 describe('agent RBAC for grants', () => {
   it('the agent may bind exactly the per-verb ClusterRoles, and holds no escalate', () => {
     const names = GRANT_VERBS.map(grantVerbRole);
-    expect(AGENT_CLUSTER_RULES).toContainEqual({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: names });
+    expect(AGENT_CLUSTER_RULES).toContainEqual({
+      apiGroups: ['rbac.authorization.k8s.io'],
+      resources: ['clusterroles'],
+      verbs: ['bind'],
+      resourceNames: names,
+    });
     expect(AGENT_CLUSTER_RULES.some((r) => r.verbs.includes('escalate') || r.verbs.includes('*'))).toBe(false);
   });
 });
 
 describe('grantKubeconfig', () => {
-  it("points at capsule-proxy with its CA, the token as bearer, the first namespace as default", () => {
-    const doc = YAML.parse(grantKubeconfig({ grant: 'g1', cluster: 'c1', proxy: { url: 'https://proxy.example:9001', caData: 'Q0E=' }, token: 'tok', namespace: 't-a' })) as {
+  it('points at capsule-proxy with its CA, the token as bearer, the first namespace as default', () => {
+    const doc = YAML.parse(
+      grantKubeconfig({ grant: 'g1', cluster: 'c1', proxy: { url: 'https://proxy.example:9001', caData: 'Q0E=' }, token: 'tok', namespace: 't-a' }),
+    ) as {
       clusters: [{ cluster: unknown }];
       users: [{ user: unknown }];
       contexts: [{ context: unknown }];

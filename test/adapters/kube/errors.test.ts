@@ -33,7 +33,11 @@ describe('errorFromStatus', () => {
     {
       reason: 'tenant resolution errors come back as 400',
       code: 400,
-      body: status(400, 'BadRequest', 'admission webhook "namespaces.mutating.projectcapsule.dev" denied the request: can not assign the desired namespace to a non-owned Tenant'),
+      body: status(
+        400,
+        'BadRequest',
+        'admission webhook "namespaces.mutating.projectcapsule.dev" denied the request: can not assign the desired namespace to a non-owned Tenant',
+      ),
       expected: 'AdmissionDenied',
       admission: { webhook: 'namespaces.mutating.projectcapsule.dev', message: 'can not assign the desired namespace to a non-owned Tenant' },
     },
@@ -58,11 +62,16 @@ describe('errorFromStatus', () => {
     {
       reason: 'ValidatingAdmissionPolicy without a binding name',
       code: 403,
-      body: status(403, 'Forbidden', "pods \"p\" is forbidden: ValidatingAdmissionPolicy 'pss' denied request: privileged"),
+      body: status(403, 'Forbidden', 'pods "p" is forbidden: ValidatingAdmissionPolicy \'pss\' denied request: privileged'),
       expected: 'AdmissionDenied',
       admission: { webhook: 'pss', message: 'privileged' },
     },
-    { reason: 'RBAC refusal: 403 without a webhook', code: 403, body: status(403, 'Forbidden', 'namespaces is forbidden: User "bob" cannot list resource "namespaces"'), expected: 'Forbidden' },
+    {
+      reason: 'RBAC refusal: 403 without a webhook',
+      code: 403,
+      body: status(403, 'Forbidden', 'namespaces is forbidden: User "bob" cannot list resource "namespaces"'),
+      expected: 'Forbidden',
+    },
     { reason: 'credential rejected', code: 401, body: status(401, 'Unauthorized', 'Unauthorized'), expected: 'Unauthorized' },
     { reason: 'object not found', code: 404, body: status(404, 'NotFound', 'namespaces "x" not found'), expected: 'NotFound' },
     { reason: 'already exists', code: 409, body: status(409, 'AlreadyExists', 'namespaces "x" already exists'), expected: 'Conflict' },
@@ -70,7 +79,11 @@ describe('errorFromStatus', () => {
     {
       reason: 'an unreachable webhook is not a denial',
       code: 500,
-      body: status(500, 'InternalError', 'Internal error occurred: failed calling webhook "namespaces.validating.projectcapsule.dev": failed to call webhook: connection refused'),
+      body: status(
+        500,
+        'InternalError',
+        'Internal error occurred: failed calling webhook "namespaces.validating.projectcapsule.dev": failed to call webhook: connection refused',
+      ),
       expected: 'Unknown',
     },
     { reason: 'a non-Status body (proxy error page) is not relayed', code: 502, body: 'Bad Gateway <secret page>', expected: 'Unknown' },
@@ -82,7 +95,9 @@ describe('errorFromStatus', () => {
     expect(err.status).toBe(code);
     expect(err.admission).toEqual(admission);
     const relayed = (body as { kind?: string }).kind === 'Status';
-    expect(err.message).toBe(relayed ? (body as { message: string }).message : 'POST /api/v1/namespaces: HTTP ' + code + ' (the answer is not a Kubernetes Status)');
+    expect(err.message).toBe(
+      relayed ? (body as { message: string }).message : 'POST /api/v1/namespaces: HTTP ' + code + ' (the answer is not a Kubernetes Status)',
+    );
   });
 
   it('names the request when the answer has no body', () => {
@@ -101,7 +116,11 @@ describe('parseAdmissionDenial', () => {
 
 describe('errorFromTransport', () => {
   const cases = [
-    { reason: 'nothing listens on the port', err: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), says: 'connection refused (ECONNREFUSED)' },
+    {
+      reason: 'nothing listens on the port',
+      err: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+      says: 'connection refused (ECONNREFUSED)',
+    },
     { reason: 'DNS', err: Object.assign(new Error('getaddrinfo ENOTFOUND nope.invalid'), { code: 'ENOTFOUND' }), says: 'host name not found (DNS)' },
     { reason: 'connection reset mid-request', err: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), says: 'connection reset' },
     {

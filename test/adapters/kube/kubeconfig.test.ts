@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KubeRest } from '../../../src/adapters/kube/rest.js';
-import { kubeconfigExtension, kubeconfigText, loadKubeconfig, parseKubeconfig, readKubeconfig, tokenKubeconfig } from '../../../src/adapters/kube/kubeconfig.js';
+import {
+  kubeconfigExtension,
+  kubeconfigText,
+  loadKubeconfig,
+  parseKubeconfig,
+  readKubeconfig,
+  tokenKubeconfig,
+} from '../../../src/adapters/kube/kubeconfig.js';
 
 /** A kubeconfig with lines spliced into the cluster body, the user body and the top level. */
 const kubeconfig = ({ cluster = '', user = '    token: t', top = '', context = '' } = {}) =>
@@ -50,7 +57,11 @@ describe('parseKubeconfig: one parser, plain data, the kubeconfig schema only', 
     { reason: 'a quoted "<<" key', text: kubeconfig({ user: `    token: t\n    "<<": ${EXEC}` }), says: 'merge key' },
     // Anchors, aliases and tags: constructs parsers read differently.
     { reason: 'an anchor', text: kubeconfig({ user: '    token: &t t' }), says: 'anchor' },
-    { reason: 'an alias of an anchored mapping', text: kubeconfig({ top: `extensions:\n- name: e\n  extension: &x {a: 1}\n- name: f\n  extension: *x` }), says: 'anchor' },
+    {
+      reason: 'an alias of an anchored mapping',
+      text: kubeconfig({ top: `extensions:\n- name: e\n  extension: &x {a: 1}\n- name: f\n  extension: *x` }),
+      says: 'anchor',
+    },
     { reason: 'a core tag', text: kubeconfig({ user: '    token: !!str t' }), says: 'tag' },
     { reason: 'a binary tag', text: kubeconfig({ cluster: '    certificate-authority-data: !!binary Zm9v' }), says: 'tag' },
     { reason: 'a custom tag', text: kubeconfig({ user: '    token: !env TOKEN' }), says: 'tag' },
@@ -60,14 +71,26 @@ describe('parseKubeconfig: one parser, plain data, the kubeconfig schema only', 
     { reason: 'a duplicate top-level key', text: kubeconfig({ top: 'current-context: y' }), says: 'duplicate key' },
     { reason: 'two documents', text: `${kubeconfig()}\n---\n${kubeconfig()}`, says: 'more than one YAML document' },
     // Every field that runs a command or reads a host file.
-    { reason: 'exec', text: kubeconfig({ user: '    exec: {command: /bin/sh, apiVersion: client.authentication.k8s.io/v1}' }), says: 'field "exec" at users[0].user, which runs a command' },
+    {
+      reason: 'exec',
+      text: kubeconfig({ user: '    exec: {command: /bin/sh, apiVersion: client.authentication.k8s.io/v1}' }),
+      says: 'field "exec" at users[0].user, which runs a command',
+    },
     { reason: 'auth-provider', text: kubeconfig({ user: '    auth-provider: {name: gcp}' }), says: 'field "auth-provider"' },
     { reason: 'token-file', text: kubeconfig({ user: '    token-file: /etc/shadow' }), says: 'field "token-file"' },
     { reason: 'tokenFile', text: kubeconfig({ user: '    tokenFile: /etc/shadow' }), says: 'field "tokenFile"' },
     { reason: 'client-certificate', text: kubeconfig({ user: '    client-certificate: /etc/k.crt' }), says: 'embed client-certificate-data instead' },
     { reason: 'client-key', text: kubeconfig({ user: '    client-key: /etc/k.key' }), says: 'embed client-key-data instead' },
-    { reason: 'certificate-authority', text: kubeconfig({ cluster: '    certificate-authority: /etc/ca.crt' }), says: 'embed certificate-authority-data instead' },
-    { reason: 'impersonation is not supported', text: kubeconfig({ user: '    token: t\n    as: admin' }), says: 'field "as" at users[0].user, which KubeNova does not support' },
+    {
+      reason: 'certificate-authority',
+      text: kubeconfig({ cluster: '    certificate-authority: /etc/ca.crt' }),
+      says: 'embed certificate-authority-data instead',
+    },
+    {
+      reason: 'impersonation is not supported',
+      text: kubeconfig({ user: '    token: t\n    as: admin' }),
+      says: 'field "as" at users[0].user, which KubeNova does not support',
+    },
     { reason: 'a field outside the schema', text: kubeconfig({ cluster: '    surprise: 1' }), says: 'a field KubeNova does not accept at clusters[0].cluster' },
     { reason: 'an unknown top-level field', text: kubeconfig({ top: 'whatever: {exec: x}' }), says: 'a field KubeNova does not accept' },
     // Values that would break an HTTP request later on.
@@ -97,7 +120,10 @@ describe('parseKubeconfig: one parser, plain data, the kubeconfig schema only', 
   });
 
   it('accepts inline credentials, and the client sees exactly the checked fields', () => {
-    const text = kubeconfig({ cluster: '    certificate-authority-data: Zm9v\n    tls-server-name: api.local', user: '    client-certificate-data: Zm9v\n    client-key-data: YmFy' });
+    const text = kubeconfig({
+      cluster: '    certificate-authority-data: Zm9v\n    tls-server-name: api.local',
+      user: '    client-certificate-data: Zm9v\n    client-key-data: YmFy',
+    });
     expect(problemOf(text)).toBeUndefined();
     const kc = loadKubeconfig(text);
     expect(kc.getCurrentCluster()).toMatchObject({ server: 'https://10.0.0.1:6443', caData: 'Zm9v', tlsServerName: 'api.local', skipTLSVerify: false });

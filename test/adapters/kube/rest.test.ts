@@ -26,7 +26,12 @@ describe('KubeRest: requests Node will not send', () => {
   });
 
   const cases = [
-    { reason: 'a token with a newline (an invalid header value)', server: 'https://127.0.0.1:1', token: 'a\nb', says: 'characters not allowed in HTTP headers' },
+    {
+      reason: 'a token with a newline (an invalid header value)',
+      server: 'https://127.0.0.1:1',
+      token: 'a\nb',
+      says: 'characters not allowed in HTTP headers',
+    },
     { reason: 'a server with an unsupported protocol', server: 'ftp://127.0.0.1:21', token: 't', says: 'protocol other than https' },
   ];
   it.each(cases)('$reason: a KubeError now, and nothing fires after the deadline', async ({ server, token, says }) => {

@@ -25,13 +25,21 @@ describe('planDefinition', () => {
         {
           apiVersion: 'core.oam.dev/v1beta1',
           kind: 'ComponentDefinition',
-          metadata: { name: 'web', namespace: 'vela-system', labels: ownershipLabels({ definition: 'web' }), annotations: { 'definition.oam.dev/description': 'd' } },
+          metadata: {
+            name: 'web',
+            namespace: 'vela-system',
+            labels: ownershipLabels({ definition: 'web' }),
+            annotations: { 'definition.oam.dev/description': 'd' },
+          },
           spec: { workload: { definition: { apiVersion: 'apps/v1', kind: 'Deployment' } }, schematic: { cue: { template: 'output: {}' } } },
         },
       ],
     });
     const detected = planDefinition(intent(), VELA);
-    expect(detected.outcome === 'planned' && detected.objects[0]!.spec).toEqual({ workload: { type: 'autodetects.core.oam.dev' }, schematic: { cue: { template: 'output: {}' } } });
+    expect(detected.outcome === 'planned' && detected.objects[0]!.spec).toEqual({
+      workload: { type: 'autodetects.core.oam.dev' },
+      schematic: { cue: { template: 'output: {}' } },
+    });
   });
 
   it('a trait: TraitDefinition with appliesToWorkloads only when given', () => {
@@ -73,7 +81,11 @@ describe('ownership of platform-wide objects', () => {
   const cases: { reason: string; labels: Record<string, string> | undefined; owned: boolean }[] = [
     { reason: "the Definition's own labels", labels: ownershipLabels({ definition: 'web' }), owned: true },
     { reason: "another Definition's object", labels: ownershipLabels({ definition: 'api' }), owned: false },
-    { reason: 'a tenant label makes it a tenant object, never a platform one', labels: { ...ownershipLabels({ definition: 'web' }), 'kubenova.io/tenant': 't' }, owned: false },
+    {
+      reason: 'a tenant label makes it a tenant object, never a platform one',
+      labels: { ...ownershipLabels({ definition: 'web' }), 'kubenova.io/tenant': 't' },
+      owned: false,
+    },
     { reason: 'no managed-by label', labels: { 'kubenova.io/definition': 'web' }, owned: false },
   ];
   for (const c of cases) it(c.reason, () => expect(isOwnedBy(c.labels, { definition: 'web' })).toBe(c.owned));
@@ -94,7 +106,9 @@ describe("the agent's rights on definitions", () => {
     expect(objects.find((o) => o.kind === 'Role')!.rules).toEqual(AGENT_VELA_DEFINITION_RULES);
     expect(AGENT_VELA_DEFINITION_RULES.flatMap((r) => r.resources)).toEqual(['componentdefinitions', 'traitdefinitions']);
     // No cluster-wide write on definitions.
-    const clusterRole = agentObjects({ kubevela: true }).flat().find((o) => o.kind === 'ClusterRole')!;
+    const clusterRole = agentObjects({ kubevela: true })
+      .flat()
+      .find((o) => o.kind === 'ClusterRole')!;
     const writes = (clusterRole.rules as { resources: string[]; verbs: string[] }[]).filter((r) => r.verbs.includes('create'));
     expect(writes.flatMap((r) => r.resources)).not.toContain('componentdefinitions');
   });

@@ -68,7 +68,12 @@ describe('rolloutOf', () => {
     expect(rolloutOf(obj)).toEqual({
       state: 'workflowSuspending',
       revision: { name: 'shop-v2', number: 2 },
-      workflow: { suspended: true, terminated: false, finished: false, steps: [{ name: 'hold', type: 'suspend', phase: 'suspending', message: 'Suspended by field suspend' }] },
+      workflow: {
+        suspended: true,
+        terminated: false,
+        finished: false,
+        steps: [{ name: 'hold', type: 'suspend', phase: 'suspending', message: 'Suspended by field suspend' }],
+      },
       components: [{ name: 'web', healthy: false, message: 'Ready:1/2', traits: [{ type: 'scaler', healthy: true }] }],
     });
     expect(rolloutOf(undefined)).toEqual({ components: [] });

@@ -14,7 +14,12 @@ const caps: ClusterCapabilities = {
 const spec: AppSpec = {
   project: 'acme-web',
   components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' }, traits: [{ type: 'scaler', properties: { replicas: 2 } }] }],
-  workflow: { steps: [{ name: 'hold', type: 'suspend', properties: {} }, { name: 'ship', type: 'deploy', properties: { policies: [] }, timeout: '5m' }] },
+  workflow: {
+    steps: [
+      { name: 'hold', type: 'suspend', properties: {} },
+      { name: 'ship', type: 'deploy', properties: { policies: [] }, timeout: '5m' },
+    ],
+  },
 };
 
 const intent: AppIntent = { name: 'shop', tenant: 'acme', project: 'acme-web', spec };
@@ -30,7 +35,7 @@ describe('planApp', () => {
     ]);
   });
 
-  it("lists every type the app uses with its field", () => {
+  it('lists every type the app uses with its field', () => {
     expect(typesUsed(spec).map((u) => `${u.definition}:${u.type}@${u.field}`)).toEqual([
       'components:webservice@spec/components/0/type',
       'traits:scaler@spec/components/0/traits/0/type',

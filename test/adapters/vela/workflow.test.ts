@@ -3,7 +3,14 @@ import { operateWorkflow, WorkflowStateError } from '../../../src/adapters/vela/
 
 const steps = [
   { name: 'a', phase: 'succeeded' as const },
-  { name: 'b', phase: 'running' as const, subSteps: [{ name: 'b1', phase: 'running' as const }, { name: 'b2', phase: 'succeeded' as const }] },
+  {
+    name: 'b',
+    phase: 'running' as const,
+    subSteps: [
+      { name: 'b1', phase: 'running' as const },
+      { name: 'b2', phase: 'succeeded' as const },
+    ],
+  },
   { name: 'c', phase: 'pending' as const },
 ];
 
@@ -22,7 +29,10 @@ describe('operateWorkflow (as the vela CLI does it)', () => {
   });
 
   it('terminate fails unfinished steps with reason Terminate and keeps timeouts as they are', () => {
-    const wf = operateWorkflow({ suspend: true, steps: [...steps, { name: 'd', phase: 'failed', reason: 'Timeout' }, { name: 'e', phase: 'failed', reason: 'Execute' }] }, 'terminate');
+    const wf = operateWorkflow(
+      { suspend: true, steps: [...steps, { name: 'd', phase: 'failed', reason: 'Timeout' }, { name: 'e', phase: 'failed', reason: 'Execute' }] },
+      'terminate',
+    );
     expect(wf.terminated).toBe(true);
     expect(wf.suspend).toBe(false);
     expect(wf.steps!.map((s) => `${s.phase}/${s.reason ?? ''}`)).toEqual(['succeeded/', 'failed/Terminate', 'pending/', 'failed/Timeout', 'failed/Terminate']);

@@ -31,7 +31,13 @@ export interface Harness {
   logs: string[];
   token(caller: Caller): Promise<string>;
   /** A request as `caller` (a token string, or a caller to mint one for; none: anonymous). */
-  call(caller: Caller | string | undefined, method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  call(
+    caller: Caller | string | undefined,
+    method: InjectOptions['method'],
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
@@ -81,7 +87,13 @@ export async function startHarness(
     verifier: opts.verifier ?? createTokenVerifier({ hs256Secret: TEST_SECRET }),
     logger: createLogger({ level: 'debug', destination }),
     metrics,
-    config: { bodyLimitBytes: 1024 * 1024, ...(opts.forceTenantPrefix !== undefined && { forceTenantPrefix: opts.forceTenantPrefix }), ...(opts.limits && { limits: opts.limits }), ...(opts.usagePrices && { usagePrices: opts.usagePrices }), ...(opts.consoleDir && { consoleDir: opts.consoleDir }) },
+    config: {
+      bodyLimitBytes: 1024 * 1024,
+      ...(opts.forceTenantPrefix !== undefined && { forceTenantPrefix: opts.forceTenantPrefix }),
+      ...(opts.limits && { limits: opts.limits }),
+      ...(opts.usagePrices && { usagePrices: opts.usagePrices }),
+      ...(opts.consoleDir && { consoleDir: opts.consoleDir }),
+    },
     writeServices: opts.writeServices ?? storeKubeconfigAsGiven,
     ...(opts.eventHeartbeatMs !== undefined && { eventHeartbeatMs: opts.eventHeartbeatMs }),
     ...(opts.events && { events: opts.events }),

@@ -43,7 +43,10 @@ export async function seedWorld(h: Harness): Promise<void> {
   await adminCreate(h, '/api/v1/clusters', { name: 'c2', kubeconfig: kubeconfigB64(), labels: { region: 'us' } });
   await adminCreate(h, '/api/v1/policysets', { name: 'ps-acme', spec: { podSecurity: 'restricted' } });
   await adminCreate(h, '/api/v1/policysets', { name: 'ps-other', spec: {} });
-  await adminCreate(h, '/api/v1/tenants', { name: 'acme', spec: { placement: { clusterSelector: { matchLabels: { region: 'eu' } } }, policySets: ['ps-acme'] } });
+  await adminCreate(h, '/api/v1/tenants', {
+    name: 'acme',
+    spec: { placement: { clusterSelector: { matchLabels: { region: 'eu' } } }, policySets: ['ps-acme'] },
+  });
   await adminCreate(h, '/api/v1/tenants', { name: 'globex', spec: { placement: { clusters: ['c1'] }, policySets: ['ps-other'] } });
   await adminCreate(h, '/api/v1/tenants/acme/projects', { name: 'acme-web' });
   await adminCreate(h, '/api/v1/tenants/globex/projects', { name: 'globex-web' });

@@ -55,9 +55,13 @@ export const ADDONS: readonly Addon[] = [
 
 /** Parses `--without capsule,kubevela`. */
 export function parseAddonNames(list: string): AddonName[] {
-  const names = list.split(',').map((n) => n.trim()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   for (const name of names) {
-    if (!(ADDON_NAMES as readonly string[]).includes(name)) throw new Error(`unknown component ${JSON.stringify(name)} for --without (one of: ${ADDON_NAMES.join(', ')})`);
+    if (!(ADDON_NAMES as readonly string[]).includes(name))
+      throw new Error(`unknown component ${JSON.stringify(name)} for --without (one of: ${ADDON_NAMES.join(', ')})`);
   }
   return names as AddonName[];
 }

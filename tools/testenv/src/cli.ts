@@ -37,7 +37,7 @@ program
   .description('stop clusters and remove their dirs')
   .argument('[ids...]', 'cluster ids or dirs')
   .option('--stale', 'only clusters nobody can be using: owner test run gone, no process left, or up died')
-  .option('--all', 'every cluster under the state root, including other sessions\' (prints their ids)')
+  .option('--all', "every cluster under the state root, including other sessions' (prints their ids)")
   .action(async (ids: string[], opts: { stale?: boolean; all?: boolean }) => {
     if ([ids.length > 0, opts.stale, opts.all].filter(Boolean).length !== 1) throw new Error('down needs cluster ids, --stale or --all');
     if (opts.all) {

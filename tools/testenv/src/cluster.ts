@@ -94,7 +94,9 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
     const proxySpec = proxy?.process;
     if (proxy) {
       await ctx.kube.apply(proxy.crds, APPLY_CONCURRENCY);
-      await ctx.wait('capsule-proxy CRDs Established', async () => (await Promise.all(proxy.crds.map((crd) => ctx.kube.crdEstablished(crd.metadata.name)))).every(Boolean));
+      await ctx.wait('capsule-proxy CRDs Established', async () =>
+        (await Promise.all(proxy.crds.map((crd) => ctx.kube.crdEstablished(crd.metadata.name)))).every(Boolean),
+      );
       sup.start(proxy.process);
       await waitReady(ctx, 'capsule-proxy');
       step('capsule-proxy answering');
@@ -163,12 +165,16 @@ async function installAddons(ctx: UpContext, addons: readonly Addon[], charts: r
   step(`${crds.length} CRDs established`);
 
   await kube.apply(charts.flatMap((chart) => chart.setup));
-  await Promise.all(addons.map((addon) => writeServiceAccountKubeconfig(kube, plan, addon.serviceAccount.namespace, addon.serviceAccount.name, addon.kubeconfig(plan))));
+  await Promise.all(
+    addons.map((addon) => writeServiceAccountKubeconfig(kube, plan, addon.serviceAccount.namespace, addon.serviceAccount.name, addon.kubeconfig(plan))),
+  );
   for (const addon of addons) sup.start(addon.process(plan));
   await Promise.all(addons.map((addon) => waitReady(ctx, addon.component)));
   step(`webhook servers answering: ${addons.map((addon) => addon.component).join(', ')}`);
 
-  await Promise.all(addons.map((addon) => (addon.selfRegistered ? wait(`${addon.component} self-registration`, () => addon.selfRegistered!(kube)) : Promise.resolve())));
+  await Promise.all(
+    addons.map((addon) => (addon.selfRegistered ? wait(`${addon.component} self-registration`, () => addon.selfRegistered!(kube)) : Promise.resolve())),
+  );
   await kube.apply(charts.flatMap((chart) => chart.webhooks));
   step('admission webhooks registered');
 

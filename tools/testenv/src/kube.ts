@@ -1,12 +1,4 @@
-import {
-  ApiextensionsV1Api,
-  CoreV1Api,
-  HttpMethod,
-  KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoreV1Api, HttpMethod, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import type { Manifest } from './manifests.js';
 
 export const FIELD_MANAGER = 'kubenova-testenv';
@@ -108,6 +100,6 @@ export function describeError(err: unknown): string {
       return body;
     }
   }
-  if (typeof body === 'object' && body !== null && 'message' in body) return String((body).message);
+  if (typeof body === 'object' && body !== null && 'message' in body) return String(body.message);
   return err instanceof Error ? err.message : String(err);
 }

@@ -50,12 +50,7 @@ export async function renderChart(opts: RenderOptions): Promise<Manifest[]> {
   const valuesFile = join(opts.workDir, `${opts.release}-values.json`);
   await writeFile(valuesFile, JSON.stringify(opts.values, null, 2));
   const chartDir = opts.withoutDependencies ? await copyWithoutDependencies(opts.chartDir, opts.workDir) : opts.chartDir;
-  const args = [
-    'template', opts.release, chartDir,
-    '--namespace', opts.namespace,
-    '--values', valuesFile,
-    ...(opts.includeCrds ? ['--include-crds'] : []),
-  ];
+  const args = ['template', opts.release, chartDir, '--namespace', opts.namespace, '--values', valuesFile, ...(opts.includeCrds ? ['--include-crds'] : [])];
   // Keep helm's config and caches out of $HOME: rendering a local chart needs none of them.
   const helmHome = join(opts.workDir, '.helm');
   const env = {

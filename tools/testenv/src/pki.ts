@@ -47,10 +47,22 @@ function subject(commonName: string, organizations: readonly string[] = []): str
 export async function createCertificateAuthority(dir: string, commonName: string): Promise<CertificateAuthority> {
   const files = { certFile: join(dir, 'ca.crt'), keyFile: join(dir, 'ca.key') };
   await openssl([
-    'req', '-x509', '-new', ...EC_KEY, '-days', '3650',
-    '-keyout', files.keyFile, '-out', files.certFile, '-subj', subject(commonName),
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    '-new',
+    ...EC_KEY,
+    '-days',
+    '3650',
+    '-keyout',
+    files.keyFile,
+    '-out',
+    files.certFile,
+    '-subj',
+    subject(commonName),
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   return files;
 }
@@ -60,12 +72,28 @@ export async function issueCertificate(ca: CertificateAuthority, dir: string, sp
   const files = { certFile: join(dir, `${spec.fileName}.crt`), keyFile: join(dir, `${spec.fileName}.key`) };
   const sans = [...(spec.dnsNames ?? []).map((n) => `DNS:${n}`), ...(spec.ipAddresses ?? []).map((ip) => `IP:${ip}`)];
   await openssl([
-    'req', '-x509', '-new', ...EC_KEY, '-days', '365',
-    '-CA', ca.certFile, '-CAkey', ca.keyFile,
-    '-keyout', files.keyFile, '-out', files.certFile, '-subj', subject(spec.commonName, spec.organizations),
-    '-addext', 'basicConstraints=critical,CA:FALSE',
-    '-addext', 'keyUsage=critical,digitalSignature,keyEncipherment',
-    '-addext', `extendedKeyUsage=${spec.usage === 'server' ? 'serverAuth' : 'clientAuth'}`,
+    'req',
+    '-x509',
+    '-new',
+    ...EC_KEY,
+    '-days',
+    '365',
+    '-CA',
+    ca.certFile,
+    '-CAkey',
+    ca.keyFile,
+    '-keyout',
+    files.keyFile,
+    '-out',
+    files.certFile,
+    '-subj',
+    subject(spec.commonName, spec.organizations),
+    '-addext',
+    'basicConstraints=critical,CA:FALSE',
+    '-addext',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    '-addext',
+    `extendedKeyUsage=${spec.usage === 'server' ? 'serverAuth' : 'clientAuth'}`,
     ...(sans.length > 0 ? ['-addext', `subjectAltName=${sans.join(',')}`] : []),
   ]);
   return files;

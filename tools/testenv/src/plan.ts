@@ -75,8 +75,7 @@ const LOOPBACK_SANS = { dnsNames: ['localhost'], ipAddresses: [LOOPBACK] } as co
 
 async function createPki(layout: ClusterLayout, id: string): Promise<ClusterPki> {
   const ca = await createCertificateAuthority(layout.pki, `kubenova-testenv-ca-${id}`);
-  const serving = (dir: string, fileName: string, commonName: string) =>
-    issueCertificate(ca, dir, { fileName, commonName, usage: 'server', ...LOOPBACK_SANS });
+  const serving = (dir: string, fileName: string, commonName: string) => issueCertificate(ca, dir, { fileName, commonName, usage: 'server', ...LOOPBACK_SANS });
   const [apiServer, capsuleWebhook, velaWebhook, capsuleProxy, frontProxyClient, serviceAccountSigning] = await Promise.all([
     issueCertificate(ca, layout.pki, {
       fileName: 'apiserver',
@@ -102,11 +101,7 @@ async function createPki(layout: ClusterLayout, id: string): Promise<ClusterPki>
   return { ca, apiServer, serviceAccountSigning, capsuleWebhook, velaWebhook, capsuleProxy, frontProxyClient, clients };
 }
 
-export async function planCluster(opts: {
-  id: string;
-  layout: ClusterLayout;
-  buildDir: string;
-}): Promise<ClusterPlan> {
+export async function planCluster(opts: { id: string; layout: ClusterLayout; buildDir: string }): Promise<ClusterPlan> {
   const { id, layout, buildDir } = opts;
   await createLayout(layout);
   const [ports, pki] = await Promise.all([allocatePorts(PORT_NAMES), createPki(layout, id)]);

@@ -43,11 +43,9 @@ export function probeTargetOfInfo(info: ClusterInfo): ProbeTarget {
 
 const httpOk = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(3_000) })).ok;
 /** Webhook servers (and capsule-proxy) answer any HTTPS request, 404 on unknown paths, once serving. */
-const answering = (port: keyof ClusterPorts) => async (t: ProbeTarget) =>
-  (await httpsGet(loopbackUrl(t.ports[port], '/'), { caFile: t.caFile })).status > 0;
+const answering = (port: keyof ClusterPorts) => async (t: ProbeTarget) => (await httpsGet(loopbackUrl(t.ports[port], '/'), { caFile: t.caFile })).status > 0;
 /** controller-manager and scheduler serve /healthz with a self-signed certificate. */
-const healthz = (port: keyof ClusterPorts) => async (t: ProbeTarget) =>
-  (await httpsGet(loopbackUrl(t.ports[port], '/healthz'), UNVERIFIED)).status === 200;
+const healthz = (port: keyof ClusterPorts) => async (t: ProbeTarget) => (await httpsGet(loopbackUrl(t.ports[port], '/healthz'), UNVERIFIED)).status === 200;
 
 /** When each component counts as up: what `up` and `start` wait for. Errors count as "not yet". */
 export const READY: Record<ComponentName, (target: ProbeTarget) => Promise<boolean>> = {
