@@ -5,7 +5,8 @@
 //
 //   npx tsx bench/identity.ts        (BENCH_VERIFICATIONS=5000 by default)
 import { performance } from 'node:perf_hooks';
-import { API_TOKEN_PREFIX, createApiTokenVerifier, newApiToken, type ApiTokenRecord } from '../src/security/api-tokens.js';
+import { API_TOKEN_PREFIX, createApiTokenVerifier, newApiToken } from '../src/security/api-tokens.js';
+import { type ApiTokenRecord } from '../src/domain/kinds/apitoken.js';
 import { createTokenVerifier, type TokenVerifier } from '../src/security/auth.js';
 import { mintToken } from '../src/security/auth-token.js';
 import { createIdentityVerifier } from '../src/security/identity.js';

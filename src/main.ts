@@ -8,7 +8,7 @@ import { createLogger } from './observability/logger.js';
 import { createEventRecorder } from './observability/events.js';
 import { createMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
-import { ROLES, type Role } from './security/auth.js';
+import { ROLES, type Role } from './domain/roles.js';
 import { loadHs256Secret } from './security/auth-keys.js';
 import { API_TOKEN_PREFIX, createApiTokenVerifier } from './security/api-tokens.js';
 import { createServerVerifier, loadIdentityConfig } from './security/identity-setup.js';

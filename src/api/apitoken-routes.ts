@@ -4,8 +4,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Resource } from '../domain/resource.js';
-import { newApiToken, type ApiTokenRecord } from '../security/api-tokens.js';
-import { ROLES, type Role } from '../security/auth.js';
+import { newApiToken } from '../security/api-tokens.js';
+import { type ApiTokenRecord } from '../domain/kinds/apitoken.js';
+import { ROLES, type Role } from '../domain/roles.js';
 import { projectProblem, tenantProblem } from '../security/role-rules.js';
 import { PROJECT_LABEL } from '../domain/ownership.js';
 import type { Store } from '../store/types.js';

@@ -4,25 +4,12 @@
 // with, its expiry and who created it; deleting the record revokes the token at the next request.
 // Plain SHA-256 is enough here: the secret is 256 random bits, not a password to brute-force.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { AuthenticationError, type Principal, type Role, type TokenVerifier } from './auth.js';
+import { AuthenticationError, type Principal, type TokenVerifier } from './auth.js';
+import type { ApiTokenRecord } from '../domain/kinds/apitoken.js';
 import { principalOf } from './identity.js';
 
 export const API_TOKEN_PREFIX = 'knt_';
 const TOKEN = /^knt_([a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)_([A-Za-z0-9_-]{43})$/;
-
-/** What is stored for one token (never the secret). */
-export interface ApiTokenRecord {
-  role: Role;
-  tenant?: string;
-  /** A project of `tenant`: the token acts only on that project's objects. */
-  project?: string;
-  expiresAt: string;
-  /** base64url SHA-256 of the secret. */
-  digest: string;
-  /** Who created it (their principal subject). */
-  createdBy: string;
-  description?: string;
-}
 
 export function newApiToken(name: string): { token: string; digest: string } {
   const secret = randomBytes(32).toString('base64url');

@@ -1,7 +1,7 @@
 // Minting HS256 tokens with the locally configured secret: how a newcomer gets a first admin
 // token (`main.ts token`), and how tests make callers.
 import { SignJWT } from 'jose';
-import type { Role } from './auth.js';
+import type { Role } from '../domain/roles.js';
 
 export interface TokenRequest {
   subject: string;

@@ -3,8 +3,7 @@
 // external IdP's JWKS URL. Which key applies is decided by the token's `alg` (and `kid`).
 import { errors as joseErrors, jwtVerify, type CryptoKey, type JWTVerifyGetKey, type JWTPayload, type KeyObject } from 'jose';
 
-export const ROLES = ['platform-admin', 'tenant-admin', 'tenant-dev', 'read-only'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from '../domain/roles.js';
 
 /** Who is calling: the token's subject, its KubeNova roles, and the tenants they apply to. */
 export interface Principal {

@@ -5,7 +5,8 @@
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { parse } from 'yaml';
-import { ruleProblems, RoleRuleSpecSchema, type RoleRule } from './role-rules.js';
+import { ruleProblems, type RoleRule } from './role-rules.js';
+import { RoleRuleSpecSchema } from '../domain/kinds/rolerule.js';
 import { isKeySourceUrl, parseUrl } from './key-source-url.js';
 
 /** Asymmetric JWS algorithms only: an issuer's keys are public, so an HMAC "signed" with one

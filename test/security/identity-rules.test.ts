@@ -5,7 +5,8 @@ import { AuthenticationError, type Identity, type Principal } from '../../src/se
 import { authorize } from '../../src/security/authorization.js';
 import { IdentityConfigError, parseIdentityConfig, type IssuerConfig } from '../../src/security/identity-config.js';
 import { identityOf } from '../../src/security/oidc-issuer.js';
-import { bindingsFor, ruleProblems, type RoleRule, type RoleRuleSpec } from '../../src/security/role-rules.js';
+import { bindingsFor, ruleProblems, type RoleRule } from '../../src/security/role-rules.js';
+import { type RoleRuleSpec } from '../../src/domain/kinds/rolerule.js';
 
 const ISSUER = 'issuers: [{ name: corp, issuerUrl: "https://idp.example", audiences: [kubenova] }]';
 

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Role } from '../../src/security/auth.js';
+import type { Role } from '../../src/domain/roles.js';
 import { mintToken } from '../../src/security/auth-token.js';
 import { Keyring } from '../../src/security/keyring.js';
 import { startServer, type RunningServer } from './server-process.js';

@@ -2,7 +2,7 @@
 // resource routes (a token is created with its secret, listed without it, and revoked; never
 // edited): see api/apitoken-routes.ts. Tenant-owned when scoped to a tenant, so tenant-admins
 // see and revoke only their tenants' tokens; platform-wide tokens only platform-admins see.
-import type { ApiTokenRecord } from '../../security/api-tokens.js';
+import type { ApiTokenRecord } from '../../domain/kinds/apitoken.js';
 import type { ObjectStore } from '../../store/types.js';
 import type { KindDescriptor } from './descriptor.js';
 

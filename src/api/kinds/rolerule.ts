@@ -2,7 +2,8 @@
 // (security/role-rules.ts). Platform-scoped: only platform admins see and write them, and like
 // every write each change is audited. Rules seeded from the identity config are in force too,
 // but are not objects of this kind (they change with the config file).
-import { RoleRuleSpecSchema, ruleProblems, type RoleRule, type RoleRuleSpec } from '../../security/role-rules.js';
+import { RoleRuleSpecSchema, type RoleRuleSpec } from '../../domain/kinds/rolerule.js';
+import { ruleProblems, type RoleRule } from '../../security/role-rules.js';
 import type { ObjectStore } from '../../store/types.js';
 import { listAll } from '../../store/paging.js';
 import type { KindDescriptor } from './descriptor.js';
