@@ -22,9 +22,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { APP_RUNNER_ROLE } from '../src/adapters/cluster/agent-identity.js';
 import { KubeClusterClient } from '../src/adapters/kube/client.js';
-import { benchServer } from './support.js';
+import { benchServer, directAppIdentity } from './support.js';
 import { clusterWriteServices } from '../src/api/write-services.js';
 import { createClusterClients } from '../src/orchestrator/manager/cluster-clients.js';
 import { clusterReconcilerRegistration } from '../src/orchestrator/reconcilers/cluster.js';
@@ -119,18 +118,7 @@ async function main(): Promise<void> {
   const tenancyUntilDeployed = tenancyCounts('until Deployed');
 
   // The direct path's namespace and identity.
-  const directNs = `bench-direct-${suffix}`;
-  const user = `bench-user-${suffix}`;
-  await admin.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: directNs } });
-  for (const role of ['admin', APP_RUNNER_ROLE]) {
-    await admin.apply({
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: `bench-${role}`, namespace: directNs },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
-    });
-  }
+  const { namespace: directNs, user } = await directAppIdentity(admin, suffix);
   const asUser = admin.impersonating(user);
 
   const kubenova: number[] = [];

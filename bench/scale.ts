@@ -38,7 +38,6 @@ import { pino } from 'pino';
 import { planProject, planTenant, releasedTenant, type TenantIntent } from '../src/adapters/capsule/plan.js';
 import { namespaceAdoption, tenantReadiness } from '../src/adapters/capsule/observe.js';
 import { TENANT_TYPE } from '../src/adapters/capsule/capsule-api.js';
-import { APP_RUNNER_ROLE } from '../src/adapters/cluster/agent-identity.js';
 import { KubeClusterClient } from '../src/adapters/kube/client.js';
 import type { KubeObject } from '../src/adapters/kube/types.js';
 import { clusterWriteServices } from '../src/api/write-services.js';
@@ -53,7 +52,7 @@ import { definitionRegistration, deliveryRegistrations, tenancyRegistrations } f
 import { createStore } from '../src/store/index.js';
 import { listAll } from '../src/store/paging.js';
 import { countingClients, type ApiCall } from '../test/support/api-calls.js';
-import { benchServer, type BenchServer } from './support.js';
+import { benchServer, directAppIdentity, type BenchServer } from './support.js';
 
 const KUBECONFIG = process.env.BENCH_KUBECONFIG;
 const MODE = process.env.BENCH_MODE ?? 'apps';
@@ -188,18 +187,7 @@ async function main(): Promise<void> {
 
   // The direct side's clients. Apps: the admin impersonating a user bound to admin + app-runner
   // in a namespace of its own. Tenants: KubeNova's own agent credentials, a separate client.
-  const directNs = `bench-direct-${suffix}`;
-  const user = `bench-user-${suffix}`;
-  await admin.apply({ ...NAMESPACE, metadata: { name: directNs } });
-  for (const role of ['admin', APP_RUNNER_ROLE]) {
-    await admin.apply({
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: `bench-${role}`, namespace: directNs },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
-    });
-  }
+  const { namespace: directNs, user } = await directAppIdentity(admin, suffix);
   const clusterObj = (await store.objects.get('Cluster', cluster))!;
   const agentKubeconfig = (await store.secrets.get(secretRefOf(clusterObj, CREDENTIALS_FIELD)!))!.toString('utf8');
   const agent = await KubeClusterClient.fromKubeconfigText(cluster, agentKubeconfig);

@@ -2,6 +2,8 @@
 // the given store, a platform-admin token, and a call helper that throws on any non-2xx answer.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { APP_RUNNER_ROLE } from '../src/adapters/cluster/agent-identity.js';
+import type { ClusterClient } from '../src/adapters/kube/types.js';
 import type { WriteServices } from '../src/api/kinds/descriptor.js';
 import { buildServer } from '../src/api/server.js';
 import type { EventRecorder } from '../src/observability/events.js';
@@ -38,4 +40,26 @@ export async function benchServer(store: Store, logger: Logger, writeServices: W
       return res;
     },
   };
+}
+
+/**
+ * The direct path's identity for applying Applications to vela-core without KubeNova: a
+ * namespace of its own and a plain user bound there to `admin` and KubeNova's app-runner role
+ * (vela-core's AuthenticateApplication needs an identity with RBAC for the app's resources).
+ * The caller impersonates `user` with the admin client.
+ */
+export async function directAppIdentity(admin: ClusterClient, suffix: string): Promise<{ namespace: string; user: string }> {
+  const namespace = `bench-direct-${suffix}`;
+  const user = `bench-user-${suffix}`;
+  await admin.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  for (const role of ['admin', APP_RUNNER_ROLE]) {
+    await admin.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: `bench-${role}`, namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+    });
+  }
+  return { namespace, user };
 }

@@ -4,20 +4,11 @@
 // bumps a tick that data hooks depend on, so what is on screen is read again at once.
 import { fetchEventSource } from '@microsoft/fetch-event-source';
 import { useEffect, useSyncExternalStore } from 'react';
+import type { paths } from './api/schema';
 import { session } from './session';
 
-export interface LiveEvent {
-  id: string;
-  time: string;
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-  kind: string;
-  name: string;
-  tenant?: string;
-  cluster?: string;
-  correlationId?: string;
-}
+/** One KubeNova event, as the API's OpenAPI document describes it (generated types). */
+export type LiveEvent = paths['/api/v1/events']['get']['responses'][200]['content']['application/json']['items'][number];
 
 let tick = 0;
 let connected = false;
