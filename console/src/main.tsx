@@ -1,15 +1,15 @@
 // The console's shell: sign-in gate, the caller's rights, live stream, navigation and routes.
 // Pages other than the tenant home load on first visit (their own chunks).
-import { lazy, StrictMode, Suspense, useEffect } from 'react';
+import { lazy, StrictMode, Suspense, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Link, Redirect, Route, Router, Switch } from 'wouter';
 import { api, ok } from './api/client';
 import { useData } from './data';
 import { openLiveStream, useLiveConnected } from './live';
 import { TenantHome } from './pages/TenantHome';
-import { SignIn } from './pages/SignIn';
+import { Callback, SignIn } from './pages/SignIn';
 import { RightsContext, rightsOf } from './rights';
-import { session, useToken } from './session';
+import { isCallback, session, useToken } from './session';
 import { Problem } from './ui';
 import './styles.css';
 
@@ -68,7 +68,15 @@ function Shell({ token }: { token: string }) {
 
 function Root() {
   const token = useToken();
-  return <Router base="/ui">{token ? <Shell token={token} /> : <SignIn />}</Router>;
+  // Read once per page load: the provider's redirect back, with a login of this tab to finish.
+  const [callback, setCallback] = useState(isCallback);
+  const [failed, setFailed] = useState<string>();
+  const failedLogin = (message: string) => {
+    setFailed(message);
+    setCallback(false);
+  };
+  if (callback && !token) return <Callback onFailed={failedLogin} />;
+  return <Router base="/ui">{token ? <Shell token={token} /> : <SignIn error={failed} />}</Router>;
 }
 
 createRoot(document.getElementById('root')!).render(

@@ -1,6 +1,6 @@
 // The signed-in session: the bearer token lives in memory and in this tab's sessionStorage (same
 // origin only, gone when the tab closes); never in a URL or localStorage. Sign-in methods plug in
-// here: a pasted token today, an OIDC provider's login (code + PKCE) once the server lists one.
+// here: a pasted token, or the ID token of an OIDC provider's login (oidc.ts: code + PKCE).
 import { useSyncExternalStore } from 'react';
 
 const KEY = 'kubenova.token';
@@ -43,6 +43,20 @@ export const session = {
 
 export function useToken(): string | null {
   return useSyncExternalStore(session.subscribe, session.token);
+}
+
+/** Where a provider sends the browser back after its login (oidc.ts), and the sessionStorage key
+ *  of a login this tab started and has not finished. */
+export const CALLBACK_PATH = '/ui/callback';
+export const PENDING_LOGIN = 'kubenova.oidc.pending';
+
+/** Whether this page load is the provider's redirect back with a login of this tab to finish. */
+export function isCallback(): boolean {
+  try {
+    return window.location.pathname === CALLBACK_PATH && sessionStorage.getItem(PENDING_LOGIN) !== null;
+  } catch {
+    return false;
+  }
 }
 
 /** An identity provider the sign-in page offers a login button for (`GET /api/v1/auth/providers`,

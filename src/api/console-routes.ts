@@ -9,18 +9,24 @@ import { ApiError } from './errors.js';
 
 export const CONSOLE_PATH = '/ui/';
 
-/** No inline script or style, nothing from other origins, never framed. */
-export const CONSOLE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** No inline script or style, nothing from other origins, never framed. `connectTo`: the origins
+ *  of the identity providers the console signs in with (their discovery and token endpoints are
+ *  called from the browser); nothing else besides this server is reachable from the page. */
+export function consoleCsp(connectTo: readonly string[] = []): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    ["connect-src 'self'", ...new Set(connectTo)].join(' '),
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export const CONSOLE_CSP = consoleCsp();
 
 /** dist/console beside the compiled server (dist/src/api → dist/console), or the repository's
  *  dist/console when the server runs from its TypeScript sources. */
@@ -29,12 +35,14 @@ export function defaultConsoleDir(): string {
   return fileURLToPath(new URL(/[\\/]dist[\\/]src[\\/]api[\\/]/.test(here) ? '../../console/' : '../../dist/console/', import.meta.url));
 }
 
-export async function registerConsoleRoutes(app: FastifyInstance, dir = defaultConsoleDir()): Promise<void> {
+/** `issuers`: the sign-in providers' issuer URLs (their origins join the CSP's connect-src). */
+export async function registerConsoleRoutes(app: FastifyInstance, dir = defaultConsoleDir(), issuers: readonly string[] = []): Promise<void> {
+  const csp = consoleCsp(issuers.map((i) => new URL(i).origin));
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect(CONSOLE_PATH));
   const built = existsSync(`${dir}/index.html`);
   await app.register(async (ui) => {
     ui.addHook('onSend', async (_req, reply, payload) => {
-      reply.header('content-security-policy', CONSOLE_CSP);
+      reply.header('content-security-policy', csp);
       reply.header('x-content-type-options', 'nosniff');
       reply.header('referrer-policy', 'no-referrer');
       return payload;

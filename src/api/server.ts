@@ -104,7 +104,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   await registerOpenApi(app, deps.config.version ?? '0.1.0');
   registerOperationalRoutes(app, deps);
-  await registerConsoleRoutes(app, deps.config.consoleDir);
+  await registerConsoleRoutes(
+    app,
+    deps.config.consoleDir,
+    (deps.signInProviders ?? []).map((p) => p.issuer),
+  );
   // eslint-disable-next-line @typescript-eslint/require-await -- Fastify awaits an async plugin; async also makes a registration error a rejection
   await app.register(async (api) => {
     api.addHook('onRequest', authenticate(deps.verifier, deps.store.objects));

@@ -52,6 +52,20 @@ const provider = new Provider(issuer, {
   // The device flow's own pages (code entry, confirmation, success) are oidc-provider's defaults.
   features: { devInteractions: { enabled: false }, deviceFlow: { enabled: true } },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+  // A browser app (the web console) calls discovery and the token endpoint from its own origin.
+  // oidc-provider allows the exact origins of a public client's redirect URIs; as loopback
+  // redirects match on any port (RFC 8252 §7.3), so does CORS here: a redirect URI
+  // http://127.0.0.1/ui/callback lets http://127.0.0.1:<any port> exchange its code.
+  clientBasedCORS(_ctx, origin, client) {
+    if (origin === 'null' || client.clientAuthMethod !== 'none') return false;
+    const from = URL.parse(origin);
+    return client.redirectUris.some((uri) => {
+      const to = URL.parse(uri);
+      if (!from || !to) return false;
+      if (to.origin === from.origin) return true;
+      return ['127.0.0.1', 'localhost', '[::1]'].includes(to.hostname) && to.port === '' && to.protocol === from.protocol && to.hostname === from.hostname;
+    });
+  },
   ttl: { IdToken: config.idTokenTtlSeconds ?? 3600 },
   async findAccount(_ctx, sub) {
     if (!userBySub(sub)) return undefined;
