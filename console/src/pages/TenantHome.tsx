@@ -1,7 +1,7 @@
-// Tenant home: one tenant across all its clusters: per-cluster phase and conditions, quotas,
-// projects, apps with phase, recent events. Clicking an event's correlation id filters the page
-// to what that request touched.
-import { memo, useMemo, useRef, useState, type FormEvent } from 'react';
+// Tenant home: one tenant across all its clusters: per-cluster phase and conditions, quotas (hard,
+// and used as each cluster reports it), projects, apps with phase, recent events. Clicking an
+// event's correlation id filters the page to what that request touched.
+import { memo, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
 import type { Resource } from '../../../src/domain/resource.js';
 import { api, ok, type ApiProblem } from '../api/client';
@@ -95,7 +95,6 @@ function TenantView({ tenant }: { tenant: string }) {
   const shown = (kind: string, name: string) => !touched || touched.has(`${kind}/${name}`);
 
   const obj = t.data;
-  const quotas = (obj?.spec.quotas ?? {}) as Record<string, unknown>;
   return (
     <div className="grid">
       <Problem problem={t.error} what="read this tenant" />
@@ -143,20 +142,7 @@ function TenantView({ tenant }: { tenant: string }) {
           </>
         )}
       </Section>
-      <Section title="Quotas">
-        {Object.keys(quotas).length === 0 ? (
-          <p>No quotas set.</p>
-        ) : (
-          <dl className="pairs">
-            {Object.entries(quotas).map(([k, v]) => (
-              <div key={k}>
-                <dt>{k}</dt>
-                <dd>{String(v)} (hard)</dd>
-              </div>
-            ))}
-          </dl>
-        )}
-      </Section>
+      <Quotas tenant={tenant} obj={obj} />
       <Section title="Projects" actions={rights.can('Project', 'create', tenant) ? <NewProject tenant={tenant} onDone={projects.reload} /> : undefined}>
         <Problem problem={projects.error} what="list projects" />
         <table>
@@ -218,6 +204,109 @@ function TenantView({ tenant }: { tenant: string }) {
 
 /** The apps table, rendered again only when the apps or the filter change (a tenant may have
  *  thousands; the rest of the page changes more often). */
+type UsageLine = { hard: string; used: string; fraction: number };
+const DEFAULT_WARNINGS = [0.8, 0.95];
+
+/** One resource's use of its quota: a <meter> (coloured by the tenant's warning levels), the
+ *  figures and the percentage. */
+function UsageMeter({ line, label, levels }: { line: UsageLine; label: string; levels: number[] }) {
+  const pct = Math.round(line.fraction * 100);
+  return (
+    <>
+      <td>{line.used}</td>
+      <td>{line.hard}</td>
+      <td>
+        <meter
+          min={0}
+          max={1}
+          low={levels[0] ?? 0.8}
+          high={levels[levels.length - 1] ?? 0.95}
+          optimum={0}
+          value={Math.min(line.fraction, 1)}
+          aria-label={`${label}: ${line.used} of ${line.hard} used`}
+        />{' '}
+        {pct} %
+      </td>
+    </>
+  );
+}
+
+/** The tenant's quotas: the hard limits it sets, and what each cluster reports used (the usage
+ *  API, docs/usage.md), per cluster and in total, with the QuotaPressure condition. Usage changes
+ *  are not events, so besides the live reloads it is read again every 10 s. */
+function Quotas({ tenant, obj }: { tenant: string; obj: R | undefined }) {
+  const usage = useData(async () => ok(api.GET('/api/v1/tenants/{name}/usage', { params: { path: { name: tenant } } })), [tenant]);
+  const { reload } = usage;
+  useEffect(() => {
+    const timer = setInterval(reload, 10_000);
+    return () => clearInterval(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- reload changes identity every render; the timer only needs the tenant
+  }, [tenant]);
+  const quotas = (obj?.spec.quotas ?? {}) as Record<string, unknown>;
+  const levels = ((obj?.spec as { quotaWarnings?: number[] } | undefined)?.quotaWarnings ?? DEFAULT_WARNINGS).slice().sort((a, b) => a - b);
+  const pressure = obj?.status.conditions?.find((c) => c.type === 'QuotaPressure');
+  const u = usage.data;
+  const clusters = Object.entries(u?.clusters ?? {}).filter(([, lines]) => Object.keys(lines).length > 0);
+  return (
+    <Section title="Quotas">
+      {Object.keys(quotas).length === 0 ? (
+        <p>No quotas set.</p>
+      ) : (
+        <dl className="pairs">
+          {Object.entries(quotas).map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{String(v)} (hard)</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {pressure && (
+        <p className={pressure.status === 'True' ? 'warning' : 'hint'} role={pressure.status === 'True' ? 'alert' : undefined}>
+          QuotaPressure: {pressure.status}
+          {pressure.reason ? ` (${pressure.reason})` : ''}
+          {pressure.message ? ` — ${pressure.message}` : ''}
+        </p>
+      )}
+      <Problem problem={usage.error} what="read this tenant's usage" />
+      {u && clusters.length === 0 && <p className="hint">No cluster has reported usage yet.</p>}
+      {u && clusters.length > 0 && (
+        <table aria-label="Quota usage">
+          <thead>
+            <tr>
+              <th scope="col">Cluster</th>
+              <th scope="col">Resource</th>
+              <th scope="col">Used</th>
+              <th scope="col">Hard</th>
+              <th scope="col">Usage</th>
+            </tr>
+          </thead>
+          <tbody>
+            {clusters.flatMap(([cluster, lines]) =>
+              Object.entries(lines).map(([resource, line]) => (
+                <tr key={`${cluster}/${resource}`}>
+                  <td>{cluster}</td>
+                  <td>{resource}</td>
+                  <UsageMeter line={line} label={`${resource} on ${cluster}`} levels={levels} />
+                </tr>
+              )),
+            )}
+            {clusters.length > 1 &&
+              Object.entries(u.total).map(([resource, line]) => (
+                <tr key={`total/${resource}`} className="total">
+                  <th scope="row">All clusters</th>
+                  <td>{resource}</td>
+                  <UsageMeter line={line} label={`${resource} on all clusters`} levels={levels} />
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      )}
+      {u?.updatedAt && <p className="hint">Usage as reported by the clusters, {when(u.updatedAt)}.</p>}
+    </Section>
+  );
+}
+
 const AppsTable = memo(function AppsTable({ apps, touched }: { apps: R[]; touched: Set<string> | undefined }) {
   return (
     <table aria-label="Apps">

@@ -1,0 +1,88 @@
+// The tenant home's quotas in Debian's Chromium against the in-process server on the real store:
+// usage is written into the store as the usage tracker writes it from the clusters' reports
+// (test/e2e/usage.test.ts runs that path on a real cluster), and the QuotaPressure condition as
+// the tracker sets it. The page shows per cluster hard / used / a meter, the total over the
+// clusters, the condition, and follows a new report without a reload. No cluster needed.
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ClusterUsage } from '../../src/domain/usage.js';
+import { startHarness, type Caller, type Harness } from '../api/support/harness.js';
+import { adminCreate, uniq } from '../api/support/world.js';
+import { ensureConsoleBuilt, launchBrowser, type TestBrowser } from '../support/browser.js';
+
+let h: Harness;
+let base: string;
+let browser: TestBrowser;
+const ACME = uniq('acme');
+const admin: Caller = { roles: ['tenant-admin'], tenants: [ACME], subject: 'acme-admin' };
+
+const quota = (resources: Record<string, [string, string]>): ClusterUsage => ({
+  resources: Object.fromEntries(Object.entries(resources).map(([r, [hard, used]]) => [r, { hard, used }])),
+});
+
+beforeAll(async () => {
+  await ensureConsoleBuilt();
+  h = await startHarness();
+  await adminCreate(h, '/api/v1/tenants', { name: ACME, spec: { quotas: { pods: 5, cpu: '2' } } });
+  const t = (await h.store.objects.get('Tenant', ACME))!;
+  const entry = { phase: 'Deployed' as const, conditions: [], observedGeneration: 1 };
+  await h.store.objects.updateStatus('Tenant', ACME, {
+    ...t.status,
+    clusters: { c1: entry, c2: entry },
+    conditions: [
+      ...t.status.conditions,
+      {
+        type: 'QuotaPressure',
+        status: 'True',
+        reason: 'WarningLevelReached',
+        message: 'pods on cluster c1 at 80 % of its quota (warning level 80 %)',
+        lastTransitionTime: new Date().toISOString(),
+      },
+    ],
+  });
+  await h.store.usage.put(ACME, 'c1', 'quota', quota({ pods: ['5', '4'], 'requests.cpu': ['2', '1500m'] }));
+  await h.store.usage.put(ACME, 'c2', 'quota', quota({ pods: ['5', '1'], 'requests.cpu': ['2', '500m'] }));
+  base = await h.app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await launchBrowser();
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+
+async function signedIn(): Promise<Page> {
+  const page = await (await browser.context()).newPage();
+  await page.goto(`${base}/ui/tenants/${ACME}`);
+  await page.getByLabel('Access token').fill(await h.token(admin));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  return page;
+}
+
+const rows = (page: Page) =>
+  page
+    .getByRole('table', { name: 'Quota usage' })
+    .locator('tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => (c.textContent ?? '').trim())));
+
+it('shows per cluster hard, used and a meter, the total, and QuotaPressure; follows a new report', async () => {
+  const page = await signedIn();
+  await page.getByRole('table', { name: 'Quota usage' }).waitFor({ timeout: 30_000 });
+  expect(await rows(page)).toEqual([
+    ['c1', 'pods', '4', '5', '80 %'],
+    ['c1', 'requests.cpu', '1500m', '2', '75 %'],
+    ['c2', 'pods', '1', '5', '20 %'],
+    ['c2', 'requests.cpu', '500m', '2', '25 %'],
+    ['All clusters', 'pods', '5', '10', '50 %'],
+    ['All clusters', 'requests.cpu', '2', '4', '50 %'],
+  ]);
+  const meter = page.getByRole('meter', { name: 'pods on c1: 4 of 5 used' });
+  expect(await meter.getAttribute('value')).toBe('0.8');
+  await expect.poll(() => page.getByRole('alert').filter({ hasText: 'QuotaPressure' }).textContent()).toContain('pods on cluster c1 at 80 %');
+
+  // A new report from c2 (a usage change is no event): shown within the page's 10 s re-read.
+  await h.store.usage.put(ACME, 'c2', 'quota', quota({ pods: ['5', '3'], 'requests.cpu': ['2', '500m'] }));
+  await expect.poll(async () => (await rows(page))[2], { timeout: 15_000, interval: 250 }).toEqual(['c2', 'pods', '3', '5', '60 %']);
+  await page.screenshot({ path: new URL('../../test-artifacts/console-tenant-quotas.png', import.meta.url).pathname, fullPage: true });
+  await page.context().close();
+});
