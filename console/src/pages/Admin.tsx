@@ -1,11 +1,12 @@
-// Platform admin: clusters, tenants and policy sets (created with the API's own validation errors
-// shown at the field), definitions, the fleet view of everything Drifted or in Error, the audit log.
+// Platform admin: clusters, tenants and policy sets (created, and viewed and edited as JSON with
+// If-Match, with the API's own validation errors shown at the field), definitions, the fleet view of everything Drifted or in Error, the audit log.
 import { useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
-import type { Resource } from '../../../src/domain/resource.js';
+import type { Kind, Resource } from '../../../src/domain/resource.js';
 import { api, ok, type ApiProblem } from '../api/client';
 import type { operations } from '../api/schema';
 import { allPages, useData } from '../data';
+import { FieldErrors, fieldErrors, JsonEditor, type ItemPath } from '../editor';
 import { useRights } from '../rights';
 import { fieldProblem, Phase, Problem, Section, when } from '../ui';
 
@@ -19,6 +20,14 @@ const TABS = [
 ] as const;
 type Tab = (typeof TABS)[number][0];
 type Collection = '/api/v1/clusters' | '/api/v1/tenants' | '/api/v1/projects' | '/api/v1/apps' | '/api/v1/policysets' | '/api/v1/definitions';
+const KINDS = {
+  '/api/v1/clusters': 'Cluster',
+  '/api/v1/tenants': 'Tenant',
+  '/api/v1/projects': 'Project',
+  '/api/v1/apps': 'App',
+  '/api/v1/policysets': 'PolicySet',
+  '/api/v1/definitions': 'Definition',
+} as const satisfies Record<Collection, Kind>;
 
 /** Every object of a collection, every page. */
 const listAll = async (path: Collection): Promise<Resource[]> =>
@@ -41,7 +50,7 @@ export default function Admin({ tab }: { tab?: string }) {
       {current === 'tenants' && (
         <Objects path="/api/v1/tenants" title="Tenants" creatable example={{ owners: [{ kind: 'User', name: 'alice' }], quotas: { namespaces: 3 } }} />
       )}
-      {current === 'policysets' && <Objects path="/api/v1/policysets" title="Policy sets" creatable example={{ quotas: { pods: 50 } }} />}
+      {current === 'policysets' && <Objects path="/api/v1/policysets" title="Policy sets" creatable example={{ defaultQuotas: { pods: 50 } }} />}
       {current === 'definitions' && <Objects path="/api/v1/definitions" title="Definitions" />}
       {current === 'audit' && <Audit />}
     </>
@@ -127,11 +136,25 @@ function Objects({
 }) {
   const rights = useRights();
   const list = useData(() => listAll(path), [path]);
-  const kind = ({ '/api/v1/tenants': 'Tenant', '/api/v1/policysets': 'PolicySet' } as const)[path as '/api/v1/tenants'];
+  const kind = KINDS[path];
+  const [selected, setSelected] = useState<string>();
+  const open = list.data?.find((r) => r.name === selected);
   return (
     <div className="grid">
-      {creatable && kind && rights.can(kind, 'create') && (
+      {creatable && (kind === 'Tenant' || kind === 'PolicySet') && rights.can(kind, 'create') && (
         <CreateObject path={path as '/api/v1/tenants'} title={`New ${kind}`} example={example} onDone={list.reload} />
+      )}
+      {open && (
+        <JsonEditor
+          key={open.name}
+          object={open}
+          path={`${path}/{name}` as ItemPath}
+          title={`${kind} ${open.name}`}
+          what={`change ${kind} ${open.name}`}
+          canEdit={rights.can(kind, 'update', kind === 'Tenant' ? open.name : open.tenant)}
+          onSaved={list.reload}
+          onClose={() => setSelected(undefined)}
+        />
       )}
       <Section title={title}>
         <Problem problem={list.error} what={`list ${title.toLowerCase()}`} />
@@ -141,6 +164,7 @@ function Objects({
               <th scope="col">Name</th>
               <th scope="col">Phase</th>
               <th scope="col">Details</th>
+              <th scope="col">JSON</th>
             </tr>
           </thead>
           <tbody>
@@ -151,6 +175,11 @@ function Objects({
                   <Phase phase={r.status.phase} />
                 </td>
                 <td>{details ? details(r) : ready(r)?.message}</td>
+                <td>
+                  <button type="button" aria-label={`JSON of ${r.name}`} aria-pressed={r.name === selected} onClick={() => setSelected(r.name)}>
+                    JSON
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>
@@ -185,7 +214,7 @@ function CreateObject({ path, title, example, onDone }: { path: '/api/v1/tenants
     }
   };
   const nameError = fieldProblem(problem, 'name');
-  const specErrors = (problem?.details ?? []).filter((d) => d.field.startsWith('body/spec'));
+  const specErrors = fieldErrors(problem, ['spec']);
   const id = title.toLowerCase().replace(/\W+/g, '-');
   return (
     <Section title={title}>
@@ -214,15 +243,7 @@ function CreateObject({ path, title, example, onDone }: { path: '/api/v1/tenants
           aria-describedby={specErrors.length ? `${id}-spec-err` : undefined}
           spellCheck={false}
         />
-        {specErrors.length > 0 && (
-          <ul id={`${id}-spec-err`} className="field-error">
-            {specErrors.map((d) => (
-              <li key={d.field + d.reason}>
-                <code>{d.field.replace(/^body\/spec\/?/, '') || 'spec'}</code>: {d.reason}
-              </li>
-            ))}
-          </ul>
-        )}
+        <FieldErrors id={`${id}-spec-err`} problem={problem} prefixes={['spec']} />
         <button type="submit" className="primary">
           Create
         </button>

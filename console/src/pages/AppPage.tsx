@@ -7,6 +7,7 @@ import type { Resource } from '../../../src/domain/resource.js';
 import { api, ok, type ApiProblem } from '../api/client';
 import type { operations } from '../api/schema';
 import { allPages, useData } from '../data';
+import { JsonEditor } from '../editor';
 import { useRights } from '../rights';
 import { JsonDiff, Phase, Problem, Section, SelectField, when } from '../ui';
 
@@ -135,13 +136,14 @@ export default function AppPage({ name }: { name: string }) {
         )}
       </Section>
       <RevisionsSection name={name} app={a} revisions={revisions.data ?? []} mayRollback={rights.can('App', 'rollback', tenant)} />
-      {rights.can('App', 'update', tenant) ? (
-        <Editor app={a} onSaved={app.reload} />
-      ) : (
-        <Section title="Spec">
-          <pre>{JSON.stringify(a.spec, null, 2)}</pre>
-        </Section>
-      )}
+      <JsonEditor
+        object={a}
+        path="/api/v1/apps/{name}"
+        title="Spec"
+        what="change this app"
+        canEdit={rights.can('App', 'update', tenant)}
+        onSaved={app.reload}
+      />
     </div>
   );
 }
@@ -251,76 +253,6 @@ function RevisionsSection({ name, app, revisions, mayRollback }: { name: string;
           </div>
           <Problem problem={problem} what="roll back this app" />
         </div>
-      )}
-    </Section>
-  );
-}
-
-/** JSON view and edit of labels and spec, written with If-Match: the version it was opened at. */
-export function Editor({ app, onSaved }: { app: Resource; onSaved(): void }) {
-  const [opened, setOpened] = useState<{ text: string; version: string }>();
-  const [problem, setProblem] = useState<ApiProblem | { status: 0; code: 'JSON'; message: string }>();
-  const save = async () => {
-    if (!opened) return;
-    let body: unknown;
-    try {
-      body = JSON.parse(opened.text);
-    } catch (err) {
-      setProblem({ status: 0, code: 'JSON', message: `Not valid JSON: ${(err as Error).message}` });
-      return;
-    }
-    try {
-      await ok(
-        api.PUT('/api/v1/apps/{name}', {
-          params: { path: { name: app.name }, header: { 'if-match': `"${opened.version}"` } as never },
-          body: body as never,
-          headers: { 'if-match': `"${opened.version}"` },
-        }),
-      );
-      setOpened(undefined);
-      setProblem(undefined);
-      onSaved();
-    } catch (err) {
-      setProblem(err as ApiProblem);
-    }
-  };
-  return (
-    <Section
-      title="Spec"
-      actions={
-        !opened && (
-          <button
-            type="button"
-            onClick={() => setOpened({ text: JSON.stringify({ labels: app.labels, spec: app.spec }, null, 2), version: app.resourceVersion })}
-          >
-            Edit JSON
-          </button>
-        )
-      }
-    >
-      {opened ? (
-        <>
-          <label htmlFor="editor">Labels and spec (JSON), opened at version {opened.version}</label>
-          <textarea
-            id="editor"
-            className="code"
-            rows={18}
-            value={opened.text}
-            onChange={(e) => setOpened({ ...opened, text: e.target.value })}
-            spellCheck={false}
-          />
-          <div className="actions">
-            <button type="button" className="primary" onClick={() => void save()}>
-              Save
-            </button>
-            <button type="button" onClick={() => setOpened(undefined)}>
-              Cancel
-            </button>
-          </div>
-          <Problem problem={problem as ApiProblem} what="change this app" />
-        </>
-      ) : (
-        <pre>{JSON.stringify(app.spec, null, 2)}</pre>
       )}
     </Section>
   );

@@ -7,6 +7,7 @@ import type { Resource } from '../../../src/domain/resource.js';
 import { api, ok, type ApiProblem } from '../api/client';
 import { allPages, useData } from '../data';
 import type { LiveEvent } from '../live';
+import { JsonEditor } from '../editor';
 import { useRights } from '../rights';
 import { fieldProblem, Phase, Problem, Section, SelectField, when } from '../ui';
 
@@ -44,6 +45,7 @@ export function TenantHome({ tenant }: { tenant?: string }) {
 function TenantView({ tenant }: { tenant: string }) {
   const rights = useRights();
   const [correlation, setCorrelation] = useState<string>();
+  const [project, setProject] = useState<string>();
   const t = useData(async () => (await ok(api.GET('/api/v1/tenants/{name}', { params: { path: { name: tenant } } }))) as unknown as R, [tenant]);
   const projects = useData(
     async () =>
@@ -95,6 +97,7 @@ function TenantView({ tenant }: { tenant: string }) {
   const shown = (kind: string, name: string) => !touched || touched.has(`${kind}/${name}`);
 
   const obj = t.data;
+  const openProject = projects.data?.find((p) => p.name === project);
   return (
     <div className="grid">
       <Problem problem={t.error} what="read this tenant" />
@@ -150,6 +153,7 @@ function TenantView({ tenant }: { tenant: string }) {
             <tr>
               <th scope="col">Project</th>
               <th scope="col">Phase</th>
+              <th scope="col">JSON</th>
             </tr>
           </thead>
           <tbody>
@@ -161,11 +165,28 @@ function TenantView({ tenant }: { tenant: string }) {
                   <td>
                     <Phase phase={p.status.phase} />
                   </td>
+                  <td>
+                    <button type="button" aria-label={`JSON of ${p.name}`} aria-pressed={p.name === project} onClick={() => setProject(p.name)}>
+                      JSON
+                    </button>
+                  </td>
                 </tr>
               ))}
           </tbody>
         </table>
       </Section>
+      {openProject && (
+        <JsonEditor
+          key={openProject.name}
+          object={openProject}
+          path="/api/v1/projects/{name}"
+          title={`Project ${openProject.name}`}
+          what={`change project ${openProject.name}`}
+          canEdit={rights.can('Project', 'update', tenant)}
+          onSaved={projects.reload}
+          onClose={() => setProject(undefined)}
+        />
+      )}
       <Section
         title="Apps"
         actions={
