@@ -8,6 +8,7 @@ import type { operations } from '../api/schema';
 import { allPages, useData } from '../data';
 import { FieldErrors, fieldErrors, JsonEditor, type ItemPath } from '../editor';
 import { useRights } from '../rights';
+import { ClusterBootstrap } from './Bootstrap';
 import { fieldProblem, Phase, Problem, Section, when } from '../ui';
 
 const TABS = [
@@ -62,10 +63,12 @@ const ready = (r: Resource) => r.status.conditions.find((c) => c.type === 'Ready
 function clusterDetails(c: Resource) {
   const caps = (c.status.capabilities ?? {}) as Record<string, unknown>;
   const agent = c.status.agentToken as { expiresAt?: string } | undefined;
+  const boot = c.status.bootstrap as { phase: string; dryRun: boolean; startedAt: string; finishedAt?: string } | undefined;
   return (
     <>
       <div>Capabilities: {Object.keys(caps).join(', ') || '—'}</div>
       {agent?.expiresAt && <div>Agent token expires {when(agent.expiresAt)}</div>}
+      <div>Bootstrap: {boot ? `${boot.phase}${boot.dryRun ? ' (dry run)' : ''}, ${when(boot.finishedAt ?? boot.startedAt)}` : 'never'}</div>
       <div>
         {c.status.conditions.map((k) => (
           <span key={k.type} className={`cond cond-${k.status.toLowerCase()}`} title={k.message}>
@@ -138,11 +141,21 @@ function Objects({
   const list = useData(() => listAll(path), [path]);
   const kind = KINDS[path];
   const [selected, setSelected] = useState<string>();
+  const [bootstrapping, setBootstrapping] = useState<string>();
   const open = list.data?.find((r) => r.name === selected);
+  const bootstrapOf = list.data?.find((r) => r.name === bootstrapping);
   return (
     <div className="grid">
       {creatable && (kind === 'Tenant' || kind === 'PolicySet') && rights.can(kind, 'create') && (
         <CreateObject path={path as '/api/v1/tenants'} title={`New ${kind}`} example={example} onDone={list.reload} />
+      )}
+      {kind === 'Cluster' && bootstrapOf && (
+        <ClusterBootstrap
+          key={bootstrapOf.name}
+          cluster={bootstrapOf}
+          canBootstrap={rights.can('Cluster', 'bootstrap')}
+          onClose={() => setBootstrapping(undefined)}
+        />
       )}
       {open && (
         <JsonEditor
@@ -164,7 +177,7 @@ function Objects({
               <th scope="col">Name</th>
               <th scope="col">Phase</th>
               <th scope="col">Details</th>
-              <th scope="col">JSON</th>
+              <th scope="col">Actions</th>
             </tr>
           </thead>
           <tbody>
@@ -179,6 +192,16 @@ function Objects({
                   <button type="button" aria-label={`JSON of ${r.name}`} aria-pressed={r.name === selected} onClick={() => setSelected(r.name)}>
                     JSON
                   </button>
+                  {kind === 'Cluster' && (
+                    <button
+                      type="button"
+                      aria-label={`Bootstrap of ${r.name}`}
+                      aria-pressed={r.name === bootstrapping}
+                      onClick={() => setBootstrapping(r.name)}
+                    >
+                      Bootstrap
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
