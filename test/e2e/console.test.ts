@@ -163,7 +163,7 @@ describe('a tenant admin', () => {
     expect(page.url()).not.toContain(token);
     expect(await page.evaluate(() => JSON.stringify(localStorage))).toBe('{}');
     expect(await page.evaluate(() => sessionStorage.getItem('kubenova.token'))).toBe(token);
-    await page.getByRole('cell', { name: PA }).waitFor();
+    await page.getByRole('cell', { name: PA, exact: true }).waitFor();
   });
 
   it('creates a project and an app and sees it go Deployed live', { timeout: 240_000 }, async () => {
