@@ -243,7 +243,11 @@ describe('a tenant with quotas and two projects on two clusters', () => {
         { timeout: 60_000, interval: 100 },
       );
       await deployed('Tenant', TENANT);
-      expect((await read('Tenant', TENANT))!.status.clusters?.[A]).toMatchObject({ state: 'Active', namespaces: [P2, P1, own].sort() });
+      // The tenant's status follows Capsule's, which counts the new namespace a moment later.
+      await vi.waitFor(
+        async () => expect((await read('Tenant', TENANT))!.status.clusters?.[A]).toMatchObject({ state: 'Active', namespaces: [P2, P1, own].sort() }),
+        { timeout: 30_000, interval: 100 },
+      );
     } finally {
       owner.close();
     }
