@@ -6,9 +6,10 @@
 //     BENCH_N=50 BENCH_ROUNDS=2 npm run bench:scale
 //
 // BENCH_MODE=apps: N Apps (a webservice with a scaler, 2 replicas) in one project, POSTed to the
-// API → all Deployed; against N Applications applied to vela-core in a namespace of their own (as
-// a user bound to `admin` and KubeNova's app-runner role, as bench/delivery.ts does) → all
-// `running` for their generation.
+// API → all Deployed; against N Applications applied to vela-core in a namespace of a Capsule
+// tenant of their own, made as KubeNova makes a project's (so Capsule's webhooks see every write
+// there, vela-core's too, as they do in KubeNova's project), as a user bound to `admin` and
+// KubeNova's app-runner role → all `running` for their generation.
 // BENCH_MODE=tenants: N tenants with one project each → all Deployed; against the very objects
 // KubeNova's Capsule adapter plans for them (Capsule Tenant, project namespace labelled for
 // adoption, its guards), applied with KubeNova's own agent credentials (a Capsule administrator)
@@ -186,15 +187,12 @@ async function main(): Promise<void> {
   log(`cluster ${cluster} registered, project ${project} Deployed`);
 
   // The direct side's clients. Apps: the admin impersonating a user bound to admin + app-runner
-  // in a namespace of its own. Tenants: KubeNova's own agent credentials, a separate client.
-  const { namespace: directNs, user } = await directAppIdentity(admin, suffix);
+  // in a namespace of a Capsule tenant of its own, made as KubeNova makes a project's (the same
+  // guards, and Capsule's webhooks see every write in it, as in KubeNova's). Tenants: KubeNova's
+  // own agent credentials, a separate client.
   const clusterObj = (await store.objects.get('Cluster', cluster))!;
   const agentKubeconfig = (await store.secrets.get(secretRefOf(clusterObj, CREDENTIALS_FIELD)!))!.toString('utf8');
   const agent = await KubeClusterClient.fromKubeconfigText(cluster, agentKubeconfig);
-  const directCalls: ApiCall[] = [];
-  const directWriter = countingClients({ forCluster: (_cluster: string) => Promise.resolve(MODE === 'apps' ? admin.impersonating(user) : agent) }, directCalls);
-  const writer = await directWriter.clients.forCluster(cluster);
-  let polls = 0;
   const caps = capabilitiesOf(clusterObj);
   const template = (await store.objects.get('Tenant', tenant))!.spec as TenantSpec;
   const intent = (name: string): TenantIntent => ({ name, spec: template, policySets: [] });
@@ -202,6 +200,21 @@ async function main(): Promise<void> {
     if (plan.outcome !== 'planned') throw new Error(`Capsule adapter plan: ${plan.outcome}`);
     return plan.objects;
   };
+  const directTenant = `bench-direct-${suffix}`;
+  const tenantNs = `${directTenant}-apps`;
+  if (MODE === 'apps') {
+    for (const obj of [...planned(planTenant(intent(directTenant), caps)), ...planned(planProject(tenantNs, intent(directTenant), caps))])
+      await agent.apply(obj);
+    await until('direct namespace adopted', async () => {
+      const t = await admin.get({ ...TENANT_TYPE, name: directTenant });
+      return namespaceAdoption(await admin.get({ ...NAMESPACE, name: tenantNs }), directTenant, t?.metadata.uid).state === 'ready';
+    });
+  }
+  const { namespace: directNs, user } = await directAppIdentity(admin, suffix, MODE === 'apps' ? tenantNs : undefined);
+  const directCalls: ApiCall[] = [];
+  const directWriter = countingClients({ forCluster: (_cluster: string) => Promise.resolve(MODE === 'apps' ? admin.impersonating(user) : agent) }, directCalls);
+  const writer = await directWriter.clients.forCluster(cluster);
+  let polls = 0;
 
   const results: Result[] = [];
   const measure = async (round: number, side: Result['side'], create: () => Promise<void>, ready: () => Promise<number>) => {
@@ -366,6 +379,11 @@ async function main(): Promise<void> {
   await call('DELETE', `/api/v1/tenants/${tenant}`);
   await until('setup tenant deleted', async () => (await store.objects.get('Tenant', tenant)) === undefined, 180_000).catch((err: Error) => log(err.message));
   await admin.delete({ ...NAMESPACE, name: directNs });
+  const directTenantObj = await admin.get({ ...TENANT_TYPE, name: directTenant });
+  if (directTenantObj) {
+    await admin.apply(releasedTenant(directTenantObj));
+    await admin.delete({ ...TENANT_TYPE, name: directTenant });
+  }
   await runtime.stop();
   await server.app.close();
   events.close();

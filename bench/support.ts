@@ -43,15 +43,16 @@ export async function benchServer(store: Store, logger: Logger, writeServices: W
 }
 
 /**
- * The direct path's identity for applying Applications to vela-core without KubeNova: a
- * namespace of its own and a plain user bound there to `admin` and KubeNova's app-runner role
- * (vela-core's AuthenticateApplication needs an identity with RBAC for the app's resources).
- * The caller impersonates `user` with the admin client.
+ * The direct path's identity for applying Applications to vela-core without KubeNova: a plain
+ * user bound to `admin` and KubeNova's app-runner role in `namespace` (vela-core's
+ * AuthenticateApplication needs an identity with RBAC for the app's resources). The namespace is
+ * created plain unless the caller made it already (scale.ts makes a Capsule tenant's). The
+ * caller impersonates `user` with the admin client.
  */
-export async function directAppIdentity(admin: ClusterClient, suffix: string): Promise<{ namespace: string; user: string }> {
-  const namespace = `bench-direct-${suffix}`;
+export async function directAppIdentity(admin: ClusterClient, suffix: string, existing?: string): Promise<{ namespace: string; user: string }> {
+  const namespace = existing ?? `bench-direct-${suffix}`;
   const user = `bench-user-${suffix}`;
-  await admin.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  if (!existing) await admin.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   for (const role of ['admin', APP_RUNNER_ROLE]) {
     await admin.apply({
       apiVersion: 'rbac.authorization.k8s.io/v1',
