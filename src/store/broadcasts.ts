@@ -36,8 +36,16 @@ export function localBroadcasts(): StoreBroadcasts {
 /** A change event without its optional details (the transitions of a big status above all):
  *  what a receiver needs to re-read the object. */
 export function essentialChange(e: ChangeEvent): ChangeEvent {
-  const { type, kind, name, tenant, resourceVersion, correlationId } = e;
-  return { type, kind, name, resourceVersion, ...(tenant !== undefined && { tenant }), ...(correlationId !== undefined && { correlationId }) };
+  const { type, kind, name, tenant, resourceVersion, correlationId, statusOnly } = e;
+  return {
+    type,
+    kind,
+    name,
+    resourceVersion,
+    ...(tenant !== undefined && { tenant }),
+    ...(correlationId !== undefined && { correlationId }),
+    ...(statusOnly && { statusOnly }),
+  };
 }
 
 export async function openPgBroadcasts(url: string, db: Sql, opts: Partial<PgListenerOptions> = {}): Promise<StoreBroadcasts> {

@@ -273,6 +273,7 @@ export class SqlObjectStore implements ObjectStore {
       const event = changeEvent('updated', updated, ctx);
       if (specChanged) event.specChanged = true;
       if (next.deleting && cur.deletionTimestamp === undefined) event.deletionStarted = true;
+      else if (!specChanged && jsonEqual(cur.labels, next.labels) && jsonEqual(cur.finalizers, next.finalizers)) event.statusOnly = true;
       const transitions = phaseTransitions(cur.status, updated.status);
       if (transitions.length > 0) event.transitions = transitions;
       const events = await this.recordIn(tx, event, ctx, false);

@@ -76,6 +76,8 @@ export interface ChangeEvent {
   specChanged?: true;
   /** updated: deletion was requested now (finalizers remain). */
   deletionStarted?: true;
+  /** updated: only the status changed (a reconciler reporting); nothing its own reconciler acts on. */
+  statusOnly?: true;
   /** updated: phase changes of the object and of its cluster entries. */
   transitions?: PhaseTransition[];
 }

@@ -83,6 +83,32 @@ describe('runtime', () => {
     await vi.waitFor(() => expect(tenants.seen.find((r) => r.key === 'Tenant/placed-on-prod')).toMatchObject({ correlationId: 'req-c' }));
   });
 
+  it('a reconciler that does not wake on its own status is not queued by a status-only write, but by any other change', async () => {
+    const store = await setup();
+    const tenants = recorder();
+    // One worker: keys are reconciled in the order they were queued.
+    const runtime = startRuntime({ store, logger, reconcilers: [{ kind: 'Tenant', reconciler: tenants.reconciler, workers: 1, wakeOnOwnStatus: false }] });
+    cleanups.push(() => runtime.stop());
+    const keys = () => tenants.seen.map((r) => r.key);
+    await store.objects.create({ kind: 'Tenant', name: 'acme', tenant: 'acme', spec: {} });
+    await vi.waitFor(() => expect(keys()).toEqual(['Tenant/acme']));
+    await store.objects.updateStatus('Tenant', 'acme', { phase: 'Deployed', conditions: [], observedGeneration: 1 });
+    await store.objects.create({ kind: 'Tenant', name: 'marker', tenant: 'marker', spec: {} });
+    await vi.waitFor(() => expect(keys()).toContain('Tenant/marker'));
+    expect(keys()).toEqual(['Tenant/acme', 'Tenant/marker']);
+    await store.objects.update('Tenant', 'acme', { spec: { a: 1 } });
+    await vi.waitFor(() => expect(keys()).toEqual(['Tenant/acme', 'Tenant/marker', 'Tenant/acme']));
+
+    // By default a status write wakes its own reconciler too.
+    const other = await setup();
+    const projects = recorder();
+    const second = startRuntime({ store: other, logger, reconcilers: [{ kind: 'Project', reconciler: projects.reconciler }] });
+    cleanups.push(() => second.stop());
+    await other.objects.create({ kind: 'Project', name: 'web', tenant: 'acme', spec: {} });
+    await other.objects.updateStatus('Project', 'web', { phase: 'Deployed', conditions: [], observedGeneration: 1 }, { correlationId: 'req-status' });
+    await vi.waitFor(() => expect(projects.seen.map((r) => r.correlationId)).toContain('req-status'));
+  });
+
   it('stop waits for the reconcile in flight and takes no more work', async () => {
     const store = await setup();
     let release!: () => void;

@@ -260,6 +260,28 @@ describe.each(backends)('objects ($name)', (backend) => {
       expect(visible).toEqual([true]);
     });
 
+    test('a write of only the status is marked statusOnly; spec, label, finalizer and deletion changes are not', async () => {
+      const name = uniqueName('st');
+      const seen: ChangeEvent[] = [];
+      const stop = store.objects.onChange((e) => e.name === name && seen.push(e));
+      await store.objects.create({ kind: 'App', name, tenant: 'acme', spec: {} });
+      await store.objects.updateStatus('App', name, { phase: 'Applying', conditions: [], observedGeneration: 1 });
+      await store.objects.update('App', name, { labels: { a: 'b' } });
+      await store.objects.update('App', name, { finalizers: ['x/y'] });
+      await store.objects.update('App', name, { spec: { a: 1 } });
+      await store.objects.delete('App', name);
+      stop();
+      expect(seen.map((e) => [e.type, e.statusOnly ?? false])).toEqual([
+        ['created', false],
+        ['updated', true],
+        ['updated', false],
+        ['updated', false],
+        ['updated', false],
+        ['updated', false],
+      ]);
+      expect(seen.at(-1)).toMatchObject({ deletionStarted: true });
+    });
+
     test('a throwing listener neither fails the write nor starves other listeners', async () => {
       const name = uniqueName('boom');
       const warnings: string[] = [];

@@ -53,6 +53,11 @@ export interface ReconcilerRegistration {
   backoff?: BackoffOptions;
   /** Metrics label `adapter` (capsule, vela, kube). */
   adapter?: string;
+  /** Whether a change of only an object's status wakes its own reconciler (default true). A
+   *  reconciler that writes its object's status itself and schedules its own next look says
+   *  false: its report is then not taken for a request to act (controller-runtime's
+   *  GenerationChangedPredicate). Triggers of other kinds still see every change. */
+  wakeOnOwnStatus?: boolean;
   /** Changes of other kinds that should reconcile objects of this kind: returns their keys. */
   triggers?: Array<{ kind: Kind; keys(event: ChangeEvent, services: RuntimeServices): string[] | Promise<string[]> }>;
 }
@@ -93,6 +98,7 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
   const { store, logger, metrics, events } = opts;
   const clients = opts.clients ?? createClusterClients(store);
   const controllers = new Map<Kind, Controller>();
+  const quietOnStatus = new Set(opts.reconcilers.filter((r) => r.wakeOnOwnStatus === false).map((r) => r.kind));
   const share = opts.share ?? WHOLE_SHARE;
 
   // Keys of shards other replicas hold are theirs to queue (they hear of the same changes).
@@ -213,7 +219,7 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
   // Other replicas' writes too: a key of this replica's shards may be written through any of them.
   const unsubscribe = store.objects.onChange(
     (event) => {
-      enqueue(reconcileKey(event.kind, event.name), event.correlationId, event.traceparent);
+      if (!event.statusOnly || !quietOnStatus.has(event.kind)) enqueue(reconcileKey(event.kind, event.name), event.correlationId, event.traceparent);
       for (const reg of opts.reconcilers) {
         for (const trigger of reg.triggers ?? []) {
           if (trigger.kind !== event.kind) continue;

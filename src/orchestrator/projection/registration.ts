@@ -49,6 +49,8 @@ export function projectionRegistrations(
       workers: workers ?? 2,
       timeoutMs: timeoutMs ?? 120_000,
       backoff: DEFAULT_BACKOFF,
+      // Its own status writes are its reports; watches, triggers and requeues bring the next look.
+      wakeOnOwnStatus: false,
       reconciler: (services: RuntimeServices) => {
         let watches = shared.get(adapter.watches);
         if (!watches) {
