@@ -48,9 +48,11 @@ export interface ProjectionAdapter<Intent = unknown, Ctx = unknown, Input = unkn
   readonly engine: string;
   /** Every type this adapter may project, in deletion order (deleted first comes first). */
   readonly ownedTypes: readonly OwnedType[];
-  /** What brings the cluster's side back to the reconcilers (status, drift, deletion). */
+  /** What brings the cluster's side back to the reconcilers (status, drift, deletion). What they
+   *  hold also answers the reconcilers' reads (a watch whose `keysOf` is empty is there for that). */
   readonly watches: readonly ClusterWatch[];
-  /** Observe: what to read on a cluster before planning. */
+  /** Observe: what to read on a cluster before planning (`client` reads from the watches' cache
+   *  what it can: a get or list may be a moment behind the cluster). */
   observe(client: ClusterClient, intent: Intent, signal: AbortSignal): Promise<Observed<Ctx, Input>>;
   /** Plan: the objects for one cluster. Pure. */
   plan(intent: Intent, caps: ClusterCapabilities | undefined, input: Input): ClusterPlan;

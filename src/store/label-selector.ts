@@ -217,3 +217,26 @@ export function labelSelectorSql(selector: LabelSelector, params: Params, column
 function placeholders(values: readonly string[], params: Params): string {
   return values.map((v) => params.add(v)).join(', ');
 }
+
+/** Whether every label set `query` selects is also selected by `by` (so a cache of what `by`
+ *  selects holds everything `query` would list). Per requirement of `by`, one of `query` on the
+ *  same key must imply it; conservative: false when unsure. */
+export function selectorCovers(by: LabelSelector, query: LabelSelector): boolean {
+  return by.every((w) => query.some((q) => implies(q, w)));
+}
+
+function implies(q: LabelRequirement, w: LabelRequirement): boolean {
+  if (q.key !== w.key) return false;
+  const accepts = (value: string | undefined) => matchesLabelSelector([w], value === undefined ? {} : { [w.key]: value });
+  const admitsAbsent = q.op === 'NotEquals' || q.op === 'NotIn' || q.op === 'DoesNotExist';
+  if (admitsAbsent && !accepts(undefined)) return false;
+  if (q.op === 'DoesNotExist') return true;
+  if (q.op === 'Equals') return accepts(q.value);
+  if (q.op === 'In') return q.values.every((v) => accepts(v));
+  // q admits every present value but a few: w must too.
+  const excluded = q.op === 'NotEquals' ? [q.value] : q.op === 'NotIn' ? q.values : [];
+  if (w.op === 'Exists') return true;
+  if (w.op === 'NotEquals') return excluded.includes(w.value);
+  if (w.op === 'NotIn') return w.values.every((v) => excluded.includes(v));
+  return false;
+}

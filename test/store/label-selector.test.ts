@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { LabelSelectorError, matchesLabelSelector, parseLabelSelector } from '../../src/store/label-selector.js';
+import { LabelSelectorError, matchesLabelSelector, parseLabelSelector, selectorCovers } from '../../src/store/label-selector.js';
 import { StoreError, type LabelSelector } from '../../src/store/types.js';
 
 describe('parseLabelSelector', () => {
@@ -88,5 +88,44 @@ describe('matchesLabelSelector', () => {
   ];
   test.each(cases)('$selector → $want ($reason)', ({ selector, want }) => {
     expect(matchesLabelSelector(parseLabelSelector(selector), labels)).toBe(want);
+  });
+});
+
+describe('selectorCovers', () => {
+  const covers = (by: string, query: string) => selectorCovers(parseLabelSelector(by), parseLabelSelector(query));
+
+  test('a watch of what carries a label covers a query that names its value, and more requirements narrow it further', () => {
+    expect(covers('managed=kn,app', 'managed=kn,tenant=acme,project=web,app=shop')).toBe(true);
+    expect(covers('', 'anything=at-all')).toBe(true);
+    expect(covers('managed=kn', '')).toBe(false);
+    expect(covers('managed=kn,app', 'managed=kn,tenant=acme')).toBe(false);
+    expect(covers('managed=kn,app', 'managed=kn,app!=shop')).toBe(false);
+  });
+
+  test('equality, sets and absence imply what admits every value they admit', () => {
+    expect(covers('tier in (a,b)', 'tier=a')).toBe(true);
+    expect(covers('tier in (a,b)', 'tier in (a,b)')).toBe(true);
+    expect(covers('tier in (a,b)', 'tier in (a,c)')).toBe(false);
+    expect(covers('tier!=c', 'tier=a')).toBe(true);
+    expect(covers('tier!=c', '!tier')).toBe(true);
+    expect(covers('tier!=c', 'tier notin (c,d)')).toBe(true);
+    expect(covers('tier notin (c,d)', 'tier!=c')).toBe(false);
+    expect(covers('!project', '!project,tenant=acme')).toBe(true);
+    expect(covers('!project', 'project!=web')).toBe(false);
+    expect(covers('tier', 'tier!=a')).toBe(false);
+  });
+
+  test('agrees with matching: whatever the query selects, the covering selector selects too', () => {
+    const selectors = ['a', '!a', 'a=1', 'a!=1', 'a in (1,2)', 'a notin (1,2)', 'a=2', 'a in (2)'];
+    const labelSets: Record<string, string>[] = [{}, { a: '1' }, { a: '2' }, { a: '3' }];
+    for (const by of selectors) {
+      for (const query of selectors) {
+        if (!covers(by, query)) continue;
+        for (const labels of labelSets) {
+          if (matchesLabelSelector(parseLabelSelector(query), labels))
+            expect(matchesLabelSelector(parseLabelSelector(by), labels), `${by} ⊇ ${query} at ${JSON.stringify(labels)}`).toBe(true);
+        }
+      }
+    }
   });
 });

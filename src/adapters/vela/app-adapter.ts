@@ -1,7 +1,7 @@
 // The VelaAdapter's app projection on the contract (../contract.ts): an app becomes a KubeVela
 // Application in its project's namespace, written as the app's own identity (a ServiceAccount
 // with RoleBindings), once that namespace is there and is the tenant's.
-import { APP_LABEL, isOwnedBy, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf } from '../../domain/ownership.js';
+import { APP_LABEL, isOwnedBy, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf, PROJECT_LABEL } from '../../domain/ownership.js';
 import { AGENT } from '../cluster/agent-identity.js';
 import type { ClusterWatch, OwnedType, ProjectionAdapter } from '../contract.js';
 import type { KubeObject, TypeRef } from '../kube/types.js';
@@ -28,14 +28,18 @@ const byOwnerLabels = (obj: KubeObject) => {
 };
 
 /** Everything apps project, watched: vela-core's changes to the Applications (status, deletion)
- *  and anyone's changes to them or to the apps' identities (drift). A project's namespace
- *  appearing reaches apps through the Project's status change (a store trigger). */
-const APP_WATCHES: readonly ClusterWatch[] = OWNED_TYPES.map(({ apiVersion, kind, namespace }) => ({
-  type: { apiVersion, kind },
-  ...(namespace && { namespace }),
-  labelSelector: `${MANAGED_SELECTOR},${APP_LABEL}`,
-  keysOf: byOwnerLabels,
-}));
+ *  and anyone's changes to them or to the apps' identities (drift). The projects' namespaces are
+ *  watched for reading only (observe asks for the app's): a project's namespace appearing
+ *  reaches apps through the Project's status change (a store trigger). */
+const APP_WATCHES: readonly ClusterWatch[] = [
+  ...OWNED_TYPES.map(({ apiVersion, kind, namespace }) => ({
+    type: { apiVersion, kind },
+    ...(namespace && { namespace }),
+    labelSelector: `${MANAGED_SELECTOR},${APP_LABEL}`,
+    keysOf: byOwnerLabels,
+  })),
+  { type: NAMESPACE_TYPE, labelSelector: `${MANAGED_SELECTOR},${PROJECT_LABEL},!${APP_LABEL}`, keysOf: () => [] },
+];
 
 export const velaAppAdapter: ProjectionAdapter<AppIntent, void, void> = {
   engine: 'vela',

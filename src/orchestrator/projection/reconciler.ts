@@ -12,9 +12,10 @@ import { KubeError, type ClusterClient, type KubeObject } from '../../adapters/k
 import type { ReconcileRequest, ReconcileResult, Reconciler } from '../manager/controller.js';
 import { clusterStatus, overallStatus, type ClusterOutcome, type ClusterStatus, condition } from './phases.js';
 import type { Observed, ProjectionAdapter } from '../../adapters/contract.js';
-import { failureOutcome, observeDrift, project, readinessOutcome, unproject, type DriftObservation } from './sync.js';
+import { failureOutcome, listOwned, observeDrift, project, readinessOutcome, unproject, type DriftObservation } from './sync.js';
 import type { ObservedObjects } from './watches.js';
 import { LastChecks } from './last-checks.js';
+import { cachedReads } from './cached-reads.js';
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { phaseTransitions } from '../../domain/phase-transitions.js';
@@ -85,6 +86,8 @@ interface ClusterRun {
 interface Planned<Ctx> {
   name: string;
   client: ClusterClient;
+  /** The same cluster's reads through the watches' cache. */
+  reads: ClusterClient;
   ctx: Ctx;
   objects: KubeObject[];
   /** Of the plan: equal digests mean the same intent, so differences on the cluster are drift. */
@@ -299,9 +302,10 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
       return { name: cluster, outcome: this.unavailable(err, 'connecting') };
     }
     this.deps.onClient?.(cluster, client);
+    const reads = cachedReads(cluster, client, this.deps.observed);
     let prepared: Observed<Ctx, Input>;
     try {
-      prepared = await adapter.observe(client, intent, signal);
+      prepared = await adapter.observe(reads, intent, signal);
     } catch (err) {
       return { name: cluster, outcome: failureOutcome(err, adapter, 'reading cluster state') };
     }
@@ -317,7 +321,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
       const missing = plan.missing.map((m) => `${m.description} [${m.capability}]`).join(', ');
       return { name: cluster, outcome: { state: 'failed', reason: 'MissingCapability', message: `the cluster lacks ${missing}`, retryable: false } };
     }
-    return { name: cluster, client, ctx: prepared.ctx, objects: plan.objects, digest: planDigest(plan.objects) };
+    return { name: cluster, client, reads, ctx: prepared.ctx, objects: plan.objects, digest: planDigest(plan.objects) };
   }
 
   /**
@@ -356,7 +360,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   private async observe(p: Planned<Ctx>, obj: Resource, previous: ClusterStatus | undefined, signal: AbortSignal): Promise<DriftObservation | undefined> {
     if ((previous as ClusterDriftStatus | undefined)?.appliedDigest !== p.digest) return undefined;
     try {
-      return await observeDrift(p.client, this.kind.owner(obj), p.objects, this.kind.adapter, signal);
+      return await observeDrift(p.client, this.kind.owner(obj), p.objects, this.kind.adapter, signal, p.reads);
     } catch (err) {
       if (err instanceof KubeError) return undefined;
       throw err;
@@ -364,7 +368,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   }
 
   private async applyOn(p: Planned<Ctx>, obj: Resource, signal: AbortSignal, observed: DriftObservation | undefined, repairing: boolean): Promise<ClusterRun> {
-    const result = await project(p.client, this.kind.owner(obj), p.objects, this.kind.adapter, p.ctx, signal, observed);
+    const result = await project(p.client, this.kind.owner(obj), p.objects, this.kind.adapter, p.ctx, signal, observed ?? (await this.known(p, obj, signal)));
     const whole = result.applied.length === p.objects.length;
     if (repairing && whole) {
       const now = this.now().getTime();
@@ -385,6 +389,18 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     }
     if (whole && result.complete) this.checks.record(this.checkKey(obj, p.name), p.digest, obj.generation, result.applied, this.now().getTime());
     return this.runOf(p, result.outcome, result.applied, whole);
+  }
+
+  /** What the owner projected on the cluster as the watches' cache knows it (`project` lists the
+   *  cluster itself when this is undefined, and reports a failure to). */
+  private async known(p: Planned<Ctx>, obj: Resource, signal: AbortSignal): Promise<Pick<DriftObservation, 'listed' | 'inSync'> | undefined> {
+    if (p.reads === p.client) return undefined;
+    try {
+      return { listed: await listOwned(p.reads, this.kind.owner(obj), this.kind.adapter, signal), inSync: new Map() };
+    } catch (err) {
+      if (err instanceof KubeError) return undefined;
+      throw err;
+    }
   }
 
   /** A cluster's run from the objects as the cluster holds them; `whole`: the plan is all there. */

@@ -162,16 +162,25 @@ export async function observeDrift(
   desired: readonly KubeObject[],
   adapter: Pick<ProjectionAdapter<never, never>, 'ownedTypes'>,
   signal?: AbortSignal,
+  /** Where to list the owner's objects (the watches' cache); a difference found in what it
+   *  returned is read again from `client` before it counts: the cache may lag behind. */
+  reads: ClusterClient = client,
 ): Promise<DriftObservation> {
-  const listed = await listOwned(client, owner, adapter, signal);
+  const listed = await listOwned(reads, owner, adapter, signal);
   const drifted: DriftObservation['drifted'] = [];
   const inSync = new Map<string, KubeObject>();
   for (const obj of desired) {
     let live = listed.get(objectKey(obj));
+    if (live && reads !== client && ownedDiff(obj, live).length > 0) {
+      // The cache may lag behind: what the cluster holds now decides.
+      listed.delete(objectKey(obj));
+      live = undefined;
+    }
     if (!live) {
       const found = await client.get(refOf(obj), { signal });
       // Someone else's object of that name is not drift: `project` reports it (NotOwned).
       if (found && !isOwnedBy(found.metadata.labels, owner) && !wroteIt(found)) continue;
+      if (found && isOwnedBy(found.metadata.labels, owner)) listed.set(objectKey(obj), found);
       live = found;
     }
     let fields = ownedDiff(obj, live);

@@ -1,21 +1,31 @@
 // Watches on the clusters a projected kind talks to: each event queues the intents it concerns
 // (drift, deletion by someone else, status reported by Capsule or vela-core), and the objects
-// seen are kept, per cluster, as the latest version each watch delivered. A reconcile of an
-// unchanged intent reads its projected objects from there instead of listing them again
-// (refresh.ts); the cache only ever serves objects, never claims that one is absent.
+// seen are kept, per cluster, as the latest version each watch delivered: an informer's store.
+// Reconciles read from it instead of asking the cluster again (cached-reads.ts, last-checks.ts):
+// a single object when a watch holds it, a list once the watches that select it have delivered
+// their first list. The cache never claims that an object is absent: a get it cannot answer goes
+// to the cluster.
 import type { ClusterWatch } from '../../adapters/contract.js';
-import type { ClusterClient, KubeObject, ObjectRef, Stoppable } from '../../adapters/kube/types.js';
+import type { ClusterClient, KubeObject, ObjectRef, Stoppable, TypeRef } from '../../adapters/kube/types.js';
+import { matchesLabelSelector, parseLabelSelector, selectorCovers } from '../../store/label-selector.js';
+import type { LabelSelector } from '../../store/types.js';
 
 /** Projected objects as the cluster's watches last delivered them. */
 export interface ObservedObjects {
   /** The newest version the watches hold of `ref` on `cluster`; undefined: not known here. */
   lookup(cluster: string, ref: ObjectRef): KubeObject | undefined;
+  /** What a list of `type` with these options would return, when the watches of `cluster` that
+   *  select all of it have delivered their first list; undefined: ask the cluster. */
+  list?(cluster: string, type: TypeRef, opts?: { namespace?: string; labelSelector?: string }): KubeObject[] | undefined;
 }
 
 interface Running {
   spec: ClusterWatch;
+  selector: LabelSelector;
   watch: Stoppable;
   objects: Map<string, KubeObject>;
+  /** The first list was delivered: `objects` holds everything the watch selects. */
+  synced: boolean;
 }
 
 const cacheKey = (namespace: string | undefined, name: string) => `${namespace ?? ''}/${name}`;
@@ -57,7 +67,12 @@ export class ClusterWatches implements ObservedObjects {
         for (const k of spec.keysOf(obj, cluster)) this.enqueue(k);
         this.observer?.(cluster, type, obj);
       });
-      return { spec, watch, objects };
+      const run: Running = { spec, selector: parseLabelSelector(spec.labelSelector ?? ''), watch, objects, synced: false };
+      watch.synced.then(
+        () => (run.synced = true),
+        () => undefined,
+      );
+      return run;
     });
     this.byCluster.set(cluster, { client, running });
   }
@@ -71,6 +86,32 @@ export class ClusterWatches implements ObservedObjects {
       if (obj && (!found || newerVersion(obj.metadata.resourceVersion, found.metadata.resourceVersion) === 1)) found = obj;
     }
     return found;
+  }
+
+  list(cluster: string, type: TypeRef, opts: { namespace?: string; labelSelector?: string } = {}): KubeObject[] | undefined {
+    const ofType = (this.byCluster.get(cluster)?.running ?? []).filter((r) => r.spec.type.apiVersion === type.apiVersion && r.spec.type.kind === type.kind);
+    let query: LabelSelector;
+    try {
+      query = parseLabelSelector(opts.labelSelector ?? '');
+    } catch {
+      return undefined;
+    }
+    const covering = ofType.some(
+      (r) => r.synced && (r.spec.namespace === undefined || r.spec.namespace === opts.namespace) && selectorCovers(r.selector, query),
+    );
+    if (!covering) return undefined;
+    // Every synced watch of the type adds what it holds (two may select one object: the newer wins).
+    const found = new Map<string, KubeObject>();
+    for (const r of ofType) {
+      if (!r.synced) continue;
+      for (const [key, obj] of r.objects) {
+        if (opts.namespace !== undefined && obj.metadata.namespace !== opts.namespace) continue;
+        if (!matchesLabelSelector(query, obj.metadata.labels ?? {})) continue;
+        const had = found.get(key);
+        if (!had || newerVersion(obj.metadata.resourceVersion, had.metadata.resourceVersion) === 1) found.set(key, obj);
+      }
+    }
+    return [...found.values()];
   }
 
   close(): void {

@@ -1,0 +1,75 @@
+// Reads through the cluster watches' cache (an informer's lister), on the in-memory cluster:
+// what the watches hold answers gets and the lists they cover, with no call to the cluster;
+// anything else goes to the cluster.
+import { describe, expect, it } from 'vitest';
+import type { ClusterWatch } from '../../src/adapters/contract.js';
+import type { KubeObject } from '../../src/adapters/kube/types.js';
+import { cachedReads } from '../../src/orchestrator/projection/cached-reads.js';
+import { ClusterWatches } from '../../src/orchestrator/projection/watches.js';
+import { MemoryClusters } from '../support/memory-cluster.js';
+
+const CONFIG_MAP = { apiVersion: 'v1', kind: 'ConfigMap' };
+const NAMESPACE = { apiVersion: 'v1', kind: 'Namespace' };
+const configMap = (namespace: string, name: string, labels: Record<string, string>): KubeObject => ({
+  ...CONFIG_MAP,
+  metadata: { name, namespace, labels },
+  data: { v: name },
+});
+
+const WATCHES: ClusterWatch[] = [
+  { type: CONFIG_MAP, labelSelector: 'managed=kn,app', keysOf: (o) => [`App/${o.metadata.labels?.app}`] },
+  { type: NAMESPACE, labelSelector: 'managed=kn', keysOf: () => [] },
+];
+
+async function world() {
+  const clusters = new MemoryClusters();
+  const east = clusters.cluster('east');
+  for (const ns of ['a', 'b']) east.apply('kubectl', { ...NAMESPACE, metadata: { name: ns, labels: { managed: 'kn' } } });
+  east.apply('kubectl', configMap('a', 'shop', { managed: 'kn', app: 'shop' }));
+  east.apply('kubectl', configMap('b', 'shop-b', { managed: 'kn', app: 'shop' }));
+  east.apply('kubectl', configMap('a', 'blog', { managed: 'kn', app: 'blog' }));
+  east.apply('kubectl', configMap('a', 'theirs', { team: 'x' }));
+  const client = await clusters.forCluster('east');
+  const enqueued: string[] = [];
+  const watches = new ClusterWatches((k) => enqueued.push(k), WATCHES);
+  return { east, client, watches, enqueued };
+}
+
+const names = (objects: KubeObject[]) => objects.map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort();
+const callsSince = (east: { calls: { verb: string }[] }, from: number) => east.calls.slice(from).filter((c) => c.verb === 'get' || c.verb === 'list');
+
+describe('cached reads', () => {
+  it('answer covered lists and held objects from the watches, and send the rest to the cluster', async () => {
+    const { east, client, watches } = await world();
+    const reads = cachedReads('east', client, watches);
+    // No watches on the cluster yet: everything goes to the cluster.
+    const before = east.calls.length;
+    expect(names(await reads.list(CONFIG_MAP, { labelSelector: 'managed=kn,app=shop' }))).toEqual(['a/shop', 'b/shop-b']);
+    expect(callsSince(east, before)).toHaveLength(1);
+
+    watches.ensure('east', client);
+    await new Promise((r) => setImmediate(r)); // the watches' `synced`
+    const mark = east.calls.length;
+    expect(names(await reads.list(CONFIG_MAP, { labelSelector: 'managed=kn,app=shop' }))).toEqual(['a/shop', 'b/shop-b']);
+    expect(names(await reads.list(CONFIG_MAP, { namespace: 'a', labelSelector: 'managed=kn,app=shop' }))).toEqual(['a/shop']);
+    expect((await reads.get({ ...NAMESPACE, name: 'b' }))?.metadata.name).toBe('b');
+    expect((await reads.get({ ...CONFIG_MAP, namespace: 'a', name: 'blog' }))?.data).toEqual({ v: 'blog' });
+    expect(callsSince(east, mark)).toEqual([]);
+
+    // A list the watches do not cover, and an object they do not hold, are the cluster's to answer.
+    expect(names(await reads.list(CONFIG_MAP, { namespace: 'a' }))).toEqual(['a/blog', 'a/shop', 'a/theirs']);
+    expect((await reads.get({ ...CONFIG_MAP, namespace: 'a', name: 'theirs' }))?.metadata.labels).toEqual({ team: 'x' });
+    expect(callsSince(east, mark).map((c) => c.verb)).toEqual(['list', 'get']);
+  });
+
+  it('follow what the watches deliver: a new object is listed, a deleted one is gone', async () => {
+    const { east, client, watches, enqueued } = await world();
+    const reads = cachedReads('east', client, watches);
+    watches.ensure('east', client);
+    await new Promise((r) => setImmediate(r));
+    east.apply('kubectl', configMap('b', 'shop-2', { managed: 'kn', app: 'shop' }));
+    east.delete({ ...CONFIG_MAP, namespace: 'a', name: 'shop' });
+    expect(names(await reads.list(CONFIG_MAP, { labelSelector: 'managed=kn,app=shop' }))).toEqual(['b/shop-2', 'b/shop-b']);
+    expect(enqueued).toContain('App/shop');
+  });
+});
