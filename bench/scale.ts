@@ -63,6 +63,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 250);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 1200) * 1000;
 const SIDES = (process.env.BENCH_SIDES ?? 'kubenova,direct').split(',');
+/** Workers per projected kind (default: the runtime's). */
+const WORKERS = process.env.BENCH_WORKERS ? Number(process.env.BENCH_WORKERS) : undefined;
 if (!KUBECONFIG) throw new Error('set BENCH_KUBECONFIG to a testenv cluster admin kubeconfig');
 if (MODE !== 'apps' && MODE !== 'tenants') throw new Error('BENCH_MODE is apps or tenants');
 
@@ -164,7 +166,11 @@ async function main(): Promise<void> {
     logger,
     events,
     clients,
-    reconcilers: [clusterReconcilerRegistration(), ...[...tenancyRegistrations(), ...deliveryRegistrations()].map(counted), definitionRegistration()],
+    reconcilers: [
+      clusterReconcilerRegistration(),
+      ...[...tenancyRegistrations({ workers: WORKERS }), ...deliveryRegistrations({ workers: WORKERS })].map(counted),
+      definitionRegistration(),
+    ],
   });
   const rss = rssSampler();
   const deployed = async (kind: 'App' | 'Tenant' | 'Project', prefix: string) =>

@@ -67,6 +67,10 @@ export interface ProjectionAdapter<Intent = unknown, Ctx = unknown, Input = unkn
   /** The user to impersonate when writing `obj` (an identity the intent runs as); undefined:
    *  KubeNova's own. */
   writeAs?(obj: KubeObject): string | undefined;
+  /** Which objects of a plan may be written together: objects of one stage are applied at once,
+   *  a stage once every earlier one is written (a failure stops there). Default: one object per
+   *  stage, in plan order. Stages follow plan order (a later object never has a lower stage). */
+  applyStage?(obj: KubeObject): number;
   /** Deletion waits for each of `ownedTypes` to be gone before deleting the next type. */
   deleteInOrder?: boolean;
 }

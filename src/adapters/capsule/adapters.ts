@@ -22,6 +22,9 @@ const OWNED_TYPES: readonly TypeRef[] = [
 
 const isTenant = (o: KubeObject) => o.apiVersion === TENANT_TYPE.apiVersion && o.kind === TENANT_TYPE.kind;
 
+/** The Tenant or the namespace first; the guards in namespaces (which need it) all at once. */
+const guardsTogether = (o: KubeObject) => (isTenant(o) || (o.apiVersion === 'v1' && o.kind === 'Namespace') ? 0 : 1);
+
 /** Label selector of a tenant's namespaces on a cluster that no KubeNova project owns: those its
  *  owners created themselves (Capsule labels every namespace it adopts). */
 export function ownerCreatedNamespacesSelector(tenant: string): string {
@@ -43,6 +46,7 @@ export const capsuleTenantAdapter: ProjectionAdapter<TenantIntent, void, string[
     return { ctx: undefined, input: others };
   },
   plan: (intent, caps, others) => planTenant(intent, caps, others),
+  applyStage: guardsTogether,
   readiness: (obj) => (isTenant(obj) ? tenantReadiness(obj) : undefined),
   detail: (applied) => tenantDetail(applied.find(isTenant)),
   explain: explainAdmission,
@@ -75,6 +79,7 @@ export const capsuleProjectAdapter: ProjectionAdapter<ProjectIntent, ProjectCont
     return { ctx: { tenant: intent.tenant.name, tenantUid: live.metadata.uid }, input: undefined };
   },
   plan: (intent, caps) => planProject(intent.project, intent.tenant, caps),
+  applyStage: guardsTogether,
   readiness: (obj, ctx) => (obj.apiVersion === 'v1' && obj.kind === 'Namespace' ? namespaceAdoption(obj, ctx.tenant, ctx.tenantUid) : undefined),
   explain: explainAdmission,
 };

@@ -61,6 +61,8 @@ export const velaAppAdapter: ProjectionAdapter<AppIntent, void, void> = {
     const app = applied.find(isApplication);
     return app ? { rollout: rolloutOf(app) } : {};
   },
+  // The identity's objects are independent of each other; the Application needs them all.
+  applyStage: (obj) => (isApplication(obj) ? 1 : 0),
   // The Application is written as the app's own identity (vela-core records who wrote it).
   writeAs: (obj) => {
     const app = obj.metadata.labels?.[APP_LABEL];

@@ -69,31 +69,12 @@ export async function project<Ctx>(
   } catch (err) {
     return { outcome: failureOutcome(err, adapter, 'listing projected objects'), applied, pruned, complete: false };
   }
-  for (const obj of desired) {
-    const inSync = observed?.inSync.get(objectKey(obj));
-    if (inSync) {
-      applied.push(inSync);
-      continue;
-    }
-    let doing = `reading ${describe(obj)}`;
-    try {
-      if (!owned.has(objectKey(obj))) {
-        const live = await client.get(refOf(obj), { signal });
-        if (live && !isOwnedBy(live.metadata.labels, owner) && !wroteIt(live)) {
-          const outcome: ClusterOutcome = {
-            state: 'failed',
-            reason: 'NotOwned',
-            message: `${describe(obj)} already exists and was not created by KubeNova for this ${ownerNoun(owner)}; it is left untouched`,
-            retryable: true,
-          };
-          return { outcome, applied, pruned, complete: false };
-        }
-      }
-      const user = adapter.writeAs?.(obj);
-      doing = `applying ${describe(obj)}${user ? ` as ${user}` : ''}`;
-      applied.push(await (user ? client.impersonating(user) : client).apply(obj, { signal }));
-    } catch (err) {
-      return { outcome: failureOutcome(err, adapter, doing), applied, pruned, complete: false };
+  for (const stage of stagesOf(desired, adapter)) {
+    // One stage's objects are written at once; what they returned stays in plan order.
+    const results = await Promise.all(stage.map((obj) => writeOne(client, owner, obj, owned, adapter, signal, observed?.inSync.get(objectKey(obj)))));
+    for (const r of results) {
+      if ('outcome' in r) return { outcome: r.outcome, applied, pruned, complete: false };
+      applied.push(r.applied);
     }
   }
   const wanted = new Set(desired.map(objectKey));
@@ -107,6 +88,55 @@ export async function project<Ctx>(
     return { outcome: failureOutcome(err, adapter, 'removing objects no longer wanted'), applied, pruned, complete: false };
   }
   return { outcome: readinessOutcome(applied, adapter, ctx), applied, pruned, complete: true };
+}
+
+/** `desired` cut into the adapter's apply stages, in plan order. */
+function stagesOf(desired: readonly KubeObject[], adapter: Pick<ProjectionAdapter<never, never>, 'applyStage'>): KubeObject[][] {
+  if (!adapter.applyStage) return desired.map((obj) => [obj]);
+  const stages: KubeObject[][] = [];
+  let current: number | undefined;
+  for (const obj of desired) {
+    const stage = adapter.applyStage(obj);
+    if (stage !== current || stages.length === 0) stages.push([]);
+    current = stage;
+    stages.at(-1)!.push(obj);
+  }
+  return stages;
+}
+
+/** One desired object written (unless already in sync), or why not: someone else's object of
+ *  that name is left alone (NotOwned). */
+async function writeOne(
+  client: ClusterClient,
+  owner: Owner,
+  obj: KubeObject,
+  owned: Map<string, KubeObject>,
+  adapter: Pick<ProjectionAdapter<never, never>, 'explain' | 'writeAs'>,
+  signal: AbortSignal | undefined,
+  inSync: KubeObject | undefined,
+): Promise<{ applied: KubeObject } | { outcome: ClusterOutcome }> {
+  if (inSync) return { applied: inSync };
+  let doing = `reading ${describe(obj)}`;
+  try {
+    if (!owned.has(objectKey(obj))) {
+      const live = await client.get(refOf(obj), { signal });
+      if (live && !isOwnedBy(live.metadata.labels, owner) && !wroteIt(live)) {
+        return {
+          outcome: {
+            state: 'failed',
+            reason: 'NotOwned',
+            message: `${describe(obj)} already exists and was not created by KubeNova for this ${ownerNoun(owner)}; it is left untouched`,
+            retryable: true,
+          },
+        };
+      }
+    }
+    const user = adapter.writeAs?.(obj);
+    doing = `applying ${describe(obj)}${user ? ` as ${user}` : ''}`;
+    return { applied: await (user ? client.impersonating(user) : client).apply(obj, { signal }) };
+  } catch (err) {
+    return { outcome: failureOutcome(err, adapter, doing) };
+  }
 }
 
 /** The cluster's outcome from the readiness of the objects as the cluster holds them: the first
