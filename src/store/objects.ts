@@ -135,6 +135,7 @@ export class SqlObjectStore implements ObjectStore {
     if (opts.tenants !== undefined) {
       where.push(opts.tenants.length === 0 ? 'FALSE' : `tenant IN (${opts.tenants.map((t) => p.add(t)).join(', ')})`);
     }
+    if (opts.namePrefix !== undefined) where.push(namePrefixSql(opts.namePrefix, p));
     if (opts.labelSelector?.length) where.push(labelSelectorSql(opts.labelSelector, p));
     // One row more than the page tells whether another page follows.
     const rows = await this.db.query<ObjectRow>(`SELECT ${COLUMNS} FROM objects WHERE ${where.join(' AND ')} ORDER BY name LIMIT ${limit + 1}`, p.values);
@@ -281,6 +282,15 @@ export class SqlObjectStore implements ObjectStore {
     this.announce(outcome.event, outcome.events);
     return outcome;
   }
+}
+
+/** Names starting with `prefix`. Names sort bytewise (COLLATE "C"), so those names are one range
+ *  of the primary key: bounded on both sides where the last character is ASCII. */
+function namePrefixSql(prefix: string, p: Params): string {
+  const last = prefix.charCodeAt(prefix.length - 1);
+  const range = [`name >= ${p.add(prefix)}`];
+  if (last < 0x7f) range.push(`name < ${p.add(prefix.slice(0, -1) + String.fromCharCode(last + 1))}`);
+  return `(${range.join(' AND ')} AND starts_with(name, ${p.add(prefix)}))`;
 }
 
 function changeEvent(type: ChangeEvent['type'], obj: Resource<unknown>, ctx: WriteContext): ChangeEvent {
