@@ -97,7 +97,7 @@ async function serve(kind: string, where: string): Promise<void> {
   const logger = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
   const store =
     kind === 'embedded'
-      ? await createStore({ kind: 'embedded', dataDir: where })
+      ? await createStore({ kind: 'embedded', dataDir: where, initialiseApart: true })
       : await createStore({
           kind: 'postgres',
           url: where,

@@ -20,7 +20,13 @@ import { SqlUsageStore } from './usage.js';
 export type StoreConfig =
   /** PGlite in `<dataDir>/pglite`; without a keyring (given, or KUBENOVA_KEYRING_FILE), one is
    *  created in `<dataDir>/keyring.json`. The directory is made private (data-dir-access.ts). */
-  | { kind: 'embedded'; dataDir: string; keyring?: Keyring }
+  | {
+      kind: 'embedded';
+      dataDir: string;
+      keyring?: Keyring;
+      /** A new database is created in a child process (servers: see PgliteOptions). */
+      initialiseApart?: boolean;
+    }
   /** A PostgreSQL server; the keyring must be given or named by KUBENOVA_KEYRING_FILE. */
   | {
       kind: 'postgres';
@@ -44,7 +50,7 @@ export async function createStore(config: StoreConfig): Promise<OpenedStore> {
   const keyring = config.keyring ?? (await Keyring.fromEnv()) ?? (await defaultKeyring(config));
   const db =
     config.kind === 'embedded'
-      ? await openPglite(join(config.dataDir, 'pglite'))
+      ? await openPglite(join(config.dataDir, 'pglite'), { initialiseApart: config.initialiseApart })
       : await openPostgres(config.url, { maxConnections: config.maxConnections, warn: config.warn });
   // Replicas coordinate only on a server; the embedded store belongs to one process.
   const coordination: Coordination | undefined =
