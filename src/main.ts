@@ -42,7 +42,12 @@ async function serve(config: Config): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   // Before anything that makes spans; off unless OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set.
   const stopTracing = await startTracing();
-  const store = await createStore(config.store.kind === 'postgres' ? { ...config.store, warn: (m) => logger.warn({ component: 'store' }, m) } : config.store);
+  const store = await createStore(
+    config.store.kind === 'postgres'
+      ? { ...config.store, warn: (m) => logger.warn({ component: 'store' }, m) }
+      : // A new embedded database is created in a child process, which takes its memory along.
+        { ...config.store, initialiseApart: true },
+  );
   // Loaded here, not at the top: `main.ts token` needs none of the Kubernetes client code.
   const [
     { clusterWriteServices },

@@ -7,7 +7,7 @@ import { rotateKeys } from './key-rotation.js';
 import { SqlShardLeases } from './leases.js';
 import { holdLivenessLock } from './liveness.js';
 import { migrate } from './migrations.js';
-import { SqlObjectStore } from './objects.js';
+import { ObjectCache, SqlObjectStore } from './objects.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
 import { SqlAuditLog, SqlEventStore } from './records.js';
@@ -20,7 +20,13 @@ import { SqlUsageStore } from './usage.js';
 export type StoreConfig =
   /** PGlite in `<dataDir>/pglite`; without a keyring (given, or KUBENOVA_KEYRING_FILE), one is
    *  created in `<dataDir>/keyring.json`. The directory is made private (data-dir-access.ts). */
-  | { kind: 'embedded'; dataDir: string; keyring?: Keyring }
+  | {
+      kind: 'embedded';
+      dataDir: string;
+      keyring?: Keyring;
+      /** A new database is created in a child process (servers: see PgliteOptions). */
+      initialiseApart?: boolean;
+    }
   /** A PostgreSQL server; the keyring must be given or named by KUBENOVA_KEYRING_FILE. */
   | {
       kind: 'postgres';
@@ -38,13 +44,16 @@ export interface OpenedStore extends Store {
   readonly keyring: Keyring;
 }
 
+/** Objects the embedded store keeps in memory (~2 KiB each as a JavaScript object). */
+const EMBEDDED_CACHED_OBJECTS = 10_000;
+
 export async function createStore(config: StoreConfig): Promise<OpenedStore> {
   // Before anything is written there: the keyring, the database.
   if (config.kind === 'embedded') await securePrivateDir(config.dataDir);
   const keyring = config.keyring ?? (await Keyring.fromEnv()) ?? (await defaultKeyring(config));
   const db =
     config.kind === 'embedded'
-      ? await openPglite(join(config.dataDir, 'pglite'))
+      ? await openPglite(join(config.dataDir, 'pglite'), { initialiseApart: config.initialiseApart })
       : await openPostgres(config.url, { maxConnections: config.maxConnections, warn: config.warn });
   // Replicas coordinate only on a server; the embedded store belongs to one process.
   const coordination: Coordination | undefined =
@@ -54,7 +63,8 @@ export async function createStore(config: StoreConfig): Promise<OpenedStore> {
   let broadcasts: StoreBroadcasts | undefined;
   try {
     broadcasts = config.kind === 'embedded' ? localBroadcasts() : await openPgBroadcasts(config.url, db, config.warn && { warn: config.warn });
-    return await openStoreOn(db, keyring, broadcasts, coordination);
+    // Only this process writes an embedded store: objects read by name can be kept in memory.
+    return await openStoreOn(db, keyring, broadcasts, coordination, config.kind === 'embedded' ? { cachedObjects: EMBEDDED_CACHED_OBJECTS } : {});
   } catch (err) {
     await broadcasts?.close();
     await db.close();
@@ -73,6 +83,7 @@ export async function openStoreOn(
   keyring: Keyring,
   broadcasts: StoreBroadcasts = localBroadcasts(),
   coordination?: Coordination,
+  opts: { cachedObjects?: number } = {},
 ): Promise<OpenedStore> {
   await migrate(db);
   let closing: Promise<void> | undefined;
@@ -80,7 +91,7 @@ export async function openStoreOn(
   const events = new SqlEventStore(db, broadcasts.events);
   const audit = new SqlAuditLog(db);
   return {
-    objects: new SqlObjectStore(db, broadcasts.changes, keyring, { events, audit }),
+    objects: new SqlObjectStore(db, broadcasts.changes, keyring, { events, audit }, opts.cachedObjects ? new ObjectCache(opts.cachedObjects) : undefined),
     revisions: new SqlRevisionStore(db),
     secrets,
     events,

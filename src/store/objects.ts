@@ -87,6 +87,8 @@ export class SqlObjectStore implements ObjectStore {
     private readonly keys: KeySource,
     /** Where each change's events and its request's audit record go, in its transaction. */
     private readonly records: { events: SqlEventStore; audit: SqlAuditLog },
+    /** Objects read by name, kept in memory: only for a database this store alone writes. */
+    private readonly cache?: ObjectCache,
   ) {}
 
   async create<S>(obj: NewResource<S>, ctx: WriteContext = {}): Promise<Resource<S>> {
@@ -114,13 +116,19 @@ export class SqlObjectStore implements ObjectStore {
     // The object, its secret values, its first revision, its events, the audit record of the
     // request and its announcement commit together, or not at all.
     const { created, event, events } = await this.db.transaction(insert);
+    this.cache?.forget(obj.kind, obj.name);
     this.announce(event, events);
     return created;
   }
 
   async get<S>(kind: Kind, name: string): Promise<Resource<S> | undefined> {
+    const cached = this.cache?.get<S>(kind, name);
+    if (cached) return cached;
+    const read = this.cache?.reading();
     const rows = await this.db.query<ObjectRow>(`SELECT ${COLUMNS} FROM objects WHERE kind = $1 AND name = $2`, [kind, name]);
-    return rows[0] && toResource<S>(rows[0]);
+    const found = rows[0] && toResource<S>(rows[0]);
+    if (found && read) this.cache!.keep(found, read);
+    return found;
   }
 
   async list<S>(kind: Kind, opts: ListOptions): Promise<Page<Resource<S>>> {
@@ -135,6 +143,7 @@ export class SqlObjectStore implements ObjectStore {
     if (opts.tenants !== undefined) {
       where.push(opts.tenants.length === 0 ? 'FALSE' : `tenant IN (${opts.tenants.map((t) => p.add(t)).join(', ')})`);
     }
+    if (opts.namePrefix !== undefined) where.push(namePrefixSql(opts.namePrefix, p));
     if (opts.labelSelector?.length) where.push(labelSelectorSql(opts.labelSelector, p));
     // One row more than the page tells whether another page follows.
     const rows = await this.db.query<ObjectRow>(`SELECT ${COLUMNS} FROM objects WHERE ${where.join(' AND ')} ORDER BY name LIMIT ${limit + 1}`, p.values);
@@ -214,74 +223,129 @@ export class SqlObjectStore implements ObjectStore {
     secrets: SecretValues | undefined,
     desire: (current: Resource<S>) => Desired<S>,
   ): Promise<{ object: Resource<S>; removed: boolean }> {
-    const outcome = await this.db.transaction(async (tx) => {
-      // A reconcile whose shard lease has moved on must not write (see store/leases.ts).
-      await checkFence(tx);
-      const rows = await tx.query<ObjectRow>(`SELECT ${COLUMNS} FROM objects WHERE kind = $1 AND name = $2 FOR UPDATE`, [kind, name]);
-      if (!rows[0]) throw new StoreError('NOT_FOUND', `${displayName(kind, name)} not found`);
-      const cur = toResource<S>(rows[0]);
-      if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== cur.resourceVersion) {
-        throw new StoreError('CONFLICT', `${displayName(kind, name)} was modified: resourceVersion is ${cur.resourceVersion}, not ${ctx.expectedVersion}`);
-      }
-      const next = desire(cur);
-      const plan: SecretValuesPlan | undefined = secrets && planSecretValues(cur, secretRefsOf(cur.spec), secrets, this.keys);
-      next.spec = withSecretRefs(next.spec, plan?.refs ?? secretRefsOf(cur.spec));
-      const specChanged = !jsonEqual(cur.spec, next.spec);
-      const generation = cur.generation + (specChanged ? 1 : 0);
+    // Forgotten whether the transaction commits or not (a failed one changed nothing: the next
+    // read just goes to the database).
+    const outcome = await this.db
+      .transaction(async (tx) => {
+        // A reconcile whose shard lease has moved on must not write (see store/leases.ts).
+        await checkFence(tx);
+        const rows = await tx.query<ObjectRow>(`SELECT ${COLUMNS} FROM objects WHERE kind = $1 AND name = $2 FOR UPDATE`, [kind, name]);
+        if (!rows[0]) throw new StoreError('NOT_FOUND', `${displayName(kind, name)} not found`);
+        const cur = toResource<S>(rows[0]);
+        if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== cur.resourceVersion) {
+          throw new StoreError('CONFLICT', `${displayName(kind, name)} was modified: resourceVersion is ${cur.resourceVersion}, not ${ctx.expectedVersion}`);
+        }
+        const next = desire(cur);
+        const plan: SecretValuesPlan | undefined = secrets && planSecretValues(cur, secretRefsOf(cur.spec), secrets, this.keys);
+        next.spec = withSecretRefs(next.spec, plan?.refs ?? secretRefsOf(cur.spec));
+        const specChanged = !jsonEqual(cur.spec, next.spec);
+        const generation = cur.generation + (specChanged ? 1 : 0);
 
-      if (next.deleting && next.finalizers.length === 0) {
-        const [row] = await tx.query<{ rv: string }>(
-          `DELETE FROM objects WHERE kind = $1 AND name = $2 RETURNING nextval('resource_version_seq')::text AS rv`,
-          [kind, name],
-        );
-        const final: Resource<S> = {
-          ...cur,
-          labels: next.labels,
-          spec: next.spec,
-          status: next.status,
-          finalizers: [],
-          generation,
-          resourceVersion: row!.rv,
-          deletionTimestamp: cur.deletionTimestamp ?? new Date().toISOString(),
-        };
-        const deleted = changeEvent('deleted', final, ctx);
-        const events = await this.recordIn(tx, deleted, ctx, true);
-        return { object: final, removed: true, event: deleted, events };
-      }
+        if (next.deleting && next.finalizers.length === 0) {
+          const [row] = await tx.query<{ rv: string }>(
+            `DELETE FROM objects WHERE kind = $1 AND name = $2 RETURNING nextval('resource_version_seq')::text AS rv`,
+            [kind, name],
+          );
+          const final: Resource<S> = {
+            ...cur,
+            labels: next.labels,
+            spec: next.spec,
+            status: next.status,
+            finalizers: [],
+            generation,
+            resourceVersion: row!.rv,
+            deletionTimestamp: cur.deletionTimestamp ?? new Date().toISOString(),
+          };
+          const deleted = changeEvent('deleted', final, ctx);
+          const events = await this.recordIn(tx, deleted, ctx, true);
+          return { object: final, removed: true, event: deleted, events };
+        }
 
-      const changed =
-        specChanged ||
-        (next.deleting && cur.deletionTimestamp === undefined) ||
-        !jsonEqual(cur.labels, next.labels) ||
-        !jsonEqual(cur.status, next.status) ||
-        !jsonEqual(cur.finalizers, next.finalizers);
-      if (!changed) return { object: cur, removed: false, event: undefined, events: await this.recordIn(tx, undefined, ctx, false) };
+        const changed =
+          specChanged ||
+          (next.deleting && cur.deletionTimestamp === undefined) ||
+          !jsonEqual(cur.labels, next.labels) ||
+          !jsonEqual(cur.status, next.status) ||
+          !jsonEqual(cur.finalizers, next.finalizers);
+        if (!changed) return { object: cur, removed: false, event: undefined, events: await this.recordIn(tx, undefined, ctx, false) };
 
-      const p = new Params();
-      const [row] = await tx.query<ObjectRow>(
-        `UPDATE objects SET labels = ${p.json(next.labels)}, spec = ${p.json(next.spec)}, status = ${p.json(next.status)},
+        const p = new Params();
+        const [row] = await tx.query<ObjectRow>(
+          `UPDATE objects SET labels = ${p.json(next.labels)}, spec = ${p.json(next.spec)}, status = ${p.json(next.status)},
            finalizers = ${p.json(next.finalizers)}, generation = ${p.add(generation)},
            deletion_timestamp = CASE WHEN ${p.add(next.deleting)} THEN coalesce(deletion_timestamp, now()) END,
            resource_version = nextval('resource_version_seq'), updated_at = now()
          WHERE kind = ${p.add(kind)} AND name = ${p.add(name)}
          RETURNING ${COLUMNS}`,
-        p.values,
-      );
-      if (plan) await this.secretsIn(tx).apply(cur, plan);
-      if (specChanged && ctx.revision) await recordRevision(tx, { kind, name, spec: next.spec }, generation, ctx.revision, ctx.correlationId);
-      const updated = toResource<S>(row!);
-      const event = changeEvent('updated', updated, ctx);
-      if (specChanged) event.specChanged = true;
-      if (next.deleting && cur.deletionTimestamp === undefined) event.deletionStarted = true;
-      else if (!specChanged && jsonEqual(cur.labels, next.labels) && jsonEqual(cur.finalizers, next.finalizers)) event.statusOnly = true;
-      const transitions = phaseTransitions(cur.status, updated.status);
-      if (transitions.length > 0) event.transitions = transitions;
-      const events = await this.recordIn(tx, event, ctx, false);
-      return { object: updated, removed: false, event, events };
-    });
+          p.values,
+        );
+        if (plan) await this.secretsIn(tx).apply(cur, plan);
+        if (specChanged && ctx.revision) await recordRevision(tx, { kind, name, spec: next.spec }, generation, ctx.revision, ctx.correlationId);
+        const updated = toResource<S>(row!);
+        const event = changeEvent('updated', updated, ctx);
+        if (specChanged) event.specChanged = true;
+        if (next.deleting && cur.deletionTimestamp === undefined) event.deletionStarted = true;
+        else if (!specChanged && jsonEqual(cur.labels, next.labels) && jsonEqual(cur.finalizers, next.finalizers)) event.statusOnly = true;
+        const transitions = phaseTransitions(cur.status, updated.status);
+        if (transitions.length > 0) event.transitions = transitions;
+        const events = await this.recordIn(tx, event, ctx, false);
+        return { object: updated, removed: false, event, events };
+      })
+      .finally(() => this.cache?.forget(kind, name));
     this.announce(outcome.event, outcome.events);
     return outcome;
   }
+}
+
+/**
+ * Objects read by name, for a database only this process writes (the embedded store: its data
+ * directory is locked to one process, and every write of an object goes through SqlObjectStore).
+ * A write forgets its object once its transaction is over, before the writer or any listener
+ * hears of it. A read from the database is kept only if no write ended while it was under way:
+ * it may have read the version before that write. Callers get copies (they may change what they
+ * get). At most `max` objects, the least recently read dropped first.
+ */
+export class ObjectCache {
+  private readonly objects = new Map<string, Resource<unknown>>();
+  /** Writes ended so far. */
+  private writes = 0;
+
+  constructor(private readonly max: number) {}
+
+  get<S>(kind: Kind, name: string): Resource<S> | undefined {
+    const key = `${kind}/${name}`;
+    const obj = this.objects.get(key);
+    if (!obj) return undefined;
+    this.objects.delete(key);
+    this.objects.set(key, obj);
+    return structuredClone(obj) as Resource<S>;
+  }
+
+  /** A token for a read from the database starting now. */
+  reading(): { writes: number } {
+    return { writes: this.writes };
+  }
+
+  /** Keeps a copy of `obj`, read since `read`, unless a write ended in between. */
+  keep(obj: Resource<unknown>, read: { writes: number }): void {
+    if (read.writes !== this.writes) return;
+    this.objects.set(`${obj.kind}/${obj.name}`, structuredClone(obj));
+    if (this.objects.size > this.max) this.objects.delete(this.objects.keys().next().value!);
+  }
+
+  forget(kind: Kind, name: string): void {
+    this.writes++;
+    this.objects.delete(`${kind}/${name}`);
+  }
+}
+
+/** Names starting with `prefix`. Names sort bytewise (COLLATE "C"), so those names are one range
+ *  of the primary key: bounded on both sides where the last character is ASCII. */
+function namePrefixSql(prefix: string, p: Params): string {
+  const last = prefix.charCodeAt(prefix.length - 1);
+  const range = [`name >= ${p.add(prefix)}`];
+  if (last < 0x7f) range.push(`name < ${p.add(prefix.slice(0, -1) + String.fromCharCode(last + 1))}`);
+  return `(${range.join(' AND ')} AND starts_with(name, ${p.add(prefix)}))`;
 }
 
 function changeEvent(type: ChangeEvent['type'], obj: Resource<unknown>, ctx: WriteContext): ChangeEvent {

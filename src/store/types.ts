@@ -27,6 +27,8 @@ export interface ListOptions {
   tenants?: readonly string[];
   /** Only objects of this one tenant (e.g. a tenant's projects). */
   tenant?: string;
+  /** Only objects whose name starts with this text (compared in the database, not listed). */
+  namePrefix?: string;
 }
 
 export interface Page<T> {

@@ -180,6 +180,10 @@ describe.each(backends)('listing ($name)', (backend) => {
         reason: 'scoping combines with selectors',
       },
       { opts: { tenant: 'nobody' }, want: [], reason: 'an unknown tenant has no objects' },
+      { opts: { namePrefix: 'p-a' }, want: ['p-a1', 'p-a2'], reason: 'names by prefix' },
+      { opts: { namePrefix: 'p-' }, want: ['p-a1', 'p-a2', 'p-b1', 'p-c1', 'p-none'], reason: 'a prefix ending in a dash' },
+      { opts: { namePrefix: 'p-a1x' }, want: [], reason: 'a prefix no name has' },
+      { opts: { namePrefix: 'p-b', tenants: ['acme'] }, want: [], reason: 'a prefix combines with scoping' },
     ];
     test.each(cases)('$reason', async ({ opts, want }) => {
       expect((await allPages('Project', { limit: 2, ...opts })).names).toEqual(want);

@@ -4,7 +4,6 @@
 import { placementSelects, type Placement } from '../../domain/placement.js';
 import type { Kind, Resource } from '../../domain/resource.js';
 import { ApiError, validationFailed } from '../errors.js';
-import { eachObject } from '../../store/paging.js';
 import type { AdmissionContext, FieldProblem } from './descriptor.js';
 
 /** The label KubeNova puts on objects of a project (apps, grants): lists by project use it. */
@@ -54,12 +53,19 @@ export function requireTenantPrefix(ctx: AdmissionContext, name: string, tenant:
  *  the other way round): the two would share names under the rule. */
 export async function requireDisjointPrefix(ctx: AdmissionContext, name: string): Promise<void> {
   if (ctx.current || ctx.forceTenantPrefix === false) return;
-  for await (const other of eachObject(ctx.objects, 'Tenant')) {
-    if (name.startsWith(`${other.name}-`) || other.name.startsWith(`${name}-`)) {
-      const reason = `overlaps tenant "${other.name}": with the tenant prefix rule, one tenant's name may not start with another's and a dash`;
-      throw new ApiError('UNPROCESSABLE', `name ${reason}`, [{ field: 'body/name', reason }]);
-    }
+  const overlap = (other: string) => {
+    const reason = `overlaps tenant "${other}": with the tenant prefix rule, one tenant's name may not start with another's and a dash`;
+    return new ApiError('UNPROCESSABLE', `name ${reason}`, [{ field: 'body/name', reason }]);
+  };
+  // Asked of the store by name, never by reading every tenant: the tenants `name` starts with
+  // (plus a dash), shortest first, then the first tenant that starts with `name-`. The first
+  // overlap in name order is the one named, as when every tenant was read in order.
+  for (const dash of name.matchAll(/-/g)) {
+    const other = name.slice(0, dash.index);
+    if (await ctx.objects.get('Tenant', other)) throw overlap(other);
   }
+  const { items } = await ctx.objects.list('Tenant', { limit: 1, namePrefix: `${name}-` });
+  if (items[0]) throw overlap(items[0].name);
 }
 
 /** Duplicate `name`s in a list of named items, as problems. */
