@@ -347,7 +347,7 @@ describe('a cluster whose API server stops', () => {
       await vi.waitFor(
         async () => {
           const t = (await read('Tenant', TENANT))!;
-          expect(t.status.clusters?.[B]?.phase).toBe('Error');
+          expect(t.status.clusters?.[B]?.phase, JSON.stringify(t.status.clusters?.[B])).toBe('Error');
           expect(t.status.clusters?.[B]?.conditions[0]).toMatchObject({ type: 'Ready', status: 'False', reason: 'Unreachable' });
           expect(t.status.clusters?.[A]?.phase).toBe('Deployed');
           expect(t.status.phase).toBe('Error');

@@ -72,4 +72,35 @@ describe('cached reads', () => {
     expect(names(await reads.list(CONFIG_MAP, { labelSelector: 'managed=kn,app=shop' }))).toEqual(['b/shop-2', 'b/shop-b']);
     expect(enqueued).toContain('App/shop');
   });
+
+  it('send everything to the cluster while a watch cannot reach it', async () => {
+    const { east, client, watches } = await world();
+    let down = false;
+    // The watches as a real client's report them: failing while the server does not answer.
+    const watched = {
+      ...client,
+      cluster: client.cluster,
+      watch: (...args: Parameters<typeof client.watch>) => {
+        const w = client.watch(...args);
+        return {
+          synced: w.synced,
+          stop: () => w.stop(),
+          get failing() {
+            return down;
+          },
+        };
+      },
+    };
+    watches.ensure('east', watched);
+    await new Promise((r) => setImmediate(r));
+    const reads = cachedReads('east', client, watches);
+    down = true;
+    const mark = east.calls.length;
+    await reads.get({ ...NAMESPACE, name: 'a' });
+    await reads.list(CONFIG_MAP, { labelSelector: 'managed=kn,app=shop' });
+    expect(callsSince(east, mark).map((c) => c.verb)).toEqual(['get', 'list']);
+    down = false;
+    await reads.get({ ...NAMESPACE, name: 'a' });
+    expect(callsSince(east, mark)).toHaveLength(2);
+  });
 });

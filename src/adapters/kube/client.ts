@@ -130,11 +130,14 @@ export class KubeClusterClient implements ClusterClient {
     type: TypeRef,
     opts: { namespace?: string; labelSelector?: string; metadataOnly?: boolean },
     onEvent: (type: WatchEventType, obj: KubeObject) => void,
-  ): Stoppable & { synced: Promise<void> } {
+  ): Stoppable & { synced: Promise<void>; readonly failing: boolean } {
     const w = startWatch(this.rest, this.discovery, type, opts, onEvent, { ...DEFAULT_WATCH_TUNING, ...this.opts.watch });
     this.watches.add(w);
     return {
       synced: w.synced,
+      get failing() {
+        return w.failing;
+      },
       stop: () => {
         this.watches.delete(w);
         w.stop();

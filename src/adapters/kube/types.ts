@@ -83,12 +83,13 @@ export interface ClusterClient {
   /** Deletes; 'absent' when it was already gone. */
   delete(ref: ObjectRef, opts?: { signal?: AbortSignal }): Promise<'deleted' | 'absent'>;
   /** Watches a type (re-listing and re-watching on its own after errors or expiry) and calls
-   *  back for every change; `synced` resolves after the initial list was delivered. */
+   *  back for every change; `synced` resolves after the initial list was delivered; `failing`
+   *  while it cannot reach the server (what it delivered may be out of date then). */
   watch(
     type: TypeRef,
     opts: { namespace?: string; labelSelector?: string },
     onEvent: (type: WatchEventType, obj: KubeObject) => void,
-  ): Stoppable & { synced: Promise<void> };
+  ): Stoppable & { synced: Promise<void>; readonly failing?: boolean };
 }
 
 /** One object's identity on a cluster: apiVersion, kind, namespace and name. */

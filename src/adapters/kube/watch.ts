@@ -57,7 +57,7 @@ export function startWatch(
   opts: { namespace?: string; labelSelector?: string; metadataOnly?: boolean },
   onEvent: WatchHandler,
   tuning: WatchTuning = DEFAULT_WATCH_TUNING,
-): Stoppable & { synced: Promise<void> } {
+): Stoppable & { synced: Promise<void>; readonly failing: boolean } {
   // Metadata only (PartialObjectMetadata): for watching that objects change, not what they hold.
   const accept = opts.metadataOnly ? METADATA_ONLY : undefined;
   const stop = new AbortController();
@@ -217,6 +217,9 @@ export function startWatch(
 
   return {
     synced,
+    get failing() {
+      return failures > 0;
+    },
     stop() {
       stop.abort(new Error(`watch of ${type.kind} stopped`));
     },

@@ -22,7 +22,7 @@ export interface ObservedObjects {
 interface Running {
   spec: ClusterWatch;
   selector: LabelSelector;
-  watch: Stoppable;
+  watch: Stoppable & { readonly failing?: boolean };
   objects: Map<string, KubeObject>;
   /** The first list was delivered: `objects` holds everything the watch selects. */
   synced: boolean;
@@ -77,7 +77,14 @@ export class ClusterWatches implements ObservedObjects {
     this.byCluster.set(cluster, { client, running });
   }
 
+  /** Whether a watch on `cluster` cannot reach it now: then nothing is answered from the cache,
+   *  so a reconcile asks the cluster and finds it unreachable, as it is. */
+  private failing(cluster: string): boolean {
+    return (this.byCluster.get(cluster)?.running ?? []).some((r) => r.watch.failing === true);
+  }
+
   lookup(cluster: string, ref: ObjectRef): KubeObject | undefined {
+    if (this.failing(cluster)) return undefined;
     let found: KubeObject | undefined;
     for (const r of this.byCluster.get(cluster)?.running ?? []) {
       if (r.spec.type.apiVersion !== ref.apiVersion || r.spec.type.kind !== ref.kind) continue;
@@ -89,6 +96,7 @@ export class ClusterWatches implements ObservedObjects {
   }
 
   list(cluster: string, type: TypeRef, opts: { namespace?: string; labelSelector?: string } = {}): KubeObject[] | undefined {
+    if (this.failing(cluster)) return undefined;
     const ofType = (this.byCluster.get(cluster)?.running ?? []).filter((r) => r.spec.type.apiVersion === type.apiVersion && r.spec.type.kind === type.kind);
     let query: LabelSelector;
     try {
