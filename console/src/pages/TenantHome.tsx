@@ -1,7 +1,7 @@
 // Tenant home: one tenant across all its clusters: per-cluster phase and conditions, quotas (hard,
-// and used as each cluster reports it), projects, apps with phase, recent events. Clicking an
-// event's correlation id filters the page to what that request touched.
-import { memo, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+// and used as each cluster reports it), projects, apps with phase (a page at a time, TenantApps.tsx),
+// recent events. Clicking an event's correlation id filters the page to what that request touched.
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
 import type { Resource } from '../../../src/domain/resource.js';
 import { api, ok, type ApiProblem } from '../api/client';
@@ -10,6 +10,7 @@ import type { LiveEvent } from '../live';
 import { JsonEditor } from '../editor';
 import { useRights } from '../rights';
 import { fieldProblem, Phase, Problem, Section, SelectField, when } from '../ui';
+import { TenantApps } from './TenantApps';
 
 type R = Resource;
 const asResources = (items: unknown[]): R[] => items as R[];
@@ -56,17 +57,8 @@ function TenantView({ tenant }: { tenant: string }) {
       ),
     [tenant],
   );
-  const apps = useData(
-    async () =>
-      asResources(
-        await allPages((cursor) =>
-          ok(api.GET('/api/v1/tenants/{name}/apps', { params: { path: { name: tenant }, query: { limit: 500, ...(cursor && { cursor }) } } })),
-        ),
-      ),
-    [tenant],
-  );
-  // Read after the apps: the page is usable once they are listed; the events are secondary.
-  const appsLoaded = apps.data !== undefined;
+  // Events are read once the first apps are on screen: the page is usable then; events are secondary.
+  const [appsLoaded, setAppsLoaded] = useState(false);
   // The newest events: the first read walks the last hour (the API lists oldest first); later
   // reads ask only for what came since the newest one held.
   const held = useRef<{ key: string; items: LiveEvent[] }>({ key: '', items: [] });
@@ -187,18 +179,14 @@ function TenantView({ tenant }: { tenant: string }) {
           onClose={() => setProject(undefined)}
         />
       )}
-      <Section
-        title="Apps"
+      <TenantApps
+        tenant={tenant}
+        touched={touched}
+        onLoaded={setAppsLoaded}
         actions={
-          rights.can('App', 'create', tenant) && projects.data && projects.data.length > 0 ? (
-            <NewApp projects={projects.data.map((p) => p.name)} onDone={apps.reload} />
-          ) : undefined
+          rights.can('App', 'create', tenant) && projects.data && projects.data.length > 0 ? <NewApp projects={projects.data.map((p) => p.name)} /> : undefined
         }
-      >
-        <Problem problem={apps.error} what="list apps" />
-        {apps.data && <AppsTable apps={apps.data} touched={touched} />}
-        {apps.data && <p className="hint">{apps.data.length} apps</p>}
-      </Section>
+      />
       <Section title="Recent events">
         <Problem problem={events.error} what="read events" />
         <ol className="events">
@@ -223,8 +211,6 @@ function TenantView({ tenant }: { tenant: string }) {
   );
 }
 
-/** The apps table, rendered again only when the apps or the filter change (a tenant may have
- *  thousands; the rest of the page changes more often). */
 type UsageLine = { hard: string; used: string; fraction: number };
 const DEFAULT_WARNINGS = [0.8, 0.95];
 
@@ -328,39 +314,6 @@ function Quotas({ tenant, obj }: { tenant: string; obj: R | undefined }) {
   );
 }
 
-const AppsTable = memo(function AppsTable({ apps, touched }: { apps: R[]; touched: Set<string> | undefined }) {
-  return (
-    <table aria-label="Apps">
-      <thead>
-        <tr>
-          <th scope="col">App</th>
-          <th scope="col">Project</th>
-          <th scope="col">Phase</th>
-          <th scope="col">Generation</th>
-        </tr>
-      </thead>
-      <tbody>
-        {apps
-          .filter((a) => !touched || touched.has(`App/${a.name}`))
-          .map((a) => (
-            <tr key={a.name} data-app={a.name}>
-              <td>
-                <Link href={`/apps/${a.name}`}>{a.name}</Link>
-              </td>
-              <td>{String(a.spec.project)}</td>
-              <td>
-                <Phase phase={a.status.phase} />
-              </td>
-              <td>
-                {a.status.observedGeneration}/{a.generation}
-              </td>
-            </tr>
-          ))}
-      </tbody>
-    </table>
-  );
-});
-
 function NewProject({ tenant, onDone }: { tenant: string; onDone(): void }) {
   const [name, setName] = useState(`${tenant}-`);
   const [problem, setProblem] = useState<ApiProblem>();
@@ -399,7 +352,7 @@ function NewProject({ tenant, onDone }: { tenant: string; onDone(): void }) {
   );
 }
 
-function NewApp({ projects, onDone }: { projects: string[]; onDone(): void }) {
+function NewApp({ projects }: { projects: string[] }) {
   const [project, setProject] = useState(projects[0]!);
   const [name, setName] = useState('');
   const [image, setImage] = useState('nginx:1.27');
@@ -410,7 +363,6 @@ function NewApp({ projects, onDone }: { projects: string[]; onDone(): void }) {
     try {
       const body = { name, spec: { project, components: [{ name: 'web', type: 'webservice', properties: { image } }] } };
       await ok(api.POST('/api/v1/apps', { body: body as never }));
-      onDone();
       navigate(`/apps/${name}`);
     } catch (err) {
       setProblem(err as ApiProblem);
