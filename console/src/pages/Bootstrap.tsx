@@ -19,7 +19,10 @@ interface ComponentLine {
   namespace?: string;
   status: string;
   message?: string;
-  previous?: { chart: string; revision: string; status: string };
+  /** In a request's answer only (the Cluster's status keeps the digest). */
+  values?: Record<string, unknown>;
+  valuesDigest?: string;
+  previous?: { chart: string; revision: string; status: string; valuesDigest?: string };
   timings?: { totalMs: number };
 }
 interface Report {
@@ -34,6 +37,26 @@ interface Report {
 }
 type BootstrapBody = operations['bootstrapCluster']['requestBody']['content']['application/json'];
 
+/** Badge colours: what would change or failed stands out, what stays as it is does not. */
+const STATUS_TONE: Record<string, string> = {
+  Unchanged: 'deployed',
+  Installed: 'deployed',
+  Upgraded: 'deployed',
+  WouldInstall: 'applying',
+  WouldUpgrade: 'drifted',
+  Installing: 'applying',
+  Pending: 'pending',
+  Error: 'error',
+};
+
+/** What is installed now, and whether the planned values differ from its values. */
+function installedNow(c: ComponentLine): string {
+  if (!c.previous) return '—';
+  const { chart, revision, status, valuesDigest } = c.previous;
+  const values = valuesDigest && c.valuesDigest ? (valuesDigest === c.valuesDigest ? '; same values' : '; other values') : '';
+  return `${chart} (revision ${revision}, ${status}${values})`;
+}
+
 function ReportTable({ report, label }: { report: Report; label: string }) {
   return (
     <>
@@ -41,7 +64,8 @@ function ReportTable({ report, label }: { report: Report; label: string }) {
         {report.dryRun ? 'Plan (dry run, nothing changed)' : 'Bootstrap'}: <strong>{report.phase}</strong> — {report.message}
         {report.finishedAt ? ` (${when(report.finishedAt)})` : ''}
       </p>
-      <table aria-label={label}>
+      <p className="hint">Charts from {report.chartSource}.</p>
+      <table aria-label={label} className="report">
         <thead>
           <tr>
             <th scope="col">Component</th>
@@ -49,7 +73,7 @@ function ReportTable({ report, label }: { report: Report; label: string }) {
             <th scope="col">Release / namespace</th>
             <th scope="col">Installed now</th>
             <th scope="col">Status</th>
-            <th scope="col">Message</th>
+            <th scope="col">What happens</th>
           </tr>
         </thead>
         <tbody>
@@ -60,9 +84,19 @@ function ReportTable({ report, label }: { report: Report; label: string }) {
                 {c.chart} {c.version}
               </td>
               <td>{c.release ? `${c.release} / ${c.namespace ?? ''}` : '—'}</td>
-              <td>{c.previous ? `${c.previous.chart} (revision ${c.previous.revision}, ${c.previous.status})` : '—'}</td>
-              <td>{c.status}</td>
-              <td>{c.message ?? ''}</td>
+              <td>{installedNow(c)}</td>
+              <td>
+                <span className={`phase phase-${STATUS_TONE[c.status] ?? 'pending'}`}>{c.status}</span>
+              </td>
+              <td>
+                {c.message ?? ''}
+                {c.values && (
+                  <details>
+                    <summary>Values for Helm</summary>
+                    <pre aria-label={`Values of ${c.name}`}>{JSON.stringify(c.values, null, 2)}</pre>
+                  </details>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -102,6 +136,7 @@ export function ClusterBootstrap({ cluster, canBootstrap, onClose }: { cluster: 
   return (
     <Section
       title={`Bootstrap of ${cluster.name}`}
+      wide
       actions={
         <button type="button" onClick={onClose}>
           Close
