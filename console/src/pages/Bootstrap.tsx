@@ -7,55 +7,11 @@ import { useId, useState, type FormEvent } from 'react';
 import type { Resource } from '../../../src/domain/resource.js';
 import { api, ok, type ApiProblem } from '../api/client';
 import type { operations } from '../api/schema';
+import { installedNow, statusTone, type Report } from '../bootstrap-report';
 import { FieldErrors } from '../editor';
 import { Problem, Section, when } from '../ui';
 
-interface ComponentLine {
-  name: string;
-  chart: string;
-  version: string;
-  source?: string;
-  release?: string;
-  namespace?: string;
-  status: string;
-  message?: string;
-  /** In a request's answer only (the Cluster's status keeps the digest). */
-  values?: Record<string, unknown>;
-  valuesDigest?: string;
-  previous?: { chart: string; revision: string; status: string; valuesDigest?: string };
-  timings?: { totalMs: number };
-}
-interface Report {
-  dryRun: boolean;
-  phase: string;
-  changed: boolean;
-  message: string;
-  chartSource: string;
-  startedAt: string;
-  finishedAt?: string;
-  components: ComponentLine[];
-}
 type BootstrapBody = operations['bootstrapCluster']['requestBody']['content']['application/json'];
-
-/** Badge colours: what would change or failed stands out, what stays as it is does not. */
-const STATUS_TONE: Record<string, string> = {
-  Unchanged: 'deployed',
-  Installed: 'deployed',
-  Upgraded: 'deployed',
-  WouldInstall: 'applying',
-  WouldUpgrade: 'drifted',
-  Installing: 'applying',
-  Pending: 'pending',
-  Error: 'error',
-};
-
-/** What is installed now, and whether the planned values differ from its values. */
-function installedNow(c: ComponentLine): string {
-  if (!c.previous) return '—';
-  const { chart, revision, status, valuesDigest } = c.previous;
-  const values = valuesDigest && c.valuesDigest ? (valuesDigest === c.valuesDigest ? '; same values' : '; other values') : '';
-  return `${chart} (revision ${revision}, ${status}${values})`;
-}
 
 function ReportTable({ report, label }: { report: Report; label: string }) {
   return (
@@ -71,7 +27,7 @@ function ReportTable({ report, label }: { report: Report; label: string }) {
             <th scope="col">Component</th>
             <th scope="col">Chart</th>
             <th scope="col">Release / namespace</th>
-            <th scope="col">Installed now</th>
+            <th scope="col">Installed before</th>
             <th scope="col">Status</th>
             <th scope="col">What happens</th>
           </tr>
@@ -86,7 +42,7 @@ function ReportTable({ report, label }: { report: Report; label: string }) {
               <td>{c.release ? `${c.release} / ${c.namespace ?? ''}` : '—'}</td>
               <td>{installedNow(c)}</td>
               <td>
-                <span className={`phase phase-${STATUS_TONE[c.status] ?? 'pending'}`}>{c.status}</span>
+                <span className={`phase phase-${statusTone(c.status)}`}>{c.status}</span>
               </td>
               <td>
                 {c.message ?? ''}
