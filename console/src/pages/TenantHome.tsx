@@ -5,7 +5,7 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
 import type { Resource } from '../../../src/domain/resource.js';
 import { api, ok, type ApiProblem } from '../api/client';
-import { allPages, useData } from '../data';
+import { allPages, useData, type Loaded } from '../data';
 import type { LiveEvent } from '../live';
 import { JsonEditor } from '../editor';
 import { useRights } from '../rights';
@@ -14,6 +14,8 @@ import { TenantApps } from './TenantApps';
 
 type R = Resource;
 const asResources = (items: unknown[]): R[] => items as R[];
+/** Read, or failed to be. */
+const settled = (x: Loaded<unknown>) => x.data !== undefined || x.error !== undefined;
 
 export function TenantHome({ tenant }: { tenant?: string }) {
   const tenants = useData(
@@ -57,13 +59,15 @@ function TenantView({ tenant }: { tenant: string }) {
       ),
     [tenant],
   );
-  // Events are read once the first apps are on screen: the page is usable then; events are secondary.
+  // Events are read once the tenant, its projects and the first apps are on screen (the page is
+  // usable then; events are secondary, and the first read of an hour of them is the largest).
   const [appsLoaded, setAppsLoaded] = useState(false);
+  const usable = appsLoaded && settled(t) && settled(projects);
   // The newest events: the first read walks the last hour (the API lists oldest first); later
   // reads ask only for what came since the newest one held.
   const held = useRef<{ key: string; items: LiveEvent[] }>({ key: '', items: [] });
   const events = useData(async () => {
-    if (!appsLoaded) return undefined;
+    if (!usable) return undefined;
     const key = `${tenant}/${correlation ?? ''}`;
     const known = held.current.key === key ? held.current.items : [];
     const since = known[0]?.time ?? new Date(Date.now() - 3_600_000).toISOString();
@@ -83,7 +87,7 @@ function TenantView({ tenant }: { tenant: string }) {
     const items = [...fresh.filter((e) => !ids.has(e.id)).reverse(), ...known].slice(0, 40);
     held.current = { key, items };
     return items;
-  }, [tenant, correlation, appsLoaded]);
+  }, [tenant, correlation, usable]);
   // With a correlation id chosen: only the objects its events name.
   const touched = useMemo(() => (correlation && events.data ? new Set(events.data.map((e) => `${e.kind}/${e.name}`)) : undefined), [correlation, events.data]);
   const shown = (kind: string, name: string) => !touched || touched.has(`${kind}/${name}`);
