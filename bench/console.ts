@@ -3,11 +3,12 @@
 //   (a) JavaScript shipped for the first load of /ui/, gzipped (goal ≤ 250 KB);
 //   (b) time to a usable tenant home with BENCH_APPS apps in the tenant: from navigation to the
 //       first page of app rows (50, read with the API's paging) with the apps' total, the
-//       quotas (hard and used per cluster) and the projects on screen (goal ≤ 1 s);
+//       quotas (hard and used per cluster) and the projects on screen (goal ≤ 1 s), measured by
+//       the page's own clock at the first frame showing all of them;
 //   (c) delay from the phase change in the store of an app shown on that first page to the page
 //       showing it, through the server's event stream (goal p95 ≤ 1 s).
 //
-//   npm run bench:console    BENCH_APPS=1000 BENCH_LOADS=5 BENCH_CHANGES=50 by default
+//   npm run bench:console    BENCH_APPS=1000 BENCH_LOADS=20 BENCH_CHANGES=50 by default
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,7 @@ import { createStore } from '../src/store/index.js';
 import { ensureConsoleBuilt, launchBrowser } from '../test/support/browser.js';
 
 const APPS = Number(process.env.BENCH_APPS ?? 1000);
-const LOADS = Number(process.env.BENCH_LOADS ?? 5);
+const LOADS = Number(process.env.BENCH_LOADS ?? 20);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 50);
 const TENANT = 'acme';
 /** Apps per page of the tenant home (APPS_PER_PAGE in console/src/pages/TenantApps.tsx). */
@@ -112,22 +113,21 @@ async function main(): Promise<void> {
 
     const loads: number[] = [];
     for (let i = 0; i < LOADS; i++) {
-      const start = performance.now();
-      await page.goto(`${base}/ui/`);
-      // Usable: the first page of apps with their total, the quotas and the projects.
-      await Promise.all([
-        page
-          .getByRole('status')
-          .filter({ hasText: `Apps 1–${FIRST_PAGE} of ${APPS}` })
-          .waitFor({ timeout: 30_000 }),
-        page
-          .locator('tr[data-app]')
-          .nth(FIRST_PAGE - 1)
-          .waitFor({ timeout: 30_000 }),
-        page.getByRole('table', { name: 'Quota usage' }).waitFor({ timeout: 30_000 }),
-        page.getByRole('region', { name: 'Projects' }).getByRole('cell', { name: PROJECT, exact: true }).waitFor({ timeout: 30_000 }),
-      ]);
-      loads.push(performance.now() - start);
+      await page.goto(`${base}/ui/`, { waitUntil: 'commit' });
+      // Checked in the page at every frame: the time is the page's own clock (0 = the navigation's
+      // start), not when the benchmark's polling through the DevTools protocol noticed.
+      const usable = await page.waitForFunction(
+        // No named helpers inside: the function is sent to the page as text.
+        ([rows, total, project]) =>
+          document.querySelectorAll('tr[data-app]').length === rows &&
+          [...document.querySelectorAll('[role="status"]')].some((e) => e.textContent === total) &&
+          document.querySelector('table[aria-label="Quota usage"]') !== null &&
+          [...document.querySelectorAll('section[aria-labelledby="s-projects"] td')].some((td) => td.textContent === project) &&
+          performance.now(),
+        [FIRST_PAGE, `Apps 1–${FIRST_PAGE} of ${APPS}`, PROJECT] as const,
+        { polling: 'raf', timeout: 30_000 },
+      );
+      loads.push((await usable.jsonValue()) as number);
     }
     console.log(`(b) tenant home with ${APPS} apps, navigation → first ${FIRST_PAGE} app rows, total, quotas and projects on screen: ${summary(loads)}`);
     // Where the last load's time went: each request's start and end (Resource Timing).
