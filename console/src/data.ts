@@ -41,3 +41,13 @@ export async function allPages<T>(page: (cursor: string | undefined) => Promise<
   } while (cursor);
   return out;
 }
+
+/** `value` once it has stayed the same for `ms` (typing a filter reads the API once, not per key). */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}

@@ -39,10 +39,11 @@ export const fieldProblem = (problem: ApiProblem | undefined, field: string): st
 
 export const when = (iso: string | undefined): string => (iso ? new Date(iso).toLocaleString() : '—');
 
-export function Section({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
+/** A card of the page's grid; `wide` spans the whole row (wide tables). */
+export function Section({ title, children, actions, wide }: { title: string; children: ReactNode; actions?: ReactNode; wide?: boolean }) {
   const id = `s-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
   return (
-    <section aria-labelledby={id} className="card">
+    <section aria-labelledby={id} className={wide ? 'card wide' : 'card'}>
       <header className="card-head">
         <h2 id={id}>{title}</h2>
         {actions}

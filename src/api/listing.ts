@@ -1,9 +1,9 @@
 // Listing objects as the caller sees them. Tenant-owned kinds are filtered by the store query
 // itself (ListOptions.tenants), so pages are exact; attached policy sets are listed by name
 // from the caller's tenants.
-import { KIND_OWNERSHIP, type Resource } from '../domain/resource.js';
+import { KIND_OWNERSHIP, type Phase, type Resource } from '../domain/resource.js';
 import { decodeCursor, encodeCursor } from '../store/cursor.js';
-import { matchesLabelSelector, parseLabelSelector } from '../store/index.js';
+import { eachObject, matchesListFilters, parseLabelSelector } from '../store/index.js';
 import { StoreError, type LabelSelector, type ListOptions, type ObjectStore, type Page } from '../store/types.js';
 import type { CallerScope } from './caller-scope.js';
 import { inScope, type Access } from '../security/authorization.js';
@@ -19,6 +19,10 @@ export interface ListQuery {
   limit?: number;
   cursor?: string;
   labelSelector?: string;
+  /** Comma-separated phases (the schema checks each). */
+  phase?: string;
+  nameContains?: string;
+  count?: boolean;
 }
 
 /** Restrictions a route adds (a parent's tenant, its project label). */
@@ -70,8 +74,11 @@ export async function listVisible(
   };
   if (query.cursor !== undefined) opts.cursor = query.cursor;
   if (filter.tenant !== undefined) opts.tenant = filter.tenant;
+  if (query.phase !== undefined) opts.phases = [...new Set(query.phase.split(','))] as Phase[];
+  if (query.nameContains !== undefined) opts.nameContains = query.nameContains;
+  if (query.count) opts.count = true;
   if (scope !== 'all') {
-    if (KIND_OWNERSHIP[d.kind] === 'platform') return { items: [] };
+    if (KIND_OWNERSHIP[d.kind] === 'platform') return opts.count ? { items: [], total: 0 } : { items: [] };
     if (KIND_OWNERSHIP[d.kind] === 'attached') return listByName(d, objects, await caller.attachedPolicySets(), after, opts);
     if (access.allowed && (access.projects?.length ?? 0) > 0) return listWithProjects(d, caller, objects, access, opts);
     opts.tenants = scope;
@@ -96,22 +103,41 @@ async function listWithProjects(
   if (tenantWide.length === 0 && d.kind !== 'Project' && d.kind !== 'Tenant') {
     opts.labelSelector = [...(opts.labelSelector ?? []), { key: PROJECT_LABEL, op: 'In', values: [...new Set(projects.map((p) => p.project))] }];
   }
-  const page = await objects.list<Record<string, unknown>>(d.kind, opts);
+  const keep = async (o: Resource) => inScope(access.scope, o.tenant) || (await caller.reachesInProject(o, access));
+  const page = await objects.list<Record<string, unknown>>(d.kind, { ...opts, count: false });
   const items: Resource[] = [];
-  for (const o of page.items) if (inScope(access.scope, o.tenant) || (await caller.reachesInProject(o, access))) items.push(o);
-  return { ...page, items };
+  for (const o of page.items) if (await keep(o)) items.push(o);
+  const result: Page<Resource> = { ...page, items };
+  if (opts.count) {
+    // The store would count what its query selects, more than the caller may reach: count
+    // what the pages keep.
+    const { limit: _limit, cursor: _cursor, count: _count, ...selection } = opts;
+    let total = 0;
+    for await (const o of eachObject(objects, d.kind, selection)) if (await keep(o)) total++;
+    result.total = total;
+  }
+  return result;
 }
 
-/** One page of the named objects, in the store's order and with its cursor format. */
+/** One page of the named objects, in the store's order and with its cursor format; counted over
+ *  every name when asked. */
 async function listByName(d: KindDescriptor, objects: ObjectStore, names: Set<string>, after: string | undefined, opts: ListOptions): Promise<Page<Resource>> {
+  const page: Page<Resource> = { items: [] };
+  let total = 0;
   // Bytewise order, as the store's "C" collation sorts names.
-  const candidates = [...names].filter((n) => after === undefined || n > after).sort();
-  const items: Resource[] = [];
-  for (const name of candidates) {
+  for (const name of [...names].sort()) {
+    const ahead = after === undefined || name > after;
+    if (!ahead && !opts.count) continue;
     const obj = await objects.get<Record<string, unknown>>(d.kind, name);
-    if (!obj || !matchesLabelSelector(opts.labelSelector ?? [], obj.labels)) continue;
-    if (items.length === opts.limit) return { items, nextCursor: encodeCursor(d.kind, items.at(-1)!.name) };
-    items.push(obj);
+    if (!obj || !matchesListFilters(opts, obj)) continue;
+    total++;
+    if (!ahead) continue;
+    if (page.items.length < opts.limit) page.items.push(obj);
+    else if (page.nextCursor === undefined) {
+      page.nextCursor = encodeCursor(d.kind, page.items.at(-1)!.name);
+      if (!opts.count) break;
+    }
   }
-  return { items };
+  if (opts.count) page.total = total;
+  return page;
 }

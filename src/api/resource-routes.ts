@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Resource } from '../domain/resource.js';
-import type { Store } from '../store/types.js';
+import type { Page, Store } from '../store/types.js';
 import { auditInWrite } from './audit-trail.js';
 import { CUSTOM_METHOD_CONSTRAINT, targetName } from './custom-methods.js';
 import { validationFailed } from './errors.js';
@@ -44,9 +44,13 @@ export function registerResourceRoutes(app: FastifyInstance, store: Store, servi
       .code(status)
       .header('etag', etagOf(obj))
       .send(await represent(d, obj, store.secrets));
-  const sendPage = async (reply: FastifyReply, d: KindDescriptor, page: { items: Resource[]; nextCursor?: string }) => {
+  const sendPage = async (reply: FastifyReply, d: KindDescriptor, page: Page<Resource>) => {
     const items = await Promise.all(page.items.map((o) => represent(d, o, store.secrets)));
-    return reply.send(page.nextCursor === undefined ? { items } : { items, nextCursor: page.nextCursor });
+    return reply.send({
+      items,
+      ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }),
+      ...(page.total !== undefined && { total: page.total }),
+    });
   };
   const list = (req: FastifyRequest, d: KindDescriptor, filter?: ListFilter) =>
     listVisible(d, req.caller!, store.objects, req.query as ListQueryParams, filter);
@@ -167,7 +171,7 @@ const IfMatchHeader = Type.Object(
 interface Responders {
   context(req: FastifyRequest): WriteRequest;
   send(reply: FastifyReply, d: KindDescriptor, obj: Resource, status?: number): Promise<FastifyReply>;
-  sendPage(reply: FastifyReply, d: KindDescriptor, page: { items: Resource[]; nextCursor?: string }): Promise<FastifyReply>;
+  sendPage(reply: FastifyReply, d: KindDescriptor, page: Page<Resource>): Promise<FastifyReply>;
   list(req: FastifyRequest, d: KindDescriptor, filter?: ListFilter): ReturnType<typeof listVisible>;
 }
 

@@ -2,6 +2,7 @@
 export * from './types.js';
 export { createStore, openStoreOn, type OpenedStore, type StoreConfig } from './factory.js';
 export { parseLabelSelector, matchesLabelSelector, LabelSelectorError } from './label-selector.js';
+export { matchesListFilters, type ListFilters } from './list-filters.js';
 export { MAX_PAGE_SIZE } from './objects.js';
 export { DataDirInUseError } from './data-dir-lock.js';
 export { DataDirAccessError } from './data-dir-access.js';

@@ -23,7 +23,7 @@ import {
 } from './types.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { checkFence } from './leases.js';
-import { labelSelectorSql } from './label-selector.js';
+import { listFiltersSql } from './list-filters.js';
 import { eventsOfChange } from './object-events.js';
 import type { SqlAuditLog, SqlEventStore } from './records.js';
 import { recordRevision } from './revisions.js';
@@ -78,6 +78,17 @@ interface Desired<S> {
 }
 
 const displayName = (kind: Kind, name: string) => `${kind} "${name}"`;
+
+/** The conditions of a listing but its cursor: kind, tenants and filters. */
+function selection(kind: Kind, opts: ListOptions, p: Params): string[] {
+  const where = [`kind = ${p.add(kind)}`];
+  if (opts.tenant !== undefined) where.push(`tenant = ${p.add(opts.tenant)}`);
+  if (opts.tenants !== undefined) {
+    where.push(opts.tenants.length === 0 ? 'FALSE' : `tenant IN (${opts.tenants.map((t) => p.add(t)).join(', ')})`);
+  }
+  if (opts.namePrefix !== undefined) where.push(namePrefixSql(opts.namePrefix, p));
+  return [...where, ...listFiltersSql(opts, p)];
+}
 
 export class SqlObjectStore implements ObjectStore {
   constructor(
@@ -137,19 +148,22 @@ export class SqlObjectStore implements ObjectStore {
       throw new StoreError('INVALID_ARGUMENT', `limit must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${limit}`);
     }
     const p = new Params();
-    const where = [`kind = ${p.add(kind)}`];
+    const where = selection(kind, opts, p);
     if (opts.cursor !== undefined) where.push(`name > ${p.add(decodeCursor(kind, opts.cursor))}`);
-    if (opts.tenant !== undefined) where.push(`tenant = ${p.add(opts.tenant)}`);
-    if (opts.tenants !== undefined) {
-      where.push(opts.tenants.length === 0 ? 'FALSE' : `tenant IN (${opts.tenants.map((t) => p.add(t)).join(', ')})`);
-    }
-    if (opts.namePrefix !== undefined) where.push(namePrefixSql(opts.namePrefix, p));
-    if (opts.labelSelector?.length) where.push(labelSelectorSql(opts.labelSelector, p));
     // One row more than the page tells whether another page follows.
     const rows = await this.db.query<ObjectRow>(`SELECT ${COLUMNS} FROM objects WHERE ${where.join(' AND ')} ORDER BY name LIMIT ${limit + 1}`, p.values);
     const items = rows.slice(0, limit).map((r) => toResource<S>(r));
     const last = items.at(-1);
-    return rows.length > limit && last ? { items, nextCursor: encodeCursor(kind, last.name) } : { items };
+    const page: Page<Resource<S>> = rows.length > limit && last ? { items, nextCursor: encodeCursor(kind, last.name) } : { items };
+    if (opts.count) page.total = await this.count(kind, opts);
+    return page;
+  }
+
+  /** How many objects the options select over all pages (the cursor aside). */
+  private async count(kind: Kind, opts: ListOptions): Promise<number> {
+    const p = new Params();
+    const [row] = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM objects WHERE ${selection(kind, opts, p).join(' AND ')}`, p.values);
+    return row!.n;
   }
 
   async update<S>(kind: Kind, name: string, patch: ResourcePatch<S>, ctx: WriteContext = {}): Promise<Resource<S>> {

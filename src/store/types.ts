@@ -1,6 +1,6 @@
 // The store contract: KubeNova's single source of truth. Two implementations share one SQL
 // dialect (PostgreSQL): embedded PGlite (default, one data directory) and a PostgreSQL server.
-import type { Kind, Labels, Resource, ResourceStatus } from '../domain/resource.js';
+import type { Kind, Labels, Phase, Resource, ResourceStatus } from '../domain/resource.js';
 import type { UsageStore } from './usage.js';
 import type { SecretRef } from '../domain/secret-refs.js';
 import type { PhaseTransition } from '../domain/phase-transitions.js';
@@ -29,11 +29,19 @@ export interface ListOptions {
   tenant?: string;
   /** Only objects whose name starts with this text (compared in the database, not listed). */
   namePrefix?: string;
+  /** Only objects in one of these phases (`status.phase`). */
+  phases?: readonly Phase[];
+  /** Only objects whose name contains this text. */
+  nameContains?: string;
+  /** Also count every object these options select, over all pages (`Page.total`). */
+  count?: boolean;
 }
 
 export interface Page<T> {
   items: T[];
   nextCursor?: string;
+  /** With `ListOptions.count`: how many objects the listing selects over all its pages. */
+  total?: number;
 }
 
 /** Write-only values of an object (a cluster's kubeconfig), by field: stored encrypted in the

@@ -201,6 +201,14 @@ describe('queries', () => {
     ['labelSelector=a%3E1'],
     [`labelSelector=${'x'.repeat(5000)}`],
     [`labelSelector=${encodeURIComponent('a=\u0000')}`],
+    ['phase=Broken'],
+    ['phase=Error,'],
+    ['phase=error'],
+    ['nameContains='],
+    ['nameContains=Shop'],
+    ['nameContains=a%25'],
+    [`nameContains=${'a'.repeat(64)}`],
+    ['count=yes'],
     ['unknown=1'],
   ])('%s → 400', async (query) => {
     expectError(await raw('GET', `/api/v1/apps?${query}`), 400, 'VALIDATION_FAILED');

@@ -339,6 +339,28 @@ describe('lists', () => {
     expect(await all(`/api/v1/apps?labelSelector=${encodeURIComponent(`kubenova.io/project=${project},!tier`)}`, 5)).toEqual([]);
   });
 
+  it('filter by phase and by a part of the name, across pages; count over all pages when asked', async () => {
+    for (const [i, phase] of [
+      [1, 'Error'],
+      [4, 'Drifted'],
+    ] as const) {
+      await h.store.objects.updateStatus('App', `acme-paged-${i}`, { phase, conditions: [], observedGeneration: 1 });
+    }
+    expect(await all(`/api/v1/projects/${project}/apps?phase=Error,Drifted`, 1)).toEqual(['acme-paged-1', 'acme-paged-4']);
+    expect(await all(`/api/v1/tenants/acme/apps?nameContains=paged-5`, 1)).toEqual(['acme-paged-5']);
+    expect(await all(`/api/v1/apps?nameContains=paged&phase=Pending&labelSelector=tier%3Dweb`, 2)).toEqual(['acme-paged-0', 'acme-paged-2', 'acme-paged-6']);
+    const first = json<{ items: Obj[]; nextCursor: string; total: number }>(
+      await h.call(ADMIN, 'GET', `/api/v1/projects/${project}/apps?limit=2&count=true&phase=Pending`),
+    );
+    expect(first.items.map((i) => i.name)).toEqual(['acme-paged-0', 'acme-paged-2']);
+    expect(first.total).toBe(5);
+    const second = json<{ total: number }>(
+      await h.call(ADMIN, 'GET', `/api/v1/projects/${project}/apps?limit=2&count=true&phase=Pending&cursor=${encodeURIComponent(first.nextCursor)}`),
+    );
+    expect(second.total).toBe(5);
+    expect(json<{ total?: number }>(await h.call(ADMIN, 'GET', `/api/v1/projects/${project}/apps?limit=2`)).total).toBeUndefined();
+  });
+
   it('a tenant reader pages through exactly the policy sets attached to its tenants', async () => {
     const attached = ['pa-1', 'pa-2', 'pa-3'];
     for (const n of [...attached, 'pa-unattached']) await adminCreate(h, '/api/v1/policysets', { name: n, labels: { set: 'pa' }, spec: {} });
@@ -348,6 +370,12 @@ describe('lists', () => {
     const reader = CALLERS['tenant-reader'];
     expect(await all('/api/v1/policysets', 2, reader)).toEqual([...attached, 'ps-acme']);
     expect(await all('/api/v1/policysets?labelSelector=set%3Dpa', 1, reader)).toEqual(attached);
+    expect(await all('/api/v1/policysets?nameContains=pa-', 1, reader)).toEqual(attached);
+    // Counted as listed, whatever the page.
+    const page = json<{ items: Obj[]; nextCursor: string; total: number }>(await h.call(reader, 'GET', '/api/v1/policysets?limit=1&count=true'));
+    expect(page.total).toBe(4);
+    const next = json<{ total: number }>(await h.call(reader, 'GET', `/api/v1/policysets?limit=1&count=true&cursor=${encodeURIComponent(page.nextCursor)}`));
+    expect(next.total).toBe(4);
     expect((await h.call(reader, 'GET', '/api/v1/policysets/pa-unattached')).statusCode).toBe(404);
   });
 });

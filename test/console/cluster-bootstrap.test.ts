@@ -7,9 +7,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { WriteServices } from '../../src/api/kinds/descriptor.js';
 import { clusterWriteServices } from '../../src/api/write-services.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { ADMIN, startHarness, type Harness } from '../api/support/harness.js';
+import { ADMIN } from '../api/support/harness.js';
+import { startConsole, type ConsoleUnderTest } from '../support/console-page.js';
 import { kubeconfigB64 } from '../support/kubeconfig.js';
-import { ensureConsoleBuilt, launchBrowser, type TestBrowser } from '../support/browser.js';
 import { storeKubeconfigAsGiven } from '../support/write-services.js';
 
 const real = clusterWriteServices(createLogger({ level: 'silent' }), {
@@ -17,32 +17,21 @@ const real = clusterWriteServices(createLogger({ level: 'silent' }), {
 });
 const services: WriteServices = { ...storeKubeconfigAsGiven, bootstrapCluster: real.bootstrapCluster!.bind(real) };
 
-let h: Harness;
-let base: string;
-let browser: TestBrowser;
+let ui: ConsoleUnderTest;
 let sent: string[] = [];
 
 beforeAll(async () => {
-  await ensureConsoleBuilt();
-  h = await startHarness({ writeServices: services });
-  expect((await h.call(ADMIN, 'POST', '/api/v1/clusters', { name: 'prod', kubeconfig: kubeconfigB64() })).statusCode).toBe(201);
-  base = await h.app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await launchBrowser();
+  ui = await startConsole({ writeServices: services });
+  expect((await ui.h.call(ADMIN, 'POST', '/api/v1/clusters', { name: 'prod', kubeconfig: kubeconfigB64() })).statusCode).toBe(201);
 }, 300_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+afterAll(() => ui?.close());
 
 it('sends the admin kubeconfig once for a dry run, clears it, and shows the plan per component', async () => {
-  const page = await (await browser.context()).newPage();
+  const page = await ui.signedIn(ADMIN, '/admin/clusters');
   page.on('request', (r) => {
     if (r.url().includes(':bootstrap')) sent.push(r.postData() ?? '');
   });
-  await page.goto(`${base}/ui/admin/clusters`);
-  await page.getByLabel('Access token').fill(await h.token(ADMIN));
-  await page.getByRole('button', { name: 'Sign in' }).click();
   await expect.poll(() => page.getByRole('table', { name: 'Clusters' }).textContent()).toContain('Bootstrap: never');
   await page.getByRole('button', { name: 'Bootstrap of prod' }).click();
   const admin = Buffer.from(kubeconfigB64(), 'base64').toString();
@@ -61,7 +50,7 @@ it('sends the admin kubeconfig once for a dry run, clears it, and shows the plan
   expect(await page.getByLabel('or paste it').inputValue()).toBe('');
   expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }))).not.toContain('cluster-admin');
   // A dry run changes nothing on the Cluster.
-  expect((await h.store.objects.get('Cluster', 'prod'))!.status.bootstrap).toBeUndefined();
+  expect((await ui.h.store.objects.get('Cluster', 'prod'))!.status.bootstrap).toBeUndefined();
   sent = [];
   await page.context().close();
 });

@@ -4,40 +4,24 @@
 // and overwrites nothing; a project opens read-only for its tenant's reader. No cluster needed.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ADMIN, json, startHarness, type Caller, type Harness } from '../api/support/harness.js';
+import { ADMIN, json, type Caller } from '../api/support/harness.js';
 import { adminCreate, uniq } from '../api/support/world.js';
-import { ensureConsoleBuilt, launchBrowser, type TestBrowser } from '../support/browser.js';
+import { startConsole, type ConsoleUnderTest } from '../support/console-page.js';
 
-let h: Harness;
-let base: string;
-let browser: TestBrowser;
+let ui: ConsoleUnderTest;
 const T = uniq('jt');
 const PS = uniq('jps');
 const PROJECT = `${T}-web`;
 const READER: Caller = { roles: ['read-only'], tenants: [T], subject: 'reader' };
 
 beforeAll(async () => {
-  await ensureConsoleBuilt();
-  h = await startHarness();
-  await adminCreate(h, '/api/v1/tenants', { name: T, spec: { quotas: { pods: 5 } } });
-  await adminCreate(h, '/api/v1/policysets', { name: PS, spec: { defaultQuotas: { pods: 50 } } });
-  await adminCreate(h, '/api/v1/projects', { name: PROJECT, spec: { tenant: T } });
-  base = await h.app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await launchBrowser();
+  ui = await startConsole();
+  await adminCreate(ui.h, '/api/v1/tenants', { name: T, spec: { quotas: { pods: 5 } } });
+  await adminCreate(ui.h, '/api/v1/policysets', { name: PS, spec: { defaultQuotas: { pods: 50 } } });
+  await adminCreate(ui.h, '/api/v1/projects', { name: PROJECT, spec: { tenant: T } });
 }, 300_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
-
-async function signedIn(caller: Caller, path: string): Promise<Page> {
-  const page = await (await browser.context()).newPage();
-  await page.goto(`${base}/ui${path}`);
-  await page.getByLabel('Access token').fill(await h.token(caller));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  return page;
-}
+afterAll(() => ui?.close());
 
 const editorOf = (page: Page) => page.getByLabel(/Labels and spec \(JSON\), opened at version/);
 
@@ -49,7 +33,7 @@ async function edit(page: Page, change: (current: { labels: Record<string, strin
 }
 
 it('a platform admin edits a tenant: errors at the field, then saved, and a stale edit is refused', async () => {
-  const page = await signedIn(ADMIN, '/admin/tenants');
+  const page = await ui.signedIn(ADMIN, '/admin/tenants');
   await page.getByRole('button', { name: `JSON of ${T}` }).click();
   await page.getByRole('region', { name: `Tenant ${T}` }).waitFor();
 
@@ -64,17 +48,17 @@ it('a platform admin edits a tenant: errors at the field, then saved, and a stal
   await editorOf(page).fill(JSON.stringify({ labels: { team: 'web' }, spec: { quotas: { pods: 7 } } }, null, 2));
   await page.getByRole('button', { name: 'Save' }).click();
   await expect.poll(() => page.getByLabel(`Tenant ${T} as JSON`).textContent()).toContain('"pods": 7');
-  const saved = json<{ labels: Record<string, string>; spec: { quotas: { pods: number } } }>(await h.call(ADMIN, 'GET', `/api/v1/tenants/${T}`));
+  const saved = json<{ labels: Record<string, string>; spec: { quotas: { pods: number } } }>(await ui.h.call(ADMIN, 'GET', `/api/v1/tenants/${T}`));
   expect(saved).toMatchObject({ labels: { team: 'web' }, spec: { quotas: { pods: 7 } } });
 
   // Someone else changes it while the editor is open: Save is a conflict, nothing is overwritten.
   await page.getByRole('button', { name: 'Edit JSON' }).click();
-  const other = await h.call(ADMIN, 'PUT', `/api/v1/tenants/${T}`, { labels: { team: 'ops' }, spec: { quotas: { pods: 9 } } });
+  const other = await ui.h.call(ADMIN, 'PUT', `/api/v1/tenants/${T}`, { labels: { team: 'ops' }, spec: { quotas: { pods: 9 } } });
   expect(other.statusCode, other.body).toBe(200);
   await editorOf(page).fill(JSON.stringify({ labels: {}, spec: { quotas: { pods: 1 } } }));
   await page.getByRole('button', { name: 'Save' }).click();
   await expect.poll(() => page.getByRole('alert').textContent()).toContain('Someone changed this object since you opened it; nothing was overwritten');
-  expect(json<{ spec: unknown; labels: unknown }>(await h.call(ADMIN, 'GET', `/api/v1/tenants/${T}`))).toMatchObject({
+  expect(json<{ spec: unknown; labels: unknown }>(await ui.h.call(ADMIN, 'GET', `/api/v1/tenants/${T}`))).toMatchObject({
     labels: { team: 'ops' },
     spec: { quotas: { pods: 9 } },
   });
@@ -82,7 +66,7 @@ it('a platform admin edits a tenant: errors at the field, then saved, and a stal
 });
 
 it('a platform admin edits a policy set; a bad quota is shown at its field', async () => {
-  const page = await signedIn(ADMIN, '/admin/policysets');
+  const page = await ui.signedIn(ADMIN, '/admin/policysets');
   await page.getByRole('button', { name: `JSON of ${PS}` }).click();
   await edit(page, (c) => ({ ...c, spec: { defaultQuotas: { pods: 'lots' } } }));
   await page.locator('.field-error li').filter({ hasText: 'spec/defaultQuotas/pods' }).waitFor();
@@ -93,7 +77,7 @@ it('a platform admin edits a policy set; a bad quota is shown at its field', asy
 });
 
 it("a tenant's reader sees a project's JSON and no edit button", async () => {
-  const page = await signedIn(READER, `/tenants/${T}`);
+  const page = await ui.signedIn(READER, `/tenants/${T}`);
   await page.getByRole('button', { name: `JSON of ${PROJECT}` }).click();
   await expect.poll(() => page.getByLabel(`Project ${PROJECT} as JSON`).textContent()).toContain(`"tenant": "${T}"`);
   expect(await page.getByRole('button', { name: 'Edit JSON' }).count()).toBe(0);

@@ -6,13 +6,11 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ClusterUsage } from '../../src/domain/usage.js';
-import { startHarness, type Caller, type Harness } from '../api/support/harness.js';
+import type { Caller } from '../api/support/harness.js';
 import { adminCreate, uniq } from '../api/support/world.js';
-import { ensureConsoleBuilt, launchBrowser, type TestBrowser } from '../support/browser.js';
+import { screenshot, startConsole, type ConsoleUnderTest } from '../support/console-page.js';
 
-let h: Harness;
-let base: string;
-let browser: TestBrowser;
+let ui: ConsoleUnderTest;
 const ACME = uniq('acme');
 const admin: Caller = { roles: ['tenant-admin'], tenants: [ACME], subject: 'acme-admin' };
 
@@ -21,8 +19,8 @@ const quota = (resources: Record<string, [string, string]>): ClusterUsage => ({
 });
 
 beforeAll(async () => {
-  await ensureConsoleBuilt();
-  h = await startHarness();
+  ui = await startConsole();
+  const { h } = ui;
   await adminCreate(h, '/api/v1/tenants', { name: ACME, spec: { quotas: { pods: 5, cpu: '2' } } });
   const t = (await h.store.objects.get('Tenant', ACME))!;
   const entry = { phase: 'Deployed' as const, conditions: [], observedGeneration: 1 };
@@ -42,22 +40,9 @@ beforeAll(async () => {
   });
   await h.store.usage.put(ACME, 'c1', 'quota', quota({ pods: ['5', '4'], 'requests.cpu': ['2', '1500m'] }));
   await h.store.usage.put(ACME, 'c2', 'quota', quota({ pods: ['5', '1'], 'requests.cpu': ['2', '500m'] }));
-  base = await h.app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await launchBrowser();
 }, 300_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
-
-async function signedIn(): Promise<Page> {
-  const page = await (await browser.context()).newPage();
-  await page.goto(`${base}/ui/tenants/${ACME}`);
-  await page.getByLabel('Access token').fill(await h.token(admin));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  return page;
-}
+afterAll(() => ui?.close());
 
 const rows = (page: Page) =>
   page
@@ -66,7 +51,7 @@ const rows = (page: Page) =>
     .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => (c.textContent ?? '').trim())));
 
 it('shows per cluster hard, used and a meter, the total, and QuotaPressure; follows a new report', async () => {
-  const page = await signedIn();
+  const page = await ui.signedIn(admin, `/tenants/${ACME}`);
   await page.getByRole('table', { name: 'Quota usage' }).waitFor({ timeout: 30_000 });
   expect(await rows(page)).toEqual([
     ['c1', 'pods', '4', '5', '80 %'],
@@ -81,8 +66,8 @@ it('shows per cluster hard, used and a meter, the total, and QuotaPressure; foll
   await expect.poll(() => page.getByRole('alert').filter({ hasText: 'QuotaPressure' }).textContent()).toContain('pods on cluster c1 at 80 %');
 
   // A new report from c2 (a usage change is no event): shown within the page's 10 s re-read.
-  await h.store.usage.put(ACME, 'c2', 'quota', quota({ pods: ['5', '3'], 'requests.cpu': ['2', '500m'] }));
+  await ui.h.store.usage.put(ACME, 'c2', 'quota', quota({ pods: ['5', '3'], 'requests.cpu': ['2', '500m'] }));
   await expect.poll(async () => (await rows(page))[2], { timeout: 15_000, interval: 250 }).toEqual(['c2', 'pods', '3', '5', '60 %']);
-  await page.screenshot({ path: new URL('../../test-artifacts/console-tenant-quotas.png', import.meta.url).pathname, fullPage: true });
+  await screenshot(page, 'console-tenant-quotas', { fullPage: true });
   await page.context().close();
 });

@@ -3,16 +3,20 @@
 // admin creating a project and an app and watching it reach Deployed live, editing it (and being
 // refused a stale edit), comparing revisions and rolling back; a kubeconfig issued, shown once and
 // revoked; a tenant dev and a reader seeing only what they may; the admin's fleet view showing an
-// object drifted on the cluster and back. Screenshots at 1280×800 go to test-artifacts/.
+// object drifted on the cluster and back; the admin's bootstrap panel planning, with the real Helm
+// and the test environment's charts, what a bootstrap of that cluster would do. Screenshots at
+// 1280×800 go to test-artifacts/.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { KubeClusterClient } from '../../src/adapters/kube/client.js';
 import type { ObjectRef } from '../../src/adapters/kube/types.js';
 import { clusterWriteServices } from '../../src/api/write-services.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { type Caller, ADMIN, json, openTestStore, startHarness, type Harness } from '../api/support/harness.js';
+import { type Caller, ADMIN, json, openTestStore, type Harness } from '../api/support/harness.js';
 import { createClusterClients, type ClusterClients } from '../../src/orchestrator/manager/cluster-clients.js';
 import { clusterReconcilerRegistration } from '../../src/orchestrator/reconcilers/cluster.js';
 import { deliveryRegistrations, tenancyRegistrations } from '../../src/orchestrator/reconcilers/registrations.js';
@@ -20,14 +24,14 @@ import { grantIssuer } from '../../src/orchestrator/reconcilers/grant-issuer.js'
 import { grantRegistration } from '../../src/orchestrator/reconcilers/grant.js';
 import { startRevisionOutcomes, type RevisionOutcomes } from '../../src/orchestrator/reconcilers/revision-outcomes.js';
 import { startRuntime, type Runtime } from '../../src/orchestrator/manager/manager.js';
-import { ensureConsoleBuilt, launchBrowser, type TestBrowser } from '../support/browser.js';
+import { releasedChart } from '../support/bootstrap-charts.js';
+import { screenshot, startConsole, type ConsoleUnderTest } from '../support/console-page.js';
 import { untilPhase } from '../support/phases.js';
 
 const shared = inject('cluster');
 const suffix = randomBytes(3).toString('hex');
 const logger = createLogger({ level: process.env.KUBENOVA_TEST_LOG ?? 'silent' });
 const report = (line: string) => process.stderr.write(`[console.test] ${line}\n`);
-const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
 
 const C = `cc-${suffix}`;
 /** The tenant admin's tenant, where the UI creates a project and an app. */
@@ -49,49 +53,50 @@ const TENANT_ADMIN: Caller = { roles: ['tenant-admin'], tenants: [TA], subject: 
 const TENANT_DEV: Caller = { roles: ['tenant-dev'], tenants: [TB], subject: `dev-${suffix}` };
 const READER: Caller = { roles: ['read-only'], tenants: [TA], subject: `rea-${suffix}` };
 
+let ui: ConsoleUnderTest;
 let h: Harness;
 let base: string;
-let browser: TestBrowser;
 let clients: ClusterClients | undefined;
 let runtime: Runtime | undefined;
 let outcomes: RevisionOutcomes | undefined;
 let admin: KubeClusterClient;
 let closeStore: (() => Promise<void>) | undefined;
+/** The bootstrap's charts: the test environment's, as released versions in a local directory. */
+let chartRoot: string | undefined;
 
 async function created(url: string, body: unknown): Promise<void> {
   const res = await h.call(ADMIN, 'POST', url, body);
   expect(res.statusCode, `${url}: ${res.body}`).toBe(201);
 }
 
-/** A new browser context (its own sessionStorage) signed in as `caller` through the sign-in page. */
+/** A new browser context (its own sessionStorage) signed in as `caller`, with the live stream open. */
 async function signedIn(caller: Caller): Promise<Page> {
-  const page = await (await browser.context()).newPage();
-  page.on('pageerror', (err) => report(`page error: ${err.message}`));
-  await page.goto(`${base}/`);
-  await page.getByLabel('Access token').fill(await h.token(caller));
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  const page = await ui.signedIn(caller);
   await page.getByRole('status').filter({ hasText: 'Live' }).waitFor({ timeout: 15_000 });
   return page;
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png` });
+const shot = (page: Page, name: string) => screenshot(page, name);
 
 /** The text a phase badge inside `scope` shows. */
 const appPhase = (page: Page) => page.locator('h1 .phase');
 
 beforeAll(async () => {
-  await Promise.all([ensureConsoleBuilt(), mkdir(ARTIFACTS, { recursive: true })]);
   // As in the server: one client per cluster shared by the API's workflow control, the
   // kubeconfig issuer and the reconcilers.
   const opened = await openTestStore();
   closeStore = opened.close;
   clients = createClusterClients(opened.store);
-  h = await startHarness({
+  chartRoot = await mkdtemp(join(tmpdir(), 'kubenova-console-charts-'));
+  const charts = join(chartRoot, 'charts');
+  await releasedChart(shared, 'capsule', charts, '0.14.0');
+  await releasedChart(shared, 'vela-core', charts, '1.10.9');
+  const bootstrap = { helm: join(shared.binDir, 'helm'), chartSource: charts, chartDirs: [chartRoot] };
+  ui = await startConsole({
     store: opened.store,
-    writeServices: { ...clusterWriteServices(logger, { clients }), grants: grantIssuer({ objects: opened.store.objects, clients, logger }) },
+    writeServices: { ...clusterWriteServices(logger, { clients, bootstrap }), grants: grantIssuer({ objects: opened.store.objects, clients, logger }) },
   });
-  base = await h.app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await launchBrowser();
+  ({ h, base } = ui);
   const kubeconfig = await readFile(shared.kubeconfig, 'utf8');
   admin = await KubeClusterClient.fromKubeconfigText(`console-${suffix}`, kubeconfig);
   await created('/api/v1/clusters', { name: C, kubeconfig: Buffer.from(kubeconfig).toString('base64'), spec: { capsuleProxy: PROXY } });
@@ -125,7 +130,6 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
   if (h && runtime) {
     for (const g of json<{ items: { name: string }[] }>(await h.call(ADMIN, 'GET', '/api/v1/kubeconfiggrants?limit=500')).items)
       await h.call(ADMIN, 'DELETE', `/api/v1/kubeconfiggrants/${g.name}`);
@@ -147,8 +151,9 @@ afterAll(async () => {
   await outcomes?.stop();
   await runtime?.stop();
   admin?.close();
-  await h?.close();
+  await ui?.close();
   await closeStore?.();
+  if (chartRoot) await rm(chartRoot, { recursive: true, force: true });
 }, 400_000);
 
 describe('a tenant admin', () => {
@@ -346,6 +351,61 @@ describe("the platform admin's fleet view", () => {
     await patchLimitRange({ spec: { limits } });
     await row.waitFor({ state: 'detached', timeout: 60_000 });
     expect((await h.store.objects.get('Project', PD))!.status.phase).toBe('Deployed');
+  });
+});
+
+describe("the platform admin's bootstrap panel", () => {
+  it('plans a bootstrap of the test cluster with the real Helm: a row per component, the kubeconfig sent once and cleared', { timeout: 240_000 }, async () => {
+    const page = await signedIn(ADMIN);
+    const sent: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes(':bootstrap')) sent.push(r.postData() ?? '');
+    });
+    await page.goto(`${base}/ui/admin/clusters`);
+    await page.getByRole('button', { name: `Bootstrap of ${C}` }).click();
+    const kubeconfig = await readFile(shared.kubeconfig, 'utf8');
+    await page.getByLabel('or paste it').fill(kubeconfig);
+    expect(await page.getByLabel(/Dry run/).isChecked()).toBe(true);
+    await page.getByRole('button', { name: 'Show plan' }).click();
+    // Cleared as soon as it is sent, before Helm answers.
+    expect(await page.getByLabel('or paste it').inputValue()).toBe('');
+
+    const plan = page.getByRole('table', { name: 'Bootstrap plan' });
+    await plan.waitFor({ timeout: 180_000 });
+    const rows = await plan
+      .locator('tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll(':scope > td')].map((td) => (td.textContent ?? '').trim())));
+    // The test environment applies Capsule and KubeVela from rendered charts, not as Helm
+    // releases, so Helm finds no release and would install both; capsule-proxy's chart is not in
+    // the chart directory.
+    expect(rows.map(([component, , , now, status]) => [component, now, status])).toEqual([
+      ['capsule', '—', 'WouldInstall'],
+      ['capsule-proxy', '—', 'Error'],
+      ['vela-core', '—', 'WouldInstall'],
+    ]);
+    const [capsule, proxy, vela] = rows;
+    expect(capsule!.slice(1, 3)).toEqual(['capsule 0.14.0', 'capsule / capsule-system']);
+    expect(capsule![5]).toContain('would install capsule-0.14.0 as capsule-system/capsule');
+    expect(vela!.slice(1, 3)).toEqual(['vela-core 1.10.9', 'vela-core / vela-system']);
+    expect(vela![5]).toContain('would install vela-core-1.10.9 as vela-system/vela-core');
+    expect(proxy![5]).toContain('chart source not found');
+    await page.getByText(`Charts from directory ${join(chartRoot!, 'charts')}.`).waitFor();
+    await plan.scrollIntoViewIfNeeded();
+    await shot(page, 'bootstrap-plan');
+    // The values Helm would be given, per component: Capsule's make KubeNova's agent an administrator.
+    await plan.getByRole('row').filter({ hasText: 'capsule-system/capsule' }).getByText('Values for Helm').click();
+    expect(JSON.parse((await page.getByLabel('Values of capsule', { exact: true }).textContent())!)).toMatchObject({
+      manager: { options: { administrators: [{ kind: 'ServiceAccount' }] } },
+    });
+
+    // Sent once, in that request only; nothing kept in the page's storage; a dry run records nothing.
+    expect(sent).toHaveLength(1);
+    expect(JSON.parse(sent[0]!)).toEqual({ kubeconfig: Buffer.from(kubeconfig).toString('base64'), dryRun: true });
+    const key = /client-key-data: (\S+)/.exec(kubeconfig)![1]!;
+    expect(await page.content()).not.toContain(key);
+    expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }))).not.toContain('client-certificate');
+    expect((await h.store.objects.get('Cluster', C))!.status.bootstrap).toBeUndefined();
+    await page.context().close();
   });
 });
 

@@ -134,6 +134,9 @@ const queryParam = fc.oneof(
   ),
   fc.tuple(fc.constant('watch'), fc.constantFrom('true', 'false', '1', MARKER)),
   fc.tuple(fc.constant('labelSelector'), fc.oneof(fc.constantFrom('a=b', 'a in (b,c)', '!a', 'a!=', '===', MARKER), oddText)),
+  fc.tuple(fc.constant('phase'), fc.oneof(fc.constantFrom('Error', 'Error,Drifted', 'Error,', 'error', MARKER), oddText)),
+  fc.tuple(fc.constant('nameContains'), fc.oneof(fc.constantFrom('web', '%', "'", MARKER), oddText)),
+  fc.tuple(fc.constant('count'), fc.constantFrom('true', 'false', '1', MARKER)),
   fc.tuple(fc.constantFrom('kind', 'name', 'actor', 'outcome', 'tenant', 'correlationId', 'resourceVersion', 'revision', MARKER), oddText),
 );
 const query = fc.array(queryParam, { maxLength: 2 }).map((pairs) => new URLSearchParams(pairs).toString());

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Labels } from '../../src/domain/resource.js';
+import type { Labels, Phase } from '../../src/domain/resource.js';
 import { MAX_CURSOR_LENGTH } from '../../src/store/cursor.js';
 import { createStore, type OpenedStore } from '../../src/store/factory.js';
 import { matchesLabelSelector, parseLabelSelector } from '../../src/store/label-selector.js';
+import { matchesListFilters } from '../../src/store/list-filters.js';
 import type { LabelSelector, ListOptions } from '../../src/store/types.js';
 import { backends, testKeyring } from '../support/stores.js';
 
@@ -18,18 +19,20 @@ describe.each(backends)('listing ($name)', (backend) => {
 
   /** Every page of a listing, following nextCursor; `during` runs concurrently with the
    *  fetch of each page after the first. */
-  async function allPages(kind: 'App' | 'Cluster' | 'Project', opts: Omit<ListOptions, 'cursor'>, during?: () => Promise<void>) {
+  async function allPages(kind: 'App' | 'Cluster' | 'Project' | 'KubeconfigGrant', opts: Omit<ListOptions, 'cursor'>, during?: () => Promise<void>) {
     const names: string[] = [];
+    const totals: (number | undefined)[] = [];
     let cursor: string | undefined;
     let pages = 0;
     do {
       const [page] = await Promise.all([store.objects.list(kind, { ...opts, cursor }), cursor ? during?.() : undefined]);
       expect(page.items.length).toBeLessThanOrEqual(opts.limit);
       names.push(...page.items.map((o) => o.name));
+      totals.push(page.total);
       cursor = page.nextCursor;
       pages++;
     } while (cursor);
-    return { names, pages };
+    return { names, pages, totals };
   }
 
   // Kind App holds only this test's objects.
@@ -187,6 +190,45 @@ describe.each(backends)('listing ($name)', (backend) => {
     ];
     test.each(cases)('$reason', async ({ opts, want }) => {
       expect((await allPages('Project', { limit: 2, ...opts })).names).toEqual(want);
+    });
+  });
+  describe('phases, a part of the name, and counts', () => {
+    // Kind KubeconfigGrant holds only these objects.
+    const grants: Record<string, { tenant: string; phase: Phase }> = {
+      'g-cache': { tenant: 'beta', phase: 'Pending' },
+      'g-db-1': { tenant: 'acme', phase: 'Drifted' },
+      'g-db-2': { tenant: 'acme', phase: 'Deployed' },
+      'g-web-1': { tenant: 'acme', phase: 'Deployed' },
+      'g-web-2': { tenant: 'acme', phase: 'Error' },
+    };
+    beforeAll(async () => {
+      for (const [name, { tenant, phase }] of Object.entries(grants)) {
+        await store.objects.create({ kind: 'KubeconfigGrant', name, tenant, spec: {} });
+        if (phase !== 'Pending') await store.objects.updateStatus('KubeconfigGrant', name, { phase, conditions: [], observedGeneration: 1 });
+      }
+    });
+
+    const cases: { opts: Partial<ListOptions>; want: string[]; reason: string }[] = [
+      { opts: {}, want: Object.keys(grants), reason: 'no filter' },
+      { opts: { phases: ['Error', 'Drifted'] }, want: ['g-db-1', 'g-web-2'], reason: 'any of the phases' },
+      { opts: { phases: [] }, want: [], reason: 'no phase selects nothing' },
+      { opts: { nameContains: 'web' }, want: ['g-web-1', 'g-web-2'], reason: 'a part of the name' },
+      { opts: { nameContains: 'db', phases: ['Deployed'] }, want: ['g-db-2'], reason: 'name and phase combine' },
+      { opts: { nameContains: '%' }, want: [], reason: 'the text has no wildcard (% is no LIKE pattern here)' },
+      { opts: { nameContains: "g' OR TRUE --" }, want: [], reason: 'the text is data, never SQL' },
+      { opts: { tenant: 'acme', phases: ['Deployed'] }, want: ['g-db-2', 'g-web-1'], reason: 'filters combine with the tenant' },
+    ];
+    test.each(cases)('$reason: counted the same on every page', async ({ opts, want }) => {
+      const { names, totals } = await allPages('KubeconfigGrant', { limit: 2, count: true, ...opts });
+      expect(names).toEqual(want);
+      expect(new Set(totals)).toEqual(new Set([want.length]));
+      // The in-memory check (listings made of single reads) agrees with the query.
+      const all = await Promise.all(Object.keys(grants).map((n) => store.objects.get('KubeconfigGrant', n)));
+      expect(all.filter((o) => (!opts.tenant || o!.tenant === opts.tenant) && matchesListFilters(opts, o!)).map((o) => o!.name)).toEqual(want);
+    });
+
+    test('no total unless asked', async () => {
+      expect((await store.objects.list('KubeconfigGrant', { limit: 2 })).total).toBeUndefined();
     });
   });
 });

@@ -956,6 +956,12 @@ export interface operations {
                 cursor?: string;
                 /** @description Kubernetes label selector: `a=b,c!=d,e in (x,y),f notin (z),g,!h`. */
                 labelSelector?: string;
+                /** @description Only objects in one of these phases (`status.phase`), comma-separated: `Error,Drifted`. */
+                phase?: string;
+                /** @description Only objects whose name contains this text. */
+                nameContains?: string;
+                /** @description Also count the objects selected over all pages: `total` in the answer. */
+                count?: boolean;
             };
             header?: never;
             path?: never;
@@ -1048,6 +1054,8 @@ export interface operations {
                         }[];
                         /** @description Pass as `cursor` for the next page; absent on the last page. */
                         nextCursor?: string;
+                        /** @description With `count=true`: how many objects the listing selects over all its pages. */
+                        total?: number;
                     };
                 };
             };
@@ -2424,6 +2432,12 @@ export interface operations {
                 cursor?: string;
                 /** @description Kubernetes label selector: `a=b,c!=d,e in (x,y),f notin (z),g,!h`. */
                 labelSelector?: string;
+                /** @description Only objects in one of these phases (`status.phase`), comma-separated: `Error,Drifted`. */
+                phase?: string;
+                /** @description Only objects whose name contains this text. */
+                nameContains?: string;
+                /** @description Also count the objects selected over all pages: `total` in the answer. */
+                count?: boolean;
             };
             header?: never;
             path?: never;
@@ -2592,6 +2606,8 @@ export interface operations {
                         }[];
                         /** @description Pass as `cursor` for the next page; absent on the last page. */
                         nextCursor?: string;
+                        /** @description With `count=true`: how many objects the listing selects over all its pages. */
+                        total?: number;
                     };
                 };
             };
@@ -4428,6 +4444,12 @@ export interface operations {
                 cursor?: string;
                 /** @description Kubernetes label selector: `a=b,c!=d,e in (x,y),f notin (z),g,!h`. */
                 labelSelector?: string;
+                /** @description Only objects in one of these phases (`status.phase`), comma-separated: `Error,Drifted`. */
+                phase?: string;
+                /** @description Only objects whose name contains this text. */
+                nameContains?: string;
+                /** @description Also count the objects selected over all pages: `total` in the answer. */
+                count?: boolean;
             };
             header?: never;
             path?: never;
@@ -4509,6 +4531,8 @@ export interface operations {
                         }[];
                         /** @description Pass as `cursor` for the next page; absent on the last page. */
                         nextCursor?: string;
+                        /** @description With `count=true`: how many objects the listing selects over all its pages. */
+                        total?: number;
                     };
                 };
             };
@@ -5823,6 +5847,12 @@ export interface operations {
                 cursor?: string;
                 /** @description Kubernetes label selector: `a=b,c!=d,e in (x,y),f notin (z),g,!h`. */
                 labelSelector?: string;
+                /** @description Only objects in one of these phases (`status.phase`), comma-separated: `Error,Drifted`. */
+                phase?: string;
+                /** @description Only objects whose name contains this text. */
+                nameContains?: string;
+                /** @description Also count the objects selected over all pages: `total` in the answer. */
+                count?: boolean;
             };
             header?: never;
             path?: never;
@@ -5967,6 +5997,8 @@ export interface operations {
                         }[];
                         /** @description Pass as `cursor` for the next page; absent on the last page. */
                         nextCursor?: string;
+                        /** @description With `count=true`: how many objects the listing selects over all its pages. */
+                        total?: number;
                     };
                 };
             };
@@ -8660,6 +8692,12 @@ export interface operations {
                 cursor?: string;
                 /** @description Kubernetes label selector: `a=b,c!=d,e in (x,y),f notin (z),g,!h`. */
                 labelSelector?: string;
+                /** @description Only objects in one of these phases (`status.phase`), comma-separated: `Error,Drifted`. */
+                phase?: string;
+                /** @description Only objects whose name contains this text. */
+                nameContains?: string;
+                /** @description Also count the objects selected over all pages: `total` in the answer. */
+                count?: boolean;
             };
             header?: never;
             path?: never;
@@ -8800,6 +8838,8 @@ export interface operations {
                         }[];
                         /** @description Pass as `cursor` for the next page; absent on the last page. */
                         nextCursor?: string;
+                        /** @description With `count=true`: how many objects the listing selects over all its pages. */
+                        total?: number;
                     };
                 };
             };
@@ -10139,6 +10179,12 @@ export interface operations {
                 cursor?: string;
                 /** @description Kubernetes label selector: `a=b,c!=d,e in (x,y),f notin (z),g,!h`. */
                 labelSelector?: string;
+                /** @description Only objects in one of these phases (`status.phase`), comma-separated: `Error,Drifted`. */
+                phase?: string;
+                /** @description Only objects whose name contains this text. */
+                nameContains?: string;
+                /** @description Also count the objects selected over all pages: `total` in the answer. */
+                count?: boolean;
             };
             header?: never;
             path?: never;
@@ -10247,6 +10293,8 @@ export interface operations {
                         }[];
                         /** @description Pass as `cursor` for the next page; absent on the last page. */
                         nextCursor?: string;
+                        /** @description With `count=true`: how many objects the listing selects over all its pages. */
+                        total?: number;
                     };
                 };
             };
@@ -11394,6 +11442,12 @@ export interface operations {
                 cursor?: string;
                 /** @description Kubernetes label selector: `a=b,c!=d,e in (x,y),f notin (z),g,!h`. */
                 labelSelector?: string;
+                /** @description Only objects in one of these phases (`status.phase`), comma-separated: `Error,Drifted`. */
+                phase?: string;
+                /** @description Only objects whose name contains this text. */
+                nameContains?: string;
+                /** @description Also count the objects selected over all pages: `total` in the answer. */
+                count?: boolean;
             };
             header?: never;
             path?: never;
@@ -11490,6 +11544,8 @@ export interface operations {
                         }[];
                         /** @description Pass as `cursor` for the next page; absent on the last page. */
                         nextCursor?: string;
+                        /** @description With `count=true`: how many objects the listing selects over all its pages. */
+                        total?: number;
                     };
                 };
             };
@@ -12565,6 +12621,12 @@ export interface operations {
                 cursor?: string;
                 /** @description Kubernetes label selector: `a=b,c!=d,e in (x,y),f notin (z),g,!h`. */
                 labelSelector?: string;
+                /** @description Only objects in one of these phases (`status.phase`), comma-separated: `Error,Drifted`. */
+                phase?: string;
+                /** @description Only objects whose name contains this text. */
+                nameContains?: string;
+                /** @description Also count the objects selected over all pages: `total` in the answer. */
+                count?: boolean;
             };
             header?: never;
             path?: never;
@@ -12660,6 +12722,8 @@ export interface operations {
                         }[];
                         /** @description Pass as `cursor` for the next page; absent on the last page. */
                         nextCursor?: string;
+                        /** @description With `count=true`: how many objects the listing selects over all its pages. */
+                        total?: number;
                     };
                 };
             };
@@ -13729,6 +13793,12 @@ export interface operations {
                 cursor?: string;
                 /** @description Kubernetes label selector: `a=b,c!=d,e in (x,y),f notin (z),g,!h`. */
                 labelSelector?: string;
+                /** @description Only objects in one of these phases (`status.phase`), comma-separated: `Error,Drifted`. */
+                phase?: string;
+                /** @description Only objects whose name contains this text. */
+                nameContains?: string;
+                /** @description Also count the objects selected over all pages: `total` in the answer. */
+                count?: boolean;
             };
             header?: never;
             path: {
@@ -13813,6 +13883,8 @@ export interface operations {
                         }[];
                         /** @description Pass as `cursor` for the next page; absent on the last page. */
                         nextCursor?: string;
+                        /** @description With `count=true`: how many objects the listing selects over all its pages. */
+                        total?: number;
                     };
                 };
             };
@@ -14168,6 +14240,12 @@ export interface operations {
                 cursor?: string;
                 /** @description Kubernetes label selector: `a=b,c!=d,e in (x,y),f notin (z),g,!h`. */
                 labelSelector?: string;
+                /** @description Only objects in one of these phases (`status.phase`), comma-separated: `Error,Drifted`. */
+                phase?: string;
+                /** @description Only objects whose name contains this text. */
+                nameContains?: string;
+                /** @description Also count the objects selected over all pages: `total` in the answer. */
+                count?: boolean;
             };
             header?: never;
             path: {
@@ -14315,6 +14393,8 @@ export interface operations {
                         }[];
                         /** @description Pass as `cursor` for the next page; absent on the last page. */
                         nextCursor?: string;
+                        /** @description With `count=true`: how many objects the listing selects over all its pages. */
+                        total?: number;
                     };
                 };
             };
@@ -14414,6 +14494,12 @@ export interface operations {
                 cursor?: string;
                 /** @description Kubernetes label selector: `a=b,c!=d,e in (x,y),f notin (z),g,!h`. */
                 labelSelector?: string;
+                /** @description Only objects in one of these phases (`status.phase`), comma-separated: `Error,Drifted`. */
+                phase?: string;
+                /** @description Only objects whose name contains this text. */
+                nameContains?: string;
+                /** @description Also count the objects selected over all pages: `total` in the answer. */
+                count?: boolean;
             };
             header?: never;
             path: {
@@ -14525,6 +14611,8 @@ export interface operations {
                         }[];
                         /** @description Pass as `cursor` for the next page; absent on the last page. */
                         nextCursor?: string;
+                        /** @description With `count=true`: how many objects the listing selects over all its pages. */
+                        total?: number;
                     };
                 };
             };
@@ -14624,6 +14712,12 @@ export interface operations {
                 cursor?: string;
                 /** @description Kubernetes label selector: `a=b,c!=d,e in (x,y),f notin (z),g,!h`. */
                 labelSelector?: string;
+                /** @description Only objects in one of these phases (`status.phase`), comma-separated: `Error,Drifted`. */
+                phase?: string;
+                /** @description Only objects whose name contains this text. */
+                nameContains?: string;
+                /** @description Also count the objects selected over all pages: `total` in the answer. */
+                count?: boolean;
             };
             header?: never;
             path: {
@@ -14771,6 +14865,8 @@ export interface operations {
                         }[];
                         /** @description Pass as `cursor` for the next page; absent on the last page. */
                         nextCursor?: string;
+                        /** @description With `count=true`: how many objects the listing selects over all its pages. */
+                        total?: number;
                     };
                 };
             };
@@ -14870,6 +14966,12 @@ export interface operations {
                 cursor?: string;
                 /** @description Kubernetes label selector: `a=b,c!=d,e in (x,y),f notin (z),g,!h`. */
                 labelSelector?: string;
+                /** @description Only objects in one of these phases (`status.phase`), comma-separated: `Error,Drifted`. */
+                phase?: string;
+                /** @description Only objects whose name contains this text. */
+                nameContains?: string;
+                /** @description Also count the objects selected over all pages: `total` in the answer. */
+                count?: boolean;
             };
             header?: never;
             path: {
@@ -14981,6 +15083,8 @@ export interface operations {
                         }[];
                         /** @description Pass as `cursor` for the next page; absent on the last page. */
                         nextCursor?: string;
+                        /** @description With `count=true`: how many objects the listing selects over all its pages. */
+                        total?: number;
                     };
                 };
             };

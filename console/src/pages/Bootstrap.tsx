@@ -7,31 +7,10 @@ import { useId, useState, type FormEvent } from 'react';
 import type { Resource } from '../../../src/domain/resource.js';
 import { api, ok, type ApiProblem } from '../api/client';
 import type { operations } from '../api/schema';
+import { installedNow, statusTone, type Report } from '../bootstrap-report';
 import { FieldErrors } from '../editor';
 import { Problem, Section, when } from '../ui';
 
-interface ComponentLine {
-  name: string;
-  chart: string;
-  version: string;
-  source?: string;
-  release?: string;
-  namespace?: string;
-  status: string;
-  message?: string;
-  previous?: { chart: string; revision: string; status: string };
-  timings?: { totalMs: number };
-}
-interface Report {
-  dryRun: boolean;
-  phase: string;
-  changed: boolean;
-  message: string;
-  chartSource: string;
-  startedAt: string;
-  finishedAt?: string;
-  components: ComponentLine[];
-}
 type BootstrapBody = operations['bootstrapCluster']['requestBody']['content']['application/json'];
 
 function ReportTable({ report, label }: { report: Report; label: string }) {
@@ -41,15 +20,16 @@ function ReportTable({ report, label }: { report: Report; label: string }) {
         {report.dryRun ? 'Plan (dry run, nothing changed)' : 'Bootstrap'}: <strong>{report.phase}</strong> — {report.message}
         {report.finishedAt ? ` (${when(report.finishedAt)})` : ''}
       </p>
-      <table aria-label={label}>
+      <p className="hint">Charts from {report.chartSource}.</p>
+      <table aria-label={label} className="report">
         <thead>
           <tr>
             <th scope="col">Component</th>
             <th scope="col">Chart</th>
             <th scope="col">Release / namespace</th>
-            <th scope="col">Installed now</th>
+            <th scope="col">Installed before</th>
             <th scope="col">Status</th>
-            <th scope="col">Message</th>
+            <th scope="col">What happens</th>
           </tr>
         </thead>
         <tbody>
@@ -60,9 +40,19 @@ function ReportTable({ report, label }: { report: Report; label: string }) {
                 {c.chart} {c.version}
               </td>
               <td>{c.release ? `${c.release} / ${c.namespace ?? ''}` : '—'}</td>
-              <td>{c.previous ? `${c.previous.chart} (revision ${c.previous.revision}, ${c.previous.status})` : '—'}</td>
-              <td>{c.status}</td>
-              <td>{c.message ?? ''}</td>
+              <td>{installedNow(c)}</td>
+              <td>
+                <span className={`phase phase-${statusTone(c.status)}`}>{c.status}</span>
+              </td>
+              <td>
+                {c.message ?? ''}
+                {c.values && (
+                  <details>
+                    <summary>Values for Helm</summary>
+                    <pre aria-label={`Values of ${c.name}`}>{JSON.stringify(c.values, null, 2)}</pre>
+                  </details>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -102,6 +92,7 @@ export function ClusterBootstrap({ cluster, canBootstrap, onClose }: { cluster: 
   return (
     <Section
       title={`Bootstrap of ${cluster.name}`}
+      wide
       actions={
         <button type="button" onClick={onClose}>
           Close

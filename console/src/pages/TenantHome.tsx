@@ -1,18 +1,21 @@
 // Tenant home: one tenant across all its clusters: per-cluster phase and conditions, quotas (hard,
-// and used as each cluster reports it), projects, apps with phase, recent events. Clicking an
-// event's correlation id filters the page to what that request touched.
-import { memo, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+// and used as each cluster reports it), projects, apps with phase (a page at a time, TenantApps.tsx),
+// recent events. Clicking an event's correlation id filters the page to what that request touched.
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
 import type { Resource } from '../../../src/domain/resource.js';
 import { api, ok, type ApiProblem } from '../api/client';
-import { allPages, useData } from '../data';
+import { allPages, useData, type Loaded } from '../data';
 import type { LiveEvent } from '../live';
 import { JsonEditor } from '../editor';
 import { useRights } from '../rights';
 import { fieldProblem, Phase, Problem, Section, SelectField, when } from '../ui';
+import { TenantApps } from './TenantApps';
 
 type R = Resource;
 const asResources = (items: unknown[]): R[] => items as R[];
+/** Read, or failed to be. */
+const settled = (x: Loaded<unknown>) => x.data !== undefined || x.error !== undefined;
 
 export function TenantHome({ tenant }: { tenant?: string }) {
   const tenants = useData(
@@ -56,22 +59,15 @@ function TenantView({ tenant }: { tenant: string }) {
       ),
     [tenant],
   );
-  const apps = useData(
-    async () =>
-      asResources(
-        await allPages((cursor) =>
-          ok(api.GET('/api/v1/tenants/{name}/apps', { params: { path: { name: tenant }, query: { limit: 500, ...(cursor && { cursor }) } } })),
-        ),
-      ),
-    [tenant],
-  );
-  // Read after the apps: the page is usable once they are listed; the events are secondary.
-  const appsLoaded = apps.data !== undefined;
+  // Events are read once the tenant, its projects and the first apps are on screen (the page is
+  // usable then; events are secondary, and the first read of an hour of them is the largest).
+  const [appsLoaded, setAppsLoaded] = useState(false);
+  const usable = appsLoaded && settled(t) && settled(projects);
   // The newest events: the first read walks the last hour (the API lists oldest first); later
   // reads ask only for what came since the newest one held.
   const held = useRef<{ key: string; items: LiveEvent[] }>({ key: '', items: [] });
   const events = useData(async () => {
-    if (!appsLoaded) return undefined;
+    if (!usable) return undefined;
     const key = `${tenant}/${correlation ?? ''}`;
     const known = held.current.key === key ? held.current.items : [];
     const since = known[0]?.time ?? new Date(Date.now() - 3_600_000).toISOString();
@@ -91,7 +87,7 @@ function TenantView({ tenant }: { tenant: string }) {
     const items = [...fresh.filter((e) => !ids.has(e.id)).reverse(), ...known].slice(0, 40);
     held.current = { key, items };
     return items;
-  }, [tenant, correlation, appsLoaded]);
+  }, [tenant, correlation, usable]);
   // With a correlation id chosen: only the objects its events name.
   const touched = useMemo(() => (correlation && events.data ? new Set(events.data.map((e) => `${e.kind}/${e.name}`)) : undefined), [correlation, events.data]);
   const shown = (kind: string, name: string) => !touched || touched.has(`${kind}/${name}`);
@@ -187,18 +183,14 @@ function TenantView({ tenant }: { tenant: string }) {
           onClose={() => setProject(undefined)}
         />
       )}
-      <Section
-        title="Apps"
+      <TenantApps
+        tenant={tenant}
+        touched={touched}
+        onLoaded={setAppsLoaded}
         actions={
-          rights.can('App', 'create', tenant) && projects.data && projects.data.length > 0 ? (
-            <NewApp projects={projects.data.map((p) => p.name)} onDone={apps.reload} />
-          ) : undefined
+          rights.can('App', 'create', tenant) && projects.data && projects.data.length > 0 ? <NewApp projects={projects.data.map((p) => p.name)} /> : undefined
         }
-      >
-        <Problem problem={apps.error} what="list apps" />
-        {apps.data && <AppsTable apps={apps.data} touched={touched} />}
-        {apps.data && <p className="hint">{apps.data.length} apps</p>}
-      </Section>
+      />
       <Section title="Recent events">
         <Problem problem={events.error} what="read events" />
         <ol className="events">
@@ -223,8 +215,6 @@ function TenantView({ tenant }: { tenant: string }) {
   );
 }
 
-/** The apps table, rendered again only when the apps or the filter change (a tenant may have
- *  thousands; the rest of the page changes more often). */
 type UsageLine = { hard: string; used: string; fraction: number };
 const DEFAULT_WARNINGS = [0.8, 0.95];
 
@@ -328,39 +318,6 @@ function Quotas({ tenant, obj }: { tenant: string; obj: R | undefined }) {
   );
 }
 
-const AppsTable = memo(function AppsTable({ apps, touched }: { apps: R[]; touched: Set<string> | undefined }) {
-  return (
-    <table aria-label="Apps">
-      <thead>
-        <tr>
-          <th scope="col">App</th>
-          <th scope="col">Project</th>
-          <th scope="col">Phase</th>
-          <th scope="col">Generation</th>
-        </tr>
-      </thead>
-      <tbody>
-        {apps
-          .filter((a) => !touched || touched.has(`App/${a.name}`))
-          .map((a) => (
-            <tr key={a.name} data-app={a.name}>
-              <td>
-                <Link href={`/apps/${a.name}`}>{a.name}</Link>
-              </td>
-              <td>{String(a.spec.project)}</td>
-              <td>
-                <Phase phase={a.status.phase} />
-              </td>
-              <td>
-                {a.status.observedGeneration}/{a.generation}
-              </td>
-            </tr>
-          ))}
-      </tbody>
-    </table>
-  );
-});
-
 function NewProject({ tenant, onDone }: { tenant: string; onDone(): void }) {
   const [name, setName] = useState(`${tenant}-`);
   const [problem, setProblem] = useState<ApiProblem>();
@@ -399,7 +356,7 @@ function NewProject({ tenant, onDone }: { tenant: string; onDone(): void }) {
   );
 }
 
-function NewApp({ projects, onDone }: { projects: string[]; onDone(): void }) {
+function NewApp({ projects }: { projects: string[] }) {
   const [project, setProject] = useState(projects[0]!);
   const [name, setName] = useState('');
   const [image, setImage] = useState('nginx:1.27');
@@ -410,7 +367,6 @@ function NewApp({ projects, onDone }: { projects: string[]; onDone(): void }) {
     try {
       const body = { name, spec: { project, components: [{ name: 'web', type: 'webservice', properties: { image } }] } };
       await ok(api.POST('/api/v1/apps', { body: body as never }));
-      onDone();
       navigate(`/apps/${name}`);
     } catch (err) {
       setProblem(err as ApiProblem);

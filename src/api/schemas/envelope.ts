@@ -85,5 +85,6 @@ export function pageSchema(d: KindDescriptor): TObject {
   return Strict({
     items: Type.Array(objectSchema(d)),
     nextCursor: Type.Optional(Type.String({ description: 'Pass as `cursor` for the next page; absent on the last page.' })),
+    total: Type.Optional(Type.Integer({ minimum: 0, description: 'With `count=true`: how many objects the listing selects over all its pages.' })),
   });
 }
