@@ -67,6 +67,24 @@ describe('Controller', () => {
     await c.stop();
   });
 
+  it('keeps the correlation id while the change is still converging, whatever wakes the next reconcile', async () => {
+    vi.useFakeTimers();
+    const { calls, reconciler } = recorder((_, n) =>
+      n < 3 ? { type: 'requeueAfter', delayMs: 60_000, converging: true } : { type: 'requeueAfter', delayMs: 60_000 },
+    );
+    const c = new Controller(reconciler, options);
+    c.start();
+    c.enqueue('k', 'req-7');
+    await vi.advanceTimersByTimeAsync(0);
+    // Woken by something without a cause of its own (a watch event).
+    for (let i = 0; i < 3; i++) {
+      c.enqueue('k');
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    expect(calls.map((r) => r.correlationId)).toEqual(['req-7', 'req-7', 'req-7', undefined]);
+    await c.stop();
+  });
+
   it('never retries a terminal failure', async () => {
     vi.useFakeTimers();
     const { calls, reconciler } = recorder(() => ({ type: 'terminal', error: new Error('bad intent') }));

@@ -7,8 +7,10 @@ import { WorkQueue } from './work-queue.js';
 
 export type ReconcileResult =
   | { type: 'done' }
-  /** Converged for now, but look again later (e.g. waiting on a cluster to report status). */
-  | { type: 'requeueAfter'; delayMs: number }
+  /** Converged for now, but look again later (e.g. waiting on a cluster to report status).
+   *  `converging`: the change is still under way, so the next reconcile (whatever wakes it)
+   *  keeps the cause of this one (its correlation id and trace). */
+  | { type: 'requeueAfter'; delayMs: number; converging?: boolean }
   /** Failed in a way that may pass: retried with per-key exponential back-off. */
   | { type: 'retry'; error: Error }
   /** Failed in a way that will not pass by retrying (bad intent): recorded, never retried. */
@@ -102,8 +104,9 @@ export class Controller {
       const cause = this.correlation.get(key);
       try {
         const result = await this.run(key, cause);
-        // A retry keeps its cause; a success forgets it unless a newer write replaced it.
-        const succeeded = result.type !== 'retry' && result.type !== 'error';
+        // A retry, or a change still converging, keeps its cause; a success forgets it unless a
+        // newer write replaced it.
+        const succeeded = result.type !== 'retry' && result.type !== 'error' && !(result.type === 'requeueAfter' && result.converging);
         if (succeeded && this.correlation.get(key) === cause) this.correlation.delete(key);
         this.apply(key, result);
       } finally {

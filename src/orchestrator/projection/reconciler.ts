@@ -255,7 +255,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     const result = this.resultOf(kept.map((r) => r.outcome));
     const settle = this.fighting.settlesInMs(`${this.kind.kind}/${obj.name}/`, this.now().getTime());
     const hints = [...kept.map((r) => r.requeueMs), settle === undefined ? undefined : settle + 1].filter((x): x is number => x !== undefined);
-    if (hints.length > 0 && result.type === 'requeueAfter') return { type: 'requeueAfter', delayMs: Math.min(result.delayMs, ...hints) };
+    if (hints.length > 0 && result.type === 'requeueAfter') return { ...result, delayMs: Math.min(result.delayMs, ...hints) };
     return result;
   }
 
@@ -540,7 +540,8 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   private resultOf(outcomes: readonly ClusterOutcome[]): ReconcileResult {
     const retry = outcomes.filter((o) => o.state === 'failed' && o.retryable !== false);
     if (retry.length > 0) return { type: 'retry', error: new Error(retry.map((o) => `${o.reason}: ${o.message}`).join('; ')) };
-    if (outcomes.some((o) => o.state === 'progressing' || o.state === 'pending')) return { type: 'requeueAfter', delayMs: this.waitRequeueMs };
+    if (outcomes.some((o) => o.state === 'progressing' || o.state === 'pending'))
+      return { type: 'requeueAfter', delayMs: this.waitRequeueMs, converging: true };
     return { type: 'requeueAfter', delayMs: this.resyncMs };
   }
 
