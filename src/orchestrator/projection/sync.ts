@@ -97,7 +97,7 @@ function stagesOf(desired: readonly KubeObject[], adapter: Pick<ProjectionAdapte
   let current: number | undefined;
   for (const obj of desired) {
     const stage = adapter.applyStage(obj);
-    if (stage !== current || stages.length === 0) stages.push([]);
+    if (stage !== current) stages.push([]);
     current = stage;
     stages.at(-1)!.push(obj);
   }
