@@ -266,8 +266,11 @@ class World {
     return (await this.read())!.status;
   }
 
-  reconcile(): Promise<ReconcileResult> {
-    return this.reconciler.reconcile({ key: `Tenant/${this.name}`, signal: new AbortController().signal, attempt: 0 });
+  /** One reconcile, and the Kubernetes Events it queued written (they are written off its path). */
+  async reconcile(): Promise<ReconcileResult> {
+    const result = await this.reconciler.reconcile({ key: `Tenant/${this.name}`, signal: new AbortController().signal, attempt: 0 });
+    await this.reconciler.kubeEvents.flush();
+    return result;
   }
 
   /** The widget controller: reports the widget ready (or failed) on `cluster`. */

@@ -82,8 +82,9 @@ export interface RuntimeOptions {
 export interface Runtime extends RuntimeServices {
   /** Queues every object of every registered kind (also runs periodically). */
   resync(): Promise<void>;
-  /** Stops taking work, waits for the reconciles in flight, calls `close()` of reconcilers that
-   *  have one (their watches), closes cluster clients. */
+  /** Stops taking work, waits for the reconciles in flight, calls and awaits `close()` of
+   *  reconcilers that have one (their watches, Kubernetes Events still being written), closes
+   *  cluster clients. */
   stop(): Promise<void>;
 }
 
@@ -129,11 +130,11 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
     return { type: 'done' };
   };
 
-  const closers: Array<() => void> = [];
+  const closers: Array<() => Promise<void>> = [];
   for (const reg of opts.reconcilers) {
     if (controllers.has(reg.kind)) throw new Error(`two reconcilers registered for ${reg.kind}`);
-    const inner: Reconciler & { close?(): void } = typeof reg.reconciler === 'function' ? reg.reconciler(services) : reg.reconciler;
-    if (inner.close) closers.push(() => inner.close!());
+    const inner: Reconciler & { close?(): void | Promise<void> } = typeof reg.reconciler === 'function' ? reg.reconciler(services) : reg.reconciler;
+    if (inner.close) closers.push(async () => inner.close!());
     const lastCause = new Map<string, string>();
     const claimed: Reconciler = {
       reconcile: async (req) => {
@@ -280,7 +281,7 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
         stopGained();
         await Promise.all([...controllers.values()].map((c) => c.stop()));
         await resyncing;
-        for (const close of closers) close();
+        await Promise.all(closers.map((close) => close()));
         clients.close();
       })()),
   };

@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { phaseTransitions } from '../../domain/phase-transitions.js';
 import { annotateLogContext, inClusterLogContext } from '../../observability/context.js';
-import { emitKubeEvent } from '../../adapters/kube/events.js';
+import { KubeEventRecorder } from '../../adapters/kube/events.js';
 import type { Logger } from '../../observability/logger.js';
 import { MISSING_FIELD, otherWriter, type DriftField } from './drift.js';
 import { DriftFighting, type Fight, type FightingOptions } from './drift-fighting.js';
@@ -47,6 +47,9 @@ export interface ProjectionDeps {
   onClient?(cluster: string, client: ClusterClient): void;
   /** For what goes wrong on the side (a Kubernetes Event that could not be emitted). */
   logger?: Logger;
+  /** Where phase transitions' Kubernetes Events are written from, off the reconcile's path
+   *  (default: one of the reconciler's own). */
+  kubeEvents?: KubeEventRecorder;
   /** When repeated repairs of one object count as a fight with another writer. */
   fighting?: FightingOptions;
   /** `kubenova_drift_repairs_total{kind,adapter}`, and the adapter label to count under. */
@@ -110,6 +113,8 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   private readonly resyncMs: number;
   private readonly fighting: DriftFighting;
   private readonly checks: LastChecks;
+  /** Where this reconciler's Kubernetes Events are written from (`kubeEventsWritten` waits). */
+  readonly kubeEvents: KubeEventRecorder;
 
   constructor(
     private readonly kind: ProjectionKind<Intent, Ctx, Input>,
@@ -120,6 +125,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     this.resyncMs = deps.resyncMs ?? 600_000;
     this.fighting = new DriftFighting(deps.fighting);
     this.checks = new LastChecks(deps.fullCheckMs ?? 60_000);
+    this.kubeEvents = deps.kubeEvents ?? new KubeEventRecorder({ logger: deps.logger });
   }
 
   async reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
@@ -218,7 +224,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
         req,
       );
       if (obj !== before)
-        await this.emitKubeEvents(
+        await this.recordKubeEvents(
           before.status,
           obj.status,
           repairing.map((a) => ({ name: a.planned.name, regarding: a.planned.objects[0] })),
@@ -251,7 +257,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
       extra: this.fightConditions(obj, Object.keys(clusters)),
     });
     const written = await this.writeStatus(obj, status, req);
-    if (written !== obj) await this.emitKubeEvents(obj.status, written.status, kept, req);
+    if (written !== obj) await this.recordKubeEvents(obj.status, written.status, kept, req);
     const result = this.resultOf(kept.map((r) => r.outcome));
     const settle = this.fighting.settlesInMs(`${this.kind.kind}/${obj.name}/`, this.now().getTime());
     const hints = [...kept.map((r) => r.requeueMs), settle === undefined ? undefined : settle + 1].filter((x): x is number => x !== undefined);
@@ -259,8 +265,9 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     return result;
   }
 
-  /** A Kubernetes Event on the projected object of each cluster whose phase changed. */
-  private async emitKubeEvents(
+  /** A Kubernetes Event on the projected object of each cluster whose phase changed, queued to be
+   *  written off this reconcile's path. */
+  private async recordKubeEvents(
     before: ResourceStatus,
     after: ResourceStatus,
     runs: readonly Pick<ClusterRun, 'name' | 'regarding'>[],
@@ -279,7 +286,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
         }
         const type = t.to === 'Error' || t.to === 'Drifted' ? 'Warning' : 'Normal';
         const note = `${this.kind.kind} ${regarding.metadata.name}: ${t.from ?? 'new'} → ${t.to}${t.message ? ` (${t.message})` : ''}`;
-        await emitKubeEvent(client, regarding, { type, reason: t.to, action: 'Reconcile', note, correlationId: req.correlationId }, this.deps.logger);
+        this.kubeEvents.record(client, regarding, { type, reason: t.to, action: 'Reconcile', note, correlationId: req.correlationId });
       }),
     );
   }

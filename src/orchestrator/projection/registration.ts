@@ -4,6 +4,7 @@
 // which store changes of other kinds wake it. Kinds whose adapters share one watch list (a
 // tenant and its projects) share one set of watches per cluster.
 import type { ClusterWatch } from '../../adapters/contract.js';
+import { KubeEventRecorder } from '../../adapters/kube/events.js';
 import type { KubeObject } from '../../adapters/kube/types.js';
 import type { Kind } from '../../domain/resource.js';
 import type { ChangeEvent } from '../../store/types.js';
@@ -40,6 +41,7 @@ export function projectionRegistrations(
   observer?: (services: RuntimeServices) => WatchObserver,
 ): ReconcilerRegistration[] {
   let observing: WatchObserver | undefined;
+  let kubeEvents: KubeEventRecorder | undefined;
   const shared = new Map<readonly ClusterWatch[], ClusterWatches>();
   return kinds.map(({ projection, triggers, workers, timeoutMs }) => {
     const adapter = projection.adapter;
@@ -60,11 +62,13 @@ export function projectionRegistrations(
           shared.set(adapter.watches, watches);
         }
         const running = watches;
-        const reconciler = new ProjectionReconciler(projection, projectionDeps(services, adapter.engine, running, opts));
+        const events = (kubeEvents ??= new KubeEventRecorder({ logger: services.logger }));
+        const reconciler = new ProjectionReconciler(projection, { ...projectionDeps(services, adapter.engine, running, opts), kubeEvents: events });
         return Object.assign(reconciler, {
-          close: () => {
+          close: async () => {
             running.close();
             observing?.close();
+            await events.flush();
           },
         });
       },
