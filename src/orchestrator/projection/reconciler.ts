@@ -12,7 +12,7 @@ import { KubeError, type ClusterClient, type KubeObject } from '../../adapters/k
 import type { ReconcileRequest, ReconcileResult, Reconciler } from '../manager/controller.js';
 import { clusterStatus, overallStatus, type ClusterOutcome, type ClusterStatus, condition } from './phases.js';
 import type { Observed, ProjectionAdapter } from '../../adapters/contract.js';
-import { failureOutcome, listOwned, observeDrift, project, readinessOutcome, unproject, type DriftObservation } from './sync.js';
+import { failureOutcome, observeDrift, project, readinessOutcome, unproject, type DriftObservation } from './sync.js';
 import type { ObservedObjects } from './watches.js';
 import { LastChecks } from './last-checks.js';
 import { cachedReads } from './cached-reads.js';
@@ -375,7 +375,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   }
 
   private async applyOn(p: Planned<Ctx>, obj: Resource, signal: AbortSignal, observed: DriftObservation | undefined, repairing: boolean): Promise<ClusterRun> {
-    const result = await project(p.client, this.kind.owner(obj), p.objects, this.kind.adapter, p.ctx, signal, observed ?? (await this.known(p, obj, signal)));
+    const result = await project(p.client, this.kind.owner(obj), p.objects, this.kind.adapter, p.ctx, signal, observed, p.reads);
     const whole = result.applied.length === p.objects.length;
     if (repairing && whole) {
       const now = this.now().getTime();
@@ -396,18 +396,6 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     }
     if (whole && result.complete) this.checks.record(this.checkKey(obj, p.name), p.digest, obj.generation, result.applied, this.now().getTime());
     return this.runOf(p, result.outcome, result.applied, whole);
-  }
-
-  /** What the owner projected on the cluster as the watches' cache knows it (`project` lists the
-   *  cluster itself when this is undefined, and reports a failure to). */
-  private async known(p: Planned<Ctx>, obj: Resource, signal: AbortSignal): Promise<Pick<DriftObservation, 'listed' | 'inSync'> | undefined> {
-    if (p.reads === p.client) return undefined;
-    try {
-      return { listed: await listOwned(p.reads, this.kind.owner(obj), this.kind.adapter, signal), inSync: new Map() };
-    } catch (err) {
-      if (err instanceof KubeError) return undefined;
-      throw err;
-    }
   }
 
   /** A cluster's run from the objects as the cluster holds them; `whole`: the plan is all there. */

@@ -60,12 +60,15 @@ export async function project<Ctx>(
    *  those already as desired, which are not written again (a write would change nothing, and an
    *  object deleted meanwhile is then seen as drift by the next reconcile, not silently put back). */
   observed?: Pick<DriftObservation, 'listed' | 'inSync'>,
+  /** Where to list the owner's objects when `observed` is not given (the watches' cache, which
+   *  asks the cluster for what it cannot answer). */
+  reads: ClusterClient = client,
 ): Promise<ProjectResult> {
   const applied: KubeObject[] = [];
   const pruned: ObjectRef[] = [];
   let owned: Map<string, KubeObject>;
   try {
-    owned = observed?.listed ?? (await listOwned(client, owner, adapter, signal));
+    owned = observed?.listed ?? (await listOwned(reads, owner, adapter, signal));
   } catch (err) {
     return { outcome: failureOutcome(err, adapter, 'listing projected objects'), applied, pruned, complete: false };
   }
@@ -201,7 +204,8 @@ export async function observeDrift(
   const inSync = new Map<string, KubeObject>();
   for (const obj of desired) {
     let live = listed.get(objectKey(obj));
-    if (live && reads !== client && ownedDiff(obj, live).length > 0) {
+    let fields = live ? ownedDiff(obj, live) : [];
+    if (live && reads !== client && fields.length > 0) {
       // The cache may lag behind: what the cluster holds now decides.
       listed.delete(objectKey(obj));
       live = undefined;
@@ -212,8 +216,8 @@ export async function observeDrift(
       if (found && !isOwnedBy(found.metadata.labels, owner) && !wroteIt(found)) continue;
       if (found && isOwnedBy(found.metadata.labels, owner)) listed.set(objectKey(obj), found);
       live = found;
+      fields = ownedDiff(obj, live);
     }
-    let fields = ownedDiff(obj, live);
     if (fields.length === 0) {
       inSync.set(objectKey(obj), live!);
       continue;
