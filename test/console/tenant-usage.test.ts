@@ -2,7 +2,8 @@
 // usage is written into the store as the usage tracker writes it from the clusters' reports
 // (test/e2e/usage.test.ts runs that path on a real cluster), and the QuotaPressure condition as
 // the tracker sets it. The page shows per cluster hard / used / a meter, the total over the
-// clusters, the condition, and follows a new report without a reload. No cluster needed.
+// clusters, the condition, and follows a new report without a reload; and the trend of each
+// cluster's use from the tracker's samples. No cluster needed.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ClusterUsage } from '../../src/domain/usage.js';
@@ -69,5 +70,24 @@ it('shows per cluster hard, used and a meter, the total, and QuotaPressure; foll
   await ui.h.store.usage.put(ACME, 'c2', 'quota', quota({ pods: ['5', '3'], 'requests.cpu': ['2', '500m'] }));
   await expect.poll(async () => (await rows(page))[2], { timeout: 15_000, interval: 250 }).toEqual(['c2', 'pods', '3', '5', '60 %']);
   await screenshot(page, 'console-tenant-quotas', { fullPage: true });
+  await page.context().close();
+});
+
+it("draws the last 24 h of each cluster's use from the samples, one point per sample", async () => {
+  const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+  await ui.h.store.usage.addSamples([
+    { at: hoursAgo(30), tenant: ACME, cluster: 'c1', resource: 'pods', hard: 5, used: 5 }, // older than 24 h: not drawn
+    { at: hoursAgo(6), tenant: ACME, cluster: 'c1', resource: 'pods', hard: 5, used: 1 },
+    { at: hoursAgo(3), tenant: ACME, cluster: 'c1', resource: 'pods', hard: 5, used: 3 },
+    { at: hoursAgo(1), tenant: ACME, cluster: 'c1', resource: 'pods', hard: 5, used: 4 },
+    { at: hoursAgo(2), tenant: ACME, cluster: 'c2', resource: 'pods', hard: 5, used: 1 }, // one sample: no line yet
+  ]);
+  const page = await ui.signedIn(admin, `/tenants/${ACME}`);
+  const trend = page.getByRole('img', { name: /^pods on c1:/ });
+  await trend.waitFor({ timeout: 30_000 });
+  expect(await trend.getAttribute('aria-label')).toBe('pods on c1: 20 % → 80 % (peak 80 %), 3 samples');
+  expect((await trend.locator('polyline').getAttribute('points'))!.split(' ')).toHaveLength(3);
+  expect(await page.getByRole('img', { name: /^pods on c2:/ }).count()).toBe(0);
+  await screenshot(page, 'console-tenant-trends', { fullPage: true });
   await page.context().close();
 });

@@ -314,7 +314,71 @@ function Quotas({ tenant, obj }: { tenant: string; obj: R | undefined }) {
         </table>
       )}
       {u?.updatedAt && <p className="hint">Usage as reported by the clusters, {when(u.updatedAt)}.</p>}
+      <UsageTrends tenant={tenant} />
     </Section>
+  );
+}
+
+type Sample = { at: string; cluster: string; resource: string; hard: number; used: number };
+const percent = (s: Sample) => (s.hard > 0 ? Math.round((s.used / s.hard) * 100) : 0);
+
+/** How each cluster's use of each quota moved over the last 24 h: the usage tracker's samples
+ *  (one every 5 min by default, docs/usage.md), read again every minute. */
+function UsageTrends({ tenant }: { tenant: string }) {
+  const history = useData(async () => ok(api.GET('/api/v1/tenants/{name}/usage/history', { params: { path: { name: tenant } } })), [tenant]);
+  const { reload } = history;
+  useEffect(() => {
+    const timer = setInterval(reload, 60_000);
+    return () => clearInterval(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- reload changes identity every render; the timer only needs the tenant
+  }, [tenant]);
+  const series = useMemo(() => {
+    const by = new Map<string, Sample[]>();
+    for (const s of history.data?.items ?? []) by.set(`${s.cluster}\u0000${s.resource}`, [...(by.get(`${s.cluster}\u0000${s.resource}`) ?? []), s]);
+    return [...by.values()].filter((samples) => samples.length > 1);
+  }, [history.data]);
+  if (series.length === 0) return null;
+  return (
+    <figure className="trends">
+      <figcaption>Usage over the last 24 h (used of hard)</figcaption>
+      <ul aria-label="Usage trends">
+        {series.map((samples) => (
+          <li key={`${samples[0]!.cluster}/${samples[0]!.resource}`}>
+            <span>
+              {samples[0]!.cluster} {samples[0]!.resource}
+            </span>{' '}
+            <span>
+              <Sparkline samples={samples} label={`${samples[0]!.resource} on ${samples[0]!.cluster}`} /> {percent(samples.at(-1)!)} %
+            </span>
+          </li>
+        ))}
+      </ul>
+    </figure>
+  );
+}
+
+/** One series as a line of used/hard over time (0 at the bottom, the quota at the top). */
+function Sparkline({ samples, label }: { samples: readonly Sample[]; label: string }) {
+  const width = 160;
+  const height = 28;
+  const t0 = Date.parse(samples[0]!.at);
+  const span = Math.max(Date.parse(samples.at(-1)!.at) - t0, 1);
+  const points = samples
+    .map((s) => `${(((Date.parse(s.at) - t0) / span) * width).toFixed(1)},${(height - (Math.min(percent(s), 100) / 100) * height).toFixed(1)}`)
+    .join(' ');
+  const peak = Math.max(...samples.map(percent));
+  return (
+    <svg
+      role="img"
+      aria-label={`${label}: ${percent(samples[0]!)} % → ${percent(samples.at(-1)!)} % (peak ${peak} %), ${samples.length} samples`}
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      className="sparkline"
+    >
+      <line x1={0} y1={0} x2={width} y2={0} className="quota-line" />
+      <polyline points={points} fill="none" stroke="currentColor" strokeWidth={1.5} />
+    </svg>
   );
 }
 
