@@ -8,9 +8,10 @@
 //     node --import tsx bench/delivery.ts
 //
 // The direct path: the admin client impersonates a plain user bound to `admin` and KubeNova's
-// app-runner role in a namespace of its own (vela-core's AuthenticateApplication needs an
-// identity with RBAC for the app's resources), applies the Application and polls it until
-// vela-core reports it `running` for its generation. The KubeNova path polls the store for the
+// app-runner role (vela-core's AuthenticateApplication needs an identity with RBAC for the app's
+// resources) in a namespace of a Capsule tenant of its own, made as KubeNova makes a project's,
+// so that Capsule's webhooks see every write there as they do in KubeNova's project; it applies
+// the Application and polls it until vela-core reports it `running` for its generation. The KubeNova path polls the store for the
 // App's phase. Both poll every 25 ms. Same spec: a webservice with a scaler (2 replicas).
 // Also counted: the App reconciler's reconciles and Kubernetes API calls per app (from its POST
 // to the next app's POST, so the reconciles that follow Deployed are counted too), by verb; and
@@ -23,7 +24,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { KubeClusterClient } from '../src/adapters/kube/client.js';
-import { benchServer, directAppIdentity } from './support.js';
+import { agentOf, benchServer, directAppIdentity, directTenantNamespace } from './support.js';
+import type { TenantSpec } from '../src/domain/kinds/tenant.js';
 import { clusterWriteServices } from '../src/api/write-services.js';
 import { createClusterClients } from '../src/orchestrator/manager/cluster-clients.js';
 import { clusterReconcilerRegistration } from '../src/orchestrator/reconcilers/cluster.js';
@@ -117,8 +119,11 @@ async function main(): Promise<void> {
   await until('project Deployed', async () => (await phaseOf('Project', project)) === 'Deployed');
   const tenancyUntilDeployed = tenancyCounts('until Deployed');
 
-  // The direct path's namespace and identity.
-  const { namespace: directNs, user } = await directAppIdentity(admin, suffix);
+  // The direct path's namespace (a Capsule tenant's) and identity.
+  const { agent, caps } = await agentOf(store, cluster);
+  const template = (await store.objects.get('Tenant', tenant))!.spec as TenantSpec;
+  const directTenant = await directTenantNamespace({ admin, agent, caps, spec: template, tenant: `bench-direct-${suffix}` });
+  const { namespace: directNs, user } = await directAppIdentity(admin, suffix, directTenant.namespace);
   const asUser = admin.impersonating(user);
 
   const kubenova: number[] = [];
@@ -131,7 +136,7 @@ async function main(): Promise<void> {
   };
   for (let i = 0; i < RUNS; i++) {
     // Alternate the two paths so that load on the machine hits both alike.
-    const name = `kn-${suffix}-${i}`;
+    const name = `${tenant}-kn-${i}`;
     closeCount();
     let t0 = performance.now();
     // BENCH_TRACE=1: every stored status of the App on the way, with its time since the POST.
@@ -173,16 +178,17 @@ async function main(): Promise<void> {
       process.stderr.write(`  ${c.verb} ${c.kind} ${c.namespace ?? ''}/${c.name ?? ''}${c.as ? ` as ${c.as}` : ''}\n`);
 
   // Clean up: apps through KubeNova (Applications, identities), then the tenancy and the cluster.
-  for (let i = 0; i < RUNS; i++) await call('DELETE', `/api/v1/apps/kn-${suffix}-${i}`);
+  for (let i = 0; i < RUNS; i++) await call('DELETE', `/api/v1/apps/${tenant}-kn-${i}`);
   await until('apps deleted', async () => (await store.objects.list('App', { limit: 500 })).items.length === 0);
   await call('DELETE', `/api/v1/projects/${project}`);
   await call('DELETE', `/api/v1/tenants/${tenant}`);
   await until('tenant deleted', async () => (await store.objects.get('Tenant', tenant)) === undefined);
-  await admin.delete({ apiVersion: 'v1', kind: 'Namespace', name: directNs });
+  await directTenant.remove();
   await runtime.stop();
   await app.close();
   await store.close();
   admin.close();
+  agent.close();
   await rm(dir, { recursive: true, force: true });
 }
 

@@ -30,6 +30,12 @@
 // and polls, and the process's RSS (sampled every 200 ms; it includes this harness). Also the
 // load average (os.loadavg) at the start and end of each side. BENCH_SIDES=kubenova runs only
 // KubeNova (for `node --cpu-prof`, see docs/performance.md).
+//
+// BENCH_IDLE_S=360: after KubeNova's objects are all Deployed, nothing changes for that long, and
+// the bench reports what KubeNova did meanwhile (the cost of idleness): Kubernetes API calls per
+// minute by verb (watches aside), reconciles per minute, and this process's CPU (API, embedded
+// store and runtime; the harness is idle then) as a share of one core. A window over 5 min
+// includes the runtime's periodic resync.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -42,18 +48,16 @@ import { TENANT_TYPE } from '../src/adapters/capsule/capsule-api.js';
 import { KubeClusterClient } from '../src/adapters/kube/client.js';
 import type { KubeObject } from '../src/adapters/kube/types.js';
 import { clusterWriteServices } from '../src/api/write-services.js';
-import { capabilitiesOf } from '../src/domain/capabilities.js';
 import type { TenantSpec } from '../src/domain/kinds/tenant.js';
-import { secretRefOf } from '../src/domain/secret-refs.js';
 import { createEventRecorder } from '../src/observability/events.js';
-import { createClusterClients, CREDENTIALS_FIELD } from '../src/orchestrator/manager/cluster-clients.js';
+import { createClusterClients } from '../src/orchestrator/manager/cluster-clients.js';
 import { startRuntime, type ReconcilerRegistration } from '../src/orchestrator/manager/manager.js';
 import { clusterReconcilerRegistration } from '../src/orchestrator/reconcilers/cluster.js';
 import { definitionRegistration, deliveryRegistrations, tenancyRegistrations } from '../src/orchestrator/reconcilers/registrations.js';
 import { createStore } from '../src/store/index.js';
 import { listAll } from '../src/store/paging.js';
 import { countingClients, type ApiCall } from '../test/support/api-calls.js';
-import { benchServer, directAppIdentity, type BenchServer } from './support.js';
+import { agentOf, benchServer, directAppIdentity, directTenantNamespace, plannedTenancy, type BenchServer } from './support.js';
 
 const KUBECONFIG = process.env.BENCH_KUBECONFIG;
 const MODE = process.env.BENCH_MODE ?? 'apps';
@@ -65,6 +69,7 @@ const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 1200) * 1000;
 const SIDES = (process.env.BENCH_SIDES ?? 'kubenova,direct').split(',');
 /** Workers per projected kind (default: the runtime's). */
 const WORKERS = process.env.BENCH_WORKERS ? Number(process.env.BENCH_WORKERS) : undefined;
+const IDLE_MS = Number(process.env.BENCH_IDLE_S ?? 0) * 1000;
 if (!KUBECONFIG) throw new Error('set BENCH_KUBECONFIG to a testenv cluster admin kubeconfig');
 if (MODE !== 'apps' && MODE !== 'tenants') throw new Error('BENCH_MODE is apps or tenants');
 
@@ -196,33 +201,38 @@ async function main(): Promise<void> {
   // in a namespace of a Capsule tenant of its own, made as KubeNova makes a project's (the same
   // guards, and Capsule's webhooks see every write in it, as in KubeNova's). Tenants: KubeNova's
   // own agent credentials, a separate client.
-  const clusterObj = (await store.objects.get('Cluster', cluster))!;
-  const agentKubeconfig = (await store.secrets.get(secretRefOf(clusterObj, CREDENTIALS_FIELD)!))!.toString('utf8');
-  const agent = await KubeClusterClient.fromKubeconfigText(cluster, agentKubeconfig);
-  const caps = capabilitiesOf(clusterObj);
+  const { agent, caps } = await agentOf(store, cluster);
   const template = (await store.objects.get('Tenant', tenant))!.spec as TenantSpec;
   const intent = (name: string): TenantIntent => ({ name, spec: template, policySets: [] });
-  const planned = (plan: ReturnType<typeof planTenant>) => {
-    if (plan.outcome !== 'planned') throw new Error(`Capsule adapter plan: ${plan.outcome}`);
-    return plan.objects;
-  };
-  const directTenant = `bench-direct-${suffix}`;
-  const tenantNs = `${directTenant}-apps`;
-  if (MODE === 'apps') {
-    for (const obj of [...planned(planTenant(intent(directTenant), caps)), ...planned(planProject(tenantNs, intent(directTenant), caps))])
-      await agent.apply(obj);
-    await until('direct namespace adopted', async () => {
-      const t = await admin.get({ ...TENANT_TYPE, name: directTenant });
-      return namespaceAdoption(await admin.get({ ...NAMESPACE, name: tenantNs }), directTenant, t?.metadata.uid).state === 'ready';
-    });
-  }
-  const { namespace: directNs, user } = await directAppIdentity(admin, suffix, MODE === 'apps' ? tenantNs : undefined);
+  const directTenant =
+    MODE === 'apps' ? await directTenantNamespace({ admin, agent, caps, spec: template, tenant: `bench-direct-${suffix}`, timeoutMs: TIMEOUT_MS }) : undefined;
+  const { namespace: directNs, user } = await directAppIdentity(admin, suffix, directTenant?.namespace);
   const directCalls: ApiCall[] = [];
   const directWriter = countingClients({ forCluster: (_cluster: string) => Promise.resolve(MODE === 'apps' ? admin.impersonating(user) : agent) }, directCalls);
   const writer = await directWriter.clients.forCluster(cluster);
   let polls = 0;
 
   const results: Result[] = [];
+  const idles: string[] = [];
+  /** Nothing changes for IDLE_MS: what KubeNova does meanwhile. */
+  const idle = async (round: number) => {
+    if (IDLE_MS <= 0) return;
+    const mark = { calls: all.calls.length, reconciles: [...reconciles.values()].reduce((a, b) => a + b, 0) };
+    const cpu = process.cpuUsage();
+    const t0 = performance.now();
+    log(`round ${round} KubeNova: idle for ${IDLE_MS / 1000} s with ${N} ${MODE} Deployed`);
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    const minutes = (performance.now() - t0) / 60_000;
+    const used = process.cpuUsage(cpu);
+    const calls = all.calls.slice(mark.calls);
+    const reconcileCount = [...reconciles.values()].reduce((a, b) => a + b, 0) - mark.reconciles;
+    const cpuShare = (used.user + used.system) / 1000 / (minutes * 60_000);
+    idles.push(
+      `round ${round}: ${N} ${MODE} Deployed, idle ${(minutes * 60).toFixed(0)} s: ${(calls.length / minutes).toFixed(1)} Kubernetes API calls/min (${byVerb(calls, minutes) || 'none'}), ` +
+        `${(reconcileCount / minutes).toFixed(1)} reconciles/min, CPU ${(cpuShare * 100).toFixed(1)} % of one core`,
+    );
+    log(idles.at(-1)!);
+  };
   const measure = async (round: number, side: Result['side'], create: () => Promise<void>, ready: () => Promise<number>) => {
     const mark = { calls: all.calls.length, directCalls: directCalls.length, polls, reconciles: new Map(reconciles) };
     const loadStart = load();
@@ -266,6 +276,7 @@ async function main(): Promise<void> {
           () => pool(N, CONCURRENCY, (i) => call('POST', '/api/v1/apps', { name: `${kn}${i}`, spec: { project, ...appSpec(`${kn}${i}`) } })),
           () => deployed('App', kn),
         );
+        await idle(round);
         await pool(N, CONCURRENCY, (i) => call('DELETE', `/api/v1/apps/${kn}${i}`));
         await until('KubeNova apps deleted', async () => (await stored('App', kn)) === 0);
         await until('KubeNova Deployments gone', async () => (await deploymentsIn(project)) === 0);
@@ -299,6 +310,7 @@ async function main(): Promise<void> {
             }),
           async () => Math.min(await deployed('Tenant', kn), await deployed('Project', kn)),
         );
+        await idle(round);
         await pool(N, CONCURRENCY, async (i) => {
           await call('DELETE', `/api/v1/projects/${kn}${i}-p`);
           await call('DELETE', `/api/v1/tenants/${kn}${i}`);
@@ -315,8 +327,8 @@ async function main(): Promise<void> {
           () =>
             pool(N, CONCURRENCY, async (i) => {
               const name = `${dn}${i}`;
-              for (const obj of planned(planTenant(intent(name), caps))) await writer.apply(obj);
-              for (const obj of planned(planProject(`${name}-p`, intent(name), caps))) await writer.apply(obj);
+              for (const obj of plannedTenancy(planTenant(intent(name), caps))) await writer.apply(obj);
+              for (const obj of plannedTenancy(planProject(`${name}-p`, intent(name), caps))) await writer.apply(obj);
             }),
           async () => {
             polls += 2;
@@ -379,17 +391,15 @@ async function main(): Promise<void> {
     for (const [k, cs] of [...kinds].sort((a, b) => b[1].length - a[1].length)) console.log(`- ${k}: ${(cs.length / N).toFixed(2)} (${byVerb(cs, N)})`);
   }
 
+  if (idles.length > 0) console.log(`\nKubeNova idle (BENCH_IDLE_S=${IDLE_MS / 1000}):\n${idles.map((l) => `- ${l}`).join('\n')}`);
+
   // Clean up.
   rss.stop();
   await call('DELETE', `/api/v1/projects/${project}`);
   await call('DELETE', `/api/v1/tenants/${tenant}`);
   await until('setup tenant deleted', async () => (await store.objects.get('Tenant', tenant)) === undefined, 180_000).catch((err: Error) => log(err.message));
-  await admin.delete({ ...NAMESPACE, name: directNs });
-  const directTenantObj = await admin.get({ ...TENANT_TYPE, name: directTenant });
-  if (directTenantObj) {
-    await admin.apply(releasedTenant(directTenantObj));
-    await admin.delete({ ...TENANT_TYPE, name: directTenant });
-  }
+  if (directTenant) await directTenant.remove();
+  else await admin.delete({ ...NAMESPACE, name: directNs });
   await runtime.stop();
   await server.app.close();
   events.close();
