@@ -80,7 +80,13 @@ async function main(): Promise<void> {
   const events = createEventRecorder({ store, logger, metrics });
   try {
     const tenants = Array.from({ length: TENANTS }, (_, i) => `t${String(i).padStart(4, '0')}`);
-    for (const name of tenants) await store.objects.create({ kind: 'Tenant', name, tenant: name, labels: {}, spec: {} });
+    const clusters = Array.from({ length: CLUSTERS }, (_, i) => `c${i}`);
+    // Every tenant is placed on every cluster (only clusters a tenant's status names count).
+    const placed = { phase: 'Deployed' as const, conditions: [], observedGeneration: 1 };
+    for (const name of tenants) {
+      const t = await store.objects.create({ kind: 'Tenant', name, tenant: name, labels: {}, spec: {} });
+      await store.objects.updateStatus('Tenant', name, { ...t.status, phase: 'Deployed', clusters: Object.fromEntries(clusters.map((c) => [c, placed])) });
+    }
 
     let puts = 0;
     const put = store.usage.put.bind(store.usage);
@@ -96,7 +102,6 @@ async function main(): Promise<void> {
       TENANCY_WATCHES,
       (cluster, type, obj) => tracker.observe(cluster, type, obj),
     );
-    const clusters = Array.from({ length: CLUSTERS }, (_, i) => `c${i}`);
     for (const c of clusters) watches.ensure(c, countingClient(c, counts, emitters));
     const watchesStarted = [...counts.values()].reduce((a, b) => a + b, 0);
 
