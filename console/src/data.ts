@@ -11,9 +11,17 @@ export interface Loaded<T> {
   reload(): void;
 }
 
-export function useData<T>(load: () => Promise<T>, deps: readonly unknown[]): Loaded<T> {
+/** `everyMs`: also read again that often (data whose changes are not events, such as usage). */
+export function useData<T>(load: () => Promise<T>, deps: readonly unknown[], opts: { everyMs?: number } = {}): Loaded<T> {
   const tick = useLiveTick();
   const [manual, setManual] = useState(0);
+  const { everyMs } = opts;
+  useEffect(() => {
+    if (!everyMs) return;
+    const timer = setInterval(() => setManual((n) => n + 1), everyMs);
+    return () => clearInterval(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...deps, everyMs]);
   const [state, setState] = useState<{ data?: T; error?: ApiProblem; loading: boolean }>({ loading: true });
   const latest = useRef(0);
   useEffect(() => {

@@ -1,7 +1,7 @@
 // Tenant home: one tenant across all its clusters: per-cluster phase and conditions, quotas (hard,
 // and used as each cluster reports it), projects, apps with phase (a page at a time, TenantApps.tsx),
 // recent events. Clicking an event's correlation id filters the page to what that request touched.
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
 import type { Resource } from '../../../src/domain/resource.js';
 import { api, ok, type ApiProblem } from '../api/client';
@@ -246,13 +246,7 @@ function UsageMeter({ line, label, levels }: { line: UsageLine; label: string; l
  *  API, docs/usage.md), per cluster and in total, with the QuotaPressure condition. Usage changes
  *  are not events, so besides the live reloads it is read again every 10 s. */
 function Quotas({ tenant, obj }: { tenant: string; obj: R | undefined }) {
-  const usage = useData(async () => ok(api.GET('/api/v1/tenants/{name}/usage', { params: { path: { name: tenant } } })), [tenant]);
-  const { reload } = usage;
-  useEffect(() => {
-    const timer = setInterval(reload, 10_000);
-    return () => clearInterval(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- reload changes identity every render; the timer only needs the tenant
-  }, [tenant]);
+  const usage = useData(async () => ok(api.GET('/api/v1/tenants/{name}/usage', { params: { path: { name: tenant } } })), [tenant], { everyMs: 10_000 });
   const quotas = (obj?.spec.quotas ?? {}) as Record<string, unknown>;
   const levels = ((obj?.spec as { quotaWarnings?: number[] } | undefined)?.quotaWarnings ?? DEFAULT_WARNINGS).slice().sort((a, b) => a - b);
   const pressure = obj?.status.conditions?.find((c) => c.type === 'QuotaPressure');
@@ -325,13 +319,9 @@ const percent = (s: Sample) => (s.hard > 0 ? Math.round((s.used / s.hard) * 100)
 /** How each cluster's use of each quota moved over the last 24 h: the usage tracker's samples
  *  (one every 5 min by default, docs/usage.md), read again every minute. */
 function UsageTrends({ tenant }: { tenant: string }) {
-  const history = useData(async () => ok(api.GET('/api/v1/tenants/{name}/usage/history', { params: { path: { name: tenant } } })), [tenant]);
-  const { reload } = history;
-  useEffect(() => {
-    const timer = setInterval(reload, 60_000);
-    return () => clearInterval(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- reload changes identity every render; the timer only needs the tenant
-  }, [tenant]);
+  const history = useData(async () => ok(api.GET('/api/v1/tenants/{name}/usage/history', { params: { path: { name: tenant } } })), [tenant], {
+    everyMs: 60_000,
+  });
   const series = useMemo(() => {
     const by = new Map<string, Sample[]>();
     for (const s of history.data?.items ?? []) by.set(`${s.cluster}\u0000${s.resource}`, [...(by.get(`${s.cluster}\u0000${s.resource}`) ?? []), s]);
