@@ -71,7 +71,10 @@ export interface RuntimeOptions {
   reconcilers: readonly ReconcilerRegistration[];
   /** Default: built on the store (createClusterClients). */
   clients?: ClusterClients;
-  /** Every object of every registered kind is reconciled again this often. Default 5 min. */
+  /** Every object of every registered kind is reconciled again this often. Default 30 min: a
+   *  safety net only (controller-runtime's is 10 h). Changes arrive by the feed and the cluster
+   *  watches, and every reconciler schedules its own next look (projected kinds every 10 min once
+   *  Deployed); at 5 min this pass was half of an idle replica's reconciles. */
   resyncIntervalMs?: number;
   /** Global rate limit of retries, per controller. Default 20/s, burst 100. */
   rateLimit?: TokenBucketOptions;
@@ -267,7 +270,7 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
   void resync();
   // Gained shards: their objects were queued by other replicas, or by nobody.
   const stopGained = share.onGained(() => void resync());
-  const timer = setInterval(() => void resync(), opts.resyncIntervalMs ?? 300_000);
+  const timer = setInterval(() => void resync(), opts.resyncIntervalMs ?? 1_800_000);
   timer.unref?.();
 
   return {
