@@ -67,17 +67,23 @@ async function usage(): Promise<TenantUsage> {
   return json<TenantUsage>(res);
 }
 
+/** Read, change, write back with the read's resourceVersion; a 409 (the reconciler wrote the
+ *  app's status in between) is answered as any client would: read again and retry. */
 async function scale(replicas: number): Promise<void> {
-  const current = json<{ resourceVersion: string }>(await h.call(ADMIN, 'GET', `/api/v1/apps/${APP}`));
-  const res = await h.call(ADMIN, 'PUT', `/api/v1/apps/${APP}`, {
-    spec: {
-      project: PROJECT,
-      clusters: [A],
-      components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' }, traits: [{ type: 'scaler', properties: { replicas } }] }],
-    },
-    resourceVersion: current.resourceVersion,
-  });
-  expect(res.statusCode, res.body).toBe(200);
+  for (let attempt = 0; ; attempt++) {
+    const current = json<{ resourceVersion: string }>(await h.call(ADMIN, 'GET', `/api/v1/apps/${APP}`));
+    const res = await h.call(ADMIN, 'PUT', `/api/v1/apps/${APP}`, {
+      spec: {
+        project: PROJECT,
+        clusters: [A],
+        components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' }, traits: [{ type: 'scaler', properties: { replicas } }] }],
+      },
+      resourceVersion: current.resourceVersion,
+    });
+    if (res.statusCode === 409 && attempt < 5) continue;
+    expect(res.statusCode, res.body).toBe(200);
+    return;
+  }
 }
 
 /** Waits until the pods used on A are `pods`; reports how long it took. */
