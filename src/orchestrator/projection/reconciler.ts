@@ -113,7 +113,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   private readonly resyncMs: number;
   private readonly fighting: DriftFighting;
   private readonly checks: LastChecks;
-  /** Where this reconciler's Kubernetes Events are written from (`kubeEventsWritten` waits). */
+  /** Where this reconciler's Kubernetes Events are written from (`kubeEvents.flush()` waits for them). */
   readonly kubeEvents: KubeEventRecorder;
 
   constructor(
