@@ -60,6 +60,19 @@ const median = (xs: number[]) => {
 const summary = (xs: number[]) =>
   `median ${median(xs).toFixed(0)} ms, min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} (${xs.map((x) => x.toFixed(0)).join(', ')})`;
 
+/** Polls an Application until `stop()`, printing each change of vela-core's status with its time since `t0`. */
+async function traceApplication(client: KubeClusterClient, at: { namespace: string; name: string }, t0: number, stop: () => boolean): Promise<void> {
+  let last = '';
+  while (!stop()) {
+    const a = await client.get({ apiVersion: 'core.oam.dev/v1beta1', kind: 'Application', ...at });
+    const s = a?.status as { status?: string; observedGeneration?: number } | undefined;
+    const now = `${a ? 'exists' : 'absent'} ${s?.status ?? '-'} gen ${s?.observedGeneration ?? '-'}`;
+    if (now !== last) process.stderr.write(`  +${(performance.now() - t0).toFixed(0)} ms Application ${now}\n`);
+    last = now;
+    await sleep(POLL_MS);
+  }
+}
+
 async function main(): Promise<void> {
   const kubeconfig = await readFile(KUBECONFIG!, 'utf8');
   const admin = await KubeClusterClient.fromKubeconfigText('admin', kubeconfig);
@@ -150,13 +163,22 @@ async function main(): Promise<void> {
           });
         })
       : () => undefined;
+    // BENCH_TRACE=1 also polls the Application on the cluster, to show when vela-core reports it running.
+    let deployed = false;
+    const velaTrace = process.env.BENCH_TRACE ? traceApplication(admin, { namespace: project, name }, t0, () => deployed) : Promise.resolve();
     await call('POST', '/api/v1/apps', { name, spec: { project, ...spec(`c${i}`) } });
     await until(`App ${name} Deployed`, async () => (await phaseOf('App', name)) === 'Deployed');
     kubenova.push(performance.now() - t0);
+    deployed = true;
+    await velaTrace;
     stopTrace();
+    if (process.env.BENCH_TRACE)
+      for (const c of callsOf('App').slice(mark.calls)) process.stderr.write(`  +${(c.at - t0).toFixed(0)} ms ${c.verb} ${c.kind} ${c.name ?? ''}\n`);
 
     const ref = { apiVersion: 'core.oam.dev/v1beta1', kind: 'Application', namespace: directNs, name: `direct-${i}` };
     t0 = performance.now();
+    let running = false;
+    const directTrace = process.env.BENCH_TRACE ? traceApplication(admin, { namespace: directNs, name: ref.name }, t0, () => running) : Promise.resolve();
     await asUser.apply({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: directNs }, spec: spec(`d${i}`) });
     await until(`Application ${ref.name} running`, async () => {
       const a = await admin.get(ref);
@@ -164,6 +186,8 @@ async function main(): Promise<void> {
       return s?.status === 'running' && s.observedGeneration === a!.metadata.generation;
     });
     direct.push(performance.now() - t0);
+    running = true;
+    await directTrace;
     process.stderr.write(`run ${i + 1}/${RUNS}: KubeNova ${kubenova[i]!.toFixed(0)} ms, direct ${direct[i]!.toFixed(0)} ms\n`);
   }
 

@@ -128,6 +128,11 @@ function rssSampler() {
   };
 }
 
+const cpuSecondsSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+};
+
 interface Result {
   round: number;
   side: 'KubeNova' | 'direct';
@@ -136,6 +141,9 @@ interface Result {
   polls: number;
   reconciles: Map<string, number>;
   rssMiB: number;
+  /** CPU this process used meanwhile (user + system): KubeNova's API, store and runtime on its
+   *  side, only the harness on the direct side. The cluster's processes compete for the same cores. */
+  cpuSeconds: number;
   load: [string, string];
 }
 
@@ -223,10 +231,9 @@ async function main(): Promise<void> {
     log(`round ${round} KubeNova: idle for ${IDLE_MS / 1000} s with ${N} ${MODE} Deployed`);
     await new Promise((r) => setTimeout(r, IDLE_MS));
     const minutes = (performance.now() - t0) / 60_000;
-    const used = process.cpuUsage(cpu);
     const calls = all.calls.slice(mark.calls);
     const reconcileCount = [...reconciles.values()].reduce((a, b) => a + b, 0) - mark.reconciles;
-    const cpuShare = (used.user + used.system) / 1000 / (minutes * 60_000);
+    const cpuShare = cpuSecondsSince(cpu) / (minutes * 60);
     idles.push(
       `round ${round}: ${N} ${MODE} Deployed, idle ${(minutes * 60).toFixed(0)} s: ${(calls.length / minutes).toFixed(1)} Kubernetes API calls/min (${byVerb(calls, minutes) || 'none'}), ` +
         `${(reconcileCount / minutes).toFixed(1)} reconciles/min, CPU ${(cpuShare * 100).toFixed(1)} % of one core`,
@@ -237,6 +244,7 @@ async function main(): Promise<void> {
     const mark = { calls: all.calls.length, directCalls: directCalls.length, polls, reconciles: new Map(reconciles) };
     const loadStart = load();
     rss.reset();
+    const cpu = process.cpuUsage();
     log(`round ${round} ${side}: creating ${N} ${MODE} (load ${loadStart})`);
     const t0 = performance.now();
     let last = -1;
@@ -256,10 +264,13 @@ async function main(): Promise<void> {
       polls: polls - mark.polls,
       reconciles: new Map([...reconciles].map(([k, v]) => [k, side === 'KubeNova' ? v - (mark.reconciles.get(k) ?? 0) : 0])),
       rssMiB: rss.peakMiB(),
+      cpuSeconds: cpuSecondsSince(cpu),
       load: [loadStart, load()],
     };
     results.push(result);
-    log(`round ${round} ${side}: ${seconds.toFixed(1)} s, peak RSS ${result.rssMiB.toFixed(0)} MiB (load ${result.load[1]})`);
+    log(
+      `round ${round} ${side}: ${seconds.toFixed(1)} s, peak RSS ${result.rssMiB.toFixed(0)} MiB, CPU ${result.cpuSeconds.toFixed(1)} s (load ${result.load[1]})`,
+    );
   };
 
   const deploymentsIn = async (ns: string) => (await admin.list(DEPLOYMENT, { namespace: ns, metadataOnly: true })).length;
@@ -365,9 +376,9 @@ async function main(): Promise<void> {
   const what = MODE === 'apps' ? 'apps' : 'tenants+projects';
   console.log(`\n## ${N} ${what} created at once, ${ROUNDS} rounds, concurrency ${CONCURRENCY} (load average ${loadAtStart} → ${loadAtEnd})\n`);
   console.log(
-    '| round | side | N | seconds | objects/s | ratio (KubeNova/direct, objects/s) | API calls per object (by verb) | reconciles per object | peak RSS MiB | load 1/5/15 min start → end |',
+    '| round | side | N | seconds | objects/s | ratio (KubeNova/direct, objects/s) | API calls per object (by verb) | reconciles per object | peak RSS MiB | CPU s (this process) | load 1/5/15 min start → end |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const other = results.find((o) => o.round === r.round && o.side === 'direct');
     const ratio = r.side === 'KubeNova' && other ? (other.seconds / r.seconds).toFixed(2) : '';
@@ -380,7 +391,7 @@ async function main(): Promise<void> {
         : '—';
     const calls = `${(r.calls.length / N).toFixed(1)}: ${byVerb(r.calls, N)}${r.side === 'direct' ? ` (+ ${r.polls} polling lists in all)` : ''}`;
     console.log(
-      `| ${r.round} | ${r.side} | ${N} | ${r.seconds.toFixed(1)} | ${(N / r.seconds).toFixed(2)} | ${ratio} | ${calls} | ${recon} | ${r.rssMiB.toFixed(0)} | ${r.load[0]} → ${r.load[1]} |`,
+      `| ${r.round} | ${r.side} | ${N} | ${r.seconds.toFixed(1)} | ${(N / r.seconds).toFixed(2)} | ${ratio} | ${calls} | ${recon} | ${r.rssMiB.toFixed(0)} | ${r.cpuSeconds.toFixed(1)} | ${r.load[0]} → ${r.load[1]} |`,
     );
   }
   const kubenovaCalls = results.filter((r) => r.side === 'KubeNova');

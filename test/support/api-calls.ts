@@ -17,6 +17,8 @@ export interface ApiCall {
   as?: string;
   /** Who made it, as `by()` said at the time (e.g. the reconciling kind). */
   by?: string;
+  /** When it was made (`performance.now()`). */
+  at: number;
 }
 
 interface Clients {
@@ -39,6 +41,7 @@ export function countingClients<C extends Clients>(clients: C, calls: ApiCall[] 
         ...(ref.labelSelector && { labelSelector: ref.labelSelector }),
         ...(as && { as }),
         ...(by?.() !== undefined && { by: by() }),
+        at: performance.now(),
       });
     const meta = (o: KubeObject) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace });
     // A Proxy keeps the client's other members (discovery, rest, ...) as they are.
