@@ -103,6 +103,10 @@ describe('the plan view', () => {
     expect(projectPlan.clusters['capsule-a']!.objects!.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       `Namespace/${project}`,
       'NetworkPolicy/kubenova-network',
+      // The identity the project's apps run as.
+      `ServiceAccount/apps-${project}`,
+      'RoleBinding/kubenova-apps-admin',
+      'RoleBinding/kubenova-apps-runner',
     ]);
   });
 

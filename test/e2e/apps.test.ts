@@ -1,14 +1,14 @@
 // App delivery end to end against a real cluster from tools/testenv (kube-apiserver, Capsule,
 // vela-core v1.10.9 with AuthenticateApplication, kwok): the HTTP API on the real store, real
 // cluster registration, the runtime with the Cluster, Tenant/Project and App reconcilers.
-// Apps are written as their own identity, so vela-core dispatches their resources with that
-// identity's RBAC: a write into another tenant's namespace fails with Kubernetes' RBAC reason.
+// Apps are written as their project's app identity, so vela-core dispatches their resources with
+// that identity's RBAC: a write into another tenant's namespace fails with Kubernetes' RBAC reason.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { KubeClusterClient } from '../../src/adapters/kube/client.js';
 import type { KubeObject } from '../../src/adapters/kube/types.js';
-import { appServiceAccount, appUsername } from '../../src/adapters/vela/index.js';
+import { projectAppServiceAccount, projectAppUsername } from '../../src/adapters/cluster/app-identity.js';
 import { AGENT } from '../../src/adapters/cluster/agent-identity.js';
 import type { RolloutView } from '../../src/api/kinds/app-rollout.js';
 import { clusterWriteServices } from '../../src/api/write-services.js';
@@ -147,7 +147,7 @@ afterAll(async () => {
 describe('an app with a webservice and a scaler', () => {
   const APP = `${TA}-shop`;
 
-  it("reaches Deployed: 2 replicas, Pods Running on kwok, written as the app's own identity", { timeout: 180_000 }, async () => {
+  it("reaches Deployed: 2 replicas, Pods Running on kwok, written as its project's app identity", { timeout: 180_000 }, async () => {
     const t0 = performance.now();
     await createApp(APP, PA, { components: [{ ...webservice('nginx:1.27'), traits: [{ type: 'scaler', properties: { replicas: 2 } }] }] });
     await phase(APP, 'Deployed');
@@ -158,12 +158,12 @@ describe('an app with a webservice and a scaler', () => {
     const pods = await admin.list(POD, { namespace: PA, labelSelector: 'app.oam.dev/component=web' });
     expect(pods.map((p) => (p.status as { phase: string }).phase)).toEqual(['Running', 'Running']);
 
-    // vela-core recorded the app's identity (not the agent's, not a caller's).
+    // vela-core recorded the project's app identity (not the agent's, not a caller's).
     const application = (await admin.get({ ...APPLICATION, namespace: PA, name: APP }))!;
-    expect(application.metadata.annotations?.['app.oam.dev/username']).toBe(appUsername(APP));
+    expect(application.metadata.annotations?.['app.oam.dev/username']).toBe(projectAppUsername(PA));
     expect(application.metadata.annotations?.['app.oam.dev/group'] ?? '').toBe('');
     expect(application.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'kubenova', 'kubenova.io/app': APP });
-    expect(await admin.get({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: AGENT.namespace, name: appServiceAccount(APP) })).toBeDefined();
+    expect(await admin.get({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: AGENT.namespace, name: projectAppServiceAccount(PA) })).toBeDefined();
 
     const view = await rollout(APP);
     expect(view.phase).toBe('Deployed');
@@ -244,10 +244,9 @@ describe('an app with a webservice and a scaler', () => {
 describe("status-only changes of an app's Application", () => {
   const APP = `${TA}-quiet`;
   const ref = { ...APPLICATION, namespace: PA, name: APP };
-  /** The reconcilers' calls since `from` that concern this app's objects (its Application, its
-   *  identity, or a list by its owner labels). */
-  const callsFor = (from: number) =>
-    calls.slice(from).filter((c) => c.name === APP || c.name?.includes(appServiceAccount(APP)) || c.labelSelector?.includes(`kubenova.io/app=${APP}`));
+  /** The reconcilers' calls since `from` that concern this app's objects (its Application, or a
+   *  list by its owner labels). */
+  const callsFor = (from: number) => calls.slice(from).filter((c) => c.name === APP || c.labelSelector?.includes(`kubenova.io/app=${APP}`));
   const writes = (cs: ApiCall[]) => cs.filter((c) => c.verb === 'apply' || c.verb === 'dryRunApply').map((c) => `${c.verb} ${c.kind} ${c.name}`);
 
   it('are taken into the status without writing to or listing the cluster', { timeout: 180_000 }, async () => {
@@ -368,8 +367,46 @@ describe("an app runs with its tenant's identity", () => {
     const ready = app.status.conditions.find((c) => c.type === 'Ready')!;
     report(`cross-tenant write: ${ready.reason}: ${ready.message}`);
     expect(ready.message).toMatch(/forbidden/);
-    expect(ready.message).toContain(appUsername(APP));
+    expect(ready.message).toContain(projectAppUsername(PA));
     expect(await admin.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: PB, name: target })).toBeUndefined();
+  });
+
+  it("an app from a version that gave each app an identity of its own moves to its project's; its own is removed", { timeout: 180_000 }, async () => {
+    const APP = `${TA}-legacy`;
+    const account = `app-${APP}`;
+    const labels = { 'app.kubernetes.io/managed-by': 'kubenova', 'kubenova.io/tenant': TA, 'kubenova.io/project': PA, 'kubenova.io/app': APP };
+    const SA = { apiVersion: 'v1', kind: 'ServiceAccount', namespace: AGENT.namespace, name: account };
+    const bindings = ['admin', 'kubenova-app-runner'].map((role, i) => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: `kubenova-${account}-${i === 0 ? 'admin' : 'runner'}`, namespace: PA, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+      subjects: [{ kind: 'ServiceAccount', name: account, namespace: AGENT.namespace }],
+    }));
+    // What the earlier version left on the cluster: the app's own identity, and its Application
+    // written as that identity (so vela-core recorded it as the Application's user).
+    await admin.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: account, namespace: AGENT.namespace, labels } });
+    for (const b of bindings) await admin.apply(b);
+    const legacyUser = `system:serviceaccount:${AGENT.namespace}:${account}`;
+    await admin
+      .impersonating(legacyUser)
+      .apply({ ...APPLICATION, metadata: { name: APP, namespace: PA, labels }, spec: { components: [webservice('nginx:1.27', 'legacy')] } });
+    expect((await admin.get({ ...APPLICATION, namespace: PA, name: APP }))!.metadata.annotations?.['app.oam.dev/username']).toBe(legacyUser);
+
+    await createApp(APP, PA, { components: [webservice('nginx:1.27', 'legacy')] });
+    await phase(APP, 'Deployed');
+    await vi.waitFor(
+      async () => {
+        const application = (await admin.get({ ...APPLICATION, namespace: PA, name: APP }))!;
+        expect(application.metadata.annotations?.['app.oam.dev/username']).toBe(projectAppUsername(PA));
+        expect(await admin.get(SA)).toBeUndefined();
+        for (const b of bindings) expect(await admin.get({ apiVersion: b.apiVersion, kind: b.kind, namespace: PA, name: b.metadata.name })).toBeUndefined();
+      },
+      { timeout: 60_000, interval: 250 },
+    );
+    // vela-core still runs it, now as the project's identity.
+    expect((await phase(APP, 'Deployed')).status.phase).toBe('Deployed');
+    expect(await admin.get({ ...DEPLOYMENT, namespace: PA, name: 'legacy' })).toBeDefined();
   });
 
   it('cannot escalate through KubeVela metadata: refused by the API, never passed to the Application', async () => {
@@ -387,12 +424,12 @@ describe("an app runs with its tenant's identity", () => {
       expect(res.statusCode, res.body).toBe(422);
       expect(await read('App', body.name)).toBeUndefined();
     }
-    // Every Application KubeNova projected carries vela-core's record of the app's own identity
-    // and no group: nothing a caller wrote.
+    // Every Application KubeNova projected carries vela-core's record of its project's app
+    // identity and no group: nothing a caller wrote.
     const projected: KubeObject[] = await admin.list(APPLICATION, { labelSelector: 'app.kubernetes.io/managed-by=kubenova' });
     expect(projected.length).toBeGreaterThan(0);
     for (const a of projected) {
-      expect(a.metadata.annotations?.['app.oam.dev/username']).toBe(appUsername(a.metadata.name));
+      expect(a.metadata.annotations?.['app.oam.dev/username']).toBe(projectAppUsername(a.metadata.namespace!));
       expect(a.metadata.annotations?.['app.oam.dev/group'] ?? '').toBe('');
       expect(Object.keys(a.metadata.labels ?? {}).filter((k) => k.startsWith('app.oam.dev/') || k.startsWith('oam.dev/'))).toEqual([]);
     }

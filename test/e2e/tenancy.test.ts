@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { explainAdmission, releasedTenant } from '../../src/adapters/capsule/index.js';
+import { AGENT } from '../../src/adapters/cluster/agent-identity.js';
+import { projectAppServiceAccount } from '../../src/adapters/cluster/app-identity.js';
 import { KubeClusterClient } from '../../src/adapters/kube/client.js';
 import { KubeError, type KubeObject } from '../../src/adapters/kube/types.js';
 import { clusterWriteServices } from '../../src/api/write-services.js';
@@ -330,6 +332,14 @@ describe('drift', () => {
     await c.delete(ref);
     await vi.waitFor(async () => expect(await c.get(ref)).toBeDefined(), { timeout: 60_000, interval: 100 });
     report(`deleted NetworkPolicy → back: ${(performance.now() - t0).toFixed(0)} ms`);
+    // The identity of the project's apps too: its binding in the namespace and its ServiceAccount.
+    for (const identity of [
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace: P1, name: 'kubenova-apps-runner' },
+      { apiVersion: 'v1', kind: 'ServiceAccount', namespace: AGENT.namespace, name: projectAppServiceAccount(P1) },
+    ]) {
+      await c.delete(identity);
+      await vi.waitFor(async () => expect(await c.get(identity)).toBeDefined(), { timeout: 60_000, interval: 100 });
+    }
     const t = (await capsuleTenant(B))!;
     await c.apply({ ...TENANT_TYPE, metadata: { name: TENANT, labels: t.metadata.labels }, spec: { ...(t.spec as object), namespaceOptions: { quota: 99 } } });
     await vi.waitFor(async () => expect((await capsuleTenant(B))!.spec).toMatchObject({ namespaceOptions: { quota: 3 } }), { timeout: 60_000, interval: 100 });
@@ -383,11 +393,18 @@ describe('deletion', () => {
     expect(refused.statusCode).toBe(409);
     expect(json(refused)).toMatchObject({ code: 'HAS_DEPENDENTS' });
 
+    // The identity of the project's apps is there with it, on both clusters.
+    const identity = (p: string) => ({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: AGENT.namespace, name: projectAppServiceAccount(p) });
+    for (const cluster of [A, B]) expect(await admin(cluster).get(identity(P1))).toBeDefined();
+
     const del = await call('DELETE', `/api/v1/projects/${P1}`);
     expect(del.statusCode).toBe(202);
     await gone('Project', P1);
     for (const cluster of [A, B]) {
       expect(await admin(cluster).get({ ...NAMESPACE, name: P1 })).toBeUndefined();
+      // ... and goes with it (its bindings went with the namespace); P2's stays.
+      expect(await admin(cluster).get(identity(P1))).toBeUndefined();
+      expect(await admin(cluster).get(identity(P2))).toBeDefined();
       expect(await admin(cluster).get({ ...NETWORK_POLICY, namespace: P2, name: 'kubenova-network' })).toBeDefined();
     }
     expect(await c.get({ ...NETWORK_POLICY, namespace: P2, name: 'team-rules' })).toBeDefined();

@@ -3,7 +3,9 @@
 // namespace of the tenant, with its guards). What each reads first on a cluster, plans, and when
 // its objects are ready; the orchestrator does the rest.
 import { isOwnedBy } from '../../domain/ownership.js';
-import type { ProjectionAdapter } from '../contract.js';
+import { AGENT } from '../cluster/agent-identity.js';
+import { ROLE_BINDING_TYPE, SERVICE_ACCOUNT_TYPE } from '../cluster/app-identity.js';
+import type { OwnedType, ProjectionAdapter } from '../contract.js';
 import type { KubeObject, TypeRef } from '../kube/types.js';
 import { explainAdmission } from './admission.js';
 import { CAPSULE_TENANT_LABEL, TENANT_TYPE } from './capsule-api.js';
@@ -19,6 +21,10 @@ const OWNED_TYPES: readonly TypeRef[] = [
   NAMESPACE_TYPE,
   TENANT_TYPE,
 ];
+
+/** A project's also hold the identity its apps run as (../cluster/app-identity.ts): its
+ *  bindings in the namespace and its ServiceAccount in kubenova-system, removed first. */
+const PROJECT_OWNED_TYPES: readonly OwnedType[] = [ROLE_BINDING_TYPE, { ...SERVICE_ACCOUNT_TYPE, namespace: AGENT.namespace }, ...OWNED_TYPES];
 
 const isTenant = (o: KubeObject) => o.apiVersion === TENANT_TYPE.apiVersion && o.kind === TENANT_TYPE.kind;
 
@@ -65,10 +71,11 @@ export interface ProjectContext {
   tenantUid: string | undefined;
 }
 
-/** A project's objects: its namespace (ready once Capsule adopted it) and the namespace's guards. */
+/** A project's objects: its namespace (ready once Capsule adopted it), the namespace's guards and
+ *  the identity of its apps. */
 export const capsuleProjectAdapter: ProjectionAdapter<ProjectIntent, ProjectContext, void> = {
   engine: 'capsule',
-  ownedTypes: OWNED_TYPES,
+  ownedTypes: PROJECT_OWNED_TYPES,
   watches: TENANCY_WATCHES,
   async observe(client, intent, signal) {
     // The namespace can only join a Tenant that exists on the cluster (and is KubeNova's).

@@ -7,6 +7,7 @@ import { unmetNeeds, type CapabilityNeed, type ClusterCapabilities } from '../..
 import { withoutIdentityKeys } from './metadata-keys.js';
 import { ownershipLabels, type Owner } from '../../domain/ownership.js';
 import type { KubeObject } from '../kube/types.js';
+import { projectAppIdentity } from '../cluster/app-identity.js';
 import { CAPSULE_TENANT_LABEL, QUOTA_RULE_NAME, ruleDialect, TENANT_API_NEED, TENANT_TYPE, tenantOwnerLabels, type RuleDialect } from './capsule-api.js';
 import { effectivePolicy, type EffectivePolicy } from './policy.js';
 
@@ -269,5 +270,6 @@ export function planProject(project: string, tenant: TenantIntent, caps: Cluster
     kind: 'Namespace',
     metadata: { name: project, labels: { ...ownershipLabels(owner), [CAPSULE_TENANT_LABEL]: tenant.name } },
   };
-  return { outcome: 'planned', objects: [namespace, ...namespaceGuards(tenant.name, project, policy, owner)], notes: [] };
+  // The identity the project's apps run as comes with the namespace: an app never waits for its own.
+  return { outcome: 'planned', objects: [namespace, ...namespaceGuards(tenant.name, project, policy, owner), ...projectAppIdentity(owner)], notes: [] };
 }

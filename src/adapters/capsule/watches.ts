@@ -1,7 +1,9 @@
 // What brings a cluster's side back to the tenancy reconcilers: Capsule reporting a Tenant ready,
 // a projected object changed or deleted by someone else, a tenant owner creating or deleting a
 // namespace (those are not KubeNova's, so they are selected by Capsule's tenant label).
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf } from '../../domain/ownership.js';
+import { APP_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf, PROJECT_LABEL } from '../../domain/ownership.js';
+import { AGENT } from '../cluster/agent-identity.js';
+import { ROLE_BINDING_TYPE, SERVICE_ACCOUNT_TYPE } from '../cluster/app-identity.js';
 import type { ClusterWatch } from '../contract.js';
 import type { KubeObject, TypeRef } from '../kube/types.js';
 import { CAPSULE_TENANT_LABEL, TENANT_TYPE } from './capsule-api.js';
@@ -36,6 +38,9 @@ export const TENANCY_WATCHES: readonly ClusterWatch[] = [
   { type: NAMESPACE_TYPE, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
   { type: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
   { type: { apiVersion: 'v1', kind: 'LimitRange' }, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
+  // The identity of a project's apps (apps that had one of their own are the App reconciler's).
+  { type: ROLE_BINDING_TYPE, labelSelector: `${MANAGED_SELECTOR},${PROJECT_LABEL},!${APP_LABEL}`, keysOf: byOwnerLabels },
+  { type: SERVICE_ACCOUNT_TYPE, namespace: AGENT.namespace, labelSelector: `${MANAGED_SELECTOR},${PROJECT_LABEL},!${APP_LABEL}`, keysOf: byOwnerLabels },
   // Quota usage Capsule reports: read by the usage tracker only, never a reconcile.
   { type: GLOBAL_RESOURCE_QUOTA_TYPE, labelSelector: QUOTA_USAGE_SELECTOR, keysOf: () => [] },
 ];

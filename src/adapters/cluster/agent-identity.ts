@@ -85,15 +85,15 @@ export const AGENT_CLUSTER_RULES: readonly PolicyRule[] = [
   { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
 ];
 
-/** In `kubenova-system`: minting its own next token (rotation); the apps' own identities
- *  (VelaAdapter): their ServiceAccounts live here, and the agent writes Applications as them
- *  (impersonation is limited to ServiceAccounts of this namespace). */
+/** In `kubenova-system`: minting its own next token (rotation); the identities projects' apps run
+ *  as (app-identity.ts): their ServiceAccounts live here, and the agent writes Applications as
+ *  them (impersonation is limited to ServiceAccounts of this namespace). */
 export const AGENT_SELF_RULES: readonly PolicyRule[] = [
   { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'], resourceNames: [AGENT.serviceAccount] },
   { apiGroups: [''], resources: ['serviceaccounts'], verbs: [...WRITE, 'impersonate'] },
 ];
 
-/** What an app's identity may do in its project namespace besides `admin`. */
+/** What the identity of a project's apps may do in its namespace besides `admin`. */
 export const APP_RUNNER_RULES: readonly PolicyRule[] = [
   { apiGroups: ['core.oam.dev'], resources: ['applications'], verbs: WRITE },
   { apiGroups: ['apps'], resources: ['controllerrevisions'], verbs: WRITE },

@@ -2,7 +2,7 @@
 // (validating.core.oam.dev.v1beta1.applications / mutating...) answer with
 // `admission webhook "<name>" denied the request: <message>`; the message says what is wrong
 // (unknown definition, bad properties, an identity annotation). Also the refusal to impersonate
-// the app's identity, which means the cluster's agent RBAC predates apps.
+// the identity of the project's apps, which means the cluster's agent RBAC predates apps.
 import { KubeError } from '../kube/types.js';
 
 export interface VelaExplanation {
@@ -27,7 +27,7 @@ export function explainVela(err: unknown): VelaExplanation | undefined {
   if (IMPERSONATION.test(err.message)) {
     return {
       code: 'APP_IDENTITY_NOT_ALLOWED',
-      summary: "KubeNova's agent may not act as the app's identity on this cluster (register the cluster again to update the agent's RBAC)",
+      summary: "KubeNova's agent may not act as the identity of the project's apps on this cluster (register the cluster again to update the agent's RBAC)",
       detail: err.message,
     };
   }

@@ -1,22 +1,25 @@
 // The VelaAdapter's app projection on the contract (../contract.ts): an app becomes a KubeVela
-// Application in its project's namespace, written as the app's own identity (a ServiceAccount
-// with RoleBindings), once that namespace is there and is the tenant's.
+// Application in its project's namespace, written as the project's app identity
+// (../cluster/app-identity.ts), once that namespace is there, is the tenant's, and the identity is
+// bound in it.
 import { APP_LABEL, isOwnedBy, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf, PROJECT_LABEL } from '../../domain/ownership.js';
 import { AGENT } from '../cluster/agent-identity.js';
+import { APP_IDENTITY_BINDINGS, projectAppUsername, ROLE_BINDING_TYPE, SERVICE_ACCOUNT_TYPE } from '../cluster/app-identity.js';
 import type { ClusterWatch, OwnedType, ProjectionAdapter } from '../contract.js';
 import type { KubeObject, TypeRef } from '../kube/types.js';
 import { explainVela } from './admission.js';
 import { APPLICATION_TYPE, isApplication } from './application-api.js';
-import { appUsername, ROLE_BINDING_TYPE, SERVICE_ACCOUNT_TYPE } from './identity.js';
 import { applicationReadiness, rolloutOf } from './observe.js';
 import { planApp, type AppIntent } from './plan.js';
 
 const NAMESPACE_TYPE: TypeRef = { apiVersion: 'v1', kind: 'Namespace' };
 
 /**
- * Deletion goes in this order and waits for each type to be gone: the Application first (vela-core
- * garbage-collects the app's resources as the app's identity, so its RoleBindings must outlive
- * it), then the identity.
+ * What an app may have projected, in deletion order (each type waited for until gone): its
+ * Application, then the identity of its own that apps had before they ran as their project's
+ * (RoleBindings, then the ServiceAccount). Such an identity is pruned by the first reconcile that
+ * writes the Application as the project's identity, and is removed after the Application when an
+ * app is deleted (vela-core garbage-collects the app's resources as the Application's user).
  */
 const OWNED_TYPES: readonly OwnedType[] = [APPLICATION_TYPE, ROLE_BINDING_TYPE, { ...SERVICE_ACCOUNT_TYPE, namespace: AGENT.namespace }];
 
@@ -28,9 +31,9 @@ const byOwnerLabels = (obj: KubeObject) => {
 };
 
 /** Everything apps project, watched: vela-core's changes to the Applications (status, deletion)
- *  and anyone's changes to them or to the apps' identities (drift). The projects' namespaces are
- *  watched for reading only (observe asks for the app's): a project's namespace appearing
- *  reaches apps through the Project's status change (a store trigger). */
+ *  and anyone's changes to them (drift). Watched for reading only (observe asks for them): the
+ *  projects' namespaces and the bindings of their app identities. Either appearing reaches apps
+ *  through the Project's status change (a store trigger). */
 const APP_WATCHES: readonly ClusterWatch[] = [
   ...OWNED_TYPES.map(({ apiVersion, kind, namespace }) => ({
     type: { apiVersion, kind },
@@ -39,7 +42,10 @@ const APP_WATCHES: readonly ClusterWatch[] = [
     keysOf: byOwnerLabels,
   })),
   { type: NAMESPACE_TYPE, labelSelector: `${MANAGED_SELECTOR},${PROJECT_LABEL},!${APP_LABEL}`, keysOf: () => [] },
+  { type: ROLE_BINDING_TYPE, labelSelector: `${MANAGED_SELECTOR},${PROJECT_LABEL},!${APP_LABEL}`, keysOf: () => [] },
 ];
+
+const waiting = (message: string) => ({ stop: { state: 'progressing' as const, reason: 'WaitingForProject', message } });
 
 export const velaAppAdapter: ProjectionAdapter<AppIntent, void, void> = {
   engine: 'vela',
@@ -49,9 +55,14 @@ export const velaAppAdapter: ProjectionAdapter<AppIntent, void, void> = {
   async observe(client, intent, signal) {
     const ns = await client.get({ ...NAMESPACE_TYPE, name: intent.project }, { signal });
     if (!ns || ns.metadata.deletionTimestamp || !isOwnedBy(ns.metadata.labels, { tenant: intent.tenant, project: intent.project })) {
-      return {
-        stop: { state: 'progressing', reason: 'WaitingForProject', message: `the namespace of project "${intent.project}" is not on this cluster yet` },
-      };
+      return waiting(`the namespace of project "${intent.project}" is not on this cluster yet`);
+    }
+    // Written as the project's identity, the Application would be refused until it is bound.
+    for (const name of Object.values(APP_IDENTITY_BINDINGS)) {
+      const binding = await client.get({ ...ROLE_BINDING_TYPE, namespace: intent.project, name }, { signal });
+      if (!binding || !isOwnedBy(binding.metadata.labels, { tenant: intent.tenant, project: intent.project })) {
+        return waiting(`the identity of project "${intent.project}"'s apps is not bound on this cluster yet`);
+      }
     }
     return { ctx: undefined, input: undefined };
   },
@@ -61,12 +72,10 @@ export const velaAppAdapter: ProjectionAdapter<AppIntent, void, void> = {
     const app = applied.find(isApplication);
     return app ? { rollout: rolloutOf(app) } : {};
   },
-  // The identity's objects are independent of each other; the Application needs them all.
-  applyStage: (obj) => (isApplication(obj) ? 1 : 0),
-  // The Application is written as the app's own identity (vela-core records who wrote it).
+  // The Application is written as its project's app identity (vela-core records who wrote it).
   writeAs: (obj) => {
-    const app = obj.metadata.labels?.[APP_LABEL];
-    return isApplication(obj) && app ? appUsername(app) : undefined;
+    const project = obj.metadata.labels?.[PROJECT_LABEL];
+    return isApplication(obj) && project ? projectAppUsername(project) : undefined;
   },
   explain: explainVela,
 };

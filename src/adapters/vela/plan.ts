@@ -1,5 +1,6 @@
-// The VelaAdapter's plan: a KubeNova App → what one cluster should hold: the app's identity
-// (identity.ts) and one KubeVela Application in the project's namespace. Pure, no I/O.
+// The VelaAdapter's plan: a KubeNova App → what one cluster should hold: one KubeVela Application
+// in the project's namespace, written as the project's app identity (../cluster/app-identity.ts,
+// projected with the project). Pure, no I/O.
 //
 // Only KubeNova's own labels reach the Application's metadata: nothing the caller wrote is
 // copied there, so no `app.oam.dev/*` key (user, group, service account, publish version) can be
@@ -7,11 +8,11 @@
 import type { ClusterPlan } from '../contract.js';
 import type { AppSpec } from '../../domain/kinds/app.js';
 import type { CapabilityNeed, ClusterCapabilities, KubeVelaCapabilities } from '../../domain/capabilities.js';
-import { ownershipLabels } from '../../domain/ownership.js';
+import { ownershipLabels, type TenancyOwner } from '../../domain/ownership.js';
 import type { KubeObject } from '../kube/types.js';
 import { APPLICATION_TYPE } from './application-api.js';
 import { VELA_GROUP } from './capabilities.js';
-import { identityObjects, type AppOwner } from './identity.js';
+import { projectAppUsername } from '../cluster/app-identity.js';
 
 /** An app as the planner needs it. */
 export interface AppIntent {
@@ -20,6 +21,14 @@ export interface AppIntent {
   project: string;
   spec: AppSpec;
 }
+
+/** App owners always name their app and project. */
+export type AppOwner = Required<TenancyOwner>;
+
+/** Which identity KubeNova writes the Application as. Part of the plan, so that a change of
+ *  identity (apps of older versions ran as their own) is a change to apply: vela-core takes the
+ *  new user from that write. */
+export const RUNS_AS_ANNOTATION = 'kubenova.io/runs-as';
 
 export const appOwner = (app: Pick<AppIntent, 'name' | 'tenant' | 'project'>): AppOwner => ({ tenant: app.tenant, project: app.project, app: app.name });
 
@@ -100,8 +109,8 @@ export function planApp(app: AppIntent, caps: ClusterCapabilities | undefined): 
   const namespace = appNamespace(app);
   const application: KubeObject = {
     ...APPLICATION_TYPE,
-    metadata: { name: app.name, namespace, labels: ownershipLabels(owner) },
+    metadata: { name: app.name, namespace, labels: ownershipLabels(owner), annotations: { [RUNS_AS_ANNOTATION]: projectAppUsername(app.project) } },
     spec: applicationSpec(app.spec),
   };
-  return { outcome: 'planned', objects: [...identityObjects(owner, namespace), application], notes: [] };
+  return { outcome: 'planned', objects: [application], notes: [] };
 }

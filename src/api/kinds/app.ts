@@ -30,7 +30,7 @@ export const appKind: KindDescriptor = {
   plural: 'apps',
   spec: APP_SPEC,
   immutable: ['project'],
-  // Its reconciler removes the Application (and the app's identity) from every cluster first.
+  // Its reconciler removes the Application from every cluster first.
   finalizers: [CLEANUP_FINALIZER],
   history: true,
   async admit(name, raw, ctx) {

@@ -1,5 +1,6 @@
 // The CapsuleAdapter's plans, as tables: each case says what intent goes in, what the cluster
 // offers, which objects come out, and why.
+import { projectAppServiceAccount } from '../../../src/adapters/cluster/app-identity.js';
 import type { ClusterPlan } from '../../../src/adapters/contract.js';
 import { describe, expect, it } from 'vitest';
 import type { PolicySetSpec } from '../../../src/domain/kinds/policyset.js';
@@ -365,7 +366,8 @@ describe('planProject', () => {
   for (const c of cases) {
     it(c.reason, () => {
       const objects = objectsOf(planProject('acme-web', c.intent, CAPSULE_V014));
-      expect(objects.map((o) => o.kind)).toEqual(c.kinds);
+      // Every project also holds the identity its apps run as (its own test below).
+      expect(objects.map((o) => o.kind)).toEqual([...c.kinds, 'ServiceAccount', 'RoleBinding', 'RoleBinding']);
       if (c.network) expect(specOf(objects, 'NetworkPolicy', 'acme-web')).toEqual(c.network);
       if (c.limits) expect(specOf(objects, 'LimitRange', 'acme-web')).toEqual(c.limits);
     });
@@ -381,6 +383,20 @@ describe('planProject', () => {
       expect(o.metadata.labels).toMatchObject(OURS({ 'kubenova.io/project': 'acme-web' }));
       expect(o.metadata.name).not.toMatch(/^capsule-/);
     }
+  });
+
+  it("holds the identity its apps run as: a ServiceAccount in kubenova-system bound to admin and the app-runner role in the project's namespace only", () => {
+    const objects = objectsOf(planProject('acme-web', tenant(), CAPSULE_V014));
+    const subject = { kind: 'ServiceAccount', name: projectAppServiceAccount('acme-web'), namespace: 'kubenova-system' };
+    expect(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      `kubenova-system/${projectAppServiceAccount('acme-web')}`,
+    ]);
+    expect(
+      objects.filter((o) => o.kind === 'RoleBinding').map((o) => [o.metadata.namespace, o.metadata.name, (o.roleRef as { name: string }).name, o.subjects]),
+    ).toEqual([
+      ['acme-web', 'kubenova-apps-admin', 'admin', [subject]],
+      ['acme-web', 'kubenova-apps-runner', 'kubenova-app-runner', [subject]],
+    ]);
   });
 
   it('a project on a cluster without Capsule is unsupported, like its tenant', () => {

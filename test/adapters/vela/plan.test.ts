@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { appNeeds, appServiceAccount, appUsername, planApp, typesUsed, velaAppAdapter, type AppIntent } from '../../../src/adapters/vela/index.js';
+import { appNeeds, planApp, typesUsed, velaAppAdapter, type AppIntent } from '../../../src/adapters/vela/index.js';
+import { projectAppServiceAccount, projectAppUsername } from '../../../src/adapters/cluster/app-identity.js';
 import type { AppSpec } from '../../../src/domain/kinds/app.js';
 import type { ClusterCapabilities } from '../../../src/domain/capabilities.js';
 
@@ -44,16 +45,11 @@ describe('planApp', () => {
     ]);
   });
 
-  it("projects the app's identity, then one Application carrying only KubeNova's labels", () => {
+  it("projects one Application carrying only KubeNova's labels, written as its project's app identity", () => {
     const plan = planApp(intent, caps);
     if (plan.outcome !== 'planned') throw new Error(plan.outcome);
-    expect(plan.objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
-      'ServiceAccount/kubenova-system/app-shop',
-      'RoleBinding/acme-web/kubenova-app-shop-admin',
-      'RoleBinding/acme-web/kubenova-app-shop-runner',
-      'Application/acme-web/shop',
-    ]);
-    const app = plan.objects[3]!;
+    expect(plan.objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['Application/acme-web/shop']);
+    const app = plan.objects[0]!;
     expect(app.apiVersion).toBe('core.oam.dev/v1beta1');
     expect(app.metadata.labels).toEqual({
       'app.kubernetes.io/managed-by': 'kubenova',
@@ -61,7 +57,8 @@ describe('planApp', () => {
       'kubenova.io/project': 'acme-web',
       'kubenova.io/app': 'shop',
     });
-    expect(app.metadata.annotations).toBeUndefined();
+    // The only annotation says which identity writes it (a change of identity is a change to apply).
+    expect(app.metadata.annotations).toEqual({ 'kubenova.io/runs-as': projectAppUsername('acme-web') });
     expect(app.spec).toEqual({
       components: [{ name: 'web', type: 'webservice', properties: { image: 'nginx:1.27' }, traits: [{ type: 'scaler', properties: { replicas: 2 } }] }],
       workflow: {
@@ -71,16 +68,11 @@ describe('planApp', () => {
         ],
       },
     });
-    // Only the Application is written as the app's identity; its bindings are in its namespace only.
-    expect(plan.objects.map((o) => velaAppAdapter.writeAs?.(o))).toEqual([undefined, undefined, undefined, appUsername('shop')]);
-    expect(appUsername('shop')).toBe(`system:serviceaccount:kubenova-system:${appServiceAccount('shop')}`);
-    expect(plan.objects.filter((o) => o.kind === 'RoleBinding').map((o) => [(o.roleRef as { name: string }).name, o.subjects])).toEqual([
-      ['admin', [{ kind: 'ServiceAccount', name: 'app-shop', namespace: 'kubenova-system' }]],
-      ['kubenova-app-runner', [{ kind: 'ServiceAccount', name: 'app-shop', namespace: 'kubenova-system' }]],
-    ]);
+    expect(velaAppAdapter.writeAs?.(app)).toBe(projectAppUsername('acme-web'));
+    expect(projectAppUsername('acme-web')).toBe(`system:serviceaccount:kubenova-system:${projectAppServiceAccount('acme-web')}`);
   });
 
-  it('deletes the Application before the identity it is cleaned up with', () => {
+  it("deletes the Application before an identity of its own (apps had one before they ran as their project's)", () => {
     expect(velaAppAdapter.deleteInOrder).toBe(true);
     expect(velaAppAdapter.ownedTypes.map((t) => t.kind)).toEqual(['Application', 'RoleBinding', 'ServiceAccount']);
   });
