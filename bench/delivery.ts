@@ -13,6 +13,11 @@
 // so that Capsule's webhooks see every write there as they do in KubeNova's project; it applies
 // the Application and polls it until vela-core reports it `running` for its generation. The KubeNova path polls the store for the
 // App's phase. Both poll every 25 ms. Same spec: a webservice with a scaler (2 replicas).
+// BENCH_WRITES=30: afterwards, what one write in a tenant's namespace costs: that many sequential
+// creates of RoleBindings and of ConfigMaps in the direct path's namespace (Capsule's webhooks
+// admit each, and read the API server for each) and in a plain namespace; with
+// BENCH_CAPSULE_METRICS (Capsule's /metrics URL, from its --metrics-addr) also how many requests
+// Capsule's own client made per write.
 // Also counted: the App reconciler's reconciles and Kubernetes API calls per app (from its POST
 // to the next app's POST, so the reconciles that follow Deployed are counted too), by verb; and
 // the Tenant and Project reconcilers' for the bench's one tenant and project, until the project
@@ -37,6 +42,8 @@ import { countingClients, type ApiCall } from '../test/support/api-calls.js';
 const KUBECONFIG = process.env.BENCH_KUBECONFIG;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const POLL_MS = 25;
+const WRITES = Number(process.env.BENCH_WRITES ?? 0);
+const CAPSULE_METRICS = process.env.BENCH_CAPSULE_METRICS;
 if (!KUBECONFIG) throw new Error('set BENCH_KUBECONFIG to a testenv cluster admin kubeconfig');
 
 const suffix = randomBytes(3).toString('hex');
@@ -71,6 +78,59 @@ async function traceApplication(client: KubeClusterClient, at: { namespace: stri
     last = now;
     await sleep(POLL_MS);
   }
+}
+
+/** Requests Capsule's client has made so far (all verbs and codes), if its metrics are given. */
+async function capsuleRequests(): Promise<number | undefined> {
+  if (!CAPSULE_METRICS) return undefined;
+  const text = await (await fetch(CAPSULE_METRICS)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('rest_client_requests_total{'))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+/** WRITES sequential creates of RoleBindings and of ConfigMaps in `tenantNs` and in a plain
+ *  namespace: ms per write in order, and the median after the first 10. */
+async function timeWrites(admin: KubeClusterClient, tenantNs: string): Promise<void> {
+  const plain = `bench-plain-${suffix}`;
+  await admin.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: plain } });
+  const objects = {
+    RoleBinding: (namespace: string, i: number) => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: `bench-rb-${i}`, namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ kind: 'ServiceAccount', name: `bench-${i}`, namespace: 'kubenova-system' }],
+    }),
+    ConfigMap: (namespace: string, i: number) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `bench-cm-${i}`, namespace },
+      data: { i: String(i) },
+    }),
+  };
+  console.log(`\n${WRITES} sequential creates each (ms per write in order; median after the first 10):`);
+  for (const [where, namespace] of [
+    ["a Capsule tenant's namespace", tenantNs],
+    ['a plain namespace', plain],
+  ] as const) {
+    for (const [kind, make] of Object.entries(objects)) {
+      const before = await capsuleRequests();
+      const ms: number[] = [];
+      for (let i = 0; i < WRITES; i++) {
+        const t = performance.now();
+        await admin.apply(make(namespace, i));
+        ms.push(performance.now() - t);
+      }
+      const after = await capsuleRequests();
+      const perWrite = before !== undefined && after !== undefined ? `, Capsule's client: ${((after - before) / WRITES).toFixed(1)} requests per write` : '';
+      console.log(`- ${kind} in ${where}: median ${median(ms.slice(10)).toFixed(0)} ms${perWrite} (${ms.map((x) => x.toFixed(0)).join(', ')})`);
+      // Let Capsule's client rate limiter refill before the next series (burst 30 at 20 QPS by default).
+      await sleep(3000);
+    }
+  }
+  await admin.delete({ apiVersion: 'v1', kind: 'Namespace', name: plain });
 }
 
 async function main(): Promise<void> {
@@ -200,6 +260,8 @@ async function main(): Promise<void> {
   if (process.env.BENCH_TRACE)
     for (const c of perApp.at(-1)?.calls ?? [])
       process.stderr.write(`  ${c.verb} ${c.kind} ${c.namespace ?? ''}/${c.name ?? ''}${c.as ? ` as ${c.as}` : ''}\n`);
+
+  if (WRITES > 0) await timeWrites(admin, directNs);
 
   // Clean up: apps through KubeNova (Applications, identities), then the tenancy and the cluster.
   for (let i = 0; i < RUNS; i++) await call('DELETE', `/api/v1/apps/${tenant}-kn-${i}`);
