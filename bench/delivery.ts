@@ -126,7 +126,7 @@ async function timeWrites(admin: KubeClusterClient, tenantNs: string): Promise<v
       const after = await capsuleRequests();
       const perWrite = before !== undefined && after !== undefined ? `, Capsule's client: ${((after - before) / WRITES).toFixed(1)} requests per write` : '';
       console.log(`- ${kind} in ${where}: median ${median(ms.slice(10)).toFixed(0)} ms${perWrite} (${ms.map((x) => x.toFixed(0)).join(', ')})`);
-      // Let Capsule's client rate limiter refill before the next series (burst 30 at 20 QPS by default).
+      // A pause between series, so that each starts with whatever burst Capsule allows.
       await sleep(3000);
     }
   }

@@ -13,8 +13,8 @@
 // BENCH_MODE=tenants: N tenants with one project each → all Deployed; against the very objects
 // KubeNova's Capsule adapter plans for them (Capsule Tenant, project namespace labelled for
 // adoption, its guards; not the identity KubeNova adds for the project's apps), applied with
-// KubeNova's own agent credentials (a Capsule administrator) → every Tenant Ready for its generation and every namespace adopted (same readiness functions
-// KubeNova uses).
+// KubeNova's own agent credentials (a Capsule administrator) → every Tenant Ready for its
+// generation and every namespace adopted (same readiness functions KubeNova uses).
 //
 // Fairness: both sides create with the same bounded concurrency (BENCH_CONCURRENCY, default 10
 // requests in flight), the direct side with the same client class (KubeClusterClient: keep-alive

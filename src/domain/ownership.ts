@@ -18,6 +18,10 @@ export const CLEANUP_FINALIZER = 'kubenova.io/cleanup';
 /** The label selector every KubeNova watch on a cluster uses. */
 export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 
+/** KubeNova's objects of any project that belong to the project itself, not to one of its apps
+ *  (its namespace, the identity its apps run as). */
+export const PROJECT_OBJECTS_SELECTOR = `${MANAGED_SELECTOR},${PROJECT_LABEL},!${APP_LABEL}`;
+
 /** The KubeNova Definition a platform-wide object (a KubeVela definition in vela-system) was
  *  projected for. Such objects carry no tenant label. */
 export const DEFINITION_LABEL = 'kubenova.io/definition';

@@ -1,7 +1,7 @@
 // What brings a cluster's side back to the tenancy reconcilers: Capsule reporting a Tenant ready,
 // a projected object changed or deleted by someone else, a tenant owner creating or deleting a
 // namespace (those are not KubeNova's, so they are selected by Capsule's tenant label).
-import { APP_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf, PROJECT_LABEL } from '../../domain/ownership.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf, PROJECT_OBJECTS_SELECTOR } from '../../domain/ownership.js';
 import { AGENT } from '../cluster/agent-identity.js';
 import { ROLE_BINDING_TYPE, SERVICE_ACCOUNT_TYPE } from '../cluster/app-identity.js';
 import type { ClusterWatch } from '../contract.js';
@@ -39,8 +39,8 @@ export const TENANCY_WATCHES: readonly ClusterWatch[] = [
   { type: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
   { type: { apiVersion: 'v1', kind: 'LimitRange' }, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
   // The identity of a project's apps (apps that had one of their own are the App reconciler's).
-  { type: ROLE_BINDING_TYPE, labelSelector: `${MANAGED_SELECTOR},${PROJECT_LABEL},!${APP_LABEL}`, keysOf: byOwnerLabels },
-  { type: SERVICE_ACCOUNT_TYPE, namespace: AGENT.namespace, labelSelector: `${MANAGED_SELECTOR},${PROJECT_LABEL},!${APP_LABEL}`, keysOf: byOwnerLabels },
+  { type: ROLE_BINDING_TYPE, labelSelector: PROJECT_OBJECTS_SELECTOR, keysOf: byOwnerLabels },
+  { type: SERVICE_ACCOUNT_TYPE, namespace: AGENT.namespace, labelSelector: PROJECT_OBJECTS_SELECTOR, keysOf: byOwnerLabels },
   // Quota usage Capsule reports: read by the usage tracker only, never a reconcile.
   { type: GLOBAL_RESOURCE_QUOTA_TYPE, labelSelector: QUOTA_USAGE_SELECTOR, keysOf: () => [] },
 ];

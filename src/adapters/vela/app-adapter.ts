@@ -2,7 +2,16 @@
 // Application in its project's namespace, written as the project's app identity
 // (../cluster/app-identity.ts), once that namespace is there, is the tenant's, and the identity is
 // bound in it.
-import { APP_LABEL, isOwnedBy, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf, PROJECT_LABEL } from '../../domain/ownership.js';
+import {
+  APP_LABEL,
+  isOwnedBy,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  MANAGED_SELECTOR,
+  ownerKeyOf,
+  PROJECT_LABEL,
+  PROJECT_OBJECTS_SELECTOR,
+} from '../../domain/ownership.js';
 import { AGENT } from '../cluster/agent-identity.js';
 import { APP_IDENTITY_BINDINGS, projectAppUsername, ROLE_BINDING_TYPE, SERVICE_ACCOUNT_TYPE } from '../cluster/app-identity.js';
 import type { ClusterWatch, OwnedType, ProjectionAdapter } from '../contract.js';
@@ -41,8 +50,8 @@ const APP_WATCHES: readonly ClusterWatch[] = [
     labelSelector: `${MANAGED_SELECTOR},${APP_LABEL}`,
     keysOf: byOwnerLabels,
   })),
-  { type: NAMESPACE_TYPE, labelSelector: `${MANAGED_SELECTOR},${PROJECT_LABEL},!${APP_LABEL}`, keysOf: () => [] },
-  { type: ROLE_BINDING_TYPE, labelSelector: `${MANAGED_SELECTOR},${PROJECT_LABEL},!${APP_LABEL}`, keysOf: () => [] },
+  { type: NAMESPACE_TYPE, labelSelector: PROJECT_OBJECTS_SELECTOR, keysOf: () => [] },
+  { type: ROLE_BINDING_TYPE, labelSelector: PROJECT_OBJECTS_SELECTOR, keysOf: () => [] },
 ];
 
 const waiting = (message: string) => ({ stop: { state: 'progressing' as const, reason: 'WaitingForProject', message } });

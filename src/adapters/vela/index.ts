@@ -17,7 +17,6 @@ export {
   describeDefinition,
   missingDefinitions,
   planApp,
-  RUNS_AS_ANNOTATION,
   typesUsed,
   type AppIntent,
   type TypeUse,
