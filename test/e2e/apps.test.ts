@@ -388,9 +388,14 @@ describe("an app runs with its tenant's identity", () => {
     await admin.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: account, namespace: AGENT.namespace, labels } });
     for (const b of bindings) await admin.apply(b);
     const legacyUser = `system:serviceaccount:${AGENT.namespace}:${account}`;
-    await admin
-      .impersonating(legacyUser)
-      .apply({ ...APPLICATION, metadata: { name: APP, namespace: PA, labels }, spec: { components: [webservice('nginx:1.27', 'legacy')] } });
+    // The API server's RBAC takes the new bindings in a moment later: retried until it has.
+    await vi.waitFor(
+      () =>
+        admin
+          .impersonating(legacyUser)
+          .apply({ ...APPLICATION, metadata: { name: APP, namespace: PA, labels }, spec: { components: [webservice('nginx:1.27', 'legacy')] } }),
+      { timeout: 30_000, interval: 250 },
+    );
     expect((await admin.get({ ...APPLICATION, namespace: PA, name: APP }))!.metadata.annotations?.['app.oam.dev/username']).toBe(legacyUser);
 
     await createApp(APP, PA, { components: [webservice('nginx:1.27', 'legacy')] });
