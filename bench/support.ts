@@ -4,7 +4,7 @@
 // made as KubeNova makes a project's, an identity for vela-core).
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { APP_RUNNER_ROLE } from '../src/adapters/cluster/agent-identity.js';
+import { APP_IDENTITY_ROLE } from '../src/adapters/cluster/agent-identity.js';
 import { TENANT_TYPE } from '../src/adapters/capsule/capsule-api.js';
 import { namespaceAdoption } from '../src/adapters/capsule/observe.js';
 import { planProject, planTenant, releasedTenant, type TenantIntent } from '../src/adapters/capsule/plan.js';
@@ -54,24 +54,22 @@ export async function benchServer(store: Store, logger: Logger, writeServices: W
 
 /**
  * The direct path's identity for applying Applications to vela-core without KubeNova: a plain
- * user bound to `admin` and KubeNova's app-runner role in `namespace` (vela-core's
- * AuthenticateApplication needs an identity with RBAC for the app's resources). The namespace is
- * created plain unless the caller made it already (scale.ts makes a Capsule tenant's). The
+ * user bound to the role KubeNova binds its apps' identities to (admin and the app-runner role)
+ * in `namespace` (vela-core's AuthenticateApplication needs an identity with RBAC for the app's
+ * resources). The namespace is created plain unless the caller made it already (scale.ts makes a Capsule tenant's). The
  * caller impersonates `user` with the admin client.
  */
 export async function directAppIdentity(admin: ClusterClient, suffix: string, existing?: string): Promise<{ namespace: string; user: string }> {
   const namespace = existing ?? `bench-direct-${suffix}`;
   const user = `bench-user-${suffix}`;
   if (!existing) await admin.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-  for (const role of ['admin', APP_RUNNER_ROLE]) {
-    await admin.apply({
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: `bench-${role}`, namespace },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
-    });
-  }
+  await admin.apply({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'bench-apps', namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: APP_IDENTITY_ROLE },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+  });
   return { namespace, user };
 }
 

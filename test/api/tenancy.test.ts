@@ -105,8 +105,7 @@ describe('the plan view', () => {
       'NetworkPolicy/kubenova-network',
       // The identity the project's apps run as.
       `ServiceAccount/apps-${project}`,
-      'RoleBinding/kubenova-apps-admin',
-      'RoleBinding/kubenova-apps-runner',
+      'RoleBinding/kubenova-apps',
     ]);
   });
 

@@ -334,12 +334,24 @@ describe('drift', () => {
     report(`deleted NetworkPolicy → back: ${(performance.now() - t0).toFixed(0)} ms`);
     // The identity of the project's apps too: its binding in the namespace and its ServiceAccount.
     for (const identity of [
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace: P1, name: 'kubenova-apps-runner' },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace: P1, name: 'kubenova-apps' },
       { apiVersion: 'v1', kind: 'ServiceAccount', namespace: AGENT.namespace, name: projectAppServiceAccount(P1) },
     ]) {
       await c.delete(identity);
       await vi.waitFor(async () => expect(await c.get(identity)).toBeDefined(), { timeout: 60_000, interval: 100 });
     }
+    // A binding an earlier version wrote for the identity (it bound admin and the app-runner role
+    // one RoleBinding each) is the project's but no longer planned: it is removed.
+    const legacy = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace: P1, name: 'kubenova-apps-admin' };
+    const projectLabels = { 'app.kubernetes.io/managed-by': 'kubenova', 'kubenova.io/tenant': TENANT, 'kubenova.io/project': P1 };
+    await c.apply({
+      apiVersion: legacy.apiVersion,
+      kind: legacy.kind,
+      metadata: { name: legacy.name, namespace: P1, labels: projectLabels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
+      subjects: [{ kind: 'ServiceAccount', name: projectAppServiceAccount(P1), namespace: AGENT.namespace }],
+    });
+    await vi.waitFor(async () => expect(await c.get(legacy)).toBeUndefined(), { timeout: 60_000, interval: 100 });
     const t = (await capsuleTenant(B))!;
     await c.apply({ ...TENANT_TYPE, metadata: { name: TENANT, labels: t.metadata.labels }, spec: { ...(t.spec as object), namespaceOptions: { quota: 99 } } });
     await vi.waitFor(async () => expect((await capsuleTenant(B))!.spec).toMatchObject({ namespaceOptions: { quota: 3 } }), { timeout: 60_000, interval: 100 });

@@ -19,14 +19,22 @@ export const AGENT = {
   username: 'system:serviceaccount:kubenova-system:kubenova-agent',
 } as const;
 
-/** The ClusterRole an app's own identity gets in its project namespace besides `admin`
- *  (VelaAdapter): vela-core writes the Application and the components' ControllerRevisions as
- *  that identity. */
+/** What the identity of a project's apps needs besides `admin` (VelaAdapter): vela-core writes
+ *  the Application and the components' ControllerRevisions as that identity. */
 export const APP_RUNNER_ROLE = 'kubenova-app-runner';
+
+/** The ClusterRole the identity of a project's apps is bound to in the project's namespace:
+ *  `admin` and the app-runner role, aggregated by the cluster (kube-controller-manager), so that
+ *  one RoleBinding gives both. Every RoleBinding in a tenant namespace is a write Capsule admits,
+ *  and Capsule admits few per second (docs/performance.md): one per project, not two. */
+export const APP_IDENTITY_ROLE = 'kubenova-app-identity';
+
+/** The label that aggregates a ClusterRole into APP_IDENTITY_ROLE. */
+export const AGGREGATE_TO_APP_IDENTITY = 'kubenova.io/aggregate-to-app-identity';
 
 /** ClusterRoles the adapters reference in RoleBindings (tenant owners, additional roles, apps'
  *  identities): RBAC only lets the agent bind roles it holds itself or has `bind` on. */
-export const BINDABLE_CLUSTER_ROLES = ['admin', 'edit', 'view', 'capsule-namespace-deleter', 'capsule-namespace-provisioner', APP_RUNNER_ROLE];
+export const BINDABLE_CLUSTER_ROLES = ['admin', 'edit', 'view', 'capsule-namespace-deleter', 'capsule-namespace-provisioner', APP_IDENTITY_ROLE];
 
 export const AGENT_LABELS = { 'app.kubernetes.io/managed-by': 'kubenova', 'app.kubernetes.io/component': 'agent' };
 
@@ -139,7 +147,23 @@ export function agentObjects(opts: { kubevela?: boolean } = {}): KubeObject[][] 
     [
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(AGENT.serviceAccount, AGENT.namespace) },
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(AGENT.roleName), rules: AGENT_CLUSTER_RULES },
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(APP_RUNNER_ROLE), rules: APP_RUNNER_RULES },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { ...meta(APP_RUNNER_ROLE), labels: { ...AGENT_LABELS, [AGGREGATE_TO_APP_IDENTITY]: 'true' } },
+        rules: APP_RUNNER_RULES,
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: meta(APP_IDENTITY_ROLE),
+        aggregationRule: {
+          clusterRoleSelectors: [
+            { matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' } },
+            { matchLabels: { [AGGREGATE_TO_APP_IDENTITY]: 'true' } },
+          ],
+        },
+      },
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRoleBinding',

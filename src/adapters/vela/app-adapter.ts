@@ -13,7 +13,7 @@ import {
   PROJECT_OBJECTS_SELECTOR,
 } from '../../domain/ownership.js';
 import { AGENT } from '../cluster/agent-identity.js';
-import { APP_IDENTITY_BINDINGS, projectAppUsername, ROLE_BINDING_TYPE, SERVICE_ACCOUNT_TYPE } from '../cluster/app-identity.js';
+import { APP_IDENTITY_BINDING, projectAppUsername, ROLE_BINDING_TYPE, SERVICE_ACCOUNT_TYPE } from '../cluster/app-identity.js';
 import type { ClusterWatch, OwnedType, ProjectionAdapter } from '../contract.js';
 import type { KubeObject, TypeRef } from '../kube/types.js';
 import { explainVela } from './admission.js';
@@ -67,11 +67,9 @@ export const velaAppAdapter: ProjectionAdapter<AppIntent, void, void> = {
       return waiting(`the namespace of project "${intent.project}" is not on this cluster yet`);
     }
     // Written as the project's identity, the Application would be refused until it is bound.
-    for (const name of Object.values(APP_IDENTITY_BINDINGS)) {
-      const binding = await client.get({ ...ROLE_BINDING_TYPE, namespace: intent.project, name }, { signal });
-      if (!binding || !isOwnedBy(binding.metadata.labels, { tenant: intent.tenant, project: intent.project })) {
-        return waiting(`the identity of project "${intent.project}"'s apps is not bound on this cluster yet`);
-      }
+    const binding = await client.get({ ...ROLE_BINDING_TYPE, namespace: intent.project, name: APP_IDENTITY_BINDING }, { signal });
+    if (!binding || !isOwnedBy(binding.metadata.labels, { tenant: intent.tenant, project: intent.project })) {
+      return waiting(`the identity of project "${intent.project}"'s apps is not bound on this cluster yet`);
     }
     return { ctx: undefined, input: undefined };
   },

@@ -367,7 +367,7 @@ describe('planProject', () => {
     it(c.reason, () => {
       const objects = objectsOf(planProject('acme-web', c.intent, CAPSULE_V014));
       // Every project also holds the identity its apps run as (its own test below).
-      expect(objects.map((o) => o.kind)).toEqual([...c.kinds, 'ServiceAccount', 'RoleBinding', 'RoleBinding']);
+      expect(objects.map((o) => o.kind)).toEqual([...c.kinds, 'ServiceAccount', 'RoleBinding']);
       if (c.network) expect(specOf(objects, 'NetworkPolicy', 'acme-web')).toEqual(c.network);
       if (c.limits) expect(specOf(objects, 'LimitRange', 'acme-web')).toEqual(c.limits);
     });
@@ -385,7 +385,7 @@ describe('planProject', () => {
     }
   });
 
-  it("holds the identity its apps run as: a ServiceAccount in kubenova-system bound to admin and the app-runner role in the project's namespace only", () => {
+  it("holds the identity its apps run as: a ServiceAccount in kubenova-system, bound in the project's namespace only, by one RoleBinding to the role aggregating admin and the app-runner role", () => {
     const objects = objectsOf(planProject('acme-web', tenant(), CAPSULE_V014));
     const subject = { kind: 'ServiceAccount', name: projectAppServiceAccount('acme-web'), namespace: 'kubenova-system' };
     expect(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
@@ -393,10 +393,7 @@ describe('planProject', () => {
     ]);
     expect(
       objects.filter((o) => o.kind === 'RoleBinding').map((o) => [o.metadata.namespace, o.metadata.name, (o.roleRef as { name: string }).name, o.subjects]),
-    ).toEqual([
-      ['acme-web', 'kubenova-apps-admin', 'admin', [subject]],
-      ['acme-web', 'kubenova-apps-runner', 'kubenova-app-runner', [subject]],
-    ]);
+    ).toEqual([['acme-web', 'kubenova-apps', 'kubenova-app-identity', [subject]]]);
   });
 
   it('a project on a cluster without Capsule is unsupported, like its tenant', () => {

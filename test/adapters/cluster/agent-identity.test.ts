@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AGENT, AGENT_CLUSTER_RULES, agentObjects } from '../../../src/adapters/cluster/agent-identity.js';
+import { AGENT, AGENT_CLUSTER_RULES, agentObjects, APP_RUNNER_RULES } from '../../../src/adapters/cluster/agent-identity.js';
 
 describe("the agent's identity", () => {
   it('is applied in two stages: namespaces first, then what lives in them and the RBAC', () => {
@@ -9,6 +9,7 @@ describe("the agent's identity", () => {
       'ServiceAccount/kubenova-system/kubenova-agent',
       'ClusterRole//kubenova-agent',
       'ClusterRole//kubenova-app-runner',
+      'ClusterRole//kubenova-app-identity',
       'ClusterRoleBinding//kubenova-agent',
       // What grants with custom verbs bind (the agent may bind exactly these).
       ...['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'].map((v) => `ClusterRole//kubenova-grant-${v}`),
@@ -22,6 +23,25 @@ describe("the agent's identity", () => {
     expect(names(second!)).toEqual(common);
     // With KubeVela in the cluster: a Role in vela-system for the Definitions KubeNova installs.
     expect(names(agentObjects({ kubevela: true })[1]!)).toEqual([...common, 'Role/vela-system/kubenova-agent', 'RoleBinding/vela-system/kubenova-agent']);
+  });
+
+  it("gives the identity of a project's apps one role to be bound to: admin and the app-runner rules, aggregated by the cluster", () => {
+    const roles = agentObjects()[1]!.filter((o) => o.kind === 'ClusterRole');
+    const runner = roles.find((o) => o.metadata.name === 'kubenova-app-runner')!;
+    expect(runner.rules).toEqual(APP_RUNNER_RULES);
+    const identity = roles.find((o) => o.metadata.name === 'kubenova-app-identity')!;
+    expect(identity.rules).toBeUndefined();
+    const selectors = (identity.aggregationRule as { clusterRoleSelectors: { matchLabels: Record<string, string> }[] }).clusterRoleSelectors;
+    // admin's own selector (so the role is admin's rights, whatever aggregates into admin), and the runner's label.
+    expect(selectors).toEqual([
+      { matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' } },
+      { matchLabels: { 'kubenova.io/aggregate-to-app-identity': 'true' } },
+    ]);
+    expect(runner.metadata.labels).toMatchObject(selectors[1]!.matchLabels);
+    // The agent may bind it, and no longer the runner role alone.
+    const bindable = AGENT_CLUSTER_RULES.find((r) => r.resources.includes('clusterroles') && r.resourceNames?.includes('admin'))!;
+    expect(bindable.resourceNames).toContain('kubenova-app-identity');
+    expect(bindable.resourceNames).not.toContain('kubenova-app-runner');
   });
 
   it('never gets wildcards, secrets cluster-wide, or RBAC role writes', () => {
