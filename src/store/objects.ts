@@ -159,6 +159,23 @@ export class SqlObjectStore implements ObjectStore {
     return page;
   }
 
+  async firstName(kind: Kind, where: { names?: readonly string[]; namePrefix?: string }): Promise<string | undefined> {
+    const p = new Params();
+    // One branch per condition, each its own range of the primary key, so that neither walks
+    // the kind's names in order.
+    const branches: string[] = [];
+    if (where.names !== undefined && where.names.length > 0) branches.push(`name = ANY(${p.add(where.names)}::text[])`);
+    if (where.namePrefix !== undefined) branches.push(namePrefixSql(where.namePrefix, p));
+    if (branches.length === 0) return undefined;
+    const k = p.add(kind);
+    const first = branches.map((b) => `SELECT name FROM objects WHERE kind = ${k} AND ${b} ORDER BY name LIMIT 1`);
+    const rows = await this.db.query<{ name: string }>(
+      first.length === 1 ? first[0]! : `${first.map((q) => `(${q})`).join(' UNION ALL ')} ORDER BY name LIMIT 1`,
+      p.values,
+    );
+    return rows[0]?.name;
+  }
+
   /** How many objects the options select over all pages (the cursor aside). */
   private async count(kind: Kind, opts: ListOptions): Promise<number> {
     const p = new Params();

@@ -197,6 +197,9 @@ export interface ObjectStore {
   get<S>(kind: Kind, name: string): Promise<Resource<S> | undefined>;
   /** Ordered by name (bytewise); a cursor stays valid while objects are inserted or removed. */
   list<S>(kind: Kind, opts: ListOptions): Promise<Page<Resource<S>>>;
+  /** The first name (bytewise) of the objects of `kind` that have one of `names` or a name
+   *  starting with `namePrefix`: one query on the primary key, no object read. */
+  firstName(kind: Kind, where: { names?: readonly string[]; namePrefix?: string }): Promise<string | undefined>;
   /** Changes labels/spec/finalizers; bumps `generation` only if the spec really changed.
    *  Adding a finalizer to an object being deleted is INVALID_ARGUMENT. If the patch removes the
    *  last finalizer of an object being deleted, the object is removed and its final state is

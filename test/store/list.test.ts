@@ -191,6 +191,20 @@ describe.each(backends)('listing ($name)', (backend) => {
     test.each(cases)('$reason', async ({ opts, want }) => {
       expect((await allPages('Project', { limit: 2, ...opts })).names).toEqual(want);
     });
+
+    const firsts: { where: { names?: string[]; namePrefix?: string }; want: string | undefined; reason: string }[] = [
+      { where: { names: ['p-b1', 'p-a2'] }, want: 'p-a2', reason: 'the first of the names held' },
+      { where: { names: ['p-x', 'p-none'] }, want: 'p-none', reason: 'names not held are skipped' },
+      { where: { namePrefix: 'p-b' }, want: 'p-b1', reason: 'the first name with the prefix' },
+      { where: { names: ['p-c1'], namePrefix: 'p-a' }, want: 'p-a1', reason: 'the first of both, in name order' },
+      { where: { names: ['p-a1'], namePrefix: 'p-c' }, want: 'p-a1', reason: 'a name before the prefixed ones' },
+      { where: { names: ['p-x'], namePrefix: 'p-y' }, want: undefined, reason: 'neither held' },
+      { where: { names: [] }, want: undefined, reason: 'no names, no prefix: nothing asked' },
+      { where: { names: ["p-a1' OR TRUE --"], namePrefix: '%' }, want: undefined, reason: 'the text is data, never SQL or a pattern' },
+    ];
+    test.each(firsts)('firstName: $reason', async ({ where, want }) => {
+      expect(await store.objects.firstName('Project', where)).toBe(want);
+    });
   });
   describe('phases, a part of the name, and counts', () => {
     // Kind KubeconfigGrant holds only these objects.
