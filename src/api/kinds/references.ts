@@ -57,15 +57,12 @@ export async function requireDisjointPrefix(ctx: AdmissionContext, name: string)
     const reason = `overlaps tenant "${other}": with the tenant prefix rule, one tenant's name may not start with another's and a dash`;
     return new ApiError('UNPROCESSABLE', `name ${reason}`, [{ field: 'body/name', reason }]);
   };
-  // Asked of the store by name, never by reading every tenant: the tenants `name` starts with
-  // (plus a dash), shortest first, then the first tenant that starts with `name-`. The first
-  // overlap in name order is the one named, as when every tenant was read in order.
-  for (const dash of name.matchAll(/-/g)) {
-    const other = name.slice(0, dash.index);
-    if (await ctx.objects.get('Tenant', other)) throw overlap(other);
-  }
-  const { items } = await ctx.objects.list('Tenant', { limit: 1, namePrefix: `${name}-` });
-  if (items[0]) throw overlap(items[0].name);
+  // One question to the store, never a read of every tenant: the first in name order of the
+  // tenants `name` starts with (plus a dash) and those starting with `name-`, the one named when
+  // every tenant was read in order.
+  const prefixes = [...name.matchAll(/-/g)].map((dash) => name.slice(0, dash.index));
+  const other = await ctx.objects.firstName('Tenant', { names: prefixes, namePrefix: `${name}-` });
+  if (other !== undefined) throw overlap(other);
 }
 
 /** Duplicate `name`s in a list of named items, as problems. */

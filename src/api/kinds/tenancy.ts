@@ -32,6 +32,8 @@ export async function requireTenantCapabilities(
   field: string,
   subject: string,
 ): Promise<void> {
+  // A placement that names no cluster and has no selector selects none: nothing to read.
+  if (!placement?.clusters?.length && placement?.clusterSelector === undefined) return;
   const problems: { field: string; reason: string }[] = [];
   for (const cluster of await registeredClusters(objects)) {
     if (!placementSelects(placement, cluster) || placementSelects(previous, cluster)) continue;
