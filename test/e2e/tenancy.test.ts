@@ -332,16 +332,9 @@ describe('drift', () => {
     await c.delete(ref);
     await vi.waitFor(async () => expect(await c.get(ref)).toBeDefined(), { timeout: 60_000, interval: 100 });
     report(`deleted NetworkPolicy → back: ${(performance.now() - t0).toFixed(0)} ms`);
-    // The identity of the project's apps too: its binding in the namespace and its ServiceAccount.
-    for (const identity of [
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace: P1, name: 'kubenova-apps' },
-      { apiVersion: 'v1', kind: 'ServiceAccount', namespace: AGENT.namespace, name: projectAppServiceAccount(P1) },
-    ]) {
-      await c.delete(identity);
-      await vi.waitFor(async () => expect(await c.get(identity)).toBeDefined(), { timeout: 60_000, interval: 100 });
-    }
     // A binding an earlier version wrote for the identity (it bound admin and the app-runner role
-    // one RoleBinding each) is the project's but no longer planned: it is removed.
+    // one RoleBinding each) is the project's but no longer planned: a full reconcile removes it
+    // (after an upgrade the first one is full; here, the repair below).
     const legacy = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace: P1, name: 'kubenova-apps-admin' };
     const projectLabels = { 'app.kubernetes.io/managed-by': 'kubenova', 'kubenova.io/tenant': TENANT, 'kubenova.io/project': P1 };
     await c.apply({
@@ -351,6 +344,14 @@ describe('drift', () => {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
       subjects: [{ kind: 'ServiceAccount', name: projectAppServiceAccount(P1), namespace: AGENT.namespace }],
     });
+    // The identity of the project's apps too: its binding in the namespace and its ServiceAccount.
+    for (const identity of [
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace: P1, name: 'kubenova-apps' },
+      { apiVersion: 'v1', kind: 'ServiceAccount', namespace: AGENT.namespace, name: projectAppServiceAccount(P1) },
+    ]) {
+      await c.delete(identity);
+      await vi.waitFor(async () => expect(await c.get(identity)).toBeDefined(), { timeout: 60_000, interval: 100 });
+    }
     await vi.waitFor(async () => expect(await c.get(legacy)).toBeUndefined(), { timeout: 60_000, interval: 100 });
     const t = (await capsuleTenant(B))!;
     await c.apply({ ...TENANT_TYPE, metadata: { name: TENANT, labels: t.metadata.labels }, spec: { ...(t.spec as object), namespaceOptions: { quota: 99 } } });
