@@ -5,6 +5,11 @@
 //   BENCH_KUBECONFIG=/tmp/kubenova-testenv/<id>/kubeconfigs/admin.kubeconfig BENCH_MODE=apps \
 //     BENCH_N=50 BENCH_ROUNDS=2 npm run bench:scale
 //
+// Spread over several clusters: BENCH_KUBECONFIG=<admin kubeconfig>,<another>,... (one testenv
+// cluster each). The tenant of the apps is placed on all of them and app i goes to cluster
+// i mod C (the App's `clusters`), resp. tenant i is placed on cluster i mod C; the direct side
+// applies object i to the same cluster, with one client per cluster.
+//
 // BENCH_MODE=apps: N Apps (a webservice with a scaler, 2 replicas) in one project, POSTed to the
 // API → all Deployed; against N Applications applied to vela-core in a namespace of a Capsule
 // tenant of their own, made as KubeNova makes a project's (so Capsule's webhooks see every write
@@ -59,7 +64,7 @@ import { listAll } from '../src/store/paging.js';
 import { countingClients, type ApiCall } from '../test/support/api-calls.js';
 import { agentOf, benchServer, directAppIdentity, directTenantNamespace, plannedTenancy, type BenchServer } from './support.js';
 
-const KUBECONFIG = process.env.BENCH_KUBECONFIG;
+const KUBECONFIGS = (process.env.BENCH_KUBECONFIG ?? '').split(',').filter(Boolean);
 const MODE = process.env.BENCH_MODE ?? 'apps';
 const N = Number(process.env.BENCH_N ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -70,7 +75,7 @@ const SIDES = (process.env.BENCH_SIDES ?? 'kubenova,direct').split(',');
 /** Workers per projected kind (default: the runtime's). */
 const WORKERS = process.env.BENCH_WORKERS ? Number(process.env.BENCH_WORKERS) : undefined;
 const IDLE_MS = Number(process.env.BENCH_IDLE_S ?? 0) * 1000;
-if (!KUBECONFIG) throw new Error('set BENCH_KUBECONFIG to a testenv cluster admin kubeconfig');
+if (KUBECONFIGS.length === 0) throw new Error('set BENCH_KUBECONFIG to testenv clusters admin kubeconfigs (comma-separated)');
 if (MODE !== 'apps' && MODE !== 'tenants') throw new Error('BENCH_MODE is apps or tenants');
 
 const suffix = randomBytes(3).toString('hex');
@@ -155,8 +160,11 @@ interface Result {
 async function main(): Promise<void> {
   log(`load average at start: ${load()}`);
   const loadAtStart = load();
-  const kubeconfig = await readFile(KUBECONFIG!, 'utf8');
-  const admin = await KubeClusterClient.fromKubeconfigText('admin', kubeconfig);
+  const kubeconfigs = await Promise.all(KUBECONFIGS.map((path) => readFile(path, 'utf8')));
+  const admins = await Promise.all(kubeconfigs.map((text, k) => KubeClusterClient.fromKubeconfigText(`admin-${k}`, text)));
+  const C = admins.length;
+  /** Object i lives on cluster i mod C. */
+  const on = (i: number) => i % C;
   const dir = await mkdtemp(join(tmpdir(), 'kubenova-bench-scale-'));
   const store = await createStore({ kind: 'embedded', dataDir: dir });
   const logger = pino({ level: 'silent' });
@@ -198,31 +206,50 @@ async function main(): Promise<void> {
   const stored = async (kind: 'App' | 'Tenant' | 'Project', prefix: string) =>
     (await listAll(store.objects, kind)).filter((o) => o.name.startsWith(prefix)).length;
 
-  // Setup: the cluster, and one tenant + project (the apps' project; the tenants' spec template).
-  const cluster = `bench-${suffix}`;
+  // Setup: the clusters, and one tenant + project on all of them (the apps' project; the
+  // tenants' spec template).
+  const clusters = kubeconfigs.map((_, k) => (C === 1 ? `bench-${suffix}` : `bench-${suffix}-${k}`));
   const tenant = `bench-${suffix}`;
   const project = `${tenant}-apps`;
-  const tenantSpec = { owners: [{ kind: 'User', name: 'bench-owner' }], placement: { clusters: [cluster] } };
-  await call('POST', '/api/v1/clusters', { name: cluster, kubeconfig: Buffer.from(kubeconfig).toString('base64') });
-  await until('capabilities', async () => (await store.objects.get('Cluster', cluster))?.status.capabilities !== undefined);
+  const owners = [{ kind: 'User', name: 'bench-owner' }];
+  const tenantSpec = { owners, placement: { clusters } };
+  for (const [k, cluster] of clusters.entries()) {
+    await call('POST', '/api/v1/clusters', { name: cluster, kubeconfig: Buffer.from(kubeconfigs[k]!).toString('base64') });
+    await until('capabilities', async () => (await store.objects.get('Cluster', cluster))?.status.capabilities !== undefined);
+  }
   await call('POST', '/api/v1/tenants', { name: tenant, spec: tenantSpec });
   await call('POST', `/api/v1/tenants/${tenant}/projects`, { name: project });
   await until('setup project Deployed', async () => (await deployed('Project', project)) === 1);
-  log(`cluster ${cluster} registered, project ${project} Deployed`);
+  log(`clusters ${clusters.join(', ')} registered, project ${project} Deployed`);
 
   // The direct side's clients. Apps: the admin impersonating a user bound to admin + app-runner
   // in a namespace of a Capsule tenant of its own, made as KubeNova makes a project's (the same
   // guards, and Capsule's webhooks see every write in it, as in KubeNova's). Tenants: KubeNova's
   // own agent credentials, a separate client.
-  const { agent, caps } = await agentOf(store, cluster);
   const template = (await store.objects.get('Tenant', tenant))!.spec as TenantSpec;
   const intent = (name: string): TenantIntent => ({ name, spec: template, policySets: [] });
-  const directTenant =
-    MODE === 'apps' ? await directTenantNamespace({ admin, agent, caps, spec: template, tenant: `bench-direct-${suffix}`, timeoutMs: TIMEOUT_MS }) : undefined;
-  const { namespace: directNs, user } = await directAppIdentity(admin, suffix, directTenant?.namespace);
+  const direct = await Promise.all(
+    clusters.map(async (cluster, k) => {
+      const admin = admins[k]!;
+      const { agent, caps } = await agentOf(store, cluster);
+      const tenantName = C === 1 ? `bench-direct-${suffix}` : `bench-direct-${suffix}-${k}`;
+      const tenant =
+        MODE === 'apps' ? await directTenantNamespace({ admin, agent, caps, spec: template, tenant: tenantName, timeoutMs: TIMEOUT_MS }) : undefined;
+      const { namespace, user } = await directAppIdentity(admin, C === 1 ? suffix : `${suffix}-${k}`, tenant?.namespace);
+      return { cluster, admin, agent, caps, tenant, namespace, user };
+    }),
+  );
   const directCalls: ApiCall[] = [];
-  const directWriter = countingClients({ forCluster: (_cluster: string) => Promise.resolve(MODE === 'apps' ? admin.impersonating(user) : agent) }, directCalls);
-  const writer = await directWriter.clients.forCluster(cluster);
+  const byCluster = new Map(direct.map((d) => [d.cluster, d]));
+  const directWriter = countingClients(
+    {
+      forCluster: (cluster: string) =>
+        Promise.resolve(MODE === 'apps' ? byCluster.get(cluster)!.admin.impersonating(byCluster.get(cluster)!.user) : byCluster.get(cluster)!.agent),
+    },
+    directCalls,
+  );
+  const writers = await Promise.all(clusters.map((cluster) => directWriter.clients.forCluster(cluster)));
+  const sum = async (perCluster: (k: number) => Promise<number>) => (await Promise.all(clusters.map((_, k) => perCluster(k)))).reduce((a, b) => a + b, 0);
   let polls = 0;
 
   const results: Result[] = [];
@@ -278,7 +305,9 @@ async function main(): Promise<void> {
     );
   };
 
-  const deploymentsIn = async (ns: string) => (await admin.list(DEPLOYMENT, { namespace: ns, metadataOnly: true })).length;
+  const deploymentsIn = (ns: (k: number) => string) => sum(async (k) => (await admins[k]!.list(DEPLOYMENT, { namespace: ns(k), metadataOnly: true })).length);
+  const namespacesStartingWith = (prefix: string) =>
+    sum(async (k) => (await admins[k]!.list(NAMESPACE, { metadataOnly: true })).filter((ns) => ns.metadata.name.startsWith(prefix)).length);
 
   for (let round = 1; round <= ROUNDS; round++) {
     // An app's name starts with its tenant's.
@@ -289,30 +318,40 @@ async function main(): Promise<void> {
         await measure(
           round,
           'KubeNova',
-          () => pool(N, CONCURRENCY, (i) => call('POST', '/api/v1/apps', { name: `${kn}${i}`, spec: { project, ...appSpec(`${kn}${i}`) } })),
+          () =>
+            pool(N, CONCURRENCY, (i) =>
+              call('POST', '/api/v1/apps', { name: `${kn}${i}`, spec: { project, ...(C > 1 && { clusters: [clusters[on(i)]] }), ...appSpec(`${kn}${i}`) } }),
+            ),
           () => deployed('App', kn),
         );
         await idle(round);
         await pool(N, CONCURRENCY, (i) => call('DELETE', `/api/v1/apps/${kn}${i}`));
         await until('KubeNova apps deleted', async () => (await stored('App', kn)) === 0);
-        await until('KubeNova Deployments gone', async () => (await deploymentsIn(project)) === 0);
+        await until('KubeNova Deployments gone', async () => (await deploymentsIn(() => project)) === 0);
       }
       if (SIDES.includes('direct')) {
         await measure(
           round,
           'direct',
-          () => pool(N, CONCURRENCY, (i) => writer.apply({ ...APPLICATION, metadata: { name: `${dn}${i}`, namespace: directNs }, spec: appSpec(`${dn}${i}`) })),
-          async () => {
-            polls++;
-            return (await admin.list(APPLICATION, { namespace: directNs })).filter((a) => {
-              const s = a.status as { status?: string; observedGeneration?: number } | undefined;
-              return a.metadata.name.startsWith(dn) && s?.status === 'running' && s.observedGeneration === a.metadata.generation;
-            }).length;
-          },
+          () =>
+            pool(N, CONCURRENCY, (i) =>
+              writers[on(i)]!.apply({ ...APPLICATION, metadata: { name: `${dn}${i}`, namespace: direct[on(i)]!.namespace }, spec: appSpec(`${dn}${i}`) }),
+            ),
+          () =>
+            sum(async (k) => {
+              polls++;
+              return (await admins[k]!.list(APPLICATION, { namespace: direct[k]!.namespace })).filter((a) => {
+                const s = a.status as { status?: string; observedGeneration?: number } | undefined;
+                return a.metadata.name.startsWith(dn) && s?.status === 'running' && s.observedGeneration === a.metadata.generation;
+              }).length;
+            }),
         );
-        await pool(N, CONCURRENCY, (i) => admin.delete({ ...APPLICATION, namespace: directNs, name: `${dn}${i}` }));
-        await until('direct Applications deleted', async () => (await admin.list(APPLICATION, { namespace: directNs, metadataOnly: true })).length === 0);
-        await until('direct Deployments gone', async () => (await deploymentsIn(directNs)) === 0);
+        await pool(N, CONCURRENCY, (i) => admins[on(i)]!.delete({ ...APPLICATION, namespace: direct[on(i)]!.namespace, name: `${dn}${i}` }));
+        await until(
+          'direct Applications deleted',
+          async () => (await sum(async (k) => (await admins[k]!.list(APPLICATION, { namespace: direct[k]!.namespace, metadataOnly: true })).length)) === 0,
+        );
+        await until('direct Deployments gone', async () => (await deploymentsIn((k) => direct[k]!.namespace)) === 0);
       }
     } else {
       if (SIDES.includes('kubenova')) {
@@ -321,7 +360,7 @@ async function main(): Promise<void> {
           'KubeNova',
           () =>
             pool(N, CONCURRENCY, async (i) => {
-              await call('POST', '/api/v1/tenants', { name: `${kn}${i}`, spec: tenantSpec });
+              await call('POST', '/api/v1/tenants', { name: `${kn}${i}`, spec: { owners, placement: { clusters: [clusters[on(i)]] } } });
               await call('POST', `/api/v1/tenants/${kn}${i}/projects`, { name: `${kn}${i}-p` });
             }),
           async () => Math.min(await deployed('Tenant', kn), await deployed('Project', kn)),
@@ -332,9 +371,7 @@ async function main(): Promise<void> {
           await call('DELETE', `/api/v1/tenants/${kn}${i}`);
         });
         await until('KubeNova tenants deleted', async () => (await stored('Tenant', kn)) + (await stored('Project', kn)) === 0);
-        await until('KubeNova namespaces gone', async () =>
-          (await admin.list(NAMESPACE, { metadataOnly: true })).every((ns) => !ns.metadata.name.startsWith(kn)),
-        );
+        await until('KubeNova namespaces gone', async () => (await namespacesStartingWith(kn)) === 0);
       }
       if (SIDES.includes('direct')) {
         await measure(
@@ -343,34 +380,38 @@ async function main(): Promise<void> {
           () =>
             pool(N, CONCURRENCY, async (i) => {
               const name = `${dn}${i}`;
-              for (const obj of plannedTenancy(planTenant(intent(name), caps))) await writer.apply(obj);
-              for (const obj of capsuleAlone(plannedTenancy(planProject(`${name}-p`, intent(name), caps)))) await writer.apply(obj);
+              const { caps } = direct[on(i)]!;
+              for (const obj of plannedTenancy(planTenant(intent(name), caps))) await writers[on(i)]!.apply(obj);
+              for (const obj of capsuleAlone(plannedTenancy(planProject(`${name}-p`, intent(name), caps)))) await writers[on(i)]!.apply(obj);
             }),
-          async () => {
-            polls += 2;
-            const [tenants, namespaces] = await Promise.all([admin.list(TENANT_TYPE), admin.list(NAMESPACE, { metadataOnly: true })]);
-            const nsByName = new Map(namespaces.map((ns) => [ns.metadata.name, ns]));
-            return tenants.filter(
-              (t) =>
-                t.metadata.name.startsWith(dn) &&
-                tenantReadiness(t).state === 'ready' &&
-                namespaceAdoption(nsByName.get(`${t.metadata.name}-p`), t.metadata.name, t.metadata.uid).state === 'ready',
-            ).length;
-          },
+          () =>
+            sum(async (k) => {
+              polls += 2;
+              const [tenants, namespaces] = await Promise.all([admins[k]!.list(TENANT_TYPE), admins[k]!.list(NAMESPACE, { metadataOnly: true })]);
+              const nsByName = new Map(namespaces.map((ns) => [ns.metadata.name, ns]));
+              return tenants.filter(
+                (t) =>
+                  t.metadata.name.startsWith(dn) &&
+                  tenantReadiness(t).state === 'ready' &&
+                  namespaceAdoption(nsByName.get(`${t.metadata.name}-p`), t.metadata.name, t.metadata.uid).state === 'ready',
+              ).length;
+            }),
         );
-        const gone = (await admin.list(TENANT_TYPE)).filter((t: KubeObject) => t.metadata.name.startsWith(dn));
-        await pool(gone.length, CONCURRENCY, async (i) => {
-          const t = gone[i]!;
-          await admin.delete({ ...NAMESPACE, name: `${t.metadata.name}-p` });
-          await admin.apply(releasedTenant(t));
-          await admin.delete({ ...TENANT_TYPE, name: t.metadata.name });
-        });
-        await until('direct Tenants deleted', async () =>
-          (await admin.list(TENANT_TYPE, { metadataOnly: true })).every((t) => !t.metadata.name.startsWith(dn)),
+        for (const admin of admins) {
+          const gone = (await admin.list(TENANT_TYPE)).filter((t: KubeObject) => t.metadata.name.startsWith(dn));
+          await pool(gone.length, CONCURRENCY, async (i) => {
+            const t = gone[i]!;
+            await admin.delete({ ...NAMESPACE, name: `${t.metadata.name}-p` });
+            await admin.apply(releasedTenant(t));
+            await admin.delete({ ...TENANT_TYPE, name: t.metadata.name });
+          });
+        }
+        await until(
+          'direct Tenants deleted',
+          async () =>
+            (await sum(async (k) => (await admins[k]!.list(TENANT_TYPE, { metadataOnly: true })).filter((t) => t.metadata.name.startsWith(dn)).length)) === 0,
         );
-        await until('direct namespaces gone', async () =>
-          (await admin.list(NAMESPACE, { metadataOnly: true })).every((ns) => !ns.metadata.name.startsWith(dn)),
-        );
+        await until('direct namespaces gone', async () => (await namespacesStartingWith(dn)) === 0);
       }
     }
   }
@@ -379,7 +420,9 @@ async function main(): Promise<void> {
 
   // The table.
   const what = MODE === 'apps' ? 'apps' : 'tenants+projects';
-  console.log(`\n## ${N} ${what} created at once, ${ROUNDS} rounds, concurrency ${CONCURRENCY} (load average ${loadAtStart} → ${loadAtEnd})\n`);
+  console.log(
+    `\n## ${N} ${what} created at once on ${C} cluster${C > 1 ? 's' : ''}, ${ROUNDS} rounds, concurrency ${CONCURRENCY} (load average ${loadAtStart} → ${loadAtEnd})\n`,
+  );
   console.log(
     '| round | side | N | seconds | objects/s | ratio (KubeNova/direct, objects/s) | API calls per object (by verb) | reconciles per object | peak RSS MiB | CPU s (this process) | load 1/5/15 min start → end |',
   );
@@ -414,14 +457,18 @@ async function main(): Promise<void> {
   await call('DELETE', `/api/v1/projects/${project}`);
   await call('DELETE', `/api/v1/tenants/${tenant}`);
   await until('setup tenant deleted', async () => (await store.objects.get('Tenant', tenant)) === undefined, 180_000).catch((err: Error) => log(err.message));
-  if (directTenant) await directTenant.remove();
-  else await admin.delete({ ...NAMESPACE, name: directNs });
+  for (const d of direct) {
+    if (d.tenant) await d.tenant.remove();
+    else await d.admin.delete({ ...NAMESPACE, name: d.namespace });
+  }
   await runtime.stop();
   await server.app.close();
   events.close();
   await store.close();
-  admin.close();
-  agent.close();
+  for (const d of direct) {
+    d.admin.close();
+    d.agent.close();
+  }
   await rm(dir, { recursive: true, force: true });
 }
 
