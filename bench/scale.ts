@@ -51,7 +51,7 @@ import { planProject, planTenant, releasedTenant, type TenantIntent } from '../s
 import { namespaceAdoption, tenantReadiness } from '../src/adapters/capsule/observe.js';
 import { TENANT_TYPE } from '../src/adapters/capsule/capsule-api.js';
 import { KubeClusterClient } from '../src/adapters/kube/client.js';
-import type { KubeObject } from '../src/adapters/kube/types.js';
+import type { KubeObject, TypeRef } from '../src/adapters/kube/types.js';
 import { clusterWriteServices } from '../src/api/write-services.js';
 import type { TenantSpec } from '../src/domain/kinds/tenant.js';
 import { createEventRecorder } from '../src/observability/events.js';
@@ -243,8 +243,10 @@ async function main(): Promise<void> {
   const byCluster = new Map(direct.map((d) => [d.cluster, d]));
   const directWriter = countingClients(
     {
-      forCluster: (cluster: string) =>
-        Promise.resolve(MODE === 'apps' ? byCluster.get(cluster)!.admin.impersonating(byCluster.get(cluster)!.user) : byCluster.get(cluster)!.agent),
+      forCluster: (cluster: string) => {
+        const d = byCluster.get(cluster)!;
+        return Promise.resolve(MODE === 'apps' ? d.admin.impersonating(d.user) : d.agent);
+      },
     },
     directCalls,
   );
@@ -306,8 +308,9 @@ async function main(): Promise<void> {
   };
 
   const deploymentsIn = (ns: (k: number) => string) => sum(async (k) => (await admins[k]!.list(DEPLOYMENT, { namespace: ns(k), metadataOnly: true })).length);
-  const namespacesStartingWith = (prefix: string) =>
-    sum(async (k) => (await admins[k]!.list(NAMESPACE, { metadataOnly: true })).filter((ns) => ns.metadata.name.startsWith(prefix)).length);
+  /** Objects of `type` on all clusters whose name starts with `prefix`. */
+  const countNamed = (type: TypeRef, prefix: string) =>
+    sum(async (k) => (await admins[k]!.list(type, { metadataOnly: true })).filter((o) => o.metadata.name.startsWith(prefix)).length);
 
   for (let round = 1; round <= ROUNDS; round++) {
     // An app's name starts with its tenant's.
@@ -371,7 +374,7 @@ async function main(): Promise<void> {
           await call('DELETE', `/api/v1/tenants/${kn}${i}`);
         });
         await until('KubeNova tenants deleted', async () => (await stored('Tenant', kn)) + (await stored('Project', kn)) === 0);
-        await until('KubeNova namespaces gone', async () => (await namespacesStartingWith(kn)) === 0);
+        await until('KubeNova namespaces gone', async () => (await countNamed(NAMESPACE, kn)) === 0);
       }
       if (SIDES.includes('direct')) {
         await measure(
@@ -406,12 +409,8 @@ async function main(): Promise<void> {
             await admin.delete({ ...TENANT_TYPE, name: t.metadata.name });
           });
         }
-        await until(
-          'direct Tenants deleted',
-          async () =>
-            (await sum(async (k) => (await admins[k]!.list(TENANT_TYPE, { metadataOnly: true })).filter((t) => t.metadata.name.startsWith(dn)).length)) === 0,
-        );
-        await until('direct namespaces gone', async () => (await namespacesStartingWith(dn)) === 0);
+        await until('direct Tenants deleted', async () => (await countNamed(TENANT_TYPE, dn)) === 0);
+        await until('direct namespaces gone', async () => (await countNamed(NAMESPACE, dn)) === 0);
       }
     }
   }
