@@ -175,12 +175,14 @@ describe('cluster bootstrap with Helm', () => {
     expect(seen.get('capsule')).toEqual(expect.arrayContaining(['Installing', 'Installed']));
     expect(seen.get('capsule')!.indexOf('Installing')).toBeLessThan(seen.get('capsule')!.indexOf('Installed'));
 
-    // Capabilities: the ClusterReconciler finds Capsule and KubeVela now.
+    // Capabilities: the ClusterReconciler finds Capsule and KubeVela now. A discovery woken by
+    // vela-core's CRDs (Helm applies them before the chart's Definitions) may be the stored one
+    // for a moment; the one woken by the run's last status write lists the Definitions.
     const caps = await poll(
-      'capabilities with Capsule and KubeVela',
+      'capabilities with Capsule, KubeVela and its Definitions',
       async () => {
         const c = ((await h.store.objects.get('Cluster', name)) as ClusterObject).status.capabilities;
-        return c?.capsule?.apiVersions.length && c.kubevela?.apiVersions.length ? c : undefined;
+        return c?.capsule?.apiVersions.length && c.kubevela?.definitions.components.length ? c : undefined;
       },
       300_000,
     );
