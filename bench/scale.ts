@@ -41,9 +41,15 @@
 // minute by verb (watches aside), reconciles per minute, and this process's CPU (API, embedded
 // store and runtime; the harness is idle then) as a share of one core. A window over 5 min
 // includes the runtime's periodic resync.
+//
+// BENCH_IDLE_RESYNC=1 (with BENCH_IDLE_S over a minute, so that every look is a full one): after
+// the idle window, one resync pass of every object, as the runtime's periodic resync makes it,
+// and the CPU it took per reconcile: what each Deployed object's periodic look costs. With
+// BENCH_IDLE_PROFILE=<dir>, that pass's CPU profile is written there (node:inspector).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -75,6 +81,8 @@ const SIDES = (process.env.BENCH_SIDES ?? 'kubenova,direct').split(',');
 /** Workers per projected kind (default: the runtime's). */
 const WORKERS = process.env.BENCH_WORKERS ? Number(process.env.BENCH_WORKERS) : undefined;
 const IDLE_MS = Number(process.env.BENCH_IDLE_S ?? 0) * 1000;
+const IDLE_RESYNC = process.env.BENCH_IDLE_RESYNC === '1';
+const IDLE_PROFILE = process.env.BENCH_IDLE_PROFILE;
 if (KUBECONFIGS.length === 0) throw new Error('set BENCH_KUBECONFIG to testenv clusters admin kubeconfigs (comma-separated)');
 if (MODE !== 'apps' && MODE !== 'tenants') throw new Error('BENCH_MODE is apps or tenants');
 
@@ -143,6 +151,24 @@ const cpuSecondsSince = (start: NodeJS.CpuUsage) => {
   return (used.user + used.system) / 1e6;
 };
 
+/** `fn`'s CPU profile, written to `dir` as a .cpuprofile (read with bench/cpuprofile-top.ts). */
+async function profiled<T>(dir: string, name: string, fn: () => Promise<T>): Promise<T> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `${name}.cpuprofile`);
+    await writeFile(file, JSON.stringify(profile));
+    log(`CPU profile: ${file}`);
+  }
+}
+
 interface Result {
   round: number;
   side: 'KubeNova' | 'direct';
@@ -176,14 +202,22 @@ async function main(): Promise<void> {
   // Reconciles and calls per kind, as bench/delivery.ts counts them.
   const reconciles = new Map<string, number>();
   const reconciling = new AsyncLocalStorage<string>();
+  let inFlight = 0;
+  const reconcileTotal = () => [...reconciles.values()].reduce((a, b) => a + b, 0);
   const all = countingClients(clients, [], () => reconciling.getStore());
   const counted = (reg: ReconcilerRegistration): ReconcilerRegistration => ({
     ...reg,
     reconciler: (services) => {
       const inner = typeof reg.reconciler === 'function' ? reg.reconciler({ ...services, clients: all.clients }) : reg.reconciler;
-      const reconcile = (req: Parameters<typeof inner.reconcile>[0]) => (
-        reconciles.set(reg.kind, (reconciles.get(reg.kind) ?? 0) + 1), reconciling.run(reg.kind, () => inner.reconcile(req))
-      );
+      const reconcile = async (req: Parameters<typeof inner.reconcile>[0]) => {
+        reconciles.set(reg.kind, (reconciles.get(reg.kind) ?? 0) + 1);
+        inFlight++;
+        try {
+          return await reconciling.run(reg.kind, () => inner.reconcile(req));
+        } finally {
+          inFlight--;
+        }
+      };
       return Object.assign(Object.create(inner) as typeof inner, { reconcile });
     },
   });
@@ -259,18 +293,43 @@ async function main(): Promise<void> {
   /** Nothing changes for IDLE_MS: what KubeNova does meanwhile. */
   const idle = async (round: number) => {
     if (IDLE_MS <= 0) return;
-    const mark = { calls: all.calls.length, reconciles: [...reconciles.values()].reduce((a, b) => a + b, 0) };
+    const mark = { calls: all.calls.length, reconciles: reconcileTotal() };
     const cpu = process.cpuUsage();
     const t0 = performance.now();
     log(`round ${round} KubeNova: idle for ${IDLE_MS / 1000} s with ${N} ${MODE} Deployed`);
     await new Promise((r) => setTimeout(r, IDLE_MS));
     const minutes = (performance.now() - t0) / 60_000;
     const calls = all.calls.slice(mark.calls);
-    const reconcileCount = [...reconciles.values()].reduce((a, b) => a + b, 0) - mark.reconciles;
+    const reconcileCount = reconcileTotal() - mark.reconciles;
     const cpuShare = cpuSecondsSince(cpu) / (minutes * 60);
     idles.push(
       `round ${round}: ${N} ${MODE} Deployed, idle ${(minutes * 60).toFixed(0)} s: ${(calls.length / minutes).toFixed(1)} Kubernetes API calls/min (${byVerb(calls, minutes) || 'none'}), ` +
         `${(reconcileCount / minutes).toFixed(1)} reconciles/min, CPU ${(cpuShare * 100).toFixed(1)} % of one core`,
+    );
+    log(idles.at(-1)!);
+    if (IDLE_RESYNC) await resyncPass(round);
+  };
+  /** One resync of everything while idle: the CPU of each periodic look (measured inside the
+   *  profile, so without its serialisation; the sampling itself adds a little). */
+  const resyncPass = async (round: number) => {
+    // The tenant and project of the apps (set up once) are looked at too.
+    const expected = MODE === 'apps' ? N + 2 : 2 * N + 2;
+    const before = { calls: all.calls.length, reconciles: reconcileTotal() };
+    let cpuMs = 0;
+    let seconds = 0;
+    const pass = async () => {
+      const cpu = process.cpuUsage();
+      const t0 = performance.now();
+      await runtime.resync();
+      await until('the resync pass', () => Promise.resolve(reconcileTotal() - before.reconciles >= expected && inFlight === 0));
+      cpuMs = cpuSecondsSince(cpu) * 1000;
+      seconds = (performance.now() - t0) / 1000;
+    };
+    await (IDLE_PROFILE ? profiled(IDLE_PROFILE, `resync-round${round}-${MODE}-${N}`, pass) : pass());
+    const count = reconcileTotal() - before.reconciles;
+    idles.push(
+      `round ${round}: one resync pass of ${count} reconciles in ${seconds.toFixed(1)} s: CPU ${cpuMs.toFixed(0)} ms, ${(cpuMs / count).toFixed(1)} ms per reconcile, ` +
+        `${all.calls.length - before.calls} Kubernetes API calls`,
     );
     log(idles.at(-1)!);
   };

@@ -70,6 +70,9 @@ describe('cached reads', () => {
     east.apply('kubectl', configMap('b', 'shop-2', { managed: 'kn', app: 'shop' }));
     east.delete({ ...CONFIG_MAP, namespace: 'a', name: 'shop' });
     expect(names(await reads.list(CONFIG_MAP, { labelSelector: 'managed=kn,app=shop' }))).toEqual(['b/shop-2', 'b/shop-b']);
+    // The same through the namespace index.
+    expect(names(await reads.list(CONFIG_MAP, { namespace: 'b', labelSelector: 'managed=kn,app=shop' }))).toEqual(['b/shop-2', 'b/shop-b']);
+    expect(await reads.list(CONFIG_MAP, { namespace: 'a', labelSelector: 'managed=kn,app=shop' })).toEqual([]);
     expect(enqueued).toContain('App/shop');
   });
 
