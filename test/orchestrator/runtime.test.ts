@@ -161,6 +161,35 @@ describe('runtime', () => {
     await runtime.stop(); // nothing left in flight: before, this waited for the body forever
   });
 
+  it('the periodic resync queues only what has no look scheduled; a resync asked for queues everything', async () => {
+    const store = await setup();
+    for (const name of ['looked', 'forgotten']) await store.objects.create({ kind: 'Tenant', name, tenant: name, spec: {} });
+    const seen: string[] = [];
+    const runtime = startRuntime({
+      store,
+      logger,
+      resyncIntervalMs: 100,
+      reconcilers: [
+        {
+          kind: 'Tenant',
+          reconciler: {
+            reconcile(req: ReconcileRequest) {
+              seen.push(req.key);
+              // `looked` schedules its own next look (an hour away), `forgotten` none.
+              return Promise.resolve(req.key === 'Tenant/looked' ? { type: 'requeueAfter' as const, delayMs: 3_600_000 } : { type: 'done' as const });
+            },
+          },
+        },
+      ],
+    });
+    cleanups.push(() => runtime.stop());
+    const count = (key: string) => seen.filter((k) => k === key).length;
+    await vi.waitFor(() => expect(count('Tenant/forgotten')).toBeGreaterThanOrEqual(3));
+    expect(count('Tenant/looked')).toBe(1);
+    await runtime.resync();
+    await vi.waitFor(() => expect(count('Tenant/looked')).toBe(2));
+  });
+
   it('refuses two reconcilers for one kind', async () => {
     const store = await setup();
     const r = recorder().reconciler;

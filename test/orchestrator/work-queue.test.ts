@@ -27,6 +27,24 @@ describe('WorkQueue', () => {
     expect(await q.get()).toBe('a');
   });
 
+  it('knows whether a key is scheduled: queued, being processed, or waiting in a delayed add', async () => {
+    vi.useFakeTimers();
+    const q = new WorkQueue();
+    expect(q.isScheduled('a')).toBe(false);
+    q.add('a');
+    expect(q.isScheduled('a')).toBe(true);
+    await q.get();
+    expect(q.isScheduled('a')).toBe(true);
+    q.done('a');
+    expect(q.isScheduled('a')).toBe(false);
+    q.addAfter('a', 1_000);
+    expect(q.isScheduled('a')).toBe(true);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await q.get()).toBe('a');
+    q.done('a');
+    expect(q.isScheduled('a')).toBe(false);
+  });
+
   it('wakes an idle getter when a key arrives', async () => {
     const q = new WorkQueue();
     const pending = q.get();

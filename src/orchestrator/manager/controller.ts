@@ -87,6 +87,11 @@ export class Controller {
     this.queue.addAfter(key, delayMs);
   }
 
+  /** Queues `key` unless a reconcile of it is already queued, running or scheduled. */
+  enqueueUnlessScheduled(key: string): void {
+    if (!this.queue.isScheduled(key)) this.queue.add(key);
+  }
+
   start(): void {
     for (let i = 0; i < this.opts.workers; i++) this.workers.push(this.work());
   }

@@ -71,10 +71,11 @@ export interface RuntimeOptions {
   reconcilers: readonly ReconcilerRegistration[];
   /** Default: built on the store (createClusterClients). */
   clients?: ClusterClients;
-  /** Every object of every registered kind is reconciled again this often. Default 30 min: a
-   *  safety net only (controller-runtime's is 10 h). Changes arrive by the feed and the cluster
-   *  watches, and every reconciler schedules its own next look (projected kinds every 10 min once
-   *  Deployed); at 5 min this pass was half of an idle replica's reconciles. */
+  /** How often every object of every registered kind that has no reconcile queued, running or
+   *  scheduled is reconciled. Default 30 min: a safety net only (controller-runtime's resync is
+   *  10 h). Changes arrive by the feed and the cluster watches, and every reconciler schedules
+   *  its own next look (projected kinds every 30 min once settled), so an idle replica's pass
+   *  queues next to nothing: objects with a look pending are not looked at twice. */
   resyncIntervalMs?: number;
   /** Global rate limit of retries, per controller. Default 20/s, burst 100. */
   rateLimit?: TokenBucketOptions;
@@ -82,9 +83,15 @@ export interface RuntimeOptions {
   share?: WorkShare;
 }
 
+/** A resync pass queues every object (`all`), or only those with no reconcile queued, running
+ *  or scheduled (`unscheduled`: the periodic pass, a net under what no reconciler looks at
+ *  again by itself). */
+export type ResyncScope = 'all' | 'unscheduled';
+
 export interface Runtime extends RuntimeServices {
-  /** Queues every object of every registered kind (also runs periodically). */
-  resync(): Promise<void>;
+  /** Queues the objects of every registered kind (`all` by default; the periodic pass queues
+   *  the unscheduled ones). */
+  resync(scope?: ResyncScope): Promise<void>;
   /** Stops taking work, waits for the reconciles in flight, calls and awaits `close()` of
    *  reconcilers that have one (their watches, Kubernetes Events still being written), closes
    *  cluster clients. */
@@ -244,24 +251,30 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
 
   let stopped: Promise<void> | undefined;
   let resyncing: Promise<void> | undefined;
-  // Asked for while one runs (shards gained mid-way): one more pass follows it.
-  let resyncAgain = false;
-  const resync = (): Promise<void> => {
+  // Asked for while one runs (shards gained mid-way): one more pass follows it, a whole one if
+  // any of the asks was.
+  let again: ResyncScope | undefined;
+  const resync = (scope: ResyncScope = 'all'): Promise<void> => {
     if (resyncing) {
-      resyncAgain = true;
+      again = again === 'all' || scope === 'all' ? 'all' : 'unscheduled';
       return resyncing;
     }
     return (resyncing = (async () => {
       try {
-        for (const kind of controllers.keys()) for await (const obj of eachObject(store.objects, kind)) enqueue(reconcileKey(kind, obj.name));
+        for (const [kind, controller] of controllers) {
+          for await (const obj of eachObject(store.objects, kind)) {
+            const key = reconcileKey(kind, obj.name);
+            if (scope === 'all') enqueue(key);
+            else if (share.owns(key)) controller.enqueueUnlessScheduled(key);
+          }
+        }
       } catch (err) {
         logger.warn({ err }, 'resync failed');
       } finally {
         resyncing = undefined;
-        if (resyncAgain && !stopped) {
-          resyncAgain = false;
-          void resync();
-        }
+        const next = again;
+        again = undefined;
+        if (next && !stopped) void resync(next);
       }
     })());
   };
@@ -270,7 +283,7 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
   void resync();
   // Gained shards: their objects were queued by other replicas, or by nobody.
   const stopGained = share.onGained(() => void resync());
-  const timer = setInterval(() => void resync(), opts.resyncIntervalMs ?? 1_800_000);
+  const timer = setInterval(() => void resync('unscheduled'), opts.resyncIntervalMs ?? 1_800_000);
   timer.unref?.();
 
   return {

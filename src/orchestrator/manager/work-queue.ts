@@ -84,6 +84,12 @@ export class WorkQueue {
     return this.processing.has(key);
   }
 
+  /** Whether `key` will be worked on without another add: queued, being worked on, or waiting
+   *  in a delayed add. */
+  isScheduled(key: string): boolean {
+    return this.queued.has(key) || this.processing.has(key) || this.timers.has(key);
+  }
+
   /** Stops handing out keys (what is still queued stays with the store's level-triggered resync):
    *  pending delayed adds are dropped, idle getters get undefined. */
   shutDown(): void {

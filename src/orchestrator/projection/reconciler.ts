@@ -36,7 +36,9 @@ export interface ProjectionDeps {
   /** Look again after this long while a cluster is still converging. Watches on the projected
    *  objects are what normally wakes the reconciler; this is the safety net. Default 15 s. */
   waitRequeueMs?: number;
-  /** Look again after this long when everything is deployed (re-applies: drift repair). Default 10 min. */
+  /** Look again after this long when everything is settled: a full check (drift repaired) that no
+   *  watch event asked for, the safety net under the watches, which report drift as it happens.
+   *  Default 30 min: at 10,000 settled objects that is 333 looks a minute (docs/performance.md). */
   resyncMs?: number;
   /** Reconciles of an unchanged plan within this long of its last full check on a cluster only
    *  refresh the observed status (refresh.ts); later ones (resyncs) check in full. Default 60 s. */
@@ -122,7 +124,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   ) {
     this.now = deps.now ?? (() => new Date());
     this.waitRequeueMs = deps.waitRequeueMs ?? 15_000;
-    this.resyncMs = deps.resyncMs ?? 600_000;
+    this.resyncMs = deps.resyncMs ?? 1_800_000;
     this.fighting = new DriftFighting(deps.fighting);
     this.checks = new LastChecks(deps.fullCheckMs ?? 60_000);
     this.kubeEvents = deps.kubeEvents ?? new KubeEventRecorder({ logger: deps.logger });
