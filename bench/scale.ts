@@ -42,6 +42,14 @@
 // store and runtime; the harness is idle then) as a share of one core. A window over 5 min
 // includes the runtime's periodic resync.
 //
+// Many apps (KubeNova alone, BENCH_SIDES=kubenova): BENCH_PROJECTS=P spreads the apps over P
+// projects of the bench's tenant (app i in project i mod P). BENCH_STAND_IN=1 is for a cluster
+// whose vela-core is stopped (`npm run testenv -- stop <id> vela-core`): the bench removes
+// vela-core's admission webhooks and writes each Application's status as vela-core reports a
+// running app, so that N apps reach Deployed in minutes where vela-core would take hours here
+// (KubeNova's side is unchanged: its API, store, reconcilers, watches, Capsule's webhooks). For
+// KubeNova's memory and idleness with thousands of Deployed apps; no ratio is printed then.
+//
 // BENCH_IDLE_RESYNC=1 (with BENCH_IDLE_S over a minute, so that every look is a full one): after
 // the idle window, one resync pass of every object, as the runtime's periodic resync makes it,
 // and the CPU it took per reconcile: what each Deployed object's periodic look costs. With
@@ -68,6 +76,7 @@ import { definitionRegistration, deliveryRegistrations, tenancyRegistrations } f
 import { createStore } from '../src/store/index.js';
 import { listAll } from '../src/store/paging.js';
 import { countingClients, type ApiCall } from '../test/support/api-calls.js';
+import { velaStandIn } from './vela-stand-in.js';
 import { agentOf, benchServer, directAppIdentity, directTenantNamespace, plannedTenancy, type BenchServer } from './support.js';
 
 const KUBECONFIGS = (process.env.BENCH_KUBECONFIG ?? '').split(',').filter(Boolean);
@@ -83,6 +92,9 @@ const WORKERS = process.env.BENCH_WORKERS ? Number(process.env.BENCH_WORKERS) : 
 const IDLE_MS = Number(process.env.BENCH_IDLE_S ?? 0) * 1000;
 const IDLE_RESYNC = process.env.BENCH_IDLE_RESYNC === '1';
 const IDLE_PROFILE = process.env.BENCH_IDLE_PROFILE;
+const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 1);
+const STAND_IN = process.env.BENCH_STAND_IN === '1';
+if ((PROJECTS > 1 || STAND_IN) && SIDES.includes('direct')) throw new Error('BENCH_PROJECTS and BENCH_STAND_IN are for BENCH_SIDES=kubenova');
 if (KUBECONFIGS.length === 0) throw new Error('set BENCH_KUBECONFIG to testenv clusters admin kubeconfigs (comma-separated)');
 if (MODE !== 'apps' && MODE !== 'tenants') throw new Error('BENCH_MODE is apps or tenants');
 
@@ -244,7 +256,10 @@ async function main(): Promise<void> {
   // tenants' spec template).
   const clusters = kubeconfigs.map((_, k) => (C === 1 ? `bench-${suffix}` : `bench-${suffix}-${k}`));
   const tenant = `bench-${suffix}`;
-  const project = `${tenant}-apps`;
+  const projects = Array.from({ length: PROJECTS }, (_, j) => (PROJECTS === 1 ? `${tenant}-apps` : `${tenant}-apps-${j}`));
+  const project = projects[0]!;
+  /** App i's project. */
+  const projectOf = (i: number) => projects[i % PROJECTS]!;
   const owners = [{ kind: 'User', name: 'bench-owner' }];
   const tenantSpec = { owners, placement: { clusters } };
   for (const [k, cluster] of clusters.entries()) {
@@ -252,9 +267,10 @@ async function main(): Promise<void> {
     await until('capabilities', async () => (await store.objects.get('Cluster', cluster))?.status.capabilities !== undefined);
   }
   await call('POST', '/api/v1/tenants', { name: tenant, spec: tenantSpec });
-  await call('POST', `/api/v1/tenants/${tenant}/projects`, { name: project });
-  await until('setup project Deployed', async () => (await deployed('Project', project)) === 1);
-  log(`clusters ${clusters.join(', ')} registered, project ${project} Deployed`);
+  await pool(PROJECTS, CONCURRENCY, (j) => call('POST', `/api/v1/tenants/${tenant}/projects`, { name: projects[j]! }));
+  await until('setup projects Deployed', async () => (await deployed('Project', `${tenant}-apps`)) === PROJECTS);
+  log(`clusters ${clusters.join(', ')} registered, ${PROJECTS === 1 ? `project ${project}` : `${PROJECTS} projects`} Deployed`);
+  const standIn = STAND_IN ? await Promise.all(admins.map((admin) => velaStandIn(admin))) : [];
 
   // The direct side's clients. Apps: the admin impersonating a user bound to admin + app-runner
   // in a namespace of a Capsule tenant of its own, made as KubeNova makes a project's (the same
@@ -302,9 +318,11 @@ async function main(): Promise<void> {
     const calls = all.calls.slice(mark.calls);
     const reconcileCount = reconcileTotal() - mark.reconciles;
     const cpuShare = cpuSecondsSince(cpu) / (minutes * 60);
+    const memory = process.memoryUsage();
     idles.push(
       `round ${round}: ${N} ${MODE} Deployed, idle ${(minutes * 60).toFixed(0)} s: ${(calls.length / minutes).toFixed(1)} Kubernetes API calls/min (${byVerb(calls, minutes) || 'none'}), ` +
-        `${(reconcileCount / minutes).toFixed(1)} reconciles/min, CPU ${(cpuShare * 100).toFixed(1)} % of one core`,
+        `${(reconcileCount / minutes).toFixed(1)} reconciles/min, CPU ${(cpuShare * 100).toFixed(1)} % of one core; ` +
+        `at its end RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB`,
     );
     log(idles.at(-1)!);
     if (IDLE_RESYNC) await resyncPass(round);
@@ -312,8 +330,8 @@ async function main(): Promise<void> {
   /** One resync of everything while idle: the CPU of each periodic look (measured inside the
    *  profile, so without its serialisation; the sampling itself adds a little). */
   const resyncPass = async (round: number) => {
-    // The tenant and project of the apps (set up once) are looked at too.
-    const expected = MODE === 'apps' ? N + 2 : 2 * N + 2;
+    // The tenant and projects of the apps (set up once) are looked at too.
+    const expected = MODE === 'apps' ? N + 1 + PROJECTS : 2 * N + 2;
     const before = { calls: all.calls.length, reconciles: reconcileTotal() };
     let cpuMs = 0;
     let seconds = 0;
@@ -382,14 +400,17 @@ async function main(): Promise<void> {
           'KubeNova',
           () =>
             pool(N, CONCURRENCY, (i) =>
-              call('POST', '/api/v1/apps', { name: `${kn}${i}`, spec: { project, ...(C > 1 && { clusters: [clusters[on(i)]] }), ...appSpec(`${kn}${i}`) } }),
+              call('POST', '/api/v1/apps', {
+                name: `${kn}${i}`,
+                spec: { project: projectOf(i), ...(C > 1 && { clusters: [clusters[on(i)]] }), ...appSpec(`${kn}${i}`) },
+              }),
             ),
           () => deployed('App', kn),
         );
         await idle(round);
         await pool(N, CONCURRENCY, (i) => call('DELETE', `/api/v1/apps/${kn}${i}`));
         await until('KubeNova apps deleted', async () => (await stored('App', kn)) === 0);
-        await until('KubeNova Deployments gone', async () => (await deploymentsIn(() => project)) === 0);
+        for (const p of projects) await until('KubeNova Deployments gone', async () => (await deploymentsIn(() => p)) === 0);
       }
       if (SIDES.includes('direct')) {
         await measure(
@@ -512,7 +533,8 @@ async function main(): Promise<void> {
 
   // Clean up.
   rss.stop();
-  await call('DELETE', `/api/v1/projects/${project}`);
+  for (const s of standIn) s.stop();
+  await pool(PROJECTS, CONCURRENCY, (j) => call('DELETE', `/api/v1/projects/${projects[j]!}`));
   await call('DELETE', `/api/v1/tenants/${tenant}`);
   await until('setup tenant deleted', async () => (await store.objects.get('Tenant', tenant)) === undefined, 180_000).catch((err: Error) => log(err.message));
   for (const d of direct) {
