@@ -24,9 +24,19 @@ const top = Number(topArg ?? 25);
 const profile = JSON.parse(await readFile(file, 'utf8')) as Profile;
 
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+// A sample weighs the time since the previous one, but at most 10 sampling intervals: when the
+// sampler thread is not scheduled for seconds (a saturated machine), the gap says nothing about
+// what ran, and would be charged whole to the one sample after it.
+const interval = [...profile.timeDeltas].sort((a, b) => a - b)[Math.floor(profile.timeDeltas.length / 2)] ?? 1_000;
+const maxWeightUs = 10 * interval;
 const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-const totalUs = profile.endTime - profile.startTime;
+let gapUs = 0;
+profile.samples.forEach((id, i) => {
+  const delta = profile.timeDeltas[i] ?? 0;
+  gapUs += Math.max(0, delta - maxWeightUs);
+  selfUs.set(id, (selfUs.get(id) ?? 0) + Math.min(delta, maxWeightUs));
+});
+const totalUs = profile.endTime - profile.startTime - gapUs;
 
 /** A file as a short label: the package under node_modules, the path under the repository. */
 const fileOf = (url: string): string => {
@@ -60,7 +70,9 @@ const table = (title: string, m: Map<string, number>) => {
     .slice(0, top))
     console.log(`| ${(us / 1000).toFixed(0)} | ${pct(us, busyUs)} | ${k} |`);
 };
-console.log(`profile ${file}: ${(totalUs / 1e6).toFixed(1)} s, busy (not idle) ${(busyUs / 1e6).toFixed(1)} s (${pct(busyUs, totalUs)})`);
+console.log(
+  `profile ${file}: ${(totalUs / 1e6).toFixed(1)} s sampled (${(gapUs / 1e6).toFixed(1)} s of gaps between samples left out), busy (not idle) ${(busyUs / 1e6).toFixed(1)} s (${pct(busyUs, totalUs)})`,
+);
 // Inclusive CPU time of KubeNova's own functions (src/): each sample counted once per function
 // on its stack, so callers include their callees (where the reconciles spend CPU, not wall time).
 const parent = new Map<number, number>();
