@@ -18,7 +18,10 @@ export async function loadTenant(tenant: Resource<TenantSpec>, objects: ObjectSt
     const ps = await objects.get<PolicySetSpec>('PolicySet', name);
     if (ps) policySets.push(ps.spec);
   }
-  const clusters = placedClusters(tenant.spec.placement, await listAll(objects, 'Cluster'));
+  // Only a selector needs the registered clusters (a query each time): named ones are placed
+  // whether registered or not. Every reconcile of a tenant's projects and apps loads this.
+  const registered = tenant.spec.placement?.clusterSelector ? await listAll(objects, 'Cluster') : [];
+  const clusters = placedClusters(tenant.spec.placement, registered);
   return { intent: { name: tenant.name, spec: tenant.spec, policySets }, clusters };
 }
 
