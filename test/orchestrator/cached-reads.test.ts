@@ -73,6 +73,11 @@ describe('cached reads', () => {
     // The same through the namespace index.
     expect(names(await reads.list(CONFIG_MAP, { namespace: 'b', labelSelector: 'managed=kn,app=shop' }))).toEqual(['b/shop-2', 'b/shop-b']);
     expect(await reads.list(CONFIG_MAP, { namespace: 'a', labelSelector: 'managed=kn,app=shop' })).toEqual([]);
+    // Relabelled: listed under its new label only (the label index follows).
+    east.apply('kubectl', configMap('b', 'shop-b', { managed: 'kn', app: 'blog' }));
+    expect(names(await reads.list(CONFIG_MAP, { labelSelector: 'managed=kn,app=shop' }))).toEqual(['b/shop-2']);
+    expect(names(await reads.list(CONFIG_MAP, { labelSelector: 'managed=kn,app=blog' }))).toEqual(['a/blog', 'b/shop-b']);
+    expect(names(await reads.list(CONFIG_MAP, { labelSelector: 'managed=kn,app=none' }))).toEqual([]);
     expect(enqueued).toContain('App/shop');
   });
 
