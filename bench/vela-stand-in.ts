@@ -14,8 +14,6 @@ const VELA_WEBHOOK = /core\.oam[.-]dev/;
 const PATCHING = 8;
 
 export interface VelaStandIn {
-  /** Applications reported running so far. */
-  readonly patched: number;
   stop(): void;
 }
 
@@ -29,7 +27,6 @@ export async function velaStandIn(admin: KubeClusterClient): Promise<VelaStandIn
     }
   }
   const pending = new Map<string, KubeObject>();
-  let patched = 0;
   let running = 0;
   const drain = async () => {
     while (pending.size > 0) {
@@ -47,10 +44,7 @@ export async function velaStandIn(admin: KubeClusterClient): Promise<VelaStandIn
             },
           },
         )
-        .then(
-          () => patched++,
-          () => undefined, // deleted meanwhile; a newer version comes by the watch
-        );
+        .catch(() => undefined); // deleted meanwhile; a newer version comes by the watch
     }
   };
   const watch = admin.watch(APPLICATION, { labelSelector: MANAGED_SELECTOR }, (type, app) => {
@@ -64,10 +58,5 @@ export async function velaStandIn(admin: KubeClusterClient): Promise<VelaStandIn
     }
   });
   await watch.synced;
-  return {
-    get patched() {
-      return patched;
-    },
-    stop: () => watch.stop(),
-  };
+  return { stop: () => watch.stop() };
 }

@@ -1,7 +1,8 @@
 // The watches' cache with many objects (not a test): what one reconcile's read of its own
 // objects costs when a cluster's watch holds N Applications. Every look of an App (a change, its
 // periodic look) lists the Applications it owns from the cache, in its namespace and across
-// namespaces, so this is paid N times per pass over N apps. The cluster is the in-memory one of the unit tests: only the cache is measured.
+// namespaces, so this is paid N times per pass over N apps. The cluster is the in-memory one of
+// the unit tests: only the cache is measured.
 //
 //   node --import tsx bench/watch-cache.ts            (BENCH_WATCH_N=1000,10000 by default)
 import { velaAppAdapter } from '../src/adapters/vela/index.js';
