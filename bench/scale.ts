@@ -25,9 +25,11 @@
 // requests in flight), the direct side with the same client class (KubeClusterClient: keep-alive
 // agent, 32 sockets, no client-side QPS limit, like KubeNova's), the same cluster, and both
 // are timed from the first create to the poll (every BENCH_POLL_MS, default 250 ms: one store
-// list, resp. one or two Kubernetes lists) that sees the last object ready. Each round runs
-// KubeNova then direct (A B A B ...); between sides everything is deleted and waited for until
-// gone (also the Deployments vela-core made), so each side starts on an equally empty cluster.
+// list, resp. one or two Kubernetes lists) that sees the last object ready. Odd rounds run
+// KubeNova first, even rounds the direct side first (A B B A ...): whichever side goes first meets
+// cold engines (vela-core's and Capsule's first lists and webhook calls), so compare rounds of
+// both orders. Between sides everything is deleted and waited for until gone (also the
+// Deployments vela-core made), so each side starts on an equally empty cluster.
 //
 // KubeNova runs in-process as main.ts builds it (API, embedded store, events, runtime with the
 // Cluster, tenancy, App and Definition reconcilers). Counted: its reconciles and Kubernetes API
@@ -389,109 +391,116 @@ async function main(): Promise<void> {
   const countNamed = (type: TypeRef, prefix: string) =>
     sum(async (k) => (await admins[k]!.list(type, { metadataOnly: true })).filter((o) => o.metadata.name.startsWith(prefix)).length);
 
+  /** Each side of a round: create, measure, delete everything and wait until it is gone. */
+  const kubenovaSide = async (round: number, kn: string) => {
+    if (MODE === 'apps') {
+      await measure(
+        round,
+        'KubeNova',
+        () =>
+          pool(N, CONCURRENCY, (i) =>
+            call('POST', '/api/v1/apps', {
+              name: `${kn}${i}`,
+              spec: { project: projectOf(i), ...(C > 1 && { clusters: [clusters[on(i)]] }), ...appSpec(`${kn}${i}`) },
+            }),
+          ),
+        () => deployed('App', kn),
+      );
+      await idle(round);
+      await pool(N, CONCURRENCY, (i) => call('DELETE', `/api/v1/apps/${kn}${i}`));
+      await until('KubeNova apps deleted', async () => (await stored('App', kn)) === 0);
+      for (const p of projects) await until('KubeNova Deployments gone', async () => (await deploymentsIn(() => p)) === 0);
+      return;
+    }
+    await measure(
+      round,
+      'KubeNova',
+      () =>
+        pool(N, CONCURRENCY, async (i) => {
+          await call('POST', '/api/v1/tenants', { name: `${kn}${i}`, spec: { owners, placement: { clusters: [clusters[on(i)]] } } });
+          await call('POST', `/api/v1/tenants/${kn}${i}/projects`, { name: `${kn}${i}-p` });
+        }),
+      async () => Math.min(await deployed('Tenant', kn), await deployed('Project', kn)),
+    );
+    await idle(round);
+    await pool(N, CONCURRENCY, async (i) => {
+      await call('DELETE', `/api/v1/projects/${kn}${i}-p`);
+      await call('DELETE', `/api/v1/tenants/${kn}${i}`);
+    });
+    await until('KubeNova tenants deleted', async () => (await stored('Tenant', kn)) + (await stored('Project', kn)) === 0);
+    await until('KubeNova namespaces gone', async () => (await countNamed(NAMESPACE, kn)) === 0);
+  };
+  const directSide = async (round: number, dn: string) => {
+    if (MODE === 'apps') {
+      await measure(
+        round,
+        'direct',
+        () =>
+          pool(N, CONCURRENCY, (i) =>
+            writers[on(i)]!.apply({ ...APPLICATION, metadata: { name: `${dn}${i}`, namespace: direct[on(i)]!.namespace }, spec: appSpec(`${dn}${i}`) }),
+          ),
+        () =>
+          sum(async (k) => {
+            polls++;
+            return (await admins[k]!.list(APPLICATION, { namespace: direct[k]!.namespace })).filter((a) => {
+              const s = a.status as { status?: string; observedGeneration?: number } | undefined;
+              return a.metadata.name.startsWith(dn) && s?.status === 'running' && s.observedGeneration === a.metadata.generation;
+            }).length;
+          }),
+      );
+      await pool(N, CONCURRENCY, (i) => admins[on(i)]!.delete({ ...APPLICATION, namespace: direct[on(i)]!.namespace, name: `${dn}${i}` }));
+      await until(
+        'direct Applications deleted',
+        async () => (await sum(async (k) => (await admins[k]!.list(APPLICATION, { namespace: direct[k]!.namespace, metadataOnly: true })).length)) === 0,
+      );
+      await until('direct Deployments gone', async () => (await deploymentsIn((k) => direct[k]!.namespace)) === 0);
+      return;
+    }
+    await measure(
+      round,
+      'direct',
+      () =>
+        pool(N, CONCURRENCY, async (i) => {
+          const name = `${dn}${i}`;
+          const { caps } = direct[on(i)]!;
+          for (const obj of plannedTenancy(planTenant(intent(name), caps))) await writers[on(i)]!.apply(obj);
+          for (const obj of capsuleAlone(plannedTenancy(planProject(`${name}-p`, intent(name), caps)))) await writers[on(i)]!.apply(obj);
+        }),
+      () =>
+        sum(async (k) => {
+          polls += 2;
+          const [tenants, namespaces] = await Promise.all([admins[k]!.list(TENANT_TYPE), admins[k]!.list(NAMESPACE, { metadataOnly: true })]);
+          const nsByName = new Map(namespaces.map((ns) => [ns.metadata.name, ns]));
+          return tenants.filter(
+            (t) =>
+              t.metadata.name.startsWith(dn) &&
+              tenantReadiness(t).state === 'ready' &&
+              namespaceAdoption(nsByName.get(`${t.metadata.name}-p`), t.metadata.name, t.metadata.uid).state === 'ready',
+          ).length;
+        }),
+    );
+    for (const admin of admins) {
+      const gone = (await admin.list(TENANT_TYPE)).filter((t: KubeObject) => t.metadata.name.startsWith(dn));
+      await pool(gone.length, CONCURRENCY, async (i) => {
+        const t = gone[i]!;
+        await admin.delete({ ...NAMESPACE, name: `${t.metadata.name}-p` });
+        await admin.apply(releasedTenant(t));
+        await admin.delete({ ...TENANT_TYPE, name: t.metadata.name });
+      });
+    }
+    await until('direct Tenants deleted', async () => (await countNamed(TENANT_TYPE, dn)) === 0);
+    await until('direct namespaces gone', async () => (await countNamed(NAMESPACE, dn)) === 0);
+  };
   for (let round = 1; round <= ROUNDS; round++) {
     // An app's name starts with its tenant's.
     const kn = MODE === 'apps' ? `${tenant}-r${round}-` : `k${suffix}r${round}-`;
     const dn = `d${suffix}r${round}-`;
-    if (MODE === 'apps') {
-      if (SIDES.includes('kubenova')) {
-        await measure(
-          round,
-          'KubeNova',
-          () =>
-            pool(N, CONCURRENCY, (i) =>
-              call('POST', '/api/v1/apps', {
-                name: `${kn}${i}`,
-                spec: { project: projectOf(i), ...(C > 1 && { clusters: [clusters[on(i)]] }), ...appSpec(`${kn}${i}`) },
-              }),
-            ),
-          () => deployed('App', kn),
-        );
-        await idle(round);
-        await pool(N, CONCURRENCY, (i) => call('DELETE', `/api/v1/apps/${kn}${i}`));
-        await until('KubeNova apps deleted', async () => (await stored('App', kn)) === 0);
-        for (const p of projects) await until('KubeNova Deployments gone', async () => (await deploymentsIn(() => p)) === 0);
-      }
-      if (SIDES.includes('direct')) {
-        await measure(
-          round,
-          'direct',
-          () =>
-            pool(N, CONCURRENCY, (i) =>
-              writers[on(i)]!.apply({ ...APPLICATION, metadata: { name: `${dn}${i}`, namespace: direct[on(i)]!.namespace }, spec: appSpec(`${dn}${i}`) }),
-            ),
-          () =>
-            sum(async (k) => {
-              polls++;
-              return (await admins[k]!.list(APPLICATION, { namespace: direct[k]!.namespace })).filter((a) => {
-                const s = a.status as { status?: string; observedGeneration?: number } | undefined;
-                return a.metadata.name.startsWith(dn) && s?.status === 'running' && s.observedGeneration === a.metadata.generation;
-              }).length;
-            }),
-        );
-        await pool(N, CONCURRENCY, (i) => admins[on(i)]!.delete({ ...APPLICATION, namespace: direct[on(i)]!.namespace, name: `${dn}${i}` }));
-        await until(
-          'direct Applications deleted',
-          async () => (await sum(async (k) => (await admins[k]!.list(APPLICATION, { namespace: direct[k]!.namespace, metadataOnly: true })).length)) === 0,
-        );
-        await until('direct Deployments gone', async () => (await deploymentsIn((k) => direct[k]!.namespace)) === 0);
-      }
-    } else {
-      if (SIDES.includes('kubenova')) {
-        await measure(
-          round,
-          'KubeNova',
-          () =>
-            pool(N, CONCURRENCY, async (i) => {
-              await call('POST', '/api/v1/tenants', { name: `${kn}${i}`, spec: { owners, placement: { clusters: [clusters[on(i)]] } } });
-              await call('POST', `/api/v1/tenants/${kn}${i}/projects`, { name: `${kn}${i}-p` });
-            }),
-          async () => Math.min(await deployed('Tenant', kn), await deployed('Project', kn)),
-        );
-        await idle(round);
-        await pool(N, CONCURRENCY, async (i) => {
-          await call('DELETE', `/api/v1/projects/${kn}${i}-p`);
-          await call('DELETE', `/api/v1/tenants/${kn}${i}`);
-        });
-        await until('KubeNova tenants deleted', async () => (await stored('Tenant', kn)) + (await stored('Project', kn)) === 0);
-        await until('KubeNova namespaces gone', async () => (await countNamed(NAMESPACE, kn)) === 0);
-      }
-      if (SIDES.includes('direct')) {
-        await measure(
-          round,
-          'direct',
-          () =>
-            pool(N, CONCURRENCY, async (i) => {
-              const name = `${dn}${i}`;
-              const { caps } = direct[on(i)]!;
-              for (const obj of plannedTenancy(planTenant(intent(name), caps))) await writers[on(i)]!.apply(obj);
-              for (const obj of capsuleAlone(plannedTenancy(planProject(`${name}-p`, intent(name), caps)))) await writers[on(i)]!.apply(obj);
-            }),
-          () =>
-            sum(async (k) => {
-              polls += 2;
-              const [tenants, namespaces] = await Promise.all([admins[k]!.list(TENANT_TYPE), admins[k]!.list(NAMESPACE, { metadataOnly: true })]);
-              const nsByName = new Map(namespaces.map((ns) => [ns.metadata.name, ns]));
-              return tenants.filter(
-                (t) =>
-                  t.metadata.name.startsWith(dn) &&
-                  tenantReadiness(t).state === 'ready' &&
-                  namespaceAdoption(nsByName.get(`${t.metadata.name}-p`), t.metadata.name, t.metadata.uid).state === 'ready',
-              ).length;
-            }),
-        );
-        for (const admin of admins) {
-          const gone = (await admin.list(TENANT_TYPE)).filter((t: KubeObject) => t.metadata.name.startsWith(dn));
-          await pool(gone.length, CONCURRENCY, async (i) => {
-            const t = gone[i]!;
-            await admin.delete({ ...NAMESPACE, name: `${t.metadata.name}-p` });
-            await admin.apply(releasedTenant(t));
-            await admin.delete({ ...TENANT_TYPE, name: t.metadata.name });
-          });
-        }
-        await until('direct Tenants deleted', async () => (await countNamed(TENANT_TYPE, dn)) === 0);
-        await until('direct namespaces gone', async () => (await countNamed(NAMESPACE, dn)) === 0);
-      }
+    // A B B A: odd rounds KubeNova first, even rounds the direct side first, so that neither
+    // always meets the engines' cold caches (their first lists, first webhook calls).
+    const order = round % 2 === 1 ? (['kubenova', 'direct'] as const) : (['direct', 'kubenova'] as const);
+    for (const side of order) {
+      if (!SIDES.includes(side)) continue;
+      await (side === 'kubenova' ? kubenovaSide(round, kn) : directSide(round, dn));
     }
   }
   const loadAtEnd = load();
@@ -502,6 +511,7 @@ async function main(): Promise<void> {
   console.log(
     `\n## ${N} ${what} created at once on ${C} cluster${C > 1 ? 's' : ''}, ${ROUNDS} rounds, concurrency ${CONCURRENCY} (load average ${loadAtStart} → ${loadAtEnd})\n`,
   );
+  console.log('Rows in the order run: odd rounds KubeNova first, even rounds the direct side first.\n');
   console.log(
     '| round | side | N | seconds | objects/s | ratio (KubeNova/direct, objects/s) | API calls per object (by verb) | reconciles per object | peak RSS MiB | CPU s (this process) | load 1/5/15 min start → end |',
   );
