@@ -62,6 +62,18 @@ describe('cached reads', () => {
     expect(callsSince(east, mark).map((c) => c.verb)).toEqual(['list', 'get']);
   });
 
+  it('queue what their first list holds as background looks, and what they see after it as observed', async () => {
+    const { east, client } = await world();
+    const queued: string[] = [];
+    const watches = new ClusterWatches((key, lane) => queued.push(`${lane} ${key}`), WATCHES);
+    watches.ensure('east', client);
+    await new Promise((r) => setImmediate(r));
+    expect(queued.sort()).toEqual(['background App/blog', 'background App/shop', 'background App/shop']);
+    queued.length = 0;
+    east.apply('kubectl', configMap('b', 'shop-b', { managed: 'kn', app: 'shop', v: '2' }));
+    expect(queued).toEqual(['observed App/shop']);
+  });
+
   it('follow what the watches deliver: a new object is listed, a deleted one is gone', async () => {
     const { east, client, watches, enqueued } = await world();
     const reads = cachedReads('east', client, watches);

@@ -190,6 +190,38 @@ describe('runtime', () => {
     await vi.waitFor(() => expect(count('Tenant/looked')).toBe(2));
   });
 
+  it('a change is reconciled before the looks a start-up resync queued', async () => {
+    const store = await setup();
+    for (let i = 0; i < 20; i++) await store.objects.create({ kind: 'Tenant', name: `old-${i}`, tenant: `old-${i}`, spec: {} });
+    const seen: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const runtime = startRuntime({
+      store,
+      logger,
+      reconcilers: [
+        {
+          kind: 'Tenant',
+          workers: 1,
+          reconciler: {
+            async reconcile(req: ReconcileRequest) {
+              seen.push(req.key);
+              if (seen.length === 1) await gate; // the one worker holds the first look
+              return { type: 'done' as const };
+            },
+          },
+        },
+      ],
+    });
+    cleanups.push(() => runtime.stop());
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    await store.objects.create({ kind: 'Tenant', name: 'new', tenant: 'new', spec: {} });
+    release();
+    await vi.waitFor(() => expect(seen).toHaveLength(21));
+    // First come first served, it would have waited behind the 19 looks still queued.
+    expect(seen[1]).toBe('Tenant/new');
+  });
+
   it('refuses two reconcilers for one kind', async () => {
     const store = await setup();
     const r = recorder().reconciler;

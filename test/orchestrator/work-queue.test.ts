@@ -92,6 +92,65 @@ describe('WorkQueue', () => {
     void q.get();
     expect(depths).toEqual([1, 2, 1]);
   });
+  it('serves the observed lane, then changes, then background looks, each first in, first out', async () => {
+    const q = new WorkQueue();
+    q.add('look-1', 'background');
+    q.add('change-1');
+    q.add('look-2', 'background');
+    q.add('seen-1', 'observed');
+    q.add('change-2', 'normal');
+    q.add('seen-2', 'observed');
+    const order: string[] = [];
+    while (q.length > 0) order.push((await q.get())!);
+    expect(order).toEqual(['seen-1', 'seen-2', 'change-1', 'change-2', 'look-1', 'look-2']);
+  });
+
+  it('moves a queued key up a lane, never down, and hands it out once', async () => {
+    const q = new WorkQueue();
+    q.add('a', 'background');
+    q.add('b', 'background');
+    q.add('c');
+    q.add('b', 'observed'); // up: ahead of everything
+    q.add('c', 'background'); // not down
+    expect(q.length).toBe(3);
+    const order: string[] = [];
+    while (q.length > 0) order.push((await q.get())!);
+    expect(order).toEqual(['b', 'c', 'a']);
+    // The entries `b` left behind in the background lane are not handed out again.
+    q.add('d', 'background');
+    expect(await q.get()).toBe('d');
+    expect(q.length).toBe(0);
+  });
+
+  it('a key added meanwhile in several lanes is queued again in the highest of them', async () => {
+    const q = new WorkQueue();
+    q.add('a');
+    const key = await q.get();
+    q.add('a', 'background');
+    q.add('a', 'observed');
+    q.add('z');
+    q.done(key!);
+    expect(await q.get()).toBe('a');
+    expect(await q.get()).toBe('z');
+  });
+
+  it('keeps first-in-first-out order through thousands of keys (the lane compacts as it drains)', async () => {
+    const q = new WorkQueue();
+    const depths: number[] = [];
+    const watched = new WorkQueue({ depth: (n) => depths.push(n) });
+    for (let i = 0; i < 5_000; i++) {
+      q.add(`k${i}`, 'background');
+      watched.add(`k${i}`);
+    }
+    for (let i = 0; i < 5_000; i++) {
+      expect(await q.get()).toBe(`k${i}`);
+      if (i === 2_500) q.add('late', 'background');
+    }
+    expect(await q.get()).toBe('late');
+    expect(depths.at(-1)).toBe(5_000);
+    await watched.get();
+    expect(depths.at(-1)).toBe(4_999);
+  });
 });
 
 describe('PerKeyBackoff', () => {

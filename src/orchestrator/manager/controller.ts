@@ -3,7 +3,7 @@
 // and counted as retryable failures, and the correlation id of the write that caused the work
 // handed to the reconcile.
 import { PerKeyBackoff, TokenBucket, type BackoffOptions, type TokenBucketOptions } from './rate-limit.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue, type Lane } from './work-queue.js';
 
 export type ReconcileResult =
   | { type: 'done' }
@@ -87,9 +87,15 @@ export class Controller {
     this.queue.addAfter(key, delayMs);
   }
 
-  /** Queues `key` unless a reconcile of it is already queued, running or scheduled. */
+  /** Queues `key` in `lane` (work-queue.ts), with no write's cause. */
+  enqueueIn(lane: Lane, key: string): void {
+    this.queue.add(key, lane);
+  }
+
+  /** Queues `key` in the background lane unless a reconcile of it is already queued, running or
+   *  scheduled. */
   enqueueUnlessScheduled(key: string): void {
-    if (!this.queue.isScheduled(key)) this.queue.add(key);
+    if (!this.queue.isScheduled(key)) this.queue.add(key, 'background');
   }
 
   start(): void {

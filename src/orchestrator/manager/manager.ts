@@ -19,6 +19,7 @@ import { createClusterClients, type ClusterClients } from './cluster-clients.js'
 import { Controller, type Reconciler, type ReconcileRequest, type ReconcileResult } from './controller.js';
 import type { BackoffOptions, TokenBucketOptions } from './rate-limit.js';
 import { WHOLE_SHARE, type Claim, type WorkShare } from './shards.js';
+import type { Lane } from './work-queue.js';
 
 /** `Kind/name`: the work-queue key of an object. */
 
@@ -37,8 +38,11 @@ export interface RuntimeServices {
   metrics?: Metrics;
   /** KubeNova events beyond those the store's changes make (see observability/events.ts). */
   events?: EventRecorder;
-  /** Queues `Kind/name` on its kind's controller (cluster watch events, follow-ups). */
+  /** Queues `Kind/name` on its kind's controller (follow-ups of a write). */
   enqueue(key: string, correlationId?: string, traceparent?: string): void;
+  /** Queues `Kind/name` in a lane of its kind's queue (work-queue.ts): `observed` for what a
+   *  cluster's watch reported, `background` for a watch's first list. */
+  enqueueIn(lane: Lane, key: string): void;
 }
 
 export interface ReconcilerRegistration {
@@ -117,7 +121,11 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
     const controller = controllers.get(parseKey(key).kind);
     if (controller && share.owns(key)) controller.enqueue(key, correlationId, traceparent);
   };
-  const services: RuntimeServices = { store, clients, logger, enqueue, ...(metrics && { metrics }), ...(events && { events }) };
+  const enqueueIn = (lane: Lane, key: string) => {
+    const controller = controllers.get(parseKey(key).kind);
+    if (controller && share.owns(key)) controller.enqueueIn(lane, key);
+  };
+  const services: RuntimeServices = { store, clients, logger, enqueue, enqueueIn, ...(metrics && { metrics }), ...(events && { events }) };
   const recordFailure = async (kind: Kind, name: string, error: Error, correlationId: string | undefined) => {
     if (!events) return;
     const obj = await store.objects.get(kind, name).catch(() => undefined);
@@ -264,7 +272,8 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
         for (const [kind, controller] of controllers) {
           for await (const obj of eachObject(store.objects, kind)) {
             const key = reconcileKey(kind, obj.name);
-            if (scope === 'all') enqueue(key);
+            // Looks, not changes: behind any change that comes meanwhile (the background lane).
+            if (scope === 'all') enqueueIn('background', key);
             else if (share.owns(key)) controller.enqueueUnlessScheduled(key);
           }
         }

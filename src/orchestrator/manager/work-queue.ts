@@ -2,18 +2,55 @@
 // once; a key being worked on is never handed to a second worker, and if it is added meanwhile
 // it is queued again once the worker is done (so no change is lost and none is worked twice at
 // once). Delayed adds (back-off, requeue-after) wait in timers, never in a busy loop.
+//
+// Three lanes, served strictly in order (as controller-runtime's priority queue serves its
+// priorities): `observed` for what a cluster reported about work already applied (finishing it
+// is cheap and is what the user waits for), `normal` for changes, `background` for the looks of
+// a resync (thousands at start-up must not hold up a user's change). A key added again in a
+// higher lane moves up; it never moves down.
+
+export type Lane = 'observed' | 'normal' | 'background';
+const LANES: readonly Lane[] = ['observed', 'normal', 'background'];
+const rank = (lane: Lane) => LANES.indexOf(lane);
 
 export interface WorkQueueHooks {
   /** Called whenever the number of keys waiting to be worked on changes. */
   depth?(n: number): void;
 }
 
+/** A key's place in a lane: `seq` tells a live entry from one its key has left. */
+interface Entry {
+  key: string;
+  seq: number;
+}
+
+/** First in, first out, with O(1) removal at the head. */
+class Fifo {
+  private items: Entry[] = [];
+  private head = 0;
+  push(entry: Entry): void {
+    this.items.push(entry);
+  }
+  shift(): Entry | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const entry = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return entry;
+  }
+}
 export class WorkQueue {
-  private readonly queue: string[] = [];
-  private readonly queued = new Set<string>();
+  /** Per lane, keys in the order added; an entry whose key has since moved up a lane (or was
+   *  handed out) is skipped when reached. */
+  private readonly lanes = new Map<Lane, Fifo>(LANES.map((lane) => [lane, new Fifo()]));
+  /** Queued keys, their lane and their live entry's seq. */
+  private readonly queued = new Map<string, { lane: Lane; seq: number }>();
+  private seq = 0;
   private readonly processing = new Set<string>();
-  /** Keys added while being processed: re-queued by done(). */
-  private readonly dirty = new Set<string>();
+  /** Keys added while being processed, with the highest lane asked: re-queued by done(). */
+  private readonly dirty = new Map<string, Lane>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly waiters: Array<(key: string | undefined) => void> = [];
   private shuttingDown = false;
@@ -23,22 +60,25 @@ export class WorkQueue {
     private readonly now: () => number = Date.now,
   ) {}
 
-  add(key: string): void {
+  add(key: string, lane: Lane = 'normal'): void {
     if (this.shuttingDown) return;
     if (this.processing.has(key)) {
-      this.dirty.add(key);
+      const asked = this.dirty.get(key);
+      if (asked === undefined || rank(lane) < rank(asked)) this.dirty.set(key, lane);
       return;
     }
-    if (this.queued.has(key)) return;
-    const waiter = this.waiters.shift();
+    const current = this.queued.get(key)?.lane;
+    if (current !== undefined && rank(current) <= rank(lane)) return;
+    const waiter = current === undefined ? this.waiters.shift() : undefined;
     if (waiter) {
       this.processing.add(key);
       waiter(key);
       return;
     }
-    this.queued.add(key);
-    this.queue.push(key);
-    this.hooks.depth?.(this.queue.length);
+    const seq = ++this.seq;
+    this.queued.set(key, { lane, seq });
+    this.lanes.get(lane)!.push({ key, seq });
+    if (current === undefined) this.hooks.depth?.(this.queued.size);
   }
 
   /** Adds `key` after `delayMs`; an earlier pending delayed add of the same key wins. */
@@ -60,11 +100,11 @@ export class WorkQueue {
   /** The next key to work on; resolves undefined once the queue shuts down. */
   get(): Promise<string | undefined> {
     if (this.shuttingDown) return Promise.resolve(undefined);
-    const key = this.queue.shift();
+    const key = this.next();
     if (key !== undefined) {
       this.queued.delete(key);
       this.processing.add(key);
-      this.hooks.depth?.(this.queue.length);
+      this.hooks.depth?.(this.queued.size);
       return Promise.resolve(key);
     }
     return new Promise((resolve) => this.waiters.push(resolve));
@@ -73,11 +113,14 @@ export class WorkQueue {
   /** Marks `key` finished; if it was added meanwhile, it is queued again. */
   done(key: string): void {
     this.processing.delete(key);
-    if (this.dirty.delete(key)) this.add(key);
+    const lane = this.dirty.get(key);
+    if (lane === undefined) return;
+    this.dirty.delete(key);
+    this.add(key, lane);
   }
 
   get length(): number {
-    return this.queue.length;
+    return this.queued.size;
   }
 
   isProcessing(key: string): boolean {
@@ -88,6 +131,18 @@ export class WorkQueue {
    *  in a delayed add. */
   isScheduled(key: string): boolean {
     return this.queued.has(key) || this.processing.has(key) || this.timers.has(key);
+  }
+
+  /** The head of the highest non-empty lane, skipping entries whose key moved up a lane. */
+  private next(): string | undefined {
+    if (this.queued.size === 0) return undefined;
+    for (const lane of LANES) {
+      const fifo = this.lanes.get(lane)!;
+      for (let entry = fifo.shift(); entry !== undefined; entry = fifo.shift()) {
+        if (this.queued.get(entry.key)?.seq === entry.seq) return entry.key;
+      }
+    }
+    return undefined;
   }
 
   /** Stops handing out keys (what is still queued stays with the store's level-triggered resync):

@@ -58,7 +58,11 @@ export function projectionRegistrations(
         if (!watches) {
           observing ??= observer?.(services);
           const seen = observing;
-          watches = new ClusterWatches((key) => services.enqueue(key), adapter.watches, seen && ((cluster, type, obj) => seen.observe(cluster, type, obj)));
+          watches = new ClusterWatches(
+            (key, lane) => services.enqueueIn(lane, key),
+            adapter.watches,
+            seen && ((cluster, type, obj) => seen.observe(cluster, type, obj)),
+          );
           shared.set(adapter.watches, watches);
         }
         const running = watches;

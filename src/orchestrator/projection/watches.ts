@@ -105,13 +105,16 @@ export function newerVersion(a: string | undefined, b: string | undefined): -1 |
  * The watches of `watches` on every cluster a reconcile talks to, restarted when the runtime
  * hands out a new client for a cluster (rotated credentials). Every event enqueues its keys, those
  * of the initial list included: a change that lands between the reconcile that started the watch
- * and the watch's first list (Capsule reporting a Tenant ready) is seen then.
+ * and the watch's first list (Capsule reporting a Tenant ready) is seen then. The first list's
+ * keys go to the background lane (at start-up it holds every object, looked at anyway), what the
+ * watch sees after it to the observed lane (work-queue.ts).
  */
 export class ClusterWatches implements ObservedObjects {
   private readonly byCluster = new Map<string, { client: ClusterClient; running: Running[] }>();
 
   constructor(
-    private readonly enqueue: (key: string) => void,
+    /** `observed` for a change the watch saw, `background` for its (re)list before it synced. */
+    private readonly enqueue: (key: string, lane: 'observed' | 'background') => void,
     private readonly watches: readonly ClusterWatch[],
     /** Also sees every event (the usage tracker reads usage from the same watches). */
     private readonly observer?: (cluster: string, type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject) => void,
@@ -123,15 +126,16 @@ export class ClusterWatches implements ObservedObjects {
     for (const r of current?.running ?? []) r.watch.stop();
     const running = this.watches.map((spec) => {
       const objects = new IndexedObjects();
+      let listed = false; // its first list is done
       const watch = client.watch(spec.type, { labelSelector: spec.labelSelector, ...(spec.namespace && { namespace: spec.namespace }) }, (type, obj) => {
         if (type === 'DELETED') objects.delete(obj);
         else objects.set(obj);
-        for (const k of spec.keysOf(obj, cluster)) this.enqueue(k);
+        for (const k of spec.keysOf(obj, cluster)) this.enqueue(k, listed ? 'observed' : 'background');
         this.observer?.(cluster, type, obj);
       });
       const run: Running = { spec, selector: parseLabelSelector(spec.labelSelector ?? ''), watch, objects, synced: false };
       watch.synced.then(
-        () => (run.synced = true),
+        () => (listed = run.synced = true),
         () => undefined,
       );
       return run;
