@@ -35,7 +35,8 @@
 // Cluster, tenancy, App and Definition reconcilers). Counted: its reconciles and Kubernetes API
 // calls by verb (watches aside) from the first create to all Deployed, the direct side's writes
 // and polls, and the process's RSS (sampled every 200 ms; it includes this harness). Also the
-// load average (os.loadavg) at the start and end of each side. BENCH_SIDES=kubenova runs only
+// load average (os.loadavg) at the start and end of each side, and when the poll first saw one
+// object ready and half of them (what a burst's first users wait). BENCH_SIDES=kubenova runs only
 // KubeNova (for `node --cpu-prof`, see docs/performance.md).
 //
 // BENCH_IDLE_S=360: after KubeNova's objects are all Deployed, nothing changes for that long, and
@@ -187,6 +188,9 @@ interface Result {
   round: number;
   side: 'KubeNova' | 'direct';
   seconds: number;
+  /** When the poll first saw one object ready, and half of them. */
+  firstSeconds: number;
+  halfSeconds: number;
   calls: ApiCall[];
   polls: number;
   reconciles: Map<string, number>;
@@ -361,10 +365,15 @@ async function main(): Promise<void> {
     log(`round ${round} ${side}: creating ${N} ${MODE} (load ${loadStart})`);
     const t0 = performance.now();
     let last = -1;
+    let firstSeconds = Number.NaN;
+    let halfSeconds = Number.NaN;
     await create();
     await until(`${side} ${MODE} ready`, async () => {
       const n = await ready();
-      if (n !== last) log(`  ${side}: ${n}/${N} ready after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      const at = (performance.now() - t0) / 1000;
+      if (n !== last) log(`  ${side}: ${n}/${N} ready after ${at.toFixed(1)} s`);
+      if (n >= 1 && Number.isNaN(firstSeconds)) firstSeconds = at;
+      if (n >= N / 2 && Number.isNaN(halfSeconds)) halfSeconds = at;
       last = n;
       return n >= N;
     });
@@ -373,6 +382,8 @@ async function main(): Promise<void> {
       round,
       side,
       seconds,
+      firstSeconds,
+      halfSeconds,
       calls: side === 'KubeNova' ? all.calls.slice(mark.calls) : directCalls.slice(mark.directCalls),
       polls: polls - mark.polls,
       reconciles: new Map([...reconciles].map(([k, v]) => [k, side === 'KubeNova' ? v - (mark.reconciles.get(k) ?? 0) : 0])),
@@ -513,9 +524,9 @@ async function main(): Promise<void> {
   );
   console.log('Rows in the order run: odd rounds KubeNova first, even rounds the direct side first.\n');
   console.log(
-    '| round | side | N | seconds | objects/s | ratio (KubeNova/direct, objects/s) | API calls per object (by verb) | reconciles per object | peak RSS MiB | CPU s (this process) | load 1/5/15 min start → end |',
+    '| round | side | N | seconds | first ready s | half ready s | objects/s | ratio (KubeNova/direct, objects/s) | API calls per object (by verb) | reconciles per object | peak RSS MiB | CPU s (this process) | load 1/5/15 min start → end |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const other = results.find((o) => o.round === r.round && o.side === 'direct');
     const ratio = r.side === 'KubeNova' && other ? (other.seconds / r.seconds).toFixed(2) : '';
@@ -528,7 +539,7 @@ async function main(): Promise<void> {
         : '—';
     const calls = `${(r.calls.length / N).toFixed(1)}: ${byVerb(r.calls, N)}${r.side === 'direct' ? ` (+ ${r.polls} polling lists in all)` : ''}`;
     console.log(
-      `| ${r.round} | ${r.side} | ${N} | ${r.seconds.toFixed(1)} | ${(N / r.seconds).toFixed(2)} | ${ratio} | ${calls} | ${recon} | ${r.rssMiB.toFixed(0)} | ${r.cpuSeconds.toFixed(1)} | ${r.load[0]} → ${r.load[1]} |`,
+      `| ${r.round} | ${r.side} | ${N} | ${r.seconds.toFixed(1)} | ${r.firstSeconds.toFixed(1)} | ${r.halfSeconds.toFixed(1)} | ${(N / r.seconds).toFixed(2)} | ${ratio} | ${calls} | ${recon} | ${r.rssMiB.toFixed(0)} | ${r.cpuSeconds.toFixed(1)} | ${r.load[0]} → ${r.load[1]} |`,
     );
   }
   const kubenovaCalls = results.filter((r) => r.side === 'KubeNova');
