@@ -46,7 +46,12 @@
 // includes the runtime's periodic resync.
 //
 // Many apps (KubeNova alone, BENCH_SIDES=kubenova): BENCH_PROJECTS=P spreads the apps over P
-// projects of the bench's tenant (app i in project i mod P). BENCH_STAND_IN=1 is for a cluster
+// projects (app i in project i mod P). BENCH_TENANTS=T (at most P) makes T tenants, tenant j
+// placed on cluster j mod C alone, project j in tenant j mod T, and an app on its tenant's
+// cluster; by default one tenant is placed on every cluster. BENCH_STORE=postgres runs KubeNova on
+// a PostgreSQL server started for the run (test/support/postgres.ts, Debian's binaries) or at
+// KUBENOVA_DATABASE_URL, instead of the embedded store: the process's RSS is then KubeNova's
+// without its database's. BENCH_STAND_IN=1 is for a cluster
 // whose vela-core is stopped (`npm run testenv -- stop <id> vela-core`): the bench removes
 // vela-core's admission webhooks and writes each Application's status as vela-core reports a
 // running app, so that N apps reach Deployed in minutes where vela-core would take hours here
@@ -76,9 +81,11 @@ import { createClusterClients } from '../src/orchestrator/manager/cluster-client
 import { startRuntime, type ReconcilerRegistration } from '../src/orchestrator/manager/manager.js';
 import { clusterReconcilerRegistration } from '../src/orchestrator/reconcilers/cluster.js';
 import { definitionRegistration, deliveryRegistrations, tenancyRegistrations } from '../src/orchestrator/reconcilers/registrations.js';
-import { createStore } from '../src/store/index.js';
+import { Keyring } from '../src/security/keyring.js';
+import { createStore, type Store } from '../src/store/index.js';
 import { listAll } from '../src/store/paging.js';
 import { countingClients, type ApiCall } from '../test/support/api-calls.js';
+import { createTestDatabase, startPostgres } from '../test/support/postgres.js';
 import { velaStandIn } from './vela-stand-in.js';
 import { agentOf, benchServer, directAppIdentity, directTenantNamespace, plannedTenancy, type BenchServer } from './support.js';
 
@@ -96,8 +103,13 @@ const IDLE_MS = Number(process.env.BENCH_IDLE_S ?? 0) * 1000;
 const IDLE_RESYNC = process.env.BENCH_IDLE_RESYNC === '1';
 const IDLE_PROFILE = process.env.BENCH_IDLE_PROFILE;
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 1);
+const TENANTS = Number(process.env.BENCH_TENANTS ?? 1);
 const STAND_IN = process.env.BENCH_STAND_IN === '1';
-if ((PROJECTS > 1 || STAND_IN) && SIDES.includes('direct')) throw new Error('BENCH_PROJECTS and BENCH_STAND_IN are for BENCH_SIDES=kubenova');
+const STORE = process.env.BENCH_STORE ?? 'embedded';
+if ((PROJECTS > 1 || TENANTS > 1 || STAND_IN) && SIDES.includes('direct'))
+  throw new Error('BENCH_PROJECTS, BENCH_TENANTS and BENCH_STAND_IN are for BENCH_SIDES=kubenova');
+if (TENANTS > PROJECTS) throw new Error('BENCH_TENANTS is at most BENCH_PROJECTS: each tenant holds a project of the apps');
+if (STORE !== 'embedded' && STORE !== 'postgres') throw new Error('BENCH_STORE is embedded or postgres');
 if (KUBECONFIGS.length === 0) throw new Error('set BENCH_KUBECONFIG to testenv clusters admin kubeconfigs (comma-separated)');
 if (MODE !== 'apps' && MODE !== 'tenants') throw new Error('BENCH_MODE is apps or tenants');
 
@@ -184,6 +196,21 @@ async function profiled<T>(dir: string, name: string, fn: () => Promise<T>): Pro
   }
 }
 
+/** KubeNova's store as main.ts opens it: the embedded one (a new database created in a child
+ *  process), or PostgreSQL (started for the run unless KUBENOVA_DATABASE_URL names one). */
+async function openStore(dir: string): Promise<{ store: Store; stopDatabase: () => Promise<void> }> {
+  if (STORE === 'embedded') return { store: await createStore({ kind: 'embedded', dataDir: dir, initialiseApart: true }), stopDatabase: async () => {} };
+  let url = process.env.KUBENOVA_DATABASE_URL;
+  let stopDatabase = async () => {};
+  if (!url) {
+    const server = await startPostgres();
+    stopDatabase = () => server.stop();
+    url = await createTestDatabase(server.url);
+  }
+  const keyring = Keyring.fromJson({ active: 'k1', keys: { k1: Keyring.generateKey() } });
+  return { store: await createStore({ kind: 'postgres', url, keyring }), stopDatabase };
+}
+
 interface Result {
   round: number;
   side: 'KubeNova' | 'direct';
@@ -210,7 +237,7 @@ async function main(): Promise<void> {
   /** Object i lives on cluster i mod C. */
   const on = (i: number) => i % C;
   const dir = await mkdtemp(join(tmpdir(), 'kubenova-bench-scale-'));
-  const store = await createStore({ kind: 'embedded', dataDir: dir });
+  const { store, stopDatabase } = await openStore(dir);
   const logger = pino({ level: 'silent' });
   const clients = createClusterClients(store);
   const events = createEventRecorder({ store, logger });
@@ -251,38 +278,47 @@ async function main(): Promise<void> {
     ],
   });
   const rss = rssSampler();
-  const deployed = async (kind: 'App' | 'Tenant' | 'Project', prefix: string) =>
-    (await listAll(store.objects, kind)).filter(
-      (o) => o.name.startsWith(prefix) && o.status.observedGeneration === o.generation && o.status.phase === 'Deployed',
-    ).length;
-  const stored = async (kind: 'App' | 'Tenant' | 'Project', prefix: string) =>
-    (await listAll(store.objects, kind)).filter((o) => o.name.startsWith(prefix)).length;
+  /** Objects of `kind` whose name starts with `prefix` (or passes it), resp. those of them Deployed. */
+  const named = (prefix: string | ((name: string) => boolean)) => (typeof prefix === 'string' ? (name: string) => name.startsWith(prefix) : prefix);
+  const deployed = async (kind: 'App' | 'Tenant' | 'Project', prefix: string | ((name: string) => boolean)) =>
+    (await listAll(store.objects, kind)).filter((o) => named(prefix)(o.name) && o.status.observedGeneration === o.generation && o.status.phase === 'Deployed')
+      .length;
+  const stored = async (kind: 'App' | 'Tenant' | 'Project', prefix: string | ((name: string) => boolean)) =>
+    (await listAll(store.objects, kind)).filter((o) => named(prefix)(o.name)).length;
 
-  // Setup: the clusters, and one tenant + project on all of them (the apps' project; the
-  // tenants' spec template).
+  // Setup: the clusters, and the apps' tenants and projects: by default one tenant on all the
+  // clusters (also the tenants' spec template), else tenant j on cluster j mod C.
   const clusters = kubeconfigs.map((_, k) => (C === 1 ? `bench-${suffix}` : `bench-${suffix}-${k}`));
   const tenant = `bench-${suffix}`;
-  const projects = Array.from({ length: PROJECTS }, (_, j) => (PROJECTS === 1 ? `${tenant}-apps` : `${tenant}-apps-${j}`));
+  const tenants = Array.from({ length: TENANTS }, (_, j) => (TENANTS === 1 ? tenant : `${tenant}-t${j}`));
+  /** Project j is in tenant j mod T. */
+  const projects = Array.from({ length: PROJECTS }, (_, j) => `${tenants[j % TENANTS]!}-apps${PROJECTS === TENANTS ? '' : `-${j}`}`);
   const project = projects[0]!;
-  /** App i's project. */
+  /** App i's project, tenant and cluster (as an app's name starts with its tenant's). */
   const projectOf = (i: number) => projects[i % PROJECTS]!;
+  const tenantOf = (i: number) => tenants[(i % PROJECTS) % TENANTS]!;
+  const appCluster = (i: number) => clusters[TENANTS === 1 ? on(i) : on((i % PROJECTS) % TENANTS)]!;
   const owners = [{ kind: 'User', name: 'bench-owner' }];
-  const tenantSpec = { owners, placement: { clusters } };
   for (const [k, cluster] of clusters.entries()) {
     await call('POST', '/api/v1/clusters', { name: cluster, kubeconfig: Buffer.from(kubeconfigs[k]!).toString('base64') });
     await until('capabilities', async () => (await store.objects.get('Cluster', cluster))?.status.capabilities !== undefined);
   }
-  await call('POST', '/api/v1/tenants', { name: tenant, spec: tenantSpec });
-  await pool(PROJECTS, CONCURRENCY, (j) => call('POST', `/api/v1/tenants/${tenant}/projects`, { name: projects[j]! }));
-  await until('setup projects Deployed', async () => (await deployed('Project', `${tenant}-apps`)) === PROJECTS);
-  log(`clusters ${clusters.join(', ')} registered, ${PROJECTS === 1 ? `project ${project}` : `${PROJECTS} projects`} Deployed`);
+  await pool(TENANTS, CONCURRENCY, (j) =>
+    call('POST', '/api/v1/tenants', { name: tenants[j]!, spec: { owners, placement: { clusters: TENANTS === 1 ? clusters : [clusters[on(j)]] } } }),
+  );
+  await pool(PROJECTS, CONCURRENCY, (j) => call('POST', `/api/v1/tenants/${tenants[j % TENANTS]!}/projects`, { name: projects[j]! }));
+  const setupProjects = new Set(projects);
+  await until('setup projects Deployed', async () => (await deployed('Project', (name) => setupProjects.has(name))) === PROJECTS);
+  log(
+    `clusters ${clusters.join(', ')} registered, ${TENANTS === 1 ? `tenant ${tenant}` : `${TENANTS} tenants`}, ${PROJECTS === 1 ? `project ${project}` : `${PROJECTS} projects`} Deployed (load ${load()}, RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MiB)`,
+  );
   const standIn = STAND_IN ? await Promise.all(admins.map((admin) => velaStandIn(admin))) : [];
 
   // The direct side's clients. Apps: the admin impersonating a user bound to admin + app-runner
   // in a namespace of a Capsule tenant of its own, made as KubeNova makes a project's (the same
   // guards, and Capsule's webhooks see every write in it, as in KubeNova's). Tenants: KubeNova's
   // own agent credentials, a separate client.
-  const template = (await store.objects.get('Tenant', tenant))!.spec as TenantSpec;
+  const template = (await store.objects.get('Tenant', tenants[0]!))!.spec as TenantSpec;
   const intent = (name: string): TenantIntent => ({ name, spec: template, policySets: [] });
   const direct = await Promise.all(
     clusters.map(async (cluster, k) => {
@@ -337,7 +373,7 @@ async function main(): Promise<void> {
    *  profile, so without its serialisation; the sampling itself adds a little). */
   const resyncPass = async (round: number) => {
     // The tenant and projects of the apps (set up once) are looked at too.
-    const expected = MODE === 'apps' ? N + 1 + PROJECTS : 2 * N + 2;
+    const expected = MODE === 'apps' ? N + TENANTS + PROJECTS : 2 * N + 2;
     const before = { calls: all.calls.length, reconciles: reconcileTotal() };
     let cpuMs = 0;
     let seconds = 0;
@@ -405,21 +441,24 @@ async function main(): Promise<void> {
   /** Each side of a round: create, measure, delete everything and wait until it is gone. */
   const kubenovaSide = async (round: number, kn: string) => {
     if (MODE === 'apps') {
+      // An app's name starts with its tenant's.
+      const app = (i: number) => `${tenantOf(i)}${kn}${i}`;
+      const ours = (name: string) => name.startsWith(tenant) && name.includes(kn);
       await measure(
         round,
         'KubeNova',
         () =>
           pool(N, CONCURRENCY, (i) =>
             call('POST', '/api/v1/apps', {
-              name: `${kn}${i}`,
-              spec: { project: projectOf(i), ...(C > 1 && { clusters: [clusters[on(i)]] }), ...appSpec(`${kn}${i}`) },
+              name: app(i),
+              spec: { project: projectOf(i), ...(C > 1 && { clusters: [appCluster(i)] }), ...appSpec(app(i)) },
             }),
           ),
-        () => deployed('App', kn),
+        () => deployed('App', ours),
       );
       await idle(round);
-      await pool(N, CONCURRENCY, (i) => call('DELETE', `/api/v1/apps/${kn}${i}`));
-      await until('KubeNova apps deleted', async () => (await stored('App', kn)) === 0);
+      await pool(N, CONCURRENCY, (i) => call('DELETE', `/api/v1/apps/${app(i)}`));
+      await until('KubeNova apps deleted', async () => (await stored('App', ours)) === 0);
       for (const p of projects) await until('KubeNova Deployments gone', async () => (await deploymentsIn(() => p)) === 0);
       return;
     }
@@ -503,8 +542,8 @@ async function main(): Promise<void> {
     await until('direct namespaces gone', async () => (await countNamed(NAMESPACE, dn)) === 0);
   };
   for (let round = 1; round <= ROUNDS; round++) {
-    // An app's name starts with its tenant's.
-    const kn = MODE === 'apps' ? `${tenant}-r${round}-` : `k${suffix}r${round}-`;
+    // Apps: their names' infix after their tenant's; tenants: their names' prefix.
+    const kn = MODE === 'apps' ? `-r${round}-` : `k${suffix}r${round}-`;
     const dn = `d${suffix}r${round}-`;
     // A B B A: odd rounds KubeNova first, even rounds the direct side first, so that neither
     // always meets the engines' cold caches (their first lists, first webhook calls).
@@ -556,8 +595,10 @@ async function main(): Promise<void> {
   rss.stop();
   for (const s of standIn) s.stop();
   await pool(PROJECTS, CONCURRENCY, (j) => call('DELETE', `/api/v1/projects/${projects[j]!}`));
-  await call('DELETE', `/api/v1/tenants/${tenant}`);
-  await until('setup tenant deleted', async () => (await store.objects.get('Tenant', tenant)) === undefined, 180_000).catch((err: Error) => log(err.message));
+  await pool(TENANTS, CONCURRENCY, (j) => call('DELETE', `/api/v1/tenants/${tenants[j]!}`));
+  await until('setup tenants deleted', async () => (await stored('Tenant', (name) => tenants.includes(name))) === 0, 180_000).catch((err: Error) =>
+    log(err.message),
+  );
   for (const d of direct) {
     if (d.tenant) await d.tenant.remove();
     else await d.admin.delete({ ...NAMESPACE, name: d.namespace });
@@ -566,6 +607,7 @@ async function main(): Promise<void> {
   await server.app.close();
   events.close();
   await store.close();
+  await stopDatabase();
   for (const d of direct) {
     d.admin.close();
     d.agent.close();
