@@ -351,7 +351,7 @@ async function main(): Promise<void> {
   /** Nothing changes for IDLE_MS: what KubeNova does meanwhile. */
   const idle = async (round: number) => {
     if (IDLE_MS <= 0) return;
-    const mark = { calls: all.calls.length, reconciles: reconcileTotal() };
+    const mark = { calls: all.calls.length, reconciles: reconcileTotal(), byKind: new Map(reconciles) };
     const cpu = process.cpuUsage();
     const t0 = performance.now();
     log(`round ${round} KubeNova: idle for ${IDLE_MS / 1000} s with ${N} ${MODE} Deployed`);
@@ -359,11 +359,16 @@ async function main(): Promise<void> {
     const minutes = (performance.now() - t0) / 60_000;
     const calls = all.calls.slice(mark.calls);
     const reconcileCount = reconcileTotal() - mark.reconciles;
+    const byKind = [...reconciles]
+      .map(([kind, n]) => [kind, n - (mark.byKind.get(kind) ?? 0)] as const)
+      .filter(([, n]) => n > 0)
+      .map(([kind, n]) => `${kind} ${(n / minutes).toFixed(1)}`)
+      .join(', ');
     const cpuShare = cpuSecondsSince(cpu) / (minutes * 60);
     const memory = process.memoryUsage();
     idles.push(
       `round ${round}: ${N} ${MODE} Deployed, idle ${(minutes * 60).toFixed(0)} s: ${(calls.length / minutes).toFixed(1)} Kubernetes API calls/min (${byVerb(calls, minutes) || 'none'}), ` +
-        `${(reconcileCount / minutes).toFixed(1)} reconciles/min, CPU ${(cpuShare * 100).toFixed(1)} % of one core; ` +
+        `${(reconcileCount / minutes).toFixed(1)} reconciles/min (${byKind || 'none'}), CPU ${(cpuShare * 100).toFixed(1)} % of one core; ` +
         `at its end RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB`,
     );
     log(idles.at(-1)!);
