@@ -34,6 +34,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import { benchDatabase } from './database.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -364,18 +365,11 @@ async function main(): Promise<void> {
         await rm(dataDir, { recursive: true, force: true });
       }
     } else if (kind === 'postgres') {
-      let url = process.env.KUBENOVA_DATABASE_URL;
-      let stop: (() => Promise<void>) | undefined;
-      if (!url) {
-        const { startPostgres, createTestDatabase } = await import('../test/support/postgres.js');
-        const server = await startPostgres();
-        stop = () => server.stop();
-        url = await createTestDatabase(server.url);
-      }
+      const database = await benchDatabase();
       try {
-        all.push(await benchStore(kind, url));
+        all.push(await benchStore(kind, database.url));
       } finally {
-        await stop?.();
+        await database.stop();
       }
     } else {
       throw new Error(`unknown store "${kind}" in BENCH_STORES: embedded, postgres`);

@@ -85,7 +85,7 @@ import { Keyring } from '../src/security/keyring.js';
 import { createStore, type Store } from '../src/store/index.js';
 import { listAll } from '../src/store/paging.js';
 import { countingClients, type ApiCall } from '../test/support/api-calls.js';
-import { createTestDatabase, startPostgres } from '../test/support/postgres.js';
+import { benchDatabase } from './database.js';
 import { velaStandIn } from './vela-stand-in.js';
 import { agentOf, benchServer, directAppIdentity, directTenantNamespace, plannedTenancy, type BenchServer } from './support.js';
 
@@ -200,15 +200,9 @@ async function profiled<T>(dir: string, name: string, fn: () => Promise<T>): Pro
  *  process), or PostgreSQL (started for the run unless KUBENOVA_DATABASE_URL names one). */
 async function openStore(dir: string): Promise<{ store: Store; stopDatabase: () => Promise<void> }> {
   if (STORE === 'embedded') return { store: await createStore({ kind: 'embedded', dataDir: dir, initialiseApart: true }), stopDatabase: async () => {} };
-  let url = process.env.KUBENOVA_DATABASE_URL;
-  let stopDatabase = async () => {};
-  if (!url) {
-    const server = await startPostgres();
-    stopDatabase = () => server.stop();
-    url = await createTestDatabase(server.url);
-  }
+  const database = await benchDatabase();
   const keyring = Keyring.fromJson({ active: 'k1', keys: { k1: Keyring.generateKey() } });
-  return { store: await createStore({ kind: 'postgres', url, keyring }), stopDatabase };
+  return { store: await createStore({ kind: 'postgres', url: database.url, keyring }), stopDatabase: database.stop };
 }
 
 interface Result {
@@ -296,8 +290,9 @@ async function main(): Promise<void> {
   const project = projects[0]!;
   /** App i's project, tenant and cluster (as an app's name starts with its tenant's). */
   const projectOf = (i: number) => projects[i % PROJECTS]!;
-  const tenantOf = (i: number) => tenants[(i % PROJECTS) % TENANTS]!;
-  const appCluster = (i: number) => clusters[TENANTS === 1 ? on(i) : on((i % PROJECTS) % TENANTS)]!;
+  const tenantIndexOf = (i: number) => (i % PROJECTS) % TENANTS;
+  const tenantOf = (i: number) => tenants[tenantIndexOf(i)]!;
+  const appCluster = (i: number) => clusters[TENANTS === 1 ? on(i) : on(tenantIndexOf(i))]!;
   const owners = [{ kind: 'User', name: 'bench-owner' }];
   for (const [k, cluster] of clusters.entries()) {
     await call('POST', '/api/v1/clusters', { name: cluster, kubeconfig: Buffer.from(kubeconfigs[k]!).toString('base64') });
@@ -601,7 +596,8 @@ async function main(): Promise<void> {
   for (const s of standIn) s.stop();
   await pool(PROJECTS, CONCURRENCY, (j) => call('DELETE', `/api/v1/projects/${projects[j]!}`));
   await pool(TENANTS, CONCURRENCY, (j) => call('DELETE', `/api/v1/tenants/${tenants[j]!}`));
-  await until('setup tenants deleted', async () => (await stored('Tenant', (name) => tenants.includes(name))) === 0, 180_000).catch((err: Error) =>
+  const setupTenants = new Set(tenants);
+  await until('setup tenants deleted', async () => (await stored('Tenant', (name) => setupTenants.has(name))) === 0, 180_000).catch((err: Error) =>
     log(err.message),
   );
   for (const d of direct) {
