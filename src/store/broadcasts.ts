@@ -2,7 +2,7 @@
 // PGlite, across replicas (one LISTEN connection, one channel each) on a PostgreSQL server.
 import { LocalBroadcast, type ChangeFeed } from './changes.js';
 import type { Broadcast, EventRecord, ChangeEvent } from './types.js';
-import { PgBroadcast } from './pg-broadcast.js';
+import { MAX_PAYLOAD_BYTES, PgBroadcast } from './pg-broadcast.js';
 import { PgListener, type PgListenerOptions } from './pg-listener.js';
 import { SqlEventStore } from './records.js';
 import type { Sql } from './sql.js';
@@ -33,19 +33,24 @@ export function localBroadcasts(): StoreBroadcasts {
   return both(new LocalBroadcast<ChangeEvent>(), new LocalBroadcast<EventRecord>());
 }
 
-/** A change event without its optional details (the transitions of a big status above all):
- *  what a receiver needs to re-read the object. */
+/** A change event without its optional details (the messages of a big status above all): what
+ *  a receiver needs to re-read the object, and which phases changed (triggers wake on those). */
 export function essentialChange(e: ChangeEvent): ChangeEvent {
-  const { type, kind, name, tenant, resourceVersion, correlationId, statusOnly } = e;
-  return {
+  const { type, kind, name, tenant, resourceVersion, correlationId, statusOnly, transitions } = e;
+  const base: ChangeEvent = {
     type,
     kind,
     name,
     resourceVersion,
     ...(tenant !== undefined && { tenant }),
     ...(correlationId !== undefined && { correlationId }),
-    ...(statusOnly && { statusOnly }),
   };
+  if (!transitions?.length) return { ...base, ...(statusOnly && { statusOnly }) };
+  const compact: ChangeEvent = { ...base, ...(statusOnly && { statusOnly }), transitions: transitions.map((t) => ({ ...t, message: '' })) };
+  // Still too big (phases changed on very many clusters at once): without them, and then not
+  // marked status-only either, so that every receiver wakes as for any change and none misses
+  // a phase change it waits for. (Room is left for the envelope: origin and framing.)
+  return Buffer.byteLength(JSON.stringify(compact)) <= MAX_PAYLOAD_BYTES - 200 ? compact : base;
 }
 
 export async function openPgBroadcasts(url: string, db: Sql, opts: Partial<PgListenerOptions> = {}): Promise<StoreBroadcasts> {

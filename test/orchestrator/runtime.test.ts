@@ -109,6 +109,46 @@ describe('runtime', () => {
     await vi.waitFor(() => expect(projects.seen.map((r) => r.correlationId)).toContain('req-status'));
   });
 
+  it('a trigger wakes on a status-only change as it says: any, only a phase change, or none', async () => {
+    const store = await setup();
+    const projects = recorder();
+    // One worker: keys are reconciled in the order they were queued.
+    const runtime = startRuntime({
+      store,
+      logger,
+      reconcilers: [
+        {
+          kind: 'Project',
+          reconciler: projects.reconciler,
+          workers: 1,
+          triggers: [
+            { kind: 'Tenant', onStatus: 'phase', keys: (e) => [`Project/phase-of-${e.name}`] },
+            { kind: 'Tenant', onStatus: 'none', keys: (e) => [`Project/none-of-${e.name}`] },
+            { kind: 'Tenant', keys: (e) => [`Project/any-of-${e.name}`] },
+          ],
+        },
+      ],
+    });
+    cleanups.push(() => runtime.stop());
+    const seen = () => projects.seen.map((r) => r.key);
+    const count = (key: string) => seen().filter((k) => k === key).length;
+    await store.objects.create({ kind: 'Tenant', name: 'acme', tenant: 'acme', spec: {} });
+    // A change that is not status-only wakes all three.
+    await vi.waitFor(() => expect(['phase', 'none', 'any'].map((m) => count(`Project/${m}-of-acme`))).toEqual([1, 1, 1]));
+
+    // A status write that changes the phase: `phase` and `any`.
+    await store.objects.updateStatus('Tenant', 'acme', { phase: 'Deployed', conditions: [], observedGeneration: 1 });
+    await vi.waitFor(() => expect(['phase', 'none', 'any'].map((m) => count(`Project/${m}-of-acme`))).toEqual([2, 1, 2]));
+
+    // A status write that changes no phase (a usage report, say): `any` alone.
+    await store.objects.updateStatus('Tenant', 'acme', { phase: 'Deployed', conditions: [], observedGeneration: 1, usage: { pods: 3 } });
+    await vi.waitFor(() => expect(count('Project/any-of-acme')).toBe(3));
+    // A marker queued after it: once reconciled, the write's other keys would have been too.
+    await store.objects.create({ kind: 'Tenant', name: 'marker', tenant: 'marker', spec: {} });
+    await vi.waitFor(() => expect(count('Project/any-of-marker')).toBe(1));
+    expect(['phase', 'none', 'any'].map((m) => count(`Project/${m}-of-acme`))).toEqual([2, 1, 3]);
+  });
+
   it('stop waits for the reconcile in flight and takes no more work', async () => {
     const store = await setup();
     let release!: () => void;

@@ -60,10 +60,23 @@ export interface ReconcilerRegistration {
   /** Whether a change of only an object's status wakes its own reconciler (default true). A
    *  reconciler that writes its object's status itself and schedules its own next look says
    *  false: its report is then not taken for a request to act (controller-runtime's
-   *  GenerationChangedPredicate). Triggers of other kinds still see every change. */
+   *  GenerationChangedPredicate). Triggers of other kinds see status-only changes unless they
+   *  say otherwise (Trigger.onStatus). */
   wakeOnOwnStatus?: boolean;
-  /** Changes of other kinds that should reconcile objects of this kind: returns their keys. */
-  triggers?: Array<{ kind: Kind; keys(event: ChangeEvent, services: RuntimeServices): string[] | Promise<string[]> }>;
+  /** Changes of other kinds that should reconcile objects of this kind. */
+  triggers?: Trigger[];
+}
+
+/** Changes of `kind` that wake objects of another kind: `keys` says which. */
+export interface Trigger {
+  kind: Kind;
+  /** Which changes of only the other object's status wake them: `any` (the default), `phase`
+   *  (only one that changes a phase, the object's or a cluster entry's), or `none`. Narrower
+   *  when the woken kind reads less of that status: a tenant's usage, reported as its quotas
+   *  fill, is nothing its projects plan from, and waking them all on each report is work for
+   *  nothing; that the tenant became Deployed is something they wait for. */
+  onStatus?: 'any' | 'phase' | 'none';
+  keys(event: ChangeEvent, services: RuntimeServices): string[] | Promise<string[]>;
 }
 
 export interface RuntimeOptions {
@@ -108,6 +121,13 @@ const logContextOf = (kind: Kind, name: string, requestId: string, adapter?: str
   ...(kind === 'Tenant' && { tenant: name }),
   ...(adapter && { adapter }),
 });
+
+/** Whether `event` wakes what `trigger` names, as far as its status-only changes go. */
+export function wakesOnStatus(trigger: Pick<Trigger, 'onStatus'>, event: Pick<ChangeEvent, 'statusOnly' | 'transitions'>): boolean {
+  if (!event.statusOnly) return true;
+  const mode = trigger.onStatus ?? 'any';
+  return mode === 'any' || (mode === 'phase' && (event.transitions?.length ?? 0) > 0);
+}
 
 export function startRuntime(opts: RuntimeOptions): Runtime {
   const { store, logger, metrics, events } = opts;
@@ -241,7 +261,7 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
       if (!event.statusOnly || !quietOnStatus.has(event.kind)) enqueue(reconcileKey(event.kind, event.name), event.correlationId, event.traceparent);
       for (const reg of opts.reconcilers) {
         for (const trigger of reg.triggers ?? []) {
-          if (trigger.kind !== event.kind) continue;
+          if (trigger.kind !== event.kind || !wakesOnStatus(trigger, event)) continue;
           void (async () => {
             try {
               for (const key of await trigger.keys(event, services)) enqueue(key, event.correlationId, event.traceparent);

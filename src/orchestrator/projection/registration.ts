@@ -6,9 +6,7 @@
 import type { ClusterWatch } from '../../adapters/contract.js';
 import { KubeEventRecorder } from '../../adapters/kube/events.js';
 import type { KubeObject } from '../../adapters/kube/types.js';
-import type { Kind } from '../../domain/resource.js';
-import type { ChangeEvent } from '../../store/types.js';
-import type { ReconcilerRegistration, RuntimeServices } from '../manager/manager.js';
+import type { ReconcilerRegistration, RuntimeServices, Trigger } from '../manager/manager.js';
 import type { BackoffOptions } from '../manager/rate-limit.js';
 import { projectionDeps, type ProjectionOptions } from './deps.js';
 import { ProjectionReconciler, type ProjectionKind } from './reconciler.js';
@@ -17,7 +15,7 @@ import { ClusterWatches } from './watches.js';
 export interface ProjectedKind {
   projection: ProjectionKind<unknown, unknown, unknown>;
   /** Store changes of other kinds that should reconcile objects of this kind: their keys. */
-  triggers: readonly { kind: Kind; keys(event: ChangeEvent, services: RuntimeServices): string[] | Promise<string[]> }[];
+  triggers: readonly Trigger[];
   /** Parallel reconciles (default 2). */
   workers?: number;
   /** Deadline of one reconcile (default 120 s). */
