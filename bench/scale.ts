@@ -215,6 +215,8 @@ interface Result {
   calls: ApiCall[];
   polls: number;
   reconciles: Map<string, number>;
+  /** Committed store changes by kind (`<kind> status`: status-only), KubeNova's side only. */
+  changes: Map<string, number>;
   rssMiB: number;
   /** CPU this process used meanwhile (user + system): KubeNova's API, store and runtime on its
    *  side, only the harness on the direct side. The cluster's processes compete for the same cores. */
@@ -243,6 +245,17 @@ async function main(): Promise<void> {
   const reconciling = new AsyncLocalStorage<string>();
   let inFlight = 0;
   const reconcileTotal = () => [...reconciles.values()].reduce((a, b) => a + b, 0);
+  /** While idle: reconciles per object key. */
+  let looked: Map<string, number> | undefined;
+  // Committed store changes by kind (`<kind> status` for status-only ones): what wakes reconciles.
+  const changes = new Map<string, number>();
+  const stopCounting = store.objects.onChange(
+    (e) => {
+      const what = e.statusOnly ? `${e.kind} status` : e.kind;
+      changes.set(what, (changes.get(what) ?? 0) + 1);
+    },
+    { remote: true },
+  );
   const all = countingClients(clients, [], () => reconciling.getStore());
   const counted = (reg: ReconcilerRegistration): ReconcilerRegistration => ({
     ...reg,
@@ -250,6 +263,7 @@ async function main(): Promise<void> {
       const inner = typeof reg.reconciler === 'function' ? reg.reconciler({ ...services, clients: all.clients }) : reg.reconciler;
       const reconcile = async (req: Parameters<typeof inner.reconcile>[0]) => {
         reconciles.set(reg.kind, (reconciles.get(reg.kind) ?? 0) + 1);
+        if (looked) looked.set(req.key, (looked.get(req.key) ?? 0) + 1);
         inFlight++;
         try {
           return await reconciling.run(reg.kind, () => inner.reconcile(req));
@@ -346,24 +360,31 @@ async function main(): Promise<void> {
   /** Nothing changes for IDLE_MS: what KubeNova does meanwhile. */
   const idle = async (round: number) => {
     if (IDLE_MS <= 0) return;
-    const mark = { calls: all.calls.length, reconciles: reconcileTotal(), byKind: new Map(reconciles) };
+    const mark = { calls: all.calls.length, reconciles: reconcileTotal(), byKind: new Map(reconciles), changes: new Map(changes) };
     const cpu = process.cpuUsage();
     const t0 = performance.now();
     log(`round ${round} KubeNova: idle for ${IDLE_MS / 1000} s with ${N} ${MODE} Deployed`);
+    looked = new Map();
     await new Promise((r) => setTimeout(r, IDLE_MS));
+    const perObject = [...looked.values()];
+    looked = undefined;
     const minutes = (performance.now() - t0) / 60_000;
     const calls = all.calls.slice(mark.calls);
     const reconcileCount = reconcileTotal() - mark.reconciles;
-    const byKind = [...reconciles]
-      .map(([kind, n]) => [kind, n - (mark.byKind.get(kind) ?? 0)] as const)
-      .filter(([, n]) => n > 0)
-      .map(([kind, n]) => `${kind} ${(n / minutes).toFixed(1)}`)
-      .join(', ');
+    const perMinute = (now: Map<string, number>, before: Map<string, number>) =>
+      [...now]
+        .map(([kind, n]) => [kind, n - (before.get(kind) ?? 0)] as const)
+        .filter(([, n]) => n > 0)
+        .map(([kind, n]) => `${kind} ${(n / minutes).toFixed(1)}`)
+        .join(', ');
+    const byKind = perMinute(reconciles, mark.byKind);
+    const changed = perMinute(changes, mark.changes);
     const cpuShare = cpuSecondsSince(cpu) / (minutes * 60);
     const memory = process.memoryUsage();
     idles.push(
       `round ${round}: ${N} ${MODE} Deployed, idle ${(minutes * 60).toFixed(0)} s: ${(calls.length / minutes).toFixed(1)} Kubernetes API calls/min (${byVerb(calls, minutes) || 'none'}), ` +
-        `${(reconcileCount / minutes).toFixed(1)} reconciles/min (${byKind || 'none'}), CPU ${(cpuShare * 100).toFixed(1)} % of one core; ` +
+        `${(reconcileCount / minutes).toFixed(1)} reconciles/min (${byKind || 'none'}; ${perObject.length} objects, at most ${Math.max(0, ...perObject)} each), ` +
+        `store changes/min: ${changed || 'none'}, CPU ${(cpuShare * 100).toFixed(1)} % of one core; ` +
         `at its end RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB`,
     );
     log(idles.at(-1)!);
@@ -394,7 +415,7 @@ async function main(): Promise<void> {
     log(idles.at(-1)!);
   };
   const measure = async (round: number, side: Result['side'], create: () => Promise<void>, ready: () => Promise<number>) => {
-    const mark = { calls: all.calls.length, directCalls: directCalls.length, polls, reconciles: new Map(reconciles) };
+    const mark = { calls: all.calls.length, directCalls: directCalls.length, polls, reconciles: new Map(reconciles), changes: new Map(changes) };
     const loadStart = load();
     rss.reset();
     const cpu = process.cpuUsage();
@@ -407,7 +428,13 @@ async function main(): Promise<void> {
     await until(`${side} ${MODE} ready`, async () => {
       const n = await ready();
       const at = (performance.now() - t0) / 1000;
-      if (n !== last) log(`  ${side}: ${n}/${N} ready after ${at.toFixed(1)} s`);
+      // KubeNova's reconciles so far this side, by kind: how the work went over time.
+      const sofar = [...reconciles]
+        .map(([kind, v]) => [kind, v - (mark.reconciles.get(kind) ?? 0)] as const)
+        .filter(([, v]) => v > 0)
+        .map(([kind, v]) => `${kind} ${v}`)
+        .join(', ');
+      if (n !== last) log(`  ${side}: ${n}/${N} ready after ${at.toFixed(1)} s${side === 'KubeNova' && sofar ? ` (reconciles: ${sofar})` : ''}`);
       if (n >= 1 && Number.isNaN(firstSeconds)) firstSeconds = at;
       if (n >= N / 2 && Number.isNaN(halfSeconds)) halfSeconds = at;
       last = n;
@@ -423,6 +450,7 @@ async function main(): Promise<void> {
       calls: side === 'KubeNova' ? all.calls.slice(mark.calls) : directCalls.slice(mark.directCalls),
       polls: polls - mark.polls,
       reconciles: new Map([...reconciles].map(([k, v]) => [k, side === 'KubeNova' ? v - (mark.reconciles.get(k) ?? 0) : 0])),
+      changes: new Map([...changes].map(([k, v]) => [k, side === 'KubeNova' ? v - (mark.changes.get(k) ?? 0) : 0])),
       rssMiB: rss.peakMiB(),
       cpuSeconds: cpuSecondsSince(cpu),
       load: [loadStart, load()],
@@ -587,6 +615,8 @@ async function main(): Promise<void> {
     for (const c of r.calls) kinds.set(`${c.by ?? '?'} → ${c.kind}`, [...(kinds.get(`${c.by ?? '?'} → ${c.kind}`) ?? []), c]);
     console.log(`\nround ${r.round} KubeNova calls per object, by reconciling kind → object kind:`);
     for (const [k, cs] of [...kinds].sort((a, b) => b[1].length - a[1].length)) console.log(`- ${k}: ${(cs.length / N).toFixed(2)} (${byVerb(cs, N)})`);
+    const changed = [...r.changes].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+    console.log(`round ${r.round} KubeNova store changes per object: ${changed.map(([k, v]) => `${k} ${(v / N).toFixed(2)}`).join(', ') || 'none'}`);
   }
 
   if (idles.length > 0) console.log(`\nKubeNova idle (BENCH_IDLE_S=${IDLE_MS / 1000}):\n${idles.map((l) => `- ${l}`).join('\n')}`);
@@ -604,6 +634,7 @@ async function main(): Promise<void> {
     if (d.tenant) await d.tenant.remove();
     else await d.admin.delete({ ...NAMESPACE, name: d.namespace });
   }
+  stopCounting();
   await runtime.stop();
   await server.app.close();
   events.close();
