@@ -123,7 +123,7 @@ const logContextOf = (kind: Kind, name: string, requestId: string, adapter?: str
 });
 
 /** Whether `event` wakes what `trigger` names, as far as its status-only changes go. */
-export function wakesOnStatus(trigger: Pick<Trigger, 'onStatus'>, event: Pick<ChangeEvent, 'statusOnly' | 'transitions'>): boolean {
+function wakesOnStatus(trigger: Pick<Trigger, 'onStatus'>, event: Pick<ChangeEvent, 'statusOnly' | 'transitions'>): boolean {
   if (!event.statusOnly) return true;
   const mode = trigger.onStatus ?? 'any';
   return mode === 'any' || (mode === 'phase' && (event.transitions?.length ?? 0) > 0);
