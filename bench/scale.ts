@@ -245,6 +245,11 @@ async function main(): Promise<void> {
   const reconciling = new AsyncLocalStorage<string>();
   let inFlight = 0;
   const reconcileTotal = () => [...reconciles.values()].reduce((a, b) => a + b, 0);
+  /** What a counter by kind gained since `before` (kinds that gained nothing left out). */
+  const gained = (now: ReadonlyMap<string, number>, before: ReadonlyMap<string, number>) =>
+    new Map([...now].map(([kind, n]) => [kind, n - (before.get(kind) ?? 0)] as const).filter(([, n]) => n > 0));
+  /** `kind n, kind n` of a counter by kind, each count shown by `show`. */
+  const byKindText = (counts: ReadonlyMap<string, number>, show: (n: number) => string) => [...counts].map(([kind, n]) => `${kind} ${show(n)}`).join(', ');
   /** While idle: reconciles per object key. */
   let looked: Map<string, number> | undefined;
   // Committed store changes by kind (`<kind> status` for status-only ones): what wakes reconciles.
@@ -371,14 +376,9 @@ async function main(): Promise<void> {
     const minutes = (performance.now() - t0) / 60_000;
     const calls = all.calls.slice(mark.calls);
     const reconcileCount = reconcileTotal() - mark.reconciles;
-    const perMinute = (now: Map<string, number>, before: Map<string, number>) =>
-      [...now]
-        .map(([kind, n]) => [kind, n - (before.get(kind) ?? 0)] as const)
-        .filter(([, n]) => n > 0)
-        .map(([kind, n]) => `${kind} ${(n / minutes).toFixed(1)}`)
-        .join(', ');
-    const byKind = perMinute(reconciles, mark.byKind);
-    const changed = perMinute(changes, mark.changes);
+    const perMinute = (n: number) => (n / minutes).toFixed(1);
+    const byKind = byKindText(gained(reconciles, mark.byKind), perMinute);
+    const changed = byKindText(gained(changes, mark.changes), perMinute);
     const cpuShare = cpuSecondsSince(cpu) / (minutes * 60);
     const memory = process.memoryUsage();
     idles.push(
@@ -429,11 +429,7 @@ async function main(): Promise<void> {
       const n = await ready();
       const at = (performance.now() - t0) / 1000;
       // KubeNova's reconciles so far this side, by kind: how the work went over time.
-      const sofar = [...reconciles]
-        .map(([kind, v]) => [kind, v - (mark.reconciles.get(kind) ?? 0)] as const)
-        .filter(([, v]) => v > 0)
-        .map(([kind, v]) => `${kind} ${v}`)
-        .join(', ');
+      const sofar = byKindText(gained(reconciles, mark.reconciles), String);
       if (n !== last) log(`  ${side}: ${n}/${N} ready after ${at.toFixed(1)} s${side === 'KubeNova' && sofar ? ` (reconciles: ${sofar})` : ''}`);
       if (n >= 1 && Number.isNaN(firstSeconds)) firstSeconds = at;
       if (n >= N / 2 && Number.isNaN(halfSeconds)) halfSeconds = at;
@@ -449,8 +445,8 @@ async function main(): Promise<void> {
       halfSeconds,
       calls: side === 'KubeNova' ? all.calls.slice(mark.calls) : directCalls.slice(mark.directCalls),
       polls: polls - mark.polls,
-      reconciles: new Map([...reconciles].map(([k, v]) => [k, side === 'KubeNova' ? v - (mark.reconciles.get(k) ?? 0) : 0])),
-      changes: new Map([...changes].map(([k, v]) => [k, side === 'KubeNova' ? v - (mark.changes.get(k) ?? 0) : 0])),
+      reconciles: side === 'KubeNova' ? gained(reconciles, mark.reconciles) : new Map<string, number>(),
+      changes: side === 'KubeNova' ? gained(changes, mark.changes) : new Map<string, number>(),
       rssMiB: rss.peakMiB(),
       cpuSeconds: cpuSecondsSince(cpu),
       load: [loadStart, load()],
@@ -597,13 +593,7 @@ async function main(): Promise<void> {
   for (const r of results) {
     const other = results.find((o) => o.round === r.round && o.side === 'direct');
     const ratio = r.side === 'KubeNova' && other ? (other.seconds / r.seconds).toFixed(2) : '';
-    const recon =
-      r.side === 'KubeNova'
-        ? [...r.reconciles]
-            .filter(([, v]) => v > 0)
-            .map(([k, v]) => `${k} ${(v / N).toFixed(1)}`)
-            .join(', ')
-        : '—';
+    const recon = r.side === 'KubeNova' ? byKindText(r.reconciles, (n) => (n / N).toFixed(1)) : '—';
     const calls = `${(r.calls.length / N).toFixed(1)}: ${byVerb(r.calls, N)}${r.side === 'direct' ? ` (+ ${r.polls} polling lists in all)` : ''}`;
     console.log(
       `| ${r.round} | ${r.side} | ${N} | ${r.seconds.toFixed(1)} | ${r.firstSeconds.toFixed(1)} | ${r.halfSeconds.toFixed(1)} | ${(N / r.seconds).toFixed(2)} | ${ratio} | ${calls} | ${recon} | ${r.rssMiB.toFixed(0)} | ${r.cpuSeconds.toFixed(1)} | ${r.load[0]} → ${r.load[1]} |`,
@@ -615,8 +605,8 @@ async function main(): Promise<void> {
     for (const c of r.calls) kinds.set(`${c.by ?? '?'} → ${c.kind}`, [...(kinds.get(`${c.by ?? '?'} → ${c.kind}`) ?? []), c]);
     console.log(`\nround ${r.round} KubeNova calls per object, by reconciling kind → object kind:`);
     for (const [k, cs] of [...kinds].sort((a, b) => b[1].length - a[1].length)) console.log(`- ${k}: ${(cs.length / N).toFixed(2)} (${byVerb(cs, N)})`);
-    const changed = [...r.changes].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
-    console.log(`round ${r.round} KubeNova store changes per object: ${changed.map(([k, v]) => `${k} ${(v / N).toFixed(2)}`).join(', ') || 'none'}`);
+    const changed = new Map([...r.changes].sort((a, b) => b[1] - a[1]));
+    console.log(`round ${r.round} KubeNova store changes per object: ${byKindText(changed, (n) => (n / N).toFixed(2)) || 'none'}`);
   }
 
   if (idles.length > 0) console.log(`\nKubeNova idle (BENCH_IDLE_S=${IDLE_MS / 1000}):\n${idles.map((l) => `- ${l}`).join('\n')}`);
