@@ -29,7 +29,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { KubeClusterClient } from '../src/adapters/kube/client.js';
-import { agentOf, benchServer, directAppIdentity, directTenantNamespace } from './support.js';
+import { agentOf, benchServer, directAppIdentity, directTenantNamespace, median } from './support.js';
 import type { TenantSpec } from '../src/domain/kinds/tenant.js';
 import { clusterWriteServices } from '../src/api/write-services.js';
 import { createClusterClients } from '../src/orchestrator/manager/cluster-clients.js';
@@ -60,10 +60,6 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 18
   }
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const summary = (xs: number[]) =>
   `median ${median(xs).toFixed(0)} ms, min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} (${xs.map((x) => x.toFixed(0)).join(', ')})`;
 

@@ -20,6 +20,10 @@
 // adoption, its guards; not the identity KubeNova adds for the project's apps), applied with
 // KubeNova's own agent credentials (a Capsule administrator) → every Tenant Ready for its
 // generation and every namespace adopted (same readiness functions KubeNova uses).
+// BENCH_CHANGE=1 (tenants): then, on each side, a change to every tenant at once (its pods
+// quota: KubeNova's PUT, resp. the Tenant as KubeNova's adapter plans it, applied) → every tenant
+// Deployed, resp. Capsule Tenant Ready, for its new generation. With BENCH_N=1 and several rounds,
+// a change's latency: the median of each side is printed with their ratio.
 //
 // Fairness: both sides create with the same bounded concurrency (BENCH_CONCURRENCY, default 10
 // requests in flight), the direct side with the same client class (KubeClusterClient: keep-alive
@@ -87,7 +91,7 @@ import { listAll } from '../src/store/paging.js';
 import { countingClients, type ApiCall } from '../test/support/api-calls.js';
 import { benchDatabase } from './database.js';
 import { velaStandIn } from './vela-stand-in.js';
-import { agentOf, benchServer, directAppIdentity, directTenantNamespace, plannedTenancy, type BenchServer } from './support.js';
+import { agentOf, benchServer, directAppIdentity, directTenantNamespace, median, plannedTenancy, type BenchServer } from './support.js';
 
 const KUBECONFIGS = (process.env.BENCH_KUBECONFIG ?? '').split(',').filter(Boolean);
 const MODE = process.env.BENCH_MODE ?? 'apps';
@@ -106,12 +110,14 @@ const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 1);
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 1);
 const STAND_IN = process.env.BENCH_STAND_IN === '1';
 const STORE = process.env.BENCH_STORE ?? 'embedded';
+const CHANGE = process.env.BENCH_CHANGE === '1';
 if ((PROJECTS > 1 || TENANTS > 1 || STAND_IN) && SIDES.includes('direct'))
   throw new Error('BENCH_PROJECTS, BENCH_TENANTS and BENCH_STAND_IN are for BENCH_SIDES=kubenova');
 if (TENANTS > PROJECTS) throw new Error('BENCH_TENANTS is at most BENCH_PROJECTS: each tenant holds a project of the apps');
 if (STORE !== 'embedded' && STORE !== 'postgres') throw new Error('BENCH_STORE is embedded or postgres');
 if (KUBECONFIGS.length === 0) throw new Error('set BENCH_KUBECONFIG to testenv clusters admin kubeconfigs (comma-separated)');
 if (MODE !== 'apps' && MODE !== 'tenants') throw new Error('BENCH_MODE is apps or tenants');
+if (CHANGE && MODE !== 'tenants') throw new Error('BENCH_CHANGE=1 is for BENCH_MODE=tenants');
 
 const suffix = randomBytes(3).toString('hex');
 /** The component's name is its Deployment's: one per app, as the apps share a namespace. */
@@ -173,6 +179,11 @@ function rssSampler() {
  *  guards, so that identity's writes count as KubeNova's cost. */
 const capsuleAlone = (objects: KubeObject[]) => objects.filter((o) => o.kind !== 'ServiceAccount' && o.kind !== 'RoleBinding');
 
+type Step = 'create' | 'change';
+/** The change BENCH_CHANGE=1 makes to each tenant in round `round`: its pods quota, a field
+ *  Capsule carries to a ResourceQuota in each of the tenant's namespaces. */
+const changedQuotas = (round: number) => ({ pods: 100 + round });
+
 const cpuSecondsSince = (start: NodeJS.CpuUsage) => {
   const used = process.cpuUsage(start);
   return (used.user + used.system) / 1e6;
@@ -208,6 +219,8 @@ async function openStore(dir: string): Promise<{ store: Store; stopDatabase: () 
 interface Result {
   round: number;
   side: 'KubeNova' | 'direct';
+  /** What was timed: the objects' creation, or (BENCH_CHANGE=1) a change to each of them. */
+  step: Step;
   seconds: number;
   /** When the poll first saw one object ready, and half of them. */
   firstSeconds: number;
@@ -414,12 +427,12 @@ async function main(): Promise<void> {
     );
     log(idles.at(-1)!);
   };
-  const measure = async (round: number, side: Result['side'], create: () => Promise<void>, ready: () => Promise<number>) => {
+  const measure = async (round: number, side: Result['side'], create: () => Promise<void>, ready: () => Promise<number>, step: Step = 'create') => {
     const mark = { calls: all.calls.length, directCalls: directCalls.length, polls, reconciles: new Map(reconciles), changes: new Map(changes) };
     const loadStart = load();
     rss.reset();
     const cpu = process.cpuUsage();
-    log(`round ${round} ${side}: creating ${N} ${MODE} (load ${loadStart})`);
+    log(`round ${round} ${side}: ${step === 'create' ? 'creating' : 'changing'} ${N} ${MODE} (load ${loadStart})`);
     const t0 = performance.now();
     let last = -1;
     let firstSeconds = Number.NaN;
@@ -440,6 +453,7 @@ async function main(): Promise<void> {
     const result: Result = {
       round,
       side,
+      step,
       seconds,
       firstSeconds,
       halfSeconds,
@@ -453,7 +467,7 @@ async function main(): Promise<void> {
     };
     results.push(result);
     log(
-      `round ${round} ${side}: ${seconds.toFixed(1)} s, peak RSS ${result.rssMiB.toFixed(0)} MiB, CPU ${result.cpuSeconds.toFixed(1)} s (load ${result.load[1]})`,
+      `round ${round} ${side} ${step}: ${seconds.toFixed(1)} s, peak RSS ${result.rssMiB.toFixed(0)} MiB, CPU ${result.cpuSeconds.toFixed(1)} s (load ${result.load[1]})`,
     );
   };
 
@@ -497,6 +511,19 @@ async function main(): Promise<void> {
       async () => Math.min(await deployed('Tenant', kn), await deployed('Project', kn)),
     );
     await idle(round);
+    if (CHANGE) {
+      // Each tenant's intent changed at once; done when each is Deployed for its new generation.
+      await measure(
+        round,
+        'KubeNova',
+        () =>
+          pool(N, CONCURRENCY, (i) =>
+            call('PUT', `/api/v1/tenants/${kn}${i}`, { spec: { owners, placement: { clusters: [clusters[on(i)]] }, quotas: changedQuotas(round) } }),
+          ),
+        () => deployed('Tenant', kn),
+        'change',
+      );
+    }
     await pool(N, CONCURRENCY, async (i) => {
       await call('DELETE', `/api/v1/projects/${kn}${i}-p`);
       await call('DELETE', `/api/v1/tenants/${kn}${i}`);
@@ -504,6 +531,23 @@ async function main(): Promise<void> {
     await until('KubeNova tenants deleted', async () => (await stored('Tenant', kn)) + (await stored('Project', kn)) === 0);
     await until('KubeNova namespaces gone', async () => (await countNamed(NAMESPACE, kn)) === 0);
   };
+  /** The direct side's Capsule Tenants named `dn…` Ready for their generation, whose project namespace
+   *  (unless `tenantOnly`) Capsule adopted. */
+  const directTenantsReady = (dn: string, tenantOnly: boolean) =>
+    sum(async (k) => {
+      polls += tenantOnly ? 1 : 2;
+      const [tenants, namespaces] = await Promise.all([
+        admins[k]!.list(TENANT_TYPE),
+        tenantOnly ? Promise.resolve([]) : admins[k]!.list(NAMESPACE, { metadataOnly: true }),
+      ]);
+      const nsByName = new Map(namespaces.map((ns) => [ns.metadata.name, ns]));
+      return tenants.filter(
+        (t) =>
+          t.metadata.name.startsWith(dn) &&
+          tenantReadiness(t).state === 'ready' &&
+          (tenantOnly || namespaceAdoption(nsByName.get(`${t.metadata.name}-p`), t.metadata.name, t.metadata.uid).state === 'ready'),
+      ).length;
+    });
   const directSide = async (round: number, dn: string) => {
     if (MODE === 'apps') {
       await measure(
@@ -540,19 +584,22 @@ async function main(): Promise<void> {
           for (const obj of plannedTenancy(planTenant(intent(name), caps))) await writers[on(i)]!.apply(obj);
           for (const obj of capsuleAlone(plannedTenancy(planProject(`${name}-p`, intent(name), caps)))) await writers[on(i)]!.apply(obj);
         }),
-      () =>
-        sum(async (k) => {
-          polls += 2;
-          const [tenants, namespaces] = await Promise.all([admins[k]!.list(TENANT_TYPE), admins[k]!.list(NAMESPACE, { metadataOnly: true })]);
-          const nsByName = new Map(namespaces.map((ns) => [ns.metadata.name, ns]));
-          return tenants.filter(
-            (t) =>
-              t.metadata.name.startsWith(dn) &&
-              tenantReadiness(t).state === 'ready' &&
-              namespaceAdoption(nsByName.get(`${t.metadata.name}-p`), t.metadata.name, t.metadata.uid).state === 'ready',
-          ).length;
-        }),
+      () => directTenantsReady(dn, false),
     );
+    if (CHANGE) {
+      // The same change, as KubeNova's adapter plans it, applied to each Capsule Tenant.
+      const changed = (name: string): TenantIntent => ({ ...intent(name), spec: { ...template, quotas: changedQuotas(round) } });
+      await measure(
+        round,
+        'direct',
+        () =>
+          pool(N, CONCURRENCY, async (i) => {
+            for (const obj of plannedTenancy(planTenant(changed(`${dn}${i}`), direct[on(i)]!.caps))) await writers[on(i)]!.apply(obj);
+          }),
+        () => directTenantsReady(dn, true),
+        'change',
+      );
+    }
     for (const admin of admins) {
       const gone = (await admin.list(TENANT_TYPE)).filter((t: KubeObject) => t.metadata.name.startsWith(dn));
       await pool(gone.length, CONCURRENCY, async (i) => {
@@ -587,26 +634,36 @@ async function main(): Promise<void> {
   );
   console.log('Rows in the order run: odd rounds KubeNova first, even rounds the direct side first.\n');
   console.log(
-    '| round | side | N | seconds | first ready s | half ready s | objects/s | ratio (KubeNova/direct, objects/s) | API calls per object (by verb) | reconciles per object | peak RSS MiB | CPU s (this process) | load 1/5/15 min start → end |',
+    '| round | side | step | N | seconds | first ready s | half ready s | objects/s | ratio (KubeNova/direct, objects/s) | API calls per object (by verb) | reconciles per object | peak RSS MiB | CPU s (this process) | load 1/5/15 min start → end |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
-    const other = results.find((o) => o.round === r.round && o.side === 'direct');
+    const other = results.find((o) => o.round === r.round && o.step === r.step && o.side === 'direct');
     const ratio = r.side === 'KubeNova' && other ? (other.seconds / r.seconds).toFixed(2) : '';
     const recon = r.side === 'KubeNova' ? byKindText(r.reconciles, (n) => (n / N).toFixed(1)) : '—';
     const calls = `${(r.calls.length / N).toFixed(1)}: ${byVerb(r.calls, N)}${r.side === 'direct' ? ` (+ ${r.polls} polling lists in all)` : ''}`;
     console.log(
-      `| ${r.round} | ${r.side} | ${N} | ${r.seconds.toFixed(1)} | ${r.firstSeconds.toFixed(1)} | ${r.halfSeconds.toFixed(1)} | ${(N / r.seconds).toFixed(2)} | ${ratio} | ${calls} | ${recon} | ${r.rssMiB.toFixed(0)} | ${r.cpuSeconds.toFixed(1)} | ${r.load[0]} → ${r.load[1]} |`,
+      `| ${r.round} | ${r.side} | ${r.step} | ${N} | ${r.seconds.toFixed(1)} | ${r.firstSeconds.toFixed(1)} | ${r.halfSeconds.toFixed(1)} | ${(N / r.seconds).toFixed(2)} | ${ratio} | ${calls} | ${recon} | ${r.rssMiB.toFixed(0)} | ${r.cpuSeconds.toFixed(1)} | ${r.load[0]} → ${r.load[1]} |`,
+    );
+  }
+  // Over several rounds (N = 1 for latency): each side's median time per step, and their ratio.
+  for (const step of ROUNDS > 1 ? (['create', 'change'] as const) : []) {
+    const times = (side: Result['side']) => results.filter((r) => r.step === step && r.side === side).map((r) => r.seconds);
+    const [k, d] = [times('KubeNova'), times('direct')];
+    if (k.length === 0 || d.length === 0) continue;
+    const [mk, md] = [median(k), median(d)];
+    console.log(
+      `\n${step}, median of ${k.length} rounds: KubeNova ${mk.toFixed(2)} s, direct ${md.toFixed(2)} s: KubeNova takes ${(mk / md).toFixed(2)}× the direct side's time`,
     );
   }
   const kubenovaCalls = results.filter((r) => r.side === 'KubeNova');
   for (const r of kubenovaCalls) {
     const kinds = new Map<string, ApiCall[]>();
     for (const c of r.calls) kinds.set(`${c.by ?? '?'} → ${c.kind}`, [...(kinds.get(`${c.by ?? '?'} → ${c.kind}`) ?? []), c]);
-    console.log(`\nround ${r.round} KubeNova calls per object, by reconciling kind → object kind:`);
+    console.log(`\nround ${r.round} KubeNova (${r.step}) calls per object, by reconciling kind → object kind:`);
     for (const [k, cs] of [...kinds].sort((a, b) => b[1].length - a[1].length)) console.log(`- ${k}: ${(cs.length / N).toFixed(2)} (${byVerb(cs, N)})`);
     const changed = new Map([...r.changes].sort((a, b) => b[1] - a[1]));
-    console.log(`round ${r.round} KubeNova store changes per object: ${byKindText(changed, (n) => (n / N).toFixed(2)) || 'none'}`);
+    console.log(`round ${r.round} KubeNova (${r.step}) store changes per object: ${byKindText(changed, (n) => (n / N).toFixed(2)) || 'none'}`);
   }
 
   if (idles.length > 0) console.log(`\nKubeNova idle (BENCH_IDLE_S=${IDLE_MS / 1000}):\n${idles.map((l) => `- ${l}`).join('\n')}`);

@@ -128,3 +128,9 @@ export async function directTenantNamespace(opts: {
 }
 
 const NAMESPACE = { apiVersion: 'v1', kind: 'Namespace' } as const;
+
+/** The middle of `xs` (the mean of the two middle ones when their count is even). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
