@@ -41,6 +41,10 @@ export interface ClusterWatch {
   labelSelector: string;
   /** `cluster`: where the event came from. */
   keysOf(obj: KubeObject, cluster: string): string[];
+  /** What of an object its keys' reconciles read: an update that changes none of it (compared
+   *  deeply with the version held before) wakes none of them; the cache still takes it. Absent:
+   *  every event wakes. */
+  significant?(obj: KubeObject): unknown;
 }
 
 export interface ProjectionAdapter<Intent = unknown, Ctx = unknown, Input = unknown> {

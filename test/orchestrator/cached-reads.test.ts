@@ -74,6 +74,29 @@ describe('cached reads', () => {
     expect(queued).toEqual(['observed App/shop']);
   });
 
+  it('wake no reconcile for an update that changes nothing a watch calls significant, and still cache it', async () => {
+    const { east, client } = await world();
+    const queued: string[] = [];
+    // Significant: the labels and data.v; not data.note.
+    const significant = (o: KubeObject) => ({ labels: o.metadata.labels, v: (o.data as Record<string, string> | undefined)?.v });
+    const watches = new ClusterWatches((key) => queued.push(key), [{ ...WATCHES[0]!, significant }, WATCHES[1]!]);
+    const reads = cachedReads('east', client, watches);
+    watches.ensure('east', client);
+    await new Promise((r) => setImmediate(r));
+    queued.length = 0;
+    const shop = (data: Record<string, string>, labels: Record<string, string> = { managed: 'kn', app: 'shop' }) => ({ ...configMap('a', 'shop', labels), data });
+    east.apply('kubectl', shop({ v: 'shop', note: 'one' }));
+    expect(queued).toEqual([]);
+    expect((await reads.get({ ...CONFIG_MAP, namespace: 'a', name: 'shop' }))?.data).toEqual({ v: 'shop', note: 'one' });
+    east.apply('kubectl', shop({ v: 'two', note: 'one' }));
+    east.apply('kubectl', shop({ v: 'two', note: 'one' }, { managed: 'kn', app: 'shop', tier: 'x' }));
+    east.delete({ ...CONFIG_MAP, namespace: 'a', name: 'shop' });
+    expect(queued).toEqual(['App/shop', 'App/shop', 'App/shop']);
+    // A new object always wakes its reconcile.
+    east.apply('kubectl', configMap('a', 'new', { managed: 'kn', app: 'new' }));
+    expect(queued.at(-1)).toBe('App/new');
+  });
+
   it('follow what the watches deliver: a new object is listed, a deleted one is gone', async () => {
     const { east, client, watches, enqueued } = await world();
     const reads = cachedReads('east', client, watches);

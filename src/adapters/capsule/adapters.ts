@@ -2,7 +2,7 @@
 // Tenant per cluster, plus guards in the namespaces its owners created) and a project (one
 // namespace of the tenant, with its guards). What each reads first on a cluster, plans, and when
 // its objects are ready; the orchestrator does the rest.
-import { isOwnedBy } from '../../domain/ownership.js';
+import { isOwnedBy, PROJECT_LABEL } from '../../domain/ownership.js';
 import { AGENT } from '../cluster/agent-identity.js';
 import { ROLE_BINDING_TYPE, SERVICE_ACCOUNT_TYPE } from '../cluster/app-identity.js';
 import type { OwnedType, ProjectionAdapter } from '../contract.js';
@@ -34,7 +34,7 @@ const guardsTogether = (o: KubeObject) => (isTenant(o) || (o.apiVersion === 'v1'
 /** Label selector of a tenant's namespaces on a cluster that no KubeNova project owns: those its
  *  owners created themselves (Capsule labels every namespace it adopts). */
 export function ownerCreatedNamespacesSelector(tenant: string): string {
-  return `${CAPSULE_TENANT_LABEL}=${tenant},!kubenova.io/project`;
+  return `${CAPSULE_TENANT_LABEL}=${tenant},!${PROJECT_LABEL}`;
 }
 
 /** A tenant's objects: the Capsule Tenant (ready when Capsule says so) and per-namespace guards.

@@ -21,6 +21,19 @@ interface CapsuleTenantStatus {
 
 const statusOf = (obj: KubeObject): CapsuleTenantStatus => (obj.status as CapsuleTenantStatus | undefined) ?? {};
 
+/**
+ * What of a Capsule Tenant the tenancy reconcilers read: what KubeNova applied (labels,
+ * annotations, spec: its drift), its deletion, and Capsule's verdict (readiness, state,
+ * namespaces). Capsule rewrites the rest of its status (each namespace's entry and the times of
+ * their conditions) as it works through the tenant's namespaces; that wakes no reconcile.
+ */
+export function tenantSignificant(tenant: KubeObject): unknown {
+  const { labels, annotations, deletionTimestamp, generation } = tenant.metadata;
+  const { state, namespaces, observedGeneration, conditions } = statusOf(tenant);
+  const verdict = conditions?.map(({ type, status, reason, message }) => ({ type, status, reason, message }));
+  return { labels, annotations, deletionTimestamp, generation, spec: tenant.spec, state, namespaces, observedGeneration, verdict };
+}
+
 /** The namespaces Capsule counts in a Tenant (by ownerReference, `status.namespaces`). */
 export function tenantNamespaces(tenant: KubeObject | undefined): string[] {
   return tenant ? [...(statusOf(tenant).namespaces ?? [])] : [];

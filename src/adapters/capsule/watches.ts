@@ -1,12 +1,13 @@
 // What brings a cluster's side back to the tenancy reconcilers: Capsule reporting a Tenant ready,
 // a projected object changed or deleted by someone else, a tenant owner creating or deleting a
 // namespace (those are not KubeNova's, so they are selected by Capsule's tenant label).
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf, PROJECT_OBJECTS_SELECTOR } from '../../domain/ownership.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, ownerKeyOf, PROJECT_LABEL, PROJECT_OBJECTS_SELECTOR } from '../../domain/ownership.js';
 import { AGENT } from '../cluster/agent-identity.js';
 import { ROLE_BINDING_TYPE, SERVICE_ACCOUNT_TYPE } from '../cluster/app-identity.js';
 import type { ClusterWatch } from '../contract.js';
 import type { KubeObject, TypeRef } from '../kube/types.js';
 import { CAPSULE_TENANT_LABEL, TENANT_TYPE } from './capsule-api.js';
+import { tenantSignificant } from './observe.js';
 import { GLOBAL_RESOURCE_QUOTA_TYPE, QUOTA_USAGE_SELECTOR } from './usage.js';
 
 export const NAMESPACE_TYPE: TypeRef = { apiVersion: 'v1', kind: 'Namespace' };
@@ -25,13 +26,15 @@ export function capsuleTenantOf(ns: KubeObject): string | undefined {
 
 /** Shared by the tenant and project adapters (one set of watches serves both reconcilers). */
 export const TENANCY_WATCHES: readonly ClusterWatch[] = [
-  { type: TENANT_TYPE, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels },
+  { type: TENANT_TYPE, labelSelector: MANAGED_SELECTOR, keysOf: byOwnerLabels, significant: tenantSignificant },
   {
     type: NAMESPACE_TYPE,
     labelSelector: CAPSULE_TENANT_LABEL,
+    // A tenant plans guards only for the namespaces its owners created: a project's namespace is
+    // its project's alone (the tenant learns of it from Capsule's Tenant status).
     keysOf: (ns) => {
       const tenant = capsuleTenantOf(ns);
-      return [...byOwnerLabels(ns), ...(tenant ? [`Tenant/${tenant}`] : [])];
+      return [...byOwnerLabels(ns), ...(tenant && !ns.metadata.labels?.[PROJECT_LABEL] ? [`Tenant/${tenant}`] : [])];
     },
   },
   // Project namespaces by KubeNova's own labels too: one whose Capsule label went is still seen.

@@ -5,6 +5,7 @@
 // a single object when a watch holds it, a list once the watches that select it have delivered
 // their first list. The cache never claims that an object is absent: a get it cannot answer goes
 // to the cluster.
+import { isDeepStrictEqual } from 'node:util';
 import type { ClusterWatch } from '../../adapters/contract.js';
 import type { ClusterClient, KubeObject, ObjectRef, Stoppable, TypeRef } from '../../adapters/kube/types.js';
 import { matchesLabelSelector, parseLabelSelector, selectorCovers } from '../../store/label-selector.js';
@@ -128,9 +129,12 @@ export class ClusterWatches implements ObservedObjects {
       const objects = new IndexedObjects();
       let listed = false; // its first list is done
       const watch = client.watch(spec.type, { labelSelector: spec.labelSelector, ...(spec.namespace && { namespace: spec.namespace }) }, (type, obj) => {
+        const held = type === 'MODIFIED' && spec.significant ? objects.get(cacheKey(obj.metadata.namespace, obj.metadata.name)) : undefined;
         if (type === 'DELETED') objects.delete(obj);
         else objects.set(obj);
-        for (const k of spec.keysOf(obj, cluster)) this.enqueue(k, listed ? 'observed' : 'background');
+        if (!held || !isDeepStrictEqual(spec.significant!(held), spec.significant!(obj))) {
+          for (const k of spec.keysOf(obj, cluster)) this.enqueue(k, listed ? 'observed' : 'background');
+        }
         this.observer?.(cluster, type, obj);
       });
       const run: Running = { spec, selector: parseLabelSelector(spec.labelSelector ?? ''), watch, objects, synced: false };

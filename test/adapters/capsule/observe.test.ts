@@ -1,6 +1,7 @@
 // Reading Capsule's state back and explaining its refusals, as tables with reasons.
 import { describe, expect, it } from 'vitest';
-import { explainAdmission, namespaceAdoption, tenantDetail, tenantNamespaces, tenantReadiness } from '../../../src/adapters/capsule/index.js';
+import { explainAdmission, namespaceAdoption, TENANCY_WATCHES, tenantDetail, tenantNamespaces, tenantReadiness } from '../../../src/adapters/capsule/index.js';
+import { tenantSignificant } from '../../../src/adapters/capsule/observe.js';
 import { KubeError, type KubeObject } from '../../../src/adapters/kube/types.js';
 
 const capsuleTenant = (meta: Partial<KubeObject['metadata']>, status?: Record<string, unknown>): KubeObject => ({
@@ -57,6 +58,52 @@ describe('tenantReadiness', () => {
   it('namespaces come from status.namespaces (what Capsule counts by ownerReference)', () => {
     expect(tenantNamespaces(capsuleTenant({}, { namespaces: ['a', 'b'] }))).toEqual(['a', 'b']);
     expect(tenantNamespaces(undefined)).toEqual([]);
+  });
+});
+
+describe('what of a Capsule Tenant wakes the tenancy reconcilers', () => {
+  const space = (name: string, at: string) => ({ metadata: { name }, conditions: [{ ...ready('True'), lastTransitionTime: at }] });
+  const base = capsuleTenant(
+    { labels: { 'app.kubernetes.io/managed-by': 'kubenova' }, resourceVersion: '10' },
+    { observedGeneration: 2, state: 'Active', namespaces: ['acme-a'], size: 1, conditions: [ready('True')], spaces: [space('acme-a', 't1')] },
+  );
+  const withStatus = (status: Record<string, unknown>, meta: Partial<KubeObject['metadata']> = {}) =>
+    ({ ...base, metadata: { ...base.metadata, resourceVersion: '11', ...meta }, status: { ...(base.status as object), ...status } }) as KubeObject;
+  const same = (t: KubeObject) => expect(tenantSignificant(t)).toEqual(tenantSignificant(base));
+  const differs = (t: KubeObject) => expect(tenantSignificant(t)).not.toEqual(tenantSignificant(base));
+
+  it("ignores Capsule's per-namespace bookkeeping and condition times", () => {
+    same(withStatus({ spaces: [space('acme-a', 't2')] }));
+    same(withStatus({ conditions: [{ ...ready('True'), lastTransitionTime: 't3' }] }));
+    same(withStatus({}, { managedFields: [{ manager: 'capsule' }] }));
+  });
+
+  it('sees readiness, state, namespaces, a new generation, drift of what KubeNova applied, and deletion', () => {
+    differs(withStatus({ conditions: [ready('False', 'Failed', 'quota')] }));
+    differs(withStatus({ observedGeneration: 1 }));
+    differs(withStatus({ state: 'Cordoned' }));
+    differs(withStatus({ namespaces: ['acme-a', 'acme-b'] }));
+    differs(withStatus({}, { generation: 3 }));
+    differs(withStatus({}, { labels: {} }));
+    differs(withStatus({}, { annotations: { x: 'y' } }));
+    differs(withStatus({}, { deletionTimestamp: '2026-01-01T00:00:00Z' }));
+    differs({ ...base, spec: { owners: [] } });
+  });
+
+  it("wakes a tenant for a namespace its owners made, not for a project's", () => {
+    const byLabels = TENANCY_WATCHES.find((w) => w.type.kind === 'Namespace' && w.labelSelector === 'capsule.clastix.io/tenant')!;
+    const ns = (labels: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'acme-x', labels } });
+    expect(byLabels.keysOf(ns({ 'capsule.clastix.io/tenant': 'acme' }), 'east')).toEqual(['Tenant/acme']);
+    const project = {
+      'capsule.clastix.io/tenant': 'acme',
+      'app.kubernetes.io/managed-by': 'kubenova',
+      'kubenova.io/tenant': 'acme',
+      'kubenova.io/project': 'web',
+    };
+    expect(byLabels.keysOf(ns(project), 'east')).toEqual(['Project/web']);
+    // Its project label removed by someone: the tenant looks again (it may now be the owners').
+    const { 'kubenova.io/project': _, ...unlabelled } = project;
+    expect(byLabels.keysOf(ns(unlabelled), 'east')).toEqual(['Tenant/acme', 'Tenant/acme']);
   });
 });
 
