@@ -45,18 +45,18 @@ const projectKeys = async (objects: ObjectStore, tenant: string) => (await proje
 
 /**
  * The tenancy keys to reconcile after a store change. A tenant's projects follow their tenant
- * (placement, isolation and policies are the tenant's); a tenant follows its projects (it waits
- * for them on deletion and leaves their namespaces to them); policy sets and clusters fan out to
- * the tenants (and projects) that use them.
+ * (placement, isolation and policies are the tenant's); a tenant follows its projects only as
+ * they go (a tenant being deleted waits for them; nothing else of a tenant depends on its
+ * projects: their namespaces are left to them by label); policy sets and clusters fan out to the
+ * tenants (and projects) that use them.
  */
 export async function tenancyKeysFor(e: ChangeEvent, objects: ObjectStore): Promise<string[]> {
   switch (e.kind) {
     case 'Tenant':
       return [`Tenant/${e.name}`, ...(await projectKeys(objects, e.name))];
-    case 'Project': {
-      const tenant = e.tenant ?? (await objects.get<ProjectSpec>('Project', e.name))?.spec.tenant;
-      return [`Project/${e.name}`, ...(tenant ? [`Tenant/${tenant}`] : [])];
-    }
+    case 'Project':
+      // A project gone: its tenant may be waiting for it (a change carries its object's tenant).
+      return [`Project/${e.name}`, ...(e.type === 'deleted' && e.tenant ? [`Tenant/${e.tenant}`] : [])];
     case 'PolicySet':
     case 'Cluster': {
       const tenants = (await listAll<TenantSpec>(objects, 'Tenant')).filter((t) => (e.kind === 'PolicySet' ? t.spec.policySets?.includes(e.name) : true));
