@@ -84,7 +84,10 @@ describe('cached reads', () => {
     watches.ensure('east', client);
     await new Promise((r) => setImmediate(r));
     queued.length = 0;
-    const shop = (data: Record<string, string>, labels: Record<string, string> = { managed: 'kn', app: 'shop' }) => ({ ...configMap('a', 'shop', labels), data });
+    const shop = (data: Record<string, string>, labels: Record<string, string> = { managed: 'kn', app: 'shop' }) => ({
+      ...configMap('a', 'shop', labels),
+      data,
+    });
     east.apply('kubectl', shop({ v: 'shop', note: 'one' }));
     expect(queued).toEqual([]);
     expect((await reads.get({ ...CONFIG_MAP, namespace: 'a', name: 'shop' }))?.data).toEqual({ v: 'shop', note: 'one' });
