@@ -44,7 +44,7 @@ export interface ClusterWatch {
   /** What of an object its keys' reconciles read: an update that changes none of it (compared
    *  deeply with the version held before) wakes none of them; the cache still takes it. Absent:
    *  every event wakes. */
-  significant?(obj: KubeObject): unknown;
+  significant?: (obj: KubeObject) => unknown;
 }
 
 export interface ProjectionAdapter<Intent = unknown, Ctx = unknown, Input = unknown> {

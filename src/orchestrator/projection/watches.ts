@@ -129,12 +129,13 @@ export class ClusterWatches implements ObservedObjects {
       const objects = new IndexedObjects();
       let listed = false; // its first list is done
       const watch = client.watch(spec.type, { labelSelector: spec.labelSelector, ...(spec.namespace && { namespace: spec.namespace }) }, (type, obj) => {
-        const held = type === 'MODIFIED' && spec.significant ? objects.get(cacheKey(obj.metadata.namespace, obj.metadata.name)) : undefined;
+        const { significant } = spec;
+        const held = type === 'MODIFIED' && significant ? objects.get(cacheKey(obj.metadata.namespace, obj.metadata.name)) : undefined;
+        // An update that changes nothing the watch calls significant wakes nothing.
+        const quiet = held !== undefined && significant !== undefined && isDeepStrictEqual(significant(held), significant(obj));
         if (type === 'DELETED') objects.delete(obj);
         else objects.set(obj);
-        if (!held || !isDeepStrictEqual(spec.significant!(held), spec.significant!(obj))) {
-          for (const k of spec.keysOf(obj, cluster)) this.enqueue(k, listed ? 'observed' : 'background');
-        }
+        if (!quiet) for (const k of spec.keysOf(obj, cluster)) this.enqueue(k, listed ? 'observed' : 'background');
         this.observer?.(cluster, type, obj);
       });
       const run: Running = { spec, selector: parseLabelSelector(spec.labelSelector ?? ''), watch, objects, synced: false };
