@@ -361,6 +361,8 @@ async function main(): Promise<void> {
   const tenantOf = (i: number) => tenants[tenantIndexOf(i)]!;
   const appCluster = (i: number) => clusters[TENANTS === 1 ? on(i) : on(tenantIndexOf(i))]!;
   const owners = [{ kind: 'User', name: 'bench-owner' }];
+  /** Tenants mode: tenant i's spec, placed on cluster i mod C. */
+  const tenantSpec = (i: number) => ({ owners, placement: { clusters: [clusters[on(i)]] } });
   for (const [k, cluster] of clusters.entries()) {
     await call('POST', '/api/v1/clusters', { name: cluster, kubeconfig: Buffer.from(kubeconfigs[k]!).toString('base64') });
     await until('capabilities', async () => (await store.objects.get('Cluster', cluster))?.status.capabilities !== undefined);
@@ -542,7 +544,7 @@ async function main(): Promise<void> {
       'KubeNova',
       () =>
         pool(N, CONCURRENCY, async (i) => {
-          await call('POST', '/api/v1/tenants', { name: `${kn}${i}`, spec: { owners, placement: { clusters: [clusters[on(i)]] } } });
+          await call('POST', '/api/v1/tenants', { name: `${kn}${i}`, spec: tenantSpec(i) });
           await call('POST', `/api/v1/tenants/${kn}${i}/projects`, { name: `${kn}${i}-p` });
         }),
       async () => Math.min(await tenantsReady(), await projectsReady()),
@@ -553,10 +555,7 @@ async function main(): Promise<void> {
       await measure(
         round,
         'KubeNova',
-        () =>
-          pool(N, CONCURRENCY, (i) =>
-            call('PUT', `/api/v1/tenants/${kn}${i}`, { spec: { owners, placement: { clusters: [clusters[on(i)]] }, quotas: changedQuotas(round) } }),
-          ),
+        () => pool(N, CONCURRENCY, (i) => call('PUT', `/api/v1/tenants/${kn}${i}`, { spec: { ...tenantSpec(i), quotas: changedQuotas(round) } })),
         deployedTracker('Tenant', kn, N),
         'change',
       );
