@@ -68,6 +68,38 @@ describe('WorkQueue', () => {
     expect(q.length).toBe(0);
   });
 
+  it('drops a pending delayed add once the key is asked for now, unless only in the background lane', async () => {
+    vi.useFakeTimers();
+    const q = new WorkQueue();
+    // A requeue-after waits; then a watch wakes the key: its reconcile decides the next look.
+    q.addAfter('a', 15_000);
+    q.add('a', 'observed');
+    expect(await q.get()).toBe('a');
+    q.done('a');
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(q.length).toBe(0);
+    expect(q.isScheduled('a')).toBe(false);
+    // Also when the key is being worked on: it is queued again when done, once.
+    q.addAfter('b', 15_000);
+    q.add('c');
+    q.add('b');
+    expect(await q.get()).toBe('c');
+    expect(await q.get()).toBe('b');
+    q.add('b');
+    q.done('b');
+    expect(await q.get()).toBe('b');
+    q.done('b');
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(q.length).toBe(0);
+    // A resync's background look may come later than the timer: the timer stays.
+    q.addAfter('d', 1_000);
+    q.add('d', 'background');
+    expect(await q.get()).toBe('d');
+    q.done('d');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await q.get()).toBe('d');
+  });
+
   it('after shutDown hands out nothing and drops delayed adds', async () => {
     vi.useFakeTimers();
     const q = new WorkQueue();

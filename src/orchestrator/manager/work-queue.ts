@@ -62,6 +62,10 @@ export class WorkQueue {
 
   add(key: string, lane: Lane = 'normal'): void {
     if (this.shuttingDown) return;
+    // A look asked for now makes a pending later one moot: that reconcile decides its own next
+    // (as controller-runtime's priority queue keeps one entry per key, at the sooner time). Not
+    // for the background lane, which may be slower than the timer.
+    if (lane !== 'background') this.cancelTimer(key);
     if (this.processing.has(key)) {
       const asked = this.dirty.get(key);
       if (asked === undefined || rank(lane) < rank(asked)) this.dirty.set(key, lane);
@@ -95,6 +99,13 @@ export class WorkQueue {
     }, delayMs);
     timer.unref?.();
     this.timers.set(key, { at, timer });
+  }
+
+  private cancelTimer(key: string): void {
+    const pending = this.timers.get(key);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.timers.delete(key);
   }
 
   /** The next key to work on; resolves undefined once the queue shuts down. */
