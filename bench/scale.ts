@@ -324,6 +324,8 @@ async function main(): Promise<void> {
   const deployedTracker = (kind: 'App' | 'Tenant' | 'Project', prefix: string | ((name: string) => boolean), expected: number) => {
     const match = named(prefix);
     let ready: Map<string, boolean> | undefined;
+    /** A full list agreed with `ready` since the count last fell short. */
+    let confirmed = false;
     const changed = () => {
       const keys = [...dirty].filter((k) => k.startsWith(`${kind}/`) && match(k.slice(kind.length + 1)));
       for (const k of keys) dirty.delete(k);
@@ -340,8 +342,14 @@ async function main(): Promise<void> {
           else ready.delete(name);
         }
       }
-      const n = [...ready.values()].filter(Boolean).length;
-      return n >= expected ? deployed(kind, prefix) : n;
+      const count = () => [...ready!.values()].filter(Boolean).length;
+      if (count() < expected) confirmed = false;
+      if (count() < expected || confirmed) return count();
+      // Confirmed once, not at every poll while the other kind catches up (each change since is
+      // read as it comes).
+      ready = new Map((await listAll(store.objects, kind)).filter((o) => match(o.name)).map((o) => [o.name, isDeployed(o)]));
+      confirmed = true;
+      return count();
     };
   };
   const stored = async (kind: 'App' | 'Tenant' | 'Project', prefix: string | ((name: string) => boolean)) =>
