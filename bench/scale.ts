@@ -331,10 +331,11 @@ async function main(): Promise<void> {
       for (const k of keys) dirty.delete(k);
       return keys.map((k) => k.slice(kind.length + 1));
     };
+    const listed = async () => new Map((await listAll(store.objects, kind)).filter((o) => match(o.name)).map((o) => [o.name, isDeployed(o)]));
     return async (): Promise<number> => {
       if (!ready) {
         changed();
-        ready = new Map((await listAll(store.objects, kind)).filter((o) => match(o.name)).map((o) => [o.name, isDeployed(o)]));
+        ready = await listed();
       } else {
         for (const name of changed()) {
           const o = await store.objects.get(kind, name);
@@ -342,14 +343,18 @@ async function main(): Promise<void> {
           else ready.delete(name);
         }
       }
-      const count = () => [...ready!.values()].filter(Boolean).length;
-      if (count() < expected) confirmed = false;
-      if (count() < expected || confirmed) return count();
+      const count = (m: Map<string, boolean>) => [...m.values()].filter(Boolean).length;
+      const n = count(ready);
+      if (n < expected) {
+        confirmed = false;
+        return n;
+      }
+      if (confirmed) return n;
       // Confirmed once, not at every poll while the other kind catches up (each change since is
       // read as it comes).
-      ready = new Map((await listAll(store.objects, kind)).filter((o) => match(o.name)).map((o) => [o.name, isDeployed(o)]));
+      ready = await listed();
       confirmed = true;
-      return count();
+      return count(ready);
     };
   };
   const stored = async (kind: 'App' | 'Tenant' | 'Project', prefix: string | ((name: string) => boolean)) =>

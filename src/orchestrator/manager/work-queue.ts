@@ -92,7 +92,7 @@ export class WorkQueue {
     const at = this.now() + delayMs;
     const pending = this.timers.get(key);
     if (pending && pending.at <= at) return;
-    if (pending) clearTimeout(pending.timer);
+    this.cancelTimer(key);
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
