@@ -509,6 +509,32 @@ describe('create', () => {
   ]);
 });
 
+describe('while the clusters converge', () => {
+  it('the safety-net look comes later and later for one generation (15, 15, 30, 60, 60 s); a new generation or a settled one starts again', async () => {
+    const w = new World();
+    await w.create();
+    const waits: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await w.reconcile();
+      expect(r).toMatchObject({ type: 'requeueAfter', converging: true });
+      waits.push((r as { delayMs: number }).delayMs);
+      w.advance(waits.at(-1)!);
+    }
+    expect(waits).toEqual([WAIT_MS, WAIT_MS, 2 * WAIT_MS, 4 * WAIT_MS, 4 * WAIT_MS]);
+
+    await w.update({ color: 'green' });
+    expect(await w.reconcile()).toMatchObject({ type: 'requeueAfter', delayMs: WAIT_MS, converging: true });
+    expect(await w.reconcile()).toMatchObject({ type: 'requeueAfter', delayMs: WAIT_MS });
+    expect(await w.reconcile()).toMatchObject({ type: 'requeueAfter', delayMs: 2 * WAIT_MS });
+
+    w.widgetReports('east', { ready: true });
+    expect(await w.reconcile()).toEqual({ type: 'requeueAfter', delayMs: RESYNC_MS });
+    // Not ready again (its controller restarted it): the same generation converges anew, from the base.
+    w.widgetReports('east', { ready: false });
+    expect(await w.reconcile()).toMatchObject({ type: 'requeueAfter', delayMs: WAIT_MS, converging: true });
+  });
+});
+
 describe('no-op', () => {
   runCases([
     {

@@ -15,6 +15,7 @@ import type { Observed, ProjectionAdapter } from '../../adapters/contract.js';
 import { failureOutcome, observeDrift, project, readinessOutcome, unproject, type DriftObservation } from './sync.js';
 import type { ObservedObjects } from './watches.js';
 import { LastChecks } from './last-checks.js';
+import { ConvergingLooks } from './converging-looks.js';
 import { cachedReads } from './cached-reads.js';
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
@@ -34,7 +35,8 @@ export interface ProjectionDeps {
   clients: { forCluster(name: string): Promise<ClusterClient> };
   now?: () => Date;
   /** Look again after this long while a cluster is still converging. Watches on the projected
-   *  objects are what normally wakes the reconciler; this is the safety net. Default 15 s. */
+   *  objects are what normally wakes the reconciler; this is the safety net. Default 15 s, growing
+   *  to 4× while one generation keeps converging (converging-looks.ts). */
   waitRequeueMs?: number;
   /** Look again after this long when everything is settled: a full check (drift repaired) that no
    *  watch event asked for, the safety net under the watches, which report drift as it happens.
@@ -115,6 +117,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
   private readonly resyncMs: number;
   private readonly fighting: DriftFighting;
   private readonly checks: LastChecks;
+  private readonly converging: ConvergingLooks;
   /** Where this reconciler's Kubernetes Events are written from (`kubeEvents.flush()` waits for them). */
   readonly kubeEvents: KubeEventRecorder;
 
@@ -127,6 +130,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     this.resyncMs = deps.resyncMs ?? 1_800_000;
     this.fighting = new DriftFighting(deps.fighting);
     this.checks = new LastChecks(deps.fullCheckMs ?? 60_000);
+    this.converging = new ConvergingLooks(this.waitRequeueMs);
     this.kubeEvents = deps.kubeEvents ?? new KubeEventRecorder({ logger: deps.logger });
   }
 
@@ -134,6 +138,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     const { objects } = this.deps;
     const name = parseKey(this.kind.kind, req.key);
     let obj = await objects.get<Record<string, unknown>>(this.kind.kind, name);
+    if (!obj || obj.deletionTimestamp) this.converging.forget(name);
     if (!obj) return { type: 'done' };
     annotateLogContext({ tenant: obj.tenant });
     if (obj.deletionTimestamp) return this.finalize(obj, req);
@@ -152,6 +157,7 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     const loaded = await this.kind.load(obj, objects);
     if ('invalid' in loaded) {
       await this.writeStatus(obj, this.invalidStatus(obj, loaded.invalid), req);
+      this.converging.forget(name);
       return { type: 'terminal', error: new Error(loaded.invalid) };
     }
     if (obj.status.observedGeneration !== obj.generation && obj.status.phase !== 'Applying') {
@@ -260,7 +266,9 @@ export class ProjectionReconciler<Intent, Ctx, Input> implements Reconciler {
     });
     const written = await this.writeStatus(obj, status, req);
     if (written !== obj) await this.recordKubeEvents(obj.status, written.status, kept, req);
-    const result = this.resultOf(kept.map((r) => r.outcome));
+    let result = this.resultOf(kept.map((r) => r.outcome));
+    if (result.type === 'requeueAfter' && result.converging) result = { ...result, delayMs: this.converging.next(obj.name, obj.generation) };
+    else this.converging.forget(obj.name);
     const settle = this.fighting.settlesInMs(`${this.kind.kind}/${obj.name}/`, this.now().getTime());
     const hints = [...kept.map((r) => r.requeueMs), settle === undefined ? undefined : settle + 1].filter((x): x is number => x !== undefined);
     if (hints.length > 0 && result.type === 'requeueAfter') return { ...result, delayMs: Math.min(result.delayMs, ...hints) };
