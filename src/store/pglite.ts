@@ -17,10 +17,8 @@ import type { Database, Row, Sql } from './sql.js';
  *  misses it is one read from the data directory's files (the OS caches them). */
 export const PGLITE_START_PARAMS: readonly string[] = [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'];
 
-/** How often the tables are checked for growth (PGlite runs no autovacuum). The check is one
- *  catalog query; what it starts runs only after growth, so a short interval costs little and
- *  a bulk load gets its statistics within seconds rather than a minute. */
-const MAINTENANCE_INTERVAL_MS = 10_000;
+/** How often the tables are checked for growth (PGlite runs no autovacuum). */
+const MAINTENANCE_INTERVAL_MS = 60_000;
 /** The tables that grow with use: objects (and their dead versions), their records. */
 const MAINTAINED_TABLES = ['objects', 'events', 'audit', 'revisions', 'secrets'];
 
@@ -96,7 +94,7 @@ async function initialiseApart(dataDir: string): Promise<void> {
  * What autovacuum does on a server, which PGlite (one process, no background workers) never
  * does: without it the planner has no statistics (a list by label selector scanned every object
  * of its kind instead of using the labels' GIN index: 72 ms over 10,000 apps here) and dead
- * row versions are never reclaimed. Every 10 s, each growing table that has grown by a fifth
+ * row versions are never reclaimed. Every minute, each growing table that has grown by a fifth
  * since it was last vacuumed (or never was) is vacuumed and analysed; once right after opening.
  * Each run queues like any query; stop() waits for a run in progress.
  */
